@@ -1,0 +1,141 @@
+"""Command line: ``python -m autograder grade|watch|progress|labs|path|sync``.
+
+Exit status of ``grade``: 0 full marks, 1 graded below full marks, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from autograder.course import UnknownLab, find_lab, load_labs
+
+FULL_MARKS, BELOW_FULL, USAGE_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake on the command line, reported in one line with exit status 2."""
+
+
+def _submission(args) -> tuple[Path, bool]:
+    """The folder to grade and whether it is the student's own lab folder."""
+    lab = find_lab(args.lab)
+    if args.solution and args.submission:
+        raise UsageError("give either --solution or --submission, not both")
+    if args.solution:
+        return lab.solution_dir, False
+    folder = Path(args.submission) if args.submission else lab.starter_dir
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    return folder.resolve(), args.submission is None
+
+
+def cmd_grade(args) -> int:
+    from autograder import progress
+    from autograder.report import render
+    from autograder.runner import Grader, Limits
+
+    lab = find_lab(args.lab)
+    folder, is_own_lab = _submission(args)
+    limits = Limits(check_timeout=args.timeout or lab.check_timeout)
+    result = Grader(lab, limits).grade(folder)
+    if args.json:
+        result.write_json(args.json)
+    if not args.quiet:
+        render(result, title=f"Lab {lab.number:02d} · {lab.title}")
+    if is_own_lab:
+        progress.record(result)
+    return FULL_MARKS if result.full_marks else BELOW_FULL
+
+
+def cmd_watch(args) -> int:
+    from autograder.watch import watch
+
+    lab = find_lab(args.lab)
+    folder, _ = _submission(args)
+    watch(lab, folder)
+    return FULL_MARKS
+
+
+def cmd_progress(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from autograder import progress
+
+    table = Table("lab", "title", "latest score", "graded at (UTC)")
+    for row in progress.rows():
+        table.add_row(*row)
+    Console().print(table)
+    return FULL_MARKS
+
+
+def cmd_labs(args) -> int:
+    for lab in load_labs():
+        print(f"{lab.number:2d}  {lab.folder:32s} {lab.title}")
+    return FULL_MARKS
+
+
+def cmd_path(args) -> int:
+    lab = find_lab(args.lab)
+    print(lab.solution_dir if args.solution else lab.starter_dir)
+    return FULL_MARKS
+
+
+def cmd_hint(args) -> int:
+    lab = find_lab(args.lab)
+    print(f"Lab {lab.number:02d} · {lab.title}\n")
+    for hint in lab.hints:
+        print(f"- {hint}")
+    return FULL_MARKS
+
+
+def cmd_sync(args) -> int:
+    from autograder.sync import sync
+
+    return sync(check=args.check, force=args.force)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def lab_command(name: str, handler, help_text: str, *, submission: bool = True):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("lab", help="lab number (3), slug (model-serving) or folder name")
+        if submission:
+            command.add_argument("--submission", help="folder to grade (default: labs/NN-slug)")
+            command.add_argument("--solution", action="store_true", help="grade the reference")
+        command.set_defaults(handler=handler)
+        return command
+
+    grade = lab_command("grade", cmd_grade, "grade a submission of one lab")
+    grade.add_argument("--json", metavar="FILE", help="also write Gradescope results.json")
+    grade.add_argument("--quiet", action="store_true", help="print nothing; use the exit status")
+    grade.add_argument("--timeout", type=float, help="seconds one check may run")
+    lab_command("watch", cmd_watch, "re-grade on every save")
+    path = lab_command("path", cmd_path, "print a lab's folder", submission=False)
+    path.add_argument("--solution", action="store_true", help="the reference solution's folder")
+    lab_command("hint", cmd_hint, "print a lab's general hints", submission=False)
+    commands.add_parser("progress", help="every lab's latest score").set_defaults(
+        handler=cmd_progress
+    )
+    commands.add_parser("labs", help="list the labs").set_defaults(handler=cmd_labs)
+    sync = commands.add_parser("sync", help="regenerate labs/ from solutions/ (instructors)")
+    sync.add_argument("--check", action="store_true", help="only report differences")
+    sync.add_argument("--force", action="store_true", help="overwrite edited starters too")
+    sync.set_defaults(handler=cmd_sync)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (UnknownLab, UsageError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        return BELOW_FULL

@@ -1,0 +1,147 @@
+"""The pytest plugin every suite runs under.
+
+It adds ``--submission DIR`` (default: the student's folder for the suite's lab), the
+fixtures suites share (``submission_dir``, ``app``, ``client``, ``live_server``,
+``iris_model``), and a short, student-readable message on every failed check.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from autograder import submission as submission_loader
+from autograder.checks import MARKER, info_for
+from autograder.course import lab_for_suite
+
+MESSAGE_KEY = pytest.StashKey[str]()
+MAX_MESSAGE_LINES = 12
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograder")
+    group.addoption(
+        "--submission",
+        default=os.environ.get("AUTOGRADER_SUBMISSION"),
+        help="lab folder to grade (default: labs/NN-slug for the suite's lab)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}(points, hint, name=None, hidden=False): a graded check"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "suites" in Path(str(item.path)).parts:
+            info_for(item)  # every test in a suite must declare its points and hint
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def submission_dir(request: pytest.FixtureRequest) -> Path:
+    """The folder being graded."""
+    chosen = request.config.getoption("--submission")
+    if chosen:
+        return Path(chosen).resolve()
+    lab = lab_for_suite(request.node.path if hasattr(request.node, "path") else "")
+    if lab is None:
+        for item in request.session.items:
+            lab = lab_for_suite(item.path)
+            if lab is not None:
+                break
+    if lab is None:
+        raise pytest.UsageError("pass --submission DIR: this suite belongs to no lab")
+    return lab.starter_dir
+
+
+@pytest.fixture(scope="session")
+def submission(submission_dir: Path):
+    """The submission's imported ``main`` module."""
+    try:
+        return submission_loader.load(submission_dir)
+    except submission_loader.SubmissionError as error:
+        pytest.fail(f"the submission did not import: {error}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def app(submission):
+    """The submission's FastAPI application object."""
+    return submission.app
+
+
+@pytest.fixture(scope="module")
+def client(app) -> Iterator:
+    """A TestClient with the app's lifespan running (start-up before, shutdown after)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def live_server(app) -> Iterator[str]:
+    """The app served by uvicorn on a free local port; yields its base URL."""
+    from autograder.live import serve_in_thread
+
+    with serve_in_thread(app) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def iris_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained by the grader (not the student) and saved in the lab's format.
+
+    Returns the path of ``model.joblib``; ``model.json`` (the metadata) lies beside it.
+    """
+    from autograder.iris import save_model
+
+    return save_model(tmp_path_factory.mktemp("model"))
+
+
+# ---------------------------------------------------------------- failure messages
+
+
+def short_message(excinfo: pytest.ExceptionInfo, folder: Path | None) -> str:
+    """The first lines a student needs: the assertion text, or the error and where it came from."""
+    error = excinfo.value
+    if isinstance(error, pytest.fail.Exception):
+        text = str(error.msg)
+    elif isinstance(error, AssertionError):
+        text = str(error) or "assertion failed"
+    else:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        text = f"{type(error).__name__}{': ' + first if first else ''}"
+        where = submission_loader.where_in_submission(excinfo.tb, folder) if folder else None
+        if where:
+            text += f" (raised at {where})"
+    lines = text.strip().splitlines()
+    if len(lines) > MAX_MESSAGE_LINES:
+        lines = lines[:MAX_MESSAGE_LINES] + ["..."]
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.failed and call.excinfo is not None and MESSAGE_KEY not in item.stash:
+        folder = None
+        try:
+            chosen = item.config.getoption("--submission")
+            folder = Path(chosen).resolve() if chosen else None
+        except ValueError:
+            folder = None
+        message = short_message(call.excinfo, folder)
+        if report.when == "setup":
+            message = f"could not prepare the check: {message}"
+        item.stash[MESSAGE_KEY] = message
+    if MESSAGE_KEY in item.stash:
+        report.autograder_message = item.stash[MESSAGE_KEY]
+    return report

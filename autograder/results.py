@@ -1,0 +1,76 @@
+"""What a grading produces: one result per check, the total, and the Gradescope JSON form."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.checks import CheckInfo
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: full points when passed, none otherwise."""
+
+    check: CheckInfo
+    passed: bool
+    message: str = ""
+
+    @property
+    def score(self) -> float:
+        return self.check.points if self.passed else 0.0
+
+
+@dataclass
+class GradeResult:
+    """Every check's result for one submission of one lab."""
+
+    lab: str
+    submission: str
+    results: list[CheckResult] = field(default_factory=list)
+    problem: str = ""  # a reason that applies to the whole submission (e.g. it did not import)
+    execution_time: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(result.score for result in self.results), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(result.check.points for result in self.results), 4)
+
+    @property
+    def full_marks(self) -> bool:
+        return all(result.passed for result in self.results)
+
+    def to_gradescope(self) -> dict:
+        """The results.json schema Gradescope reads (also what ``--json`` writes)."""
+        tests = []
+        for result in self.results:
+            lines = [result.check.description] if result.check.description else []
+            if not result.passed:
+                lines += [result.message or "failed"]
+                lines += [f"Hint: {result.check.hint}"]
+            tests.append(
+                {
+                    "name": result.check.name,
+                    "score": result.score,
+                    "max_score": result.check.points,
+                    "status": "passed" if result.passed else "failed",
+                    "output": "\n".join(lines),
+                    "visibility": "after_due_date" if result.check.hidden else "visible",
+                }
+            )
+        document = {
+            "score": self.score,
+            "max_score": self.max_score,
+            "execution_time": round(self.execution_time, 3),
+            "tests": tests,
+        }
+        if self.problem:
+            document["output"] = self.problem
+        return document
+
+    def write_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_gradescope(), indent=2) + "\n")

@@ -1,0 +1,48 @@
+# Recipes for students and instructors. Run `uv run just` to list them.
+# Every recipe calls `uv run`, so a globally installed `just` works too.
+
+set shell := ["bash", "-uc"]
+
+# list the recipes
+default:
+    @just --list --unsorted
+
+# grade your lab N (number, slug or folder name): every check, its points and hints
+lab N:
+    @uv run python -m autograder grade {{N}} || [ $? -eq 1 ]
+
+# re-grade lab N on every save
+watch N:
+    @uv run python -m autograder watch {{N}}
+
+# run your lab N with auto-reload; open http://127.0.0.1:8000/docs
+serve N:
+    cd "$(uv run python -m autograder path {{N}})" && uv run fastapi dev main.py
+
+# every lab's latest score
+progress:
+    @uv run python -m autograder progress
+
+# general hints for lab N
+hint N:
+    @uv run python -m autograder hint {{N}}
+
+# list the labs
+labs:
+    @uv run python -m autograder labs
+
+# grade the reference solution of lab N (instructors)
+solution N:
+    @uv run python -m autograder grade {{N}} --solution || [ $? -eq 1 ]
+
+# regenerate the starters in labs/ from solutions/ (instructors; never overwrites edits)
+sync *FLAGS:
+    uv run python -m autograder sync {{FLAGS}}
+
+# the course's own tests: lint, format, engine, labs, notebooks, snippets
+test:
+    uv run ruff check .
+    uv run ruff format --check .
+    uv run python -m autograder sync --check
+    uv run pytest
+    uv run pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -q
