@@ -3,8 +3,9 @@
 The labs' contract (lab 03 handout): ``model.joblib`` holds a fitted scikit-learn pipeline
 whose ``predict_proba`` takes rows of the four measurements in centimetres, in the order of
 ``FEATURES`` and was fitted on species *names*, so ``pipeline.classes_`` are the names
-(in the order of its probability columns); ``model.json`` beside it holds the metadata. Nothing here is imported from
-``solutions/``: the grader trains its own model so no pickle is ever committed.
+(in the order of its probability columns); ``model.json`` beside it holds the metadata.
+Nothing here is imported from ``solutions/``: the grader trains its own model, so no pickle
+is ever committed.
 """
 
 from __future__ import annotations

@@ -83,9 +83,9 @@ def _digest(data: bytes) -> str:
 def solution_files(folder: Path):
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if path.is_file() and not SKIPPED_PARTS.intersection(relative.parts):
-            if path.suffix not in (".pyc",):
-                yield relative
+        skipped = SKIPPED_PARTS.intersection(relative.parts) or path.suffix == ".pyc"
+        if path.is_file() and not skipped:
+            yield relative
 
 
 def expected_starters(root: Path = ROOT) -> dict[Path, bytes]:

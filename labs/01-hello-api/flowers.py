@@ -1,8 +1,129 @@
-"""A few iris flowers to serve (given: you do not need to change this file).
+"""Fifteen iris flowers to serve. This file is given: you do not need to change it.
 
-Measurements are in centimetres, taken from the classic iris data set.
+Measurements are in centimetres, taken from the classic iris data set (five of each species).
 """
 
 FLOWERS = [
-    {"id": 1, "species": "setosa", "sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2},
+    {
+        "id": 1,
+        "species": "setosa",
+        "sepal_length": 5.1,
+        "sepal_width": 3.5,
+        "petal_length": 1.4,
+        "petal_width": 0.2,
+    },
+    {
+        "id": 2,
+        "species": "setosa",
+        "sepal_length": 5.4,
+        "sepal_width": 3.7,
+        "petal_length": 1.5,
+        "petal_width": 0.2,
+    },
+    {
+        "id": 3,
+        "species": "setosa",
+        "sepal_length": 5.4,
+        "sepal_width": 3.4,
+        "petal_length": 1.7,
+        "petal_width": 0.2,
+    },
+    {
+        "id": 4,
+        "species": "setosa",
+        "sepal_length": 4.8,
+        "sepal_width": 3.1,
+        "petal_length": 1.6,
+        "petal_width": 0.2,
+    },
+    {
+        "id": 5,
+        "species": "setosa",
+        "sepal_length": 5.0,
+        "sepal_width": 3.5,
+        "petal_length": 1.3,
+        "petal_width": 0.3,
+    },
+    {
+        "id": 6,
+        "species": "versicolor",
+        "sepal_length": 7.0,
+        "sepal_width": 3.2,
+        "petal_length": 4.7,
+        "petal_width": 1.4,
+    },
+    {
+        "id": 7,
+        "species": "versicolor",
+        "sepal_length": 5.0,
+        "sepal_width": 2.0,
+        "petal_length": 3.5,
+        "petal_width": 1.0,
+    },
+    {
+        "id": 8,
+        "species": "versicolor",
+        "sepal_length": 5.9,
+        "sepal_width": 3.2,
+        "petal_length": 4.8,
+        "petal_width": 1.8,
+    },
+    {
+        "id": 9,
+        "species": "versicolor",
+        "sepal_length": 5.5,
+        "sepal_width": 2.4,
+        "petal_length": 3.8,
+        "petal_width": 1.1,
+    },
+    {
+        "id": 10,
+        "species": "versicolor",
+        "sepal_length": 5.5,
+        "sepal_width": 2.6,
+        "petal_length": 4.4,
+        "petal_width": 1.2,
+    },
+    {
+        "id": 11,
+        "species": "virginica",
+        "sepal_length": 6.3,
+        "sepal_width": 3.3,
+        "petal_length": 6.0,
+        "petal_width": 2.5,
+    },
+    {
+        "id": 12,
+        "species": "virginica",
+        "sepal_length": 6.5,
+        "sepal_width": 3.2,
+        "petal_length": 5.1,
+        "petal_width": 2.0,
+    },
+    {
+        "id": 13,
+        "species": "virginica",
+        "sepal_length": 6.9,
+        "sepal_width": 3.2,
+        "petal_length": 5.7,
+        "petal_width": 2.3,
+    },
+    {
+        "id": 14,
+        "species": "virginica",
+        "sepal_length": 7.4,
+        "sepal_width": 2.8,
+        "petal_length": 6.1,
+        "petal_width": 1.9,
+    },
+    {
+        "id": 15,
+        "species": "virginica",
+        "sepal_length": 6.7,
+        "sepal_width": 3.1,
+        "petal_length": 5.6,
+        "petal_width": 2.4,
+    },
 ]
+
+SPECIES = ["setosa", "versicolor", "virginica"]

@@ -1,0 +1,77 @@
+"""Lab 02 · Request validation: the Iris API records observations sent as JSON.
+
+Run it with `fastapi dev main.py` (or `uv run just serve 2`) and open /docs.
+"""
+
+from typing import Annotated
+
+from fastapi import FastAPI, HTTPException, Query, status
+
+from flowers import FLOWERS
+from schemas import ObservationIn, ObservationOut
+
+app = FastAPI(title="Iris API", version="0.2.0")
+
+
+@app.get("/")
+def read_root() -> dict:
+    """Greet the caller: the smallest useful route."""
+    return {"message": "Welcome to the Iris API"}
+
+
+@app.get("/hello/{name}")
+def say_hello(name: str, shout: bool = False) -> dict:
+    """Greet someone by name; `?shout=true` greets in capitals."""
+    message = f"Hello, {name}!"
+    return {"message": message.upper() if shout else message}
+
+
+@app.get("/flowers")
+def list_flowers(
+    species: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict]:
+    """List flowers in id order, optionally of one species, a page at a time."""
+    chosen = [flower for flower in FLOWERS if species is None or flower["species"] == species]
+    return chosen[offset : offset + limit]
+
+
+@app.get("/flowers/{flower_id}")
+def read_flower(flower_id: int) -> dict:
+    """One flower by its id, or 404 when there is no such flower."""
+    for flower in FLOWERS:
+        if flower["id"] == flower_id:
+            return flower
+    raise HTTPException(status_code=404, detail=f"Flower {flower_id} not found")
+
+
+# Observations live in memory for now: they are lost when the server stops (lab 08 adds a
+# database).
+observations: dict[int, ObservationOut] = {}
+
+
+# BEGIN SOLUTION
+#: # TODO: POST /observations: validate the body as an ObservationIn, give it the next id
+#: #       (1, 2, 3...), store it, and answer 201 Created with an ObservationOut.
+@app.post("/observations", status_code=status.HTTP_201_CREATED, response_model=ObservationOut)
+def create_observation(observation: ObservationIn) -> dict:
+    """Record an observation; the response never includes the observer's e-mail."""
+    record = {"id": len(observations) + 1, **observation.model_dump()}
+    observations[record["id"]] = ObservationOut.model_validate(record)
+    return record
+
+
+# END SOLUTION
+
+
+@app.get("/observations/{observation_id}", response_model=ObservationOut)
+def read_observation(observation_id: int) -> ObservationOut:
+    """One recorded observation, or 404."""
+    # BEGIN SOLUTION
+    #: # TODO: return the stored observation, or raise HTTPException(404) when there is none.
+    #: raise NotImplementedError
+    if observation_id not in observations:
+        raise HTTPException(status_code=404, detail=f"Observation {observation_id} not found")
+    return observations[observation_id]
+    # END SOLUTION

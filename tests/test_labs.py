@@ -1,0 +1,48 @@
+"""Every lab proves itself: the solution gets full marks, the starter gets only its free points,
+and every known-bad variant loses exactly the checks of its bug."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.course import load_labs
+from tests.variants import variants_for
+
+LABS = load_labs()
+VARIANTS = [variant for lab in LABS for variant in variants_for(lab)]
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.folder)
+def test_solution_gets_full_marks(lab, grader_for):
+    result = grader_for(lab.number, strict_warnings=True).grade(lab.solution_dir)
+    failed = {r.check.name: r.message for r in result.results if not r.passed}
+    assert not result.problem, result.problem
+    assert not failed, failed
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.folder)
+def test_starter_gets_only_its_free_points(lab, grader_for):
+    result = grader_for(lab.number).grade(lab.starter_dir)
+    passed = [r.check.name for r in result.results if r.passed]
+    assert result.score == lab.free_points, f"the starter passes {passed}"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.folder)
+def test_lab_has_enough_known_bad_variants(lab):
+    assert len(variants_for(lab)) >= 3
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"{v.lab.folder}:{v.name}")
+def test_known_bad_variant_loses_exactly_its_points(variant, grader_for, tmp_path):
+    folder = variant.build(tmp_path / variant.lab.folder)
+    result = grader_for(variant.lab.number).grade(folder)
+    names = {r.check.name for r in result.results}
+    unknown = set(variant.fails) - names
+    assert not unknown, f"{variant.name} names checks the suite does not have: {unknown}"
+    failed = {r.check.name for r in result.results if not r.passed}
+    assert failed == set(variant.fails), (
+        f"{variant.name} ({variant.bug}) should fail exactly {sorted(variant.fails)}; "
+        f"it failed {sorted(failed)}"
+    )
+    lost = sum(r.check.points for r in result.results if r.check.name in variant.fails)
+    assert result.score == pytest.approx(result.max_score - lost)

@@ -1,0 +1,74 @@
+"""Known-bad submissions: a reference solution with one plausible bug written in.
+
+Each ``tests/known_bad/NN-slug.toml`` lists variants::
+
+    [[variant]]
+    name = "flower-404-answers-200"
+    bug = "an unknown flower id answers 200 with null instead of 404"
+    fails = ["unknown flower is 404"]          # the checks (behaviour names) it must fail
+    [[variant.edit]]
+    file = "main.py"
+    replace = "raise HTTPException(status_code=404"   # must occur exactly once
+    with = "return None  # (status_code=404"
+
+A variant is built by copying the solution and applying its edits, so the corpus follows the
+solution as it evolves, and an edit that no longer applies fails loudly.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from autograder.course import ROOT, Lab
+
+KNOWN_BAD = ROOT / "tests" / "known_bad"
+
+
+@dataclass(frozen=True)
+class Variant:
+    lab: Lab
+    name: str
+    bug: str
+    fails: tuple[str, ...]
+    edits: tuple[dict, ...]
+
+    def build(self, destination: Path) -> Path:
+        """Write the variant into ``destination`` and return it."""
+        shutil.copytree(
+            self.lab.solution_dir, destination, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        for edit in self.edits:
+            path = destination / edit["file"]
+            text = path.read_text()
+            count = text.count(edit["replace"])
+            if count != 1:
+                raise AssertionError(
+                    f"{self.name}: {edit['replace']!r} occurs {count} times in {edit['file']}"
+                )
+            path.write_text(text.replace(edit["replace"], edit["with"]))
+        return destination
+
+
+def variants_for(lab: Lab) -> list[Variant]:
+    path = KNOWN_BAD / f"{lab.folder}.toml"
+    if not path.is_file():
+        return []
+    data = tomllib.loads(path.read_text())
+    return [
+        Variant(
+            lab=lab,
+            name=entry["name"],
+            bug=entry["bug"],
+            fails=tuple(entry["fails"]),
+            edits=tuple(entry["edit"]),
+        )
+        for entry in data.get("variant", [])
+    ]
