@@ -17,7 +17,6 @@ solution as it evolves, and an edit that no longer applies fails loudly.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from autograder.course import ROOT, Lab
+from autograder.variants import build_variant
 
 KNOWN_BAD = ROOT / "tests" / "known_bad"
 
@@ -42,19 +42,7 @@ class Variant:
 
     def build(self, destination: Path) -> Path:
         """Write the variant into ``destination`` and return it."""
-        shutil.copytree(
-            self.lab.solution_dir, destination, ignore=shutil.ignore_patterns("__pycache__")
-        )
-        for edit in self.edits:
-            path = destination / edit["file"]
-            text = path.read_text()
-            count = text.count(edit["replace"])
-            if count != 1:
-                raise AssertionError(
-                    f"{self.name}: {edit['replace']!r} occurs {count} times in {edit['file']}"
-                )
-            path.write_text(text.replace(edit["replace"], edit["with"]))
-        return destination
+        return build_variant(self.lab.solution_dir, destination, self.edits, self.name)
 
 
 def variants_for(lab: Lab) -> list[Variant]:
