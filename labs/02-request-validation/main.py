@@ -51,12 +51,13 @@ def read_flower(flower_id: int) -> dict:
 observations: dict[int, ObservationOut] = {}
 
 
-# TODO: POST /observations: validate the body as an ObservationIn, give it the next id
-#       (1, 2, 3...), store it, and answer 201 Created with an ObservationOut.
+# TODO 7: POST /observations: take the body as an ObservationIn, give it the next id
+#         (1, 2, 3...), store it in `observations`, and answer 201 Created with an
+#         ObservationOut (set status_code and response_model in the decorator).
 
 
 @app.get("/observations/{observation_id}", response_model=ObservationOut)
 def read_observation(observation_id: int) -> ObservationOut:
     """One recorded observation, or 404."""
-    # TODO: return the stored observation, or raise HTTPException(404) when there is none.
+    # TODO 8: return the stored observation, or raise HTTPException(404) when there is none.
     raise NotImplementedError

@@ -1,4 +1,9 @@
-"""Lab 02 · the shapes of the JSON the Iris API accepts and returns (Pydantic v2 models)."""
+"""Lab 02 · the shapes of the JSON the Iris API accepts and returns (Pydantic v2 models).
+
+FastAPI reads these models three times: to validate every request body (a bad one is answered
+422 before your route runs), to filter every response (fields the response model does not
+declare never leave the server), and to write the schemas you see in /docs and /openapi.json.
+"""
 
 from typing import Literal
 
@@ -10,10 +15,10 @@ Species = Literal["setosa", "versicolor", "virginica"]
 class Measurement(BaseModel):
     """The four measurements of one flower, in centimetres."""
 
-    # TODO: four float fields, each greater than 0 and at most 10 (centimetres):
-    #       sepal_length, sepal_width, petal_length, petal_width.
-    # TODO: a model_validator (mode="after") that rejects a petal_length that is not
-    #       shorter than the sepal_length.
+    # TODO 1: four float fields, each greater than 0 and at most 10 (centimetres):
+    #         sepal_length, sepal_width, petal_length, petal_width. Use Field(...).
+    # TODO 2: a model_validator (mode="after") that rejects a petal_length that is not
+    #         shorter than the sepal_length (raise ValueError: FastAPI answers 422).
     pass
 
     model_config = ConfigDict(
@@ -28,8 +33,9 @@ class Measurement(BaseModel):
 class Observer(BaseModel):
     """Who measured the flower. The e-mail address is kept private."""
 
-    # TODO: name (a str of 1 to 100 characters, surrounding spaces stripped, never blank)
-    #       and email (a str with text on both sides of one "@", stored in lower case).
+    # TODO 3: name: a str of 1 to 100 characters, surrounding spaces stripped, never blank;
+    #         email: a str with text on both sides of exactly one "@", stored in lower case.
+    #         Use Field(...) for the length and a field_validator for each rule.
     pass
 
 
@@ -38,28 +44,12 @@ class ObservationIn(BaseModel):
 
     measurement: Measurement
     observer: Observer
-    # TODO: species: an optional Species (default None) that also accepts "Setosa " by
-    #       stripping and lower-casing text before it is checked
-    #       (a field_validator with mode="before").
-    # TODO: notes: an optional str of at most 500 characters (default None).
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "measurement": {
-                        "sepal_length": 5.1,
-                        "sepal_width": 3.5,
-                        "petal_length": 1.4,
-                        "petal_width": 0.2,
-                    },
-                    "observer": {"name": "Ada", "email": "ada@example.org"},
-                    "species": "setosa",
-                    "notes": "by the river",
-                }
-            ]
-        }
-    )
+    # TODO 4: species: an optional Species (default None) that also accepts "Setosa " by
+    #         stripping and lower-casing text before it is checked
+    #         (a field_validator with mode="before").
+    #         notes: an optional str of at most 500 characters (default None).
+    # TODO 5: a model_config with an example body (like Measurement's above), so /docs
+    #         shows a ready-to-send observation.
 
 
 class ObserverOut(BaseModel):
@@ -71,5 +61,6 @@ class ObserverOut(BaseModel):
 class ObservationOut(BaseModel):
     """What the API returns for an observation: no e-mail address."""
 
-    # TODO: id (int), measurement, observer (an ObserverOut), species and notes.
+    # TODO 6: id (int), measurement (a Measurement), observer (an ObserverOut), species
+    #         (an optional Species) and notes (an optional str), both defaulting to None.
     pass

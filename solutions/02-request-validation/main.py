@@ -52,8 +52,9 @@ observations: dict[int, ObservationOut] = {}
 
 
 # BEGIN SOLUTION
-#: # TODO: POST /observations: validate the body as an ObservationIn, give it the next id
-#: #       (1, 2, 3...), store it, and answer 201 Created with an ObservationOut.
+#: # TODO 7: POST /observations: take the body as an ObservationIn, give it the next id
+#: #         (1, 2, 3...), store it in `observations`, and answer 201 Created with an
+#: #         ObservationOut (set status_code and response_model in the decorator).
 @app.post("/observations", status_code=status.HTTP_201_CREATED, response_model=ObservationOut)
 def create_observation(observation: ObservationIn) -> dict:
     """Record an observation; the response never includes the observer's e-mail."""
@@ -69,7 +70,7 @@ def create_observation(observation: ObservationIn) -> dict:
 def read_observation(observation_id: int) -> ObservationOut:
     """One recorded observation, or 404."""
     # BEGIN SOLUTION
-    #: # TODO: return the stored observation, or raise HTTPException(404) when there is none.
+    #: # TODO 8: return the stored observation, or raise HTTPException(404) when there is none.
     #: raise NotImplementedError
     if observation_id not in observations:
         raise HTTPException(status_code=404, detail=f"Observation {observation_id} not found")

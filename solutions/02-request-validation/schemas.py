@@ -1,4 +1,9 @@
-"""Lab 02 · the shapes of the JSON the Iris API accepts and returns (Pydantic v2 models)."""
+"""Lab 02 · the shapes of the JSON the Iris API accepts and returns (Pydantic v2 models).
+
+FastAPI reads these models three times: to validate every request body (a bad one is answered
+422 before your route runs), to filter every response (fields the response model does not
+declare never leave the server), and to write the schemas you see in /docs and /openapi.json.
+"""
 
 from typing import Literal
 
@@ -11,10 +16,10 @@ class Measurement(BaseModel):
     """The four measurements of one flower, in centimetres."""
 
     # BEGIN SOLUTION
-    #: # TODO: four float fields, each greater than 0 and at most 10 (centimetres):
-    #: #       sepal_length, sepal_width, petal_length, petal_width.
-    #: # TODO: a model_validator (mode="after") that rejects a petal_length that is not
-    #: #       shorter than the sepal_length.
+    #: # TODO 1: four float fields, each greater than 0 and at most 10 (centimetres):
+    #: #         sepal_length, sepal_width, petal_length, petal_width. Use Field(...).
+    #: # TODO 2: a model_validator (mode="after") that rejects a petal_length that is not
+    #: #         shorter than the sepal_length (raise ValueError: FastAPI answers 422).
     #: pass
     sepal_length: float = Field(gt=0, le=10, description="sepal length in cm")
     sepal_width: float = Field(gt=0, le=10, description="sepal width in cm")
@@ -42,8 +47,9 @@ class Observer(BaseModel):
     """Who measured the flower. The e-mail address is kept private."""
 
     # BEGIN SOLUTION
-    #: # TODO: name (a str of 1 to 100 characters, surrounding spaces stripped, never blank)
-    #: #       and email (a str with text on both sides of one "@", stored in lower case).
+    #: # TODO 3: name: a str of 1 to 100 characters, surrounding spaces stripped, never blank;
+    #: #         email: a str with text on both sides of exactly one "@", stored in lower case.
+    #: #         Use Field(...) for the length and a field_validator for each rule.
     #: pass
     name: str = Field(min_length=1, max_length=100)
     email: str
@@ -73,10 +79,12 @@ class ObservationIn(BaseModel):
     measurement: Measurement
     observer: Observer
     # BEGIN SOLUTION
-    #: # TODO: species: an optional Species (default None) that also accepts "Setosa " by
-    #: #       stripping and lower-casing text before it is checked
-    #: #       (a field_validator with mode="before").
-    #: # TODO: notes: an optional str of at most 500 characters (default None).
+    #: # TODO 4: species: an optional Species (default None) that also accepts "Setosa " by
+    #: #         stripping and lower-casing text before it is checked
+    #: #         (a field_validator with mode="before").
+    #: #         notes: an optional str of at most 500 characters (default None).
+    #: # TODO 5: a model_config with an example body (like Measurement's above), so /docs
+    #: #         shows a ready-to-send observation.
     species: Species | None = None
     notes: str | None = Field(default=None, max_length=500)
 
@@ -84,8 +92,6 @@ class ObservationIn(BaseModel):
     @classmethod
     def normalise_species(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
-
-    # END SOLUTION
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -104,6 +110,7 @@ class ObservationIn(BaseModel):
             ]
         }
     )
+    # END SOLUTION
 
 
 class ObserverOut(BaseModel):
@@ -116,7 +123,8 @@ class ObservationOut(BaseModel):
     """What the API returns for an observation: no e-mail address."""
 
     # BEGIN SOLUTION
-    #: # TODO: id (int), measurement, observer (an ObserverOut), species and notes.
+    #: # TODO 6: id (int), measurement (a Measurement), observer (an ObserverOut), species
+    #: #         (an optional Species) and notes (an optional str), both defaulting to None.
     #: pass
     id: int
     measurement: Measurement
