@@ -1,0 +1,438 @@
+"""Lab 02 checks: request validation with Pydantic.
+
+Every check sends JSON to ``POST /observations`` (or reads ``GET /observations/{id}``) and
+compares the answer with the contract in the handout. Observations are kept in memory by the
+app, so a check never assumes which id the app gives next: it creates its own observation and
+uses the id that came back.
+
+PYTEST_DONT_REWRITE: every assertion carries a message written for the student, so pytest's
+own explanation of the failed expression is left out.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+
+import pytest
+
+from autograder import check
+
+FIELDS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+
+
+def valid_body(**changes) -> dict:
+    """A correct observation body; keyword arguments replace top-level fields."""
+    body = {
+        "measurement": {
+            "sepal_length": 5.1,
+            "sepal_width": 3.5,
+            "petal_length": 1.4,
+            "petal_width": 0.2,
+        },
+        "observer": {"name": "Ada", "email": "ada@example.org"},
+        "species": "setosa",
+        "notes": "by the river",
+    }
+    body.update(copy.deepcopy(changes))
+    return body
+
+
+def with_measurement(**values) -> dict:
+    """A correct body whose measurement has some values replaced."""
+    body = valid_body()
+    body["measurement"].update(values)
+    return body
+
+
+def with_observer(**values) -> dict:
+    """A correct body whose observer has some values replaced."""
+    body = valid_body()
+    body["observer"].update(values)
+    return body
+
+
+def describe(body: dict) -> str:
+    """A body as short text, for messages."""
+    text = repr(body)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def create(client, body: dict) -> dict:
+    """POST a body that must be accepted (any 2xx status) and return the JSON answer."""
+    response = client.post("/observations", json=body)
+    if response.status_code == 422:
+        raise AssertionError(
+            f"POST /observations rejected the valid body {describe(body)} with 422; the "
+            f"errors' locs were {locations(response)}"
+        )
+    assert response.is_success, (
+        f"POST /observations with a valid body answered {response.status_code} "
+        f"{response.text[:200]}; expected 201"
+        + (
+            " (is the POST /observations route declared?)"
+            if response.status_code in (404, 405)
+            else ""
+        )
+    )
+    data = response.json()
+    assert isinstance(data, dict), f"POST /observations answered {data!r}; expected an object"
+    return data
+
+
+def locations(response) -> list[tuple]:
+    """The ``loc`` of every error in a 422 answer, as tuples."""
+    detail = response.json().get("detail")
+    assert isinstance(detail, list), (
+        f"the 422 answer has detail={detail!r}; expected FastAPI's list of errors"
+    )
+    return [tuple(error.get("loc", ())) for error in detail if isinstance(error, dict)]
+
+
+def assert_rejected(client, body: dict, field: str, what: str) -> None:
+    """POST ``body``; it must answer 422 with an error whose ``loc`` ends with ``field``."""
+    response = client.post("/observations", json=body)
+    assert response.status_code == 422, (
+        f"POST /observations with {what} answered {response.status_code} "
+        f"{response.text[:200]}; expected 422"
+    )
+    found = locations(response)
+    assert any(loc and loc[-1] == field for loc in found), (
+        f"POST /observations with {what} answered 422, but no error's loc ends with "
+        f"{field!r}: the locs were {found}"
+    )
+
+
+def keys_anywhere(value) -> set[str]:
+    """Every key of every JSON object inside ``value``."""
+    if isinstance(value, dict):
+        found = set(value)
+        for item in value.values():
+            found |= keys_anywhere(item)
+        return found
+    if isinstance(value, list):
+        return set().union(*(keys_anywhere(item) for item in value)) if value else set()
+    return set()
+
+
+# ---------------------------------------------------------------- creating observations
+
+
+@check(points=7, hint="Give the POST route status_code=201 and response_model=ObservationOut.")
+def test_valid_observation_is_created_with_201(client):
+    """POST /observations with a valid body answers 201 Created and returns the observation:
+    an integer id, the measurement, the observer's name, the species and the notes."""
+    body = valid_body()
+    response = client.post("/observations", json=body)
+    assert response.status_code == 201, (
+        f"POST /observations with a valid body answered {response.status_code} "
+        f"{response.text[:200]}; expected 201 Created"
+    )
+    data = response.json()
+    assert isinstance(data.get("id"), int), (
+        f"the answer's id is {data.get('id')!r}; expected an int"
+    )
+    measurement = data.get("measurement")
+    assert isinstance(measurement, dict) and measurement == pytest.approx(body["measurement"]), (
+        f"the answer's measurement is {data.get('measurement')!r}; expected {body['measurement']}"
+    )
+    observer = data.get("observer")
+    assert isinstance(observer, dict) and observer.get("name") == "Ada", (
+        f"the answer's observer is {observer!r}; expected an object with name 'Ada'"
+    )
+    assert data.get("species") == "setosa", f"species came back as {data.get('species')!r}"
+    assert data.get("notes") == "by the river", f"notes came back as {data.get('notes')!r}"
+
+
+@check(
+    points=8,
+    hint="Answer with an ObservationOut (response_model=ObservationOut): its observer is an "
+    "ObserverOut, which has no email field, so the address is filtered out.",
+)
+def test_observer_email_is_never_returned(client):
+    """The observer's e-mail address appears nowhere in the answer of POST /observations,
+    nor in the answer of GET /observations/{id}."""
+    email = "grace.hopper@example.org"
+    response = client.post("/observations", json=with_observer(name="Grace", email=email))
+    assert response.is_success, (
+        f"POST /observations with a valid body answered {response.status_code}; expected 201"
+    )
+    created = response.json()
+    assert email not in response.text.lower() and "email" not in keys_anywhere(created), (
+        f"POST /observations returned the observer's e-mail address: {response.text[:300]}"
+    )
+    response = client.get(f"/observations/{created.get('id')}")
+    assert response.status_code == 200, (
+        f"GET /observations/{created.get('id')} (just created) answered {response.status_code}"
+    )
+    assert email not in response.text.lower() and "email" not in keys_anywhere(response.json()), (
+        f"GET /observations/{created.get('id')} returned the e-mail address: {response.text[:300]}"
+    )
+
+
+@check(points=5, hint="Use the number of stored observations plus one as the next id.")
+def test_each_new_observation_gets_the_next_id(client):
+    """Ids count up 1, 2, 3...: two observations created one after the other get ids n and
+    n + 1, and n is at least 1."""
+    first = create(client, valid_body()).get("id")
+    second = create(client, valid_body(notes="second")).get("id")
+    assert isinstance(first, int) and first >= 1, f"the first new id was {first!r}; ids start at 1"
+    assert second == first + 1, (
+        f"two observations created one after the other got ids {first!r} and {second!r}; "
+        f"expected {first!r} and {first + 1}"
+    )
+
+
+@check(points=4, hint="`species` is Optional with default None, `notes` too.")
+def test_species_and_notes_are_optional(client):
+    """A body with only a measurement and an observer is accepted; species and notes come
+    back as null."""
+    body = valid_body()
+    del body["species"], body["notes"]
+    data = create(client, body)
+    assert data.get("species") is None, (
+        f"species came back as {data.get('species')!r}; expected null"
+    )
+    assert data.get("notes") is None, f"notes came back as {data.get('notes')!r}; expected null"
+
+
+# ---------------------------------------------------------------- reading them back
+
+
+@check(points=7, hint="Store each observation under its id in `observations`, then look it up.")
+def test_observation_can_be_read_back_by_id(client):
+    """GET /observations/{id} answers 200 with what POST returned for that id, and
+    GET /observations/abc answers 422 (the id must be an integer)."""
+    created = create(client, valid_body(species="virginica", notes="read me back"))
+    observation_id = created.get("id")
+    response = client.get(f"/observations/{observation_id}")
+    assert response.status_code == 200, (
+        f"GET /observations/{observation_id} (just created) answered {response.status_code}"
+    )
+    data = response.json()
+    for key in ("id", "species", "notes"):
+        assert data.get(key) == created.get(key), (
+            f"GET /observations/{observation_id} has {key}={data.get(key)!r}; "
+            f"POST returned {created.get(key)!r}"
+        )
+    measurement, expected = data.get("measurement"), created.get("measurement")
+    assert isinstance(measurement, dict) and measurement == pytest.approx(expected), (
+        f"GET /observations/{observation_id} has measurement {data.get('measurement')!r}; "
+        f"POST returned {created.get('measurement')!r}"
+    )
+    assert (data.get("observer") or {}).get("name") == "Ada", (
+        f"GET /observations/{observation_id} has observer {data.get('observer')!r}"
+    )
+    response = client.get("/observations/abc")
+    assert response.status_code == 422, f"GET /observations/abc answered {response.status_code}"
+
+
+@check(points=5, hint="raise HTTPException(status_code=404) when the id is not stored.")
+def test_unknown_observation_is_404(client):
+    """GET /observations/999999 (no such observation) answers 404 Not Found."""
+    response = client.get("/observations/999999")
+    assert response.status_code == 404, (
+        f"GET /observations/999999 answered {response.status_code}; expected 404"
+    )
+
+
+# ---------------------------------------------------------------- the measurement
+
+
+@pytest.mark.parametrize("value", [0, -1.5], ids=["zero", "negative"])
+@check(points=5, hint="Each length needs Field(gt=0, ...): greater than 0, not `ge`.")
+def test_lengths_must_be_positive(client, value):
+    """Each of the four lengths must be greater than 0: a body with one of them at 0 or below
+    answers 422, and the error's loc names that field."""
+    create(client, valid_body())
+    for field in FIELDS:
+        body = with_measurement(**{field: value})
+        assert_rejected(client, body, field, f"measurement.{field}={value}")
+
+
+@check(points=6, hint="Each length needs Field(..., le=10): 10 itself is allowed.")
+def test_lengths_are_at_most_10_cm(client):
+    """10 cm is allowed (a body with lengths of exactly 10 is accepted) and anything above is
+    not: one length at 10.5 answers 422 with a loc naming that field."""
+    data = create(
+        client, with_measurement(sepal_length=10, sepal_width=10, petal_length=9, petal_width=10)
+    )
+    assert data.get("measurement", {}).get("sepal_length") == pytest.approx(10)
+    for field in FIELDS:
+        body = with_measurement(**{field: 10.5})
+        if field == "petal_length":  # keep the petal shorter than the sepal
+            body["measurement"]["sepal_length"] = 9.9
+        assert_rejected(client, body, field, f"measurement.{field}=10.5")
+
+
+@check(
+    points=7,
+    hint="Write a model_validator(mode='after') on Measurement that raises ValueError when "
+    "petal_length >= sepal_length.",
+)
+def test_petal_must_be_shorter_than_sepal(client):
+    """A petal shorter than the sepal is accepted; a petal as long as the sepal, or longer,
+    answers 422 with an error whose loc points into the measurement."""
+    create(client, with_measurement(sepal_length=5.0, petal_length=4.9))
+    for petal in (5.0, 6.2):
+        what = f"measurement.sepal_length=5.0 and petal_length={petal}"
+        response = client.post(
+            "/observations", json=with_measurement(sepal_length=5.0, petal_length=petal)
+        )
+        assert response.status_code == 422, (
+            f"POST /observations with {what} answered {response.status_code}; expected 422"
+        )
+        found = locations(response)
+        assert any(len(loc) >= 2 and loc[:2] == ("body", "measurement") for loc in found), (
+            f"POST /observations with {what} answered 422, but no error's loc starts with "
+            f"['body', 'measurement']: the locs were {found}"
+        )
+
+
+# ---------------------------------------------------------------- the observer
+
+
+@check(points=4, hint="A field_validator on name can return value.strip().")
+def test_observer_name_is_stripped(client):
+    """Spaces around the observer's name are removed: "  Ada Lovelace  " comes back as
+    "Ada Lovelace"."""
+    data = create(client, with_observer(name="  Ada Lovelace  "))
+    name = (data.get("observer") or {}).get("name")
+    assert name == "Ada Lovelace", (
+        f"observer.name '  Ada Lovelace  ' came back as {name!r}; expected 'Ada Lovelace'"
+    )
+
+
+@check(
+    points=5,
+    hint="Field(min_length=1, max_length=100) for the length, and raise ValueError in the "
+    "name validator when nothing is left after strip().",
+)
+def test_observer_name_has_1_to_100_characters(client):
+    """A name of 100 characters is accepted; an empty name, a name of only spaces and a name
+    of 101 characters answer 422 with a loc ending in "name"."""
+    create(client, with_observer(name="x" * 100))
+    for name, what in (("", "an empty name"), ("   ", "a name of spaces"), ("x" * 101, "101 x")):
+        assert_rejected(client, with_observer(name=name), "name", f"observer.name = {what}")
+
+
+@check(
+    points=5,
+    hint="In a field_validator on email, split the text at '@' (str.partition) and raise "
+    "ValueError unless there is exactly one '@' with text on both sides.",
+)
+def test_observer_email_needs_one_at_sign_between_text(client):
+    """ "ada@example.org" is accepted; an address without "@", with nothing before or after it,
+    or with two of them answers 422 with a loc ending in "email"."""
+    create(client, with_observer(email="ada@example.org"))
+    for email in ("ada.example.org", "@example.org", "ada@", "ada@example@org"):
+        assert_rejected(client, with_observer(email=email), "email", f"observer.email={email!r}")
+
+
+@check(points=3, hint="Return value.lower() from the email validator of Observer.")
+def test_observer_email_is_stored_in_lower_case(submission):
+    """The Observer model of schemas.py stores the e-mail in lower case:
+    Observer(name="Ada", email="Ada@Example.ORG").email == "ada@example.org"."""
+    schemas = importlib.import_module("schemas")
+    observer = schemas.Observer(name="Ada", email="Ada@Example.ORG")
+    email = getattr(observer, "email", "(no email field)")
+    assert email == "ada@example.org", (
+        f"Observer(name='Ada', email='Ada@Example.ORG').email is {email!r}; "
+        "expected 'ada@example.org'"
+    )
+
+
+# ---------------------------------------------------------------- species and notes
+
+
+@check(
+    points=5,
+    hint="A field_validator('species', mode='before') runs before the Literal check: return "
+    "value.strip().lower() when value is a str.",
+)
+def test_species_is_normalised(client):
+    """ "  Setosa " is accepted and stored as "setosa"; "VIRGINICA" as "virginica"."""
+    for sent, expected in (("  Setosa ", "setosa"), ("VIRGINICA", "virginica")):
+        data = create(client, valid_body(species=sent))
+        assert data.get("species") == expected, (
+            f"species {sent!r} came back as {data.get('species')!r}; expected {expected!r}"
+        )
+
+
+@check(points=5, hint="Type species as Literal['setosa', 'versicolor', 'virginica'] | None.")
+def test_unknown_species_is_422(client):
+    """ "versicolor" is accepted; "tulip" answers 422 with a loc ending in "species"."""
+    data = create(client, valid_body(species="versicolor"))
+    assert data.get("species") == "versicolor", f"species came back as {data.get('species')!r}"
+    assert_rejected(client, valid_body(species="tulip"), "species", "species='tulip'")
+
+
+@check(points=5, hint="notes: str | None = Field(default=None, max_length=500).")
+def test_notes_have_at_most_500_characters(client):
+    """Notes of 500 characters are accepted and returned; 501 characters answer 422 with a loc
+    ending in "notes"."""
+    data = create(client, valid_body(notes="n" * 500))
+    assert data.get("notes") == "n" * 500, "500 characters of notes did not come back unchanged"
+    assert_rejected(client, valid_body(notes="n" * 501), "notes", "501 characters of notes")
+
+
+@check(points=4, hint="measurement and observer are required fields of ObservationIn.")
+def test_missing_fields_are_422_with_their_location(client):
+    """A body without "observer" answers 422 with a loc ending in "observer"; without
+    "measurement", a loc ending in "measurement"; an observer without "email", a loc ending
+    in "email"."""
+    create(client, valid_body())
+    for field in ("observer", "measurement"):
+        body = valid_body()
+        del body[field]
+        assert_rejected(client, body, field, f"no {field!r} field")
+    body = valid_body()
+    del body["observer"]["email"]
+    assert_rejected(client, body, "email", "an observer without 'email'")
+
+
+# ---------------------------------------------------------------- documentation
+
+
+def body_examples(spec: dict) -> list:
+    """Every example the OpenAPI document gives for the body of POST /observations."""
+    content = (
+        spec.get("paths", {})
+        .get("/observations", {})
+        .get("post", {})
+        .get("requestBody", {})
+        .get("content", {})
+        .get("application/json", {})
+    )
+    schema = content.get("schema", {})
+    found = list(schema.get("examples") or [])
+    found += [item.get("value") for item in (content.get("examples") or {}).values()]
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[-1]
+        found += list(
+            spec.get("components", {}).get("schemas", {}).get(name, {}).get("examples") or []
+        )
+    return [item for item in found if isinstance(item, dict)]
+
+
+@check(
+    points=5,
+    hint="Add model_config = ConfigDict(json_schema_extra={'examples': [...]}) to "
+    "ObservationIn, with one complete, valid body.",
+)
+def test_openapi_shows_an_example_observation(client):
+    """/openapi.json gives at least one example body for POST /observations (in the
+    ObservationIn schema or on the request body), and sending that example answers 201."""
+    response = client.get("/openapi.json")
+    assert response.status_code == 200, f"GET /openapi.json answered {response.status_code}"
+    examples = body_examples(response.json())
+    assert examples, (
+        "/openapi.json has no example for the body of POST /observations: looked in "
+        "components.schemas.ObservationIn.examples and in the request body"
+    )
+    answers = [client.post("/observations", json=example).status_code for example in examples]
+    assert any(200 <= answer < 300 for answer in answers), (
+        f"POST /observations with the example(s) from /openapi.json answered {answers}; "
+        "at least one example must be a valid body (201)"
+    )
