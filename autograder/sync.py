@@ -117,8 +117,13 @@ def differences(root: Path = ROOT) -> list[str]:
 
 def sync(*, check: bool = False, force: bool = False, root: Path = ROOT) -> int:
     """Regenerate ``labs/``; with ``check`` only report. Returns an exit status."""
+    from autograder import readme
+
+    readme_path = root / readme.README.relative_to(ROOT)
     if check:
         problems = differences(root)
+        if readme_path.is_file() and not readme.update(readme_path, check=True):
+            problems.append("differs: README.md lab table (from course.toml)")
         for problem in problems:
             print(problem)
         if problems:
@@ -147,6 +152,8 @@ def sync(*, check: bool = False, force: bool = False, root: Path = ROOT) -> int:
         written += 1
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
+    if readme_path.is_file() and not readme.update(readme_path):
+        print("updated the lab table in README.md")
     print(f"wrote {written} starter file(s)")
     if refused:
         print("kept these edited files (they differ from what sync last wrote):", file=sys.stderr)
