@@ -55,3 +55,7 @@ slides:
 # grading speed: grade time over the import floor, and the watch-mode re-grade time
 bench *ARGS:
     uv run python bench/grading.py {{ARGS}}
+
+# grade a whole class: one entry per student in DIR (instructors)
+batch LAB DIR *FLAGS:
+    uv run python -m autograder batch {{LAB}} {{DIR}} {{FLAGS}}

@@ -6,6 +6,7 @@ Exit status of ``grade``: 0 full marks, 1 graded below full marks, 2 usage error
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -91,6 +92,33 @@ def cmd_hint(args) -> int:
     return FULL_MARKS
 
 
+def cmd_batch(args) -> int:
+    from autograder.batch import grade_class
+    from autograder.runner import Limits
+
+    lab = find_lab(args.lab)
+    submissions = Path(args.submissions)
+    if not submissions.is_dir():
+        raise UsageError(f"{submissions} is not a folder of submissions")
+    limits = Limits(check_timeout=args.timeout or lab.check_timeout)
+    summary = grade_class(
+        lab,
+        submissions,
+        Path(args.out),
+        jobs=args.jobs,
+        limits=limits,
+        show_progress=not args.quiet,
+    )
+    if not args.quiet:
+        print(
+            f"{summary['graded']} of {summary['students']} students graded "
+            f"({summary['graded_now']} now): {summary['full_marks']} full marks, "
+            f"{summary['zero']} zero, {summary['errors']} could not be graded"
+        )
+        print(f"gradebook: {summary['gradebook']}\nfeedback:  {summary['feedback']}/")
+    return FULL_MARKS
+
+
 def cmd_sync(args) -> int:
     from autograder.sync import sync
 
@@ -118,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     path = lab_command("path", cmd_path, "print a lab's folder", submission=False)
     path.add_argument("--solution", action="store_true", help="the reference solution's folder")
     lab_command("hint", cmd_hint, "print a lab's general hints", submission=False)
+    batch = commands.add_parser("batch", help="grade a folder of submissions (instructors)")
+    batch.add_argument("lab", help="lab number, slug or folder name")
+    batch.add_argument("submissions", help="folder with one entry per student")
+    batch.add_argument("--out", default="grades.csv", help="the gradebook CSV to write")
+    batch.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers")
+    batch.add_argument("--timeout", type=float, help="seconds one check may run")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    batch.set_defaults(handler=cmd_batch)
     commands.add_parser("progress", help="every lab's latest score").set_defaults(
         handler=cmd_progress
     )
