@@ -59,3 +59,7 @@ bench *ARGS:
 # grade a whole class: one entry per student in DIR (instructors)
 batch LAB DIR *FLAGS:
     uv run python -m autograder batch {{LAB}} {{DIR}} {{FLAGS}}
+
+# build the Gradescope autograder zip for a lab (build/gradescope/NN-slug.zip)
+gradescope LAB:
+    uv run python -m autograder gradescope {{LAB}}

@@ -29,6 +29,10 @@ def _submission(args) -> tuple[Path, bool]:
     folder = Path(args.submission) if args.submission else lab.starter_dir
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
+    if args.submission and not (folder / "main.py").is_file():
+        from autograder.batch import find_lab_folder
+
+        folder = find_lab_folder(folder, lab) or folder  # a whole clone of the course
     return folder.resolve(), args.submission is None
 
 
@@ -119,6 +123,15 @@ def cmd_batch(args) -> int:
     return FULL_MARKS
 
 
+def cmd_gradescope(args) -> int:
+    from autograder.gradescope import build_zip
+
+    lab = find_lab(args.lab)
+    out = Path(args.out or f"build/gradescope/{lab.folder}.zip")
+    print(build_zip(lab, out))
+    return FULL_MARKS
+
+
 def cmd_sync(args) -> int:
     from autograder.sync import sync
 
@@ -154,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--timeout", type=float, help="seconds one check may run")
     batch.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     batch.set_defaults(handler=cmd_batch)
+    gradescope = lab_command(
+        "gradescope", cmd_gradescope, "build a lab's Gradescope autograder zip", submission=False
+    )
+    gradescope.add_argument("--out", help="zip to write (default build/gradescope/NN-slug.zip)")
     commands.add_parser("progress", help="every lab's latest score").set_defaults(
         handler=cmd_progress
     )
