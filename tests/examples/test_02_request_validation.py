@@ -13,6 +13,7 @@ from autograder.course import ROOT
 
 EXAMPLES = ROOT / "examples" / "02-request-validation"
 HANDOUT = ROOT / "solutions" / "02-request-validation" / "README.md"
+SLIDES = ROOT / "slides" / "02-request-validation.md"
 
 
 def load(name: str):
@@ -73,16 +74,17 @@ def test_body_model_reports_every_error_at_once():
     assert [error["type"] for error in detail] == ["greater_than", "literal_error", "missing"]
 
 
-def test_the_422_shown_in_the_handout_is_the_real_one():
-    """The handout shows the 422 body of BAD_READING; it must be exactly what FastAPI sends."""
-    text = HANDOUT.read_text()
+@pytest.mark.parametrize("document", [HANDOUT, SLIDES], ids=lambda path: path.name)
+def test_the_422_shown_in_the_handout_and_slides_is_the_real_one(document):
+    """Both show the 422 body of BAD_READING; it must be exactly what FastAPI sends."""
+    text = document.read_text()
     shown = [
         json.loads(block)
         for block in re.findall(r"^```json\n(.*?)^```", text, re.M | re.S)
         if '"detail"' in block
     ]
     response = client_for("body_model").post("/readings", json=BAD_READING)
-    assert response.json() in shown, "update the 422 example in the handout"
+    assert response.json() in shown, f"update the 422 example in {document.name}"
 
 
 # ---------------------------------------------------------------- validators.py
