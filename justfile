@@ -63,3 +63,7 @@ batch LAB DIR *FLAGS:
 # build the Gradescope autograder zip for a lab (build/gradescope/NN-slug.zip)
 gradescope LAB:
     uv run python -m autograder gradescope {{LAB}}
+
+# write the GitHub Classroom workflow (.github/workflows/classroom.yml)
+classroom *FLAGS:
+    uv run python -m autograder classroom {{FLAGS}}

@@ -132,6 +132,35 @@ def cmd_gradescope(args) -> int:
     return FULL_MARKS
 
 
+def cmd_classroom(args) -> int:
+    from autograder.classroom import write_workflow
+
+    labs = [find_lab(name) for name in args.lab] if args.lab else None
+    out = Path(args.out) if args.out else None
+    path = write_workflow(labs, args.course_repository, args.ref, **({"out": out} if out else {}))
+    print(f"wrote {path}: commit it to the template repository of the Classroom assignment")
+    return FULL_MARKS
+
+
+def cmd_classroom_result(args) -> int:
+    from autograder import classroom
+    from autograder.report import render
+    from autograder.runner import Grader
+
+    lab = find_lab(args.lab)
+    folder, _ = _submission(args)
+    result = Grader(lab).grade(folder)
+    render(result, title=f"Lab {lab.number:02d} · {lab.title}")
+    line = f"result={classroom.encode(classroom.payload(result))}\n"
+    target = args.github_output or os.environ.get("GITHUB_OUTPUT")
+    if target:
+        with open(target, "a") as stream:
+            stream.write(line)
+    else:
+        print(line, end="")
+    return FULL_MARKS
+
+
 def cmd_sync(args) -> int:
     from autograder.sync import sync
 
@@ -171,6 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
         "gradescope", cmd_gradescope, "build a lab's Gradescope autograder zip", submission=False
     )
     gradescope.add_argument("--out", help="zip to write (default build/gradescope/NN-slug.zip)")
+    classroom = commands.add_parser("classroom", help="write the GitHub Classroom workflow")
+    classroom.add_argument("--lab", action="append", help="grade only these labs (repeatable)")
+    classroom.add_argument("--course-repository", help="owner/name of the course on GitHub")
+    classroom.add_argument("--ref", help="the course commit to grade with (default: HEAD)")
+    classroom.add_argument("--out", help="workflow file (default .github/workflows/classroom.yml)")
+    classroom.set_defaults(handler=cmd_classroom)
+    result = lab_command(
+        "classroom-result", cmd_classroom_result, "grade and write the Classroom reporter payload"
+    )
+    result.add_argument("--github-output", help="file to append result=... to ($GITHUB_OUTPUT)")
     commands.add_parser("progress", help="every lab's latest score").set_defaults(
         handler=cmd_progress
     )
