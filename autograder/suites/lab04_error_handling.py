@@ -1,0 +1,547 @@
+"""Lab 04 checks: one error envelope for every 4xx and 5xx, request ids, a friendlier 422,
+a 500 that leaks nothing, and model failures as 503.
+
+The app runs with the grader's own model (``iris_model``, version ``grader-1.0``): every check
+starts it afresh, with ``MODEL_PATH`` pointing to that model or, for the checks about a
+missing model, to a file that does not exist. To cause an unexpected error the grader
+replaces the handout's ``get_model`` dependency (``app.dependency_overrides``) with a model
+whose ``predict`` raises a ``RuntimeError`` carrying a secret-looking message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from autograder import check
+from autograder.iris import FEATURES, GRADER_VERSION
+
+REQUEST_ID = "X-Request-ID"
+SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
+OBSERVER = {"name": "Ada", "email": "ada@example.org"}
+
+# What the broken model says when it fails: none of it may reach the caller.
+SECRET_MESSAGE = "database password hunter2 rejected by /srv/iris/secrets.py"
+LEAKS = ("hunter2", "/srv/iris", "secrets.py", "RuntimeError", "Traceback")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def expect(condition: object, message: str) -> None:
+    """Fail the check with ``message`` alone (no assertion dump) unless ``condition``."""
+    if not condition:
+        pytest.fail(message, pytrace=False)
+
+
+@contextmanager
+def started(app, model_path: Path, **client_options) -> Iterator:
+    """The app started (lifespan run) with MODEL_PATH set to ``model_path``."""
+    from fastapi.testclient import TestClient
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MODEL_PATH", str(model_path))
+        patch.chdir(model_path.parent)
+        with TestClient(app, **client_options) as test_client:
+            yield test_client
+
+
+@contextmanager
+def started_without_model(app, missing_model: Path) -> Iterator:
+    """The app started with MODEL_PATH naming a file that does not exist."""
+    missing_model.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        try:
+            test_client = stack.enter_context(started(app, missing_model))
+        except Exception as error:
+            pytest.fail(
+                "with MODEL_PATH naming a missing file the app did not start: "
+                f"{type(error).__name__}: {error}",
+                pytrace=False,
+            )
+        yield test_client
+
+
+def body_of(response, what: str):
+    try:
+        return response.json()
+    except ValueError:
+        pytest.fail(
+            f"{what} answered {response.status_code} with a body that is not JSON: "
+            f"{response.text[:200]!r}",
+            pytrace=False,
+        )
+
+
+def envelope(response, what: str) -> dict:
+    """The "error" object of an error answer, after checking the envelope's shape."""
+    body = body_of(response, what)
+    expect(
+        isinstance(body, dict) and set(body) == {"error"},
+        f"{what} answered {response.status_code} with {json.dumps(body)[:300]}; expected the "
+        'envelope {"error": {"code": ..., "message": ..., "request_id": ...}} and nothing else',
+    )
+    error = body["error"]
+    expect(isinstance(error, dict), f'{what}: "error" must be an object, got {error!r}')
+    for key in ("code", "message", "request_id"):
+        value = error.get(key)
+        expect(
+            isinstance(value, str) and value,
+            f'{what}: "error" must hold a non-empty string "{key}", got {json.dumps(error)[:300]}',
+        )
+    return error
+
+
+def expect_status(response, status: int, what: str) -> None:
+    expect(
+        response.status_code == status,
+        f"{what} answered {response.status_code}; expected {status} "
+        f"(body: {response.text[:200]!r})",
+    )
+
+
+def expect_code(error: dict, code: str, what: str) -> None:
+    expect(error["code"] == code, f"{what} answered code {error['code']!r}; expected {code!r}")
+
+
+def problems_by_field(error: dict, what: str) -> dict[str, str]:
+    """{field: problem} from the "fields" list of a validation error."""
+    fields = error.get("fields")
+    expect(
+        isinstance(fields, list) and fields,
+        f'{what}: the error must hold a non-empty list "fields", got {json.dumps(error)[:300]}',
+    )
+    found = {}
+    for item in fields:
+        expect(
+            isinstance(item, dict), f'{what}: each entry of "fields" must be an object: {item!r}'
+        )
+        field, problem = item.get("field"), item.get("problem")
+        expect(
+            isinstance(field, str) and isinstance(problem, str) and problem.strip(),
+            f'{what}: each entry of "fields" needs a string "field" and a non-empty string '
+            f'"problem", got {item!r}',
+        )
+        found[field] = problem
+    return found
+
+
+def formatted(record: logging.LogRecord) -> str:
+    """A log record as a handler would write it, traceback included."""
+    try:
+        return logging.Formatter().format(record)
+    except Exception:  # a record whose arguments do not fit its message
+        return str(record.msg)
+
+
+class BrokenModel:
+    """Looks like the loaded model, but every prediction fails."""
+
+    version = GRADER_VERSION
+    metadata = {"version": GRADER_VERSION}
+
+    def predict(self, measurements):
+        raise RuntimeError(SECRET_MESSAGE)
+
+
+def broken_model() -> BrokenModel:
+    """The dependency the grader puts in place of get_model."""
+    return BrokenModel()
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def client(app, iris_model: Path) -> Iterator:
+    """The app started with the grader's model."""
+    with started(app, iris_model) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def missing_model(tmp_path: Path) -> Path:
+    """A MODEL_PATH that names no file."""
+    return tmp_path / "models" / "model.joblib"
+
+
+@pytest.fixture
+def client_without_model(app, missing_model: Path) -> Iterator:
+    """The app started with MODEL_PATH naming a file that does not exist."""
+    with started_without_model(app, missing_model) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def broken_client(app, submission, iris_model: Path) -> Iterator:
+    """The app whose model raises a RuntimeError; server errors come back as 500 answers."""
+    get_model = getattr(submission, "get_model", None)
+    if get_model is None:
+        pytest.fail(
+            "main.py has no get_model: keep the dependency that gives routes the model",
+            pytrace=False,
+        )
+    app.dependency_overrides[get_model] = broken_model
+    try:
+        with started(app, iris_model, raise_server_exceptions=False) as test_client:
+            yield test_client
+    finally:
+        app.dependency_overrides.pop(get_model, None)
+
+
+def broken_predict(client, request_id: str = "grader-500-check"):
+    response = client.post("/predict", json=SETOSA, headers={REQUEST_ID: request_id})
+    expect(
+        response.status_code == 500,
+        f"POST /predict with a model whose predict raises RuntimeError answered "
+        f"{response.status_code}; expected 500. The grader replaces get_model through "
+        f"app.dependency_overrides: /predict must take its model from get_model and must not "
+        f"catch the model's errors (body: {response.text[:200]!r})",
+    )
+    return response
+
+
+# ---------------------------------------------------------------- the envelope
+
+
+@check(
+    points=8,
+    hint="Register a handler for HTTPException that answers "
+    '{"error": {"code": "not_found", "message": exc.detail, "request_id": ...}} '
+    "with the exception's status code (build it with error_response in errors.py).",
+)
+def test_unknown_flower_is_404_in_the_envelope(client):
+    """GET /flowers/1 still works, and GET /flowers/99 and GET /observations/999 answer 404
+    in the error envelope with code "not_found" and the HTTPException's detail as message."""
+    expect_status(client.get("/flowers/1"), 200, "GET /flowers/1")
+    for path, detail in (
+        ("/flowers/99", "Flower 99 not found"),
+        ("/observations/999", "Observation 999 not found"),
+    ):
+        response = client.get(path)
+        expect_status(response, 404, f"GET {path}")
+        error = envelope(response, f"GET {path}")
+        expect_code(error, "not_found", f"GET {path}")
+        expect(
+            error["message"] == detail,
+            f"GET {path} answered message {error['message']!r}; expected the HTTPException's "
+            f"detail {detail!r}",
+        )
+
+
+@check(
+    points=7,
+    hint="Register the handler for starlette.exceptions.HTTPException, not fastapi's: Starlette "
+    "raises its own HTTPException for a path no route matches.",
+)
+def test_unknown_route_is_404_in_the_envelope(client):
+    """A path that no route matches (GET /no/such/page, POST /nothing-here) answers 404 in the
+    envelope with code "not_found"."""
+    for method, path in (("GET", "/no/such/page"), ("POST", "/nothing-here")):
+        response = client.request(method, path)
+        expect_status(response, 404, f"{method} {path}")
+        expect_code(envelope(response, f"{method} {path}"), "not_found", f"{method} {path}")
+
+
+@check(
+    points=7,
+    hint="The HTTPException handler must pass exc.headers on to the answer: Starlette's 405 "
+    "carries an Allow header that says which methods the path accepts.",
+)
+def test_wrong_method_is_405_in_the_envelope_with_allow(client):
+    """DELETE /flowers/1 and GET /predict answer 405 in the envelope with code
+    "method_not_allowed", and keep the Allow header naming the methods the path accepts."""
+    for method, path, allowed in (("DELETE", "/flowers/1", "GET"), ("GET", "/predict", "POST")):
+        response = client.request(method, path)
+        what = f"{method} {path}"
+        expect_status(response, 405, what)
+        expect_code(envelope(response, what), "method_not_allowed", what)
+        allow = response.headers.get("Allow", "")
+        methods = {part.strip().upper() for part in allow.split(",")}
+        expect(
+            allowed in methods,
+            f"{what} answered 405 with Allow header {allow!r}; it must name {allowed}",
+        )
+
+
+# ---------------------------------------------------------------- request ids
+
+
+@check(
+    points=7,
+    hint="In the middleware, use request.headers.get('X-Request-ID') when it is there, keep it "
+    "in request.state.request_id, and set response.headers['X-Request-ID'].",
+)
+def test_request_id_is_echoed(client):
+    """A request that sends X-Request-ID gets the same value back in the X-Request-ID header,
+    on a success and on an error, and in the envelope's request_id."""
+    response = client.get("/flowers/1", headers={REQUEST_ID: "grader-echo-200"})
+    expect_status(response, 200, "GET /flowers/1")
+    expect(
+        response.headers.get(REQUEST_ID) == "grader-echo-200",
+        f"GET /flowers/1 sent X-Request-ID: grader-echo-200 and got back "
+        f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}",
+    )
+    response = client.get("/flowers/99", headers={REQUEST_ID: "grader-echo-404"})
+    expect(
+        response.headers.get(REQUEST_ID) == "grader-echo-404",
+        f"GET /flowers/99 sent X-Request-ID: grader-echo-404 and got back "
+        f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}",
+    )
+    error = envelope(response, "GET /flowers/99")
+    expect(
+        error["request_id"] == "grader-echo-404",
+        f"GET /flowers/99 sent X-Request-ID: grader-echo-404; the envelope says request_id "
+        f"{error['request_id']!r}",
+    )
+
+
+@check(
+    points=5,
+    hint="When the caller sends no X-Request-ID, make a new one (uuid.uuid4()) for each "
+    "request, and use that same id in the header and in the envelope.",
+)
+def test_request_id_is_generated_when_missing(client):
+    """Without an X-Request-ID header, each response still has one, new for every request,
+    and an error's envelope carries the same id as its header."""
+    first = client.get("/flowers/1").headers.get(REQUEST_ID)
+    second = client.get("/flowers/1").headers.get(REQUEST_ID)
+    expect(
+        first and second,
+        f"two GET /flowers/1 without X-Request-ID answered X-Request-ID {first!r} and "
+        f"{second!r}; expected a generated id on each",
+    )
+    expect(first != second, f"two requests got the same generated request id {first!r}")
+    response = client.get("/flowers/99")
+    header = response.headers.get(REQUEST_ID)
+    error = envelope(response, "GET /flowers/99")
+    expect(
+        header and error["request_id"] == header,
+        f"GET /flowers/99 without X-Request-ID answered the header {header!r} but the envelope "
+        f"request_id {error['request_id']!r}; they must be the same id",
+    )
+
+
+# ---------------------------------------------------------------- validation errors
+
+
+@check(
+    points=8,
+    hint="Register a handler for RequestValidationError that answers 422 (not 400) with code "
+    '"validation_error" and one {"field", "problem"} per entry of exc.errors().',
+)
+def test_validation_error_stays_422_and_lists_each_field(client):
+    """POST /predict with a word for sepal_width, a negative petal_length and no petal_width
+    answers 422 in the envelope, code "validation_error", with a "fields" entry (field and
+    problem) for each of the three."""
+    body = {"sepal_length": 5.1, "sepal_width": "wide", "petal_length": -1.0}
+    response = client.post("/predict", json=body)
+    what = f"POST /predict with {json.dumps(body)}"
+    expect_status(response, 422, what)
+    error = envelope(response, what)
+    expect_code(error, "validation_error", what)
+    found = problems_by_field(error, what)
+    missing = {"sepal_width", "petal_length", "petal_width"} - set(found)
+    expect(
+        not missing, f"{what}: fields names {sorted(found)}; it must also name {sorted(missing)}"
+    )
+
+
+NESTED_CASES = {
+    "nested-body-field": (
+        "POST",
+        "/observations",
+        {"measurement": {**SETOSA, "petal_length": "long"}, "observer": OBSERVER},
+        "measurement.petal_length",
+    ),
+    "batch-item": (
+        "POST",
+        "/predict/batch",
+        {"items": [SETOSA, {**SETOSA, "petal_width": -1.0}]},
+        "items.1.petal_width",
+    ),
+    "query-parameter": ("GET", "/flowers?limit=0", None, "limit"),
+}
+
+
+@check(
+    points=3,
+    hint='Join the error\'s loc with "." after dropping its first item ("body", "query"...): '
+    '("body", "items", 1, "petal_width") is "items.1.petal_width".',
+)
+@pytest.mark.parametrize("case", list(NESTED_CASES))
+def test_bad_value_is_named_by_its_path(client, case):
+    """A bad value inside a nested object, inside a list, or in the query string is named by
+    its dotted path in "fields": measurement.petal_length, items.1.petal_width, limit."""
+    method, path, body, field = NESTED_CASES[case]
+    response = client.request(method, path, json=body)
+    what = f"{method} {path}" + (f" with {json.dumps(body)}" if body else "")
+    error = envelope(response, what)
+    expect_code(error, "validation_error", what)
+    found = problems_by_field(error, what)
+    expect(field in found, f'{what}: "fields" names {sorted(found)}; expected {field!r}')
+
+
+# ---------------------------------------------------------------- unexpected errors
+
+
+@check(
+    points=7,
+    hint='Register a handler for Exception: it answers 500 with code "internal_error". It runs '
+    "outside your middleware, so error_response must set X-Request-ID itself.",
+)
+def test_unexpected_error_is_500_in_the_envelope(broken_client):
+    """When the model raises an unexpected error, POST /predict answers 500 in the envelope
+    with code "internal_error", and the X-Request-ID header and request_id agree."""
+    response = broken_predict(broken_client)
+    error = envelope(response, "POST /predict (broken model)")
+    expect_code(error, "internal_error", "POST /predict (broken model)")
+    header = response.headers.get(REQUEST_ID)
+    expect(
+        header and header == error["request_id"],
+        f"POST /predict (broken model) answered 500 with X-Request-ID {header!r} and request_id "
+        f"{error['request_id']!r}; every answer, even a 500, carries the request id in both",
+    )
+
+
+@check(
+    points=8,
+    hint="The 500 message must be a fixed sentence: never str(exc), the exception's class, a "
+    "traceback or a file path. Those go to the log.",
+)
+def test_500_leaks_no_internals(broken_client):
+    """The 500 answer to an unexpected error is the envelope and contains nothing of the
+    error: not its message, its class name, a traceback or a file path."""
+    response = broken_predict(broken_client)
+    what = "POST /predict (broken model)"
+    expect_code(envelope(response, what), "internal_error", what)
+    leaked = [text for text in LEAKS if text in response.text]
+    expect(
+        not leaked,
+        f"the model raised RuntimeError({SECRET_MESSAGE!r}) and the 500 answer shows "
+        f"{leaked}: {response.text[:300]!r}",
+    )
+
+
+@check(
+    points=6,
+    hint="In the Exception handler call logger.error('...', exc_info=exc) (a logger from "
+    "logging.getLogger(__name__)): exc_info puts the traceback in the log.",
+)
+def test_500_is_logged_with_its_traceback(broken_client, caplog):
+    """The unexpected error is logged at ERROR level with its traceback and message, so
+    whoever runs the service can find the bug."""
+    caplog.clear()
+    broken_predict(broken_client)
+    records = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    texts = [formatted(record) for record in records]
+    expect(
+        any("Traceback" in text and "hunter2" in text for text in texts),
+        "the model raised RuntimeError during POST /predict, but no ERROR log record carries "
+        f"its traceback; the ERROR records were: {[text[:120] for text in texts] or 'none'}",
+    )
+
+
+# ---------------------------------------------------------------- model failures
+
+
+@check(
+    points=7,
+    hint="In lifespan, wrap load_model in try/except, log the error with logger.exception and "
+    "set app.state.model = None: the API must start without its model.",
+)
+def test_server_starts_without_a_model(app, missing_model, caplog):
+    """With MODEL_PATH naming a missing file, the app still starts (GET /flowers/1 answers
+    200) and logs the loading error at ERROR level."""
+    caplog.clear()
+    with started_without_model(app, missing_model) as test_client:
+        response = test_client.get("/flowers/1")
+    expect_status(response, 200, "GET /flowers/1 (no model loaded)")
+    expect(
+        any(record.levelno >= logging.ERROR for record in caplog.records),
+        "the model could not be loaded, but nothing was logged at ERROR level at start-up",
+    )
+
+
+@check(
+    points=7,
+    hint="Make get_model raise ModelUnavailableError when no model is loaded, and answer it "
+    'with a handler: 503, code "model_unavailable".',
+)
+def test_missing_model_is_503_in_the_envelope(client_without_model):
+    """Without a model, POST /predict, POST /predict/batch and GET /model answer 503 in the
+    envelope with code "model_unavailable"."""
+    for method, path, body in (
+        ("POST", "/predict", SETOSA),
+        ("POST", "/predict/batch", {"items": [SETOSA]}),
+        ("GET", "/model", None),
+    ):
+        response = client_without_model.request(method, path, json=body)
+        what = f"{method} {path} (no model loaded)"
+        expect_status(response, 503, what)
+        expect_code(envelope(response, what), "model_unavailable", what)
+
+
+@check(
+    points=5,
+    hint="Give the 503 a Retry-After header: a whole number of seconds as a string, "
+    'e.g. headers={"Retry-After": "30"}.',
+)
+def test_503_says_when_to_retry(client_without_model):
+    """The 503 of POST /predict without a model has a Retry-After header: a whole number of
+    seconds, more than 0."""
+    response = client_without_model.post("/predict", json=SETOSA)
+    expect_status(response, 503, "POST /predict (no model loaded)")
+    value = response.headers.get("Retry-After")
+    expect(
+        value is not None and value.strip().isdigit() and int(value) > 0,
+        f"POST /predict (no model loaded) answered 503 with Retry-After {value!r}; expected a "
+        "whole number of seconds such as '30'",
+    )
+
+
+# ---------------------------------------------------------------- model versions
+
+
+@check(
+    points=4,
+    hint="GET /models/{version} answers the loaded model's metadata when version is the "
+    "loaded model's version.",
+)
+def test_loaded_model_version_is_found(client, iris_model: Path):
+    """GET /models/grader-1.0 (the loaded model's version) answers 200 with its metadata."""
+    response = client.get(f"/models/{GRADER_VERSION}")
+    what = f"GET /models/{GRADER_VERSION}"
+    expect_status(response, 200, what)
+    answer = body_of(response, what)
+    metadata = json.loads(iris_model.with_suffix(".json").read_text())
+    for field in ("version", "classes", "features"):
+        expect(
+            isinstance(answer, dict) and answer.get(field) == metadata[field],
+            f"{what} answered {json.dumps(answer)[:200]}; expected {field}={metadata[field]!r}",
+        )
+
+
+@check(
+    points=5,
+    hint="Raise UnknownModelVersionError for any other version and answer it with a handler: "
+    '404, code "unknown_model_version", a message naming the version asked for.',
+)
+def test_unknown_model_version_is_404_in_the_envelope(client):
+    """GET /models/0.0.0-nope answers 404 in the envelope with code "unknown_model_version"
+    and a message that names the version asked for."""
+    response = client.get("/models/0.0.0-nope")
+    what = "GET /models/0.0.0-nope"
+    expect_status(response, 404, what)
+    error = envelope(response, what)
+    expect_code(error, "unknown_model_version", what)
+    expect(
+        "0.0.0-nope" in error["message"],
+        f"{what} answered message {error['message']!r}; it must name the version asked for",
+    )

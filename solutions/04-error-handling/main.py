@@ -1,0 +1,284 @@
+"""Lab 04 · Error handling: the Iris API answers every error in one envelope.
+
+Train a model first (`uv run python train.py`), then run `fastapi dev main.py` (or
+`uv run just serve 4`) and open /docs. MODEL_PATH chooses the model file; when it cannot be
+loaded the API still starts, and the routes that need the model answer 503.
+"""
+
+import logging
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from errors import (
+    HTTP_ERROR_CODES,
+    REQUEST_ID_HEADER,
+    RETRY_AFTER_SECONDS,
+    ModelUnavailableError,
+    UnknownModelVersionError,
+    error_response,
+    field_problems,
+    new_request_id,
+)
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from flowers import FLOWERS
+from model import IrisModel, load_model
+from schemas import (
+    BatchPredictionOut,
+    BatchRequest,
+    ErrorOut,
+    Measurement,
+    ModelInfo,
+    ObservationIn,
+    ObservationOut,
+    PredictionOut,
+)
+
+DEFAULT_MODEL_PATH = "models/model.joblib"
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    """Load the model once when the server starts; it serves every request after that."""
+    model_path = Path(os.environ.get("MODEL_PATH", DEFAULT_MODEL_PATH))
+    # BEGIN SOLUTION
+    #: # TODO 6: loading may fail (no file, a damaged file...). Catch the error, log it with
+    #: #         its traceback (logger.exception) and set app.state.model = None: the API
+    #: #         still starts, and the routes that need the model answer 503.
+    #: app.state.model = load_model(model_path)
+    try:
+        app.state.model = load_model(model_path)
+    except Exception:
+        logger.exception("could not load the model from %s; serving without it", model_path)
+        app.state.model = None
+    # END SOLUTION
+    yield
+
+
+def get_model(request: Request) -> IrisModel:
+    """The model loaded at start-up (a dependency, so tests can replace it)."""
+    # BEGIN SOLUTION
+    #: # TODO 6: raise ModelUnavailableError when no model is loaded (app.state.model is None).
+    #: return request.app.state.model
+    model = getattr(request.app.state, "model", None)
+    if model is None:
+        raise ModelUnavailableError("no model is loaded")
+    return model
+    # END SOLUTION
+
+
+ModelDep = Annotated[IrisModel, Depends(get_model)]
+
+# The errors the model routes can answer, shown in /docs.
+MODEL_ERRORS = {503: {"model": ErrorOut, "description": "No model is loaded: retry later"}}
+
+app = FastAPI(title="Iris API", version="0.4.0", lifespan=lifespan)
+
+
+@app.middleware("http")
+async def add_request_id(request: Request, call_next):
+    """Give every request an id: the caller's X-Request-ID, or a new one."""
+    # BEGIN SOLUTION
+    #: # TODO 2: use the caller's X-Request-ID header when it is there and not empty,
+    #: #         otherwise new_request_id(); keep it in request.state.request_id, and set the
+    #: #         X-Request-ID header of the response that call_next gives back.
+    #: return await call_next(request)
+    request_id = request.headers.get(REQUEST_ID_HEADER) or new_request_id()
+    request.state.request_id = request_id
+    response = await call_next(request)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+    # END SOLUTION
+
+
+# BEGIN SOLUTION
+#: # TODO 3: register a handler for Starlette's HTTPException (imported here as
+#: #         StarletteHTTPException: FastAPI's HTTPException is a subclass of it, and Starlette
+#: #         raises it for unknown routes and wrong methods). Answer error_response with the
+#: #         exception's status code, the code from HTTP_ERROR_CODES ("http_error" when the
+#: #         status is not there), its detail as the message, and its headers.
+@app.exception_handler(StarletteHTTPException)
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Every HTTPException (yours, and Starlette's 404 and 405) in the envelope."""
+    code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+    return error_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+# END SOLUTION
+
+
+# BEGIN SOLUTION
+#: # TODO 4: register a handler for RequestValidationError that keeps status 422, code
+#: #         "validation_error", and lists field_problems(exc.errors()) as the fields.
+@app.exception_handler(RequestValidationError)
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A 422 that names each bad field and says what is wrong with it."""
+    fields = field_problems(exc.errors())
+    count = "1 value is" if len(fields) == 1 else f"{len(fields)} values are"
+    return error_response(
+        request,
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        "validation_error",
+        f"The request is not valid: {count} wrong (see fields).",
+        fields=fields,
+    )
+
+
+# END SOLUTION
+
+
+# BEGIN SOLUTION
+#: # TODO 5: register a handler for Exception: log the error with its traceback at ERROR
+#: #         level (logger.error(..., exc_info=exc)), and answer 500 with code
+#: #         "internal_error" and a message that reveals nothing about the error.
+@app.exception_handler(Exception)
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: the details go to the log, the caller gets a 500 that reveals nothing."""
+    logger.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        request,
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Something went wrong on our side. Quote the request id if you report it.",
+    )
+
+
+# END SOLUTION
+
+
+# BEGIN SOLUTION
+#: # TODO 6: register a handler for ModelUnavailableError: 503, code "model_unavailable",
+#: #         and a Retry-After header of RETRY_AFTER_SECONDS (header values are strings).
+@app.exception_handler(ModelUnavailableError)
+async def model_unavailable(request: Request, exc: ModelUnavailableError) -> JSONResponse:
+    """No model is loaded: tell the caller to come back later."""
+    return error_response(
+        request,
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "model_unavailable",
+        "The model is not loaded, so predictions are unavailable. Try again later.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+# END SOLUTION
+
+
+# BEGIN SOLUTION
+#: # TODO 7: register a handler for UnknownModelVersionError: 404, code
+#: #         "unknown_model_version", and a message that names the version asked for.
+@app.exception_handler(UnknownModelVersionError)
+async def unknown_model_version(request: Request, exc: UnknownModelVersionError) -> JSONResponse:
+    """A model version this server does not have."""
+    return error_response(
+        request,
+        status.HTTP_404_NOT_FOUND,
+        "unknown_model_version",
+        f"Model version {exc.requested} is not available; this server has {exc.available}.",
+    )
+
+
+# END SOLUTION
+
+
+@app.get("/")
+def read_root() -> dict:
+    """Greet the caller: the smallest useful route."""
+    return {"message": "Welcome to the Iris API"}
+
+
+@app.get("/hello/{name}")
+def say_hello(name: str, shout: bool = False) -> dict:
+    """Greet someone by name; `?shout=true` greets in capitals."""
+    message = f"Hello, {name}!"
+    return {"message": message.upper() if shout else message}
+
+
+@app.get("/flowers")
+def list_flowers(
+    species: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict]:
+    """List flowers in id order, optionally of one species, a page at a time."""
+    chosen = [flower for flower in FLOWERS if species is None or flower["species"] == species]
+    return chosen[offset : offset + limit]
+
+
+@app.get("/flowers/{flower_id}")
+def read_flower(flower_id: int) -> dict:
+    """One flower by its id, or 404 when there is no such flower."""
+    for flower in FLOWERS:
+        if flower["id"] == flower_id:
+            return flower
+    raise HTTPException(status_code=404, detail=f"Flower {flower_id} not found")
+
+
+# Observations live in memory for now: they are lost when the server stops (lab 08 adds a
+# database).
+observations: dict[int, ObservationOut] = {}
+
+
+@app.post("/observations", status_code=status.HTTP_201_CREATED, response_model=ObservationOut)
+def create_observation(observation: ObservationIn) -> dict:
+    """Record an observation; the response never includes the observer's e-mail."""
+    record = {"id": len(observations) + 1, **observation.model_dump()}
+    observations[record["id"]] = ObservationOut.model_validate(record)
+    return record
+
+
+@app.get("/observations/{observation_id}", response_model=ObservationOut)
+def read_observation(observation_id: int) -> ObservationOut:
+    """One recorded observation, or 404."""
+    if observation_id not in observations:
+        raise HTTPException(status_code=404, detail=f"Observation {observation_id} not found")
+    return observations[observation_id]
+
+
+# Inference is CPU-bound, so these are plain `def` routes: FastAPI runs them in a worker
+# thread and the event loop stays free for other requests.
+
+
+@app.post("/predict", responses=MODEL_ERRORS)
+def predict(measurement: Measurement, model: ModelDep) -> PredictionOut:
+    """Predict the species of one flower."""
+    (prediction,) = model.predict([measurement])
+    return PredictionOut(**prediction.model_dump(), model_version=model.version)
+
+
+@app.post("/predict/batch", responses=MODEL_ERRORS)
+def predict_batch(batch: BatchRequest, model: ModelDep) -> BatchPredictionOut:
+    """Predict the species of 1 to 100 flowers in one call."""
+    return BatchPredictionOut(predictions=model.predict(batch.items), model_version=model.version)
+
+
+@app.get("/model", responses=MODEL_ERRORS)
+def model_info(model: ModelDep) -> ModelInfo:
+    """The loaded model's metadata: version, classes, features and metrics."""
+    return ModelInfo(**model.metadata)
+
+
+@app.get(
+    "/models/{version}",
+    responses={
+        404: {"model": ErrorOut, "description": "No model with this version"},
+        **MODEL_ERRORS,
+    },
+)
+def model_by_version(version: str, model: ModelDep) -> ModelInfo:
+    """The metadata of one model version: this server has only the one it loaded."""
+    # BEGIN SOLUTION
+    #: # TODO 7: answer the loaded model's metadata when version is its version; otherwise
+    #: #         raise UnknownModelVersionError(version, model.version).
+    #: raise NotImplementedError
+    if version != model.version:
+        raise UnknownModelVersionError(version, model.version)
+    return ModelInfo(**model.metadata)
+    # END SOLUTION
