@@ -1,0 +1,691 @@
+"""Lab 05 checks: health checks, request ids, timing, JSON logs and Prometheus metrics.
+
+The app is started (its lifespan runs) afresh for every check, with ``MODEL_PATH`` set first:
+
+* ``client``: the grader's own model (``iris_model``, version ``grader-1.0``);
+* ``no_model_client``: a path where no file exists, so loading fails;
+* ``broken_model_client``: a file that joblib loads but that is not a model (a plain dict),
+  with a valid model.json beside it, so loading may succeed but any prediction fails.
+
+Metrics accumulate for the whole run, so metric checks compare values before and after their
+own requests. Log records are read from the loggers ``iris.access`` and ``iris.predictions``
+by a handler the check adds to them (so it works whatever handlers the app sets up); each
+record's ``getMessage()`` must be a JSON object.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import math
+import re
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from autograder import check
+from autograder.iris import FEATURES, GRADER_VERSION
+
+SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
+VERSICOLOR = dict(zip(FEATURES, (7.0, 3.2, 4.7, 1.4), strict=True))
+VIRGINICA = dict(zip(FEATURES, (6.3, 3.3, 6.0, 2.5), strict=True))
+SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+TEMPLATE = "/flowers/{flower_id}"
+MAX_UPTIME = 600.0  # seconds: no grading run lasts this long, an epoch timestamp is far beyond
+
+
+# ---------------------------------------------------------------- starting the app
+
+
+@contextmanager
+def started(app, model_path: Path, what: str) -> Iterator:
+    """A TestClient for ``app`` started (lifespan run) with MODEL_PATH=model_path."""
+    from fastapi.testclient import TestClient
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MODEL_PATH", str(model_path))
+        test_client = TestClient(app, raise_server_exceptions=False)
+        try:
+            test_client.__enter__()
+        except Exception as error:
+            pytest.fail(
+                f"the app did not start with MODEL_PATH pointing to {what}: lifespan raised "
+                f"{type(error).__name__}: {error}. Catch the error, log it and start anyway.",
+                pytrace=False,
+            )
+        try:
+            yield test_client
+        finally:
+            test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(app, iris_model: Path) -> Iterator:
+    """The app started with the grader's model."""
+    with started(app, iris_model, "the grader's model") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def no_model_client(app, tmp_path: Path) -> Iterator:
+    """The app started with MODEL_PATH pointing to a file that does not exist."""
+    missing = tmp_path / "nowhere" / "model.joblib"
+    with started(app, missing, "a file that does not exist") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def broken_model_client(app, iris_model: Path, tmp_path: Path) -> Iterator:
+    """The app started with a model file that holds a dict instead of a fitted pipeline."""
+    import joblib
+
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    joblib.dump({"weights": [0.1, 0.2, 0.3]}, folder / "model.joblib")
+    (folder / "model.json").write_text(iris_model.with_suffix(".json").read_text())
+    with started(app, folder / "model.joblib", "a file that is not a model") as test_client:
+        yield test_client
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def json_of(response, what: str):
+    try:
+        return response.json()
+    except ValueError:
+        pytest.fail(
+            f"{what} answered {response.status_code} with a body that is not JSON: "
+            f"{response.text[:200]!r}",
+            pytrace=False,
+        )
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def captured(name: str) -> Iterator[list[logging.LogRecord]]:
+    """The INFO (and above) records written to logger ``name`` while the block runs."""
+    logger = logging.getLogger(name)
+    handler = _Records()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def fields_of(records: list[logging.LogRecord], logger: str) -> list[dict]:
+    """The JSON object in each record's message."""
+    found = []
+    for record in records:
+        message = record.getMessage()
+        try:
+            fields = json.loads(message)
+        except ValueError:
+            fields = None
+        assert isinstance(fields, dict), (
+            f"a record of the {logger!r} logger has the message {message[:200]!r}; "
+            "the message must be one JSON object (json.dumps of a dict)"
+        )
+        found.append(fields)
+    return found
+
+
+def metric_samples(test_client) -> list[tuple[str, dict[str, str], float]]:
+    """Every sample of GET /metrics as (sample name, labels, value)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = test_client.get("/metrics")
+    assert response.status_code == 200, f"GET /metrics answered {response.status_code}"
+    try:
+        families = list(text_string_to_metric_families(response.text))
+    except Exception as error:
+        pytest.fail(
+            f"GET /metrics is not in the Prometheus text format ({error}); serve "
+            "prometheus_client.generate_latest(registry)",
+            pytrace=False,
+        )
+    return [
+        (sample.name, dict(sample.labels), float(sample.value))
+        for family in families
+        for sample in family.samples
+    ]
+
+
+def total(samples, name: str, **labels: str) -> float:
+    """The sum of the samples called ``name`` whose labels include ``labels``."""
+    return sum(
+        value
+        for sample, given, value in samples
+        if sample == name and all(given.get(key) == wanted for key, wanted in labels.items())
+    )
+
+
+def require_metric(samples, name: str) -> None:
+    names = sorted({sample for sample, _, _ in samples})
+    if name not in names:
+        pytest.fail(
+            f"GET /metrics has no {name} samples; it has {names[:15] or 'no samples at all'}",
+            pytrace=False,
+        )
+
+
+def _modules_from(folder: Path) -> dict[str, ModuleType]:
+    found = {}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and Path(file).resolve().is_relative_to(folder):
+            found[name] = module
+    return found
+
+
+@contextmanager
+def fresh_main(folder: Path) -> Iterator[ModuleType]:
+    """Import the submission's main.py (and its own modules) again, as new modules."""
+    from autograder.submission import describe_import_error
+
+    saved = _modules_from(folder)
+    for name in saved:
+        del sys.modules[name]
+    try:
+        importlib.invalidate_caches()
+        try:
+            module = importlib.import_module("main")
+        except Exception as error:
+            pytest.fail(
+                f"importing main.py a second time in the same process failed: "
+                f"{describe_import_error(error, folder)}",
+                pytrace=False,
+            )
+        yield module
+    finally:
+        for name in _modules_from(folder):
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+
+
+# ---------------------------------------------------------------- /health
+
+
+@check(
+    points=7,
+    hint='GET /health returns {"status": "ok", "version": request.app.version, '
+    '"uptime_seconds": ...}: the version of the API (FastAPI(version=...)), not of the model.',
+)
+def test_health_reports_ok_and_the_service_version(client):
+    """GET /health answers 200 with status "ok", the service's version (the one in
+    /openapi.json) and uptime_seconds."""
+    response = client.get("/health")
+    assert response.status_code == 200, f"GET /health answered {response.status_code}"
+    answer = json_of(response, "GET /health")
+    assert answer.get("status") == "ok", f"GET /health answered status={answer.get('status')!r}"
+    version = json_of(client.get("/openapi.json"), "GET /openapi.json")["info"]["version"]
+    assert answer.get("version") == version, (
+        f"GET /health answered version={answer.get('version')!r}; the service's version "
+        f"(info.version in /openapi.json) is {version!r}"
+    )
+    assert "uptime_seconds" in answer, f"GET /health answered {answer}: no uptime_seconds"
+
+
+@check(
+    points=5,
+    hint="uptime_seconds is time.monotonic() now minus time.monotonic() when the service "
+    "started: a float, never an epoch timestamp, never rounded to whole seconds.",
+)
+def test_uptime_counts_seconds_since_start(client):
+    """uptime_seconds is a number of seconds, at least 0, that grows as time passes."""
+    first = json_of(client.get("/health"), "GET /health").get("uptime_seconds")
+    time.sleep(0.3)
+    second = json_of(client.get("/health"), "GET /health").get("uptime_seconds")
+    for value in (first, second):
+        assert is_number(value) and 0 <= value < MAX_UPTIME, (
+            f"GET /health answered uptime_seconds={value!r}; expected the seconds since the "
+            "service started (a number >= 0, not a timestamp)"
+        )
+    assert 0.1 <= second - first <= 60, (
+        f"GET /health answered uptime_seconds={first!r}, then {second!r} 0.3 s later; "
+        "the uptime must grow with the time (in seconds, not rounded)"
+    )
+
+
+@check(
+    points=7,
+    hint="Liveness is about the process only: /health must not use the model dependency, and "
+    "lifespan must catch a failed model load, log it, and let the app start.",
+)
+def test_health_is_200_even_without_a_model(no_model_client):
+    """With MODEL_PATH pointing to a missing file the app still starts, and GET /health
+    answers 200 with status "ok"."""
+    response = no_model_client.get("/health")
+    assert response.status_code == 200, (
+        f"GET /health with no model loaded answered {response.status_code}; expected 200 "
+        "(the process is alive even if it cannot predict)"
+    )
+    answer = json_of(response, "GET /health")
+    assert answer.get("status") == "ok", (
+        f'GET /health with no model answered status={answer.get("status")!r}; expected "ok"'
+    )
+
+
+# ---------------------------------------------------------------- /ready
+
+
+@check(
+    points=7,
+    hint='GET /ready runs one smoke prediction and returns {"status": "ready", '
+    '"model_version": model.version} when it works.',
+)
+def test_ready_is_200_with_a_working_model(client):
+    """With the grader's model loaded, GET /ready answers 200 with status "ready" and the
+    model's version (from model.json)."""
+    response = client.get("/ready")
+    assert response.status_code == 200, (
+        f"GET /ready with a working model answered {response.status_code}; expected 200"
+    )
+    answer = json_of(response, "GET /ready")
+    assert answer.get("status") == "ready", (
+        f'GET /ready answered status={answer.get("status")!r}; expected "ready"'
+    )
+    assert answer.get("model_version") == GRADER_VERSION, (
+        f"GET /ready answered model_version={answer.get('model_version')!r}; the loaded "
+        f"model.json says {GRADER_VERSION!r}"
+    )
+
+
+@check(
+    points=7,
+    hint="/ready must answer 503 when no model is loaded: get it through the model "
+    "dependency (503 without a model) or check app.state.model yourself.",
+)
+def test_ready_is_503_without_a_model(app, iris_model: Path, tmp_path: Path):
+    """With MODEL_PATH pointing to a missing file, GET /ready answers 503; once the app is
+    started with a working model, it answers 200."""
+    missing = tmp_path / "nowhere" / "model.joblib"
+    with started(app, missing, "a file that does not exist") as test_client:
+        response = test_client.get("/ready")
+    assert response.status_code == 503, (
+        f"GET /ready with no model loaded answered {response.status_code}; expected 503 "
+        "(not ready: traffic must not be sent here yet)"
+    )
+    with started(app, iris_model, "the grader's model") as test_client:
+        response = test_client.get("/ready")
+    assert response.status_code == 200, (
+        f"GET /ready with a working model answered {response.status_code}; expected 200"
+    )
+
+
+@check(
+    points=7,
+    hint="A loaded file is not a working model: /ready must try one prediction and answer "
+    "503 if it raises (catch the exception).",
+)
+def test_ready_is_503_when_the_smoke_prediction_fails(broken_model_client):
+    """With a model file that loads but cannot predict (a dict saved with joblib), the app
+    starts and GET /ready answers 503."""
+    response = broken_model_client.get("/ready")
+    assert response.status_code == 503, (
+        f"GET /ready with a model that cannot predict answered {response.status_code}; "
+        "expected 503 (the smoke prediction fails, so the service is not ready)"
+    )
+
+
+# ---------------------------------------------------------------- middleware
+
+
+@check(
+    points=6,
+    hint="In observe_requests, keep request_id_for(request) in request.state.request_id and "
+    "set it as the X-Request-ID header of the response call_next gives back.",
+)
+def test_caller_request_id_is_echoed(client):
+    """A request sent with X-Request-ID gets the same value back in the X-Request-ID response
+    header, on a success and on a 404."""
+    for path, sent in (("/flowers/1", "lab05-echo-1"), ("/flowers/99", "lab05.echo_2")):
+        response = client.get(path, headers={"X-Request-ID": sent})
+        got = response.headers.get("X-Request-ID")
+        assert got == sent, (
+            f"GET {path} sent with X-Request-ID: {sent} answered {response.status_code} with "
+            f"X-Request-ID: {got}; expected the same id back"
+        )
+
+
+@check(
+    points=4,
+    hint="When the caller sends no X-Request-ID, request_id_for returns new_request_id(), "
+    "and the middleware sets it on the response.",
+)
+def test_request_id_is_generated_when_missing(client):
+    """A request without X-Request-ID still gets one in the response, and two requests get
+    two different ids."""
+    ids = []
+    for _ in range(2):
+        response = client.get("/flowers/1")
+        got = response.headers.get("X-Request-ID")
+        assert got and SAFE_ID.fullmatch(got), (
+            f"GET /flowers/1 without X-Request-ID answered X-Request-ID: {got}; expected a new "
+            "id of letters, digits, '-', '_' or '.'"
+        )
+        ids.append(got)
+    assert ids[0] != ids[1], f"two requests got the same X-Request-ID {ids[0]}; ids must differ"
+
+
+@check(
+    points=3,
+    hint="Echo the caller's id only if it is 1 to 128 letters, digits, '-', '_' or '.' "
+    "(re.fullmatch); otherwise generate a new one.",
+)
+def test_unsafe_request_id_is_replaced(client):
+    """An X-Request-ID that is too long or holds other characters is not echoed: the
+    response carries a new, safe id instead."""
+    for sent in ("x" * 200, "id with spaces;and=more"):
+        response = client.get("/flowers/1", headers={"X-Request-ID": sent})
+        got = response.headers.get("X-Request-ID")
+        assert got and got != sent and SAFE_ID.fullmatch(got), (
+            f"GET /flowers/1 sent with X-Request-ID: {sent[:40]}... answered X-Request-ID: "
+            f"{got}; expected a new id of 1 to 128 letters, digits, '-', '_' or '.'"
+        )
+
+
+@check(
+    points=6,
+    hint="Time call_next(request) with time.perf_counter() in the middleware and set "
+    "X-Process-Time to the milliseconds as a number: it then covers error responses too.",
+)
+def test_every_response_has_a_process_time_header(client):
+    """X-Process-Time (milliseconds, a decimal number >= 0) is on every response: 200, 404
+    and 422."""
+    for path, expected in (("/flowers/1", 200), ("/flowers/99", 404), ("/flowers/abc", 422)):
+        response = client.get(path)
+        assert response.status_code == expected, (
+            f"GET {path} answered {response.status_code}; expected {expected}"
+        )
+        header = response.headers.get("X-Process-Time")
+        try:
+            value = float(header) if header is not None else None
+        except ValueError:
+            value = None
+        assert value is not None and math.isfinite(value) and value >= 0, (
+            f"GET {path} answered {response.status_code} with X-Process-Time: {header}; "
+            "expected the milliseconds it took, as a number >= 0 (e.g. 1.234)"
+        )
+
+
+@check(
+    points=5,
+    hint="When a route raises, call_next raises too: catch the exception in the middleware "
+    "and answer with lab 04's handler (request.app.exception_handlers[Exception]), then add "
+    "the headers, the log line and the count as for any response.",
+)
+def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
+    """When a route crashes (POST /predict with a model that cannot predict answers 500),
+    the 500 still has X-Request-ID and X-Process-Time, writes its access log line and is
+    counted in http_requests_total with status="500"."""
+    labels = {"method": "POST", "route": "/predict", "status": "500"}
+    before = total(metric_samples(broken_model_client), "http_requests_total", **labels)
+    with captured("iris.access") as records:
+        response = broken_model_client.post(
+            "/predict", json=SETOSA, headers={"X-Request-ID": "lab05-crash-1"}
+        )
+    assert response.status_code == 500, (
+        f"POST /predict with a model that cannot predict answered {response.status_code}; "
+        "expected 500 (lab 04's handler for unexpected errors)"
+    )
+    headers = {name: response.headers.get(name) for name in ("X-Request-ID", "X-Process-Time")}
+    assert headers["X-Request-ID"] and headers["X-Process-Time"], (
+        f"the 500 of POST /predict has the headers {headers}; expected a request id and the "
+        "time it took, as on every response"
+    )
+    statuses = [line.get("status") for line in fields_of(records, "iris.access")]
+    assert statuses == [500], (
+        f"the 500 of POST /predict wrote access log lines with statuses {statuses}; "
+        "expected one line with status 500"
+    )
+    after = metric_samples(broken_model_client)
+    require_metric(after, "http_requests_total")
+    change = total(after, "http_requests_total", **labels) - before
+    assert change == 1, (
+        f"after one POST /predict that answered 500, http_requests_total{labels} grew by "
+        f"{change:g}; expected 1"
+    )
+
+
+# ---------------------------------------------------------------- logs
+
+
+@check(
+    points=9,
+    hint='Write one record per request on logging.getLogger("iris.access") whose message is '
+    "json.dumps of method, path, status, latency_ms and request_id (in the middleware).",
+)
+def test_one_access_log_line_per_request(client):
+    """Each request writes exactly one record on the "iris.access" logger: a JSON object
+    with method, path, status (a number), latency_ms (>= 0) and request_id (the same as the
+    X-Request-ID header), for successes and errors alike."""
+    cases = [
+        ("/flowers/2", {"X-Request-ID": "lab05-access-1"}, 200),
+        ("/flowers/99", {"X-Request-ID": "lab05-access-2"}, 404),
+        ("/flowers/3", {}, 200),
+    ]
+    for path, headers, status in cases:
+        with captured("iris.access") as records:
+            response = client.get(path, headers=headers)
+        lines = fields_of(records, "iris.access")
+        assert len(lines) == 1, (
+            f"GET {path} wrote {len(lines)} records on the 'iris.access' logger; expected 1"
+        )
+        line = lines[0]
+        request_id = response.headers.get("X-Request-ID") or headers.get("X-Request-ID")
+        expected = {"method": "GET", "path": path, "status": status, "request_id": request_id}
+        for field, wanted in expected.items():
+            assert line.get(field) == wanted, (
+                f"the access log line of GET {path} has {field}={line.get(field)!r}; "
+                f"expected {wanted!r} (the line: {line})"
+            )
+        assert is_number(line.get("latency_ms")) and line["latency_ms"] >= 0, (
+            f"the access log line of GET {path} has latency_ms={line.get('latency_ms')!r}; "
+            f"expected the milliseconds it took, a number >= 0 (the line: {line})"
+        )
+
+
+@check(
+    points=8,
+    hint="In the prediction routes, write one record per predicted flower on logging.getLogger("
+    '"iris.predictions"): json.dumps of species, model_version and request_id.',
+)
+def test_one_prediction_log_line_per_flower(client):
+    """POST /predict writes one JSON record on the "iris.predictions" logger with species,
+    model_version and request_id (the X-Request-ID of the response); POST /predict/batch
+    writes one per flower."""
+    with captured("iris.predictions") as records:
+        response = client.post("/predict", json=SETOSA, headers={"X-Request-ID": "lab05-pred-1"})
+    assert response.status_code == 200, f"POST /predict answered {response.status_code}"
+    species = json_of(response, "POST /predict").get("species")
+    request_id = response.headers.get("X-Request-ID") or "lab05-pred-1"
+    lines = fields_of(records, "iris.predictions")
+    assert len(lines) == 1, (
+        f"POST /predict wrote {len(lines)} records on the 'iris.predictions' logger; expected 1"
+    )
+    expected = {"species": species, "model_version": GRADER_VERSION, "request_id": request_id}
+    for field, wanted in expected.items():
+        assert lines[0].get(field) == wanted, (
+            f"the prediction log line of POST /predict has {field}={lines[0].get(field)!r}; "
+            f"expected {wanted!r} (the line: {lines[0]})"
+        )
+    items = [SETOSA, VIRGINICA, VERSICOLOR]
+    with captured("iris.predictions") as records:
+        response = client.post(
+            "/predict/batch", json={"items": items}, headers={"X-Request-ID": "lab05-pred-2"}
+        )
+    assert response.status_code == 200, f"POST /predict/batch answered {response.status_code}"
+    predicted = sorted(item["species"] for item in response.json()["predictions"])
+    request_id = response.headers.get("X-Request-ID") or "lab05-pred-2"
+    lines = fields_of(records, "iris.predictions")
+    logged = sorted(str(line.get("species")) for line in lines)
+    assert logged == predicted, (
+        f"POST /predict/batch with 3 flowers (predicted {predicted}) wrote prediction log "
+        f"lines for {logged}; expected one line per flower"
+    )
+    assert all(line.get("request_id") == request_id for line in lines), (
+        f"the prediction log lines of POST /predict/batch (X-Request-ID: {request_id}) have "
+        f"request_id {[line.get('request_id') for line in lines]}"
+    )
+
+
+# ---------------------------------------------------------------- metrics
+
+
+@check(
+    points=7,
+    hint="Label http_requests_total with the route's path template: "
+    'request.scope["route"].path after call_next, never request.url.path.',
+)
+def test_requests_are_counted_by_route_template(client):
+    """http_requests_total{method, route, status} counts requests by route template: two
+    GET /flowers/1 and /flowers/2 add 2 to route="/flowers/{flower_id}", status="200", a
+    GET /flowers/99 adds 1 to status="404", and no label holds a raw path."""
+    before = metric_samples(client)
+    client.get("/flowers/1")
+    client.get("/flowers/2")
+    client.get("/flowers/99")
+    after = metric_samples(client)
+    require_metric(after, "http_requests_total")
+    for status, added in (("200", 2), ("404", 1)):
+        labels = {"method": "GET", "route": TEMPLATE, "status": status}
+        change = total(after, "http_requests_total", **labels) - total(
+            before, "http_requests_total", **labels
+        )
+        assert change == added, (
+            f"after {added} GET /flowers/{{id}} answered {status}, "
+            f"http_requests_total{labels} grew by {change:g}; expected {added}"
+        )
+    raw = sorted(
+        {labels.get("route") for name, labels, _ in after if name == "http_requests_total"}
+        & {"/flowers/1", "/flowers/2", "/flowers/99"}
+    )
+    assert not raw, f"http_requests_total has route labels {raw}: use the template {TEMPLATE}"
+
+
+@check(
+    points=2,
+    hint='When no route matched (request.scope has no "route"), use the label route="unmatched".',
+)
+def test_unknown_paths_are_counted_as_unmatched(client):
+    """Requests for paths no route serves are counted in http_requests_total with
+    route="unmatched" and status="404", never under their own path."""
+    labels = {"method": "GET", "route": "unmatched", "status": "404"}
+    before = total(metric_samples(client), "http_requests_total", **labels)
+    client.get("/no-such-page-lab05")
+    client.get("/wp-admin/lab05.php")
+    after = metric_samples(client)
+    require_metric(after, "http_requests_total")
+    change = total(after, "http_requests_total", **labels) - before
+    assert change == 2, (
+        f"after GET /no-such-page-lab05 and /wp-admin/lab05.php (both 404), "
+        f"http_requests_total{labels} grew by {change:g}; expected 2"
+    )
+    leaked = sorted({str(labels.get("route")) for _, labels, _ in after} & {"/no-such-page-lab05"})
+    assert not leaked, f"a metric has the label route={leaked[0]!r}: a raw path"
+
+
+@check(
+    points=4,
+    hint="Observe the seconds each request took in a Histogram "
+    "http_request_duration_seconds with labels method and route.",
+)
+def test_latency_histogram_per_route(client):
+    """http_request_duration_seconds is a histogram labelled by method and route: two
+    GET /flowers/{id} add 2 to its _count and a number of seconds >= 0 to its _sum."""
+    labels = {"method": "GET", "route": TEMPLATE}
+    before = metric_samples(client)
+    client.get("/flowers/4")
+    client.get("/flowers/5")
+    after = metric_samples(client)
+    require_metric(after, "http_request_duration_seconds_count")
+    counted = total(after, "http_request_duration_seconds_count", **labels) - total(
+        before, "http_request_duration_seconds_count", **labels
+    )
+    assert counted == 2, (
+        f"after 2 GET /flowers/{{id}}, http_request_duration_seconds_count{labels} grew by "
+        f"{counted:g}; expected 2"
+    )
+    added = total(after, "http_request_duration_seconds_sum", **labels) - total(
+        before, "http_request_duration_seconds_sum", **labels
+    )
+    assert 0 <= added < 20, (
+        f"after 2 GET /flowers/{{id}}, http_request_duration_seconds_sum{labels} grew by "
+        f"{added:g}; expected the seconds they took (a small number >= 0)"
+    )
+    buckets = [
+        given
+        for name, given, _ in after
+        if name == "http_request_duration_seconds_bucket"
+        and all(given.get(key) == value for key, value in labels.items())
+    ]
+    assert any(given.get("le") == "+Inf" for given in buckets), (
+        "http_request_duration_seconds has no buckets for GET /flowers/{flower_id}: "
+        "make it a Histogram"
+    )
+
+
+@check(
+    points=4,
+    hint="In the prediction routes, PREDICTIONS.labels(species=...).inc() once per "
+    "predicted flower (a batch of 3 counts 3).",
+)
+def test_predictions_are_counted_by_species(client):
+    """predictions_total{species} grows by one for every flower predicted by /predict and
+    /predict/batch, under the predicted species."""
+    before = metric_samples(client)
+    single = client.post("/predict", json=SETOSA)
+    batch = client.post("/predict/batch", json={"items": [VIRGINICA, VIRGINICA, VERSICOLOR]})
+    assert single.status_code == 200 and batch.status_code == 200, (
+        f"POST /predict answered {single.status_code}, POST /predict/batch "
+        f"{batch.status_code}; expected 200"
+    )
+    predicted = [single.json()["species"]] + [p["species"] for p in batch.json()["predictions"]]
+    after = metric_samples(client)
+    require_metric(after, "predictions_total")
+    for species in sorted(set(predicted)):
+        wanted = predicted.count(species)
+        change = total(after, "predictions_total", species=species) - total(
+            before, "predictions_total", species=species
+        )
+        assert change == wanted, (
+            f"after predicting {predicted}, predictions_total{{species={species!r}}} grew by "
+            f"{change:g}; expected {wanted}"
+        )
+
+
+@check(
+    points=2,
+    hint="Create your metrics in a CollectorRegistry of your own (registry=...), not in "
+    "prometheus_client's global registry, and serve that registry at /metrics.",
+)
+def test_the_service_can_be_imported_twice(submission_dir: Path, iris_model: Path):
+    """main.py can be imported a second time in the same process (as tests do) and the new
+    app serves its own http_requests_total at /metrics."""
+    with fresh_main(submission_dir) as main, started(main.app, iris_model, "the model") as again:
+        again.get("/flowers/1")
+        samples = metric_samples(again)
+    require_metric(samples, "http_requests_total")

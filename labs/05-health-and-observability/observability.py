@@ -1,0 +1,152 @@
+"""Lab 05 · seeing what the service does: request ids, timing, JSON logs and metrics.
+
+main.py wires these into the app:
+
+- ``observe_requests`` is an HTTP middleware: it gives every request an id, times it, and
+  writes one access log line and the request metrics once the response is ready;
+- ``record_predictions`` is called by the prediction routes: one log line and one count per
+  predicted flower;
+- ``router`` serves ``GET /metrics`` in the Prometheus text format.
+"""
+
+import json
+import logging
+import re
+import sys
+import time
+from datetime import datetime, timezone
+
+from errors import REQUEST_ID_HEADER, new_request_id
+from fastapi import APIRouter, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+
+from schemas import Prediction
+
+PROCESS_TIME_HEADER = "X-Process-Time"
+# A caller's id is echoed only when it is short and made of safe characters: anything else
+# (a 10 kB string, text that imitates a log line...) is replaced by a new id.
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+# The route label of requests that no route matched (404s for unknown paths).
+UNMATCHED_ROUTE = "unmatched"
+
+access_log = logging.getLogger("iris.access")
+prediction_log = logging.getLogger("iris.predictions")
+
+# The service's own registry, not prometheus_client's global one: importing main.py a second
+# time in the same process (tests do) makes a new registry instead of failing with
+# "Duplicated timeseries in CollectorRegistry".
+registry = CollectorRegistry()
+# TODO 5: create the three metrics in `registry` (pass registry=registry to each):
+#   REQUESTS = Counter("http_requests_total", ...) with labels method, route, status;
+#   LATENCY = Histogram("http_request_duration_seconds", ...) with labels method, route;
+#   PREDICTIONS = Counter("predictions_total", ...) with the label species.
+
+
+# ---------------------------------------------------------------- JSON logs
+
+
+def log_json(logger: logging.Logger, **fields) -> None:
+    """Write one INFO record whose message is the JSON object of ``fields``."""
+    logger.info(json.dumps(fields, default=str))
+
+
+class JsonFormatter(logging.Formatter):
+    """Print a record as one JSON line: time, level, logger, then the message's fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        try:
+            fields = json.loads(message)
+        except ValueError:
+            fields = None
+        line = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            **(fields if isinstance(fields, dict) else {"message": message}),
+        }
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    """Print the records of the "iris..." loggers on standard output, one JSON line each.
+
+    Safe to call at every start-up: the handler is added only once.
+    """
+    logger = logging.getLogger("iris")
+    logger.setLevel(level)
+    if not any(isinstance(handler.formatter, JsonFormatter) for handler in logger.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+
+
+# ---------------------------------------------------------------- the middleware
+
+
+def request_id_for(request: Request) -> str:
+    """The caller's X-Request-ID when it is safe to echo, otherwise a new one."""
+    # TODO 3: return the caller's X-Request-ID header only when SAFE_REQUEST_ID.fullmatch()
+    #         accepts it; otherwise return new_request_id().
+    return request.headers.get(REQUEST_ID_HEADER) or new_request_id()
+
+
+def route_of(request: Request) -> str:
+    """The path template of the route that answered ("/flowers/{flower_id}"), or "unmatched".
+
+    Metrics are labelled by template, never by the raw path: "/flowers/1", "/flowers/2"...
+    would each start a new time series, without limit.
+    """
+    # TODO 5: this is the raw path. Once the request has been answered, the route that
+    #         matched is request.scope.get("route") and its template is its .path; when no
+    #         route matched, return UNMATCHED_ROUTE.
+    return request.url.path
+
+
+def count_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request and observe how long it took."""
+    # TODO 5: add 1 to REQUESTS and observe the seconds in LATENCY, with their labels
+    #         (label values are strings: str(status)).
+    pass
+
+
+async def observe_requests(request: Request, call_next) -> Response:
+    """Middleware: request id and timing headers, one access log line, request metrics."""
+    # TODO 4: 1. keep request_id_for(request) in request.state.request_id;
+    #         2. time `await call_next(request)` with time.perf_counter(); when it raises,
+    #            answer with the app's Exception handler from lab 04:
+    #            response = await request.app.exception_handlers[Exception](request, error)
+    #         3. set the X-Request-ID and X-Process-Time (milliseconds) response headers;
+    #         4. count_request(...) with route_of(request);
+    #         5. log_json(access_log, ...) with method, path, status, latency_ms, request_id.
+    return await call_next(request)
+
+
+# ---------------------------------------------------------------- predictions
+
+
+def record_predictions(request: Request, predictions: list[Prediction], model_version: str):
+    """One log line on prediction_log and one count in PREDICTIONS per predicted flower."""
+    # TODO 6: for each prediction, add 1 to PREDICTIONS (label species) and log_json a line
+    #         on prediction_log with species, model_version and request_id (the id is in
+    #         request.state.request_id).
+    pass
+
+
+# ---------------------------------------------------------------- /metrics
+
+router = APIRouter()
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics() -> Response:
+    """Every metric of the service, in the Prometheus text format."""
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
