@@ -67,3 +67,7 @@ gradescope LAB:
 # write the GitHub Classroom workflow (.github/workflows/classroom.yml)
 classroom *FLAGS:
     uv run python -m autograder classroom {{FLAGS}}
+
+# write the student-facing copy of the course into DIR (no solutions, no hidden checks)
+release DIR *FLAGS:
+    uv run python -m autograder release {{DIR}} {{FLAGS}}

@@ -48,7 +48,10 @@ def cmd_grade(args) -> int:
     if args.json:
         result.write_json(args.json)
     if not args.quiet:
-        render(result, title=f"Lab {lab.number:02d} · {lab.title}")
+        from autograder.release import hidden_checks_in
+
+        title = f"Lab {lab.number:02d} · {lab.title}"
+        render(result, title=title, hidden_not_run=hidden_checks_in(lab.suite))
     if is_own_lab:
         progress.record(result)
     return FULL_MARKS if result.full_marks else BELOW_FULL
@@ -161,6 +164,17 @@ def cmd_classroom_result(args) -> int:
     return FULL_MARKS
 
 
+def cmd_release(args) -> int:
+    from autograder.release import ReleaseError, release
+
+    try:
+        written = release(Path(args.destination), upto=args.upto)
+    except ReleaseError as error:
+        raise UsageError(str(error)) from None
+    print(f"wrote {len(written)} files to {args.destination}: no solutions, no hidden checks")
+    return FULL_MARKS
+
+
 def cmd_sync(args) -> int:
     from autograder.sync import sync
 
@@ -210,6 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
         "classroom-result", cmd_classroom_result, "grade and write the Classroom reporter payload"
     )
     result.add_argument("--github-output", help="file to append result=... to ($GITHUB_OUTPUT)")
+    release = commands.add_parser("release", help="write the student-facing copy of the course")
+    release.add_argument("destination", help="a new or empty folder")
+    release.add_argument("--upto", type=int, help="include labs 1 to N only")
+    release.set_defaults(handler=cmd_release)
     commands.add_parser("progress", help="every lab's latest score").set_defaults(
         handler=cmd_progress
     )

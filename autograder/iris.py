@@ -19,27 +19,31 @@ SEED = 7
 
 
 def train(seed: int = SEED):
-    """Fit a small, seeded pipeline on iris; return (pipeline, metadata)."""
-    from sklearn.datasets import load_iris
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    """Fit a small, seeded pipeline on all of iris; return (pipeline, metadata).
 
-    iris = load_iris()
-    species = iris.target_names[iris.target]
-    x_train, x_test, y_train, y_test = train_test_split(
-        iris.data, species, test_size=0.25, random_state=seed, stratify=species
+    The accuracy is a 5-fold cross-validated estimate, so no rows are held back.
+    """
+    import numpy as np
+    from sklearn import datasets, linear_model, model_selection, pipeline, preprocessing
+
+    data = datasets.load_iris()
+    labels = np.asarray(data.target_names)[data.target]
+    model = pipeline.Pipeline(
+        [
+            ("scale", preprocessing.StandardScaler()),
+            ("classify", linear_model.LogisticRegression(max_iter=500, random_state=seed)),
+        ]
     )
-    pipeline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
-    pipeline.fit(x_train, y_train)
+    folds = model_selection.StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    accuracy = model_selection.cross_val_score(model, data.data, labels, cv=folds).mean()
+    model.fit(data.data, labels)
     metadata = {
         "version": GRADER_VERSION,
-        "classes": [str(name) for name in pipeline.classes_],
+        "classes": [str(name) for name in model.classes_],
         "features": FEATURES,
-        "metrics": {"accuracy": round(float(pipeline.score(x_test, y_test)), 4)},
+        "metrics": {"accuracy": round(float(accuracy), 4)},
     }
-    return pipeline, metadata
+    return model, metadata
 
 
 def save_model(folder: Path, *, version: str = GRADER_VERSION) -> Path:

@@ -14,8 +14,10 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def render(result: GradeResult, *, title: str, console: Console | None = None) -> None:
-    """Print the report for one grading."""
+def render(
+    result: GradeResult, *, title: str, console: Console | None = None, hidden_not_run: int = 0
+) -> None:
+    """Print the report for one grading (and how many hidden checks this copy cannot run)."""
     console = console or Console(highlight=False)
     console.print(f"[bold]{escape(title)}[/]  [dim]{escape(result.submission)}[/]")
     if result.problem:
@@ -35,6 +37,11 @@ def render(result: GradeResult, *, title: str, console: Console | None = None) -
             lines.append("\nhint: " + item.check.hint, style="yellow")
         table.add_row(mark, lines, f"{_points(item.score)}/{_points(item.check.points)}")
     console.print(table)
+    if hidden_not_run:
+        plural = "check" if hidden_not_run == 1 else "checks"
+        console.print(
+            f"[dim]{hidden_not_run} hidden {plural} not run (your instructor runs them).[/]"
+        )
     style = "bold green" if result.full_marks else "bold yellow"
     console.print(
         f"[{style}]Score: {_points(result.score)}/{_points(result.max_score)}[/]"

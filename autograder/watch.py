@@ -13,6 +13,7 @@ from rich.console import Console
 
 from autograder import progress
 from autograder.course import Lab
+from autograder.release import hidden_checks_in
 from autograder.report import render
 from autograder.runner import Grader
 
@@ -34,7 +35,7 @@ def watch(lab: Lab, folder: Path) -> None:
     def grade_once() -> None:
         result = grader.grade(folder)
         console.clear()
-        render(result, title=title, console=console)
+        render(result, title=title, console=console, hidden_not_run=hidden_checks_in(lab.suite))
         if folder == lab.starter_dir.resolve():
             progress.record(result)
         console.print("[dim]Watching for changes; press Ctrl+C to stop.[/]")

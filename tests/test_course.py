@@ -19,8 +19,7 @@ def test_lab_has_every_part(lab):
     missing = [
         str(path.relative_to(ROOT))
         for path in (
-            lab.solution_dir / "README.md",
-            lab.solution_dir / "main.py",
+            lab.starter_dir / "README.md",
             lab.starter_dir / "main.py",
             lab.suite,
             lab.notebook,
@@ -33,7 +32,7 @@ def test_lab_has_every_part(lab):
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.folder)
 def test_handout_states_objectives_contract_and_hints(lab):
-    text = (lab.solution_dir / "README.md").read_text().lower()
+    text = (lab.starter_dir / "README.md").read_text().lower()
     absent = [word for word in REQUIRED_HANDOUT_SECTIONS if word not in text]
     assert not absent, f"the handout of {lab.folder} never mentions {absent}"
 
