@@ -1,25 +1,484 @@
-"""Lab 01 checks (prototype)."""
+"""Lab 01 · Hello, API: the checks.
+
+Every check below tests one behaviour of the contract in the lab's README. The server checks
+call the app in-process with a ``TestClient``; the client checks run the app with uvicorn on a
+real socket (``live_server``) and call the functions of ``client.py`` against it.
+
+Assertions are not rewritten (PYTEST_DONT_REWRITE): a student sees only the message of a
+failed assertion, which says what was sent and what came back.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+import requests
 
 from autograder import check
+from autograder.submission import where_in_submission
+
+FIELDS = ("id", "species", "sepal_length", "sepal_width", "petal_length", "petal_width")
+MEASUREMENTS = FIELDS[2:]
+
+# The fifteen flowers of the given flowers.py: id -> (species, sepal length, sepal width,
+# petal length, petal width).
+FLOWERS = {
+    1: ("setosa", 5.1, 3.5, 1.4, 0.2),
+    2: ("setosa", 5.4, 3.7, 1.5, 0.2),
+    3: ("setosa", 5.4, 3.4, 1.7, 0.2),
+    4: ("setosa", 4.8, 3.1, 1.6, 0.2),
+    5: ("setosa", 5.0, 3.5, 1.3, 0.3),
+    6: ("versicolor", 7.0, 3.2, 4.7, 1.4),
+    7: ("versicolor", 5.0, 2.0, 3.5, 1.0),
+    8: ("versicolor", 5.9, 3.2, 4.8, 1.8),
+    9: ("versicolor", 5.5, 2.4, 3.8, 1.1),
+    10: ("versicolor", 5.5, 2.6, 4.4, 1.2),
+    11: ("virginica", 6.3, 3.3, 6.0, 2.5),
+    12: ("virginica", 6.5, 3.2, 5.1, 2.0),
+    13: ("virginica", 6.9, 3.2, 5.7, 2.3),
+    14: ("virginica", 7.4, 2.8, 6.1, 1.9),
+    15: ("virginica", 6.7, 3.1, 5.6, 2.4),
+}
+ROUTES = ("/", "/hello/{name}", "/flowers", "/flowers/{flower_id}")
+TIMEOUT = 5  # seconds for the grader's own requests to the live server
 
 
-@check(points=2, hint="Return a dict with a message key.")
-def test_root_returns_a_message(client):
-    """GET / answers 200 with a JSON object holding a "message" string."""
-    response = client.get("/")
-    assert response.status_code == 200, f"GET / answered {response.status_code}"
-    assert isinstance(response.json().get("message"), str)
+# ---------------------------------------------------------------- helpers
 
 
-@check(points=3, hint="Type the path parameter as int.")
-def test_flower_id_must_be_an_integer(client):
-    """GET /flowers/abc answers 422."""
-    assert client.get("/flowers/abc").status_code == 422
+def crash_message(error: BaseException, folder: Path) -> str:
+    """``NotImplementedError (raised at main.py, line 19, in read_root)``."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    where = where_in_submission(error.__traceback__, folder)
+    return f"{type(error).__name__}{': ' + first if first else ''}" + (
+        f" (raised at {where})" if where else ""
+    )
 
 
-@check(points=3, hint="Look the flower up by id.")
-def test_known_flower_is_found(client):
-    """GET /flowers/1 answers the flower."""
-    response = client.get("/flowers/1")
-    assert response.status_code == 200, f"GET /flowers/1 answered {response.status_code}"
-    assert response.json()["species"] == "setosa"
+class Api:
+    """The app's TestClient, reporting an exception raised by a route in one short message."""
+
+    def __init__(self, client, folder: Path) -> None:
+        self.client = client
+        self.folder = folder
+
+    def get(self, path: str):
+        try:
+            return self.client.get(path)
+        except Exception as error:  # noqa: BLE001 - a route may raise anything
+            pytest.fail(
+                f"GET {path} crashed the app with {crash_message(error, self.folder)}; "
+                "a real client would get 500 Internal Server Error",
+                pytrace=False,
+            )
+
+
+class ClientFunctions:
+    """The functions of the submission's client.py, each call reported in one short message."""
+
+    def __init__(self, module, folder: Path) -> None:
+        self.module = module
+        self.folder = folder
+
+    @staticmethod
+    def shown(name: str, args: tuple, kwargs: dict) -> str:
+        """``fetch_flowers(base_url, species='setosa')``: the call as the student reads it."""
+        parts = ["base_url", *map(repr, args[1:])]
+        parts += [f"{key}={value!r}" for key, value in kwargs.items()]
+        return f"{name}({', '.join(parts)})"
+
+    def call(self, name: str, *args, allow: tuple = (), **kwargs):
+        """Call ``client.<name>(*args, **kwargs)``; exceptions in ``allow`` pass through."""
+        function = getattr(self.module, name, None)
+        if not callable(function):
+            pytest.fail(f"client.py has no function {name}()", pytrace=False)
+        try:
+            return function(*args, **kwargs)
+        except allow:
+            raise
+        except Exception as error:  # noqa: BLE001 - the student's code may raise anything
+            pytest.fail(
+                f"{self.shown(name, args, kwargs)} raised {crash_message(error, self.folder)}",
+                pytrace=False,
+            )
+
+
+@pytest.fixture(scope="module")
+def api(client, submission_dir: Path) -> Api:
+    return Api(client, submission_dir)
+
+
+def shown(response) -> str:
+    """The start of a response body, for a failure message."""
+    text = response.text.strip()
+    return text if len(text) <= 160 else text[:160] + "..."
+
+
+def json_of(response, request: str):
+    """The JSON body of a 200 response; fail with what came back otherwise."""
+    assert response.status_code == 200, (
+        f"{request} answered {response.status_code} ({shown(response)}); expected 200"
+    )
+    try:
+        return response.json()
+    except ValueError:
+        pytest.fail(f"{request} answered 200 but the body is not JSON: {shown(response)}")
+
+
+def flower_list(api, query: str = "") -> list[dict]:
+    """GET /flowers with a query string; check the answer is a list of flower objects."""
+    request = f"GET /flowers{query}"
+    body = json_of(api.get(f"/flowers{query}"), request)
+    assert isinstance(body, list), f"{request} answered {body!r}; expected a JSON list"
+    for item in body:
+        assert isinstance(item, dict) and isinstance(item.get("id"), int), (
+            f"{request} answered a list holding {item!r}; expected flower objects with an id"
+        )
+    return body
+
+
+def ids(flowers: list[dict]) -> list[int]:
+    return [flower["id"] for flower in flowers]
+
+
+def expected_flower(flower_id: int) -> dict:
+    species, *measurements = FLOWERS[flower_id]
+    return {
+        "id": flower_id,
+        "species": species,
+        **dict(zip(MEASUREMENTS, measurements, strict=True)),
+    }
+
+
+def same_flower(got, flower_id: int) -> bool:
+    """True when ``got`` has the six fields with the values of flower ``flower_id``."""
+    want = expected_flower(flower_id)
+    if not isinstance(got, dict) or any(name not in got for name in FIELDS):
+        return False
+    numbers_ok = all(
+        isinstance(got[name], (int, float)) and got[name] == pytest.approx(want[name])
+        for name in MEASUREMENTS
+    )
+    return got["id"] == flower_id and got["species"] == want["species"] and numbers_ok
+
+
+def status_of(api, path: str) -> int:
+    return api.get(path).status_code
+
+
+def live_json(base_url: str, path: str, params: dict | None = None):
+    """What the student's own server answers, to compare the client's result with."""
+    response = requests.get(f"{base_url}{path}", params=params, timeout=TIMEOUT)
+    request = f"GET {response.request.path_url}"
+    assert response.status_code == 200, (
+        f"your server answered {request} with {response.status_code}; "
+        "the client functions need that route working first"
+    )
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def api_url(live_server: str):
+    """The base URL of the submission's app served by uvicorn, with its error log silenced.
+
+    uvicorn logs a traceback for every 500 from its own thread; formatting it while pytest
+    formats a failure in the main thread can crash Python 3.11's parser, and nobody reads
+    that log during grading.
+    """
+    logger = logging.getLogger("uvicorn.error")
+    was_disabled = logger.disabled
+    logger.disabled = True
+    yield live_server
+    logger.disabled = was_disabled
+
+
+@pytest.fixture(scope="module")
+def client_module(submission_dir: Path) -> ClientFunctions:
+    """The submission's ``client.py``, imported from the graded folder."""
+    path = submission_dir / "client.py"
+    if not path.is_file():
+        pytest.fail("client.py is missing from the lab folder", pytrace=False)
+    loaded = sys.modules.get("client")
+    loaded_file = getattr(loaded, "__file__", None)
+    if loaded is not None and (not loaded_file or Path(loaded_file).resolve() != path.resolve()):
+        del sys.modules["client"]
+    try:
+        module = importlib.import_module("client")
+    except Exception as error:  # noqa: BLE001 - report any import failure to the student
+        message = crash_message(error, submission_dir)
+        pytest.fail(f"client.py did not import: {message}", pytrace=False)
+    return ClientFunctions(module, submission_dir)
+
+
+# ---------------------------------------------------------------- GET / and /hello/{name}
+
+
+@check(points=5, hint="Return a dict such as {'message': 'Welcome'}: FastAPI sends it as JSON.")
+def test_root_answers_a_message(api):
+    """GET / answers 200 with a JSON object whose "message" is a non-empty string."""
+    body = json_of(api.get("/"), "GET /")
+    assert isinstance(body, dict), f"GET / answered {body!r}; expected a JSON object"
+    message = body.get("message")
+    assert isinstance(message, str) and message.strip(), (
+        f"GET / answered {body!r}; expected a non-empty string under the key 'message'"
+    )
+
+
+@check(
+    points=8,
+    hint="Add @app.get('/hello/{name}') and build the text with f'Hello, {name}!'.",
+)
+def test_hello_greets_by_name(api):
+    """GET /hello/Ada answers {"message": "Hello, Ada!"}; the name is used exactly as sent."""
+    for name in ("Ada", "Grace Hopper"):
+        body = json_of(api.get(f"/hello/{name}"), f"GET /hello/{name}")
+        want = f"Hello, {name}!"
+        assert isinstance(body, dict) and body.get("message") == want, (
+            f"GET /hello/{name} answered {body!r}; expected {{'message': {want!r}}}"
+        )
+
+
+@check(
+    points=7,
+    hint="Add a parameter `shout: bool = False` to the hello function and use message.upper().",
+)
+def test_hello_shouts_when_asked(api):
+    """GET /hello/Ada?shout=true answers "HELLO, ADA!" and ?shout=false answers "Hello, Ada!"."""
+    for value, want in (("true", "HELLO, ADA!"), ("false", "Hello, Ada!")):
+        request = f"GET /hello/Ada?shout={value}"
+        body = json_of(api.get(f"/hello/Ada?shout={value}"), request)
+        assert isinstance(body, dict) and body.get("message") == want, (
+            f"{request} answered {body!r}; expected {{'message': {want!r}}}"
+        )
+
+
+@check(
+    points=4,
+    hint="Annotate shout as bool: FastAPI then rejects values that are not booleans with 422.",
+)
+def test_shout_that_is_not_a_boolean_is_422(api):
+    """GET /hello/Ada?shout=maybe answers 422: shout is a boolean, not any text."""
+    response = api.get("/hello/Ada?shout=maybe")
+    assert response.status_code == 422, (
+        f"GET /hello/Ada?shout=maybe answered {response.status_code} ({shown(response)}); "
+        "expected 422"
+    )
+
+
+# ---------------------------------------------------------------- GET /flowers
+
+
+@check(
+    points=8,
+    hint="Without query parameters, return FLOWERS[0:5]: limit defaults to 5, offset to 0.",
+)
+def test_flowers_default_to_the_first_five_in_id_order(api):
+    """GET /flowers answers the flowers 1 to 5, in id order, each with its six fields."""
+    body = flower_list(api)
+    assert ids(body) == [1, 2, 3, 4, 5], (
+        f"GET /flowers answered the flowers {ids(body)}; expected [1, 2, 3, 4, 5]"
+    )
+    for flower in body:
+        assert same_flower(flower, flower["id"]), (
+            f"GET /flowers answered {flower!r}; expected {expected_flower(flower['id'])!r}"
+        )
+
+
+@check(
+    points=7,
+    hint="Keep only the flowers whose 'species' equals the species parameter, before paging.",
+)
+def test_flowers_filter_by_species(api):
+    """GET /flowers?species=virginica answers flowers 11 to 15; species=versicolor&limit=2: 6, 7."""
+    for query, want in (
+        ("?species=virginica", [11, 12, 13, 14, 15]),
+        ("?species=versicolor&limit=2", [6, 7]),
+    ):
+        body = flower_list(api, query)
+        assert ids(body) == want, (
+            f"GET /flowers{query} answered the flowers {ids(body)}; expected {want}"
+        )
+
+
+@check(points=3, hint="A species with no flowers is not an error: answer an empty list.")
+def test_unknown_species_gives_an_empty_list(api):
+    """GET /flowers?species=rose answers 200 with an empty list."""
+    body = flower_list(api, "?species=rose")
+    assert body == [], f"GET /flowers?species=rose answered {body!r}; expected []"
+
+
+@check(
+    points=2,
+    hint="Skip `offset` flowers, then take at most `limit`: a slice [offset : offset + limit].",
+)
+@pytest.mark.parametrize(
+    ("query", "want"),
+    [
+        ("?limit=3&offset=4", [5, 6, 7]),
+        ("?offset=13", [14, 15]),
+        ("?offset=15", []),
+        ("?species=setosa&offset=3", [4, 5]),
+    ],
+    ids=["limit=3&offset=4", "offset=13", "offset=15", "species=setosa&offset=3"],
+)
+def test_flowers_page_with_limit_and_offset(api, query, want):
+    """GET /flowers skips `offset` flowers (after filtering by species), then answers `limit`."""
+    body = flower_list(api, query)
+    assert ids(body) == want, (
+        f"GET /flowers{query} answered the flowers {ids(body)}; expected {want}"
+    )
+
+
+@check(
+    points=6,
+    hint="Declare limit as Annotated[int, Query(ge=1, le=50)] = 5: FastAPI answers 422 outside.",
+)
+def test_limit_must_be_an_integer_from_1_to_50(api):
+    """limit=1 and limit=50 are accepted; limit=0, limit=51 and limit=ten answer 422."""
+    for limit, count in (("1", 1), ("50", 15)):
+        body = flower_list(api, f"?limit={limit}")
+        assert len(body) == count, (
+            f"GET /flowers?limit={limit} answered {len(body)} flowers; expected {count}"
+        )
+    for limit in ("0", "51", "ten"):
+        status = status_of(api, f"/flowers?limit={limit}")
+        assert status == 422, f"GET /flowers?limit={limit} answered {status}; expected 422"
+
+
+@check(
+    points=4, hint="Declare offset as Annotated[int, Query(ge=0)] = 0: a negative offset is 422."
+)
+def test_offset_must_not_be_negative(api):
+    """offset=0 is accepted; offset=-1 and offset=x answer 422."""
+    flower_list(api, "?offset=0")
+    for offset in ("-1", "x"):
+        status = status_of(api, f"/flowers?offset={offset}")
+        assert status == 422, f"GET /flowers?offset={offset} answered {status}; expected 422"
+
+
+# ---------------------------------------------------------------- GET /flowers/{flower_id}
+
+
+@check(points=8, hint="Loop over FLOWERS and return the one whose 'id' equals flower_id.")
+def test_flower_is_found_by_id(api):
+    """GET /flowers/1, /flowers/8 and /flowers/15 answer those flowers with their six fields."""
+    for flower_id in (1, 8, 15):
+        body = json_of(api.get(f"/flowers/{flower_id}"), f"GET /flowers/{flower_id}")
+        assert same_flower(body, flower_id), (
+            f"GET /flowers/{flower_id} answered {body!r}; expected {expected_flower(flower_id)!r}"
+        )
+
+
+@check(
+    points=7,
+    hint="After the loop, raise HTTPException(status_code=404, detail=...): never return None.",
+)
+def test_unknown_flower_is_404(api):
+    """GET /flowers/0, /flowers/16 and /flowers/999 answer 404 Not Found."""
+    for flower_id in (0, 16, 999):
+        response = api.get(f"/flowers/{flower_id}")
+        assert response.status_code == 404, (
+            f"GET /flowers/{flower_id} answered {response.status_code} ({shown(response)}); "
+            "expected 404"
+        )
+
+
+@check(points=4, hint="Annotate the path parameter: flower_id: int. FastAPI then answers 422.")
+def test_non_integer_flower_id_is_422(api):
+    """GET /flowers/1 answers 200, and GET /flowers/abc and /flowers/1.5 answer 422."""
+    json_of(api.get("/flowers/1"), "GET /flowers/1")
+    for bad in ("abc", "1.5"):
+        response = api.get(f"/flowers/{bad}")
+        assert response.status_code == 422, (
+            f"GET /flowers/{bad} answered {response.status_code} ({shown(response)}); expected 422"
+        )
+
+
+# ---------------------------------------------------------------- /openapi.json and /docs
+
+
+@check(
+    points=5,
+    hint="Open /docs: every route must be listed. Keep FastAPI(title='Iris API').",
+)
+def test_openapi_and_docs_list_every_route(api):
+    """/openapi.json has the title "Iris API" and a GET for each of the 4 paths; /docs is HTML."""
+    schema = json_of(api.get("/openapi.json"), "GET /openapi.json")
+    title = schema.get("info", {}).get("title")
+    assert title == "Iris API", f"/openapi.json has the title {title!r}; expected 'Iris API'"
+    paths = schema.get("paths", {})
+    missing = [path for path in ROUTES if "get" not in paths.get(path, {})]
+    assert not missing, f"/openapi.json lists no GET for {missing}; it lists {sorted(paths)}"
+    docs = api.get("/docs")
+    kind = docs.headers.get("content-type", "")
+    assert docs.status_code == 200 and kind.startswith("text/html"), (
+        f"GET /docs answered {docs.status_code} ({kind}); expected 200 with an HTML page"
+    )
+
+
+# ---------------------------------------------------------------- client.py, against a live server
+
+
+@check(
+    points=4,
+    hint="requests.get(f'{base_url}/hello/{name}', params={'shout': shout}), then the message.",
+)
+def test_client_greet_returns_the_message(api_url, client_module):
+    """client.greet(base_url, "Ada") returns the message the API sends; shout=True shouts."""
+    for shout in (False, True):
+        want = live_json(api_url, "/hello/Ada", {"shout": str(shout).lower()})["message"]
+        got = client_module.call("greet", api_url, "Ada", shout=shout)
+        assert got == want, (
+            f"greet(base_url, 'Ada', shout={shout}) returned {got!r}; expected {want!r}"
+        )
+
+
+@check(
+    points=4,
+    hint="Pass params={'limit': limit, 'species': species} to requests.get and return .json().",
+)
+def test_client_fetch_flowers_sends_species_and_limit(api_url, client_module):
+    """client.fetch_flowers returns the list the API sends for the species and limit given."""
+    for kwargs in ({}, {"limit": 3}, {"species": "versicolor", "limit": 2}):
+        want = live_json(api_url, "/flowers", {"limit": 5, **kwargs})
+        got = client_module.call("fetch_flowers", api_url, **kwargs)
+        assert got == want, (
+            f"{client_module.shown('fetch_flowers', (api_url,), kwargs)} returned {got!r}; "
+            f"expected {want!r}"
+        )
+
+
+@check(points=4, hint="GET f'{base_url}/flowers/{flower_id}' and return response.json().")
+def test_client_fetch_flower_returns_the_flower(api_url, client_module):
+    """client.fetch_flower(base_url, 7) returns the flower object the API sends for /flowers/7."""
+    want = live_json(api_url, "/flowers/7")
+    got = client_module.call("fetch_flower", api_url, 7)
+    assert got == want, f"fetch_flower(base_url, 7) returned {got!r}; expected {want!r}"
+
+
+@check(
+    points=4,
+    hint="Call response.raise_for_status() before response.json(): it raises for 4xx and 5xx.",
+)
+def test_client_fetch_flower_raises_on_an_error_status(api_url, client_module):
+    """client.fetch_flower(base_url, 999) raises requests.HTTPError when the API answers 404."""
+    base_url = api_url
+    status = requests.get(f"{api_url}/flowers/999", timeout=TIMEOUT).status_code
+    if status < 400:
+        # The server does not answer an error for flower 999 (the server checks report that):
+        # test the client with a base URL under which no route exists, so it gets a 404.
+        base_url = f"{api_url}/no-such-prefix"
+        status = requests.get(f"{base_url}/flowers/999", timeout=TIMEOUT).status_code
+    try:
+        got = client_module.call("fetch_flower", base_url, 999, allow=(requests.HTTPError,))
+    except requests.HTTPError:
+        return
+    pytest.fail(
+        f"fetch_flower(base_url, 999) returned {got!r} although the API answered {status}; "
+        "expected it to raise requests.HTTPError",
+        pytrace=False,
+    )

@@ -15,28 +15,31 @@ app = FastAPI(title="Iris API", version="0.1.0")
 @app.get("/")
 def read_root() -> dict:
     """Greet the caller: the smallest useful route."""
-    # TODO: return a JSON object with a "message" key holding any greeting.
+    # TODO 1: return a dict with a "message" key holding any greeting you like.
+    #         FastAPI turns the dict into a JSON object.
     raise NotImplementedError
 
 
-# TODO: add GET /hello/{name} with a query parameter `shout` (bool, default False).
-#       It returns {"message": "Hello, <name>!"}, all in capitals when shout is true.
+# TODO 2: add the route GET /hello/{name}. Its function takes the path parameter `name`
+#         (str) and the query parameter `shout` (bool, default False), and returns
+#         {"message": "Hello, <name>!"}, all in capitals when shout is true.
 
 
 @app.get("/flowers")
 def list_flowers(
-    species: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=50)] = 5,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # TODO 3: declare three query parameters: species (str or None, default None),
+    #         limit (int from 1 to 50, default 5) and offset (int, at least 0, default 0).
+    #         Put the bounds in Annotated[int, Query(...)].
 ) -> list[dict]:
     """List flowers in id order, optionally of one species, a page at a time."""
-    # TODO: keep only the flowers of `species` when it is given, then skip `offset`
-    #       flowers and return at most `limit` of them.
+    # TODO 4: keep only the flowers of `species` when it is given, then skip `offset`
+    #         flowers and return at most `limit` of them.
     raise NotImplementedError
 
 
 @app.get("/flowers/{flower_id}")
 def read_flower(flower_id: int) -> dict:
     """One flower by its id, or 404 when there is no such flower."""
-    # TODO: return the flower whose "id" is flower_id; raise HTTPException(404) if none.
+    # TODO 5: return the flower whose "id" is flower_id;
+    #         raise HTTPException(status_code=404, detail=...) when there is none.
     raise NotImplementedError

@@ -19,8 +19,9 @@ TIMEOUT = 5  # seconds; a client without a timeout can wait forever
 def greet(base_url: str, name: str, shout: bool = False) -> str:
     """Return the message of GET /hello/{name}."""
     # BEGIN SOLUTION
-    #: # TODO: GET f"{base_url}/hello/{name}" with the query parameter shout,
-    #: #       raise for an error status, and return the "message" of the JSON body.
+    #: # TODO 6: GET f"{base_url}/hello/{name}" with the query parameter shout (pass
+    #: #         params={"shout": shout} and timeout=TIMEOUT), call raise_for_status(),
+    #: #         and return the "message" of the JSON body.
     #: raise NotImplementedError
     response = requests.get(f"{base_url}/hello/{name}", params={"shout": shout}, timeout=TIMEOUT)
     response.raise_for_status()
@@ -31,7 +32,8 @@ def greet(base_url: str, name: str, shout: bool = False) -> str:
 def fetch_flowers(base_url: str, species: str | None = None, limit: int = 5) -> list[dict]:
     """Return the flowers of GET /flowers, filtered by species when one is given."""
     # BEGIN SOLUTION
-    #: # TODO: send limit (and species, only when it is not None) as query parameters.
+    #: # TODO 7: GET f"{base_url}/flowers" with the query parameters limit and species
+    #: #         (species only when it is not None), and return the JSON list.
     #: raise NotImplementedError
     params: dict = {"limit": limit}
     if species is not None:
@@ -45,7 +47,8 @@ def fetch_flowers(base_url: str, species: str | None = None, limit: int = 5) -> 
 def fetch_flower(base_url: str, flower_id: int) -> dict:
     """Return one flower; raise requests.HTTPError when the API answers 404."""
     # BEGIN SOLUTION
-    #: # TODO: GET the flower and call response.raise_for_status() before reading the JSON.
+    #: # TODO 8: GET f"{base_url}/flowers/{flower_id}", call response.raise_for_status()
+    #: #         (it raises requests.HTTPError for a 404) and return the JSON object.
     #: raise NotImplementedError
     response = requests.get(f"{base_url}/flowers/{flower_id}", timeout=TIMEOUT)
     response.raise_for_status()
