@@ -52,7 +52,10 @@ TIMEOUT = 5  # seconds for the grader's own requests to the live server
 
 def crash_message(error: BaseException, folder: Path) -> str:
     """``NotImplementedError (raised at main.py, line 19, in read_root)``."""
-    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    if first.endswith(":") and len(lines) > 1:  # "1 validation error:" says what on line 2
+        first = f"{first} {lines[1]}"
     where = where_in_submission(error.__traceback__, folder)
     return f"{type(error).__name__}{': ' + first if first else ''}" + (
         f" (raised at {where})" if where else ""
