@@ -277,7 +277,7 @@ def test_shout_that_is_not_a_boolean_is_422(api):
 
 @check(
     points=8,
-    hint="Without query parameters, return FLOWERS[0:5]: limit defaults to 5, offset to 0.",
+    hint="Check the defaults (limit 5, offset 0) and keep the flowers in the order of FLOWERS.",
 )
 def test_flowers_default_to_the_first_five_in_id_order(api):
     """GET /flowers answers the flowers 1 to 5, in id order, each with its six fields."""
