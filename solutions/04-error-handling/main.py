@@ -11,6 +11,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
 from errors import (
     HTTP_ERROR_CODES,
     REQUEST_ID_HEADER,
@@ -21,11 +26,6 @@ from errors import (
     field_problems,
     new_request_id,
 )
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from flowers import FLOWERS
 from model import IrisModel, load_model
 from schemas import (
