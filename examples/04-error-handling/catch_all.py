@@ -16,9 +16,9 @@ app = FastAPI(title="Calculator")
 
 
 @app.exception_handler(Exception)
-async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+async def hide_the_details(request: Request, exc: Exception) -> JSONResponse:
     """Log the whole error (exc_info adds the traceback), answer a plain 500."""
-    logger.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     return JSONResponse(
         status_code=500,
         content={"detail": "Something went wrong on our side."},
