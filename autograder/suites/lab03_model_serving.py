@@ -1,0 +1,628 @@
+"""Lab 03 checks: serving a scikit-learn model.
+
+The app is graded with the grader's own model (``iris_model``: trained by
+``autograder/iris.py``, version ``grader-1.0``), never with the student's, so a prediction can
+be compared with what that model really says. ``MODEL_PATH`` points to it before the app
+starts; the working directory also holds a copy in ``models/`` so that only the check about
+``MODEL_PATH`` fails when the variable is ignored.
+
+Checks that start the app several times import ``main.py`` afresh (``fresh_main``): each gets
+its own ``app`` and module state, so a start-up in one check never changes another.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import math
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+# Imported here, when the suite is collected, so the warm grader has these loaded before it
+# forks a child per submission (model_selection and datasets are what a train.py uses).
+import joblib
+import pytest
+import sklearn.model_selection  # noqa: F401
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sklearn.datasets import load_iris
+from sklearn.pipeline import Pipeline
+
+from autograder import check
+from autograder.iris import FEATURES, GRADER_VERSION
+from autograder.submission import describe_import_error, where_in_submission
+
+SPECIES = ["setosa", "versicolor", "virginica"]
+
+
+def flower(sepal_length, sepal_width, petal_length, petal_width) -> dict:
+    values = (sepal_length, sepal_width, petal_length, petal_width)
+    return dict(zip(FEATURES, values, strict=True))
+
+
+SETOSA = flower(5.1, 3.5, 1.4, 0.2)
+VERSICOLOR = flower(7.0, 3.2, 4.7, 1.4)
+VIRGINICA = flower(6.3, 3.3, 6.0, 2.5)
+# Flowers the model finds hard (two species close in probability): a wrong column order or a
+# different model shows here first.
+HARD = [flower(5.9, 3.2, 4.8, 1.8), flower(6.0, 2.7, 5.1, 1.6), flower(6.3, 2.8, 5.1, 1.5)]
+SAMPLES = [SETOSA, VERSICOLOR, VIRGINICA, flower(5.0, 2.0, 3.5, 1.0), *HARD]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _modules_from(folder: Path) -> dict[str, ModuleType]:
+    found = {}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and Path(file).resolve().is_relative_to(folder):
+            found[name] = module
+    return found
+
+
+@contextmanager
+def fresh_main(folder: Path, when: str) -> Iterator[ModuleType]:
+    """Import the submission's main.py (and its own modules) again, as new modules."""
+    saved = _modules_from(folder)
+    for name in saved:
+        del sys.modules[name]
+    try:
+        importlib.invalidate_caches()
+        try:
+            module = importlib.import_module("main")
+        except Exception as error:  # a submission may raise anything while imported
+            pytest.fail(
+                f"importing main.py {when} failed: {describe_import_error(error, folder)}",
+                pytrace=False,
+            )
+        yield module
+    finally:
+        for name in _modules_from(folder):
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+
+
+def copy_model(model_path: Path, folder: Path, version: str) -> Path:
+    """Copy the grader's model into ``folder`` with another version in its model.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "model.joblib"
+    shutil.copyfile(model_path, target)
+    metadata = json.loads(model_path.with_suffix(".json").read_text())
+    target.with_suffix(".json").write_text(json.dumps({**metadata, "version": version}))
+    return target
+
+
+def rows(flowers: list[dict]) -> list[list[float]]:
+    return [[item[name] for name in FEATURES] for item in flowers]
+
+
+def fail_with(error: Exception, what: str, folder: Path) -> None:
+    """Fail the check with one line naming the error and where the submission raised it.
+
+    (A full traceback through the web framework helps no student and is slow to format.)
+    """
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    where = where_in_submission(error.__traceback__, folder)
+    message = f"{what} raised {type(error).__name__}{': ' + text if text else ''}"
+    pytest.fail(message + (f" (raised at {where})" if where else ""), pytrace=False)
+
+
+class Api:
+    """A started app: calls that raise in the app fail the check with a short message."""
+
+    def __init__(self, client: TestClient, folder: Path) -> None:
+        self.client = client
+        self.folder = folder
+
+    def call(self, method: str, path: str, body=None, what: str = ""):
+        """Send a request; ``what`` describes it in the failure message."""
+        try:
+            return self.client.request(method, path, json=body)
+        except Exception as error:  # the app raised instead of answering
+            fail_with(error, what or f"{method} {path}", self.folder)
+
+    def get(self, path: str, what: str = ""):
+        return self.call("GET", path, what=what)
+
+    def post(self, path: str, body, what: str = ""):
+        return self.call("POST", path, body, what)
+
+    def post_ok(self, path: str, body) -> dict:
+        response = self.post(path, body)
+        assert response.status_code == 200, (
+            f"POST {path} with {json.dumps(body)[:200]} answered {response.status_code}; "
+            f"expected 200 (body: {response.text[:200]})"
+        )
+        return json_of(response, f"POST {path}")
+
+    def get_ok(self, path: str) -> dict:
+        response = self.get(path)
+        assert response.status_code == 200, (
+            f"GET {path} answered {response.status_code}; expected 200 "
+            f"(body: {response.text[:200]})"
+        )
+        return json_of(response, f"GET {path}")
+
+
+@contextmanager
+def started(app, folder: Path, what: str) -> Iterator[Api]:
+    """Start ``app`` (its lifespan runs) and stop it at the end of the block."""
+    client = TestClient(app)
+    try:
+        client.__enter__()
+    except Exception as error:
+        fail_with(error, f"starting the app {what}", folder)
+    try:
+        yield Api(client, folder)
+    finally:
+        try:
+            client.__exit__(None, None, None)
+        except Exception as error:
+            fail_with(error, f"stopping the app {what}", folder)
+
+
+def json_of(response, what: str):
+    try:
+        return response.json()
+    except ValueError:
+        pytest.fail(
+            f"{what} answered {response.status_code} with a body that is not JSON",
+            pytrace=False,
+        )
+
+
+def expected_for(pipeline, flowers: list[dict]) -> list[tuple[str, dict[str, float]]]:
+    """What the grader's model says: (species, probability of every species) per flower."""
+    classes = [str(name) for name in pipeline.classes_]
+    answers = []
+    for row in pipeline.predict_proba(rows(flowers)):
+        probabilities = {name: float(value) for name, value in zip(classes, row, strict=True)}
+        answers.append((max(probabilities, key=probabilities.__getitem__), probabilities))
+    return answers
+
+
+def assert_agrees(prediction, expected: tuple[str, dict[str, float]], sent: dict, where: str):
+    """The species and every probability given match the grader's model."""
+    species, probabilities = expected
+    assert isinstance(prediction, dict), f"{where}: expected a JSON object, got {prediction!r}"
+    assert prediction.get("species") == species, (
+        f"{where} for {sent} answered species {prediction.get('species')!r}; "
+        f"the model says {species!r}"
+    )
+    given = prediction.get("probabilities")
+    assert isinstance(given, dict), (
+        f"{where}: probabilities must be an object {{species: probability}}, got {given!r}"
+    )
+    for name, value in given.items():
+        assert name in probabilities, f"{where}: {name!r} is not one of the model's classes"
+        assert isinstance(value, (int, float)) and value == pytest.approx(
+            probabilities[name], abs=1e-6
+        ), (
+            f"{where} for {sent} gave probability {value!r} for {name}; "
+            f"the model says {probabilities[name]:.6f}"
+        )
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def grader_pipeline(iris_model: Path):
+    """The grader's model, loaded here to know the right answers."""
+
+    return joblib.load(iris_model)
+
+
+@pytest.fixture(scope="module")
+def client(app, submission_dir: Path, iris_model: Path, tmp_path_factory) -> Iterator[Api]:
+    """The app started with MODEL_PATH set to the grader's model."""
+    workdir = tmp_path_factory.mktemp("workdir")
+    shutil.copytree(iris_model.parent, workdir / "models")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MODEL_PATH", str(iris_model))
+        patch.chdir(workdir)
+        with started(app, submission_dir, "with MODEL_PATH set") as api:
+            yield api
+
+
+@pytest.fixture
+def train_module(submission, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ModuleType:
+    """The submission's train.py, run from an empty temporary folder."""
+    monkeypatch.chdir(tmp_path)
+    try:
+        return importlib.import_module("train")
+    except Exception as error:
+        pytest.fail(f"importing train.py failed: {type(error).__name__}: {error}", pytrace=False)
+
+
+# ---------------------------------------------------------------- /predict
+
+
+@check(
+    points=10,
+    hint="Build one row per flower with the columns in the order sepal_length, sepal_width, "
+    "petal_length, petal_width, call predict_proba, and pair each column with classes_.",
+)
+def test_predict_agrees_with_the_grader_model(client, grader_pipeline):
+    """POST /predict answers the species and probabilities the loaded model gives."""
+    for sent, expected in zip(SAMPLES, expected_for(grader_pipeline, SAMPLES), strict=True):
+        answer = client.post_ok("/predict", sent)
+        assert_agrees(answer, expected, sent, "POST /predict")
+
+
+@check(
+    points=10,
+    hint="probabilities is an object with one entry per species (all three, from classes_), "
+    "straight from predict_proba; species is the most probable one.",
+)
+def test_probabilities_cover_every_species_and_sum_to_one(client):
+    """The probabilities of /predict name all three species, sum to 1, and the predicted
+    species is the most probable one."""
+    for sent in SAMPLES:
+        answer = client.post_ok("/predict", sent)
+        probabilities = answer.get("probabilities")
+        assert isinstance(probabilities, dict), (
+            f"POST /predict for {sent} gave probabilities {probabilities!r}; "
+            "expected an object {species: probability}"
+        )
+        assert sorted(probabilities) == SPECIES, (
+            f"POST /predict for {sent} gave probabilities for {sorted(probabilities)}; "
+            f"expected one for each of {SPECIES}"
+        )
+        values = list(probabilities.values())
+        assert all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in values), (
+            f"POST /predict for {sent}: every probability must be a number from 0 to 1, "
+            f"got {probabilities}"
+        )
+        assert math.fsum(values) == pytest.approx(1, abs=1e-6), (
+            f"POST /predict for {sent}: the probabilities sum to {math.fsum(values):.6f}, not 1"
+        )
+        best = max(probabilities, key=probabilities.__getitem__)
+        assert answer.get("species") == best, (
+            f"POST /predict for {sent} answered species {answer.get('species')!r}, "
+            f"but the most probable one is {best!r} ({probabilities})"
+        )
+
+
+@check(
+    points=4,
+    hint='Add "model_version" to the response: the version from the model\'s metadata '
+    "(model.json), not the app's own version.",
+)
+def test_predict_reports_the_model_version(client):
+    """POST /predict says which model answered: model_version is the version in model.json."""
+    answer = client.post_ok("/predict", SETOSA)
+    assert answer.get("model_version") == GRADER_VERSION, (
+        f"POST /predict answered model_version {answer.get('model_version')!r}; the loaded "
+        f"model's model.json says {GRADER_VERSION!r}"
+    )
+
+
+@check(
+    points=8,
+    hint="Use the Measurement model from lab 02 as the body of /predict and as the type of "
+    "the batch items: FastAPI then answers 422 before your code runs.",
+)
+def test_impossible_measurements_are_rejected_with_422(client):
+    """A valid flower gets 200, and a flower outside the physical ranges (0 < cm <= 10, petal
+    shorter than sepal), a missing field or a bad batch item gets 422."""
+    client.post_ok("/predict", SETOSA)
+    bad = {
+        "a negative length": {**SETOSA, "sepal_width": -1.0},
+        "a zero width": {**SETOSA, "petal_width": 0},
+        "a 25 cm sepal": {**SETOSA, "sepal_length": 25.0},
+        "a petal longer than the sepal": {**SETOSA, "petal_length": 6.0},
+        "a missing field": {k: v for k, v in SETOSA.items() if k != "petal_width"},
+        "a word instead of a number": {**SETOSA, "sepal_length": "long"},
+    }
+    for what, body in bad.items():
+        response = client.post("/predict", body)
+        assert response.status_code == 422, (
+            f"POST /predict with {what} ({body}) answered {response.status_code}; expected 422"
+        )
+    body = {"items": [SETOSA, {**SETOSA, "sepal_length": -5.0}]}
+    response = client.post("/predict/batch", body)
+    assert response.status_code == 422, (
+        f"POST /predict/batch with a negative length in its second item answered "
+        f"{response.status_code}; expected 422"
+    )
+
+
+# ---------------------------------------------------------------- /predict/batch
+
+
+@check(
+    points=10,
+    hint="Call the model once with every item and return one prediction per item, in the "
+    'order of "items", plus the model_version.',
+)
+def test_batch_predictions_keep_the_request_order(client, grader_pipeline):
+    """POST /predict/batch answers one prediction per item, in the order sent, each agreeing
+    with the model, and the model_version."""
+    items = [VIRGINICA, SETOSA, *HARD, VERSICOLOR, SETOSA]
+    answer = client.post_ok("/predict/batch", {"items": items})
+    predictions = answer.get("predictions")
+    assert isinstance(predictions, list) and len(predictions) == len(items), (
+        f"POST /predict/batch with {len(items)} items answered predictions={predictions!r}; "
+        f"expected a list of {len(items)}"
+    )
+    expected = expected_for(grader_pipeline, items)
+    for index, (prediction, sent, wanted) in enumerate(
+        zip(predictions, items, expected, strict=True)
+    ):
+        assert_agrees(prediction, wanted, sent, f"POST /predict/batch, item {index}")
+    assert answer.get("model_version") == GRADER_VERSION, (
+        f"POST /predict/batch answered model_version {answer.get('model_version')!r}; "
+        f"expected {GRADER_VERSION!r}"
+    )
+
+
+@check(
+    points=8,
+    hint="Give items Field(min_length=1, max_length=100): 100 items is allowed, 101 is not, "
+    "and an empty list is refused.",
+)
+def test_batch_accepts_1_to_100_items(client):
+    """POST /predict/batch answers 200 for 1 and for 100 items, and 422 for 0 or 101."""
+    for size in (1, 100):
+        what = f"POST /predict/batch with {size} items"
+        response = client.post("/predict/batch", {"items": [SETOSA] * size}, what)
+        assert response.status_code == 200, f"{what} answered {response.status_code}; expected 200"
+        answer = json_of(response, what)
+        predictions = answer.get("predictions")
+        assert isinstance(predictions, list) and len(predictions) == size, (
+            f"POST /predict/batch with {size} items answered {len(predictions or [])} predictions"
+        )
+    for size in (0, 101):
+        what = f"POST /predict/batch with {size} items"
+        response = client.post("/predict/batch", {"items": [SETOSA] * size}, what)
+        assert response.status_code == 422, (
+            f"POST /predict/batch with {size} items answered {response.status_code}; expected 422"
+        )
+
+
+# ---------------------------------------------------------------- /model
+
+
+@check(
+    points=8,
+    hint="GET /model returns the metadata loaded from model.json at start-up: version, "
+    "classes, features and metrics.",
+)
+def test_model_route_returns_the_metadata(client, iris_model: Path):
+    """GET /model answers the version, classes, features and metrics of the loaded model."""
+    answer = client.get_ok("/model")
+    metadata = json.loads(iris_model.with_suffix(".json").read_text())
+    for field in ("version", "classes", "features"):
+        assert answer.get(field) == metadata[field], (
+            f"GET /model answered {field}={answer.get(field)!r}; model.json says "
+            f"{metadata[field]!r}"
+        )
+    metrics = answer.get("metrics")
+    assert isinstance(metrics, dict), f"GET /model answered metrics={metrics!r}; expected {{}}"
+    assert metrics.get("accuracy") == pytest.approx(metadata["metrics"]["accuracy"]), (
+        f"GET /model answered metrics={metrics!r}; model.json says {metadata['metrics']}"
+    )
+
+
+# ---------------------------------------------------------------- loading the model
+
+
+def version_served(main: ModuleType, folder: Path, what: str) -> str:
+    """Start the app of a freshly imported main.py and ask GET /model for its version."""
+    with started(main.app, folder, what) as api:
+        return api.get_ok("/model").get("version")
+
+
+@check(
+    points=10,
+    hint='In lifespan, read os.environ.get("MODEL_PATH", "models/model.joblib") when the '
+    "app starts (not at import time, not a fixed path).",
+)
+def test_model_path_comes_from_the_environment(
+    submission,
+    submission_dir: Path,
+    iris_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The app loads the model named by MODEL_PATH when it starts, and models/model.joblib
+    (in the folder it is started from) when MODEL_PATH is not set. MODEL_PATH is set after
+    main.py is imported, as tests do, so it must be read at start-up."""
+    workdir = tmp_path / "workdir"
+    copy_model(iris_model, workdir / "models", version="default-path")
+    monkeypatch.chdir(workdir)
+    cases = [
+        (copy_model(iris_model, tmp_path / "first", "first-from-env"), "first-from-env"),
+        (copy_model(iris_model, tmp_path / "second", "second-from-env"), "second-from-env"),
+        (None, "default-path"),
+    ]
+    for path, version in cases:
+        monkeypatch.delenv("MODEL_PATH", raising=False)
+        with fresh_main(submission_dir, "to start it again") as main:
+            if path is None:
+                what = "with MODEL_PATH not set (models/model.joblib holds version 'default-path')"
+            else:
+                monkeypatch.setenv("MODEL_PATH", str(path))
+                what = f"with MODEL_PATH={path.parent.name}/model.joblib (version {version!r})"
+            served = version_served(main, submission_dir, what)
+        assert served == version, f"GET /model {what} answered version {served!r}"
+
+
+@check(
+    points=10,
+    hint="Load the model in lifespan (before the yield) and keep it in app.state; the routes "
+    "read it from there and never call joblib.load or read model.json themselves.",
+)
+def test_model_is_loaded_once_at_start_up(
+    submission,
+    submission_dir: Path,
+    iris_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The model and its metadata are loaded when the app starts: once it has started,
+    the app keeps answering /predict and /model even if the model files are deleted."""
+    folder = tmp_path / "models"
+    shutil.copytree(iris_model.parent, folder)
+    monkeypatch.setenv("MODEL_PATH", str(folder / "model.joblib"))
+    monkeypatch.chdir(tmp_path)
+    deleted = "the model files were deleted after start-up, before any request; "
+    with (
+        fresh_main(submission_dir, "to start it again") as main,
+        started(main.app, submission_dir, "with MODEL_PATH set") as api,
+    ):
+        shutil.rmtree(folder)
+        for attempt in ("a first", "a second"):
+            response = api.post("/predict", SETOSA, f"{deleted}then {attempt} POST /predict")
+            assert response.status_code == 200, (
+                f"{deleted}then {attempt} POST /predict answered {response.status_code}; "
+                "expected 200 from the model loaded at start-up"
+            )
+        response = api.get("/model", f"{deleted}then GET /model")
+        assert response.status_code == 200, (
+            f"{deleted}then GET /model answered {response.status_code}; expected 200"
+        )
+        version = json_of(response, "GET /model").get("version")
+        assert version == GRADER_VERSION, (
+            f"{deleted}then GET /model answered version {version!r} instead of the start-up "
+            f"version {GRADER_VERSION!r}"
+        )
+
+
+@check(
+    points=4,
+    hint="Do not load the model at module level (import time): tools and tests import main.py "
+    "before any model exists. Load it in lifespan.",
+)
+def test_importing_main_needs_no_model_file(
+    submission,
+    submission_dir: Path,
+    iris_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """main.py imports in a folder with no model file at all, and the app then serves the
+    model that is there when it starts."""
+    monkeypatch.delenv("MODEL_PATH", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with fresh_main(submission_dir, "in a folder without models/model.joblib") as main:
+        shutil.copytree(iris_model.parent, tmp_path / "models")
+        monkeypatch.setenv("MODEL_PATH", str(tmp_path / "models" / "model.joblib"))
+        served = version_served(main, submission_dir, "once the model file exists")
+    assert served == GRADER_VERSION, (
+        f"GET /model answered version {served!r}; expected {GRADER_VERSION!r}"
+    )
+
+
+@check(
+    points=4,
+    hint="Write `def predict(...)`, not `async def`: scikit-learn is CPU-bound, and FastAPI runs "
+    "plain def routes in a worker thread so the event loop stays free.",
+)
+def test_inference_routes_are_plain_def(app, client):
+    """POST /predict and POST /predict/batch work and are plain `def` functions, not
+    `async def`."""
+
+    client.post_ok("/predict", SETOSA)
+    client.post_ok("/predict/batch", {"items": [SETOSA]})
+    for path in ("/predict", "/predict/batch"):
+        endpoints = [
+            route.endpoint
+            for route in app.routes
+            if isinstance(route, APIRoute) and route.path == path and "POST" in route.methods
+        ]
+        assert endpoints, f"no POST {path} route found in app.routes"
+        for endpoint in endpoints:
+            assert not inspect.iscoroutinefunction(endpoint), (
+                f"POST {path} is handled by `async def {endpoint.__name__}`; inference is "
+                "CPU-bound, so it must be a plain `def`"
+            )
+
+
+# ---------------------------------------------------------------- train.py
+
+
+@check(
+    points=8,
+    hint="train(output_dir, version) writes output_dir/model.joblib (joblib.dump of the "
+    "fitted pipeline) and output_dir/model.json, and returns the model.joblib path.",
+)
+def test_train_writes_a_loadable_model_and_its_metadata(train_module, tmp_path: Path):
+    """train(folder, version=...) writes model.joblib (a fitted scikit-learn Pipeline trained
+    on species names) and model.json (version, classes, features, metrics.accuracy)."""
+
+    folder = tmp_path / "trained"
+    returned = train_module.train(folder, version="check-7.1")
+    model_file = folder / "model.joblib"
+    assert model_file.is_file(), "train(folder, version=...) did not write folder/model.joblib"
+    assert returned is not None and Path(returned).resolve() == model_file.resolve(), (
+        f"train(folder, ...) returned {returned!r}; expected the path of folder/model.joblib"
+    )
+    pipeline = joblib.load(model_file)
+    assert isinstance(pipeline, Pipeline), (
+        f"model.joblib holds a {type(pipeline).__name__}; expected a scikit-learn Pipeline"
+    )
+    classes = [str(name) for name in pipeline.classes_]
+    assert sorted(classes) == SPECIES, (
+        f"the pipeline's classes_ are {classes}; fit it on the species names {SPECIES}"
+    )
+    probabilities = pipeline.predict_proba(rows([SETOSA]))
+    assert probabilities.shape == (1, 3), (
+        f"predict_proba on one row gave shape {probabilities.shape}; expected (1, 3)"
+    )
+    metadata_file = folder / "model.json"
+    assert metadata_file.is_file(), "train(folder, ...) did not write folder/model.json"
+    metadata = json.loads(metadata_file.read_text())
+    assert metadata.get("version") == "check-7.1", (
+        f"train(folder, version='check-7.1') wrote version {metadata.get('version')!r}"
+    )
+    assert metadata.get("classes") == classes, (
+        f"model.json says classes {metadata.get('classes')!r}; the pipeline's classes_ "
+        f"(in order) are {classes}"
+    )
+    assert metadata.get("features") == FEATURES, (
+        f"model.json says features {metadata.get('features')!r}; expected {FEATURES}"
+    )
+    accuracy = (metadata.get("metrics") or {}).get("accuracy")
+    assert isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool), (
+        f'model.json says metrics {metadata.get("metrics")!r}; expected {{"accuracy": <a number>}}'
+    )
+
+
+@check(
+    points=6,
+    hint="Pass random_state=SEED to train_test_split (and to any model that uses randomness): "
+    "the same call must give the same model.",
+)
+def test_train_is_seeded_and_accurate(train_module, tmp_path: Path):
+    """Two calls of train give the same predictions, the accuracy in model.json is at least
+    0.9, and the model really classifies iris that well."""
+
+    folders = [tmp_path / "one", tmp_path / "two"]
+    for folder in folders:
+        train_module.train(folder, version="same")
+    paths = [folder / "model.joblib" for folder in folders]
+    first, second = (joblib.load(path) for path in paths)
+    probe = rows(SAMPLES)
+    assert first.predict_proba(probe) == pytest.approx(second.predict_proba(probe), abs=1e-9), (
+        "two calls of train(...) gave models with different predictions: seed every random "
+        "step (random_state=...)"
+    )
+    metadata = [json.loads(path.with_suffix(".json").read_text()) for path in paths]
+    accuracies = [meta.get("metrics", {}).get("accuracy") for meta in metadata]
+    assert accuracies[0] == accuracies[1], (
+        f"two calls of train(...) reported accuracies {accuracies}"
+    )
+    assert isinstance(accuracies[0], (int, float)) and accuracies[0] >= 0.9, (
+        f"model.json reports accuracy {accuracies[0]!r}; expected at least 0.9"
+    )
+    iris = load_iris()
+    real = float((first.predict(iris.data) == iris.target_names[iris.target]).mean())
+    assert real >= 0.9, f"the trained model classifies only {real:.0%} of iris correctly"
