@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from autograder import check
+from autograder import check, sandbox
 from autograder.submission import where_in_submission
 
 FIELDS = ("id", "species", "sepal_length", "sepal_width", "petal_length", "petal_width")
@@ -80,11 +80,40 @@ class Api:
             )
 
 
-class ClientFunctions:
-    """The functions of the submission's client.py, each call reported in one short message."""
+def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dict:
+    """Probe: call ``client.<name>(*args, **kwargs)`` from the submission's client.py.
 
-    def __init__(self, module, folder: Path) -> None:
-        self.module = module
+    It runs where the student's modules can be imported (in a sandbox process in secure
+    mode), so it returns plain JSON data: ``{"returned": value}``, ``{"http_error": status}``
+    when the function raised ``requests.HTTPError``, or ``{"problem": message}``.
+    """
+    import requests
+
+    where = Path(folder).resolve()
+    if not (where / "client.py").is_file():
+        return {"problem": "client.py is missing from the lab folder"}
+    loaded = sys.modules.get("client")
+    loaded_file = getattr(loaded, "__file__", None)
+    if loaded is not None and (not loaded_file or Path(loaded_file).resolve().parent != where):
+        del sys.modules["client"]  # a client module from somewhere else: not the student's
+    try:
+        module = importlib.import_module("client")
+    except Exception as error:  # noqa: BLE001 - report any import failure to the student
+        return {"problem": f"client.py did not import: {crash_message(error, where)}"}
+    function = getattr(module, name, None)
+    if not callable(function):
+        return {"problem": f"client.py has no function {name}()"}
+    try:
+        return {"returned": function(*args, **kwargs)}
+    except requests.HTTPError as error:
+        response = getattr(error, "response", None)
+        return {"http_error": getattr(response, "status_code", None)}
+
+
+class ClientFunctions:
+    """Calls the functions of the submission's client.py; each failure is one short message."""
+
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
 
     @staticmethod
@@ -94,20 +123,27 @@ class ClientFunctions:
         parts += [f"{key}={value!r}" for key, value in kwargs.items()]
         return f"{name}({', '.join(parts)})"
 
-    def call(self, name: str, *args, allow: tuple = (), **kwargs):
-        """Call ``client.<name>(*args, **kwargs)``; exceptions in ``allow`` pass through."""
-        function = getattr(self.module, name, None)
-        if not callable(function):
-            pytest.fail(f"client.py has no function {name}()", pytrace=False)
+    def outcome(self, name: str, *args, **kwargs) -> dict:
+        """``{"returned": ...}`` or ``{"http_error": status}``; anything else fails the check."""
+        call = self.shown(name, args, kwargs)
         try:
-            return function(*args, **kwargs)
-        except allow:
-            raise
-        except Exception as error:  # noqa: BLE001 - the student's code may raise anything
+            outcome = sandbox.call(run_client_function, str(self.folder), name, list(args), kwargs)
+        except sandbox.SandboxError as error:
+            pytest.fail(f"{call} raised {error}", pytrace=False)
+        if "problem" in outcome:
+            pytest.fail(outcome["problem"], pytrace=False)
+        return outcome
+
+    def call(self, name: str, *args, **kwargs):
+        """What ``client.<name>(*args, **kwargs)`` returns; raising anything fails the check."""
+        outcome = self.outcome(name, *args, **kwargs)
+        if "http_error" in outcome:
             pytest.fail(
-                f"{self.shown(name, args, kwargs)} raised {crash_message(error, self.folder)}",
+                f"{self.shown(name, args, kwargs)} raised requests.HTTPError "
+                f"(status {outcome['http_error']}); expected it to return the answer",
                 pytrace=False,
             )
+        return outcome["returned"]
 
 
 @pytest.fixture(scope="module")
@@ -201,20 +237,9 @@ def api_url(live_server: str):
 
 @pytest.fixture(scope="module")
 def client_module(submission_dir: Path) -> ClientFunctions:
-    """The submission's ``client.py``, imported from the graded folder."""
-    path = submission_dir / "client.py"
-    if not path.is_file():
-        pytest.fail("client.py is missing from the lab folder", pytrace=False)
-    loaded = sys.modules.get("client")
-    loaded_file = getattr(loaded, "__file__", None)
-    if loaded is not None and (not loaded_file or Path(loaded_file).resolve() != path.resolve()):
-        del sys.modules["client"]
-    try:
-        module = importlib.import_module("client")
-    except Exception as error:  # noqa: BLE001 - report any import failure to the student
-        message = crash_message(error, submission_dir)
-        pytest.fail(f"client.py did not import: {message}", pytrace=False)
-    return ClientFunctions(module, submission_dir)
+    """The functions of the submission's ``client.py`` (of the sandbox's copy in secure mode)."""
+    folder = sandbox.policy().folder if sandbox.enabled() else submission_dir
+    return ClientFunctions(folder)
 
 
 # ---------------------------------------------------------------- GET / and /hello/{name}
@@ -476,10 +501,10 @@ def test_client_fetch_flower_raises_on_an_error_status(api_url, client_module):
         # test the client with a base URL under which no route exists, so it gets a 404.
         base_url = f"{api_url}/no-such-prefix"
         status = requests.get(f"{base_url}/flowers/999", timeout=TIMEOUT).status_code
-    try:
-        got = client_module.call("fetch_flower", base_url, 999, allow=(requests.HTTPError,))
-    except requests.HTTPError:
+    outcome = client_module.outcome("fetch_flower", base_url, 999)
+    if "http_error" in outcome:
         return
+    got = outcome["returned"]
     pytest.fail(
         f"fetch_flower(base_url, 999) returned {got!r} although the API answered {status}; "
         "expected it to raise requests.HTTPError",
