@@ -99,7 +99,12 @@ def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dic
     try:
         module = importlib.import_module("client")
     except Exception as error:  # noqa: BLE001 - report any import failure to the student
-        return {"problem": f"client.py did not import: {crash_message(error, where)}"}
+        advice = (
+            ""
+            if isinstance(error, SyntaxError)
+            else '; code outside functions runs on import: keep it under if __name__ == "__main__":'
+        )
+        return {"problem": f"client.py did not import: {crash_message(error, where)}{advice}"}
     function = getattr(module, name, None)
     if not callable(function):
         return {"problem": f"client.py has no function {name}()"}
