@@ -36,23 +36,31 @@ def _submission(args) -> tuple[Path, bool]:
     return folder.resolve(), args.submission is None
 
 
+def _import_report() -> None:
+    """Import what printing the report needs (rich): done while the checks run."""
+    import autograder.release
+    import autograder.report  # noqa: F401
+
+
 def cmd_grade(args) -> int:
-    from autograder import progress
-    from autograder.report import render
     from autograder.runner import Grader, Limits
 
     lab = find_lab(args.lab)
     folder, is_own_lab = _submission(args)
     limits = Limits(check_timeout=args.timeout or lab.check_timeout)
-    result = Grader(lab, limits).grade(folder)
+    waiting = None if args.quiet else _import_report
+    result = Grader(lab, limits).grade(folder, while_waiting=waiting)
     if args.json:
         result.write_json(args.json)
     if not args.quiet:
         from autograder.release import hidden_checks_in
+        from autograder.report import render
 
         title = f"Lab {lab.number:02d} · {lab.title}"
         render(result, title=title, hidden_not_run=hidden_checks_in(lab.suite))
     if is_own_lab:
+        from autograder import progress
+
         progress.record(result)
     return FULL_MARKS if result.full_marks else BELOW_FULL
 

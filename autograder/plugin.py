@@ -19,6 +19,7 @@ from autograder.course import lab_for_suite
 
 MESSAGE_KEY = pytest.StashKey[str]()
 MAX_MESSAGE_LINES = 12
+MAX_LINE_CHARS = 500
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -77,12 +78,38 @@ def app(submission):
     return submission.app
 
 
+class AppExit(Exception):
+    """The app raised SystemExit or KeyboardInterrupt while handling a request."""
+
+
+class _Guarded:
+    """The submission's app, seen by the TestClient: a ``sys.exit()`` in a route handler
+    fails the check that called it, as an ordinary error, instead of stopping the client's
+    event loop (which would fail every later check that shares the client)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except (SystemExit, KeyboardInterrupt) as error:
+            what = scope.get("method", scope.get("type", "")) + " " + scope.get("path", "")
+            if isinstance(error, SystemExit):
+                text = f"the app called sys.exit({error.code!r}) while answering {what.strip()}"
+            else:
+                text = f"the app raised KeyboardInterrupt while answering {what.strip()}"
+            raise AppExit(text).with_traceback(error.__traceback__) from None
+
+
 @pytest.fixture(scope="module")
 def client(app) -> Iterator:
     """A TestClient with the app's lifespan running (start-up before, shutdown after)."""
     from fastapi.testclient import TestClient
 
-    with TestClient(app) as test_client:
+    test_client = TestClient(_Guarded(app))
+    test_client.app = app  # checks that read client.app see the submission's own app
+    with test_client:
         yield test_client
 
 
@@ -109,23 +136,36 @@ def iris_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ---------------------------------------------------------------- failure messages
 
 
+def _without_explanation(text: str) -> str:
+    """A check's own assertion message, without the ``assert 404 == 200`` and ``+ where``
+    lines pytest adds after it; a bare assert keeps pytest's explanation."""
+    lines = text.strip().splitlines()
+    for number, line in enumerate(lines[1:], start=1):
+        if line.startswith("assert "):
+            return "\n".join(lines[:number])
+    return text
+
+
 def short_message(excinfo: pytest.ExceptionInfo, folder: Path | None) -> str:
     """The first lines a student needs: the assertion text, or the error and where it came from."""
     error = excinfo.value
     if isinstance(error, pytest.fail.Exception):
         text = str(error.msg)
     elif isinstance(error, AssertionError):
-        text = str(error) or "assertion failed"
+        try:
+            text = _without_explanation(str(error)) or "assertion failed"
+        except Exception:  # noqa: BLE001 - an assertion message that cannot be printed
+            text = "assertion failed"
     else:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        text = f"{type(error).__name__}{': ' + first if first else ''}"
+        explained = isinstance(error, AppExit)
+        text = str(error) if explained else submission_loader.error_text(error)
         where = submission_loader.where_in_submission(excinfo.tb, folder) if folder else None
         if where:
             text += f" (raised at {where})"
-    lines = text.strip().splitlines()
+    lines = text.strip().splitlines() or ["the check failed"]
     if len(lines) > MAX_MESSAGE_LINES:
         lines = lines[:MAX_MESSAGE_LINES] + ["..."]
-    return "\n".join(lines)
+    return "\n".join(line[:MAX_LINE_CHARS] for line in lines)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -138,7 +178,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             folder = Path(chosen).resolve() if chosen else None
         except ValueError:
             folder = None
-        message = short_message(call.excinfo, folder)
+        try:
+            message = short_message(call.excinfo, folder)
+        except Exception:  # noqa: BLE001 - never let a message hide the failure itself
+            message = f"{type(call.excinfo.value).__name__} (its message could not be shown)"
         if report.when == "setup":
             message = f"could not prepare the check: {message}"
         item.stash[MESSAGE_KEY] = message

@@ -1,29 +1,38 @@
 """Running a suite against a submission in a watched child process.
 
-A :class:`Grader` is *warm*: it imports pytest, the suite and the lab's dependencies once,
-collects the checks, and then grades each submission in a fresh child made with ``fork``.
-The parent never runs student code. It reads the child's events with a deadline:
+A :class:`Grader` is *warm*: it imports pytest, FastAPI, the suite and the lab's dependencies
+once, collects the checks, and then grades each submission in a fresh child made with
+``fork``. The parent never runs student code. It reads the child's events with a deadline:
 
-* a check that runs past its time limit is recorded as failed ("timed out after N s"), the
-  child is killed, and a new child runs the checks that remain;
+* a check that runs past its time limit is recorded as failed ("timed out after N s", with
+  the line of the submission that was running), the child and everything it started are
+  killed, and a new child runs the checks that remain;
 * a child that exits or crashes loses no result already reported, and only the check that
   was running is failed;
 * a submission that does not import gets one message and every check scored 0.
+
+The child writes its events on a pipe of its own: whatever the submission prints goes to
+``/dev/null`` and can never be mistaken for a result.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import io
 import json
 import os
+import re
 import resource
 import select
 import signal
 import sys
+import tempfile
+import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +46,23 @@ from autograder.results import CheckResult, GradeResult
 SUITE_CONFIG = SUITES / "pytest.ini"
 IMPORT_TIMEOUT = 30.0
 MEMORY_LIMIT_MB = 2048
+POLL_SECONDS = 0.1  # how often the parent looks whether a silent child has died
+DUMP_WAIT_SECONDS = 0.5  # how long the parent waits for a hung child's stack dump
+MAX_EVENT_BUFFER = 1 << 20
+
+# Modules every lab's checks use: imported once by the warm parent, never per grading.
+BASE_PRELOAD = ("fastapi", "fastapi.testclient", "anyio._backends._asyncio", "httpx")
+# Math libraries start one thread per core unless told otherwise: one is plenty for the
+# labs' small models, keeps the parent single-threaded for fork, and keeps the child's
+# address space (capped by RLIMIT_AS) small.
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Built-in pytest plugins a grading run never needs. Third-party plugins are not
+# auto-loaded either (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``): nbval alone costs a second.
+UNUSED_PLUGINS = ("doctest", "junitxml", "pastebin", "nose", "cacheprovider", "stepwise")
+# ...and those that only matter when checks run: collecting without them saves the garbage
+# collections pytest runs at exit to find unraisable exceptions (0.1 s with FastAPI loaded).
+COLLECTION_UNUSED_PLUGINS = ("unraisableexception", "threadexception", "faulthandler")
+AUTOLOAD_VARIABLE = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 
 @dataclass
@@ -50,8 +76,52 @@ class Limits:
 
 
 def pytest_args(suite: Path) -> list[str]:
-    """Arguments that make pytest read only the graders' own configuration."""
-    return [str(suite), "-c", str(SUITE_CONFIG), "--rootdir", str(SUITES)]
+    """Arguments that make pytest read only the graders' own configuration and plugins."""
+    args = [str(suite), "-c", str(SUITE_CONFIG), "--rootdir", str(SUITES)]
+    for name in UNUSED_PLUGINS:
+        args += ["-p", f"no:{name}"]
+    if importlib.util.find_spec("anyio") is not None:
+        args += ["-p", "anyio.pytest_plugin"]  # async checks, as when it is auto-loaded
+    return args
+
+
+class _NoPluginAutoload:
+    """Run pytest without importing every installed plugin.
+
+    A context manager around ``pytest.main``, and a plugin for it: the environment is put
+    back as soon as pytest has loaded its plugins, so that a process a check starts (a
+    student's own test run, say) sees the user's setting.
+    """
+
+    def __init__(self) -> None:
+        self.before = os.environ.get(AUTOLOAD_VARIABLE)
+
+    def __enter__(self) -> _NoPluginAutoload:
+        os.environ[AUTOLOAD_VARIABLE] = "1"
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        if self.before is None:
+            os.environ.pop(AUTOLOAD_VARIABLE, None)
+        else:
+            os.environ[AUTOLOAD_VARIABLE] = self.before
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self) -> None:
+        self.restore()
+
+
+class _ShortReports:
+    """Only the plugin's short message of a failure reaches the student; pytest's long
+    tracebacks, which parse the source of every frame of a web framework's deep stack,
+    cost up to a second per failed check. Native ones cost next to nothing."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.option.tbstyle = "native"
 
 
 class _Collector:
@@ -66,11 +136,50 @@ def collect_checks(suite: Path) -> list[CheckInfo]:
     """Collect a suite's checks (names, points, hints) without running any of them."""
     collector = _Collector()
     output = io.StringIO()
-    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-        code = pytest.main([*pytest_args(suite), "--collect-only", "-q"], plugins=[collector])
+    with (
+        _NoPluginAutoload() as autoload,
+        contextlib.redirect_stdout(output),
+        contextlib.redirect_stderr(output),
+    ):
+        args = [*pytest_args(suite), "--collect-only", "-q"]
+        for name in COLLECTION_UNUSED_PLUGINS:
+            args += ["-p", f"no:{name}"]
+        code = pytest.main(args, plugins=[collector, autoload])
     if code != 0 or not collector.checks:
         raise RuntimeError(f"could not collect the checks of {suite}:\n{output.getvalue()}")
     return collector.checks
+
+
+def preload(modules: tuple[str, ...] | list[str], *, warm_up: bool = True) -> None:
+    """Import modules in the warm parent so that no grading pays for them again."""
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+    with (
+        warnings.catch_warnings(),
+        open(os.devnull, "w") as null,
+        contextlib.redirect_stdout(null),
+        contextlib.redirect_stderr(null),
+    ):
+        warnings.simplefilter("ignore")
+        for module in modules:
+            with contextlib.suppress(Exception):
+                importlib.import_module(module)
+        if warm_up:
+            with contextlib.suppress(Exception):
+                _warm_up_fastapi()
+
+
+def _warm_up_fastapi() -> None:
+    """Declare one typed route: FastAPI imports some modules only when it sees the first."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    def read_item(item_id: int, q: str | None = None) -> dict:
+        return {"item_id": item_id, "q": q}
+
+    app.openapi()
 
 
 @dataclass
@@ -83,17 +192,32 @@ class _Attempt:
 
 
 class Grader:
-    """Grades submissions of one lab; reuse it to grade many without paying imports again."""
+    """Grades submissions of one lab; reuse it to grade many without paying imports again.
 
-    def __init__(self, lab: Lab, limits: Limits | None = None) -> None:
+    Besides what it preloads, a grader *learns*: each child reports the installed library
+    modules the checks and the submission imported (never a file of the submission), and
+    the parent imports them before its next fork, so a re-grade pays for none of them.
+    """
+
+    def __init__(self, lab: Lab, limits: Limits | None = None, *, learn: bool = True) -> None:
         self.lab = lab
         self.limits = limits or Limits(check_timeout=lab.check_timeout)
-        for module in lab.preload:
-            importlib.import_module(module)
+        self.learn = learn
+        self._to_learn: set[str] = set()
+        self._while_waiting: Callable[[], object] | None = None
+        preload((*BASE_PRELOAD, *lab.preload))
         self.checks = collect_checks(lab.suite)
         self._by_nodeid = {check.nodeid: check for check in self.checks}
 
-    def grade(self, submission: str | Path) -> GradeResult:
+    def grade(
+        self, submission: str | Path, *, while_waiting: Callable[[], object] | None = None
+    ) -> GradeResult:
+        """Grade the lab folder ``submission``.
+
+        ``while_waiting`` is called once in this process while the first child runs (the
+        command line imports its report there, using the time the checks take).
+        """
+        self._while_waiting = while_waiting
         folder = Path(submission).resolve()
         started = time.monotonic()
         result = GradeResult(lab=self.lab.folder, submission=str(folder))
@@ -122,101 +246,277 @@ class Grader:
 
     # ------------------------------------------------------------ the parent side
 
+    def _learn_modules(self) -> None:
+        """Import the library modules earlier children needed, before forking the next."""
+        names = sorted(name for name in self._to_learn if name not in sys.modules)
+        self._to_learn.clear()
+        if not names or not self.learn:
+            return
+        threads = threading.active_count()
+        preload(names, warm_up=False)
+        if threading.active_count() > threads:
+            self.learn = False  # a module started a thread: forking stays safe only if no more do
+
     def _attempt(self, folder: Path, pending: list[str]) -> _Attempt:
+        self._learn_modules()
         deselect = [check.nodeid for check in self.checks if check.nodeid not in pending]
         read_fd, write_fd = os.pipe()
+        dump = tempfile.TemporaryFile()  # noqa: SIM115 - the child's stack dumps (_Child.where)
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns when a process with threads forks; the child runs only the
+            # suite, never returns into the caller's code, and ends with os._exit.
+            warnings.filterwarnings("ignore", r".*fork\(\)", DeprecationWarning)
+            pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
-            os.close(read_fd)
-            _run_child(write_fd, self.lab.suite, folder, deselect, self.limits)
+            try:
+                os.close(read_fd)
+                _run_child(write_fd, dump.fileno(), self.lab.suite, folder, deselect, self.limits)
+            finally:
+                os._exit(70)
         os.close(write_fd)
+        child = _Child(pid, dump, folder)
+        if self._while_waiting is not None:
+            waiting, self._while_waiting = self._while_waiting, None
+            with contextlib.suppress(Exception):
+                waiting()
         try:
-            return self._watch(pid, read_fd)
+            return self._watch(child, read_fd, set(pending))
         finally:
+            child.kill()
             os.close(read_fd)
-            _kill_group(pid)
+            dump.close()
 
-    def _watch(self, pid: int, fd: int) -> _Attempt:
+    def _watch(self, child: _Child, fd: int, waiting: set[str]) -> _Attempt:
         attempt = _Attempt()
         limits = self.limits
         phase, current = "import", None
         deadline = time.monotonic() + limits.import_timeout
         buffer = b""
-        while True:
-            remaining = deadline - time.monotonic()
-            ready, _, _ = select.select([fd], [], [], max(remaining, 0))
-            if not ready:
-                if phase == "import":
-                    attempt.import_problem = (
-                        f"importing main.py did not finish within {limits.import_timeout:g} s "
-                        "(an endless loop or a long computation at import time?)"
-                    )
-                elif current:
-                    message = f"timed out after {limits.check_timeout:g} s"
-                    attempt.results[current] = CheckResult(self._by_nodeid[current], False, message)
-                else:
-                    attempt.stopped = f"grading stopped responding for {limits.check_timeout:g} s"
-                return attempt
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                status = _reap(pid)
-                if phase == "import":
-                    attempt.import_problem = f"main.py ended the grading process while being imported ({status})"
-                elif current:
-                    message = f"the grading process ended during this check ({status})"
-                    attempt.results[current] = CheckResult(self._by_nodeid[current], False, message)
-                elif phase != "finished":
-                    attempt.stopped = f"the grading process ended ({status})"
-                return attempt
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
+
+        def handle(line: bytes) -> bool:
+            """Apply one event; True when the attempt is over."""
+            nonlocal phase, current, deadline
+            try:
                 event = json.loads(line)
                 kind = event["event"]
-                if kind == "imported":
-                    phase = "checks"
-                elif kind == "import_error":
-                    attempt.import_problem = event["message"]
-                    return attempt
-                elif kind == "start":
-                    current = event["nodeid"]
-                elif kind == "result" and event["nodeid"] in self._by_nodeid:
-                    check = self._by_nodeid[event["nodeid"]]
-                    attempt.results[check.nodeid] = CheckResult(
-                        check, bool(event["passed"]), event.get("message", "")
-                    )
+            except (ValueError, TypeError, KeyError):
+                return False  # not an event the child wrote: ignore it
+            nodeid = event.get("nodeid")
+            if kind == "imported":
+                phase = "checks"
+            elif kind == "import_error":
+                attempt.import_problem = str(event.get("message", "main.py did not import"))
+                return True
+            elif kind == "start" and nodeid in waiting:
+                current = nodeid
+            elif kind == "result" and nodeid in waiting:
+                check = self._by_nodeid[nodeid]
+                message = str(event.get("message", ""))
+                attempt.results[nodeid] = CheckResult(check, event.get("passed") is True, message)
+                waiting.discard(nodeid)
+                current = None
+                if not waiting:
+                    return True  # every check reported: no need to wait for pytest to wind down
+            elif kind == "modules" and isinstance(event.get("names"), list):
+                self._to_learn.update(str(name) for name in event["names"])
+            elif kind == "finished":
+                phase = "finished"
+            elif kind == "crash":
+                message = str(event.get("message", "the grader failed"))
+                if phase == "import":
+                    attempt.import_problem = message
+                    return True
+                if current:
+                    attempt.results[current] = CheckResult(self._by_nodeid[current], False, message)
+                    waiting.discard(current)
                     current = None
-                elif kind == "finished":
-                    phase = "finished"
-                elif kind == "crash":
-                    attempt.stopped = event.get("message", "the grader failed")
-                if kind in ("imported", "start", "result"):
-                    deadline = time.monotonic() + limits.check_timeout
+                attempt.stopped = message
+            if kind in ("imported", "start", "result"):
+                deadline = time.monotonic() + limits.check_timeout
+            return False
+
+        def read_available(block_seconds: float) -> str:
+            """Read and apply what the child wrote: "over", "eof", "read" or "nothing"."""
+            nonlocal buffer
+            ready, _, _ = select.select([fd], [], [], block_seconds)
+            if not ready:
+                return "nothing"
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return "eof"
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            if len(buffer) > MAX_EVENT_BUFFER:
+                buffer = b""
+            return "over" if any(handle(line) for line in lines if line.strip()) else "read"
+
+        while True:
+            remaining = deadline - time.monotonic()
+            outcome = read_available(max(0.0, min(remaining, POLL_SECONDS)))
+            if outcome == "over":
+                return attempt
+            if outcome == "read":
+                continue
+            ended = child.ended(block=outcome == "eof")
+            if ended is None:
+                if time.monotonic() < deadline:
+                    continue
+                self._timed_out(attempt, phase, current, child)
+                return attempt
+            # The child has ended; events it wrote just before may still wait in the pipe
+            # (when something it started keeps the pipe open, no end of file comes).
+            while outcome == "read" or (outcome == "nothing" and _readable(fd)):
+                outcome = read_available(0)
+            if outcome != "over":
+                self._ended(attempt, phase, current, ended, child)
+            return attempt
+
+    def _timed_out(self, attempt: _Attempt, phase: str, current: str | None, child: _Child):
+        limits = self.limits
+        where = child.where(live=True)
+        still = f" (still running {where})" if where else ""
+        if phase == "import":
+            attempt.import_problem = (
+                f"importing main.py did not finish within {limits.import_timeout:g} s{still}"
+                + ("" if where else " (an endless loop or a long computation at import time?)")
+            )
+        elif current:
+            message = f"timed out after {limits.check_timeout:g} s{still}"
+            attempt.results[current] = CheckResult(self._by_nodeid[current], False, message)
+        else:
+            attempt.stopped = f"grading stopped responding for {limits.check_timeout:g} s{still}"
+
+    def _ended(self, attempt: _Attempt, phase: str, current: str | None, how: str, child):
+        where = child.where(live=False)
+        at = f", at {where}" if where else ""
+        if phase == "import":
+            attempt.import_problem = f"main.py stopped the grading process at import: {how}{at}"
+        elif current:
+            message = f"the grading process ended during this check: {how}{at}"
+            attempt.results[current] = CheckResult(self._by_nodeid[current], False, message)
+        elif phase != "finished":
+            attempt.stopped = f"the grading process ended: {how}{at}"
 
 
-def _reap(pid: int) -> str:
-    """Wait for the child and describe how it ended."""
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return "it had already ended"
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else number
-        extra = " - out of memory?" if number == signal.SIGKILL else ""
-        return f"killed by signal {name}{extra}"
-    return f"exit status {os.WEXITSTATUS(status)}"
+# ---------------------------------------------------------------- the child, seen from the parent
 
 
-def _kill_group(pid: int) -> None:
-    """Kill the child and anything it started, then reap it."""
-    for kill in (os.killpg, os.kill):
+def _readable(fd: int) -> bool:
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+_SIGNALS = {
+    "SIGSEGV": "it crashed with a segmentation fault (SIGSEGV), a crash in compiled code",
+    "SIGBUS": "it crashed with a bus error (SIGBUS), a crash in compiled code",
+    "SIGILL": "it crashed with an illegal instruction (SIGILL)",
+    "SIGFPE": "it crashed with an arithmetic error (SIGFPE)",
+    "SIGABRT": "it aborted (SIGABRT)",
+    "SIGKILL": "it was killed (SIGKILL), usually because the machine ran out of memory",
+    "SIGXCPU": "it used more CPU time than allowed (SIGXCPU)",
+}
+
+
+def describe_end(status: int | None = None, *, signal_number: int | None = None) -> str:
+    """How a child ended, for a student: ``it exited with status 3 (...)``."""
+    if signal_number is not None:
+        try:
+            name = signal.Signals(signal_number).name
+        except ValueError:
+            name = f"signal {signal_number}"
+        return _SIGNALS.get(name, f"it was stopped by {name}")
+    return f"it exited with status {status} (does the code call os._exit() or exit()?)"
+
+
+_FRAME = re.compile(r'^\s+File "(?P<file>.+)", line (?P<line>\d+) in (?P<name>.+)$')
+
+
+def where_in_dump(text: str, folder: Path) -> str | None:
+    """The innermost submission frame in a faulthandler dump: ``main.py, line 12, in f``."""
+    prefix = str(folder) + os.sep
+    for block in re.split(r"\n(?=\S)", text):  # one block per thread, most recent call first
+        for line in block.splitlines():
+            match = _FRAME.match(line)
+            if match and match["file"].startswith(prefix):
+                name = match["file"][len(prefix) :]
+                return f"{name}, line {match['line']}, in {match['name'].strip()}"
+    return None
+
+
+class _Child:
+    """The parent's handle on one grading child: its end, its stack dumps, its killing."""
+
+    def __init__(self, pid: int, dump, folder: Path) -> None:
+        self.pid = pid
+        self.dump = dump
+        self.folder = folder
+        self.reaped = False
+        self.description: str | None = None
+
+    def ended(self, *, block: bool) -> str | None:
+        """How the child ended, or None while it runs. Leaves it a zombie when it can, so
+        its process group cannot be reused before :meth:`kill`."""
+        if self.description is not None:
+            return self.description
+        can_peek = hasattr(os, "waitid") and hasattr(os, "WNOWAIT")
+        try:
+            if can_peek:
+                flags = os.WEXITED | os.WNOWAIT | (0 if block else os.WNOHANG)
+                info = os.waitid(os.P_PID, self.pid, flags)
+                if info is None or info.si_pid == 0:
+                    return None
+                if info.si_code == os.CLD_EXITED:
+                    self.description = describe_end(info.si_status)
+                else:
+                    self.description = describe_end(signal_number=info.si_status)
+            else:  # pragma: no cover - platforms without waitid
+                pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+                if pid == 0:
+                    return None
+                self.reaped = True
+                if os.WIFSIGNALED(status):
+                    self.description = describe_end(signal_number=os.WTERMSIG(status))
+                else:
+                    self.description = describe_end(os.WEXITSTATUS(status))
+        except ChildProcessError:
+            self.reaped = True
+            self.description = "it had already ended"
+        return self.description
+
+    def where(self, *, live: bool) -> str | None:
+        """The submission line the child is running (live: ask it for a stack dump first)."""
+        if live:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGUSR1)
+            size, stable_since = -1, time.monotonic()
+            give_up = time.monotonic() + DUMP_WAIT_SECONDS
+            while time.monotonic() < give_up:
+                time.sleep(0.01)
+                now_size = os.fstat(self.dump.fileno()).st_size
+                if now_size != size:
+                    size, stable_since = now_size, time.monotonic()
+                elif size > 0 and time.monotonic() - stable_since >= 0.03:
+                    break
+        try:
+            self.dump.seek(0)
+            text = self.dump.read(1 << 20).decode("utf-8", "replace")
+        except OSError:
+            return None
+        return where_in_dump(text, self.folder)
+
+    def kill(self) -> None:
+        """Kill the child and everything it started (its process group), then reap it."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
+            os.killpg(self.pid, signal.SIGKILL)
+        if not self.reaped:
+            # Before the child's setsid() it is not yet a group leader; killing it by pid
+            # is safe because an unreaped child's pid cannot be reused.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.reaped = True
 
 
 # ---------------------------------------------------------------- the child side
@@ -231,25 +531,97 @@ def _address_space_bytes() -> int:
 
 
 def _apply_limits(limits: Limits) -> None:
+    """Cap the address space: a submission that eats memory gets a MemoryError, not the
+    machine. The cap is what the child already maps plus ``memory_mb``."""
     base = _address_space_bytes()
-    if base and hasattr(resource, "RLIMIT_AS"):
+    if base and limits.memory_mb and hasattr(resource, "RLIMIT_AS"):
         cap = base + limits.memory_mb * 1024 * 1024
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
-def _run_child(fd: int, suite: Path, folder: Path, deselect: list[str], limits: Limits):  # pragma: no cover
+def _fresh_warnings(*, strict: bool) -> None:
+    """Python's default warning filters (and the interpreter's -W options), whatever filters
+    the grading process had: a grading started from a test run that turns warnings into
+    errors must score what the command line scores."""
+    warnings.resetwarnings()
+    for category in (ResourceWarning, ImportWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+    for option in sys.warnoptions:
+        with contextlib.suppress(Exception):
+            warnings._setoption(option)  # noqa: SLF001 - how Python itself applies -W
+    if strict:
+        warnings.simplefilter("error")
+
+
+def _silence_output() -> None:
+    """Send the standard streams to /dev/null, at the descriptor and at the Python level."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):
+        os.dup2(null, stream)
+    os.close(null)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - lives as long as the process
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+
+
+class _ModuleReport:
+    """Tells the parent, before each result, which installed library modules the child
+    imported since its last report (files of the submission are never included)."""
+
+    def __init__(self, channel: Channel, folder: Path) -> None:
+        self.channel = channel
+        self.folder = folder
+        self.known = set(sys.modules)
+        import autograder
+
+        places = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+        places.add(os.path.dirname(os.path.abspath(autograder.__file__)))
+        self.places = tuple(os.path.join(os.path.abspath(place), "") for place in places)
+
+    def _library(self, name: str) -> bool:
+        from autograder.submission import _inside
+
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if not isinstance(file, str) or name == "__main__":
+            return False
+        path = os.path.abspath(file)
+        return path.startswith(self.places) and _inside(path, self.folder) is None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logfinish(self) -> None:
+        new = set(sys.modules) - self.known
+        if new:
+            self.known |= new
+            names = sorted(name for name in new if self._library(name))
+            if names:
+                self.channel.send("modules", names=names)
+
+
+def _run_child(
+    fd: int, dump_fd: int, suite: Path, folder: Path, deselect: list[str], limits: Limits
+):  # pragma: no cover - runs in the child
     """Import the submission and run the suite, reporting events on ``fd``. Never returns."""
+    import faulthandler
+
     channel = Channel(fd)
     try:
+        report = _ModuleReport(channel, folder)
         os.setsid()
-        null = os.open(os.devnull, os.O_RDWR)
-        for stream in (0, 1, 2):
-            os.dup2(null, stream)
+        _silence_output()
+        # Crashes and timeouts: the parent reads where the code was from this dump.
+        faulthandler.enable(file=dump_fd, all_threads=True)
+        faulthandler.register(signal.SIGUSR1, file=dump_fd, all_threads=True)
         _apply_limits(limits)
+        for name in THREAD_VARIABLES:
+            os.environ.setdefault(name, "1")
         os.chdir(folder)
-        if limits.strict_warnings:
-            warnings.simplefilter("error")
+        _fresh_warnings(strict=limits.strict_warnings)
+        from autograder import live
+
+        live.WAIT_FOR_STOP = False  # this process is killed once its last result is in
         from autograder import submission
 
         try:
@@ -258,11 +630,14 @@ def _run_child(fd: int, suite: Path, folder: Path, deselect: list[str], limits: 
             channel.send("import_error", message=str(error))
             os._exit(0)
         channel.send("imported")
-        args = [*pytest_args(suite), "--submission", str(folder), "-p", "no:terminal"]
+        args = [*pytest_args(suite), "--submission", str(folder)]
+        # no terminal output, no output capture (prints go to /dev/null), our faulthandler
+        args += ["-p", "no:terminal", "-p", "no:faulthandler", "--capture=no"]
         args += [f"--deselect={nodeid}" for nodeid in deselect]
         if limits.strict_warnings:
             args += ["-W", "error"]
-        code = pytest.main(args, plugins=[channel])
+        with _NoPluginAutoload() as autoload:
+            code = pytest.main(args, plugins=[channel, report, autoload, _ShortReports()])
         channel.send("finished", exit_code=int(code))
     except BaseException as error:  # noqa: BLE001
         with contextlib.suppress(BaseException):

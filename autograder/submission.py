@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
 
 ENTRY_MODULE = "main"
+MAX_TEXT = 300
 
 
 class SubmissionError(Exception):
@@ -18,11 +20,28 @@ class SubmissionError(Exception):
 _loaded: dict[Path, ModuleType] = {}
 
 
+def _inside(path: str | os.PathLike, folder: Path) -> str | None:
+    """``path`` relative to ``folder`` when the file is the submission's own, else None.
+
+    ``folder`` is resolved, and so are the paths of the files imported from it (it is
+    put on ``sys.path`` resolved), so comparing text is enough. Installed packages are never
+    the submission's, even in a virtual environment a student created in the lab folder.
+    """
+    text = os.path.abspath(os.fspath(path))
+    prefix = str(folder) + os.sep
+    if not text.startswith(prefix):
+        return None
+    relative = text[len(prefix) :]
+    if "site-packages" in relative or "dist-packages" in relative:
+        return None
+    return relative
+
+
 def _forget_modules_under(folder: Path) -> None:
     """Drop modules imported from ``folder`` so the next import reads the files again."""
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if file and Path(file).resolve().is_relative_to(folder):
+        if isinstance(file, str) and _inside(file, folder) is not None:
             del sys.modules[name]
 
 
@@ -30,27 +49,75 @@ def where_in_submission(tb, folder: Path) -> str | None:
     """``main.py, line 12, in predict`` for the innermost traceback frame inside ``folder``."""
     found = None
     for frame in traceback.extract_tb(tb):
-        path = Path(frame.filename)
-        if path.is_absolute() and path.resolve().is_relative_to(folder):
-            found = f"{path.resolve().relative_to(folder)}, line {frame.lineno}, in {frame.name}"
+        relative = _inside(frame.filename, folder) if os.path.isabs(frame.filename) else None
+        if relative is not None:
+            found = f"{relative}, line {frame.lineno}, in {frame.name}"
     return found
+
+
+def error_text(error: BaseException) -> str:
+    """``TypeError: the first line of the message``, even for an exception that cannot be
+    printed; long messages are cut."""
+    try:
+        text = str(error).strip()
+    except Exception:  # noqa: BLE001 - a student's exception may fail to print itself
+        text = ""
+    first = text.splitlines()[0] if text else ""
+    if len(first) > MAX_TEXT:
+        first = first[:MAX_TEXT] + "..."
+    name = type(error).__name__
+    if isinstance(error, MemoryError):
+        return f"{name}: {first + ' - ' if first else ''}more memory than the grader allows"
+    if isinstance(error, RecursionError):
+        return f"{name}: a function kept calling itself ({first or 'maximum recursion depth'})"
+    return f"{name}: {first}" if first else name
 
 
 def describe_import_error(error: BaseException, folder: Path) -> str:
     """One plain message for an error raised while importing the submission."""
+    folder = Path(folder).resolve()
     if isinstance(error, SyntaxError) and error.filename:
-        path = Path(error.filename)
-        shown = path.name
-        if path.is_absolute() and path.resolve().is_relative_to(folder):
-            shown = str(path.resolve().relative_to(folder))
+        relative = _inside(error.filename, folder) if os.path.isabs(error.filename) else None
+        shown = relative or Path(error.filename).name
         return f"{shown}, line {error.lineno}: {type(error).__name__}: {error.msg}"
-    if isinstance(error, SystemExit):
-        what = f"exit status {error.code!r}"
-        where = where_in_submission(error.__traceback__, folder) or f"{ENTRY_MODULE}.py"
-        return f"{where}: the code called sys.exit() ({what}) while being imported"
     where = where_in_submission(error.__traceback__, folder) or f"{ENTRY_MODULE}.py"
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{where}: {type(error).__name__}{': ' + text if text else ''}"
+    if isinstance(error, SystemExit):
+        return (
+            f"{where}: the code called sys.exit() (exit status {error.code!r}) while being "
+            "imported: the grader imports main.py, so nothing may exit at import time"
+        )
+    if isinstance(error, KeyboardInterrupt):
+        return f"{where}: KeyboardInterrupt was raised while main.py was being imported"
+    return f"{where}: {error_text(error)}"
+
+
+def _check_app(module: ModuleType) -> None:
+    """Raise :class:`SubmissionError` unless ``module.app`` is a FastAPI application."""
+    from fastapi import FastAPI
+
+    expected = "expected app = FastAPI()"
+    try:
+        app = getattr(module, "app", None)
+    except Exception as error:  # noqa: BLE001 - a module __getattr__ may raise anything
+        raise SubmissionError(
+            f"reading `app` from {ENTRY_MODULE}.py failed: {error_text(error)}"
+        ) from None
+    if app is None:
+        raise SubmissionError(f"{ENTRY_MODULE}.py does not define `app` ({expected})")
+    if isinstance(app, FastAPI):
+        return
+    if isinstance(app, type) and issubclass(app, FastAPI):
+        raise SubmissionError(
+            f"`app` in {ENTRY_MODULE}.py is the FastAPI class itself, not an application: "
+            "call it (app = FastAPI())"
+        )
+    kind = type(app)
+    described = (
+        kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    )
+    raise SubmissionError(
+        f"`app` in {ENTRY_MODULE}.py is a {described}, not a FastAPI application ({expected})"
+    )
 
 
 def load(folder: str | Path, *, reload: bool = False) -> ModuleType:
@@ -78,14 +145,6 @@ def load(folder: str | Path, *, reload: bool = False) -> ModuleType:
         module = importlib.import_module(ENTRY_MODULE)
     except BaseException as error:  # noqa: BLE001 - a submission may raise anything, even SystemExit
         raise SubmissionError(describe_import_error(error, folder)) from None
-    app = getattr(module, "app", None)
-    if app is None:
-        raise SubmissionError(f"{ENTRY_MODULE}.py does not define `app` (expected app = FastAPI())")
-    from fastapi import FastAPI
-
-    if not isinstance(app, FastAPI):
-        raise SubmissionError(
-            f"`app` in {ENTRY_MODULE}.py is a {type(app).__name__}, not a FastAPI application"
-        )
+    _check_app(module)
     _loaded[folder] = module
     return module
