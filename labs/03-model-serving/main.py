@@ -29,8 +29,9 @@ DEFAULT_MODEL_PATH = "models/model.joblib"
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     """Load the model once when the server starts; it serves every request after that."""
-    # TODO: read the model path from the MODEL_PATH environment variable (default
-    #       DEFAULT_MODEL_PATH), load it with load_model and keep it in app.state.model.
+    # TODO 4: read the model path from the MODEL_PATH environment variable (default:
+    #         DEFAULT_MODEL_PATH) here, when the app starts, not at import time; load it
+    #         with load_model and keep it in app.state.model, where get_model finds it.
     yield
 
 
@@ -105,19 +106,21 @@ def read_observation(observation_id: int) -> ObservationOut:
 @app.post("/predict")
 def predict(measurement: Measurement, model: ModelDep) -> PredictionOut:
     """Predict the species of one flower."""
-    # TODO: ask the model for one prediction and add model_version=model.version.
+    # TODO 5: model.predict takes a list of measurements and gives one Prediction each;
+    #         answer a PredictionOut: that prediction plus model_version=model.version.
     raise NotImplementedError
 
 
 @app.post("/predict/batch")
 def predict_batch(batch: BatchRequest, model: ModelDep) -> BatchPredictionOut:
     """Predict the species of 1 to 100 flowers in one call."""
-    # TODO: one model.predict call for all items; keep the order of the request.
+    # TODO 7: one model.predict call for all of batch.items; answer a BatchPredictionOut
+    #         with the predictions in the order of the request and the model_version.
     raise NotImplementedError
 
 
 @app.get("/model")
 def model_info(model: ModelDep) -> ModelInfo:
     """The loaded model's metadata: version, classes, features and metrics."""
-    # TODO: return the model's metadata.
+    # TODO 8: answer the loaded model's metadata (model.metadata) as a ModelInfo.
     raise NotImplementedError

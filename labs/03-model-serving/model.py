@@ -25,13 +25,16 @@ class IrisModel:
 
     def predict(self, measurements: list[Measurement]) -> list[Prediction]:
         """Classify flowers: the most probable species and every species' probability."""
-        # TODO: build one row per measurement (columns in the order of FEATURES), call
-        #       self.pipeline.predict_proba(rows) once, and pair each probability column
-        #       with self.pipeline.classes_.
+        # TODO 3: build one row per measurement, its values in the order of FEATURES;
+        #         call self.pipeline.predict_proba(rows) once for all rows; pair each
+        #         row of probabilities with self.pipeline.classes_ (same order) into a
+        #         {species: probability} dict, and make a Prediction whose species is the
+        #         most probable one. Convert numpy values with float() and str().
         raise NotImplementedError
 
 
 def load_model(model_path: Path) -> IrisModel:
     """Load model.joblib and the model.json metadata that lies beside it."""
-    # TODO: joblib.load the pipeline and json-load model_path.with_suffix(".json").
+    # TODO 2: joblib.load the pipeline from model_path, json-load the metadata from
+    #         model_path.with_suffix(".json"), and return both in an IrisModel.
     raise NotImplementedError

@@ -25,12 +25,15 @@ SEED = 42
 
 def train(output_dir: Path = Path("models"), version: str = "1.0.0") -> Path:
     """Fit the pipeline, write model.joblib and model.json into output_dir, return the first."""
-    # TODO: 1. load iris; use the species names (iris.target_names[iris.target]) as labels;
-    #       2. split into train and test sets with random_state=SEED (stratified);
-    #       3. fit make_pipeline(StandardScaler(), LogisticRegression(...)) on the train set;
-    #       4. joblib.dump the pipeline to output_dir / "model.joblib";
-    #       5. write output_dir / "model.json" with version, classes, features and
-    #          metrics {"accuracy": <score on the test set>}.
+    # TODO 1: a. load iris; use the species names (iris.target_names[iris.target]) as
+    #            labels, so pipeline.classes_ are names;
+    #         b. split into a train and a test set with random_state=SEED (stratified);
+    #         c. fit make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    #            on the train set;
+    #         d. create output_dir and joblib.dump the pipeline to output_dir/"model.joblib";
+    #         e. write output_dir/"model.json": version, classes (classes_, as a list of
+    #            str), features (FEATURES) and metrics {"accuracy": <score on the test set>};
+    #         f. return the path of model.joblib.
     raise NotImplementedError
 
 

@@ -30,8 +30,9 @@ DEFAULT_MODEL_PATH = "models/model.joblib"
 async def lifespan(app: FastAPI):
     """Load the model once when the server starts; it serves every request after that."""
     # BEGIN SOLUTION
-    #: # TODO: read the model path from the MODEL_PATH environment variable (default
-    #: #       DEFAULT_MODEL_PATH), load it with load_model and keep it in app.state.model.
+    #: # TODO 4: read the model path from the MODEL_PATH environment variable (default:
+    #: #         DEFAULT_MODEL_PATH) here, when the app starts, not at import time; load it
+    #: #         with load_model and keep it in app.state.model, where get_model finds it.
     model_path = Path(os.environ.get("MODEL_PATH", DEFAULT_MODEL_PATH))
     app.state.model = load_model(model_path)
     # END SOLUTION
@@ -110,7 +111,8 @@ def read_observation(observation_id: int) -> ObservationOut:
 def predict(measurement: Measurement, model: ModelDep) -> PredictionOut:
     """Predict the species of one flower."""
     # BEGIN SOLUTION
-    #: # TODO: ask the model for one prediction and add model_version=model.version.
+    #: # TODO 5: model.predict takes a list of measurements and gives one Prediction each;
+    #: #         answer a PredictionOut: that prediction plus model_version=model.version.
     #: raise NotImplementedError
     (prediction,) = model.predict([measurement])
     return PredictionOut(**prediction.model_dump(), model_version=model.version)
@@ -121,7 +123,8 @@ def predict(measurement: Measurement, model: ModelDep) -> PredictionOut:
 def predict_batch(batch: BatchRequest, model: ModelDep) -> BatchPredictionOut:
     """Predict the species of 1 to 100 flowers in one call."""
     # BEGIN SOLUTION
-    #: # TODO: one model.predict call for all items; keep the order of the request.
+    #: # TODO 7: one model.predict call for all of batch.items; answer a BatchPredictionOut
+    #: #         with the predictions in the order of the request and the model_version.
     #: raise NotImplementedError
     return BatchPredictionOut(predictions=model.predict(batch.items), model_version=model.version)
     # END SOLUTION
@@ -131,7 +134,7 @@ def predict_batch(batch: BatchRequest, model: ModelDep) -> BatchPredictionOut:
 def model_info(model: ModelDep) -> ModelInfo:
     """The loaded model's metadata: version, classes, features and metrics."""
     # BEGIN SOLUTION
-    #: # TODO: return the model's metadata.
+    #: # TODO 8: answer the loaded model's metadata (model.metadata) as a ModelInfo.
     #: raise NotImplementedError
     return ModelInfo(**model.metadata)
     # END SOLUTION

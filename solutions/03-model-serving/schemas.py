@@ -108,7 +108,8 @@ class BatchRequest(BaseModel):
     """Several flowers to classify in one request (1 to MAX_BATCH_SIZE of them)."""
 
     # BEGIN SOLUTION
-    #: # TODO: items: a list of Measurement with at least 1 and at most MAX_BATCH_SIZE entries.
+    #: # TODO 6: items: a list of Measurement with at least 1 and at most MAX_BATCH_SIZE
+    #: #         entries (Field(min_length=..., max_length=...) bounds a list's length).
     #: pass
     items: list[Measurement] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
     # END SOLUTION
