@@ -7,10 +7,12 @@ The app is started (its lifespan runs) afresh for every check, with ``MODEL_PATH
 * ``broken_model_client``: a file that joblib loads but that is not a model (a plain dict),
   with a valid model.json beside it, so loading may succeed but any prediction fails.
 
-Metrics accumulate for the whole run, so metric checks compare values before and after their
+Metrics accumulate while an app runs, so metric checks compare values before and after their
 own requests. Log records are read from the loggers ``iris.access`` and ``iris.predictions``
-by a handler the check adds to them (so it works whatever handlers the app sets up); each
-record's ``getMessage()`` must be a JSON object.
+by a handler the check adds to them, whatever handlers the app sets up (in secure mode the
+records the app logs in its sandbox are logged again here, so the same handler sees them);
+each record's ``getMessage()`` must be a JSON object. Importing main.py twice happens in a
+probe (``sandbox.call``), so that it never runs the student's code beside the checks.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from types import ModuleType
 
 import pytest
 
-from autograder import check
+from autograder import check, sandbox
 from autograder.iris import FEATURES, GRADER_VERSION
 
 SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
@@ -154,12 +156,17 @@ def fields_of(records: list[logging.LogRecord], logger: str) -> list[dict]:
 
 def metric_samples(test_client) -> list[tuple[str, dict[str, str], float]]:
     """Every sample of GET /metrics as (sample name, labels, value)."""
-    from prometheus_client.parser import text_string_to_metric_families
-
     response = test_client.get("/metrics")
     assert response.status_code == 200, f"GET /metrics answered {response.status_code}"
+    return parsed_samples(response.text)
+
+
+def parsed_samples(text: str) -> list[tuple[str, dict[str, str], float]]:
+    """The samples of a text in the Prometheus format as (sample name, labels, value)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     try:
-        families = list(text_string_to_metric_families(response.text))
+        families = list(text_string_to_metric_families(text))
     except Exception as error:
         pytest.fail(
             f"GET /metrics is not in the Prometheus text format ({error}); serve "
@@ -202,27 +209,40 @@ def _modules_from(folder: Path) -> dict[str, ModuleType]:
 
 @contextmanager
 def fresh_main(folder: Path) -> Iterator[ModuleType]:
-    """Import the submission's main.py (and its own modules) again, as new modules."""
-    from autograder.submission import describe_import_error
-
+    """Import main.py from ``folder`` (and the modules beside it) again, as new modules; put
+    back the modules that were there before on the way out."""
     saved = _modules_from(folder)
     for name in saved:
         del sys.modules[name]
     try:
         importlib.invalidate_caches()
-        try:
-            module = importlib.import_module("main")
-        except Exception as error:
-            pytest.fail(
-                f"importing main.py a second time in the same process failed: "
-                f"{describe_import_error(error, folder)}",
-                pytrace=False,
-            )
-        yield module
+        yield importlib.import_module("main")
     finally:
         for name in _modules_from(folder):
             sys.modules.pop(name, None)
         sys.modules.update(saved)
+
+
+def second_import_metrics(model_path: str) -> str:
+    """Probe: import main.py twice in one process, start the second app with MODEL_PATH,
+    answer one request, and return the text of its /metrics."""
+    import importlib.util
+    import os
+
+    from fastapi.testclient import TestClient
+
+    folder = Path(importlib.util.find_spec("main").origin).resolve().parent
+    saved = os.environ.get("MODEL_PATH")
+    os.environ["MODEL_PATH"] = model_path
+    try:
+        with fresh_main(folder), fresh_main(folder) as second, TestClient(second.app) as again:
+            again.get("/flowers/1")
+            return again.get("/metrics").text
+    finally:
+        if saved is None:
+            os.environ.pop("MODEL_PATH", None)
+        else:
+            os.environ["MODEL_PATH"] = saved
 
 
 # ---------------------------------------------------------------- /health
@@ -682,10 +702,14 @@ def test_predictions_are_counted_by_species(client):
     hint="Create your metrics in a CollectorRegistry of your own (registry=...), not in "
     "prometheus_client's global registry, and serve that registry at /metrics.",
 )
-def test_the_service_can_be_imported_twice(submission_dir: Path, iris_model: Path):
+def test_the_service_can_be_imported_twice(iris_model: Path):
     """main.py can be imported a second time in the same process (as tests do) and the new
     app serves its own http_requests_total at /metrics."""
-    with fresh_main(submission_dir) as main, started(main.app, iris_model, "the model") as again:
-        again.get("/flowers/1")
-        samples = metric_samples(again)
-    require_metric(samples, "http_requests_total")
+    try:
+        text = sandbox.call(second_import_metrics, str(iris_model))
+    except sandbox.SandboxError as error:
+        pytest.fail(
+            f"importing main.py a second time in the same process and starting it failed: {error}",
+            pytrace=False,
+        )
+    require_metric(parsed_samples(text), "http_requests_total")
