@@ -48,6 +48,21 @@ class Channel:
 
     # -- pytest hooks ---------------------------------------------------------
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            try:
+                message = _last_line(str(report.longrepr))[:500]
+            except Exception:  # noqa: BLE001
+                message = ""
+            self.send("collect_error", message=message or f"{report.nodeid} could not be collected")
+
+    def pytest_internalerror(self, excrepr) -> None:
+        try:
+            message = _last_line(str(excrepr))[:500]
+        except Exception:  # noqa: BLE001
+            message = "internal error"
+        self.send("crash", message=f"the grader failed: {message}")
+
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self.outcomes[nodeid] = []
         self.send("start", nodeid=nodeid)

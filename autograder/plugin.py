@@ -84,21 +84,32 @@ class AppExit(Exception):
 
 class _Guarded:
     """The submission's app, seen by the TestClient: a ``sys.exit()`` in a route handler
-    fails the check that called it, as an ordinary error, instead of stopping the client's
-    event loop (which would fail every later check that shares the client)."""
+    (or in the lifespan) fails the check that called it, as an ordinary error, instead of
+    stopping the client's event loop (which would fail every later check that shares the
+    client). Attributes are the app's own: ``client.app.state``, ``.dependency_overrides``.
+    """
 
     def __init__(self, app) -> None:
-        self.app = app
+        object.__setattr__(self, "_app", app)
+
+    def __getattr__(self, name: str):
+        return getattr(self._app, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._app, name, value)
 
     async def __call__(self, scope, receive, send) -> None:
         try:
-            await self.app(scope, receive, send)
+            await self._app(scope, receive, send)
         except (SystemExit, KeyboardInterrupt) as error:
-            what = scope.get("method", scope.get("type", "")) + " " + scope.get("path", "")
-            if isinstance(error, SystemExit):
-                text = f"the app called sys.exit({error.code!r}) while answering {what.strip()}"
+            if scope.get("type") == "lifespan":
+                what = "while starting or stopping (lifespan)"
             else:
-                text = f"the app raised KeyboardInterrupt while answering {what.strip()}"
+                what = f"while answering {scope.get('method', '')} {scope.get('path', '')}"
+            if isinstance(error, SystemExit):
+                text = f"the app called sys.exit({error.code!r}) {what}"
+            else:
+                text = f"the app raised KeyboardInterrupt {what}"
             raise AppExit(text).with_traceback(error.__traceback__) from None
 
 
@@ -107,9 +118,7 @@ def client(app) -> Iterator:
     """A TestClient with the app's lifespan running (start-up before, shutdown after)."""
     from fastapi.testclient import TestClient
 
-    test_client = TestClient(_Guarded(app))
-    test_client.app = app  # checks that read client.app see the submission's own app
-    with test_client:
+    with TestClient(_Guarded(app)) as test_client:
         yield test_client
 
 

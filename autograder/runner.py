@@ -138,9 +138,11 @@ def collect_checks(suite: Path) -> list[CheckInfo]:
     output = io.StringIO()
     with (
         _NoPluginAutoload() as autoload,
+        warnings.catch_warnings(),
         contextlib.redirect_stdout(output),
         contextlib.redirect_stderr(output),
     ):
+        _fresh_warnings(strict=False)  # collect as the command line does, even in a test run
         args = [*pytest_args(suite), "--collect-only", "-q"]
         for name in COLLECTION_UNUSED_PLUGINS:
             args += ["-p", f"no:{name}"]
@@ -189,6 +191,7 @@ class _Attempt:
     results: dict[str, CheckResult] = field(default_factory=dict)
     import_problem: str = ""
     stopped: str = ""  # why the child stopped early, when it did
+    not_run: str = ""  # why pytest ended without running the checks still waiting
 
 
 class Grader:
@@ -230,6 +233,12 @@ class Grader:
             done.update(attempt.results)
             if attempt.import_problem:
                 result.problem = attempt.import_problem
+            elif attempt.not_run:
+                # pytest ran to its end without these checks: running it again cannot help.
+                for nodeid in pending:
+                    done.setdefault(
+                        nodeid, CheckResult(self._by_nodeid[nodeid], False, attempt.not_run)
+                    )
             elif not attempt.results and pending:
                 # The child stopped before finishing any check: charge the first one.
                 first = self._by_nodeid[pending[0]]
@@ -294,6 +303,7 @@ class Grader:
         phase, current = "import", None
         deadline = time.monotonic() + limits.import_timeout
         buffer = b""
+        collect_errors: list[str] = []
 
         def handle(line: bytes) -> bool:
             """Apply one event; True when the attempt is over."""
@@ -321,8 +331,18 @@ class Grader:
                     return True  # every check reported: no need to wait for pytest to wind down
             elif kind == "modules" and isinstance(event.get("names"), list):
                 self._to_learn.update(str(name) for name in event["names"])
+            elif kind == "collect_error":
+                collect_errors.append(str(event.get("message", "")))
             elif kind == "finished":
                 phase = "finished"
+                if waiting and not current:
+                    status = event.get("exit_code")
+                    attempt.not_run = (
+                        f"not run: the checks could not be collected ({collect_errors[0]})"
+                        if collect_errors
+                        else f"not run: pytest ended without running it (exit status {status})"
+                    )
+                    return True
             elif kind == "crash":
                 message = str(event.get("message", "the grader failed"))
                 if phase == "import":

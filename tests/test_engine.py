@@ -25,9 +25,9 @@ import pytest
 
 from autograder import cli, submission
 from autograder.checks import CheckInfo, behaviour_name
-from autograder.course import ROOT, find_lab
+from autograder.course import ROOT, Lab, find_lab
 from autograder.results import CheckResult, GradeResult
-from autograder.runner import AUTOLOAD_VARIABLE, where_in_dump
+from autograder.runner import AUTOLOAD_VARIABLE, Grader, Limits, where_in_dump
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 LAB = find_lab(1)
@@ -390,6 +390,72 @@ def test_the_grading_process_is_unharmed(grader, tmp_path):
     assert os.environ.get(AUTOLOAD_VARIABLE) == autoload_before
     result = grader.grade(LAB.solution_dir)
     assert result.score == result.max_score, failures(result)
+
+
+# ---------------------------------------------------------------- suites that misbehave
+
+
+@dataclass(frozen=True)
+class SuiteLab(Lab):
+    """A lab whose suite is a file of the test's own."""
+
+    suite_file: str = ""
+
+    @property
+    def suite(self) -> Path:
+        return Path(self.suite_file)
+
+
+def grader_of_suite(tmp_path: Path, name: str, code: str, **limits) -> Grader:
+    suite = tmp_path / f"lab99_{name}.py"  # a module name no other test uses
+    suite.write_text(textwrap.dedent(code))
+    lab = SuiteLab(number=99, slug=name, title=name, suite_file=str(suite))
+    return Grader(lab, Limits(**limits))
+
+
+def test_a_suite_that_cannot_be_collected_costs_one_fork(tmp_path, monkeypatch):
+    code = """
+    from autograder import check
+
+    @check(points=1, hint="h")
+    def test_root(client):
+        assert client.get("/").status_code == 200
+
+    class TestHelper:  # not a test, but named like one: under -W error, collection fails
+        def __init__(self):
+            pass
+    """
+    grader = grader_of_suite(tmp_path, "uncollectable", code, strict_warnings=True)
+    forks = []
+    fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or fork())
+    result = grader.grade(LAB.solution_dir)
+    assert len(forks) == 1
+    (only,) = result.results
+    assert not only.passed
+    assert re.match(r"^not run: the checks could not be collected \(.*TestHelper", only.message)
+
+
+def test_a_check_that_hangs_in_its_own_code_times_out_without_a_line(tmp_path):
+    code = """
+    import time
+
+    from autograder import check
+
+    @check(points=1, hint="h")
+    def test_waits(client):
+        time.sleep(600)
+
+    @check(points=2, hint="h")
+    def test_root(client):
+        assert client.get("/").status_code == 200
+    """
+    grader = grader_of_suite(tmp_path, "hangs", code, check_timeout=1)
+    result, seconds = graded(grader, LAB.solution_dir)
+    waits, root = result.results
+    assert (waits.passed, waits.message) == (False, "timed out after 1 s")
+    assert root.passed and result.score == 2
+    assert seconds < 1 + SLACK
 
 
 def test_the_hostile_corpus_is_all_tested():
