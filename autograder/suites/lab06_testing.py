@@ -1,0 +1,237 @@
+"""Lab 06 · Testing the service: the checks.
+
+In this lab the student writes the tests, in ``tests/`` of the lab folder. The checks run
+those tests against services built from the reference service the student received:
+
+* correct services that differ only in what the contract leaves open (field order, message
+  wording, internal structure): the tests must pass on every one of them;
+* buggy services with one realistic bug each: each one the tests fail on is a bug caught.
+
+A bug caught only counts when the tests pass on every correct service: a suite that fails
+everywhere "catches" every bug and proves nothing. The services are defined as edits of the
+reference in ``autograder/lab06/implementations.toml``; no buggy code ships with the lab.
+Each run happens in a process of its own with a time limit (``autograder/student_tests.py``),
+with ``MODEL_PATH`` pointing at a model the grader trained and no ``models/`` folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder import check, student_tests
+from autograder.course import lab_for_suite
+from autograder.student_tests import TESTS_FOLDER, Bench, load_implementations
+
+IMPLEMENTATIONS = Path(__file__).resolve().parent.parent / "lab06" / "implementations.toml"
+RUN_TIMEOUT = 20.0  # seconds the student's whole test run may take on one service
+SEARCH_BUDGET = 40.0  # seconds a check may spend looking for one bug the tests catch
+JOBS = 2  # test runs at the same time
+
+
+def reference_folder() -> Path:
+    """The service the student received: the reference solution's, or the starter's."""
+    lab = lab_for_suite(__file__)
+    assert lab is not None
+    for folder in (lab.solution_dir, lab.starter_dir):
+        if (folder / "main.py").is_file():
+            return folder
+    raise FileNotFoundError(f"neither {lab.solution_dir} nor {lab.starter_dir} has a main.py")
+
+
+@pytest.fixture(scope="session")
+def bench(submission_dir: Path, iris_model: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The student's tests, ready to run against every service (each run once, on demand)."""
+    bench = Bench(
+        reference_folder(),
+        load_implementations(IMPLEMENTATIONS),
+        submission_dir / TESTS_FOLDER,
+        tmp_path_factory.mktemp("services"),
+        timeout=RUN_TIMEOUT,
+        env={"MODEL_PATH": str(iris_model)},
+        forget=[submission_dir],
+        jobs=JOBS,
+    )
+    yield bench
+    bench.close()
+
+
+# ---------------------------------------------------------------- how a check decides
+
+
+def failure_on_correct(description: str, run: student_tests.TestRun) -> str:
+    """Why a run on a correct service does not pass, for the student."""
+    if run.status == "failed":
+        return (
+            f"Your tests fail on {description}.\n{run.message}\n"
+            "That service keeps the contract, so this test checks something the contract "
+            "does not promise (an exact message, a field order, an internal name...)."
+        )
+    if run.status == "no tests":
+        return f"Nothing was tested: {run.message}."
+    return f"On {description}: {run.message}"
+
+
+def passes_on_correct_service(bench: Bench, name: str) -> None:
+    """The tests pass on this correct service, and they catch at least one bug."""
+    item = bench.implementations[name]
+    run = bench.run(name)
+    assert run.passed, failure_on_correct(item.description, run)
+    caught = next(bench.caught(budget=SEARCH_BUDGET), None)
+    assert caught is not None, (
+        f"Your tests pass on {item.description} ({run.summary()}), but they pass on every "
+        "buggy service too: they do not catch any bug yet."
+    )
+
+
+def catches(bench: Bench, name: str) -> None:
+    """The tests pass on every correct service and fail on this buggy one."""
+    item = bench.implementations[name]
+    wrong = bench.first_failing_correct()
+    if wrong is not None:
+        correct, run = wrong
+        pytest.fail(
+            "Not counted: a bug caught only counts when your tests pass on every correct "
+            f"service. {failure_on_correct(correct.description, run)}",
+            pytrace=False,
+        )
+    run = bench.run(name)
+    assert not run.passed, (
+        f"Your tests pass ({run.summary()}) on a service that {item.description}. "
+        "Add a test that fails on it."
+    )
+
+
+# ---------------------------------------------------------------- correct services
+
+WHEAT_HINT = (
+    "Check only what the contract in README.md fixes: status codes, field names and values. "
+    "Do not compare error messages, field order, exact probabilities of the real model, "
+    "or the service's internal names."
+)
+
+
+@check(points=7, hint=WHEAT_HINT)
+def test_your_tests_pass_on_the_reference_service(bench):
+    """Your tests run and pass on the service you were given, and at least one of them fails
+    on some buggy service (a test suite that catches nothing tests nothing)."""
+    passes_on_correct_service(bench, "reference")
+
+
+@check(points=7, hint=WHEAT_HINT)
+def test_your_tests_accept_fields_in_another_order(bench):
+    """Your tests pass on a correct service that writes its JSON fields (and the
+    probabilities) in another order and rounds probabilities to 8 decimals."""
+    passes_on_correct_service(bench, "reordered")
+
+
+@check(points=7, hint=WHEAT_HINT)
+def test_your_tests_accept_other_error_messages(bench):
+    """Your tests pass on a correct service whose error messages (the `detail` texts and the
+    explanations inside a 422) are worded differently."""
+    passes_on_correct_service(bench, "reworded")
+
+
+@check(points=7, hint=WHEAT_HINT)
+def test_your_tests_accept_other_internals(bench):
+    """Your tests pass on a correct service organised differently inside: other variable
+    names, the model kept elsewhere, observation ids that do not start at 1."""
+    passes_on_correct_service(bench, "restructured")
+
+
+# ---------------------------------------------------------------- buggy services
+
+
+@check(
+    points=8,
+    hint="Parametrize the out-of-range test over all four measurements, with a negative "
+    "value and with 0.",
+)
+def test_catches_a_negative_petal_width_accepted(bench):
+    """Your tests fail on a service that accepts a flower whose petal width is negative or
+    zero (it should answer 422)."""
+    catches(bench, "negative-petal-width")
+
+
+@check(points=8, hint="Check the status code of POST /observations: 201, not just 'a success'.")
+def test_catches_an_observation_created_with_200(bench):
+    """Your tests fail on a service that answers 200 instead of 201 Created when it records
+    an observation."""
+    catches(bench, "observation-created-200")
+
+
+@check(
+    points=8,
+    hint="Test both sides of every limit: a batch of 100 is accepted, a batch of 101 is not.",
+)
+def test_catches_a_batch_limit_off_by_one(bench):
+    """Your tests fail on a service that refuses a batch of exactly 100 flowers, the largest
+    size the contract allows."""
+    catches(bench, "batch-limit-off-by-one")
+
+
+@check(
+    points=8,
+    hint="With the real model (the `client` fixture), check each probability is between 0 "
+    "and 1 and that they sum to 1 (pytest.approx).",
+)
+def test_catches_probabilities_that_do_not_sum_to_1(bench):
+    """Your tests fail on a service that returns the real model's raw scores as
+    probabilities: they are not between 0 and 1 and do not sum to 1. A fake model never runs
+    this code: only a test with the real model sees it."""
+    catches(bench, "scores-not-probabilities")
+
+
+@check(
+    points=8,
+    hint="With the fake model, check POST /predict answers exactly what the fake predicts; "
+    "or delete the model file after start-up and check predictions still work.",
+)
+def test_catches_the_model_loaded_on_every_request(bench):
+    """Your tests fail on a service that loads the model file again for every POST /predict
+    (ignoring get_model) instead of using the model loaded at start-up."""
+    catches(bench, "model-loaded-per-request")
+
+
+@check(
+    points=8,
+    hint="Use a model whose version no real model has (the fake's), and check model_version "
+    "in the answer of POST /predict.",
+)
+def test_catches_a_fixed_model_version(bench):
+    """Your tests fail on a service that always reports model_version 1.0.0 from
+    POST /predict, whatever model is loaded."""
+    catches(bench, "fixed-model-version")
+
+
+@check(
+    points=8,
+    hint="Send a batch whose answers are not already in alphabetical order (virginica before "
+    "setosa) and check the order of the predictions.",
+)
+def test_catches_batch_predictions_out_of_order(bench):
+    """Your tests fail on a service that returns the predictions of POST /predict/batch
+    sorted by species instead of in the order of the items."""
+    catches(bench, "batch-sorted")
+
+
+@check(
+    points=8,
+    hint="Check the e-mail address sent appears in neither the POST nor the GET answer.",
+)
+def test_catches_a_leaked_observer_email(bench):
+    """Your tests fail on a service that returns the observer's e-mail address from
+    POST /observations."""
+    catches(bench, "email-leaked")
+
+
+@check(
+    points=8,
+    hint="Start the app with `with TestClient(main.app)` after pointing MODEL_PATH at a model "
+    "in a temporary folder; never rely on a models/ folder in the lab.",
+)
+def test_catches_model_path_ignored_at_start_up(bench):
+    """Your tests fail on a service that ignores MODEL_PATH at start-up and always loads
+    models/model.joblib (the grader's copy of the lab has no models/ folder)."""
+    catches(bench, "model-path-ignored")
