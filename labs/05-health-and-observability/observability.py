@@ -31,7 +31,7 @@ from schemas import Prediction
 PROCESS_TIME_HEADER = "X-Process-Time"
 # A caller's id is echoed only when it is short and made of safe characters: anything else
 # (a 10 kB string, text that imitates a log line...) is replaced by a new id.
-SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # The route label of requests that no route matched (404s for unknown paths).
 UNMATCHED_ROUTE = "unmatched"
 

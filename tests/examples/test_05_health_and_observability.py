@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -155,3 +156,20 @@ def test_metrics_module_can_be_imported_twice():
     assert ("page_views_total", (("route", "/users/{user_id}"),)) not in samples(
         TestClient(second.app)
     )
+
+
+def test_handout_shows_real_metrics_lines():
+    """The exposition lines quoted in the handout appear in the example's /metrics (the sum
+    of durations, which varies, is only checked to be there)."""
+    handout = (ROOT / "solutions" / "05-health-and-observability" / "README.md").read_text()
+    (block,) = re.findall(r"^```text\n(.*?)^```", handout, re.M | re.S)
+    client = TestClient(load("metrics").app)
+    for user_id in (1, 2, 3):
+        client.get(f"/users/{user_id}")
+    client.get("/nowhere")
+    served = client.get("/metrics").text.splitlines()
+    for line in block.strip().splitlines():
+        if line.startswith("page_render_seconds_sum "):
+            assert any(row.startswith("page_render_seconds_sum ") for row in served)
+        else:
+            assert line in served, line
