@@ -292,6 +292,7 @@ class RunningTests:
         self.fd = -1
         self.events: list[dict] = []
         self._buffer = b""
+        self.finished = False
         self.result: TestRun | None = None
 
     @property
@@ -299,7 +300,7 @@ class RunningTests:
         return self.started + self.timeout
 
     def read(self) -> bool:
-        """Read what the run has written; True once it has closed its end (it is over)."""
+        """Read what the run has written; True once it is over (finished, or pipe closed)."""
         chunk = os.read(self.fd, 65536)
         if not chunk:
             return True
@@ -307,8 +308,11 @@ class RunningTests:
         *lines, self._buffer = self._buffer.split(b"\n")
         for line in lines:
             with contextlib.suppress(ValueError):
-                self.events.append(json.loads(line))
-        return False
+                event = json.loads(line)
+                self.events.append(event)
+                self.finished = self.finished or event.get("event") == "finished"
+        # Done once pytest says so, even if a process the tests started still holds the pipe.
+        return self.finished
 
     def finish(self, *, timed_out: bool) -> TestRun:
         """Stop the run's process (and anything it started) and interpret its events."""
@@ -684,11 +688,14 @@ class Bench:
         With ``budget`` (seconds), no new run is waited for once that much time has passed.
         """
         started = time.monotonic()
-        for item in self.buggy:
-            if item.name in self.runs and not self.runs[item.name].passed:
-                yield item
+        seen = set()
         for item in self.buggy:
             if item.name in self.runs:
+                seen.add(item.name)
+                if not self.runs[item.name].passed:
+                    yield item
+        for item in self.buggy:
+            if item.name in seen:
                 continue
             if budget is not None and time.monotonic() - started > budget:
                 return

@@ -26,7 +26,7 @@ OBSERVATION = {
 }
 
 
-# ---------------------------------------------------------------- Task 2: plain tests
+# ---------------------------------------------------------------- Task 4: plain tests
 
 
 def test_root_answers_with_a_message(client):
@@ -37,118 +37,118 @@ def test_root_answers_with_a_message(client):
 
 
 def test_known_flower_is_returned(client):
-    # TODO: GET /flowers/1 answers 200 with the flower whose id is 1 (a setosa).
+    # TODO 4: GET /flowers/1 answers 200 with the flower whose id is 1 (a setosa).
     pytest.skip("TODO")
 
 
 def test_unknown_flower_is_404(client):
-    # TODO: GET /flowers/999 answers 404 with a "detail" (do not test its wording).
+    # TODO 4: GET /flowers/999 answers 404 with a "detail" (do not test its wording).
     pytest.skip("TODO")
 
 
-# ---------------------------------------------------------------- Task 3: the fake model
+# ---------------------------------------------------------------- Task 5: the fake model
 
 
-# TODO: parametrize over SETOSA, VERSICOLOR and VIRGINICA.
+# TODO 5: parametrize over SETOSA, VERSICOLOR and VIRGINICA.
 def test_predict_returns_the_models_answer(fake_client, fake_model, flower):
-    # TODO: POST /predict answers 200 with the fake model's species, its probabilities
-    #       (compare with approx) and its version as model_version.
+    # TODO 5: POST /predict answers 200 with the fake model's species, its probabilities
+    #         (compare with approx) and its version as model_version.
     pytest.skip("TODO")
 
 
 def test_batch_answers_in_the_order_of_the_request(fake_client, fake_model):
-    # TODO: POST /predict/batch with three flowers whose answers are NOT already in
-    #       alphabetical order; the predictions come back in the order of the items.
+    # TODO 5: POST /predict/batch with three flowers whose answers are NOT already in
+    #         alphabetical order; the predictions come back in the order of the items.
     pytest.skip("TODO")
 
 
 def test_model_route_describes_the_model(fake_client, fake_model):
-    # TODO: GET /model answers 200 with the fake model's version and classes.
+    # TODO 5: GET /model answers 200 with the fake model's version and classes.
     pytest.skip("TODO")
 
 
-# ---------------------------------------------------------------- Task 4: bad input
+# ---------------------------------------------------------------- Task 6: bad input
 
 
-# TODO: parametrize over every field in FIELDS and several bad values (below and at
-#       the lower bound, above the upper bound).
+# TODO 6: parametrize over every field in FIELDS and several bad values (below and at
+#         the lower bound, above the upper bound).
 def test_measurement_out_of_range_is_422(fake_client, field, value):
-    # TODO: SETOSA with this field set to value gets 422.
+    # TODO 6: SETOSA with this field set to value gets 422.
     pytest.skip("TODO")
 
 
 def test_measurements_at_the_upper_bound_are_accepted(fake_client):
-    # TODO: 10 cm is allowed: a flower measuring 10 everywhere except a 9.9 cm petal
-    #       (the petal must stay shorter than the sepal) gets 200.
+    # TODO 6: 10 cm is allowed: a flower measuring 10 everywhere except a 9.9 cm petal
+    #         (the petal must stay shorter than the sepal) gets 200.
     pytest.skip("TODO")
 
 
 @pytest.mark.parametrize("field", FIELDS)
 def test_missing_measurement_is_422(fake_client, field):
-    # TODO: SETOSA without this field gets 422.
+    # TODO 6: SETOSA without this field gets 422.
     pytest.skip("TODO")
 
 
 def test_petal_as_long_as_the_sepal_is_422(fake_client):
-    # TODO: a petal_length equal to the sepal_length gets 422.
+    # TODO 6: a petal_length equal to the sepal_length gets 422.
     pytest.skip("TODO")
 
 
-# TODO: parametrize over the smallest and the largest allowed batch sizes.
+# TODO 6: parametrize over the smallest and the largest allowed batch sizes.
 def test_batch_within_the_limit_is_accepted(fake_client, size):
-    # TODO: a batch of `size` flowers gets 200 and `size` predictions.
+    # TODO 6: a batch of `size` flowers gets 200 and `size` predictions.
     pytest.skip("TODO")
 
 
-# TODO: parametrize over the sizes just outside the limits.
+# TODO 6: parametrize over the sizes just outside the limits.
 def test_batch_outside_the_limit_is_422(fake_client, size):
-    # TODO: a batch of `size` flowers gets 422.
+    # TODO 6: a batch of `size` flowers gets 422.
     pytest.skip("TODO")
 
 
-# ---------------------------------------------------------------- Task 5: the real model
+# ---------------------------------------------------------------- Task 7: the real model
 
 
 @pytest.mark.parametrize("flower", [SETOSA, VERSICOLOR, VIRGINICA])
 def test_real_probabilities_sum_to_one(client, flower):
-    # TODO: with the real model, POST /predict answers 200; the probabilities have one
-    #       entry per species, each between 0 and 1, summing to 1 (approx); the species
-    #       is the one with the highest probability.
+    # TODO 7: with the real model, POST /predict answers 200; the probabilities have one
+    #         entry per species, each between 0 and 1, summing to 1 (approx); the species
+    #         is the one with the highest probability.
     pytest.skip("TODO")
 
 
 def test_real_model_version_is_reported(client, model_path):
-    # TODO: GET /model, POST /predict and POST /predict/batch all report the version
-    #       written in the model's metadata (model_path.with_suffix(".json")).
+    # TODO 7: GET /model, POST /predict and POST /predict/batch all report the version
+    #         written in the model's metadata (model_path.with_suffix(".json")).
     pytest.skip("TODO")
 
 
 def test_model_is_loaded_once_at_start_up(model_path, tmp_path, monkeypatch):
-    # TODO: copy the model files into tmp_path, point MODEL_PATH at the copy, start the
-    #       app with `with TestClient(main.app)`, delete the copy, then predict: the
-    #       service loaded the model at start-up, so it still answers 200.
+    # TODO 7: copy the model files into tmp_path, point MODEL_PATH at the copy, start the
+    #         app with `with TestClient(main.app)`, delete the copy, then predict: the
+    #         service loaded the model at start-up, so it still answers 200.
     pytest.skip("TODO")
 
 
-# ---------------------------------------------------------------- Task 6: observations
+# ---------------------------------------------------------------- Task 8: observations
 
 
 def test_new_observation_is_201_and_can_be_read_back(client):
-    # TODO: POST /observations answers 201 with an id; GET /observations/{id} answers
-    #       200 with the same measurement. Do not assume which id you get.
+    # TODO 8: POST /observations answers 201 with an id; GET /observations/{id} answers
+    #         200 with the same measurement. Do not assume which id you get.
     pytest.skip("TODO")
 
 
 def test_observer_email_is_never_returned(client):
-    # TODO: neither the POST answer nor the GET answer contains the e-mail address.
+    # TODO 8: neither the POST answer nor the GET answer contains the e-mail address.
     pytest.skip("TODO")
 
 
 def test_unknown_observation_is_404(client):
-    # TODO: GET /observations/999999 answers 404.
+    # TODO 8: GET /observations/999999 answers 404.
     pytest.skip("TODO")
 
 
 def test_observation_with_a_bad_email_is_422(client):
-    # TODO: an observer e-mail without "@" gets 422.
+    # TODO 8: an observer e-mail without "@" gets 422.
     pytest.skip("TODO")

@@ -49,7 +49,7 @@ class FakeModel:
     def predict(self, measurements: list[Measurement]) -> list[Prediction]:
         """One prediction per measurement, in order: what the routes call."""
         # BEGIN SOLUTION
-        #: # TODO: return [self.answer_for(...) for each measurement], using its petal_length.
+        #: # TODO 1: return [self.answer_for(...) for each measurement], using its petal_length.
         #: raise NotImplementedError
         return [self.answer_for(measurement.petal_length) for measurement in measurements]
         # END SOLUTION
@@ -68,9 +68,9 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client(model_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """A client of the real service, started like a server: lifespan loads the model."""
     # BEGIN SOLUTION
-    #: # TODO: 1. point the MODEL_PATH environment variable at model_path (monkeypatch.setenv
+    #: # TODO 2: 1. point the MODEL_PATH environment variable at model_path (monkeypatch.setenv
     #: #          undoes it after the test);
-    #: #       2. yield a TestClient(main.app) opened in a `with` block, so lifespan runs.
+    #: #         2. yield a TestClient(main.app) opened in a `with` block, so lifespan runs.
     #: pytest.skip("TODO: write the client fixture in tests/conftest.py")
     monkeypatch.setenv("MODEL_PATH", str(model_path))
     with TestClient(main.app) as test_client:
@@ -88,10 +88,10 @@ def fake_model() -> FakeModel:
 def fake_client(client: TestClient, fake_model: FakeModel) -> Iterator[TestClient]:
     """The same client, but every route that depends on get_model gets fake_model."""
     # BEGIN SOLUTION
-    #: # TODO: 1. set main.app.dependency_overrides[main.get_model] to a function that
+    #: # TODO 3: 1. set main.app.dependency_overrides[main.get_model] to a function that
     #: #          returns fake_model;
-    #: #       2. yield client;
-    #: #       3. after the yield, clear main.app.dependency_overrides (pytest runs that
+    #: #         2. yield client;
+    #: #         3. after the yield, clear main.app.dependency_overrides (pytest runs that
     #: #          part when the test is over, passed or failed).
     #: pytest.skip("TODO: write the fake_client fixture in tests/conftest.py")
     main.app.dependency_overrides[main.get_model] = lambda: fake_model

@@ -26,7 +26,7 @@ OBSERVATION = {
 }
 
 
-# ---------------------------------------------------------------- Task 2: plain tests
+# ---------------------------------------------------------------- Task 4: plain tests
 
 
 def test_root_answers_with_a_message(client):
@@ -38,7 +38,7 @@ def test_root_answers_with_a_message(client):
 
 def test_known_flower_is_returned(client):
     # BEGIN SOLUTION
-    #: # TODO: GET /flowers/1 answers 200 with the flower whose id is 1 (a setosa).
+    #: # TODO 4: GET /flowers/1 answers 200 with the flower whose id is 1 (a setosa).
     #: pytest.skip("TODO")
     response = client.get("/flowers/1")
     assert response.status_code == 200
@@ -49,7 +49,7 @@ def test_known_flower_is_returned(client):
 
 def test_unknown_flower_is_404(client):
     # BEGIN SOLUTION
-    #: # TODO: GET /flowers/999 answers 404 with a "detail" (do not test its wording).
+    #: # TODO 4: GET /flowers/999 answers 404 with a "detail" (do not test its wording).
     #: pytest.skip("TODO")
     response = client.get("/flowers/999")
     assert response.status_code == 404
@@ -57,17 +57,17 @@ def test_unknown_flower_is_404(client):
     # END SOLUTION
 
 
-# ---------------------------------------------------------------- Task 3: the fake model
+# ---------------------------------------------------------------- Task 5: the fake model
 
 
 # BEGIN SOLUTION
-#: # TODO: parametrize over SETOSA, VERSICOLOR and VIRGINICA.
+#: # TODO 5: parametrize over SETOSA, VERSICOLOR and VIRGINICA.
 @pytest.mark.parametrize("flower", [SETOSA, VERSICOLOR, VIRGINICA])
 # END SOLUTION
 def test_predict_returns_the_models_answer(fake_client, fake_model, flower):
     # BEGIN SOLUTION
-    #: # TODO: POST /predict answers 200 with the fake model's species, its probabilities
-    #: #       (compare with approx) and its version as model_version.
+    #: # TODO 5: POST /predict answers 200 with the fake model's species, its probabilities
+    #: #         (compare with approx) and its version as model_version.
     #: pytest.skip("TODO")
     expected = fake_model.answer_for(flower["petal_length"])
     response = fake_client.post("/predict", json=flower)
@@ -81,8 +81,8 @@ def test_predict_returns_the_models_answer(fake_client, fake_model, flower):
 
 def test_batch_answers_in_the_order_of_the_request(fake_client, fake_model):
     # BEGIN SOLUTION
-    #: # TODO: POST /predict/batch with three flowers whose answers are NOT already in
-    #: #       alphabetical order; the predictions come back in the order of the items.
+    #: # TODO 5: POST /predict/batch with three flowers whose answers are NOT already in
+    #: #         alphabetical order; the predictions come back in the order of the items.
     #: pytest.skip("TODO")
     items = [VIRGINICA, SETOSA, VERSICOLOR]
     response = fake_client.post("/predict/batch", json={"items": items})
@@ -95,7 +95,7 @@ def test_batch_answers_in_the_order_of_the_request(fake_client, fake_model):
 
 def test_model_route_describes_the_model(fake_client, fake_model):
     # BEGIN SOLUTION
-    #: # TODO: GET /model answers 200 with the fake model's version and classes.
+    #: # TODO 5: GET /model answers 200 with the fake model's version and classes.
     #: pytest.skip("TODO")
     response = fake_client.get("/model")
     assert response.status_code == 200
@@ -104,18 +104,18 @@ def test_model_route_describes_the_model(fake_client, fake_model):
     # END SOLUTION
 
 
-# ---------------------------------------------------------------- Task 4: bad input
+# ---------------------------------------------------------------- Task 6: bad input
 
 
 # BEGIN SOLUTION
-#: # TODO: parametrize over every field in FIELDS and several bad values (below and at
-#: #       the lower bound, above the upper bound).
+#: # TODO 6: parametrize over every field in FIELDS and several bad values (below and at
+#: #         the lower bound, above the upper bound).
 @pytest.mark.parametrize("field", FIELDS)
 @pytest.mark.parametrize("value", [-1.0, 0, 10.5])
 # END SOLUTION
 def test_measurement_out_of_range_is_422(fake_client, field, value):
     # BEGIN SOLUTION
-    #: # TODO: SETOSA with this field set to value gets 422.
+    #: # TODO 6: SETOSA with this field set to value gets 422.
     #: pytest.skip("TODO")
     response = fake_client.post("/predict", json={**SETOSA, field: value})
     assert response.status_code == 422
@@ -124,8 +124,8 @@ def test_measurement_out_of_range_is_422(fake_client, field, value):
 
 def test_measurements_at_the_upper_bound_are_accepted(fake_client):
     # BEGIN SOLUTION
-    #: # TODO: 10 cm is allowed: a flower measuring 10 everywhere except a 9.9 cm petal
-    #: #       (the petal must stay shorter than the sepal) gets 200.
+    #: # TODO 6: 10 cm is allowed: a flower measuring 10 everywhere except a 9.9 cm petal
+    #: #         (the petal must stay shorter than the sepal) gets 200.
     #: pytest.skip("TODO")
     flower = {"sepal_length": 10, "sepal_width": 10, "petal_length": 9.9, "petal_width": 10}
     assert fake_client.post("/predict", json=flower).status_code == 200
@@ -135,7 +135,7 @@ def test_measurements_at_the_upper_bound_are_accepted(fake_client):
 @pytest.mark.parametrize("field", FIELDS)
 def test_missing_measurement_is_422(fake_client, field):
     # BEGIN SOLUTION
-    #: # TODO: SETOSA without this field gets 422.
+    #: # TODO 6: SETOSA without this field gets 422.
     #: pytest.skip("TODO")
     flower = {name: value for name, value in SETOSA.items() if name != field}
     assert fake_client.post("/predict", json=flower).status_code == 422
@@ -144,7 +144,7 @@ def test_missing_measurement_is_422(fake_client, field):
 
 def test_petal_as_long_as_the_sepal_is_422(fake_client):
     # BEGIN SOLUTION
-    #: # TODO: a petal_length equal to the sepal_length gets 422.
+    #: # TODO 6: a petal_length equal to the sepal_length gets 422.
     #: pytest.skip("TODO")
     flower = {**SETOSA, "petal_length": SETOSA["sepal_length"]}
     assert fake_client.post("/predict", json=flower).status_code == 422
@@ -152,12 +152,12 @@ def test_petal_as_long_as_the_sepal_is_422(fake_client):
 
 
 # BEGIN SOLUTION
-#: # TODO: parametrize over the smallest and the largest allowed batch sizes.
+#: # TODO 6: parametrize over the smallest and the largest allowed batch sizes.
 @pytest.mark.parametrize("size", [1, MAX_BATCH_SIZE])
 # END SOLUTION
 def test_batch_within_the_limit_is_accepted(fake_client, size):
     # BEGIN SOLUTION
-    #: # TODO: a batch of `size` flowers gets 200 and `size` predictions.
+    #: # TODO 6: a batch of `size` flowers gets 200 and `size` predictions.
     #: pytest.skip("TODO")
     response = fake_client.post("/predict/batch", json={"items": [SETOSA] * size})
     assert response.status_code == 200
@@ -166,27 +166,27 @@ def test_batch_within_the_limit_is_accepted(fake_client, size):
 
 
 # BEGIN SOLUTION
-#: # TODO: parametrize over the sizes just outside the limits.
+#: # TODO 6: parametrize over the sizes just outside the limits.
 @pytest.mark.parametrize("size", [0, MAX_BATCH_SIZE + 1])
 # END SOLUTION
 def test_batch_outside_the_limit_is_422(fake_client, size):
     # BEGIN SOLUTION
-    #: # TODO: a batch of `size` flowers gets 422.
+    #: # TODO 6: a batch of `size` flowers gets 422.
     #: pytest.skip("TODO")
     response = fake_client.post("/predict/batch", json={"items": [SETOSA] * size})
     assert response.status_code == 422
     # END SOLUTION
 
 
-# ---------------------------------------------------------------- Task 5: the real model
+# ---------------------------------------------------------------- Task 7: the real model
 
 
 @pytest.mark.parametrize("flower", [SETOSA, VERSICOLOR, VIRGINICA])
 def test_real_probabilities_sum_to_one(client, flower):
     # BEGIN SOLUTION
-    #: # TODO: with the real model, POST /predict answers 200; the probabilities have one
-    #: #       entry per species, each between 0 and 1, summing to 1 (approx); the species
-    #: #       is the one with the highest probability.
+    #: # TODO 7: with the real model, POST /predict answers 200; the probabilities have one
+    #: #         entry per species, each between 0 and 1, summing to 1 (approx); the species
+    #: #         is the one with the highest probability.
     #: pytest.skip("TODO")
     response = client.post("/predict", json=flower)
     assert response.status_code == 200
@@ -201,8 +201,8 @@ def test_real_probabilities_sum_to_one(client, flower):
 
 def test_real_model_version_is_reported(client, model_path):
     # BEGIN SOLUTION
-    #: # TODO: GET /model, POST /predict and POST /predict/batch all report the version
-    #: #       written in the model's metadata (model_path.with_suffix(".json")).
+    #: # TODO 7: GET /model, POST /predict and POST /predict/batch all report the version
+    #: #         written in the model's metadata (model_path.with_suffix(".json")).
     #: pytest.skip("TODO")
     version = json.loads(model_path.with_suffix(".json").read_text())["version"]
     assert client.get("/model").json()["version"] == version
@@ -214,9 +214,9 @@ def test_real_model_version_is_reported(client, model_path):
 
 def test_model_is_loaded_once_at_start_up(model_path, tmp_path, monkeypatch):
     # BEGIN SOLUTION
-    #: # TODO: copy the model files into tmp_path, point MODEL_PATH at the copy, start the
-    #: #       app with `with TestClient(main.app)`, delete the copy, then predict: the
-    #: #       service loaded the model at start-up, so it still answers 200.
+    #: # TODO 7: copy the model files into tmp_path, point MODEL_PATH at the copy, start the
+    #: #         app with `with TestClient(main.app)`, delete the copy, then predict: the
+    #: #         service loaded the model at start-up, so it still answers 200.
     #: pytest.skip("TODO")
     copy = tmp_path / "model.joblib"
     shutil.copy(model_path, copy)
@@ -230,13 +230,13 @@ def test_model_is_loaded_once_at_start_up(model_path, tmp_path, monkeypatch):
     # END SOLUTION
 
 
-# ---------------------------------------------------------------- Task 6: observations
+# ---------------------------------------------------------------- Task 8: observations
 
 
 def test_new_observation_is_201_and_can_be_read_back(client):
     # BEGIN SOLUTION
-    #: # TODO: POST /observations answers 201 with an id; GET /observations/{id} answers
-    #: #       200 with the same measurement. Do not assume which id you get.
+    #: # TODO 8: POST /observations answers 201 with an id; GET /observations/{id} answers
+    #: #         200 with the same measurement. Do not assume which id you get.
     #: pytest.skip("TODO")
     created = client.post("/observations", json=OBSERVATION)
     assert created.status_code == 201
@@ -249,7 +249,7 @@ def test_new_observation_is_201_and_can_be_read_back(client):
 
 def test_observer_email_is_never_returned(client):
     # BEGIN SOLUTION
-    #: # TODO: neither the POST answer nor the GET answer contains the e-mail address.
+    #: # TODO 8: neither the POST answer nor the GET answer contains the e-mail address.
     #: pytest.skip("TODO")
     created = client.post("/observations", json=OBSERVATION)
     assert "ada@example.org" not in created.text
@@ -260,7 +260,7 @@ def test_observer_email_is_never_returned(client):
 
 def test_unknown_observation_is_404(client):
     # BEGIN SOLUTION
-    #: # TODO: GET /observations/999999 answers 404.
+    #: # TODO 8: GET /observations/999999 answers 404.
     #: pytest.skip("TODO")
     assert client.get("/observations/999999").status_code == 404
     # END SOLUTION
@@ -268,7 +268,7 @@ def test_unknown_observation_is_404(client):
 
 def test_observation_with_a_bad_email_is_422(client):
     # BEGIN SOLUTION
-    #: # TODO: an observer e-mail without "@" gets 422.
+    #: # TODO 8: an observer e-mail without "@" gets 422.
     #: pytest.skip("TODO")
     observation = {**OBSERVATION, "observer": {"name": "Ada", "email": "ada.example.org"}}
     assert client.post("/observations", json=observation).status_code == 422

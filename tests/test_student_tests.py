@@ -1,0 +1,365 @@
+"""The engine that runs a student's own tests against implementations (lab 06).
+
+Most tests here use a tiny implementation (a ``main.py`` holding ``VALUE``) and a few test
+files written on the spot, run in a fork of this process as the grader does.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autograder import student_tests
+from autograder.course import find_lab
+from autograder.student_tests import (
+    CRASHED,
+    ERROR,
+    FAILED,
+    NO_TESTS,
+    PASSED,
+    TIMEOUT,
+    Bench,
+    Implementation,
+    load_implementations,
+    run_tests,
+)
+from autograder.variants import EditError
+
+LAB06_IMPLEMENTATIONS = Path(student_tests.__file__).parent / "lab06" / "implementations.toml"
+PYTEST_INI = "[pytest]\npythonpath = .\nfilterwarnings = error\n"
+
+
+def service(folder: Path, value: int = 1) -> Path:
+    """A tiny implementation: main.py with VALUE, and the lab-style pytest.ini."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "main.py").write_text(f"VALUE = {value}\n")
+    (folder / "pytest.ini").write_text(PYTEST_INI)
+    return folder
+
+
+def student_tests_folder(folder: Path, **files: str) -> Path:
+    """A tests/ folder holding ``name=source`` files (``test_a`` becomes ``test_a.py``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, source in files.items():
+        (folder / f"{name}.py").write_text(textwrap.dedent(source))
+    return folder
+
+
+PASSING = """
+    import main
+
+    def test_value_is_one():
+        assert main.VALUE == 1
+
+    def test_skipped():
+        import pytest
+        pytest.skip("not yet")
+"""
+
+
+# ---------------------------------------------------------------- one run
+
+
+def test_passing_tests_pass(tmp_path):
+    tests = student_tests_folder(tmp_path / "tests", test_a=PASSING)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert run.status == PASSED, run.message
+    assert run.count("passed") == 1 and run.count("skipped") == 1
+    assert run.summary() == "1 passed, 1 skipped"
+
+
+def test_a_failing_test_is_named_with_its_assertion(tmp_path):
+    tests = student_tests_folder(tmp_path / "tests", test_a=PASSING)
+    run = run_tests(tests, service(tmp_path / "impl", value=2), timeout=30)
+    assert run.status == FAILED
+    assert "test_a.py::test_value_is_one failed" in run.message
+    assert "assert 2 == 1" in run.message
+
+
+def test_a_failing_fixture_is_an_error(tmp_path):
+    source = """
+        import pytest
+
+        @pytest.fixture
+        def broken():
+            raise RuntimeError("no model")
+
+        def test_uses_it(broken):
+            pass
+    """
+    tests = student_tests_folder(tmp_path / "tests", test_a=source)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert run.status == FAILED
+    assert "could not run" in run.message and "RuntimeError: no model" in run.message
+
+
+def test_a_hanging_test_times_out_and_is_named(tmp_path):
+    source = """
+        import time
+
+        def test_fast():
+            pass
+
+        def test_forever():
+            time.sleep(600)
+    """
+    tests = student_tests_folder(tmp_path / "tests", test_a=source)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=3)
+    assert run.status == TIMEOUT
+    assert "test_a.py::test_forever did not finish within 3 s" in run.message
+    assert run.seconds < 10
+
+
+def test_a_test_that_ends_the_process_is_reported(tmp_path):
+    source = """
+        import os
+
+        def test_exits():
+            os._exit(3)
+    """
+    tests = student_tests_folder(tmp_path / "tests", test_a=source)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert run.status == CRASHED
+    assert "during test_a.py::test_exits" in run.message and "exit status 3" in run.message
+
+
+def test_sys_exit_in_a_test_is_a_failure(tmp_path):
+    source = """
+        import sys
+
+        def test_exits():
+            sys.exit(0)
+    """
+    tests = student_tests_folder(tmp_path / "tests", test_a=source)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert run.status == FAILED
+    assert "SystemExit" in run.message
+
+
+def test_pytest_exit_stops_the_run_early(tmp_path):
+    source = """
+        import pytest
+
+        def test_a():
+            pass
+
+        def test_stop():
+            pytest.exit("enough")
+    """
+    tests = student_tests_folder(tmp_path / "tests", test_a=source)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert not run.passed
+    assert run.status == CRASHED
+
+
+def test_a_syntax_error_is_explained(tmp_path):
+    tests = student_tests_folder(tmp_path / "tests", test_a="def test_x(:\n    pass\n")
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert run.status == ERROR
+    assert "could not load tests/test_a.py" in run.message
+    assert "SyntaxError" in run.message
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {},
+        {"test_a": "def helper():\n    pass\n"},
+        {"test_a": "import pytest\npytest.skip('x', allow_module_level=True)\n"},
+    ],
+    ids=["empty-folder", "no-test-functions", "all-skipped"],
+)
+def test_no_test_that_passed_is_not_a_pass(tmp_path, files):
+    tests = student_tests_folder(tmp_path / "tests", **files)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert run.status == NO_TESTS
+    assert not run.passed
+
+
+def test_a_missing_tests_folder_is_explained(tmp_path):
+    run = run_tests(tmp_path / "nowhere", service(tmp_path / "impl"), timeout=30)
+    assert run.status == NO_TESTS
+    assert "no tests/ folder" in run.message
+
+
+def test_a_process_started_by_the_tests_does_not_hold_the_run(tmp_path):
+    source = """
+        import os
+        import time
+
+        def test_leaves_a_child_behind():
+            if os.fork() == 0:
+                time.sleep(600)
+                os._exit(0)
+    """
+    tests = student_tests_folder(tmp_path / "tests", test_a=source)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=10)
+    assert run.status == PASSED, run.message
+    assert run.seconds < 8
+
+
+def test_the_tests_cannot_write_to_the_graders_pipes(tmp_path):
+    read_fd, write_fd = os.pipe()
+    try:
+        source = """
+            import os
+
+            def test_forge():
+                try:
+                    os.write(int(os.environ["GRADER_FD"]), b"forged")
+                except OSError:
+                    return
+                raise AssertionError("the grader's pipe was open")
+        """
+        tests = student_tests_folder(tmp_path / "tests", test_a=source)
+        env = {"GRADER_FD": str(write_fd)}
+        run = run_tests(tests, service(tmp_path / "impl"), timeout=30, env=env)
+        assert run.status == PASSED, run.message
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def test_modules_of_the_previous_implementation_are_forgotten(tmp_path, monkeypatch):
+    first = service(tmp_path / "first", value=1)
+    second = service(tmp_path / "second", value=2)
+    # The grading process has imported the first implementation's main (the submission).
+    monkeypatch.syspath_prepend(str(first))
+    monkeypatch.delitem(__import__("sys").modules, "main", raising=False)
+    import main  # noqa: F401 - imported on purpose, to be forgotten by the run
+
+    source = """
+        import os
+        import main
+
+        def test_value():
+            assert main.VALUE == int(os.environ["EXPECTED"])
+    """
+    tests = student_tests_folder(tmp_path / "tests", test_a=source)
+    run = run_tests(tests, second, timeout=30, env={"EXPECTED": "2"}, forget=[first])
+    assert run.status == PASSED, run.message
+    monkeypatch.delitem(__import__("sys").modules, "main")
+
+
+def test_the_subprocess_mode_gives_the_same_result(tmp_path):
+    tests = student_tests_folder(tmp_path / "tests", test_a=PASSING)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=120, mode="subprocess")
+    assert run.status == PASSED, run.message
+    failing = run_tests(tests, service(tmp_path / "two", 2), timeout=120, mode="subprocess")
+    assert failing.status == FAILED and "assert 2 == 1" in failing.message
+
+
+def test_an_unknown_mode_is_refused(tmp_path):
+    tests = student_tests_folder(tmp_path / "tests", test_a=PASSING)
+    with pytest.raises(ValueError, match="unknown mode"):
+        run_tests(tests, service(tmp_path / "impl"), mode="thread")
+
+
+# ---------------------------------------------------------------- a bench
+
+
+def tiny_bench(tmp_path: Path, source: str, **options) -> Bench:
+    implementations = [
+        Implementation("one", True, "the reference"),
+        Implementation(
+            "also-one", True, "a copy", ({"file": "main.py", "replace": "1", "with": "1.0"},)
+        ),
+        Implementation(
+            "two", False, "has VALUE 2", ({"file": "main.py", "replace": "1", "with": "2"},)
+        ),
+        Implementation(
+            "three", False, "has VALUE 3", ({"file": "main.py", "replace": "1", "with": "3"},)
+        ),
+    ]
+    tests = student_tests_folder(tmp_path / "submission" / "tests", test_a=source)
+    return Bench(
+        service(tmp_path / "reference"), implementations, tests, tmp_path / "work", **options
+    )
+
+
+def test_bench_passes_correct_and_catches_buggy(tmp_path):
+    bench = tiny_bench(
+        tmp_path, "import main\n\ndef test_value():\n    assert main.VALUE == 1\n", jobs=2
+    )
+    try:
+        assert bench.first_failing_correct() is None
+        assert [item.name for item in bench.caught()] == ["two", "three"]
+        assert set(bench.runs) == {"one", "also-one", "two", "three"}
+    finally:
+        bench.close()
+
+
+def test_bench_reports_the_first_correct_implementation_failed(tmp_path):
+    bench = tiny_bench(
+        tmp_path, "import main\n\ndef test_value():\n    assert type(main.VALUE) is int\n"
+    )
+    item, run = bench.first_failing_correct()
+    assert item.name == "also-one" and run.status == FAILED
+    bench.close()
+
+
+def test_bench_stops_starting_runs_ahead_once_a_correct_one_failed(tmp_path):
+    bench = tiny_bench(tmp_path, "def test_never():\n    assert False\n", jobs=2)
+    bench.run("one")
+    bench.close()
+    assert "three" not in bench.runs
+
+
+def test_bench_reference_is_copied_without_tests_or_markers(tmp_path):
+    reference = service(tmp_path / "reference")
+    (reference / "main.py").write_text(
+        "VALUE = 1\n# BEGIN SOLUTION\n#: VALUE = None\nVALUE = 1\n# END SOLUTION\n"
+    )
+    student_tests_folder(reference / "tests", test_a="def test_x():\n    pass\n")
+    bench = Bench(reference, [Implementation("one", True, "ref")], tmp_path / "t", tmp_path / "w")
+    assert not (bench.pristine / "tests").exists()
+    assert "SOLUTION" not in (bench.pristine / "main.py").read_text()
+
+
+# ---------------------------------------------------------------- lab 06's services
+
+
+def test_lab06_defines_enough_correct_and_buggy_services():
+    implementations = load_implementations(LAB06_IMPLEMENTATIONS)
+    correct = [item for item in implementations if item.correct]
+    assert implementations[0].name == "reference" and not implementations[0].edits
+    assert len(correct) >= 3
+    assert len(implementations) - len(correct) >= 6
+    for item in implementations:
+        assert item.description and "\n" not in item.description
+
+
+def test_every_lab06_service_builds_from_the_reference(tmp_path):
+    lab = find_lab(6)
+    bench = Bench(
+        lab.solution_dir,
+        load_implementations(LAB06_IMPLEMENTATIONS),
+        lab.solution_dir / "tests",
+        tmp_path,
+    )
+    for name in bench.implementations:
+        folder = bench.build(name)
+        assert (folder / "main.py").is_file()
+        assert not (folder / "tests").exists()
+        for path in folder.glob("*.py"):
+            compile(path.read_text(), str(path), "exec")
+
+
+def test_an_edit_that_no_longer_applies_fails_loudly(tmp_path):
+    broken = Implementation(
+        "stale", False, "x", ({"file": "main.py", "replace": "nope", "with": ""},)
+    )
+    bench = Bench(service(tmp_path / "reference"), [broken], tmp_path / "t", tmp_path / "w")
+    with pytest.raises(EditError, match="stale"):
+        bench.build("stale")
+
+
+def test_duplicate_names_are_refused(tmp_path):
+    path = tmp_path / "i.toml"
+    entry = '[[implementation]]\nname = "a"\ncorrect = true\ndescription = "x"\n'
+    path.write_text(entry * 2)
+    with pytest.raises(ValueError, match="unique"):
+        load_implementations(path)
