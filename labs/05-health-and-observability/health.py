@@ -10,10 +10,10 @@ import logging
 import time
 from typing import Literal
 
-from errors import RETRY_AFTER_SECONDS
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel
 
+from errors import RETRY_AFTER_SECONDS
 from model import ModelDep
 from schemas import ErrorOut, Measurement
 

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import joblib
-from errors import ModelUnavailableError
 from fastapi import Depends, Request
 
+from errors import ModelUnavailableError
 from schemas import Measurement, Prediction
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]

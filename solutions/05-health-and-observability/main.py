@@ -12,6 +12,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
+from fastapi import FastAPI, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
 import health
 import observability
 from errors import (
@@ -22,11 +27,6 @@ from errors import (
     error_response,
     field_problems,
 )
-from fastapi import FastAPI, HTTPException, Query, Request, status
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from flowers import FLOWERS
 from model import ModelDep, load_model
 from model import get_model as get_model  # tests override main.get_model

@@ -16,7 +16,6 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from errors import REQUEST_ID_HEADER, new_request_id
 from fastapi import APIRouter, Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -26,6 +25,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from errors import REQUEST_ID_HEADER, new_request_id
 from schemas import Prediction
 
 PROCESS_TIME_HEADER = "X-Process-Time"
