@@ -51,7 +51,7 @@ DUMP_WAIT_SECONDS = 0.5  # how long the parent waits for a hung child's stack du
 MAX_EVENT_BUFFER = 1 << 20
 
 # Modules every lab's checks use: imported once by the warm parent, never per grading.
-BASE_PRELOAD = ("fastapi", "fastapi.testclient", "anyio._backends._asyncio", "httpx")
+BASE_PRELOAD = ("fastapi", "fastapi.testclient", "anyio._backends._asyncio")
 # Math libraries start one thread per core unless told otherwise: one is plenty for the
 # labs' small models, keeps the parent single-threaded for fork, and keeps the child's
 # address space (capped by RLIMIT_AS) small.
