@@ -48,6 +48,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import sandbox
 from autograder.course import ROOT
 from autograder.variants import build_variant
 
@@ -351,6 +352,8 @@ def start_tests(
         running.result = TestRun(running.label, status=NO_TESTS, message=message)
         return running
     install_tests(Path(tests_dir), folder)
+    if sandbox.enabled():
+        _share_with_sandbox_user(folder, env or {})
     read_fd, write_fd = os.pipe()
     try:
         if mode == "fork":
@@ -365,6 +368,19 @@ def start_tests(
         os.close(write_fd)
     running.fd = read_fd
     return running
+
+
+def _share_with_sandbox_user(folder: Path, env: Mapping[str, str]) -> None:
+    """Secure mode: the sandbox user owns the implementation and can read the model."""
+    uid = sandbox.policy().uid
+    sandbox.share_with_sandbox(folder)
+    for value in env.values():
+        if Path(value).is_absolute() and Path(value).exists():
+            sandbox.share_with_sandbox(Path(value).parent)
+    if uid is not None:
+        for path in [folder, *folder.rglob("*")]:
+            with contextlib.suppress(OSError):
+                os.lchown(path, uid, uid)
 
 
 def wait_any(runs: Iterable[RunningTests]) -> list[RunningTests]:
@@ -476,19 +492,25 @@ def _run_in_fork(
     """Run pytest on the copied tests inside ``folder``; report on ``fd``. Never returns."""
     reporter = Reporter(fd, exit_when_finished=True)
     try:
-        os.setpgid(0, 0)
-        # Only the report pipe stays open: the tests cannot write to the grader's own pipes.
-        os.closerange(3, fd)
-        os.closerange(fd + 1, MAX_FD)
-        gc.freeze()  # what the grader imported is never garbage: collections skip it
-        null = os.open(os.devnull, os.O_RDWR)
-        for stream in (0, 1, 2):
-            os.dup2(null, stream)
-        os.close(null)
-        sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the process ends here
-        os.environ.update(env)
-        os.chdir(folder)
         stale = [Path(p).resolve() for p in forget] + [folder]
+        if sandbox.enabled():
+            # Secure mode: the tests are student code, so they run as the sandbox does (own
+            # session, limits, unprivileged user, only the report pipe left open).
+            stale.append(sandbox.policy().folder)
+            reporter.fd = sandbox._enter(fd, {**os.environ, **env})
+        else:
+            os.setpgid(0, 0)
+            # Only the report pipe stays open: the tests cannot write to the grader's pipes.
+            os.closerange(3, fd)
+            os.closerange(fd + 1, MAX_FD)
+            null = os.open(os.devnull, os.O_RDWR)
+            for stream in (0, 1, 2):
+                os.dup2(null, stream)
+            os.close(null)
+            os.environ.update(env)
+        gc.freeze()  # what the grader imported is never garbage: collections skip it
+        sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the process ends here
+        os.chdir(folder)
         forget_modules(stale, _top_level_names(folder))
         sys.path[:] = [p for p in sys.path if not _is_under(p or ".", stale)]
         sys.path.insert(0, str(folder))

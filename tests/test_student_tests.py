@@ -6,13 +6,14 @@ files written on the spot, run in a fork of this process as the grader does.
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from autograder import student_tests
+from autograder import sandbox, student_tests
 from autograder.course import find_lab
 from autograder.student_tests import (
     CRASHED,
@@ -256,6 +257,43 @@ def test_an_unknown_mode_is_refused(tmp_path):
     tests = student_tests_folder(tmp_path / "tests", test_a=PASSING)
     with pytest.raises(ValueError, match="unknown mode"):
         run_tests(tests, service(tmp_path / "impl"), mode="thread")
+
+
+def test_secure_mode_runs_the_tests_as_the_sandbox(tmp_path):
+    submission = service(tmp_path / "submission")
+    tests = student_tests_folder(
+        submission / "tests",
+        test_a="""
+            import os
+
+            def test_runs_as_the_sandbox_user(tmp_path):
+                assert os.getuid() == int(os.environ["EXPECTED_UID"])
+                (tmp_path / "written").write_text("ok")  # the test's own folder is writable
+                assert os.environ["MODEL_PATH"].endswith("model.joblib")
+        """,
+    )
+    model = tmp_path / "model" / "model.joblib"
+    model.parent.mkdir()
+    model.write_text("not really a model")
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - a throwaway process: secure mode cannot be turned off
+        try:
+            os.close(read_fd)
+            sandbox.enable(submission)
+            uid = sandbox.policy().uid
+            env = {"EXPECTED_UID": str(os.getuid() if uid is None else uid)}
+            env["MODEL_PATH"] = str(model)
+            run = run_tests(tests, service(tmp_path / "impl"), timeout=60, env=env)
+            os.write(write_fd, json.dumps([run.status, run.message]).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as reader:
+        data = reader.read()
+    os.waitpid(pid, 0)
+    status, message = json.loads(data)
+    assert status == PASSED, message
 
 
 # ---------------------------------------------------------------- a bench
