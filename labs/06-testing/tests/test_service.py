@@ -49,7 +49,7 @@ def test_unknown_flower_is_404(client):
 # ---------------------------------------------------------------- Task 5: the fake model
 
 
-# TODO 5: parametrize over SETOSA, VERSICOLOR and VIRGINICA.
+@pytest.mark.parametrize("flower", [SETOSA, VERSICOLOR, VIRGINICA])
 def test_predict_returns_the_models_answer(fake_client, fake_model, flower):
     # TODO 5: POST /predict answers 200 with the fake model's species, its probabilities
     #         (compare with approx) and its version as model_version.

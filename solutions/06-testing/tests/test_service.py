@@ -60,10 +60,7 @@ def test_unknown_flower_is_404(client):
 # ---------------------------------------------------------------- Task 5: the fake model
 
 
-# BEGIN SOLUTION
-#: # TODO 5: parametrize over SETOSA, VERSICOLOR and VIRGINICA.
 @pytest.mark.parametrize("flower", [SETOSA, VERSICOLOR, VIRGINICA])
-# END SOLUTION
 def test_predict_returns_the_models_answer(fake_client, fake_model, flower):
     # BEGIN SOLUTION
     #: # TODO 5: POST /predict answers 200 with the fake model's species, its probabilities
