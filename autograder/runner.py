@@ -47,7 +47,8 @@ SUITE_CONFIG = SUITES / "pytest.ini"
 IMPORT_TIMEOUT = 30.0
 MEMORY_LIMIT_MB = 2048
 POLL_SECONDS = 0.1  # how often the parent looks whether a silent child has died
-DUMP_WAIT_SECONDS = 0.5  # how long the parent waits for a hung child's stack dump
+DUMP_WAIT_SECONDS = 1.0  # how long the parent waits for a hung child's stack dump
+DUMP_QUIET_SECONDS = 0.1  # a dump that has not grown for this long is complete
 MAX_EVENT_BUFFER = 1 << 20
 
 # Modules every lab's checks use: imported once by the warm parent, never per grading.
@@ -506,24 +507,32 @@ class _Child:
 
     def where(self, *, live: bool) -> str | None:
         """The submission line the child is running (live: ask it for a stack dump first)."""
-        if live:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGUSR1)
-            size, stable_since = -1, time.monotonic()
-            give_up = time.monotonic() + DUMP_WAIT_SECONDS
-            while time.monotonic() < give_up:
-                time.sleep(0.01)
-                now_size = os.fstat(self.dump.fileno()).st_size
-                if now_size != size:
-                    size, stable_since = now_size, time.monotonic()
-                elif size > 0 and time.monotonic() - stable_since >= 0.03:
-                    break
+        if not live:
+            return where_in_dump(self._dump_text(), self.folder)
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGUSR1)
+        size, grew_at = 0, time.monotonic()
+        give_up = grew_at + DUMP_WAIT_SECONDS
+        while time.monotonic() < give_up:
+            time.sleep(0.01)
+            now_size = os.fstat(self.dump.fileno()).st_size
+            if now_size != size:
+                size, grew_at = now_size, time.monotonic()
+                found = where_in_dump(self._dump_text(), self.folder)
+                if found:
+                    return found
+            elif size and time.monotonic() - grew_at >= DUMP_QUIET_SECONDS:
+                break  # a complete dump without a line of the submission
+        return None
+
+    def _dump_text(self) -> str:
+        """The complete lines of the dump file so far."""
         try:
             self.dump.seek(0)
             text = self.dump.read(1 << 20).decode("utf-8", "replace")
         except OSError:
-            return None
-        return where_in_dump(text, self.folder)
+            return ""
+        return text[: text.rfind("\n") + 1]
 
     def kill(self) -> None:
         """Kill the child and everything it started (its process group), then reap it."""
