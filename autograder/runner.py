@@ -59,7 +59,7 @@ BASE_PRELOAD = ("fastapi", "fastapi.testclient", "anyio._backends._asyncio")
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # Built-in pytest plugins a grading run never needs. Third-party plugins are not
 # auto-loaded either (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``): nbval alone costs a second.
-UNUSED_PLUGINS = ("doctest", "junitxml", "pastebin", "nose", "cacheprovider", "stepwise")
+UNUSED_PLUGINS = ("doctest", "junitxml", "pastebin", "cacheprovider", "stepwise")
 # ...and those that only matter when checks run: collecting without them saves the garbage
 # collections pytest runs at exit to find unraisable exceptions (0.1 s with FastAPI loaded).
 COLLECTION_UNUSED_PLUGINS = ("unraisableexception", "threadexception", "faulthandler")
@@ -287,11 +287,11 @@ class Grader:
                 os._exit(70)
         os.close(write_fd)
         child = _Child(pid, dump, folder)
-        if self._while_waiting is not None:
-            waiting, self._while_waiting = self._while_waiting, None
-            with contextlib.suppress(Exception):
-                waiting()
         try:
+            if self._while_waiting is not None:
+                waiting, self._while_waiting = self._while_waiting, None
+                with contextlib.suppress(Exception):
+                    waiting()
             return self._watch(child, read_fd, set(pending))
         finally:
             child.kill()
