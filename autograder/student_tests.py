@@ -24,8 +24,15 @@ that run. Two ways to start that process:
   FastAPI, scikit-learn and pytest are already imported, so a run costs what the tests cost.
 * ``subprocess``: a fresh ``python -m pytest``; it pays the imports again on every run.
 
+Measured on lab 06's reference tests (39 tests, 2 cores): a forked run costs about 1 s of
+CPU, a subprocess 6 s with bytecode caches and 10 s without, so a grading (13 runs) costs
+about 13 s of CPU instead of 80 to 130 s. :class:`Bench` also runs two at a time.
+
 Either way the process reports each test's outcome on a pipe, one JSON object per line, so
-a run that is killed still says which test was running.
+a run that is killed still says which test was running. In secure mode
+(:mod:`autograder.sandbox`) a forked run becomes a sandbox process before it imports any of
+the student's code: its own session, the sandbox's limits and user, only the report pipe
+left open.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def test_known_flower_is_returned(client):
 
 
 def test_unknown_flower_is_404(client):
-    # TODO 4: GET /flowers/999 answers 404 with a "detail" (do not test its wording).
+    # TODO 4: GET /flowers/999 answers 404 (do not test the wording of the message).
     pytest.skip("TODO")
 
 
