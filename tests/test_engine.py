@@ -243,8 +243,9 @@ def test_a_broken_route_costs_its_checks_and_the_app_keeps_the_rest(name, grader
     result, seconds = graded(grader, copy_case(name, tmp_path))
     assert not result.problem
     messages = failures(result)
-    root = [item for item in result.results if item.check.name.startswith("root ")]
-    assert root and all(item.passed for item in root), "GET / works: its checks must pass"
+    root = [item for item in result.results if "root" in item.check.name.split()]
+    assert all(item.passed for item in root), "GET / works: its checks must pass"
+    assert any(item.passed for item in result.results), "grading went on after the route broke"
     matching = [
         message
         for message in messages.values()
