@@ -180,6 +180,7 @@ NO_IMPORT = {
     "import_sys_exit": NoImport(
         r"^main\.py, line 10, in <module>: the code called sys\.exit\(\) \(exit status 2\)"
     ),
+    "import_reads_stdin": NoImport(r"^main\.py, line 5, in <module>: EOFError\b"),
     "import_os_exit": NoImport(r"^main\.py stopped the grading process at import: .*status 3\b"),
     "import_memory_hog": NoImport(r"^main\.py, line 9, in <module>: MemoryError: .*memory"),
     "no_app": NoImport(r"^main\.py does not define `app` \(expected app = FastAPI\(\)\)$"),
