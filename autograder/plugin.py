@@ -155,12 +155,24 @@ def _without_explanation(text: str) -> str:
     return text
 
 
+def _raised_by_submission(excinfo: pytest.ExceptionInfo, folder: Path | None) -> bool:
+    """True when the innermost frame of the error is the submission's (an ``assert`` in
+    the student's code, as opposed to one of the check's own)."""
+    if folder is None or excinfo.tb is None:
+        return False
+    tb = excinfo.tb
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    filename = tb.tb_frame.f_code.co_filename
+    return os.path.isabs(filename) and submission_loader._inside(filename, folder) is not None
+
+
 def short_message(excinfo: pytest.ExceptionInfo, folder: Path | None) -> str:
     """The first lines a student needs: the assertion text, or the error and where it came from."""
     error = excinfo.value
     if isinstance(error, pytest.fail.Exception):
         text = str(error.msg)
-    elif isinstance(error, AssertionError):
+    elif isinstance(error, AssertionError) and not _raised_by_submission(excinfo, folder):
         try:
             text = _without_explanation(str(error)) or "assertion failed"
         except Exception:  # noqa: BLE001 - an assertion message that cannot be printed

@@ -26,6 +26,7 @@ import pytest
 from autograder import cli, submission
 from autograder.checks import CheckInfo, behaviour_name
 from autograder.course import ROOT, Lab, find_lab
+from autograder.plugin import short_message
 from autograder.results import CheckResult, GradeResult
 from autograder.runner import AUTOLOAD_VARIABLE, Grader, Limits, where_in_dump
 
@@ -526,6 +527,23 @@ def test_frames_of_installed_packages_are_never_the_submissions(tmp_path):
     inside_venv = folder / ".venv" / "lib" / "site-packages" / "lib.py"
     error = raised_in(folder, "raise OSError('disk')\n", str(inside_venv.relative_to(folder)))
     assert submission.describe_import_error(error, folder) == "main.py: OSError: disk"
+
+
+def test_failure_messages_tell_a_checks_assert_from_the_submissions(tmp_path):
+    folder = tmp_path.resolve()
+    try:
+        raise AssertionError("GET / answered 500; expected 200\nassert 500 == 200")
+    except AssertionError as error:
+        own = pytest.ExceptionInfo.from_exception(error)
+    assert short_message(own, folder) == "GET / answered 500; expected 200"
+    students = raised_in(folder, "def read_root():\n    assert 1 > 2\n\nread_root()\n")
+    message = short_message(pytest.ExceptionInfo.from_exception(students), folder)
+    assert message == "AssertionError (raised at main.py, line 2, in read_root)"
+    unprintable = raised_in(
+        folder, "class E(Exception):\n    def __str__(self): 1/0\n\nraise E()\n"
+    )
+    message = short_message(pytest.ExceptionInfo.from_exception(unprintable), folder)
+    assert message == "E (raised at main.py, line 4, in <module>)"
 
 
 def test_where_in_dump_finds_the_innermost_submission_frame(tmp_path):
