@@ -590,7 +590,10 @@ def _interpret(run: TestRun, events: list[dict], *, timed_out: bool, timeout: fl
         run.message = f"the test run ended early (pytest exit status {finished})"
     elif not run.count("passed"):
         run.status = NO_TESTS
-        run.message = f"no test passed: all {len(run.tests)} were skipped"
+        run.message = (
+            f"all {len(run.tests)} tests were skipped (a test that calls pytest.skip, like the "
+            "TODOs of a starter, checks nothing)"
+        )
     else:
         run.status = PASSED
         run.message = run.summary()

@@ -91,9 +91,13 @@ def catches(bench: Bench, name: str) -> None:
     wrong = bench.first_failing_correct()
     if wrong is not None:
         correct, run = wrong
+        first = run.message.splitlines()[0] if run.message else run.status
+        if len(first) > 120:
+            first = first[:120] + "..."
         pytest.fail(
             "Not counted: a bug caught only counts when your tests pass on every correct "
-            f"service. {failure_on_correct(correct.description, run)}",
+            f"service, and on {correct.description}: {first} (see the check about that "
+            "service).",
             pytrace=False,
         )
     run = bench.run(name)
