@@ -72,6 +72,13 @@ def test_passing_tests_pass(tmp_path):
     assert run.summary() == "1 passed, 1 skipped"
 
 
+def test_a_tests_package_is_not_confused_with_the_graders_own(tmp_path):
+    # This very file is tests.test_student_tests: a package called "tests" is imported here.
+    tests = student_tests_folder(tmp_path / "tests", __init__="", test_a=PASSING)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert run.status == PASSED, run.message
+
+
 def test_a_failing_test_is_named_with_its_assertion(tmp_path):
     tests = student_tests_folder(tmp_path / "tests", test_a=PASSING)
     run = run_tests(tests, service(tmp_path / "impl", value=2), timeout=30)
