@@ -65,7 +65,7 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client(model_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """A client of the real service, started like a server: lifespan loads the model."""
     # TODO 2: 1. point the MODEL_PATH environment variable at model_path (monkeypatch.setenv
-    #          undoes it after the test);
+    #            undoes it after the test);
     #         2. yield a TestClient(main.app) opened in a `with` block, so lifespan runs.
     pytest.skip("TODO: write the client fixture in tests/conftest.py")
 
@@ -80,8 +80,8 @@ def fake_model() -> FakeModel:
 def fake_client(client: TestClient, fake_model: FakeModel) -> Iterator[TestClient]:
     """The same client, but every route that depends on get_model gets fake_model."""
     # TODO 3: 1. set main.app.dependency_overrides[main.get_model] to a function that
-    #          returns fake_model;
+    #            returns fake_model;
     #         2. yield client;
     #         3. after the yield, clear main.app.dependency_overrides (pytest runs that
-    #          part when the test is over, passed or failed).
+    #            part when the test is over, passed or failed).
     pytest.skip("TODO: write the fake_client fixture in tests/conftest.py")

@@ -69,7 +69,7 @@ def client(model_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestCl
     """A client of the real service, started like a server: lifespan loads the model."""
     # BEGIN SOLUTION
     #: # TODO 2: 1. point the MODEL_PATH environment variable at model_path (monkeypatch.setenv
-    #: #          undoes it after the test);
+    #: #            undoes it after the test);
     #: #         2. yield a TestClient(main.app) opened in a `with` block, so lifespan runs.
     #: pytest.skip("TODO: write the client fixture in tests/conftest.py")
     monkeypatch.setenv("MODEL_PATH", str(model_path))
@@ -89,10 +89,10 @@ def fake_client(client: TestClient, fake_model: FakeModel) -> Iterator[TestClien
     """The same client, but every route that depends on get_model gets fake_model."""
     # BEGIN SOLUTION
     #: # TODO 3: 1. set main.app.dependency_overrides[main.get_model] to a function that
-    #: #          returns fake_model;
+    #: #            returns fake_model;
     #: #         2. yield client;
     #: #         3. after the yield, clear main.app.dependency_overrides (pytest runs that
-    #: #          part when the test is over, passed or failed).
+    #: #            part when the test is over, passed or failed).
     #: pytest.skip("TODO: write the fake_client fixture in tests/conftest.py")
     main.app.dependency_overrides[main.get_model] = lambda: fake_model
     yield client
