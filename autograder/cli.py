@@ -47,7 +47,7 @@ def cmd_grade(args) -> int:
 
     lab = find_lab(args.lab)
     folder, is_own_lab = _submission(args)
-    limits = Limits(check_timeout=args.timeout or lab.check_timeout)
+    limits = Limits(check_timeout=args.timeout or lab.check_timeout, secure=args.secure)
     waiting = None if args.quiet else _import_report
     result = Grader(lab, limits).grade(folder, while_waiting=waiting)
     if args.json:
@@ -115,7 +115,7 @@ def cmd_batch(args) -> int:
     submissions = Path(args.submissions)
     if not submissions.is_dir():
         raise UsageError(f"{submissions} is not a folder of submissions")
-    limits = Limits(check_timeout=args.timeout or lab.check_timeout)
+    limits = Limits(check_timeout=args.timeout or lab.check_timeout, secure=args.secure)
     summary = grade_class(
         lab,
         submissions,
@@ -156,11 +156,12 @@ def cmd_classroom(args) -> int:
 def cmd_classroom_result(args) -> int:
     from autograder import classroom
     from autograder.report import render
-    from autograder.runner import Grader
+    from autograder.runner import Grader, Limits
 
     lab = find_lab(args.lab)
     folder, _ = _submission(args)
-    result = Grader(lab).grade(folder)
+    limits = Limits(check_timeout=lab.check_timeout, secure=True)
+    result = Grader(lab, limits).grade(folder)
     render(result, title=f"Lab {lab.number:02d} · {lab.title}")
     line = f"result={classroom.encode(classroom.payload(result))}\n"
     target = args.github_output or os.environ.get("GITHUB_OUTPUT")
@@ -206,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", metavar="FILE", help="also write Gradescope results.json")
     grade.add_argument("--quiet", action="store_true", help="print nothing; use the exit status")
     grade.add_argument("--timeout", type=float, help="seconds one check may run")
+    grade.add_argument(
+        "--secure",
+        action="store_true",
+        help="run the student's code in sandbox processes (official grading)",
+    )
     lab_command("watch", cmd_watch, "re-grade on every save")
     path = lab_command("path", cmd_path, "print a lab's folder", submission=False)
     path.add_argument("--solution", action="store_true", help="the reference solution's folder")
@@ -217,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers")
     batch.add_argument("--timeout", type=float, help="seconds one check may run")
     batch.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    batch.add_argument(
+        "--secure",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run students' code in sandbox processes (default; --no-secure is faster)",
+    )
     batch.set_defaults(handler=cmd_batch)
     gradescope = lab_command(
         "gradescope", cmd_gradescope, "build a lab's Gradescope autograder zip", submission=False

@@ -70,7 +70,7 @@ def _add_script(archive: zipfile.ZipFile, name: str, text: str) -> None:
     archive.writestr(info, text)
 
 
-def build_zip(lab: Lab, out: Path, *, secure: bool = False) -> Path:
+def build_zip(lab: Lab, out: Path, *, secure: bool = True) -> Path:
     """Write the autograder zip for ``lab`` to ``out`` and return its path."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

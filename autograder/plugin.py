@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import sandbox
 from autograder import submission as submission_loader
 from autograder.checks import MARKER, info_for
 from autograder.course import lab_for_suite
@@ -48,7 +49,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def submission_dir(request: pytest.FixtureRequest) -> Path:
-    """The folder being graded."""
+    """The folder being graded (in secure mode, the sandbox's private copy of it)."""
+    if sandbox.enabled():
+        return sandbox.policy().folder
     chosen = request.config.getoption("--submission")
     if chosen:
         return Path(chosen).resolve()
@@ -65,7 +68,13 @@ def submission_dir(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="session")
 def submission(submission_dir: Path):
-    """The submission's imported ``main`` module."""
+    """The submission's imported ``main`` module (never available in secure mode)."""
+    if sandbox.enabled():
+        pytest.fail(
+            "in secure mode the student's modules are never imported beside the checks: "
+            "this check must look inside them with a probe (autograder.sandbox.call)",
+            pytrace=False,
+        )
     try:
         return submission_loader.load(submission_dir)
     except submission_loader.SubmissionError as error:
@@ -73,9 +82,12 @@ def submission(submission_dir: Path):
 
 
 @pytest.fixture(scope="session")
-def app(submission):
-    """The submission's FastAPI application object."""
-    return submission.app
+def app(request: pytest.FixtureRequest):
+    """The submission's FastAPI application (in secure mode, a stand-in that forwards
+    every request to it in a sandbox process)."""
+    if sandbox.enabled():
+        return sandbox.SandboxedApp()
+    return request.getfixturevalue("submission").app
 
 
 class AppExit(Exception):
@@ -125,7 +137,16 @@ def client(app) -> Iterator:
 @pytest.fixture(scope="module")
 def live_server(app) -> Iterator[str]:
     """The app served by uvicorn on a free local port; yields its base URL."""
-    from autograder.live import serve_in_thread
+    from autograder.live import free_port, serve_in_thread
+
+    if sandbox.enabled():
+        server = sandbox.SandboxServer(port=free_port())
+        server.start()
+        try:
+            yield server.base_url
+        finally:
+            server.stop()
+        return
 
     with serve_in_thread(app) as base_url:
         yield base_url

@@ -74,6 +74,7 @@ class Limits:
     import_timeout: float = IMPORT_TIMEOUT
     memory_mb: int = MEMORY_LIMIT_MB
     strict_warnings: bool = False
+    secure: bool = False  # student code in sandbox processes (autograder.sandbox)
 
 
 def pytest_args(suite: Path) -> list[str]:
@@ -297,6 +298,10 @@ class Grader:
             child.kill()
             os.close(read_fd)
             dump.close()
+            if self.limits.secure:
+                from autograder import sandbox
+
+                sandbox.clean_up_after(pid)
 
     def _watch(self, child: _Child, fd: int, waiting: set[str]) -> _Attempt:
         attempt = _Attempt()
@@ -653,11 +658,22 @@ def _run_child(
         live.WAIT_FOR_STOP = False  # this process is killed once its last result is in
         from autograder import submission
 
-        try:
-            submission.load(folder)
-        except submission.SubmissionError as error:
-            channel.send("import_error", message=str(error))
-            os._exit(0)
+        if limits.secure:
+            from autograder import sandbox
+
+            folder = sandbox.enable(
+                folder, memory_mb=limits.memory_mb, timeout=limits.check_timeout
+            )
+            problem = sandbox.import_problem(limits.import_timeout)
+            if problem:
+                channel.send("import_error", message=problem)
+                os._exit(0)
+        else:
+            try:
+                submission.load(folder)
+            except submission.SubmissionError as error:
+                channel.send("import_error", message=str(error))
+                os._exit(0)
         channel.send("imported")
         args = [*pytest_args(suite), "--submission", str(folder)]
         # no terminal output, no output capture (prints go to /dev/null), our faulthandler

@@ -32,6 +32,7 @@ import ctypes
 import fcntl
 import json
 import os
+import pickle
 import resource
 import select
 import shutil
@@ -42,7 +43,6 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ SANDBOX_UID_SPAN = 20000
 MAX_REPLY_BYTES = 4 << 20
 START_TIMEOUT = 30.0
 CLONE_NEWNET = 0x40000000
+COPY_PREFIX = "autograder-sandbox-"
 HOP_BY_HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade"}
 
 
@@ -91,7 +92,7 @@ def policy() -> Policy:
 
 def private_copy(submission: Path, uid: int | None) -> Path:
     """Copy the submission where only the sandbox user can write: the original is untouched."""
-    base = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
+    base = Path(tempfile.mkdtemp(prefix=f"{COPY_PREFIX}{os.getpid()}-"))
     base.chmod(0o755)
     folder = base / "submission"
     shutil.copytree(
@@ -179,8 +180,68 @@ def enable(submission: Path, *, memory_mb: int = 2048, timeout: float = 20.0) ->
     folder = private_copy(submission, uid)
     isolate_network()
     make_undumpable()
+    share_pytest_temporary_folders()
     _policy = Policy(folder=folder, uid=uid, memory_mb=memory_mb, timeout=timeout)
+    global _zygote_instance
+    _zygote_instance = _Zygote()  # now, while this process has a single thread
     return folder
+
+
+def share_pytest_temporary_folders() -> None:
+    """Make the folders pytest's ``tmp_path`` gives the checks readable by the sandbox user.
+
+    Checks write files there for the app to read (a model, a settings file); pytest makes
+    them private to the harness's user. Files stay writable by the harness only.
+    """
+    os.umask(0o022)
+    from _pytest.tmpdir import TempPathFactory
+
+    if getattr(TempPathFactory, "_shared_with_sandbox", False):
+        return
+    make_temporary, base_temporary = TempPathFactory.mktemp, TempPathFactory.getbasetemp
+
+    def mktemp(self, basename: str, numbered: bool = True) -> Path:
+        return share_with_sandbox(make_temporary(self, basename, numbered))
+
+    def getbasetemp(self) -> Path:
+        return share_with_sandbox(base_temporary(self))
+
+    TempPathFactory.mktemp, TempPathFactory.getbasetemp = mktemp, getbasetemp
+    TempPathFactory._shared_with_sandbox = True
+
+
+def import_problem(timeout: float) -> str | None:
+    """Import the submission in a sandbox: why it does not import, or None when it does."""
+    try:
+        return call(_import_probe, timeout=timeout)
+    except SandboxError as error:
+        text = str(error)
+        if "did not finish" in text:
+            return (
+                f"importing main.py did not finish within {timeout:g} s "
+                "(an endless loop or a long computation at import time?)"
+            )
+        if "ended its process" in text:
+            return "main.py ended the grading process while being imported (sys.exit? a crash?)"
+        return f"main.py: {text}"
+
+
+def _import_probe() -> str | None:
+    from autograder import submission
+
+    try:
+        submission.load(policy().folder)
+    except submission.SubmissionError as error:
+        return str(error)
+    return None
+
+
+def clean_up_after(harness_pid: int) -> None:
+    """In the grader, once a harness has ended: kill its sandboxes' leftovers, drop its copy."""
+    if os.geteuid() == 0:
+        kill_user(sandbox_uid_for(harness_pid))
+    for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}{harness_pid}-*"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def share_with_sandbox(path: Path) -> Path:
@@ -214,7 +275,8 @@ def _enter(reply_fd: int, environment: dict[str, str] | None, *extra_fds: int) -
     null = os.open(os.devnull, os.O_RDWR)
     for stream in (0, 1, 2):
         os.dup2(null, stream)
-    moved = [os.dup(fd) for fd in (reply_fd, *extra_fds)]  # out of the way of 3, 4, 5...
+    # First out of the way of 3, 4, 5..., so that no move overwrites a descriptor still to move.
+    moved = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in (reply_fd, *extra_fds)]
     for target, fd in enumerate(moved, start=3):
         os.dup2(fd, target)
     os.closerange(3 + len(moved), resource.getrlimit(resource.RLIMIT_NOFILE)[0])
@@ -277,12 +339,6 @@ def _describe(error: BaseException) -> str:
     return f"{message} (raised at {where})" if where else message
 
 
-def _fork() -> int:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # forking a threaded harness
-        return os.fork()
-
-
 def _read_reply(fd: int, deadline: float) -> bytes | None:
     """The sandbox's one-line reply (b"" if it ended without one); None past the deadline.
 
@@ -304,17 +360,91 @@ def _read_reply(fd: int, deadline: float) -> bytes | None:
     return data.split(b"\n")[0]
 
 
-def _end(pid: int) -> str:
-    """Kill the sandbox's whole process group and say how it ended."""
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _end(pid: int) -> None:
+    """Kill a sandbox and its whole process group (the zygote reaps it)."""
     for kill in (os.killpg, os.kill):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        _, status = os.waitpid(pid, 0)
-        if os.WIFSIGNALED(status):
-            return f"killed by signal {os.WTERMSIG(status)}"
-        return f"exit status {os.WEXITSTATUS(status)}"
-    return "ended"
+
+
+# ------------------------------------------------------------------ the zygote
+
+
+class _Zygote:
+    """A process forked from the harness while it is still single-threaded, that forks
+    every sandbox on request.
+
+    The harness runs the app's requests in a TestClient's event-loop thread; forking there
+    would copy locks other threads hold, and the child could hang on them. The zygote never
+    starts a thread and never runs student code: it receives a function of the engine, its
+    arguments and the pipes for the sandbox (over a Unix socket), forks, and answers the pid.
+    """
+
+    def __init__(self) -> None:
+        parent_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the zygote
+            try:
+                parent_end.close()
+                self._serve_requests(zygote_end)
+            finally:
+                os._exit(0)
+        zygote_end.close()
+        self.pid, self.socket, self.lock = pid, parent_end, threading.Lock()
+
+    def spawn(self, target, arguments: tuple, fds: list[int]) -> int:
+        """Fork a sandbox running ``target(fds, *arguments)``; return its pid."""
+        data = pickle.dumps((target, arguments))
+        with self.lock:
+            socket.send_fds(self.socket, [data], fds)
+            reply = self.socket.recv(64)
+        if not reply:
+            raise SandboxError("the grader's sandbox launcher has stopped")
+        return int(reply)
+
+    @staticmethod
+    def _serve_requests(channel: socket.socket) -> None:  # pragma: no cover - the zygote
+        keep = channel.fileno()
+        for fd in range(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0]):
+            if fd != keep:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # sandboxes are reaped automatically
+        while True:
+            data, fds, _, _ = socket.recv_fds(channel, MAX_REPLY_BYTES, 8)
+            if not data:
+                return
+            target, arguments = pickle.loads(data)
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    channel.close()
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    target(fds, *arguments)
+                finally:
+                    os._exit(0)
+            for fd in fds:
+                os.close(fd)
+            channel.send(str(pid).encode())
+
+
+_zygote_instance: _Zygote | None = None
+
+
+def _zygote() -> _Zygote:
+    if _zygote_instance is None:
+        raise RuntimeError("secure mode is not enabled")
+    return _zygote_instance
 
 
 # ------------------------------------------------------------------ probes
@@ -340,29 +470,21 @@ def call(probe, *args, timeout: float | None = None, **kwargs) -> Any:
             raise SandboxError(_describe_local(error)) from error
     current = policy()
     read_fd, write_fd = os.pipe()
-    pid = _fork()
-    if pid == 0:  # pragma: no cover - the sandbox
-        try:
-            os.close(read_fd)
-            fd = _enter(write_fd, dict(os.environ))
-            try:
-                _reply(fd, {"ok": probe(*args, **kwargs)})
-            except BaseException as error:  # noqa: BLE001 - anything the student raises
-                _reply(fd, {"error": _describe(error)})
-        finally:
-            os._exit(0)
-    os.close(write_fd)
+    try:
+        pid = _zygote().spawn(_run_probe, (probe, args, kwargs, dict(os.environ)), [write_fd])
+    finally:
+        os.close(write_fd)
     try:
         reply = _read_reply(read_fd, time.monotonic() + (timeout or current.timeout))
     finally:
         os.close(read_fd)
-        status = _end(pid)
+        _end(pid)
     if reply is None:
         raise SandboxError(
             f"the student's code did not finish within {timeout or current.timeout:g} s"
         )
     if not reply:
-        raise SandboxError(f"the student's code ended the sandbox process ({status})")
+        raise SandboxError("the student's code ended its process before answering")
     try:
         document = json.loads(reply)
     except ValueError:
@@ -370,6 +492,15 @@ def call(probe, *args, timeout: float | None = None, **kwargs) -> Any:
     if "error" in document:
         raise SandboxError(str(document["error"]))
     return document.get("ok")
+
+
+def _run_probe(fds: list[int], probe, args, kwargs, environment) -> None:  # pragma: no cover
+    """In a sandbox made by the zygote: run the probe and reply with its JSON result."""
+    fd = _enter(fds[0], environment)
+    try:
+        _reply(fd, {"ok": probe(*args, **kwargs)})
+    except BaseException as error:  # noqa: BLE001 - anything the student raises
+        _reply(fd, {"error": _describe(error)})
 
 
 def _describe_local(error: BaseException) -> str:
@@ -512,21 +643,25 @@ class SandboxServer:
         read_fd, write_fd = os.pipe()
         log_read, log_write = os.pipe()
         control_read, control_write = os.pipe()
-        pid = _fork()
-        if pid == 0:  # pragma: no cover - the sandbox
-            try:
-                fd = _enter(write_fd, self.environment, log_write, control_read)
-                self._serve(fd, log_fd=4, control_fd=5)
-            finally:
-                os._exit(0)
-        for fd in (write_fd, log_write, control_read):
-            os.close(fd)
+        settings = {
+            "port": self.port,
+            "socket_path": str(self.socket_path),
+            "overrides": self.overrides,
+            "environment": self.environment,
+        }
+        try:
+            pid = _zygote().spawn(_run_server, (settings,), [write_fd, log_write, control_read])
+        finally:
+            for fd in (write_fd, log_write, control_read):
+                os.close(fd)
         self.pid, self._reply_fd = pid, read_fd
         self._log_fd, self._control_fd = log_read, control_write
         line = self._read_line(time.monotonic() + START_TIMEOUT)
-        if line is None or not line.startswith(b"{"):
+        if not line or not line.startswith(b"{"):
             self.stop()
-            raise SandboxError("the app did not start within the time limit")
+            if line is None:
+                raise SandboxError("the app did not start within the time limit")
+            raise SandboxError("the app's process ended before the app started")
         document = json.loads(line)
         self.sync_logs()
         if "error" in document:
@@ -574,9 +709,10 @@ class SandboxServer:
             if not chunk:
                 break
             data += chunk
-        return data.split(b"\n")[0] if data else b'{"error": "the app ended before it started"}'
+        return data.split(b"\n")[0]
 
-    def _serve(self, fd: int, *, log_fd: int, control_fd: int) -> None:  # pragma: no cover
+    @staticmethod
+    def _serve(fd: int, log_fd: int, control_fd: int, settings: dict) -> None:  # pragma: no cover
         import logging
 
         import uvicorn
@@ -606,7 +742,7 @@ class SandboxServer:
         threading.Thread(target=answer_pings, daemon=True).start()
         try:
             module = submission.load(policy().folder)
-            for name, replacement in self.overrides.items():
+            for name, replacement in settings["overrides"].items():
                 original = getattr(module, name, None)
                 if original is None:
                     raise submission.SubmissionError(f"main.py has no function {name}()")
@@ -615,13 +751,11 @@ class SandboxServer:
             _reply(fd, {"error": f"the submission did not import: {error}"})
             return
         options: dict[str, Any] = {"lifespan": "on", "log_level": "error", "access_log": False}
-        if self.port is None:
-            options["uds"] = str(self.socket_path)
+        if settings["port"] is None:
+            options["uds"] = settings["socket_path"]
         else:
-            options.update(host="127.0.0.1", port=self.port)
+            options.update(host="127.0.0.1", port=settings["port"])
         server = uvicorn.Server(uvicorn.Config(module.app, **options))
-        # The fork may have happened inside the harness's event loop: serve from a new thread,
-        # which has no running loop of its own.
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started and thread.is_alive():
@@ -644,11 +778,7 @@ class SandboxServer:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(self.pid, signal.SIGTERM)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                done, _ = os.waitpid(self.pid, os.WNOHANG)
-                if done:
-                    break
+        while time.monotonic() < deadline and _alive(self.pid):
             time.sleep(0.01)
         self.sync_logs(timeout=0.5)
         _end(self.pid)
@@ -658,6 +788,15 @@ class SandboxServer:
                     os.close(fd)
         shutil.rmtree(self.socket_dir, ignore_errors=True)
         self.pid = self._reply_fd = self._log_fd = self._control_fd = None
+
+
+def _run_server(fds: list[int], settings: dict) -> None:  # pragma: no cover - the sandbox
+    """In a sandbox made by the zygote: import the student's app and serve it."""
+    fd = _enter(fds[0], settings["environment"], fds[1], fds[2])
+    try:
+        SandboxServer._serve(fd, 4, 5, settings)
+    except BaseException as error:  # noqa: BLE001 - report it, never end silently
+        _reply(fd, {"error": f"the app could not be served: {_describe(error)}"})
 
 
 class SandboxedApp:

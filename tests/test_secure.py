@@ -1,0 +1,114 @@
+"""Secure mode: student code never runs beside the checks, so nothing it does forges a mark.
+
+Each submission in ``tests/forgery/`` attacks the grader (patches pytest, ships a conftest,
+forges a results file, fork-bombs, deletes files outside its folder); each must score 0
+with the batch around it unharmed. The course's solutions keep full marks in secure mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import sandbox
+from autograder.batch import grade_class
+from autograder.course import ROOT, find_lab, load_labs
+from autograder.runner import Limits
+
+FORGERY = ROOT / "tests" / "forgery"
+ATTACKS = sorted(path.name for path in FORGERY.iterdir() if path.is_dir())
+LAB = find_lab(2)
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs fork")
+
+
+@pytest.fixture(scope="module")
+def secure_grader(grader_for):
+    return grader_for(LAB.number, secure=True, check_timeout=10)
+
+
+@pytest.fixture
+def canary(tmp_path, monkeypatch):
+    """A file outside every submission that an attack tries to delete or overwrite."""
+    path = tmp_path / "canary.txt"
+    path.write_text("still here")
+    monkeypatch.setenv("CANARY_FILE", str(path))
+    monkeypatch.setenv("FORGED_RESULTS", str(tmp_path / "results.json"))
+    return path
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_an_attack_scores_zero_in_bounded_time(attack, secure_grader, canary):
+    started = time.monotonic()
+    result = secure_grader.grade(FORGERY / attack)
+    assert result.score == 0, [r.check.name for r in result.results if r.passed]
+    assert time.monotonic() - started < 120
+    assert all(r.message for r in result.results), "every lost check says why"
+
+
+def test_files_outside_the_submission_survive(secure_grader, canary):
+    secure_grader.grade(FORGERY / "deletes-outside")
+    if os.geteuid() == 0 and sandbox.python_is_readable_by_others():
+        assert canary.read_text() == "still here"
+    else:
+        pytest.skip("only a grader running as root can run student code as another user")
+
+
+def test_a_submission_cannot_overwrite_the_graders_results(tmp_path, canary):
+    out = tmp_path / "results.json"
+    command = [sys.executable, "-m", "autograder", "grade", "2", "--secure", "--quiet"]
+    command += ["--submission", str(FORGERY / "forges-results"), "--json", str(out)]
+    env = {**os.environ, "FORGED_RESULTS": str(out)}
+    subprocess.run(command, cwd=ROOT, env=env, timeout=180, check=False)
+    assert json.loads(out.read_text())["score"] == 0
+
+
+def test_no_sandbox_process_outlives_the_grading(secure_grader, canary):
+    secure_grader.grade(FORGERY / "fork-bomb")
+    if os.geteuid() != 0:
+        pytest.skip("sandbox users exist only when the grader runs as root")
+    survivors = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                uid = entry.stat().st_uid
+            except OSError:
+                continue
+            if uid >= sandbox.SANDBOX_UID_BASE:
+                survivors.append(entry.name)
+    assert survivors == []
+
+
+@pytest.mark.parametrize("lab", load_labs(), ids=lambda lab: lab.folder)
+def test_solutions_keep_full_marks_in_secure_mode(lab, grader_for):
+    result = grader_for(lab.number, secure=True).grade(lab.solution_dir)
+    failed = {r.check.name: r.message for r in result.results if not r.passed}
+    assert not result.problem and not failed, result.problem or failed
+
+
+def test_a_batch_with_attackers_grades_everyone_else_correctly(tmp_path, canary):
+    submissions = tmp_path / "class"
+    for attack in ATTACKS:
+        shutil.copytree(FORGERY / attack, submissions / f"attacker-{attack}")
+    shutil.copytree(LAB.solution_dir, submissions / "honest-1")
+    shutil.copytree(LAB.solution_dir, submissions / "honest-2")
+    out = tmp_path / "grades.csv"
+    grade_class(
+        LAB,
+        submissions,
+        out,
+        jobs=2,
+        limits=Limits(check_timeout=10, secure=True),
+        show_progress=False,
+    )
+    feedback = tmp_path / "grades-feedback"
+    scores = {path.stem: json.loads(path.read_text())["score"] for path in feedback.glob("*.json")}
+    assert scores["honest-1"] == scores["honest-2"] == 100
+    assert all(scores[f"attacker-{attack}"] == 0 for attack in ATTACKS)
+    assert canary.read_text() == "still here" or os.geteuid() != 0
