@@ -240,6 +240,28 @@ def api_url(live_server: str):
     logger.disabled = was_disabled
 
 
+def unavailable_app():
+    """A stand-in Iris API whose every flower answers 503, for the client's error check."""
+    from fastapi import FastAPI, HTTPException
+
+    stand_in = FastAPI()
+
+    @stand_in.get("/flowers/{flower_id}")
+    def unavailable(flower_id: int) -> dict:
+        raise HTTPException(status_code=503, detail="Service Unavailable")
+
+    return stand_in
+
+
+@pytest.fixture(scope="module")
+def unavailable_url():
+    """The base URL of :func:`unavailable_app`, served by the grader on a free local port."""
+    from autograder.live import serve_in_thread
+
+    with serve_in_thread(unavailable_app()) as base_url:
+        yield base_url
+
+
 @pytest.fixture(scope="module")
 def client_module(submission_dir: Path) -> ClientFunctions:
     """The functions of the submission's ``client.py`` (of the sandbox's copy in secure mode)."""
@@ -267,7 +289,7 @@ def test_root_answers_a_message(api):
 )
 def test_hello_greets_by_name(api):
     """GET /hello/Ada answers {"message": "Hello, Ada!"}; the name is used exactly as sent."""
-    for name in ("Ada", "Grace Hopper"):
+    for name in ("Ada", "Grace Hopper", "ada lovelace"):
         body = json_of(api.get(f"/hello/{name}"), f"GET /hello/{name}")
         want = f"Hello, {name}!"
         assert isinstance(body, dict) and body.get("message") == want, (
@@ -337,11 +359,18 @@ def test_flowers_filter_by_species(api):
         )
 
 
-@check(points=3, hint="A species with no flowers is not an error: answer an empty list.")
+@check(
+    points=3,
+    hint="A species with no flowers is not an error: answer an empty list. Compare with ==.",
+)
 def test_unknown_species_gives_an_empty_list(api):
-    """GET /flowers?species=rose answers 200 with an empty list."""
-    body = flower_list(api, "?species=rose")
-    assert body == [], f"GET /flowers?species=rose answered {body!r}; expected []"
+    """GET /flowers?species=rose answers 200 with an empty list; so do Setosa and seto."""
+    for species in ("rose", "Setosa", "seto"):
+        body = flower_list(api, f"?species={species}")
+        assert body == [], (
+            f"GET /flowers?species={species} answered the flowers {ids(body)}; expected []: "
+            "only a species that is exactly the same text matches"
+        )
 
 
 @check(
@@ -371,13 +400,13 @@ def test_flowers_page_with_limit_and_offset(api, query, want):
     hint="Declare limit as Annotated[int, Query(ge=1, le=50)] = 5: FastAPI answers 422 outside.",
 )
 def test_limit_must_be_an_integer_from_1_to_50(api):
-    """limit=1 and limit=50 are accepted; limit=0, limit=51 and limit=ten answer 422."""
+    """limit=1 and limit=50 are accepted; limit=0, 51, ten and 2.5 answer 422."""
     for limit, count in (("1", 1), ("50", 15)):
         body = flower_list(api, f"?limit={limit}")
         assert len(body) == count, (
             f"GET /flowers?limit={limit} answered {len(body)} flowers; expected {count}"
         )
-    for limit in ("0", "51", "ten"):
+    for limit in ("0", "51", "ten", "2.5"):
         status = status_of(api, f"/flowers?limit={limit}")
         assert status == 422, f"GET /flowers?limit={limit} answered {status}; expected 422"
 
@@ -497,8 +526,9 @@ def test_client_fetch_flower_returns_the_flower(api_url, client_module):
     points=4,
     hint="Call response.raise_for_status() before response.json(): it raises for 4xx and 5xx.",
 )
-def test_client_fetch_flower_raises_on_an_error_status(api_url, client_module):
-    """client.fetch_flower(base_url, 999) raises requests.HTTPError when the API answers 404."""
+def test_client_fetch_flower_raises_on_an_error_status(api_url, unavailable_url, client_module):
+    """client.fetch_flower raises requests.HTTPError for your API's 404 of flower 999, and for
+    the 503 of a stand-in API whose flowers are all unavailable: any 4xx or 5xx must raise."""
     base_url = api_url
     status = requests.get(f"{api_url}/flowers/999", timeout=TIMEOUT).status_code
     if status < 400:
@@ -506,12 +536,14 @@ def test_client_fetch_flower_raises_on_an_error_status(api_url, client_module):
         # test the client with a base URL under which no route exists, so it gets a 404.
         base_url = f"{api_url}/no-such-prefix"
         status = requests.get(f"{base_url}/flowers/999", timeout=TIMEOUT).status_code
-    outcome = client_module.outcome("fetch_flower", base_url, 999)
-    if "http_error" in outcome:
-        return
-    got = outcome["returned"]
-    pytest.fail(
-        f"fetch_flower(base_url, 999) returned {got!r} although the API answered {status}; "
-        "expected it to raise requests.HTTPError",
-        pytrace=False,
-    )
+    for url, flower_id, api in (
+        (base_url, 999, f"your API answered {status}"),
+        (unavailable_url, 3, "the grader's stand-in API answered 503"),
+    ):
+        outcome = client_module.outcome("fetch_flower", url, flower_id)
+        if "http_error" not in outcome:
+            pytest.fail(
+                f"fetch_flower(base_url, {flower_id}) returned {outcome['returned']!r} although "
+                f"{api}; expected it to raise requests.HTTPError for any 4xx or 5xx status",
+                pytrace=False,
+            )
