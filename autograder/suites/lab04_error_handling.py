@@ -27,6 +27,8 @@ from autograder.iris import FEATURES, GRADER_VERSION
 REQUEST_ID = "X-Request-ID"
 SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
 OBSERVER = {"name": "Ada", "email": "ada@example.org"}
+# A refused value the 422 must not repeat (it stands for a caller's private data).
+REFUSED_WORD = "wide-private-7f3a"
 
 # What the broken model says when it fails: none of it may reach the caller.
 SECRET_MESSAGE = "database password hunter2 rejected by /srv/iris/secrets.py"
@@ -319,8 +321,8 @@ def test_request_id_is_echoed(client):
     "request, and use that same id in the header and in the envelope.",
 )
 def test_request_id_is_generated_when_missing(client):
-    """Without an X-Request-ID header, each response still has one, new for every request,
-    and an error's envelope carries the same id as its header."""
+    """Without an X-Request-ID header (or with an empty one), each response still has one, new
+    for every request, and an error's envelope carries the same id as its header."""
     first = client.get("/flowers/1").headers.get(REQUEST_ID)
     second = client.get("/flowers/1").headers.get(REQUEST_ID)
     expect(
@@ -329,6 +331,12 @@ def test_request_id_is_generated_when_missing(client):
         f"{second!r}; expected a generated id on each",
     )
     expect(first != second, f"two requests got the same generated request id {first!r}")
+    given_empty = client.get("/flowers/1", headers={REQUEST_ID: ""}).headers.get(REQUEST_ID)
+    expect(
+        given_empty and given_empty.strip(),
+        f"GET /flowers/1 sent an empty X-Request-ID and got back X-Request-ID {given_empty!r}; "
+        "an empty header counts as none: make a new id",
+    )
     response = client.get("/flowers/99")
     header = response.headers.get(REQUEST_ID)
     error = envelope(response, "GET /flowers/99")
@@ -343,15 +351,16 @@ def test_request_id_is_generated_when_missing(client):
 
 
 @check(
-    points=8,
+    points=9,
     hint="Register a handler for RequestValidationError that answers 422 (not 400) with code "
-    '"validation_error" and one {"field", "problem"} per entry of exc.errors().',
+    '"validation_error" and one {"field", "problem"} per entry of exc.errors(). Build each '
+    'entry from "loc" and "msg" only: never copy "input" (or the whole error) into the answer.',
 )
 def test_validation_error_stays_422_and_lists_each_field(client):
     """POST /predict with a word for sepal_width, a negative petal_length and no petal_width
     answers 422 in the envelope, code "validation_error", with a "fields" entry (field and
-    problem) for each of the three."""
-    body = {"sepal_length": 5.1, "sepal_width": "wide", "petal_length": -1.0}
+    problem) for each of the three, and the answer does not repeat the refused word."""
+    body = {"sepal_length": 5.1, "sepal_width": REFUSED_WORD, "petal_length": -1.0}
     response = client.post("/predict", json=body)
     what = f"POST /predict with {json.dumps(body)}"
     expect_status(response, 422, what)
@@ -361,6 +370,11 @@ def test_validation_error_stays_422_and_lists_each_field(client):
     missing = {"sepal_width", "petal_length", "petal_width"} - set(found)
     expect(
         not missing, f"{what}: fields names {sorted(found)}; it must also name {sorted(missing)}"
+    )
+    expect(
+        REFUSED_WORD not in response.text,
+        f"{what} answered 422 with the refused value {REFUSED_WORD!r} in it: "
+        f"{response.text[:300]!r}; never copy an error's input into the answer",
     )
 
 
@@ -378,18 +392,27 @@ NESTED_CASES = {
         "items.1.petal_width",
     ),
     "query-parameter": ("GET", "/flowers?limit=0", None, "limit"),
+    "whole-body-rule": (
+        "POST",
+        "/predict",
+        {**SETOSA, "petal_length": 6.0},
+        "body",
+    ),
 }
 
 
 @check(
-    points=3,
+    points=2,
     hint='Join the error\'s loc with "." after dropping its first item ("body", "query"...): '
-    '("body", "items", 1, "petal_width") is "items.1.petal_width".',
+    '("body", "items", 1, "petal_width") is "items.1.petal_width"; when nothing is left, keep '
+    'that first item ("body"). Remove a leading "Value error, " from the problem.',
 )
 @pytest.mark.parametrize("case", list(NESTED_CASES))
 def test_bad_value_is_named_by_its_path(client, case):
     """A bad value inside a nested object, inside a list, or in the query string is named by
-    its dotted path in "fields": measurement.petal_length, items.1.petal_width, limit."""
+    its dotted path in "fields": measurement.petal_length, items.1.petal_width, limit; a rule
+    on the whole body (a petal longer than its sepal) is named "body", and its problem has no
+    leading "Value error, "."""
     method, path, body, field = NESTED_CASES[case]
     response = client.request(method, path, json=body)
     what = f"{method} {path}" + (f" with {json.dumps(body)}" if body else "")
@@ -397,6 +420,11 @@ def test_bad_value_is_named_by_its_path(client, case):
     expect_code(error, "validation_error", what)
     found = problems_by_field(error, what)
     expect(field in found, f'{what}: "fields" names {sorted(found)}; expected {field!r}')
+    expect(
+        not found[field].startswith("Value error"),
+        f"{what}: the problem of {field!r} is {found[field]!r}; remove Pydantic's leading "
+        '"Value error, "',
+    )
 
 
 # ---------------------------------------------------------------- unexpected errors
@@ -482,15 +510,17 @@ def test_server_starts_without_a_model(app, missing_model, caplog):
 @check(
     points=7,
     hint="Make get_model raise ModelUnavailableError when no model is loaded, and answer it "
-    'with a handler: 503, code "model_unavailable".',
+    'with a handler: 503, code "model_unavailable". Every model route, /models/{version} '
+    "included, takes its model from get_model.",
 )
 def test_missing_model_is_503_in_the_envelope(client_without_model):
-    """Without a model, POST /predict, POST /predict/batch and GET /model answer 503 in the
-    envelope with code "model_unavailable"."""
+    """Without a model, POST /predict, POST /predict/batch, GET /model and
+    GET /models/grader-1.0 answer 503 in the envelope with code "model_unavailable"."""
     for method, path, body in (
         ("POST", "/predict", SETOSA),
         ("POST", "/predict/batch", {"items": [SETOSA]}),
         ("GET", "/model", None),
+        ("GET", f"/models/{GRADER_VERSION}", None),
     ):
         response = client_without_model.request(method, path, json=body)
         what = f"{method} {path} (no model loaded)"
@@ -540,18 +570,21 @@ def test_loaded_model_version_is_found(client, iris_model: Path):
 
 @check(
     points=5,
-    hint="Raise UnknownModelVersionError for any other version and answer it with a handler: "
+    hint="Compare version == model.version (exactly: no prefix, no case folding), raise "
+    "UnknownModelVersionError otherwise and answer it with a handler: "
     '404, code "unknown_model_version", a message naming the version asked for.',
 )
 def test_unknown_model_version_is_404_in_the_envelope(client):
     """GET /models/0.0.0-nope answers 404 in the envelope with code "unknown_model_version"
-    and a message that names the version asked for."""
-    response = client.get("/models/0.0.0-nope")
-    what = "GET /models/0.0.0-nope"
-    expect_status(response, 404, what)
-    error = envelope(response, what)
-    expect_code(error, "unknown_model_version", what)
-    expect(
-        "0.0.0-nope" in error["message"],
-        f"{what} answered message {error['message']!r}; it must name the version asked for",
-    )
+    and a message that names the version asked for; so do grader-1 and GRADER-1.0, which are
+    not exactly the loaded version grader-1.0."""
+    for version in ("0.0.0-nope", "grader-1", "GRADER-1.0"):
+        response = client.get(f"/models/{version}")
+        what = f"GET /models/{version}"
+        expect_status(response, 404, what)
+        error = envelope(response, what)
+        expect_code(error, "unknown_model_version", what)
+        expect(
+            version in error["message"],
+            f"{what} answered message {error['message']!r}; it must name the version asked for",
+        )
