@@ -16,7 +16,7 @@ import importlib
 
 import pytest
 
-from autograder import check
+from autograder import check, sandbox
 
 FIELDS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
@@ -329,13 +329,17 @@ def test_observer_email_needs_one_at_sign_between_text(client):
         assert_rejected(client, with_observer(email=email), "email", f"observer.email={email!r}")
 
 
+def stored_email(sent: str) -> str:
+    """Probe: the e-mail an Observer of the submission's schemas.py stores."""
+    schemas = importlib.import_module("schemas")
+    return getattr(schemas.Observer(name="Ada", email=sent), "email", "(no email field)")
+
+
 @check(points=3, hint="Return value.lower() from the email validator of Observer.")
-def test_observer_email_is_stored_in_lower_case(submission):
+def test_observer_email_is_stored_in_lower_case(app):
     """The Observer model of schemas.py stores the e-mail in lower case:
     Observer(name="Ada", email="Ada@Example.ORG").email == "ada@example.org"."""
-    schemas = importlib.import_module("schemas")
-    observer = schemas.Observer(name="Ada", email="Ada@Example.ORG")
-    email = getattr(observer, "email", "(no email field)")
+    email = sandbox.call(stored_email, "Ada@Example.ORG")
     assert email == "ada@example.org", (
         f"Observer(name='Ada', email='Ada@Example.ORG').email is {email!r}; "
         "expected 'ada@example.org'"
