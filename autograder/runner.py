@@ -210,7 +210,10 @@ class Grader:
         self.learn = learn
         self._to_learn: set[str] = set()
         self._while_waiting: Callable[[], object] | None = None
-        preload((*BASE_PRELOAD, *lab.preload))
+        secure_modules = ()
+        if self.limits.secure:
+            from autograder.sandbox import PRELOAD as secure_modules
+        preload((*BASE_PRELOAD, *lab.preload, *secure_modules))
         self.checks = collect_checks(lab.suite)
         self._by_nodeid = {check.nodeid: check for check in self.checks}
 

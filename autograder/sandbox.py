@@ -53,6 +53,20 @@ MAX_REPLY_BYTES = 4 << 20
 START_TIMEOUT = 30.0
 CLONE_NEWNET = 0x40000000
 COPY_PREFIX = "autograder-sandbox-"
+# What serving an app in a sandbox imports: the warm grader imports it once, before forking.
+PRELOAD = (
+    "httpx",
+    "uvicorn.config",
+    "uvicorn.server",
+    "uvicorn.lifespan.on",
+    "uvicorn.loops.auto",
+    "uvicorn.loops.asyncio",
+    "uvicorn.loops.uvloop",
+    "uvicorn.protocols.http.auto",
+    "uvicorn.protocols.http.h11_impl",
+    "uvicorn.protocols.http.httptools_impl",
+    "uvicorn.protocols.websockets.auto",
+)
 HOP_BY_HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade"}
 
 
@@ -810,6 +824,7 @@ class SandboxedApp:
     def __init__(self) -> None:
         self.server: SandboxServer | None = None
         self.overrides: dict = {}
+        self._client = None  # one HTTP client per running server, made in the client's loop
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -843,6 +858,7 @@ class SandboxedApp:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        self._client = None
 
     async def _forward(self, scope, receive, send) -> None:
         import httpx
@@ -859,19 +875,22 @@ class SandboxedApp:
         url = path.decode("latin-1")
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode("latin-1")
-        transport = httpx.AsyncHTTPTransport(uds=str(self.server.socket_path))
-        timeout = httpx.Timeout(policy().timeout + 5)
+        if self._client is None:
+            transport = httpx.AsyncHTTPTransport(uds=str(self.server.socket_path))
+            timeout = httpx.Timeout(policy().timeout + 5)
+            self._client = httpx.AsyncClient(transport=transport, timeout=timeout)
+        client = self._client
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
-        async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
-            try:
-                request = client.build_request(
-                    scope["method"], "http://sandbox" + url, headers=headers, content=body
-                )
-                response = await client.send(request, stream=True)
-                content = b"".join([chunk async for chunk in response.aiter_raw()])
-                await response.aclose()
-            except httpx.HTTPError as error:
-                raise SandboxError(f"the app stopped answering ({type(error).__name__})") from None
+        try:
+            request = client.build_request(
+                scope["method"], "http://sandbox" + url, headers=headers, content=body
+            )
+            response = await client.send(request, stream=True)
+            content = b"".join([chunk async for chunk in response.aiter_raw()])
+            await response.aclose()
+        except httpx.HTTPError as error:
+            self._client = None
+            raise SandboxError(f"the app stopped answering ({type(error).__name__})") from None
         self.server.sync_logs()
         response_headers = [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]
         await send(
