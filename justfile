@@ -71,3 +71,7 @@ classroom *FLAGS:
 # write the student-facing copy of the course into DIR (no solutions, no hidden checks)
 release DIR *FLAGS:
     uv run python -m autograder release {{DIR}} {{FLAGS}}
+
+# batch grading speed: a generated class graded in batch and one process per submission
+bench-batch *ARGS:
+    uv run python bench/batch.py {{ARGS}}
