@@ -683,7 +683,9 @@ def _run_child(
         args += ["-p", "no:terminal", "-p", "no:faulthandler", "--capture=no"]
         args += [f"--deselect={nodeid}" for nodeid in deselect]
         if limits.strict_warnings:
-            args += ["-W", "error"]
+            # Warnings of the submission and the checks are errors; pytest's own note that
+            # a grader module was imported before it could rewrite its asserts is not.
+            args += ["-W", "error", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
         with _NoPluginAutoload() as autoload:
             code = pytest.main(args, plugins=[channel, report, autoload, _ShortReports()])
         channel.send("finished", exit_code=int(code))

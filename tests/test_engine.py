@@ -461,6 +461,13 @@ def test_a_check_that_hangs_in_its_own_code_times_out_without_a_line(tmp_path):
     assert seconds < 1 + SLACK
 
 
+def test_strict_grading_holds_when_the_plugin_was_imported_first(grader_for):
+    """This module imports autograder.plugin (for short_message) before any grading: pytest
+    then warns that it cannot rewrite the plugin's asserts, which -W error must not fail."""
+    result = grader_for(LAB.number, strict_warnings=True).grade(LAB.solution_dir)
+    assert result.score == result.max_score, failures(result)
+
+
 def test_the_hostile_corpus_is_all_tested():
     tested = {*NO_IMPORT, *BROKEN_ROUTE, "fake_output", "spawns_sleeper", "forks_sleeper"}
     cases = {path.name for path in HOSTILE.iterdir() if (path / "main.py").is_file()}
