@@ -32,9 +32,9 @@ def fetch_flowers(base_url: str, species: str | None = None, limit: int = 5) -> 
 
 
 def fetch_flower(base_url: str, flower_id: int) -> dict:
-    """Return one flower; raise requests.HTTPError when the API answers 404."""
+    """Return one flower; raise requests.HTTPError when the API answers an error (4xx or 5xx)."""
     # TODO 8: GET f"{base_url}/flowers/{flower_id}", call response.raise_for_status()
-    #         (it raises requests.HTTPError for a 404) and return the JSON object.
+    #         (it raises requests.HTTPError for any 4xx or 5xx) and return the JSON object.
     raise NotImplementedError
 
 
