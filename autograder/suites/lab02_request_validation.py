@@ -229,7 +229,13 @@ def test_observation_can_be_read_back_by_id(client):
 
 @check(points=5, hint="raise HTTPException(status_code=404) when the id is not stored.")
 def test_unknown_observation_is_404(client):
-    """GET /observations/999999 (no such observation) answers 404 Not Found."""
+    """GET /observations/999999 (no such observation) answers 404 Not Found, while the id of
+    an observation just created answers 200: the route exists and looks the id up."""
+    created = create(client, valid_body())
+    known = client.get(f"/observations/{created['id']}")
+    assert known.status_code == 200, (
+        f"GET /observations/{created['id']} (just created) answered {known.status_code}"
+    )
     response = client.get("/observations/999999")
     assert response.status_code == 404, (
         f"GET /observations/999999 answered {response.status_code}; expected 404"
