@@ -434,6 +434,11 @@ class _Zygote:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # sandboxes are reaped automatically
+        if sys.platform.startswith("linux"):
+            # Orphans of a sandbox (a fork bomb's children) come back here and are reaped too.
+            pr_set_child_subreaper = 36
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, 1, 0, 0, 0)
         while True:
             data, fds, _, _ = socket.recv_fds(channel, MAX_REPLY_BYTES, 8)
             if not data:
