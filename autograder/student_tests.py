@@ -24,9 +24,10 @@ that run. Two ways to start that process:
   FastAPI, scikit-learn and pytest are already imported, so a run costs what the tests cost.
 * ``subprocess``: a fresh ``python -m pytest``; it pays the imports again on every run.
 
-Measured on lab 06's reference tests (39 tests, 2 cores): a forked run costs about 1 s of
-CPU, a subprocess 6 s with bytecode caches and 10 s without, so a grading (13 runs) costs
-about 13 s of CPU instead of 80 to 130 s. :class:`Bench` also runs two at a time.
+Measured on lab 06's reference tests (39 tests, 2 cores, no plugin auto-loading): a forked
+run costs about 0.9 s of CPU, a subprocess 2.1 s with bytecode caches and 3.5 s without, so a
+grading (13 runs) costs about 12 s of CPU instead of 27 to 46 s. :class:`Bench` also runs
+two at a time.
 
 Either way the process reports each test's outcome on a pipe, one JSON object per line, so
 a run that is killed still says which test was running. In secure mode
@@ -40,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import importlib.util
 import json
 import os
 import select
@@ -66,6 +68,7 @@ else:  # pragma: no cover - Python 3.10
 
 TESTS_FOLDER = "tests"
 REPORT_FD_VARIABLE = "AUTOGRADER_STUDENT_TESTS_FD"
+AUTOLOAD_VARIABLE = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 MAX_MESSAGE_CHARS = 400
 MAX_EVENT_BYTES = 8_000
 MAX_FD = 65536
@@ -277,6 +280,10 @@ def command_line(folder: Path) -> list[str]:
     arguments += ["--basetemp", str(folder / ".tmp")]
     if config.is_file():
         arguments += ["-c", str(config)]
+    # Installed plugins are not auto-loaded (nbval alone costs a second a run), except
+    # anyio's, which a test of async code may use, as it would on the student's machine.
+    if importlib.util.find_spec("anyio") is not None:
+        arguments += ["-p", "anyio.pytest_plugin"]
     return arguments + ["-p", "no:cacheprovider", "-q", "-x"]
 
 
@@ -348,7 +355,7 @@ def start_tests(
 
     ``env`` is added to the environment of the run, ``forget`` names folders whose modules
     a forked run must not reuse (the submission's, other implementations'). Wait for the
-    result with :func:`wait_for`.
+    result with :func:`wait_any`.
     """
     folder = Path(folder).resolve()
     running = RunningTests(label or folder.name, timeout)
@@ -359,14 +366,15 @@ def start_tests(
         running.result = TestRun(running.label, status=NO_TESTS, message=message)
         return running
     install_tests(Path(tests_dir), folder)
+    env = {**(env or {}), AUTOLOAD_VARIABLE: "1"}
     if sandbox.enabled():
-        _share_with_sandbox_user(folder, env or {})
+        _share_with_sandbox_user(folder, env)
     read_fd, write_fd = os.pipe()
     try:
         if mode == "fork":
-            running.pid = _start_fork(write_fd, folder, dict(env or {}), [Path(p) for p in forget])
+            running.pid = _start_fork(write_fd, folder, env, [Path(p) for p in forget])
         else:
-            running.process = _start_subprocess(write_fd, folder, dict(env or {}))
+            running.process = _start_subprocess(write_fd, folder, env)
             running.pid = running.process.pid
     except BaseException:
         os.close(read_fd)
@@ -431,8 +439,8 @@ def _reap(pid: int, process: subprocess.Popen | None) -> str:
         return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
     try:
         _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return "it had already ended"
+    except ChildProcessError:  # not our child: the sandbox launcher started (and reaps) it
+        return "it ended"
     if os.WIFSIGNALED(status):
         return f"killed by signal {os.WTERMSIG(status)}"
     return f"exit status {os.WEXITSTATUS(status)}"
@@ -457,6 +465,10 @@ def _start_subprocess(fd: int, folder: Path, env: dict[str, str]) -> subprocess.
 
 
 def _start_fork(fd: int, folder: Path, env: dict[str, str], forget: list[Path]) -> int:
+    if sandbox.enabled():
+        # Secure mode: the sandbox launcher forks the run (it never has threads to copy).
+        arguments = (str(folder), {**os.environ, **env}, [str(path) for path in forget])
+        return sandbox._zygote().spawn(_run_in_sandbox, arguments, [fd])
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -495,29 +507,44 @@ def _top_level_names(folder: Path) -> set[str]:
 
 def _run_in_fork(
     fd: int, folder: Path, env: dict[str, str], forget: list[Path]
-):  # pragma: no cover
+):  # pragma: no cover - runs in the forked process
+    """Outside secure mode: shed the grader's descriptors, then run the tests. Never returns."""
+    try:
+        os.setpgid(0, 0)
+        # Only the report pipe stays open: the tests cannot write to the grader's pipes.
+        os.closerange(3, fd)
+        os.closerange(fd + 1, MAX_FD)
+        null = os.open(os.devnull, os.O_RDWR)
+        for stream in (0, 1, 2):
+            os.dup2(null, stream)
+        os.close(null)
+        os.environ.update(env)
+    finally:
+        _run_here(fd, folder, forget)
+
+
+def _run_in_sandbox(
+    fds: list[int], folder: str, environment: dict[str, str], forget: list[str]
+) -> None:  # pragma: no cover - runs in a sandbox process
+    """Secure mode: become a sandbox process (own session, limits, user), then run the tests.
+
+    The tests are student code, so they run as the sandbox runs the student's app.
+    """
+    fd = fds[0]
+    try:
+        fd = sandbox._enter(fds[0], environment)
+    finally:
+        _run_here(fd, Path(folder), [*map(Path, forget), sandbox.policy().folder])
+
+
+def _run_here(fd: int, folder: Path, forget: list[Path]):  # pragma: no cover
     """Run pytest on the copied tests inside ``folder``; report on ``fd``. Never returns."""
     reporter = Reporter(fd, exit_when_finished=True)
     try:
-        stale = [Path(p).resolve() for p in forget] + [folder]
-        if sandbox.enabled():
-            # Secure mode: the tests are student code, so they run as the sandbox does (own
-            # session, limits, unprivileged user, only the report pipe left open).
-            stale.append(sandbox.policy().folder)
-            reporter.fd = sandbox._enter(fd, {**os.environ, **env})
-        else:
-            os.setpgid(0, 0)
-            # Only the report pipe stays open: the tests cannot write to the grader's pipes.
-            os.closerange(3, fd)
-            os.closerange(fd + 1, MAX_FD)
-            null = os.open(os.devnull, os.O_RDWR)
-            for stream in (0, 1, 2):
-                os.dup2(null, stream)
-            os.close(null)
-            os.environ.update(env)
         gc.freeze()  # what the grader imported is never garbage: collections skip it
         sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the process ends here
         os.chdir(folder)
+        stale = [Path(p).resolve() for p in forget] + [folder]
         forget_modules(stale, _top_level_names(folder))
         sys.path[:] = [p for p in sys.path if not _is_under(p or ".", stale)]
         sys.path.insert(0, str(folder))
