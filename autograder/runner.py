@@ -682,6 +682,8 @@ def _run_child(
         # no terminal output, no output capture (prints go to /dev/null), our faulthandler
         args += ["-p", "no:terminal", "-p", "no:faulthandler", "--capture=no"]
         args += [f"--deselect={nodeid}" for nodeid in deselect]
+        if limits.secure:
+            args += ["--basetemp", str(sandbox.harness_temporary_folder())]
         if limits.strict_warnings:
             # Warnings of the submission and the checks are errors; pytest's own note that
             # a grader module was imported before it could rewrite its asserts is not.

@@ -81,7 +81,7 @@ class Policy:
     folder: Path  # a private copy of the submission
     uid: int | None = None  # drop to this user (only when the grader is root)
     memory_mb: int = 2048
-    max_processes: int = 64
+    max_processes: int = 512  # threads count too: a server has a thread pool
     max_file_mb: int = 64
     timeout: float = 20.0
     work_dirs: list[Path] = field(default_factory=list)
@@ -222,6 +222,15 @@ def share_pytest_temporary_folders() -> None:
 
     TempPathFactory.mktemp, TempPathFactory.getbasetemp = mktemp, getbasetemp
     TempPathFactory._shared_with_sandbox = True
+
+
+def harness_temporary_folder() -> Path:
+    """Where the harness's pytest keeps ``tmp_path`` folders in secure mode.
+
+    Not pytest's default ``/tmp/pytest-of-<user>``: every pytest session that starts makes
+    that folder private again, which would lock the sandbox user out halfway through.
+    """
+    return policy().folder.parent / "pytest"
 
 
 def import_problem(timeout: float) -> str | None:
@@ -650,6 +659,7 @@ class SandboxServer:
         self.socket_path = self.socket_dir / "app.sock"
         self.pid: int | None = None
         self._reply_fd: int | None = None
+        self.http = None  # the harness's HTTP client for this server (made in its event loop)
 
     @property
     def base_url(self) -> str:
@@ -807,6 +817,7 @@ class SandboxServer:
                     os.close(fd)
         shutil.rmtree(self.socket_dir, ignore_errors=True)
         self.pid = self._reply_fd = self._log_fd = self._control_fd = None
+        self.http = None
 
 
 def _run_server(fds: list[int], settings: dict) -> None:  # pragma: no cover - the sandbox
@@ -821,55 +832,59 @@ def _run_server(fds: list[int], settings: dict) -> None:  # pragma: no cover - t
 class SandboxedApp:
     """An ASGI app that stands for the student's app in secure mode.
 
-    Its lifespan starts a :class:`SandboxServer` (so the student's lifespan runs there, with
-    this process's environment at that moment); each HTTP request is forwarded over the
-    server's Unix socket and the answer passed back unchanged.
+    Each lifespan (each ``with TestClient(app)``) starts its own :class:`SandboxServer`, so
+    the student's lifespan runs there with this process's environment at that moment, and
+    two clients open at once (one with a model, one without) each talk to their own app.
+    The server is kept in the lifespan's ``state``, which Starlette hands to every request
+    of that client; each request is forwarded over that server's Unix socket.
     """
 
+    STATE_KEY = "autograder.sandbox.server"
+
     def __init__(self) -> None:
-        self.server: SandboxServer | None = None
         self.overrides: dict = {}
-        self._client = None  # one HTTP client per running server, made in the client's loop
+        self._without_lifespan: SandboxServer | None = None  # a client used without `with`
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await self._lifespan(scope, receive, send)
         elif scope["type"] == "http":
             await self._forward(scope, receive, send)
         else:
             raise RuntimeError(f"secure mode cannot forward {scope['type']!r} connections yet")
 
-    async def _lifespan(self, receive, send) -> None:
+    async def _lifespan(self, scope, receive, send) -> None:
+        server = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                server = SandboxServer(overrides=self.overrides)
                 try:
-                    self._start()
+                    server.start()
                 except SandboxError as error:
                     await send({"type": "lifespan.startup.failed", "message": str(error)})
                     raise
+                scope.setdefault("state", {})[self.STATE_KEY] = server
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self._stop()
+                if server is not None:
+                    server.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def _start(self) -> None:
-        self._stop()
-        self.server = SandboxServer(overrides=self.overrides)
-        self.server.start()
-
-    def _stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
-        self._client = None
+    def _server_for(self, scope) -> SandboxServer:
+        server = (scope.get("state") or {}).get(self.STATE_KEY)
+        if server is not None and server.pid is not None:
+            return server
+        if self._without_lifespan is None or self._without_lifespan.pid is None:
+            self._without_lifespan = SandboxServer(overrides=self.overrides)
+            self._without_lifespan.start()
+        return self._without_lifespan
 
     async def _forward(self, scope, receive, send) -> None:
         import httpx
 
-        if self.server is None:  # used without `with TestClient(app)`: start on first use
-            self._start()
+        server = self._server_for(scope)
         body = b""
         while True:
             message = await receive()
@@ -880,23 +895,22 @@ class SandboxedApp:
         url = path.decode("latin-1")
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode("latin-1")
-        if self._client is None:
-            transport = httpx.AsyncHTTPTransport(uds=str(self.server.socket_path))
+        if server.http is None:
+            transport = httpx.AsyncHTTPTransport(uds=str(server.socket_path))
             timeout = httpx.Timeout(policy().timeout + 5)
-            self._client = httpx.AsyncClient(transport=transport, timeout=timeout)
-        client = self._client
+            server.http = httpx.AsyncClient(transport=transport, timeout=timeout)
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
         try:
-            request = client.build_request(
+            request = server.http.build_request(
                 scope["method"], "http://sandbox" + url, headers=headers, content=body
             )
-            response = await client.send(request, stream=True)
+            response = await server.http.send(request, stream=True)
             content = b"".join([chunk async for chunk in response.aiter_raw()])
             await response.aclose()
         except httpx.HTTPError as error:
-            self._client = None
+            server.http = None
             raise SandboxError(f"the app stopped answering ({type(error).__name__})") from None
-        self.server.sync_logs()
+        server.sync_logs()
         response_headers = [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]
         await send(
             {
