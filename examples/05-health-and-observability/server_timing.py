@@ -25,10 +25,10 @@ async def server_timing(request: Request, call_next):
     started = time.perf_counter()  # a clock for durations: it never jumps
     try:
         response = await call_next(request)
-    except Exception as error:
+    except Exception as crash:
         # A route raised: call_next raises too, and the 500 would be written later, outside
         # this middleware. Answer it here, with the app's own handler, to time it as well.
-        response = await request.app.exception_handlers[Exception](request, error)
+        response = await request.app.exception_handlers[Exception](request, crash)
     milliseconds = (time.perf_counter() - started) * 1000
     response.headers["Server-Timing"] = f"app;dur={milliseconds:.1f}"
     return response
