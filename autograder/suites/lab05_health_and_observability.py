@@ -5,7 +5,10 @@ The app is started (its lifespan runs) afresh for every check, with ``MODEL_PATH
 * ``client``: the grader's own model (``iris_model``, version ``grader-1.0``);
 * ``no_model_client``: a path where no file exists, so loading fails;
 * ``broken_model_client``: a file that joblib loads but that is not a model (a plain dict),
-  with a valid model.json beside it, so loading may succeed but any prediction fails.
+  with a valid model.json beside it, so loading may succeed but any prediction fails;
+* ``slow_client``: the grader's model, with ``main.get_model`` overridden
+  (``sandbox.override``) so that every prediction takes at least ``SLOW_SECONDS``: a request
+  whose duration is known, to check the units of the timings.
 
 Metrics accumulate while an app runs, so metric checks compare values before and after their
 own requests. Log records are read from the loggers ``iris.access`` and ``iris.predictions``
@@ -30,6 +33,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from fastapi import Request
 
 from autograder import check, sandbox
 from autograder.iris import FEATURES, GRADER_VERSION
@@ -40,6 +44,7 @@ VIRGINICA = dict(zip(FEATURES, (6.3, 3.3, 6.0, 2.5), strict=True))
 SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 TEMPLATE = "/flowers/{flower_id}"
 MAX_UPTIME = 600.0  # seconds: no grading run lasts this long, an epoch timestamp is far beyond
+SLOW_SECONDS = 0.25  # how much slower the slow model predicts
 
 
 # ---------------------------------------------------------------- starting the app
@@ -93,6 +98,43 @@ def broken_model_client(app, iris_model: Path, tmp_path: Path) -> Iterator:
     (folder / "model.json").write_text(iris_model.with_suffix(".json").read_text())
     with started(app, folder / "model.joblib", "a file that is not a model") as test_client:
         yield test_client
+
+
+class SlowModel:
+    """The app's own model, made slow: each ``predict`` waits SLOW_SECONDS first."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+    def predict(self, measurements):
+        time.sleep(SLOW_SECONDS)
+        return self._model.predict(measurements)
+
+
+def slow_model(request: Request) -> SlowModel:
+    """The dependency the grader puts in place of get_model: the model the app loaded (from
+    the app's own ``main.get_model``, in the process that serves the app), made slow."""
+    return SlowModel(sys.modules["main"].get_model(request))
+
+
+@pytest.fixture
+def slow_client(app, iris_model: Path) -> Iterator:
+    """The app started with the grader's model, each prediction SLOW_SECONDS slower."""
+    try:
+        sandbox.override(app, "get_model", slow_model)
+    except sandbox.SandboxError:
+        pytest.fail(
+            "main.py has no get_model: keep `from model import get_model as get_model`",
+            pytrace=False,
+        )
+    try:
+        with started(app, iris_model, "the grader's model") as test_client:
+            yield test_client
+    finally:
+        sandbox.clear_overrides(app)
 
 
 # ---------------------------------------------------------------- helpers
@@ -249,7 +291,7 @@ def second_import_metrics(model_path: str) -> str:
 
 
 @check(
-    points=7,
+    points=6,
     hint='GET /health returns {"status": "ok", "version": request.app.version, '
     '"uptime_seconds": ...}: the version of the API (FastAPI(version=...)), not of the model.',
 )
@@ -290,7 +332,7 @@ def test_uptime_counts_seconds_since_start(client):
 
 
 @check(
-    points=7,
+    points=6,
     hint="Liveness is about the process only: /health must not use the model dependency, and "
     "lifespan must catch a failed model load, log it, and let the app start.",
 )
@@ -312,7 +354,7 @@ def test_health_is_200_even_without_a_model(no_model_client):
 
 
 @check(
-    points=7,
+    points=6,
     hint='GET /ready runs one smoke prediction and returns {"status": "ready", '
     '"model_version": model.version} when it works.',
 )
@@ -334,7 +376,7 @@ def test_ready_is_200_with_a_working_model(client):
 
 
 @check(
-    points=7,
+    points=6,
     hint="/ready must answer 503 when no model is loaded: get it through the model "
     "dependency (503 without a model) or check app.state.model yourself.",
 )
@@ -356,7 +398,7 @@ def test_ready_is_503_without_a_model(app, iris_model: Path, tmp_path: Path):
 
 
 @check(
-    points=7,
+    points=6,
     hint="A loaded file is not a working model: /ready must try one prediction and answer "
     "503 if it raises (catch the exception).",
 )
@@ -367,6 +409,36 @@ def test_ready_is_503_when_the_smoke_prediction_fails(broken_model_client):
     assert response.status_code == 503, (
         f"GET /ready with a model that cannot predict answered {response.status_code}; "
         "expected 503 (the smoke prediction fails, so the service is not ready)"
+    )
+
+
+@check(
+    points=3,
+    hint="In /ready call model.predict yourself and keep the result: record_predictions is "
+    "for the prediction routes only, so the smoke test is neither logged nor counted.",
+)
+def test_the_smoke_prediction_is_not_a_served_prediction(client):
+    """GET /ready (200 with a working model) writes no record on the "iris.predictions" logger
+    and leaves predictions_total (which a POST /predict just before has started) as it was:
+    its smoke prediction serves no one."""
+    served = client.post("/predict", json=SETOSA)
+    assert served.status_code == 200, f"POST /predict answered {served.status_code}"
+    before = metric_samples(client)
+    require_metric(before, "predictions_total")
+    with captured("iris.predictions") as records:
+        response = client.get("/ready")
+    assert response.status_code == 200, (
+        f"GET /ready with a working model answered {response.status_code}; expected 200"
+    )
+    lines = [record.getMessage()[:200] for record in records]
+    assert not lines, (
+        f"GET /ready wrote {len(lines)} records on the 'iris.predictions' logger ({lines}); "
+        "its smoke prediction is not a served prediction and writes none"
+    )
+    change = total(metric_samples(client), "predictions_total") - total(before, "predictions_total")
+    assert change == 0, (
+        f"GET /ready made predictions_total grow by {change:g}; its smoke prediction must "
+        "not be counted"
     )
 
 
@@ -429,7 +501,7 @@ def test_unsafe_request_id_is_replaced(client):
 
 
 @check(
-    points=6,
+    points=5,
     hint="Time call_next(request) with time.perf_counter() in the middleware and set "
     "X-Process-Time to the milliseconds as a number: it then covers error responses too.",
 )
@@ -460,8 +532,9 @@ def test_every_response_has_a_process_time_header(client):
 )
 def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
     """When a route crashes (POST /predict with a model that cannot predict answers 500),
-    the 500 still has X-Request-ID and X-Process-Time, writes its access log line and is
-    counted in http_requests_total with status="500"."""
+    the 500 is lab 04's error envelope, still has X-Request-ID (the envelope's request_id)
+    and X-Process-Time, writes its access log line and is counted in http_requests_total
+    with status="500"."""
     labels = {"method": "POST", "route": "/predict", "status": "500"}
     before = total(metric_samples(broken_model_client), "http_requests_total", **labels)
     with captured("iris.access") as records:
@@ -476,6 +549,14 @@ def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
     assert headers["X-Request-ID"] and headers["X-Process-Time"], (
         f"the 500 of POST /predict has the headers {headers}; expected a request id and the "
         "time it took, as on every response"
+    )
+    body = json_of(response, "the 500 of POST /predict")
+    error = body.get("error") if isinstance(body, dict) else None
+    given = error.get("request_id") if isinstance(error, dict) else None
+    assert given == headers["X-Request-ID"], (
+        f"the 500 of POST /predict answered {str(body)[:200]}; expected lab 04's envelope "
+        f'{{"error": {{..., "request_id": "{headers["X-Request-ID"]}"}}}} (answer the crash '
+        "with request.app.exception_handlers[Exception])"
     )
     statuses = [line.get("status") for line in fields_of(records, "iris.access")]
     assert statuses == [500], (
@@ -495,49 +576,51 @@ def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
 
 
 @check(
-    points=9,
+    points=8,
     hint='Write one record per request on logging.getLogger("iris.access") whose message is '
     "json.dumps of method, path, status, latency_ms and request_id (in the middleware).",
 )
 def test_one_access_log_line_per_request(client):
     """Each request writes exactly one record on the "iris.access" logger: a JSON object
-    with method, path, status (a number), latency_ms (>= 0) and request_id (the same as the
-    X-Request-ID header), for successes and errors alike."""
+    with method, path (without the query string), status (a number), latency_ms (>= 0) and
+    request_id (the same as the X-Request-ID header), for successes and errors alike."""
     cases = [
         ("/flowers/2", {"X-Request-ID": "lab05-access-1"}, 200),
         ("/flowers/99", {"X-Request-ID": "lab05-access-2"}, 404),
         ("/flowers/3", {}, 200),
+        ("/flowers", {}, 200),
     ]
     for path, headers, status in cases:
+        sent = f"{path}?limit=2" if path == "/flowers" else path
         with captured("iris.access") as records:
-            response = client.get(path, headers=headers)
+            response = client.get(sent, headers=headers)
         lines = fields_of(records, "iris.access")
         assert len(lines) == 1, (
-            f"GET {path} wrote {len(lines)} records on the 'iris.access' logger; expected 1"
+            f"GET {sent} wrote {len(lines)} records on the 'iris.access' logger; expected 1"
         )
         line = lines[0]
         request_id = response.headers.get("X-Request-ID") or headers.get("X-Request-ID")
         expected = {"method": "GET", "path": path, "status": status, "request_id": request_id}
         for field, wanted in expected.items():
             assert line.get(field) == wanted, (
-                f"the access log line of GET {path} has {field}={line.get(field)!r}; "
+                f"the access log line of GET {sent} has {field}={line.get(field)!r}; "
                 f"expected {wanted!r} (the line: {line})"
             )
         assert is_number(line.get("latency_ms")) and line["latency_ms"] >= 0, (
-            f"the access log line of GET {path} has latency_ms={line.get('latency_ms')!r}; "
+            f"the access log line of GET {sent} has latency_ms={line.get('latency_ms')!r}; "
             f"expected the milliseconds it took, a number >= 0 (the line: {line})"
         )
 
 
 @check(
-    points=8,
+    points=7,
     hint="In the prediction routes, write one record per predicted flower on logging.getLogger("
     '"iris.predictions"): json.dumps of species, model_version and request_id.',
 )
 def test_one_prediction_log_line_per_flower(client):
     """POST /predict writes one JSON record on the "iris.predictions" logger with species,
     model_version and request_id (the X-Request-ID of the response); POST /predict/batch
-    writes one per flower."""
+    writes one per flower, with the id the service made when the caller sent none."""
     with captured("iris.predictions") as records:
         response = client.post("/predict", json=SETOSA, headers={"X-Request-ID": "lab05-pred-1"})
     assert response.status_code == 200, f"POST /predict answered {response.status_code}"
@@ -555,21 +638,21 @@ def test_one_prediction_log_line_per_flower(client):
         )
     items = [SETOSA, VIRGINICA, VERSICOLOR]
     with captured("iris.predictions") as records:
-        response = client.post(
-            "/predict/batch", json={"items": items}, headers={"X-Request-ID": "lab05-pred-2"}
-        )
+        response = client.post("/predict/batch", json={"items": items})
     assert response.status_code == 200, f"POST /predict/batch answered {response.status_code}"
     predicted = sorted(item["species"] for item in response.json()["predictions"])
-    request_id = response.headers.get("X-Request-ID") or "lab05-pred-2"
+    request_id = response.headers.get("X-Request-ID")
     lines = fields_of(records, "iris.predictions")
     logged = sorted(str(line.get("species")) for line in lines)
     assert logged == predicted, (
         f"POST /predict/batch with 3 flowers (predicted {predicted}) wrote prediction log "
         f"lines for {logged}; expected one line per flower"
     )
-    assert all(line.get("request_id") == request_id for line in lines), (
-        f"the prediction log lines of POST /predict/batch (X-Request-ID: {request_id}) have "
-        f"request_id {[line.get('request_id') for line in lines]}"
+    assert request_id and all(line.get("request_id") == request_id for line in lines), (
+        f"the prediction log lines of POST /predict/batch, sent without X-Request-ID and "
+        f"answered with X-Request-ID: {request_id}, have request_id "
+        f"{[line.get('request_id') for line in lines]}; expected the id of the answer "
+        "(request.state.request_id), not the caller's header"
     )
 
 
@@ -666,6 +749,69 @@ def test_latency_histogram_per_route(client):
     assert any(given.get("le") == "+Inf" for given in buckets), (
         "http_request_duration_seconds has no buckets for GET /flowers/{flower_id}: "
         "make it a Histogram"
+    )
+
+
+@check(
+    points=5,
+    hint="X-Process-Time and latency_ms are milliseconds: (time.perf_counter() - started) "
+    "* 1000. The histogram observes seconds: the difference as it is.",
+)
+def test_durations_are_in_milliseconds_and_seconds(slow_client):
+    """A POST /predict that takes at least 0.25 s (the grader slows the model down) answers
+    an X-Process-Time of at least 250 (milliseconds); the latency_ms of its access log line,
+    if there is one, is at least 250 (milliseconds), and it adds at least 0.25 to the
+    http_request_duration_seconds sum of route "/predict", if there is one (seconds); none of
+    them more than the request really took. (A missing log line, latency_ms or histogram loses
+    the points of its own check, not these.)"""
+    labels = {"method": "POST", "route": "/predict"}
+    before = metric_samples(slow_client)
+    with captured("iris.access") as records:
+        started_at = time.perf_counter()
+        response = slow_client.post(
+            "/predict", json=SETOSA, headers={"X-Request-ID": "lab05-slow-1"}
+        )
+        took = time.perf_counter() - started_at
+    assert response.status_code == 200, (
+        f"POST /predict with a slow model answered {response.status_code}; expected 200"
+    )
+    low, high = SLOW_SECONDS * 0.96, took * 1.5 + 0.1  # seconds
+    header = response.headers.get("X-Process-Time")
+    try:
+        value = float(header) if header is not None else None
+    except ValueError:
+        value = None
+    assert value is not None and low * 1000 <= value <= high * 1000, (
+        f"POST /predict took {took * 1000:.0f} ms (at least {SLOW_SECONDS * 1000:.0f}) and "
+        f"answered X-Process-Time: {header}; expected the milliseconds it took"
+    )
+    for record in records:
+        try:
+            line = json.loads(record.getMessage())
+        except ValueError:
+            continue  # not JSON: "one access log line per request" says so
+        if not isinstance(line, dict) or line.get("request_id") != "lab05-slow-1":
+            continue
+        latency = line.get("latency_ms")
+        if not is_number(latency):
+            continue  # no latency: "one access log line per request" says so
+        assert low * 1000 <= latency <= high * 1000, (
+            f"POST /predict took {took * 1000:.0f} ms (at least {SLOW_SECONDS * 1000:.0f}) and "
+            f"its access log line has latency_ms={latency!r}; expected the milliseconds it took"
+        )
+    after = metric_samples(slow_client)
+    counted = total(after, "http_request_duration_seconds_count", **labels) - total(
+        before, "http_request_duration_seconds_count", **labels
+    )
+    if counted != 1:
+        return  # no histogram for POST /predict: "latency histogram per route" says so
+    added = total(after, "http_request_duration_seconds_sum", **labels) - total(
+        before, "http_request_duration_seconds_sum", **labels
+    )
+    assert low <= added <= high, (
+        f"POST /predict took {took:.3f} s (at least {SLOW_SECONDS} s) and "
+        f"http_request_duration_seconds_sum{labels} grew by {added:g}; expected the seconds "
+        "it took"
     )
 
 
