@@ -81,7 +81,7 @@ class Policy:
     folder: Path  # a private copy of the submission
     uid: int | None = None  # drop to this user (only when the grader is root)
     memory_mb: int = 2048
-    max_processes: int = 512  # threads count too: a server has a thread pool
+    max_processes: int = 160  # threads count too: a server has a thread pool
     max_file_mb: int = 64
     timeout: float = 20.0
     work_dirs: list[Path] = field(default_factory=list)
@@ -166,20 +166,39 @@ def python_is_readable_by_others() -> bool:
     return True
 
 
-def kill_user(uid: int) -> None:
-    """Kill every process of a sandbox user (what escaped its process group: a fork bomb)."""
+def live_processes_of(uid: int) -> list[int]:
+    """Pids of this user's processes that are not yet dead (a zombie is dead)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if entry.stat().st_uid == uid:
+                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":
+                        pids.append(int(entry.name))
+    return pids
+
+
+def kill_user(uid: int, *, wait: float = 5.0) -> None:
+    """Kill every process of a sandbox user (what escaped its process group: a fork bomb),
+    and wait until none is left alive."""
     if os.geteuid() != 0:
         return
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the reaper
-        try:
-            os.setgid(uid)
-            os.setuid(uid)
-            os.kill(-1, signal.SIGKILL)  # as that user, -1 means "all my processes"
-        finally:
-            os._exit(0)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
+    deadline = time.monotonic() + wait
+    while True:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the reaper
+            try:
+                os.setgid(uid)
+                os.setuid(uid)
+                os.kill(-1, signal.SIGKILL)  # as that user, -1 means "all my processes"
+            finally:
+                os._exit(0)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        if not live_processes_of(uid) or time.monotonic() > deadline:
+            return
+        time.sleep(0.02)
 
 
 def enable(submission: Path, *, memory_mb: int = 2048, timeout: float = 20.0) -> Path:
