@@ -4,7 +4,7 @@ In this lab the student writes the tests, in ``tests/`` of the lab folder. The c
 those tests against services built from the reference service the student received:
 
 * correct services that differ only in what the contract leaves open (field order, message
-  wording, internal structure): the tests must pass on every one of them;
+  wording, internal structure, request id format): the tests must pass on every one of them;
 * buggy services with one realistic bug each: each one the tests fail on is a bug caught.
 
 A bug caught only counts when the tests pass on every correct service: a suite that fails
@@ -110,37 +110,39 @@ def catches(bench: Bench, name: str) -> None:
 # ---------------------------------------------------------------- correct services
 
 WHEAT_HINT = (
-    "Check only what the contract in README.md fixes: status codes, field names and values. "
-    "Do not compare error messages, field order, exact probabilities of the real model, "
-    "or the service's internal names."
+    "Check only what the contract in README.md fixes: status codes, error codes, field names "
+    "and values. Do not compare error messages, field order, exact probabilities of the real "
+    "model, the format of request ids, or the service's internal names."
 )
 
 
-@check(points=7, hint=WHEAT_HINT)
+@check(points=3, hint=WHEAT_HINT)
 def test_your_tests_pass_on_the_reference_service(bench):
     """Your tests run and pass on the service you were given, and at least one of them fails
     on some buggy service (a test suite that catches nothing tests nothing)."""
     passes_on_correct_service(bench, "reference")
 
 
-@check(points=7, hint=WHEAT_HINT)
+@check(points=3, hint=WHEAT_HINT)
 def test_your_tests_accept_fields_in_another_order(bench):
     """Your tests pass on a correct service that writes its JSON fields (and the
-    probabilities) in another order and rounds probabilities to 8 decimals."""
+    probabilities, the error envelope, the health answers) in another order and rounds
+    probabilities to 8 decimals."""
     passes_on_correct_service(bench, "reordered")
 
 
-@check(points=7, hint=WHEAT_HINT)
+@check(points=3, hint=WHEAT_HINT)
 def test_your_tests_accept_other_error_messages(bench):
-    """Your tests pass on a correct service whose error messages (the `detail` texts and the
-    explanations inside a 422) are worded differently."""
+    """Your tests pass on a correct service whose error messages (`error.message` of every
+    error, and the problems listed in a 422) are worded differently."""
     passes_on_correct_service(bench, "reworded")
 
 
-@check(points=7, hint=WHEAT_HINT)
+@check(points=3, hint=WHEAT_HINT)
 def test_your_tests_accept_other_internals(bench):
     """Your tests pass on a correct service organised differently inside: other variable
-    names, the model kept elsewhere, observation ids that do not start at 1."""
+    names, the model kept elsewhere, observation ids that do not start at 1, request ids in
+    another format."""
     passes_on_correct_service(bench, "restructured")
 
 
@@ -237,5 +239,28 @@ def test_catches_a_leaked_observer_email(bench):
 )
 def test_catches_model_path_ignored_at_start_up(bench):
     """Your tests fail on a service that ignores MODEL_PATH at start-up and always loads
-    models/model.joblib (the grader's copy of the lab has no models/ folder)."""
+    models/model.joblib (the grader's copy of the lab has no models/ folder, so that service
+    starts without a model)."""
     catches(bench, "model-path-ignored")
+
+
+@check(
+    points=8,
+    hint='Make the fake model crash (monkeypatch.setattr(fake_model, "predict", crash)) and '
+    "check GET /ready answers 503.",
+)
+def test_catches_ready_without_a_smoke_prediction(bench):
+    """Your tests fail on a service whose /ready answers 200 as soon as a model is loaded,
+    without trying a prediction: a model that cannot predict is reported ready."""
+    catches(bench, "ready-without-smoke-prediction")
+
+
+@check(
+    points=8,
+    hint="Make the fake model crash with a secret message, POST /predict, and check the 500 "
+    "contains neither the message nor the exception's class name.",
+)
+def test_catches_an_internal_error_that_leaks_details(bench):
+    """Your tests fail on a service whose 500 repeats the exception (its class and its
+    message) instead of revealing nothing."""
+    catches(bench, "internal-error-leaked")

@@ -1,21 +1,39 @@
-"""Lab 03 · Model serving: the Iris API predicts the species of a flower.
+"""Lab 06 · the Iris API of labs 01 to 05, finished: the service your tests in tests/ check.
 
 Train a model first (`uv run python train.py`), then run `fastapi dev main.py` (or
-`uv run just serve 3`) and open /docs. MODEL_PATH chooses the model file.
+`uv run just serve 6`) and open /docs. MODEL_PATH chooses the model file; when it cannot be
+loaded the API still starts, /health answers 200 and /ready answers 503. Every request writes
+one JSON line to the log, and /metrics serves the Prometheus metrics.
 """
 
+import logging
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi import FastAPI, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+import health
+import observability
+from errors import (
+    HTTP_ERROR_CODES,
+    RETRY_AFTER_SECONDS,
+    ModelUnavailableError,
+    UnknownModelVersionError,
+    error_response,
+    field_problems,
+)
 from flowers import FLOWERS
-from model import IrisModel, load_model
+from model import ModelDep, load_model
+from model import get_model as get_model  # tests override main.get_model
 from schemas import (
     BatchPredictionOut,
     BatchRequest,
+    ErrorOut,
     Measurement,
     ModelInfo,
     ObservationIn,
@@ -25,23 +43,89 @@ from schemas import (
 
 DEFAULT_MODEL_PATH = "models/model.joblib"
 
+logger = logging.getLogger(__name__)
+
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     """Load the model once when the server starts; it serves every request after that."""
+    observability.setup_logging()
     model_path = Path(os.environ.get("MODEL_PATH", DEFAULT_MODEL_PATH))
-    app.state.model = load_model(model_path)
+    try:
+        app.state.model = load_model(model_path)
+    except Exception:
+        logger.exception("could not load the model from %s; serving without it", model_path)
+        app.state.model = None
     yield
 
 
-def get_model(request: Request) -> IrisModel:
-    """The model loaded at start-up (a dependency, so tests can replace it)."""
-    return request.app.state.model
+# The errors the model routes can answer, shown in /docs.
+MODEL_ERRORS = {503: {"model": ErrorOut, "description": "No model is loaded: retry later"}}
+
+app = FastAPI(title="Iris API", version="0.5.0", lifespan=lifespan)
 
 
-ModelDep = Annotated[IrisModel, Depends(get_model)]
+# Lab 05: lab 04's request-id middleware moved into observability.observe_requests, which
+# also times, logs and counts every request.
+app.middleware("http")(observability.observe_requests)
+app.include_router(health.router)
+app.include_router(observability.router)
 
-app = FastAPI(title="Iris API", version="0.3.0", lifespan=lifespan)
+
+@app.exception_handler(StarletteHTTPException)
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Every HTTPException (yours, and Starlette's 404 and 405) in the envelope."""
+    code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+    return error_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+@app.exception_handler(RequestValidationError)
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A 422 that names each bad field and says what is wrong with it."""
+    fields = field_problems(exc.errors())
+    count = "1 value is" if len(fields) == 1 else f"{len(fields)} values are"
+    return error_response(
+        request,
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        "validation_error",
+        f"The request is not valid: {count} wrong (see fields).",
+        fields=fields,
+    )
+
+
+@app.exception_handler(Exception)
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: the details go to the log, the caller gets a 500 that reveals nothing."""
+    logger.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        request,
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Something went wrong on our side. Quote the request id if you report it.",
+    )
+
+
+@app.exception_handler(ModelUnavailableError)
+async def model_unavailable(request: Request, exc: ModelUnavailableError) -> JSONResponse:
+    """No model is loaded: tell the caller to come back later."""
+    return error_response(
+        request,
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "model_unavailable",
+        "The model is not loaded, so predictions are unavailable. Try again later.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+@app.exception_handler(UnknownModelVersionError)
+async def unknown_model_version(request: Request, exc: UnknownModelVersionError) -> JSONResponse:
+    """A model version this server does not have."""
+    return error_response(
+        request,
+        status.HTTP_404_NOT_FOUND,
+        "unknown_model_version",
+        f"Model version {exc.requested} is not available; this server has {exc.available}.",
+    )
 
 
 @app.get("/")
@@ -102,20 +186,37 @@ def read_observation(observation_id: int) -> ObservationOut:
 # thread and the event loop stays free for other requests.
 
 
-@app.post("/predict")
-def predict(measurement: Measurement, model: ModelDep) -> PredictionOut:
+@app.post("/predict", responses=MODEL_ERRORS)
+def predict(measurement: Measurement, model: ModelDep, request: Request) -> PredictionOut:
     """Predict the species of one flower."""
     (prediction,) = model.predict([measurement])
+    observability.record_predictions(request, [prediction], model.version)
     return PredictionOut(**prediction.model_dump(), model_version=model.version)
 
 
-@app.post("/predict/batch")
-def predict_batch(batch: BatchRequest, model: ModelDep) -> BatchPredictionOut:
+@app.post("/predict/batch", responses=MODEL_ERRORS)
+def predict_batch(batch: BatchRequest, model: ModelDep, request: Request) -> BatchPredictionOut:
     """Predict the species of 1 to 100 flowers in one call."""
-    return BatchPredictionOut(predictions=model.predict(batch.items), model_version=model.version)
+    predictions = model.predict(batch.items)
+    observability.record_predictions(request, predictions, model.version)
+    return BatchPredictionOut(predictions=predictions, model_version=model.version)
 
 
-@app.get("/model")
+@app.get("/model", responses=MODEL_ERRORS)
 def model_info(model: ModelDep) -> ModelInfo:
     """The loaded model's metadata: version, classes, features and metrics."""
+    return ModelInfo(**model.metadata)
+
+
+@app.get(
+    "/models/{version}",
+    responses={
+        404: {"model": ErrorOut, "description": "No model with this version"},
+        **MODEL_ERRORS,
+    },
+)
+def model_by_version(version: str, model: ModelDep) -> ModelInfo:
+    """The metadata of one model version: this server has only the one it loaded."""
+    if version != model.version:
+        raise UnknownModelVersionError(version, model.version)
     return ModelInfo(**model.metadata)

@@ -1,12 +1,14 @@
-"""Lab 03 · loading the saved model and asking it for predictions."""
+"""Lab 06 · loading the saved model and asking it for predictions."""
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import joblib
+from fastapi import Depends, Request
 
+from errors import ModelUnavailableError
 from schemas import Measurement, Prediction
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -40,3 +42,17 @@ def load_model(model_path: Path) -> IrisModel:
     pipeline = joblib.load(model_path)
     metadata = json.loads(Path(model_path).with_suffix(".json").read_text())
     return IrisModel(pipeline=pipeline, metadata=metadata)
+
+
+def get_model(request: Request) -> IrisModel:
+    """The model loaded at start-up (a dependency, so tests can replace it).
+
+    Lab 05 moved it here from main.py, so that health.py can use it too.
+    """
+    model = getattr(request.app.state, "model", None)
+    if model is None:
+        raise ModelUnavailableError("no model is loaded")
+    return model
+
+
+ModelDep = Annotated[IrisModel, Depends(get_model)]

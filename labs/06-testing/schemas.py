@@ -1,4 +1,4 @@
-"""Lab 03 · the shapes of the JSON the Iris API accepts and returns (Pydantic v2 models)."""
+"""Lab 06 · the shapes of the JSON the Iris API accepts and returns (Pydantic v2 models)."""
 
 from typing import Literal
 
@@ -137,3 +137,39 @@ class ModelInfo(BaseModel):
     classes: list[str]
     features: list[str]
     metrics: dict[str, float]
+
+
+class FieldProblem(BaseModel):
+    """One bad value of a request: where it is and what is wrong with it."""
+
+    field: str = Field(description='dotted path of the value, e.g. "measurement.petal_length"')
+    problem: str = Field(description="what is wrong, in plain words")
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a code for programs, a message for people, the id of the request."""
+
+    code: str = Field(description='machine-readable, e.g. "not_found" or "model_unavailable"')
+    message: str
+    request_id: str
+    fields: list[FieldProblem] | None = Field(default=None, description="422 only")
+
+
+class ErrorOut(BaseModel):
+    """The body of every 4xx and 5xx answer of the Iris API."""
+
+    error: ErrorDetail
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "error": {
+                        "code": "not_found",
+                        "message": "Flower 99 not found",
+                        "request_id": "3f2a9c1e-8d4b-4c1a-9e6f-0b7d5a2c4e81",
+                    }
+                }
+            ]
+        }
+    )

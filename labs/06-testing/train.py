@@ -1,4 +1,4 @@
-"""Lab 03 · train the iris classifier and save it with its metadata.
+"""Lab 06 · train the iris classifier and save it with its metadata.
 
     uv run python train.py                    # writes models/model.joblib and models/model.json
     uv run python train.py --version 1.1.0 --out /tmp/models

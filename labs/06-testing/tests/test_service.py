@@ -24,6 +24,27 @@ OBSERVATION = {
     "observer": {"name": "Ada", "email": "ada@example.org"},
     "species": "setosa",
 }
+SECRET = "db-password-hunter2"
+
+
+def assert_error(response, status_code: int, code: str | None = None) -> dict:
+    """The answer is an error in the service's envelope: check what the contract promises
+    (status, code, a message, the request id) and return the "error" object."""
+    assert response.status_code == status_code
+    error = response.json()["error"]
+    if code is not None:
+        assert error["code"] == code
+    assert isinstance(error["message"], str) and error["message"]
+    assert error["request_id"] == response.headers["X-Request-ID"]
+    return error
+
+
+def crash(measurements):
+    """A predict that fails the way a broken model does, with a message that must stay secret.
+
+    monkeypatch.setattr(fake_model, "predict", crash) makes the fake model crash for one test.
+    """
+    raise RuntimeError(f"cannot connect to the feature store with {SECRET}")
 
 
 # ---------------------------------------------------------------- Task 4: plain tests
@@ -42,7 +63,8 @@ def test_known_flower_is_returned(client):
 
 
 def test_unknown_flower_is_404(client):
-    # TODO 4: GET /flowers/999 answers 404 (do not test the wording of the message).
+    # TODO 4: GET /flowers/999 answers 404 in the error envelope, code "not_found" (use
+    #         assert_error; do not test the wording of the message).
     pytest.skip("TODO")
 
 
@@ -90,7 +112,7 @@ def test_missing_measurement_is_422(fake_client, field):
 
 
 def test_petal_as_long_as_the_sepal_is_422(fake_client):
-    # TODO 6: a petal_length equal to the sepal_length gets 422.
+    # TODO 6: a petal_length equal to the sepal_length gets 422, code "validation_error".
     pytest.skip("TODO")
 
 
@@ -145,10 +167,37 @@ def test_observer_email_is_never_returned(client):
 
 
 def test_unknown_observation_is_404(client):
-    # TODO 8: GET /observations/999999 answers 404.
+    # TODO 8: GET /observations/999999 answers 404, code "not_found".
     pytest.skip("TODO")
 
 
 def test_observation_with_a_bad_email_is_422(client):
     # TODO 8: an observer e-mail without "@" gets 422.
+    pytest.skip("TODO")
+
+
+# ---------------------------------------------------------------- Task 9: health and failures
+
+
+def test_health_and_ready_with_the_real_model(client, model_path):
+    # TODO 9: GET /health answers 200 with status "ok"; GET /ready answers 200 with status
+    #         "ready" and the trained model's version as model_version.
+    pytest.skip("TODO")
+
+
+def test_without_a_model_the_service_starts_but_is_not_ready(tmp_path, monkeypatch):
+    # TODO 9: point MODEL_PATH at a file that does not exist and start the app: /health is
+    #         200, /ready is 503, POST /predict is 503 with code "model_unavailable".
+    pytest.skip("TODO")
+
+
+def test_not_ready_when_the_model_cannot_predict(fake_client, fake_model, monkeypatch):
+    # TODO 9: make the fake model crash (monkeypatch.setattr(fake_model, "predict", crash)):
+    #         /health is still 200, /ready is 503.
+    pytest.skip("TODO")
+
+
+def test_a_crashing_model_is_a_500_that_reveals_nothing(fake_client, fake_model, monkeypatch):
+    # TODO 9: with the crashing fake, POST /predict answers 500, code "internal_error", and
+    #         the answer contains nothing of the exception: not SECRET, not "RuntimeError".
     pytest.skip("TODO")

@@ -24,6 +24,27 @@ OBSERVATION = {
     "observer": {"name": "Ada", "email": "ada@example.org"},
     "species": "setosa",
 }
+SECRET = "db-password-hunter2"
+
+
+def assert_error(response, status_code: int, code: str | None = None) -> dict:
+    """The answer is an error in the service's envelope: check what the contract promises
+    (status, code, a message, the request id) and return the "error" object."""
+    assert response.status_code == status_code
+    error = response.json()["error"]
+    if code is not None:
+        assert error["code"] == code
+    assert isinstance(error["message"], str) and error["message"]
+    assert error["request_id"] == response.headers["X-Request-ID"]
+    return error
+
+
+def crash(measurements):
+    """A predict that fails the way a broken model does, with a message that must stay secret.
+
+    monkeypatch.setattr(fake_model, "predict", crash) makes the fake model crash for one test.
+    """
+    raise RuntimeError(f"cannot connect to the feature store with {SECRET}")
 
 
 # ---------------------------------------------------------------- Task 4: plain tests
@@ -49,10 +70,11 @@ def test_known_flower_is_returned(client):
 
 def test_unknown_flower_is_404(client):
     # BEGIN SOLUTION
-    #: # TODO 4: GET /flowers/999 answers 404 (do not test the wording of the message).
+    #: # TODO 4: GET /flowers/999 answers 404 in the error envelope, code "not_found" (use
+    #: #         assert_error; do not test the wording of the message).
     #: pytest.skip("TODO")
     response = client.get("/flowers/999")
-    assert response.status_code == 404
+    assert_error(response, 404, "not_found")
     # END SOLUTION
 
 
@@ -140,10 +162,10 @@ def test_missing_measurement_is_422(fake_client, field):
 
 def test_petal_as_long_as_the_sepal_is_422(fake_client):
     # BEGIN SOLUTION
-    #: # TODO 6: a petal_length equal to the sepal_length gets 422.
+    #: # TODO 6: a petal_length equal to the sepal_length gets 422, code "validation_error".
     #: pytest.skip("TODO")
     flower = {**SETOSA, "petal_length": SETOSA["sepal_length"]}
-    assert fake_client.post("/predict", json=flower).status_code == 422
+    assert_error(fake_client.post("/predict", json=flower), 422, "validation_error")
     # END SOLUTION
 
 
@@ -256,9 +278,9 @@ def test_observer_email_is_never_returned(client):
 
 def test_unknown_observation_is_404(client):
     # BEGIN SOLUTION
-    #: # TODO 8: GET /observations/999999 answers 404.
+    #: # TODO 8: GET /observations/999999 answers 404, code "not_found".
     #: pytest.skip("TODO")
-    assert client.get("/observations/999999").status_code == 404
+    assert_error(client.get("/observations/999999"), 404, "not_found")
     # END SOLUTION
 
 
@@ -268,4 +290,60 @@ def test_observation_with_a_bad_email_is_422(client):
     #: pytest.skip("TODO")
     observation = {**OBSERVATION, "observer": {"name": "Ada", "email": "ada.example.org"}}
     assert client.post("/observations", json=observation).status_code == 422
+    # END SOLUTION
+
+
+# ---------------------------------------------------------------- Task 9: health and failures
+
+
+def test_health_and_ready_with_the_real_model(client, model_path):
+    # BEGIN SOLUTION
+    #: # TODO 9: GET /health answers 200 with status "ok"; GET /ready answers 200 with status
+    #: #         "ready" and the trained model's version as model_version.
+    #: pytest.skip("TODO")
+    version = json.loads(model_path.with_suffix(".json").read_text())["version"]
+    health = client.get("/health")
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+    ready = client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+    assert ready.json()["model_version"] == version
+    # END SOLUTION
+
+
+def test_without_a_model_the_service_starts_but_is_not_ready(tmp_path, monkeypatch):
+    # BEGIN SOLUTION
+    #: # TODO 9: point MODEL_PATH at a file that does not exist and start the app: /health is
+    #: #         200, /ready is 503, POST /predict is 503 with code "model_unavailable".
+    #: pytest.skip("TODO")
+    monkeypatch.setenv("MODEL_PATH", str(tmp_path / "missing.joblib"))
+    with TestClient(main.app) as client:
+        assert client.get("/health").status_code == 200
+        assert_error(client.get("/ready"), 503)
+        assert_error(client.post("/predict", json=SETOSA), 503, "model_unavailable")
+    # END SOLUTION
+
+
+def test_not_ready_when_the_model_cannot_predict(fake_client, fake_model, monkeypatch):
+    # BEGIN SOLUTION
+    #: # TODO 9: make the fake model crash (monkeypatch.setattr(fake_model, "predict", crash)):
+    #: #         /health is still 200, /ready is 503.
+    #: pytest.skip("TODO")
+    monkeypatch.setattr(fake_model, "predict", crash)
+    assert fake_client.get("/health").status_code == 200
+    assert_error(fake_client.get("/ready"), 503)
+    # END SOLUTION
+
+
+def test_a_crashing_model_is_a_500_that_reveals_nothing(fake_client, fake_model, monkeypatch):
+    # BEGIN SOLUTION
+    #: # TODO 9: with the crashing fake, POST /predict answers 500, code "internal_error", and
+    #: #         the answer contains nothing of the exception: not SECRET, not "RuntimeError".
+    #: pytest.skip("TODO")
+    monkeypatch.setattr(fake_model, "predict", crash)
+    response = fake_client.post("/predict", json=SETOSA)
+    assert_error(response, 500, "internal_error")
+    assert SECRET not in response.text
+    assert "RuntimeError" not in response.text
     # END SOLUTION
