@@ -141,6 +141,15 @@ def test_hidden_checks_are_removed_and_counted(tmp_path):
     assert without_hidden_checks(text) == (text, 0)
 
 
+def test_the_course_hidden_checks_stay_out_of_the_release(released):
+    destination, _ = released
+    for lab in LABS:
+        original = without_hidden_checks(lab.suite.read_text())[1]
+        shipped = destination / lab.suite.relative_to(lab.suite.parents[2])
+        assert hidden_checks_in(shipped) == original
+    assert any(without_hidden_checks(lab.suite.read_text())[1] for lab in LABS)
+
+
 def test_hidden_checks_are_reported_as_not_run(tmp_path):
     from rich.console import Console
 
