@@ -44,10 +44,10 @@ def thesaurus(tmp_path, monkeypatch):
 
 def test_probes_ready_with_a_usable_word_list(thesaurus):
     with thesaurus(json.dumps({"happy": ["glad", "cheerful"], "big": ["large"]})) as client:
-        health = client.get("/health")
-        assert health.status_code == 200
-        assert health.json()["status"] == "ok"
-        assert health.json()["uptime_seconds"] >= 0
+        liveness = client.get("/health")
+        assert liveness.status_code == 200
+        assert liveness.json()["status"] == "ok"
+        assert liveness.json()["uptime_seconds"] >= 0
         assert client.get("/ready").json() == {"status": "ready", "words": 2}
         assert client.get("/synonyms/Happy").json() == ["glad", "cheerful"]
 
