@@ -282,7 +282,7 @@ class Grader:
             # Python 3.12+ warns when a process with threads forks; the child runs only the
             # suite, never returns into the caller's code, and ends with os._exit.
             warnings.filterwarnings("ignore", r".*fork\(\)", DeprecationWarning)
-            pid = os.fork()
+            pid = _fork_with_retries()
         if pid == 0:  # pragma: no cover - runs in the child
             try:
                 os.close(read_fd)
@@ -430,6 +430,19 @@ class Grader:
 
 
 # ---------------------------------------------------------------- the child, seen from the parent
+
+
+def _fork_with_retries(attempts: int = 20) -> int:
+    """``os.fork``, tried again for a few seconds when the system is briefly out of processes
+    (another grading's leftovers being reaped)."""
+    for attempt in range(attempts):
+        try:
+            return os.fork()
+        except BlockingIOError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _readable(fd: int) -> bool:
@@ -647,6 +660,10 @@ def _run_child(
     try:
         report = _ModuleReport(channel, folder)
         os.setsid()
+        if limits.secure:
+            from autograder import sandbox
+
+            sandbox.die_with_parent()
         _silence_output()
         # Crashes and timeouts: the parent reads where the code was from this dump.
         faulthandler.enable(file=dump_fd, all_threads=True)
