@@ -3,11 +3,16 @@
 The app is graded with the grader's own model (``iris_model``: trained by
 ``autograder/iris.py``, version ``grader-1.0``), never with the student's, so a prediction can
 be compared with what that model really says. ``MODEL_PATH`` points to it before the app
-starts; the working directory also holds a copy in ``models/`` so that only the check about
-``MODEL_PATH`` fails when the variable is ignored.
+starts; the working directory (in secure mode the sandbox's copy of the submission, where
+the app runs) also holds a copy in ``models/`` so that only the check about ``MODEL_PATH``
+fails when the variable is ignored.
 
-Checks that start the app several times import ``main.py`` afresh (``fresh_main``): each gets
-its own ``app`` and module state, so a start-up in one check never changes another.
+Checks that start the app several times, and the checks of ``train.py``, run in probes
+(``sandbox.call``): a probe imports ``main.py`` (or ``train.py``) afresh, in a working
+directory of its own, and answers plain data that the check judges here. In secure mode a
+probe runs in a sandbox process, so the student's code never runs beside the checks (and a
+model file the student's ``train`` wrote is only ever loaded there); otherwise it runs in this
+process with its own fresh modules, so a start-up in one check never changes another.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,9 +40,9 @@ from fastapi.testclient import TestClient
 from sklearn.datasets import load_iris
 from sklearn.pipeline import Pipeline
 
-from autograder import check, iris
+from autograder import check, iris, sandbox
 from autograder.iris import FEATURES, GRADER_VERSION
-from autograder.submission import describe_import_error, where_in_submission
+from autograder.submission import describe_import_error, error_text, where_in_submission
 
 SPECIES = ["setosa", "versicolor", "virginica"]
 
@@ -64,35 +70,91 @@ def _modules_from(folder: Path) -> dict[str, ModuleType]:
     The submission is imported from ``folder`` as it is on ``sys.path``, so a prefix test is
     enough (and far cheaper than resolving the path of every module).
     """
-    prefix = str(folder) + os.sep
+    prefixes = tuple({str(folder) + os.sep, str(Path(folder).resolve()) + os.sep})
     found = {}
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if isinstance(file, str) and file.startswith(prefix):
+        if isinstance(file, str) and file.startswith(prefixes):
             found[name] = module
     return found
 
 
+class Problem(Exception):
+    """What went wrong in a probe, in one line for the student (the probe answers it)."""
+
+
 @contextmanager
-def fresh_main(folder: Path, when: str) -> Iterator[ModuleType]:
-    """Import the submission's main.py (and its own modules) again, as new modules."""
+def fresh_module(folder: Path, name: str, when: str) -> Iterator[ModuleType]:
+    """Import the submission's ``name`` module (and its own modules) again, as new modules;
+    put back the modules that were there before on the way out. (Used in probes.)"""
     saved = _modules_from(folder)
-    for name in saved:
-        del sys.modules[name]
+    for module in saved:
+        del sys.modules[module]
     try:
         importlib.invalidate_caches()
         try:
-            module = importlib.import_module("main")
-        except Exception as error:  # a submission may raise anything while imported
-            pytest.fail(
-                f"importing main.py {when} failed: {describe_import_error(error, folder)}",
-                pytrace=False,
-            )
+            module = importlib.import_module(name)
+        except BaseException as error:  # a submission may raise anything while imported
+            raise Problem(
+                f"importing {name}.py {when} failed: {describe_import_error(error, folder)}"
+            ) from None
         yield module
     finally:
-        for name in _modules_from(folder):
-            sys.modules.pop(name, None)
+        for module in _modules_from(folder):
+            sys.modules.pop(module, None)
         sys.modules.update(saved)
+
+
+@contextmanager
+def environment(workdir: Path, model_path: str | None = None) -> Iterator[None]:
+    """Work in ``workdir`` with MODEL_PATH set to ``model_path`` (unset when None); put back
+    the working directory and MODEL_PATH on the way out. (Used in probes.)"""
+    saved_dir, saved_path = os.getcwd(), os.environ.get("MODEL_PATH")
+    os.chdir(workdir)
+    set_model_path(model_path)
+    try:
+        yield
+    finally:
+        os.chdir(saved_dir)
+        set_model_path(saved_path)
+
+
+def set_model_path(value: str | None) -> None:
+    if value is None:
+        os.environ.pop("MODEL_PATH", None)
+    else:
+        os.environ["MODEL_PATH"] = value
+
+
+@contextmanager
+def scratch_folder() -> Iterator[Path]:
+    """A new empty folder of the probe's own (in secure mode, one the sandbox may write)."""
+    folder = Path(tempfile.mkdtemp(prefix="lab03-")).resolve()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def described(error: BaseException, what: str, folder: Path) -> str:
+    """``<what> raised TypeError: ... (raised at main.py, line 3, in lifespan)``."""
+    where = where_in_submission(error.__traceback__, folder)
+    return f"{what} raised {error_text(error)}" + (f" (raised at {where})" if where else "")
+
+
+def answered(outcome: dict) -> dict:
+    """A probe's answer, or the check fails with the problem the probe met."""
+    if "problem" in outcome:
+        pytest.fail(outcome["problem"], pytrace=False)
+    return outcome
+
+
+def probe(function, *args):
+    """Run a probe (``sandbox.call``); its failure fails the check with its message."""
+    try:
+        return sandbox.call(function, *args)
+    except sandbox.SandboxError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 def copy_model(model_path: Path, folder: Path, version: str) -> Path:
@@ -247,21 +309,14 @@ def client(app, submission_dir: Path, iris_model: Path, tmp_path_factory) -> Ite
     """The app started with MODEL_PATH set to the grader's model."""
     workdir = tmp_path_factory.mktemp("workdir")
     shutil.copytree(iris_model.parent, workdir / "models")
+    if sandbox.enabled():  # the sandbox works in its copy of the submission: a copy there too
+        shutil.copytree(iris_model.parent, submission_dir / "models", dirs_exist_ok=True)
+        sandbox.share_with_sandbox(submission_dir / "models")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MODEL_PATH", str(iris_model))
         patch.chdir(workdir)
         with started(app, submission_dir, "with MODEL_PATH set") as api:
             yield api
-
-
-@pytest.fixture
-def train_module(submission, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ModuleType:
-    """The submission's train.py, run from an empty temporary folder."""
-    monkeypatch.chdir(tmp_path)
-    try:
-        return importlib.import_module("train")
-    except Exception as error:
-        pytest.fail(f"importing train.py failed: {type(error).__name__}: {error}", pytrace=False)
 
 
 # ---------------------------------------------------------------- /predict
@@ -437,10 +492,63 @@ def test_model_route_returns_the_metadata(client, iris_model: Path):
 # ---------------------------------------------------------------- loading the model
 
 
-def version_served(main: ModuleType, folder: Path, what: str) -> str:
-    """Start the app of a freshly imported main.py and ask GET /model for its version."""
-    with started(main.app, folder, what) as api:
-        return api.get_ok("/model").get("version")
+def _get(test_client, method: str, path: str, what: str, folder: Path, body=None):
+    """Send a request in a probe; an exception the app raises becomes a Problem."""
+    try:
+        return test_client.request(method, path, json=body)
+    except Exception as error:  # the app raised instead of answering
+        raise Problem(described(error, what, folder)) from None
+
+
+@contextmanager
+def started_here(main: ModuleType, folder: Path, what: str) -> Iterator:
+    """Start the app of a freshly imported main.py in a probe (its lifespan runs)."""
+    test_client = TestClient(main.app)
+    try:
+        test_client.__enter__()
+    except Exception as error:
+        raise Problem(described(error, f"starting the app {what}", folder)) from None
+    try:
+        yield test_client
+    finally:
+        try:
+            test_client.__exit__(None, None, None)
+        except Exception as error:
+            raise Problem(described(error, f"stopping the app {what}", folder)) from None
+
+
+def version_of(test_client, folder: Path, what: str) -> object:
+    """GET /model in a probe: the version it answers (a Problem if it does not answer 200)."""
+    response = _get(test_client, "GET", "/model", f"GET /model {what}", folder)
+    if response.status_code != 200:
+        raise Problem(
+            f"GET /model {what} answered {response.status_code}; expected 200 "
+            f"(body: {response.text[:200]})"
+        )
+    try:
+        return response.json().get("version")
+    except (ValueError, AttributeError):
+        raise Problem(f"GET /model {what} answered {response.text[:200]!r}") from None
+
+
+def probe_versions_served(folder: str, workdir: str, cases: list[list]) -> dict:
+    """Probe: for each case [MODEL_PATH or None, description], import main.py afresh in
+    ``workdir`` with MODEL_PATH unset, set MODEL_PATH (if any) after the import, start the
+    app and ask GET /model for the version it serves."""
+    folder_path = Path(folder)
+    versions = []
+    try:
+        for model_path, what in cases:
+            with (
+                environment(Path(workdir)),
+                fresh_module(folder_path, "main", "to start it again") as main,
+            ):
+                set_model_path(model_path)
+                with started_here(main, folder_path, what) as test_client:
+                    versions.append(version_of(test_client, folder_path, what))
+    except Problem as problem:
+        return {"problem": str(problem)}
+    return {"versions": versions}
 
 
 @check(
@@ -449,33 +557,68 @@ def version_served(main: ModuleType, folder: Path, what: str) -> str:
     "app starts (not at import time, not a fixed path).",
 )
 def test_model_path_comes_from_the_environment(
-    submission,
-    submission_dir: Path,
-    iris_model: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    submission_dir: Path, iris_model: Path, tmp_path: Path
 ):
     """The app loads the model named by MODEL_PATH when it starts, and models/model.joblib
     (in the folder it is started from) when MODEL_PATH is not set. MODEL_PATH is set after
     main.py is imported, as tests do, so it must be read at start-up."""
     workdir = tmp_path / "workdir"
     copy_model(iris_model, workdir / "models", version="default-path")
-    monkeypatch.chdir(workdir)
     cases = [
         (copy_model(iris_model, tmp_path / "first", "first-from-env"), "first-from-env"),
         (copy_model(iris_model, tmp_path / "second", "second-from-env"), "second-from-env"),
         (None, "default-path"),
     ]
-    for path, version in cases:
-        monkeypatch.delenv("MODEL_PATH", raising=False)
-        with fresh_main(submission_dir, "to start it again") as main:
-            if path is None:
-                what = "with MODEL_PATH not set (models/model.joblib holds version 'default-path')"
-            else:
-                monkeypatch.setenv("MODEL_PATH", str(path))
-                what = f"with MODEL_PATH={path.parent.name}/model.joblib (version {version!r})"
-            served = version_served(main, submission_dir, what)
-        assert served == version, f"GET /model {what} answered version {served!r}"
+    described_cases = [
+        [
+            None if path is None else str(path),
+            "with MODEL_PATH not set (models/model.joblib holds version 'default-path')"
+            if path is None
+            else f"with MODEL_PATH={path.parent.name}/model.joblib (version {version!r})",
+        ]
+        for path, version in cases
+    ]
+    served = answered(
+        probe(probe_versions_served, str(submission_dir), str(workdir), described_cases)
+    )["versions"]
+    for (_, version), (_, what), given in zip(cases, described_cases, served, strict=True):
+        assert given == version, f"GET /model {what} answered version {given!r}"
+
+
+def probe_after_deleting_the_model(folder: str, source: str) -> dict:
+    """Probe: copy the model at ``source`` into a folder of the probe's own, start a freshly
+    imported app with MODEL_PATH naming the copy, delete the copy, then call POST /predict
+    twice and GET /model: their statuses and the version /model answers."""
+    folder_path = Path(folder)
+    deleted = "the model files were deleted after start-up, before any request; "
+    try:
+        with scratch_folder() as scratch:
+            models = scratch / "models"
+            models.mkdir()
+            for suffix in (".joblib", ".json"):
+                shutil.copyfile(Path(source).with_suffix(suffix), models / f"model{suffix}")
+            with (
+                environment(scratch),
+                fresh_module(folder_path, "main", "to start it again") as main,
+            ):
+                set_model_path(str(models / "model.joblib"))
+                with started_here(main, folder_path, "with MODEL_PATH set") as test_client:
+                    shutil.rmtree(models)
+                    statuses = []
+                    for attempt in ("a first", "a second"):
+                        what = f"{deleted}then {attempt} POST /predict"
+                        response = _get(test_client, "POST", "/predict", what, folder_path, SETOSA)
+                        statuses.append(response.status_code)
+                    response = _get(
+                        test_client, "GET", "/model", f"{deleted}then GET /model", folder_path
+                    )
+                    try:
+                        version = response.json().get("version")
+                    except (ValueError, AttributeError):
+                        version = None
+    except Problem as problem:
+        return {"problem": str(problem)}
+    return {"predict": statuses, "model": response.status_code, "version": version}
 
 
 @check(
@@ -483,40 +626,46 @@ def test_model_path_comes_from_the_environment(
     hint="Load the model in lifespan (before the yield) and keep it in app.state; the routes "
     "read it from there and never call joblib.load or read model.json themselves.",
 )
-def test_model_is_loaded_once_at_start_up(
-    submission,
-    submission_dir: Path,
-    iris_model: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-):
+def test_model_is_loaded_once_at_start_up(submission_dir: Path, iris_model: Path):
     """The model and its metadata are loaded when the app starts: once it has started,
     the app keeps answering /predict and /model even if the model files are deleted."""
-    folder = tmp_path / "models"
-    shutil.copytree(iris_model.parent, folder)
-    monkeypatch.setenv("MODEL_PATH", str(folder / "model.joblib"))
-    monkeypatch.chdir(tmp_path)
+    outcome = answered(probe(probe_after_deleting_the_model, str(submission_dir), str(iris_model)))
     deleted = "the model files were deleted after start-up, before any request; "
-    with (
-        fresh_main(submission_dir, "to start it again") as main,
-        started(main.app, submission_dir, "with MODEL_PATH set") as api,
-    ):
-        shutil.rmtree(folder)
-        for attempt in ("a first", "a second"):
-            response = api.post("/predict", SETOSA, f"{deleted}then {attempt} POST /predict")
-            assert response.status_code == 200, (
-                f"{deleted}then {attempt} POST /predict answered {response.status_code}; "
-                "expected 200 from the model loaded at start-up"
-            )
-        response = api.get("/model", f"{deleted}then GET /model")
-        assert response.status_code == 200, (
-            f"{deleted}then GET /model answered {response.status_code}; expected 200"
+    for attempt, status_code in zip(("a first", "a second"), outcome["predict"], strict=True):
+        assert status_code == 200, (
+            f"{deleted}then {attempt} POST /predict answered {status_code}; "
+            "expected 200 from the model loaded at start-up"
         )
-        version = json_of(response, "GET /model").get("version")
-        assert version == GRADER_VERSION, (
-            f"{deleted}then GET /model answered version {version!r} instead of the start-up "
-            f"version {GRADER_VERSION!r}"
-        )
+    assert outcome["model"] == 200, (
+        f"{deleted}then GET /model answered {outcome['model']}; expected 200"
+    )
+    assert outcome["version"] == GRADER_VERSION, (
+        f"{deleted}then GET /model answered version {outcome['version']!r} instead of the "
+        f"start-up version {GRADER_VERSION!r}"
+    )
+
+
+def probe_import_without_a_model(folder: str, source: str) -> dict:
+    """Probe: import main.py afresh in an empty folder with MODEL_PATH unset; then copy the
+    model at ``source`` into models/ there, set MODEL_PATH to it, start the app and ask
+    GET /model its version."""
+    folder_path = Path(folder)
+    try:
+        with (
+            scratch_folder() as scratch,
+            environment(scratch),
+            fresh_module(folder_path, "main", "in a folder without models/model.joblib") as main,
+        ):
+            models = scratch / "models"
+            models.mkdir()
+            for suffix in (".joblib", ".json"):
+                shutil.copyfile(Path(source).with_suffix(suffix), models / f"model{suffix}")
+            set_model_path(str(models / "model.joblib"))
+            with started_here(main, folder_path, "once the model file exists") as test_client:
+                version = version_of(test_client, folder_path, "once the model file exists")
+    except Problem as problem:
+        return {"problem": str(problem)}
+    return {"version": version}
 
 
 @check(
@@ -524,24 +673,27 @@ def test_model_is_loaded_once_at_start_up(
     hint="Do not load the model at module level (import time): tools and tests import main.py "
     "before any model exists. Load it in lifespan.",
 )
-def test_importing_main_needs_no_model_file(
-    submission,
-    submission_dir: Path,
-    iris_model: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-):
+def test_importing_main_needs_no_model_file(submission_dir: Path, iris_model: Path):
     """main.py imports in a folder with no model file at all, and the app then serves the
     model that is there when it starts."""
-    monkeypatch.delenv("MODEL_PATH", raising=False)
-    monkeypatch.chdir(tmp_path)
-    with fresh_main(submission_dir, "in a folder without models/model.joblib") as main:
-        shutil.copytree(iris_model.parent, tmp_path / "models")
-        monkeypatch.setenv("MODEL_PATH", str(tmp_path / "models" / "model.joblib"))
-        served = version_served(main, submission_dir, "once the model file exists")
-    assert served == GRADER_VERSION, (
-        f"GET /model answered version {served!r}; expected {GRADER_VERSION!r}"
+    outcome = answered(probe(probe_import_without_a_model, str(submission_dir), str(iris_model)))
+    assert outcome["version"] == GRADER_VERSION, (
+        f"GET /model answered version {outcome['version']!r}; expected {GRADER_VERSION!r}"
     )
+
+
+def probe_inference_endpoints(paths: list[str]) -> dict:
+    """Probe: for each path, the functions that handle POST on it in main.app.routes, as
+    [name, is it async def]."""
+    main = importlib.import_module("main")
+    return {
+        path: [
+            [route.endpoint.__name__, inspect.iscoroutinefunction(route.endpoint)]
+            for route in main.app.routes
+            if isinstance(route, APIRoute) and route.path == path and "POST" in route.methods
+        ]
+        for path in paths
+    }
 
 
 @check(
@@ -549,27 +701,87 @@ def test_importing_main_needs_no_model_file(
     hint="Write `def predict(...)`, not `async def`: scikit-learn is CPU-bound, and FastAPI runs "
     "plain def routes in a worker thread so the event loop stays free.",
 )
-def test_inference_routes_are_plain_def(app, client):
+def test_inference_routes_are_plain_def(client):
     """POST /predict and POST /predict/batch work and are plain `def` functions, not
     `async def`."""
 
     client.post_ok("/predict", SETOSA)
     client.post_ok("/predict/batch", {"items": [SETOSA]})
-    for path in ("/predict", "/predict/batch"):
-        endpoints = [
-            route.endpoint
-            for route in app.routes
-            if isinstance(route, APIRoute) and route.path == path and "POST" in route.methods
-        ]
+    paths = ["/predict", "/predict/batch"]
+    for path, endpoints in probe(probe_inference_endpoints, paths).items():
         assert endpoints, f"no POST {path} route found in app.routes"
-        for endpoint in endpoints:
-            assert not inspect.iscoroutinefunction(endpoint), (
-                f"POST {path} is handled by `async def {endpoint.__name__}`; inference is "
-                "CPU-bound, so it must be a plain `def`"
+        for name, is_async in endpoints:
+            assert not is_async, (
+                f"POST {path} is handled by `async def {name}`; inference is CPU-bound, so it "
+                "must be a plain `def`"
             )
 
 
 # ---------------------------------------------------------------- train.py
+
+
+def _train(module: ModuleType, folder: Path, version: str, work: Path):
+    """Call the submission's train(folder, version=...) in a probe."""
+    try:
+        return module.train(folder, version=version)
+    except Exception as error:
+        raise Problem(
+            described(error, f"train({folder.relative_to(work)!s}, version={version!r})", work)
+        ) from None
+
+
+def _load(model_file: Path):
+    """joblib.load a model the submission wrote (only ever in a probe)."""
+    try:
+        return joblib.load(model_file)
+    except Exception as error:
+        raise Problem(
+            f"joblib.load of the model.joblib train wrote raised {error_text(error)}"
+        ) from None
+
+
+def _metadata(metadata_file: Path):
+    try:
+        return json.loads(metadata_file.read_text())
+    except (OSError, ValueError) as error:
+        raise Problem(f"model.json is not a JSON file: {error_text(error)}") from None
+
+
+def probe_train_once(folder: str) -> dict:
+    """Probe: run train("trained", version="check-7.1") from an empty folder and describe
+    what it wrote: the path it returned, the files, the pipeline and model.json."""
+    folder_path = Path(folder)
+    try:
+        with (
+            scratch_folder() as scratch,
+            environment(scratch),
+            fresh_module(folder_path, "train", "from an empty folder") as module,
+        ):
+            target = scratch / "trained"
+            returned = _train(module, target, "check-7.1", scratch)
+            model_file, metadata_file = target / "model.joblib", target / "model.json"
+            facts = {
+                "returned": None if returned is None else repr(returned)[:200],
+                "returned_is_model": returned is not None
+                and isinstance(returned, (str, os.PathLike))
+                and Path(returned).resolve() == model_file.resolve(),
+                "model_file": model_file.is_file(),
+                "metadata_file": metadata_file.is_file(),
+            }
+            if facts["model_file"]:
+                pipeline = _load(model_file)
+                facts["type"] = type(pipeline).__name__
+                facts["is_pipeline"] = isinstance(pipeline, Pipeline)
+                if facts["is_pipeline"]:
+                    facts["classes"] = [str(name) for name in pipeline.classes_]
+                    facts["shape"] = list(pipeline.predict_proba(rows([SETOSA])).shape)
+            if facts["metadata_file"]:
+                facts["metadata"] = _metadata(metadata_file)
+    except Problem as problem:
+        return {"problem": str(problem)}
+    except Exception as error:  # the pipeline itself failed (classes_, predict_proba)
+        return {"problem": described(error, "using the pipeline train wrote", folder_path)}
+    return facts
 
 
 @check(
@@ -577,32 +789,27 @@ def test_inference_routes_are_plain_def(app, client):
     hint="train(output_dir, version) writes output_dir/model.joblib (joblib.dump of the "
     "fitted pipeline) and output_dir/model.json, and returns the model.joblib path.",
 )
-def test_train_writes_a_loadable_model_and_its_metadata(train_module, tmp_path: Path):
+def test_train_writes_a_loadable_model_and_its_metadata(submission_dir: Path):
     """train(folder, version=...) writes model.joblib (a fitted scikit-learn Pipeline trained
     on species names) and model.json (version, classes, features, metrics.accuracy)."""
-
-    folder = tmp_path / "trained"
-    returned = train_module.train(folder, version="check-7.1")
-    model_file = folder / "model.joblib"
-    assert model_file.is_file(), "train(folder, version=...) did not write folder/model.joblib"
-    assert returned is not None and Path(returned).resolve() == model_file.resolve(), (
-        f"train(folder, ...) returned {returned!r}; expected the path of folder/model.joblib"
+    facts = answered(probe(probe_train_once, str(submission_dir)))
+    assert facts["model_file"], "train(folder, version=...) did not write folder/model.joblib"
+    assert facts["returned_is_model"], (
+        f"train(folder, ...) returned {facts['returned']}; expected the path of folder/model.joblib"
     )
-    pipeline = joblib.load(model_file)
-    assert isinstance(pipeline, Pipeline), (
-        f"model.joblib holds a {type(pipeline).__name__}; expected a scikit-learn Pipeline"
+    assert facts["is_pipeline"], (
+        f"model.joblib holds a {facts['type']}; expected a scikit-learn Pipeline"
     )
-    classes = [str(name) for name in pipeline.classes_]
+    classes = facts["classes"]
     assert sorted(classes) == SPECIES, (
         f"the pipeline's classes_ are {classes}; fit it on the species names {SPECIES}"
     )
-    probabilities = pipeline.predict_proba(rows([SETOSA]))
-    assert probabilities.shape == (1, 3), (
-        f"predict_proba on one row gave shape {probabilities.shape}; expected (1, 3)"
+    assert facts["shape"] == [1, 3], (
+        f"predict_proba on one row gave shape {tuple(facts['shape'])}; expected (1, 3)"
     )
-    metadata_file = folder / "model.json"
-    assert metadata_file.is_file(), "train(folder, ...) did not write folder/model.json"
-    metadata = json.loads(metadata_file.read_text())
+    assert facts["metadata_file"], "train(folder, ...) did not write folder/model.json"
+    metadata = facts["metadata"]
+    assert isinstance(metadata, dict), f"model.json holds {str(metadata)[:100]}; expected {{}}"
     assert metadata.get("version") == "check-7.1", (
         f"train(folder, version='check-7.1') wrote version {metadata.get('version')!r}"
     )
@@ -613,10 +820,42 @@ def test_train_writes_a_loadable_model_and_its_metadata(train_module, tmp_path: 
     assert metadata.get("features") == FEATURES, (
         f"model.json says features {metadata.get('features')!r}; expected {FEATURES}"
     )
-    accuracy = (metadata.get("metrics") or {}).get("accuracy")
+    metrics = metadata.get("metrics")
+    accuracy = metrics.get("accuracy") if isinstance(metrics, dict) else None
     assert isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool), (
         f'model.json says metrics {metadata.get("metrics")!r}; expected {{"accuracy": <a number>}}'
     )
+
+
+def probe_train_twice(folder: str) -> dict:
+    """Probe: run train twice from an empty folder; answer both models' probabilities for
+    the sample flowers, both reported accuracies, and the first model's accuracy on iris."""
+    folder_path = Path(folder)
+    try:
+        with (
+            scratch_folder() as scratch,
+            environment(scratch),
+            fresh_module(folder_path, "train", "from an empty folder") as module,
+        ):
+            probabilities, accuracies = [], []
+            for name in ("one", "two"):
+                _train(module, scratch / name, "same", scratch)
+                model_file = scratch / name / "model.joblib"
+                if not model_file.is_file():
+                    raise Problem(f"train({name}, ...) did not write {name}/model.joblib")
+                pipeline = _load(model_file)
+                probabilities.append(pipeline.predict_proba(rows(SAMPLES)).tolist())
+                metadata = _metadata(model_file.with_suffix(".json"))
+                metrics = metadata.get("metrics") if isinstance(metadata, dict) else None
+                accuracies.append(metrics.get("accuracy") if isinstance(metrics, dict) else None)
+            data = load_iris()
+            predicted = pipeline.predict(data.data)
+            real = float((predicted == data.target_names[data.target]).mean())
+    except Problem as problem:
+        return {"problem": str(problem)}
+    except Exception as error:  # the pipeline itself failed (predict_proba, predict)
+        return {"problem": described(error, "using the pipeline train wrote", folder_path)}
+    return {"probabilities": probabilities, "accuracies": accuracies, "real": real}
 
 
 @check(
@@ -624,28 +863,24 @@ def test_train_writes_a_loadable_model_and_its_metadata(train_module, tmp_path: 
     hint="Pass random_state=SEED to train_test_split (and to any model that uses randomness): "
     "the same call must give the same model.",
 )
-def test_train_is_seeded_and_accurate(train_module, tmp_path: Path):
+def test_train_is_seeded_and_accurate(submission_dir: Path):
     """Two calls of train give the same predictions, the accuracy in model.json is at least
     0.9, and the model really classifies iris that well."""
-
-    folders = [tmp_path / "one", tmp_path / "two"]
-    for folder in folders:
-        train_module.train(folder, version="same")
-    paths = [folder / "model.joblib" for folder in folders]
-    first, second = (joblib.load(path) for path in paths)
-    probe = rows(SAMPLES)
-    assert first.predict_proba(probe) == pytest.approx(second.predict_proba(probe), abs=1e-9), (
+    facts = answered(probe(probe_train_twice, str(submission_dir)))
+    first, second = ([value for row in rows_ for value in row] for rows_ in facts["probabilities"])
+    assert len(first) == len(second) and first == pytest.approx(second, abs=1e-9), (
         "two calls of train(...) gave models with different predictions: seed every random "
         "step (random_state=...)"
     )
-    metadata = [json.loads(path.with_suffix(".json").read_text()) for path in paths]
-    accuracies = [meta.get("metrics", {}).get("accuracy") for meta in metadata]
+    accuracies = facts["accuracies"]
     assert accuracies[0] == accuracies[1], (
         f"two calls of train(...) reported accuracies {accuracies}"
     )
-    assert isinstance(accuracies[0], (int, float)) and accuracies[0] >= 0.9, (
-        f"model.json reports accuracy {accuracies[0]!r}; expected at least 0.9"
+    assert (
+        isinstance(accuracies[0], (int, float))
+        and not isinstance(accuracies[0], bool)
+        and accuracies[0] >= 0.9
+    ), f"model.json reports accuracy {accuracies[0]!r}; expected at least 0.9"
+    assert facts["real"] >= 0.9, (
+        f"the trained model classifies only {facts['real']:.0%} of iris correctly"
     )
-    iris = load_iris()
-    real = float((first.predict(iris.data) == iris.target_names[iris.target]).mean())
-    assert real >= 0.9, f"the trained model classifies only {real:.0%} of iris correctly"
