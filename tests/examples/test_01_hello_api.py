@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import requests
 from fastapi.testclient import TestClient
 
 from autograder.course import ROOT
 from autograder.live import serve_in_thread
+from tests.example_apps import load_example
 
 EXAMPLES = ROOT / "examples" / "01-hello-api"
 
 
 def load(name: str):
     """Import examples/01-hello-api/<name>.py as a fresh module."""
-    path = EXAMPLES / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"example_01_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example(EXAMPLES / f"{name}.py")
 
 
 def client_for(name: str) -> TestClient:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 
@@ -10,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from autograder.course import ROOT
+from tests.example_apps import load_example
 
 EXAMPLES = ROOT / "examples" / "02-request-validation"
 HANDOUT = ROOT / "solutions" / "02-request-validation" / "README.md"
@@ -18,11 +18,7 @@ SLIDES = ROOT / "slides" / "02-request-validation.md"
 
 def load(name: str):
     """Import examples/02-request-validation/<name>.py as a fresh module."""
-    path = EXAMPLES / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"example_02_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example(EXAMPLES / f"{name}.py")
 
 
 def client_for(name: str) -> TestClient:

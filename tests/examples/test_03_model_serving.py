@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import shutil
@@ -16,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from autograder.course import ROOT
 from autograder.live import serve_in_thread
+from tests.example_apps import load_example
 
 EXAMPLES = ROOT / "examples" / "03-model-serving"
 
@@ -26,11 +26,7 @@ BARBERA = {"alcohol": 13.2, "color_intensity": 9.0, "proline": 620}
 
 def load(name: str):
     """Import examples/03-model-serving/<name>.py as a fresh module."""
-    path = EXAMPLES / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"example_03_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example(EXAMPLES / f"{name}.py")
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import re
@@ -11,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from autograder.course import ROOT
+from tests.example_apps import load_example
 
 EXAMPLES = ROOT / "examples" / "04-error-handling"
 HANDOUT = ROOT / "solutions" / "04-error-handling" / "README.md"
@@ -19,11 +19,7 @@ SLIDES = ROOT / "slides" / "04-error-handling.md"
 
 def load(name: str):
     """Import examples/04-error-handling/<name>.py as a fresh module."""
-    path = EXAMPLES / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"example_04_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example(EXAMPLES / f"{name}.py")
 
 
 def client_for(name: str, **options) -> TestClient:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import re
@@ -12,17 +11,14 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from autograder.course import ROOT
+from tests.example_apps import load_example
 
 EXAMPLES = ROOT / "examples" / "05-health-and-observability"
 
 
 def load(name: str):
     """Import examples/05-health-and-observability/<name>.py as a fresh module."""
-    path = EXAMPLES / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"example_05_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example(EXAMPLES / f"{name}.py")
 
 
 # ---------------------------------------------------------------- probes.py

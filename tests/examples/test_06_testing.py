@@ -6,23 +6,18 @@ The handout and the slides quote the tests below: they are the kinds of tests la
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from fastapi.testclient import TestClient
 
 from autograder.course import ROOT
+from tests.example_apps import load_example
 
 EXAMPLES = ROOT / "examples" / "06-testing"
 
 
 def load(name: str):
     """Import examples/06-testing/<name>.py as a fresh module."""
-    path = EXAMPLES / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"example_06_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example(EXAMPLES / f"{name}.py")
 
 
 startup_state = load("startup_state")
