@@ -3,17 +3,20 @@
 
 set shell := ["bash", "-uc"]
 
+# Inside `uv run just` the project's environment is already active: skip a second `uv run`.
+py := if env("UV_RUN_RECURSION_DEPTH", "") == "" { "uv run python" } else { "python" }
+
 # list the recipes
 default:
     @just --list --unsorted
 
 # grade your lab N (number, slug or folder name): every check, its points and hints
 lab N:
-    @uv run python -m autograder grade {{N}} || [ $? -eq 1 ]
+    @{{py}} -m autograder grade {{N}} || [ $? -eq 1 ]
 
 # re-grade lab N on every save
 watch N:
-    @uv run python -m autograder watch {{N}}
+    @{{py}} -m autograder watch {{N}}
 
 # run your lab N with auto-reload; open http://127.0.0.1:8000/docs
 serve N:
@@ -21,19 +24,19 @@ serve N:
 
 # every lab's latest score
 progress:
-    @uv run python -m autograder progress
+    @{{py}} -m autograder progress
 
 # general hints for lab N
 hint N:
-    @uv run python -m autograder hint {{N}}
+    @{{py}} -m autograder hint {{N}}
 
 # list the labs
 labs:
-    @uv run python -m autograder labs
+    @{{py}} -m autograder labs
 
 # grade the reference solution of lab N (instructors)
 solution N:
-    @uv run python -m autograder grade {{N}} --solution || [ $? -eq 1 ]
+    @{{py}} -m autograder grade {{N}} --solution || [ $? -eq 1 ]
 
 # regenerate the starters in labs/ from solutions/ (instructors; never overwrites edits)
 sync *FLAGS:

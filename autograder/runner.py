@@ -213,9 +213,24 @@ class Grader:
         secure_modules = ()
         if self.limits.secure:
             from autograder.sandbox import PRELOAD as secure_modules
+            from autograder.sandbox import clean_up_stale
+
+            clean_up_stale()
         preload((*BASE_PRELOAD, *lab.preload, *secure_modules))
-        self.checks = collect_checks(lab.suite)
-        self._by_nodeid = {check.nodeid: check for check in self.checks}
+        self._checks: list[CheckInfo] | None = None  # collected on first use (see checks)
+        self._by_nodeid: dict[str, CheckInfo] = {}
+
+    @property
+    def checks(self) -> list[CheckInfo]:
+        """The suite's checks, in order. Collected once, on first use.
+
+        The first grading needs them only once its child is running: the parent collects
+        them then, on another core, while the child runs every check.
+        """
+        if self._checks is None:
+            self._checks = collect_checks(self.lab.suite)
+            self._by_nodeid = {check.nodeid: check for check in self._checks}
+        return self._checks
 
     def grade(
         self, submission: str | Path, *, while_waiting: Callable[[], object] | None = None
@@ -232,9 +247,18 @@ class Grader:
         done: dict[str, CheckResult] = {}
         if not (folder / "main.py").is_file():
             result.problem = f"{folder} has no main.py: is this the lab folder?"
-        while not result.problem and len(done) < len(self.checks):
-            pending = [check.nodeid for check in self.checks if check.nodeid not in done]
-            attempt = self._attempt(folder, pending)
+        # A grader that has not collected its checks yet runs them all in its first child.
+        collected = self._checks is not None
+        while not result.problem:
+            if collected:
+                pending = [check.nodeid for check in self.checks if check.nodeid not in done]
+                if not pending:
+                    break
+                attempt = self._attempt(folder, pending)
+            else:
+                attempt = self._attempt(folder, None)  # collects while the child runs
+                collected = True
+                pending = [check.nodeid for check in self.checks]
             done.update(attempt.results)
             if attempt.import_problem:
                 result.problem = attempt.import_problem
@@ -271,9 +295,12 @@ class Grader:
         if threading.active_count() > threads:
             self.learn = False  # a module started a thread: forking stays safe only if no more do
 
-    def _attempt(self, folder: Path, pending: list[str]) -> _Attempt:
+    def _attempt(self, folder: Path, pending: list[str] | None) -> _Attempt:
+        """Run the ``pending`` checks (None: all of them) in a fresh child."""
         self._learn_modules()
-        deselect = [check.nodeid for check in self.checks if check.nodeid not in pending]
+        deselect = []
+        if pending is not None:
+            deselect = [check.nodeid for check in self.checks if check.nodeid not in pending]
         read_fd, write_fd = os.pipe()
         dump = tempfile.TemporaryFile()  # noqa: SIM115 - the child's stack dumps (_Child.where)
         sys.stdout.flush()
@@ -296,6 +323,8 @@ class Grader:
                 waiting, self._while_waiting = self._while_waiting, None
                 with contextlib.suppress(Exception):
                     waiting()
+            if pending is None:
+                pending = [check.nodeid for check in self.checks]  # while the child runs
             return self._watch(child, read_fd, set(pending))
         finally:
             child.kill()

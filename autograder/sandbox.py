@@ -292,11 +292,23 @@ def _import_probe() -> str | None:
 
 
 def clean_up_after(harness_pid: int) -> None:
-    """In the grader, once a harness has ended: kill its sandboxes' leftovers, drop its copy."""
+    """In the grader, once a harness has ended: kill its sandboxes' leftovers, drop its files.
+
+    A harness keeps everything it makes in folders named after its pid (its copy of the
+    submission, the sockets of the apps it serves): removing them removes all of it.
+    """
     if os.geteuid() == 0:
         kill_user(sandbox_uid_for(harness_pid))
     for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}{harness_pid}-*"):
         shutil.rmtree(path, ignore_errors=True)
+
+
+def clean_up_stale() -> None:
+    """Drop the folders of harnesses that no longer run (a grader killed with ``kill -9``)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*"):
+        pid = path.name.removeprefix(COPY_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def share_with_sandbox(path: Path) -> Path:
@@ -689,7 +701,8 @@ class SandboxServer:
         self._log_fd: int | None = None
         self._control_fd: int | None = None
         self._log_buffer = b""
-        self.socket_dir = Path(tempfile.mkdtemp(prefix="autograder-app-"))
+        # Named after the harness, so the grader removes it even if the harness is killed.
+        self.socket_dir = Path(tempfile.mkdtemp(prefix=f"{COPY_PREFIX}{os.getpid()}-app-"))
         self.socket_path = self.socket_dir / "app.sock"
         self.pid: int | None = None
         self._reply_fd: int | None = None

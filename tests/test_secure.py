@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,11 +82,36 @@ def test_a_submission_cannot_overwrite_the_graders_results(tmp_path, canary):
     assert json.loads(out.read_text())["score"] == 0
 
 
+def sandbox_folders() -> set[Path]:
+    """The folders secure gradings keep in the temporary directory while they run."""
+    return set(Path(tempfile.gettempdir()).glob(f"{sandbox.COPY_PREFIX}*"))
+
+
 @pytest.mark.parametrize("lab", load_labs(), ids=lambda lab: lab.folder)
 def test_solutions_keep_full_marks_in_secure_mode(lab, grader_for):
-    result = grader_for(lab.number, secure=True).grade(lab.solution_dir)
+    grader = grader_for(lab.number, secure=True)
+    before = sandbox_folders()
+    result = grader.grade(lab.solution_dir)
     failed = {r.check.name: r.message for r in result.results if not r.passed}
     assert not result.problem and not failed, result.problem or failed
+    assert sandbox_folders() <= before, "a grading left its copy or its app's socket behind"
+
+
+def test_folders_of_a_killed_grading_are_removed_by_the_next(tmp_path):
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - a process that ends at once: its pid is then free
+        os._exit(0)
+    os.waitpid(pid, 0)
+    stale = Path(tempfile.mkdtemp(prefix=f"{sandbox.COPY_PREFIX}{pid}-"))
+    (stale / "submission").mkdir()
+    mine = Path(tempfile.mkdtemp(prefix=f"{sandbox.COPY_PREFIX}{os.getpid()}-"))
+    try:
+        sandbox.clean_up_stale()
+        assert not stale.exists()
+        assert mine.exists(), "the folders of a running grading are kept"
+    finally:
+        shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(mine, ignore_errors=True)
 
 
 def test_a_batch_with_attackers_grades_everyone_else_correctly(tmp_path, canary):

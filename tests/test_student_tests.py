@@ -302,6 +302,7 @@ def test_secure_mode_runs_the_tests_as_the_sandbox(tmp_path):
     with os.fdopen(read_fd, "rb") as reader:
         data = reader.read()
     os.waitpid(pid, 0)
+    sandbox.clean_up_after(pid)
     status, message = json.loads(data)
     assert status == PASSED, message
 
