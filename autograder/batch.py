@@ -152,7 +152,7 @@ def grade_class(
         if entry.is_dir() and not entry.name.startswith(".")
     )
     _grader = Grader(lab, limits)
-    _grader.checks  # collected once here, not once per worker  # noqa: B018
+    _grader.collect()  # once here, not once per worker
     title = f"Lab {lab.number:02d} · {lab.title}"
     todo = [
         (name, _str_or_none(find_lab_folder(submissions / name, lab)), str(feedback_dir), title)

@@ -219,6 +219,14 @@ class Grader:
         preload((*BASE_PRELOAD, *lab.preload, *secure_modules))
         self._checks: list[CheckInfo] | None = None  # collected on first use (see checks)
         self._by_nodeid: dict[str, CheckInfo] = {}
+        if self.limits.secure:
+            # The sandbox launcher unpickles the suite's probes: it must inherit the suite
+            # module, imported (by collecting) before any harness forks.
+            self.collect()
+
+    def collect(self) -> list[CheckInfo]:
+        """Collect the suite's checks now (once); :attr:`checks` does it on first use."""
+        return self.checks
 
     @property
     def checks(self) -> list[CheckInfo]:

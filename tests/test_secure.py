@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,19 +83,23 @@ def test_a_submission_cannot_overwrite_the_graders_results(tmp_path, canary):
     assert json.loads(out.read_text())["score"] == 0
 
 
-def sandbox_folders() -> set[Path]:
-    """The folders secure gradings keep in the temporary directory while they run."""
-    return set(Path(tempfile.gettempdir()).glob(f"{sandbox.COPY_PREFIX}*"))
+@pytest.fixture
+def own_temporary_directory(monkeypatch) -> Iterator[Path]:
+    """A temporary directory for this test's gradings alone (others may run beside it)."""
+    folder = Path(tempfile.mkdtemp(prefix="secure-test-"))
+    folder.chmod(0o1777)  # like /tmp: the sandbox user makes its folders there too
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.parametrize("lab", load_labs(), ids=lambda lab: lab.folder)
-def test_solutions_keep_full_marks_in_secure_mode(lab, grader_for):
-    grader = grader_for(lab.number, secure=True)
-    before = sandbox_folders()
-    result = grader.grade(lab.solution_dir)
+def test_solutions_keep_full_marks_in_secure_mode(lab, grader_for, own_temporary_directory):
+    result = grader_for(lab.number, secure=True).grade(lab.solution_dir)
     failed = {r.check.name: r.message for r in result.results if not r.passed}
     assert not result.problem and not failed, result.problem or failed
-    assert sandbox_folders() <= before, "a grading left its copy or its app's socket behind"
+    left = list(own_temporary_directory.glob(f"{sandbox.COPY_PREFIX}*"))
+    assert not left, "a grading left its copy or its app's socket behind"
 
 
 def test_folders_of_a_killed_grading_are_removed_by_the_next(tmp_path):
