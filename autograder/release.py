@@ -21,6 +21,7 @@ from autograder.course import ROOT, Lab, load_labs
 EXCLUDED_PREFIXES = ("solutions/", "tests/known_bad/", "labs/.generated.json", "build/")
 INSTRUCTOR_TESTS = (
     "tests/test_labs.py",
+    "tests/test_lab03_alternatives.py",
     "tests/test_batch.py",
     "tests/test_gradescope.py",
     "tests/test_classroom.py",

@@ -44,6 +44,7 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -624,6 +625,57 @@ def _interpret(run: TestRun, events: list[dict], *, timed_out: bool, timeout: fl
     else:
         run.status = PASSED
         run.message = run.summary()
+
+
+# ---------------------------------------------------------------- explaining a failure
+
+
+REFERENCE = "reference"  # the name of the service the student was given, as it is
+
+# Lab 06: a failure that shows a 503 or the code model_unavailable: the service had no model.
+NO_MODEL = (
+    r"<Response \[503|\bmodel_unavailable\b|\bassert 503 == 2\d\d\b",
+    "It answered 503: the app had no model. Open the client in a `with TestClient(main.app)` "
+    "block, so that lifespan loads the model, and set MODEL_PATH (monkeypatch.setenv) before "
+    "that block: the grader's copy of the lab has no models/ folder. Use a client only inside "
+    "its own `with` block: a correct service may release its model when the block ends.",
+)
+
+
+def explain_failure_on_correct(
+    description: str,
+    run: TestRun,
+    *,
+    fails_on_reference: bool,
+    symptoms: Iterable[tuple[str, str]] = (),
+) -> str:
+    """Why the tests do not pass on a correct service, in words a student can act on.
+
+    ``fails_on_reference``: the tests fail on the service the student was given as well
+    (the ``reference`` implementation), so a test contradicts the contract or starts the app
+    wrongly; otherwise a test is over-specific. ``symptoms`` are ``(regular expression,
+    advice)`` pairs: the advice of each one found in the failure's message is added.
+    """
+    if run.status == NO_TESTS:
+        return f"Nothing was tested: {run.message}."
+    if run.status != FAILED:
+        return f"On {description}: {run.message}"
+    lines = [f"Your tests fail on {description}.", run.message]
+    if fails_on_reference:
+        also = "" if run.implementation == REFERENCE else " as well"
+        lines.append(
+            f"They fail on the reference service, the one you were given{also}: a test "
+            "contradicts the contract or sets the app up wrongly. Run `uv run pytest` in your "
+            "lab folder."
+        )
+    else:
+        lines.append(
+            "They pass on the reference service, and this one keeps the contract too, so a "
+            "test checks something the contract does not promise (an exact message, a field "
+            "order, an internal name...)."
+        )
+    lines += [advice for pattern, advice in symptoms if re.search(pattern, run.message)]
+    return "\n".join(lines)
 
 
 def _name(nodeid: str | None) -> str:

@@ -24,6 +24,8 @@ from autograder.student_tests import (
     TIMEOUT,
     Bench,
     Implementation,
+    TestRun,
+    explain_failure_on_correct,
     load_implementations,
     run_tests,
 )
@@ -412,3 +414,81 @@ def test_duplicate_names_are_refused(tmp_path):
     path.write_text(entry * 2)
     with pytest.raises(ValueError, match="unique"):
         load_implementations(path)
+
+
+# ---------------------------------------------------------------- explaining a failure
+
+NO_MODEL_FAILURE = (
+    "test_service.py::test_real_probabilities_sum_to_one[flower0] failed: assert 503 == 200\n"
+    " +  where 503 = <Response [503 Service Unavailable]>.status_code"
+)
+
+
+def test_a_failure_on_the_reference_is_not_called_over_specific():
+    run = TestRun("reference", FAILED, "test_a.py::test_ten_cm failed: assert 200 == 422")
+    text = explain_failure_on_correct(
+        "the reference service", run, fails_on_reference=True, symptoms=[student_tests.NO_MODEL]
+    )
+    assert "assert 200 == 422" in text
+    assert "fail on the reference service, the one you were given:" in text
+    assert "contradicts the contract or sets the app up wrongly" in text
+    assert "`uv run pytest` in your lab folder" in text
+    assert "does not promise" not in text
+    assert "503" not in text  # no advice about a missing model for another failure
+
+
+def test_another_correct_service_failing_with_the_reference_says_so():
+    run = TestRun("reordered", FAILED, "test_a.py::test_x failed: assert 200 == 422")
+    text = explain_failure_on_correct("a reordered service", run, fails_on_reference=True)
+    assert "fail on the reference service, the one you were given as well" in text
+    assert "does not promise" not in text
+
+
+def test_a_failure_on_another_correct_service_only_is_over_specific():
+    run = TestRun("reworded", FAILED, "test_a.py::test_message failed: assert 'a' == 'b'")
+    text = explain_failure_on_correct("a reworded service", run, fails_on_reference=False)
+    assert "They pass on the reference service" in text
+    assert "something the contract does not promise" in text
+    assert "sets the app up wrongly" not in text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        NO_MODEL_FAILURE,
+        "test_a.py::test_x failed: assert 503 == 200",
+        "test_a.py::test_x failed: KeyError: 'species' in {'error': {'code': 'model_unavailable'}}",
+    ],
+    ids=["response-repr", "bare-status", "error-code"],
+)
+def test_a_503_adds_the_lifespan_advice(message):
+    symptom = student_tests.NO_MODEL
+    for name, on_reference in (("reference", True), ("restructured", False)):
+        run = TestRun(name, FAILED, message)
+        text = explain_failure_on_correct(
+            "a service", run, fails_on_reference=on_reference, symptoms=[symptom]
+        )
+        assert "It answered 503: the app had no model" in text
+        assert "`with TestClient(main.app)`" in text and "MODEL_PATH" in text
+
+
+def test_an_expected_503_that_did_not_come_gets_no_lifespan_advice():
+    run = TestRun(
+        "reference",
+        FAILED,
+        "test_a.py::test_ready failed: assert 200 == 503\n"
+        " +  where 200 = <Response [200 OK]>.status_code",
+    )
+    text = explain_failure_on_correct(
+        "the reference", run, fails_on_reference=True, symptoms=[student_tests.NO_MODEL]
+    )
+    assert "It answered 503" not in text
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(NO_TESTS, "Nothing was tested: no tests here."), (TIMEOUT, "On a service: no tests here")],
+)
+def test_a_run_that_did_not_fail_a_test_is_explained_by_its_message(status, expected):
+    run = TestRun("reference", status, "no tests here")
+    assert explain_failure_on_correct("a service", run, fails_on_reference=True) == expected

@@ -14,6 +14,7 @@ import importlib
 import logging
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -288,12 +289,14 @@ def test_root_answers_a_message(api):
     hint="Add @app.get('/hello/{name}') and build the text with f'Hello, {name}!'.",
 )
 def test_hello_greets_by_name(api):
-    """GET /hello/Ada answers {"message": "Hello, Ada!"}; the name is used exactly as sent."""
-    for name in ("Ada", "Grace Hopper", "ada lovelace"):
-        body = json_of(api.get(f"/hello/{name}"), f"GET /hello/{name}")
+    """GET /hello/Ada answers {"message": "Hello, Ada!"}; the name is used exactly as sent,
+    even the spaces around it: /hello/%20Ada%20 greets the name " Ada ", spaces kept."""
+    for name in ("Ada", "Grace Hopper", "ada lovelace", " Ada "):
+        path = f"/hello/{quote(name)}"
+        body = json_of(api.get(path), f"GET {path}")
         want = f"Hello, {name}!"
         assert isinstance(body, dict) and body.get("message") == want, (
-            f"GET /hello/{name} answered {body!r}; expected {{'message': {want!r}}}"
+            f"GET {path} (the name {name!r}) answered {body!r}; expected {{'message': {want!r}}}"
         )
 
 
@@ -375,7 +378,8 @@ def test_unknown_species_gives_an_empty_list(api):
 
 @check(
     points=2,
-    hint="Skip `offset` flowers, then take at most `limit`: a slice [offset : offset + limit].",
+    hint="Filter by species first, then skip `offset` of the flowers that are left and take at "
+    "most `limit`: a slice [offset : offset + limit] of the filtered list.",
 )
 @pytest.mark.parametrize(
     ("query", "want"),
@@ -383,9 +387,9 @@ def test_unknown_species_gives_an_empty_list(api):
         ("?limit=3&offset=4", [5, 6, 7]),
         ("?offset=13", [14, 15]),
         ("?offset=15", []),
-        ("?species=setosa&offset=3", [4, 5]),
+        ("?species=versicolor&offset=3", [9, 10]),
     ],
-    ids=["limit=3&offset=4", "offset=13", "offset=15", "species=setosa&offset=3"],
+    ids=["limit=3&offset=4", "offset=13", "offset=15", "species=versicolor&offset=3"],
 )
 def test_flowers_page_with_limit_and_offset(api, query, want):
     """GET /flowers skips `offset` flowers (after filtering by species), then answers `limit`."""

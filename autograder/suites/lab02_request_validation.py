@@ -3,7 +3,8 @@
 Every check sends JSON to ``POST /observations`` (or reads ``GET /observations/{id}``) and
 compares the answer with the contract in the handout. Observations are kept in memory by the
 app, so a check never assumes which id the app gives next: it creates its own observation and
-uses the id that came back.
+uses the id that came back. Only the first id of a freshly started app is known (1): a probe
+(``sandbox.call``) imports main.py afresh, in a sandbox process in secure mode, to see it.
 
 PYTEST_DONT_REWRITE: every assertion carries a message written for the student, so pytest's
 own explanation of the failed expression is left out.
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import copy
 import importlib
+import importlib.util
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -115,6 +119,42 @@ def keys_anywhere(value) -> set[str]:
     return set()
 
 
+def _modules_from(folder: Path) -> dict:
+    """The imported modules whose file is inside ``folder`` (the submission's own modules)."""
+    found = {}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and Path(file).resolve().is_relative_to(folder):
+            found[name] = module
+    return found
+
+
+def first_ids_of_a_fresh_app() -> list:
+    """Probe: import main.py (and the modules beside it) afresh, so that no observation
+    created by another check counts, start its app and create two observations; answer
+    [status, id] for each. The modules imported before are put back on the way out."""
+    from fastapi.testclient import TestClient
+
+    folder = Path(importlib.util.find_spec("main").origin).resolve().parent
+    saved = _modules_from(folder)
+    for name in saved:
+        del sys.modules[name]
+    try:
+        importlib.invalidate_caches()
+        main = importlib.import_module("main")
+        answers = []
+        with TestClient(main.app) as fresh:
+            for notes in ("first", "second"):
+                response = fresh.post("/observations", json=valid_body(notes=notes))
+                data = response.json() if response.is_success else {}
+                answers.append([response.status_code, (data or {}).get("id")])
+        return answers
+    finally:
+        for name in _modules_from(folder):
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+
+
 # ---------------------------------------------------------------- creating observations
 
 
@@ -173,7 +213,7 @@ def test_observer_email_is_never_returned(client):
 @check(points=5, hint="Use the number of stored observations plus one as the next id.")
 def test_each_new_observation_gets_the_next_id(client):
     """Ids count up 1, 2, 3...: two observations created one after the other get ids n and
-    n + 1, and n is at least 1."""
+    n + 1, and in a freshly started app the first two observations get ids 1 and 2."""
     first = create(client, valid_body()).get("id")
     second = create(client, valid_body(notes="second")).get("id")
     assert isinstance(first, int) and first >= 1, f"the first new id was {first!r}; ids start at 1"
@@ -181,33 +221,57 @@ def test_each_new_observation_gets_the_next_id(client):
         f"two observations created one after the other got ids {first!r} and {second!r}; "
         f"expected {first!r} and {first + 1}"
     )
+    try:
+        answers = sandbox.call(first_ids_of_a_fresh_app)
+    except sandbox.SandboxError as error:
+        pytest.fail(
+            f"starting your app afresh and creating two observations raised {error}",
+            pytrace=False,
+        )
+    statuses = [status for status, _ in answers]
+    assert all(200 <= status < 300 for status in statuses), (
+        f"in a freshly started app, two valid POST /observations answered {statuses}; expected 201"
+    )
+    ids = [observation_id for _, observation_id in answers]
+    assert ids == [1, 2], (
+        f"in a freshly started app, the first two observations got ids {ids}; expected [1, 2]: "
+        "ids start at 1"
+    )
 
 
-@check(points=4, hint="`species` is Optional with default None, `notes` too.")
+@check(
+    points=4,
+    hint="`species` is Optional with default None, `notes` too; a species validator with "
+    "mode='before' must let None through (tidy the value only when it is a str).",
+)
 def test_species_and_notes_are_optional(client):
-    """A body with only a measurement and an observer is accepted; species and notes come
-    back as null."""
+    """A body with only a measurement and an observer is accepted, and so is a body that
+    sends "species": null and "notes": null; species and notes come back as null."""
     body = valid_body()
     del body["species"], body["notes"]
-    data = create(client, body)
-    assert data.get("species") is None, (
-        f"species came back as {data.get('species')!r}; expected null"
-    )
-    assert data.get("notes") is None, f"notes came back as {data.get('notes')!r}; expected null"
+    for sent, what in (
+        (body, "without species and notes"),
+        (valid_body(species=None, notes=None), 'with "species": null and "notes": null'),
+    ):
+        data = create(client, sent)
+        assert data.get("species") is None, (
+            f"POST /observations {what}: species came back as {data.get('species')!r}; "
+            "expected null"
+        )
+        assert data.get("notes") is None, (
+            f"POST /observations {what}: notes came back as {data.get('notes')!r}; expected null"
+        )
 
 
 # ---------------------------------------------------------------- reading them back
 
 
-@check(points=7, hint="Store each observation under its id in `observations`, then look it up.")
-def test_observation_can_be_read_back_by_id(client):
-    """GET /observations/{id} answers 200 with what POST returned for that id, and
-    GET /observations/abc answers 422 (the id must be an integer)."""
-    created = create(client, valid_body(species="virginica", notes="read me back"))
+def assert_read_back(client, created: dict, name: str) -> None:
+    """GET /observations/{id} of ``created`` answers what POST returned for it."""
     observation_id = created.get("id")
     response = client.get(f"/observations/{observation_id}")
     assert response.status_code == 200, (
-        f"GET /observations/{observation_id} (just created) answered {response.status_code}"
+        f"GET /observations/{observation_id} (created earlier) answered {response.status_code}"
     )
     data = response.json()
     for key in ("id", "species", "notes"):
@@ -220,26 +284,59 @@ def test_observation_can_be_read_back_by_id(client):
         f"GET /observations/{observation_id} has measurement {data.get('measurement')!r}; "
         f"POST returned {created.get('measurement')!r}"
     )
-    assert (data.get("observer") or {}).get("name") == "Ada", (
-        f"GET /observations/{observation_id} has observer {data.get('observer')!r}"
+    assert (data.get("observer") or {}).get("name") == name, (
+        f"GET /observations/{observation_id} has observer {data.get('observer')!r}; "
+        f"expected the name {name!r}"
     )
+
+
+@check(
+    points=7,
+    hint="Store each observation under its id in `observations`, then look it up; build a "
+    "new dict (or model) for every observation, never one shared object.",
+)
+def test_observation_can_be_read_back_by_id(client):
+    """GET /observations/{id} answers 200 with what POST returned for that id, even after
+    another observation was created, and GET /observations/abc answers 422 (the id must be
+    an integer)."""
+    first = create(client, valid_body(species="virginica", notes="read me back"))
+    second_body = with_observer(name="Grace", email="grace@example.org")
+    second_body["measurement"] = {
+        "sepal_length": 6.4,
+        "sepal_width": 2.9,
+        "petal_length": 4.3,
+        "petal_width": 1.3,
+    }
+    second_body.update(species="versicolor", notes="another one")
+    second = create(client, second_body)
+    assert_read_back(client, first, "Ada")
+    assert_read_back(client, second, "Grace")
     response = client.get("/observations/abc")
     assert response.status_code == 422, f"GET /observations/abc answered {response.status_code}"
 
 
-@check(points=5, hint="raise HTTPException(status_code=404) when the id is not stored.")
+@check(
+    points=5,
+    hint="raise HTTPException(status_code=404) when the id is not a key of `observations` "
+    "(a list indexed with id - 1 finds something for 0 and -1).",
+)
 def test_unknown_observation_is_404(client):
-    """GET /observations/999999 (no such observation) answers 404 Not Found, while the id of
-    an observation just created answers 200: the route exists and looks the id up."""
+    """GET /observations/999999, /observations/0 and /observations/-1 (no observation has
+    those ids) answer 404 Not Found, while the id of an observation just created answers
+    200: the route exists and looks the id up."""
+    create(client, valid_body())
     created = create(client, valid_body())
     known = client.get(f"/observations/{created['id']}")
     assert known.status_code == 200, (
         f"GET /observations/{created['id']} (just created) answered {known.status_code}"
     )
-    response = client.get("/observations/999999")
-    assert response.status_code == 404, (
-        f"GET /observations/999999 answered {response.status_code}; expected 404"
-    )
+    for unknown in (999999, 0, -1):
+        response = client.get(f"/observations/{unknown}")
+        assert response.status_code == 404, (
+            f"GET /observations/{unknown} answered {response.status_code} "
+            f"{response.text[:200]}; expected 404: ids start at 1, and no observation has "
+            f"the id {unknown}"
+        )
 
 
 # ---------------------------------------------------------------- the measurement
@@ -369,12 +466,18 @@ def test_species_is_normalised(client):
         )
 
 
-@check(points=5, hint="Type species as Literal['setosa', 'versicolor', 'virginica'] | None.")
+@check(
+    points=5,
+    hint="Type species as Literal['setosa', 'versicolor', 'virginica'] | None; a validator "
+    "with mode='before' must pass a value that is not a str on unchanged.",
+)
 def test_unknown_species_is_422(client):
-    """ "versicolor" is accepted; "tulip" answers 422 with a loc ending in "species"."""
+    """ "versicolor" is accepted; "tulip", and the number 3 (not a string), answer 422 with a
+    loc ending in "species"."""
     data = create(client, valid_body(species="versicolor"))
     assert data.get("species") == "versicolor", f"species came back as {data.get('species')!r}"
     assert_rejected(client, valid_body(species="tulip"), "species", "species='tulip'")
+    assert_rejected(client, valid_body(species=3), "species", "species=3 (a number)")
 
 
 @check(points=5, hint="notes: str | None = Field(default=None, max_length=500).", hidden=True)

@@ -5,7 +5,9 @@ The app is graded with the grader's own model (``iris_model``: trained by
 be compared with what that model really says. ``MODEL_PATH`` points to it before the app
 starts; the working directory (in secure mode the sandbox's copy of the submission, where
 the app runs) also holds a copy in ``models/`` so that only the check about ``MODEL_PATH``
-fails when the variable is ignored.
+fails when the variable is ignored. Outside secure mode that working directory is a copy of
+the submission too, and ``main.py`` is imported there again, so what it reads when imported
+(a model at the default path...) is the same in both modes.
 
 Checks that start the app several times, and the checks of ``train.py``, run in probes
 (``sandbox.call``): a probe imports ``main.py`` (or ``train.py``) afresh, in a working
@@ -26,7 +28,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -35,7 +37,6 @@ from types import ModuleType
 import joblib
 import pytest
 import sklearn.model_selection  # noqa: F401
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sklearn.datasets import load_iris
 from sklearn.pipeline import Pipeline
@@ -59,6 +60,9 @@ VIRGINICA = flower(6.3, 3.3, 6.0, 2.5)
 # different model shows here first.
 HARD = [flower(5.9, 3.2, 4.8, 1.8), flower(6.0, 2.7, 5.1, 1.6), flower(6.3, 2.8, 5.1, 1.5)]
 SAMPLES = [SETOSA, VERSICOLOR, VIRGINICA, flower(5.0, 2.0, 3.5, 1.0), *HARD]
+# A flower for which the grader's model gives no species a probability above 0.5 (about
+# 0.13 / 0.45 / 0.42): the most probable species is not one that passes a fixed threshold.
+AMBIGUOUS = flower(5.8, 3.8, 4.4, 2.0)
 
 
 # ---------------------------------------------------------------- helpers
@@ -134,6 +138,16 @@ def scratch_folder() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def models_in(folder: Path, source: str) -> Path:
+    """Copy the model at ``source`` (and its model.json) into ``folder``/models; return the
+    copy's path. (Used in probes.)"""
+    models = folder / "models"
+    models.mkdir()
+    for suffix in (".joblib", ".json"):
+        shutil.copyfile(Path(source).with_suffix(suffix), models / f"model{suffix}")
+    return models / "model.joblib"
 
 
 def described(error: BaseException, what: str, folder: Path) -> str:
@@ -304,19 +318,39 @@ def grader_pipeline():
     return GRADER_PIPELINE
 
 
+@contextmanager
+def imported_here(app, folder: Path) -> Iterator:
+    """The app to start: main.py imported in the working directory, as the sandbox does in
+    secure mode (where ``app`` forwards to it), so what main.py does when it is imported sees
+    the same files in both modes (not a models/ folder of the submission's own)."""
+    if sandbox.enabled():
+        yield app
+        return
+    with ExitStack() as stack:
+        try:
+            main = stack.enter_context(fresh_module(folder, "main", "to start it"))
+        except Problem as problem:
+            pytest.fail(str(problem), pytrace=False)
+        yield main.app
+
+
 @pytest.fixture(scope="module")
 def client(app, submission_dir: Path, iris_model: Path, tmp_path_factory) -> Iterator[Api]:
     """The app started with MODEL_PATH set to the grader's model."""
     workdir = tmp_path_factory.mktemp("workdir")
-    shutil.copytree(iris_model.parent, workdir / "models")
     if sandbox.enabled():  # the sandbox works in its copy of the submission: a copy there too
         shutil.copytree(iris_model.parent, submission_dir / "models", dirs_exist_ok=True)
         sandbox.share_with_sandbox(submission_dir / "models")
+    else:  # the app runs in a copy of the submission, as in the sandbox
+        ignored = shutil.ignore_patterns("__pycache__", ".venv", ".git", "node_modules")
+        shutil.copytree(submission_dir, workdir, symlinks=True, ignore=ignored, dirs_exist_ok=True)
+    shutil.copytree(iris_model.parent, workdir / "models", dirs_exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MODEL_PATH", str(iris_model))
         patch.chdir(workdir)
-        with started(app, submission_dir, "with MODEL_PATH set") as api:
-            yield api
+        with imported_here(app, submission_dir) as served:
+            patch.setenv("MODEL_PATH", str(iris_model))
+            with started(served, submission_dir, "with MODEL_PATH set") as api:
+                yield api
 
 
 # ---------------------------------------------------------------- /predict
@@ -328,8 +362,10 @@ def client(app, submission_dir: Path, iris_model: Path, tmp_path_factory) -> Ite
     "petal_length, petal_width, call predict_proba, and pair each column with classes_.",
 )
 def test_predict_agrees_with_the_grader_model(client, grader_pipeline):
-    """POST /predict answers the species and probabilities the loaded model gives."""
-    for sent, expected in zip(SAMPLES, expected_for(grader_pipeline, SAMPLES), strict=True):
+    """POST /predict answers the species and probabilities the loaded model gives, even for
+    a flower for which no species reaches a probability of 0.5."""
+    flowers = [*SAMPLES, AMBIGUOUS]
+    for sent, expected in zip(flowers, expected_for(grader_pipeline, flowers), strict=True):
         answer = client.post_ok("/predict", sent)
         assert_agrees(answer, expected, sent, "POST /predict")
 
@@ -501,9 +537,9 @@ def _get(test_client, method: str, path: str, what: str, folder: Path, body=None
 
 
 @contextmanager
-def started_here(main: ModuleType, folder: Path, what: str) -> Iterator:
+def started_here(app, folder: Path, what: str) -> Iterator:
     """Start the app of a freshly imported main.py in a probe (its lifespan runs)."""
-    test_client = TestClient(main.app)
+    test_client = TestClient(app)
     try:
         test_client.__enter__()
     except Exception as error:
@@ -544,7 +580,7 @@ def probe_versions_served(folder: str, workdir: str, cases: list[list]) -> dict:
                 fresh_module(folder_path, "main", "to start it again") as main,
             ):
                 set_model_path(model_path)
-                with started_here(main, folder_path, what) as test_client:
+                with started_here(main.app, folder_path, what) as test_client:
                     versions.append(version_of(test_client, folder_path, what))
     except Problem as problem:
         return {"problem": str(problem)}
@@ -593,17 +629,14 @@ def probe_after_deleting_the_model(folder: str, source: str) -> dict:
     deleted = "the model files were deleted after start-up, before any request; "
     try:
         with scratch_folder() as scratch:
-            models = scratch / "models"
-            models.mkdir()
-            for suffix in (".joblib", ".json"):
-                shutil.copyfile(Path(source).with_suffix(suffix), models / f"model{suffix}")
+            model_path = models_in(scratch, source)
             with (
                 environment(scratch),
                 fresh_module(folder_path, "main", "to start it again") as main,
             ):
-                set_model_path(str(models / "model.joblib"))
-                with started_here(main, folder_path, "with MODEL_PATH set") as test_client:
-                    shutil.rmtree(models)
+                set_model_path(str(model_path))
+                with started_here(main.app, folder_path, "with MODEL_PATH set") as test_client:
+                    shutil.rmtree(model_path.parent)
                     statuses = []
                     for attempt in ("a first", "a second"):
                         what = f"{deleted}then {attempt} POST /predict"
@@ -656,12 +689,8 @@ def probe_import_without_a_model(folder: str, source: str) -> dict:
             environment(scratch),
             fresh_module(folder_path, "main", "in a folder without models/model.joblib") as main,
         ):
-            models = scratch / "models"
-            models.mkdir()
-            for suffix in (".joblib", ".json"):
-                shutil.copyfile(Path(source).with_suffix(suffix), models / f"model{suffix}")
-            set_model_path(str(models / "model.joblib"))
-            with started_here(main, folder_path, "once the model file exists") as test_client:
+            set_model_path(str(models_in(scratch, source)))
+            with started_here(main.app, folder_path, "once the model file exists") as test_client:
                 version = version_of(test_client, folder_path, "once the model file exists")
     except Problem as problem:
         return {"problem": str(problem)}
@@ -682,18 +711,41 @@ def test_importing_main_needs_no_model_file(submission_dir: Path, iris_model: Pa
     )
 
 
-def probe_inference_endpoints(paths: list[str]) -> dict:
-    """Probe: for each path, the functions that handle POST on it in main.app.routes, as
-    [name, is it async def]."""
-    main = importlib.import_module("main")
-    return {
-        path: [
-            [route.endpoint.__name__, inspect.iscoroutinefunction(route.endpoint)]
-            for route in main.app.routes
-            if isinstance(route, APIRoute) and route.path == path and "POST" in route.methods
+def probe_inference_endpoints(folder: str, source: str, requests: list[list]) -> dict:
+    """Probe: start a freshly imported app with MODEL_PATH naming a copy of the model at
+    ``source`` in models/ (its default path too), send each [path, body] as a POST and
+    answer the function that handled it, as [name, is it async def], or None. The router
+    records the endpoint of the route that handles a request in the request's scope,
+    whether the route is on the app or on an included router (with or without a prefix)."""
+    folder_path = Path(folder)
+    handled = {}
+    try:
+        with (
+            scratch_folder() as scratch,
+            environment(scratch),
+            fresh_module(folder_path, "main", "to start it again") as main,
+        ):
+            set_model_path(str(models_in(scratch, source)))
+            app = main.app
+
+            async def recording(scope, receive, send):
+                if scope["type"] == "http":
+                    handled[scope["path"]] = scope
+                await app(scope, receive, send)
+
+            with started_here(recording, folder_path, "with MODEL_PATH set") as test_client:
+                for path, body in requests:
+                    _get(test_client, "POST", path, f"POST {path}", folder_path, body)
+    except Problem as problem:
+        return {"problem": str(problem)}
+    endpoints = {}
+    for path, _ in requests:
+        endpoint = handled.get(path, {}).get("endpoint")
+        endpoints[path] = endpoint and [
+            getattr(endpoint, "__name__", repr(endpoint)),
+            inspect.iscoroutinefunction(endpoint),
         ]
-        for path in paths
-    }
+    return {"endpoints": endpoints}
 
 
 @check(
@@ -701,20 +753,22 @@ def probe_inference_endpoints(paths: list[str]) -> dict:
     hint="Write `def predict(...)`, not `async def`: scikit-learn is CPU-bound, and FastAPI runs "
     "plain def routes in a worker thread so the event loop stays free.",
 )
-def test_inference_routes_are_plain_def(client):
+def test_inference_routes_are_plain_def(client, submission_dir: Path, iris_model: Path):
     """POST /predict and POST /predict/batch work and are plain `def` functions, not
-    `async def`."""
-
-    client.post_ok("/predict", SETOSA)
-    client.post_ok("/predict/batch", {"items": [SETOSA]})
-    paths = ["/predict", "/predict/batch"]
-    for path, endpoints in probe(probe_inference_endpoints, paths).items():
-        assert endpoints, f"no POST {path} route found in app.routes"
-        for name, is_async in endpoints:
-            assert not is_async, (
-                f"POST {path} is handled by `async def {name}`; inference is CPU-bound, so it "
-                "must be a plain `def`"
-            )
+    `async def` (declared on the app or on an APIRouter it includes)."""
+    requests = [["/predict", SETOSA], ["/predict/batch", {"items": [SETOSA]}]]
+    for path, body in requests:
+        client.post_ok(path, body)
+    outcome = answered(
+        probe(probe_inference_endpoints, str(submission_dir), str(iris_model), requests)
+    )
+    for path, endpoint in outcome["endpoints"].items():
+        assert endpoint, f"no route function handled POST {path}"
+        name, is_async = endpoint
+        assert not is_async, (
+            f"POST {path} is handled by `async def {name}`; inference is CPU-bound, so it "
+            "must be a plain `def`"
+        )
 
 
 # ---------------------------------------------------------------- train.py
@@ -748,8 +802,9 @@ def _metadata(metadata_file: Path):
 
 
 def probe_train_once(folder: str) -> dict:
-    """Probe: run train("trained", version="check-7.1") from an empty folder and describe
-    what it wrote: the path it returned, the files, the pipeline and model.json."""
+    """Probe: run train("trained/v1", version="check-7.1") from an empty folder (so train
+    creates two folders) and describe what it wrote: the path it returned, the files, the
+    pipeline and model.json."""
     folder_path = Path(folder)
     try:
         with (
@@ -757,7 +812,7 @@ def probe_train_once(folder: str) -> dict:
             environment(scratch),
             fresh_module(folder_path, "train", "from an empty folder") as module,
         ):
-            target = scratch / "trained"
+            target = scratch / "trained" / "v1"
             returned = _train(module, target, "check-7.1", scratch)
             model_file, metadata_file = target / "model.joblib", target / "model.json"
             facts = {
@@ -786,12 +841,14 @@ def probe_train_once(folder: str) -> dict:
 
 @check(
     points=8,
-    hint="train(output_dir, version) writes output_dir/model.joblib (joblib.dump of the "
+    hint="train(output_dir, version) creates output_dir and its parents "
+    "(mkdir(parents=True, exist_ok=True)), writes output_dir/model.joblib (joblib.dump of the "
     "fitted pipeline) and output_dir/model.json, and returns the model.joblib path.",
 )
 def test_train_writes_a_loadable_model_and_its_metadata(submission_dir: Path):
-    """train(folder, version=...) writes model.joblib (a fitted scikit-learn Pipeline trained
-    on species names) and model.json (version, classes, features, metrics.accuracy)."""
+    """train(folder, version=...) creates folder and its parents, and writes model.joblib (a
+    fitted scikit-learn Pipeline trained on species names) and model.json (version, classes,
+    features, metrics.accuracy)."""
     facts = answered(probe(probe_train_once, str(submission_dir)))
     assert facts["model_file"], "train(folder, version=...) did not write folder/model.joblib"
     assert facts["returned_is_model"], (

@@ -6,8 +6,10 @@ starts it afresh, with ``MODEL_PATH`` pointing to that model or, for the checks 
 missing model, to a file that does not exist. To cause an unexpected error the grader
 replaces the handout's ``get_model`` dependency (``app.dependency_overrides``) with a model
 whose ``predict`` raises a ``RuntimeError`` carrying a secret-looking message
-(``sandbox.override``, so that the same check works when the app runs in a sandbox). Log
-records of ``uvicorn`` loggers are ignored: they are the server's, not the app's.
+(``sandbox.override``, so that the same check works when the app runs in a sandbox); the same
+way, another replacement raises an ``HTTPException`` with a status that ``HTTP_ERROR_CODES``
+does not hold and a header of its own. Log records of ``uvicorn`` loggers are ignored: they
+are the server's, not the app's.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
+import site
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
+from fastapi import HTTPException
 
 from autograder import check, sandbox
 from autograder.iris import FEATURES, GRADER_VERSION
@@ -33,6 +40,17 @@ REFUSED_WORD = "wide-private-7f3a"
 # What the broken model says when it fails: none of it may reach the caller.
 SECRET_MESSAGE = "database password hunter2 rejected by /srv/iris/secrets.py"
 LEAKS = ("hunter2", "/srv/iris", "secrets.py", "RuntimeError", "Traceback")
+# What a traceback or a file path looks like: a Python file, a traceback's frame line.
+LEAK_PATTERNS = {
+    "a Python file name": re.compile(r"\.pyc?\b"),
+    "a traceback line": re.compile(r'File "|line \d+, in '),
+}
+
+# The HTTPException the grader raises from get_model: a status HTTP_ERROR_CODES does not hold,
+# with a header of its own.
+TEAPOT_STATUS = 418
+TEAPOT_DETAIL = "The grader's teapot refuses to predict"
+TEAPOT_HEADER = ("X-Custom", "grader-teapot-1")
 
 
 # ---------------------------------------------------------------- helpers
@@ -54,6 +72,23 @@ def started(app, model_path: Path, **client_options) -> Iterator:
         patch.chdir(model_path.parent)
         with TestClient(app, **client_options) as test_client:
             yield test_client
+
+
+@contextmanager
+def started_with_override(app, model_path: Path, replacement, **client_options) -> Iterator:
+    """The app started with get_model replaced by ``replacement``."""
+    try:
+        sandbox.override(app, "get_model", replacement)
+    except sandbox.SandboxError:
+        pytest.fail(
+            "main.py has no get_model: keep the dependency that gives routes the model",
+            pytrace=False,
+        )
+    try:
+        with started(app, model_path, **client_options) as test_client:
+            yield test_client
+    finally:
+        sandbox.clear_overrides(app)
 
 
 @contextmanager
@@ -168,6 +203,40 @@ def broken_model() -> BrokenModel:
     return BrokenModel()
 
 
+def teapot_model() -> NoReturn:
+    """A dependency in place of get_model that raises an HTTPException of an unusual status."""
+    name, value = TEAPOT_HEADER
+    raise HTTPException(status_code=TEAPOT_STATUS, detail=TEAPOT_DETAIL, headers={name: value})
+
+
+def folders_to_hide(submission_dir: Path) -> dict[str, str]:
+    """{absolute path: what it is} for the folders a 500 must never show: the submission's,
+    the Python installation's and the home folder."""
+    places = {
+        "the submission's folder": [submission_dir],
+        "the Python installation": [sys.prefix, sys.base_prefix, sys.exec_prefix],
+        "the installed packages": [*site.getsitepackages(), site.getusersitepackages()],
+        "the home folder": [],
+    }
+    with contextlib.suppress(RuntimeError):  # no home folder is known
+        places["the home folder"].append(Path.home())
+    found = {}
+    for what, paths in places.items():
+        for path in paths:
+            for text in {str(path), str(Path(path).resolve())}:
+                if len(text) > 1 and text not in found:  # never "/" alone
+                    found[text] = what
+    return found
+
+
+def leaks_in(text: str, folders: dict[str, str]) -> list[str]:
+    """What of the error (or of where the code runs) shows in ``text``."""
+    leaked = [repr(item) for item in LEAKS if item in text]
+    leaked += [what for what, pattern in LEAK_PATTERNS.items() if pattern.search(text)]
+    leaked += [f"{what} ({path})" for path, what in folders.items() if path in text]
+    return leaked
+
+
 # ---------------------------------------------------------------- fixtures
 
 
@@ -194,18 +263,19 @@ def client_without_model(app, missing_model: Path) -> Iterator:
 @pytest.fixture
 def broken_client(app, iris_model: Path) -> Iterator:
     """The app whose model raises a RuntimeError; server errors come back as 500 answers."""
-    try:
-        sandbox.override(app, "get_model", broken_model)
-    except sandbox.SandboxError:
-        pytest.fail(
-            "main.py has no get_model: keep the dependency that gives routes the model",
-            pytrace=False,
-        )
-    try:
-        with started(app, iris_model, raise_server_exceptions=False) as test_client:
-            yield test_client
-    finally:
-        sandbox.clear_overrides(app)
+    with started_with_override(
+        app, iris_model, broken_model, raise_server_exceptions=False
+    ) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def teapot_client(app, iris_model: Path) -> Iterator:
+    """The app whose get_model raises HTTPException(418) with an X-Custom header."""
+    with started_with_override(
+        app, iris_model, teapot_model, raise_server_exceptions=False
+    ) as test_client:
+        yield test_client
 
 
 def broken_predict(client, request_id: str = "grader-500-check"):
@@ -224,14 +294,16 @@ def broken_predict(client, request_id: str = "grader-500-check"):
 
 
 @check(
-    points=8,
+    points=6,
     hint="Register a handler for HTTPException that answers "
     '{"error": {"code": "not_found", "message": exc.detail, "request_id": ...}} '
-    "with the exception's status code (build it with error_response in errors.py).",
+    "with the exception's status code (build it with error_response in errors.py). Leave "
+    '"fields" out of every error but a 422.',
 )
 def test_unknown_flower_is_404_in_the_envelope(client):
     """GET /flowers/1 still works, and GET /flowers/99 and GET /observations/999 answer 404
-    in the error envelope with code "not_found" and the HTTPException's detail as message."""
+    in the error envelope with code "not_found", the HTTPException's detail as message, and
+    no "fields" (only a 422 lists fields)."""
     expect_status(client.get("/flowers/1"), 200, "GET /flowers/1")
     for path, detail in (
         ("/flowers/99", "Flower 99 not found"),
@@ -246,6 +318,38 @@ def test_unknown_flower_is_404_in_the_envelope(client):
             f"GET {path} answered message {error['message']!r}; expected the HTTPException's "
             f"detail {detail!r}",
         )
+        expect(
+            error.get("fields") is None,
+            f'GET {path} answered "fields": {json.dumps(error.get("fields"))}; only a 422 has '
+            '"fields": leave it out of other errors',
+        )
+
+
+@check(
+    points=4,
+    hint="In the HTTPException handler, the code is HTTP_ERROR_CODES.get(status, "
+    '"http_error"), and the answer keeps the status and all of exc.headers (not only Allow).',
+)
+def test_other_http_exception_keeps_its_status_and_headers(teapot_client):
+    """An HTTPException with a status that HTTP_ERROR_CODES does not hold (the grader makes
+    get_model raise HTTPException(418, detail=..., headers={"X-Custom": ...})) answers that
+    status in the envelope, code "http_error", the detail as message, and keeps its header."""
+    name, value = TEAPOT_HEADER
+    response = teapot_client.post("/predict", json=SETOSA)
+    what = f"POST /predict (get_model raises HTTPException({TEAPOT_STATUS}))"
+    expect_status(response, TEAPOT_STATUS, what)
+    error = envelope(response, what)
+    expect_code(error, "http_error", what)
+    expect(
+        error["message"] == TEAPOT_DETAIL,
+        f"{what} answered message {error['message']!r}; expected the HTTPException's detail "
+        f"{TEAPOT_DETAIL!r}",
+    )
+    expect(
+        response.headers.get(name) == value,
+        f"{what}: the exception carried the header {name}: {value}, the answer has "
+        f"{name}: {response.headers.get(name)!r}; keep every header of the exception",
+    )
 
 
 @check(
@@ -288,29 +392,33 @@ def test_wrong_method_is_405_in_the_envelope_with_allow(client):
 
 @check(
     points=7,
-    hint="In the middleware, use request.headers.get('X-Request-ID') when it is there, keep it "
-    "in request.state.request_id, and set response.headers['X-Request-ID'].",
+    hint="In the middleware, use request.headers.get('X-Request-ID') when it is there (as it "
+    "is: no case change, no strip), keep it in request.state.request_id, and set "
+    "response.headers['X-Request-ID'].",
 )
 def test_request_id_is_echoed(client):
-    """A request that sends X-Request-ID gets the same value back in the X-Request-ID header,
-    on a success and on an error, and in the envelope's request_id."""
-    response = client.get("/flowers/1", headers={REQUEST_ID: "grader-echo-200"})
+    """A request that sends X-Request-ID (letters of both cases, digits and "-") gets exactly
+    the same value back in the X-Request-ID header, on a success and on an error, and in the
+    envelope's request_id."""
+    sent = "Grader-Echo-200-aB"
+    response = client.get("/flowers/1", headers={REQUEST_ID: sent})
     expect_status(response, 200, "GET /flowers/1")
     expect(
-        response.headers.get(REQUEST_ID) == "grader-echo-200",
-        f"GET /flowers/1 sent X-Request-ID: grader-echo-200 and got back "
-        f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}",
+        response.headers.get(REQUEST_ID) == sent,
+        f"GET /flowers/1 sent X-Request-ID: {sent} and got back "
+        f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}; echo it exactly",
     )
-    response = client.get("/flowers/99", headers={REQUEST_ID: "grader-echo-404"})
+    sent = "Grader-Echo-404-cD"
+    response = client.get("/flowers/99", headers={REQUEST_ID: sent})
     expect(
-        response.headers.get(REQUEST_ID) == "grader-echo-404",
-        f"GET /flowers/99 sent X-Request-ID: grader-echo-404 and got back "
-        f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}",
+        response.headers.get(REQUEST_ID) == sent,
+        f"GET /flowers/99 sent X-Request-ID: {sent} and got back "
+        f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}; echo it exactly",
     )
     error = envelope(response, "GET /flowers/99")
     expect(
-        error["request_id"] == "grader-echo-404",
-        f"GET /flowers/99 sent X-Request-ID: grader-echo-404; the envelope says request_id "
+        error["request_id"] == sent,
+        f"GET /flowers/99 sent X-Request-ID: {sent}; the envelope says request_id "
         f"{error['request_id']!r}",
     )
 
@@ -351,7 +459,7 @@ def test_request_id_is_generated_when_missing(client):
 
 
 @check(
-    points=9,
+    points=8,
     hint="Register a handler for RequestValidationError that answers 422 (not 400) with code "
     '"validation_error" and one {"field", "problem"} per entry of exc.errors(). Build each '
     'entry from "loc" and "msg" only: never copy "input" (or the whole error) into the answer.',
@@ -431,7 +539,7 @@ def test_bad_value_is_named_by_its_path(client, case):
 
 
 @check(
-    points=7,
+    points=6,
     hint='Register a handler for Exception: it answers 500 with code "internal_error". It runs '
     "outside your middleware, so error_response must set X-Request-ID itself.",
 )
@@ -452,20 +560,29 @@ def test_unexpected_error_is_500_in_the_envelope(broken_client):
 @check(
     points=8,
     hint="The 500 message must be a fixed sentence: never str(exc), the exception's class, a "
-    "traceback or a file path. Those go to the log.",
+    "traceback or a file path, in the body or in a header. Those go to the log.",
 )
-def test_500_leaks_no_internals(broken_client):
+def test_500_leaks_no_internals(broken_client, submission_dir: Path):
     """The 500 answer to an unexpected error is the envelope and contains nothing of the
-    error: not its message, its class name, a traceback or a file path."""
+    error, in its body or in its headers: not its message, its class name, a traceback or a
+    file path (a .py file, the app's folder, the Python installation, the home folder)."""
     response = broken_predict(broken_client)
     what = "POST /predict (broken model)"
     expect_code(envelope(response, what), "internal_error", what)
-    leaked = [text for text in LEAKS if text in response.text]
+    folders = folders_to_hide(submission_dir)
+    leaked = leaks_in(response.text, folders)
     expect(
         not leaked,
-        f"the model raised RuntimeError({SECRET_MESSAGE!r}) and the 500 answer shows "
-        f"{leaked}: {response.text[:300]!r}",
+        f"the model raised RuntimeError({SECRET_MESSAGE!r}) and the 500 answer's body shows "
+        f"{', '.join(leaked)}: {response.text[:300]!r}",
     )
+    for name, value in response.headers.items():
+        leaked = leaks_in(f"{name}: {value}", folders)
+        expect(
+            not leaked,
+            f"the model raised RuntimeError({SECRET_MESSAGE!r}) and the 500 answer's header "
+            f"{name}: {value[:200]!r} shows {', '.join(leaked)}",
+        )
 
 
 @check(

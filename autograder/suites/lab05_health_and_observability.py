@@ -3,9 +3,10 @@
 The app is started (its lifespan runs) afresh for every check, with ``MODEL_PATH`` set first:
 
 * ``client``: the grader's own model (``iris_model``, version ``grader-1.0``);
-* ``no_model_client``: a path where no file exists, so loading fails;
+* no model: a path where no file exists, so loading fails (the checks start it themselves);
 * ``broken_model_client``: a file that joblib loads but that is not a model (a plain dict),
-  with a valid model.json beside it, so loading may succeed but any prediction fails;
+  with a valid model.json beside it (``broken_model``), so loading may succeed but any
+  prediction fails;
 * ``slow_client``: the grader's model, with ``main.get_model`` overridden
   (``sandbox.override``) so that every prediction takes at least ``SLOW_SECONDS``: a request
   whose duration is known, to check the units of the timings.
@@ -20,6 +21,7 @@ probe (``sandbox.call``), so that it never runs the student's code beside the ch
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
@@ -45,6 +47,7 @@ SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 TEMPLATE = "/flowers/{flower_id}"
 MAX_UPTIME = 600.0  # seconds: no grading run lasts this long, an epoch timestamp is far beyond
 SLOW_SECONDS = 0.25  # how much slower the slow model predicts
+START_WAIT = 0.3  # seconds between starting a fresh app and its first GET /health
 
 
 # ---------------------------------------------------------------- starting the app
@@ -79,24 +82,22 @@ def client(app, iris_model: Path) -> Iterator:
         yield test_client
 
 
-@pytest.fixture
-def no_model_client(app, tmp_path: Path) -> Iterator:
-    """The app started with MODEL_PATH pointing to a file that does not exist."""
-    missing = tmp_path / "nowhere" / "model.joblib"
-    with started(app, missing, "a file that does not exist") as test_client:
-        yield test_client
+def broken_model(iris_model: Path, tmp_path: Path) -> Path:
+    """A model file that holds a dict instead of a fitted pipeline, with a valid model.json."""
+    import joblib
+
+    folder = tmp_path / "broken"
+    folder.mkdir(exist_ok=True)
+    joblib.dump({"weights": [0.1, 0.2, 0.3]}, folder / "model.joblib")
+    (folder / "model.json").write_text(iris_model.with_suffix(".json").read_text())
+    return folder / "model.joblib"
 
 
 @pytest.fixture
 def broken_model_client(app, iris_model: Path, tmp_path: Path) -> Iterator:
     """The app started with a model file that holds a dict instead of a fitted pipeline."""
-    import joblib
-
-    folder = tmp_path / "broken"
-    folder.mkdir()
-    joblib.dump({"weights": [0.1, 0.2, 0.3]}, folder / "model.joblib")
-    (folder / "model.json").write_text(iris_model.with_suffix(".json").read_text())
-    with started(app, folder / "model.joblib", "a file that is not a model") as test_client:
+    broken = broken_model(iris_model, tmp_path)
+    with started(app, broken, "a file that is not a model") as test_client:
         yield test_client
 
 
@@ -265,26 +266,61 @@ def fresh_main(folder: Path) -> Iterator[ModuleType]:
         sys.modules.update(saved)
 
 
-def second_import_metrics(model_path: str) -> str:
-    """Probe: import main.py twice in one process, start the second app with MODEL_PATH,
-    answer one request, and return the text of its /metrics."""
+def main_folder() -> Path:
+    """The folder of the submission's main.py (first on sys.path)."""
     import importlib.util
+
+    return Path(importlib.util.find_spec("main").origin).resolve().parent
+
+
+@contextmanager
+def model_path_set(model_path: str) -> Iterator[None]:
+    """MODEL_PATH is ``model_path`` while the block runs."""
     import os
 
-    from fastapi.testclient import TestClient
-
-    folder = Path(importlib.util.find_spec("main").origin).resolve().parent
     saved = os.environ.get("MODEL_PATH")
     os.environ["MODEL_PATH"] = model_path
     try:
-        with fresh_main(folder), fresh_main(folder) as second, TestClient(second.app) as again:
-            again.get("/flowers/1")
-            return again.get("/metrics").text
+        yield
     finally:
         if saved is None:
             os.environ.pop("MODEL_PATH", None)
         else:
             os.environ["MODEL_PATH"] = saved
+
+
+def second_import_metrics(model_path: str) -> str:
+    """Probe: import main.py twice in one process, start the second app with MODEL_PATH,
+    answer one request, and return the text of its /metrics."""
+    from fastapi.testclient import TestClient
+
+    folder = main_folder()
+    with (
+        model_path_set(model_path),
+        fresh_main(folder),
+        fresh_main(folder) as second,
+        TestClient(second.app) as again,
+    ):
+        again.get("/flowers/1")
+        return again.get("/metrics").text
+
+
+def first_health_after_start(model_path: str, wait: float) -> dict | None:
+    """Probe: import main.py as new modules (so nothing of an earlier start is left), start
+    its app with MODEL_PATH, wait ``wait`` seconds, and return the status and the text of
+    its first GET /health; None when main.py cannot be imported again in this process (the
+    check "the service can be imported twice" takes the points for that)."""
+    from fastapi.testclient import TestClient
+
+    with model_path_set(model_path), contextlib.ExitStack() as stack:
+        try:
+            module = stack.enter_context(fresh_main(main_folder()))
+        except Exception:
+            return None
+        with TestClient(module.app, raise_server_exceptions=False) as fresh:
+            time.sleep(wait)
+            response = fresh.get("/health")
+            return {"status": response.status_code, "text": response.text}
 
 
 # ---------------------------------------------------------------- /health
@@ -313,10 +349,13 @@ def test_health_reports_ok_and_the_service_version(client):
 @check(
     points=5,
     hint="uptime_seconds is time.monotonic() now minus time.monotonic() when the service "
-    "started: a float, never an epoch timestamp, never rounded to whole seconds.",
+    "started (STARTED_AT, not the first call): a float, never an epoch timestamp, never "
+    "rounded to whole seconds.",
 )
-def test_uptime_counts_seconds_since_start(client):
-    """uptime_seconds is a number of seconds, at least 0, that grows as time passes."""
+def test_uptime_counts_seconds_since_start(client, iris_model: Path):
+    """uptime_seconds is a number of seconds, at least 0, that grows as time passes; it
+    counts from the start of the service, so a first GET /health made 0.3 s after the app
+    started (freshly imported) already reports at least 0.3."""
     first = json_of(client.get("/health"), "GET /health").get("uptime_seconds")
     time.sleep(0.3)
     second = json_of(client.get("/health"), "GET /health").get("uptime_seconds")
@@ -329,25 +368,54 @@ def test_uptime_counts_seconds_since_start(client):
         f"GET /health answered uptime_seconds={first!r}, then {second!r} 0.3 s later; "
         "the uptime must grow with the time (in seconds, not rounded)"
     )
+    try:
+        fresh = sandbox.call(first_health_after_start, str(iris_model), START_WAIT)
+    except sandbox.SandboxError as error:
+        pytest.fail(
+            f"importing main.py afresh, starting it and calling GET /health failed: {error}",
+            pytrace=False,
+        )
+    if fresh is None:
+        return  # main.py cannot be imported twice: "the service can be imported twice" says so
+    try:
+        uptime = json.loads(fresh["text"]).get("uptime_seconds")
+    except (ValueError, AttributeError):
+        uptime = None
+    assert fresh["status"] == 200 and is_number(uptime) and uptime >= START_WAIT * 0.8, (
+        f"the first GET /health, {START_WAIT} s after the app started, answered "
+        f"{fresh['status']} with uptime_seconds={uptime!r}; expected at least {START_WAIT}: "
+        "count from the start of the service (STARTED_AT), not from the first call"
+    )
 
 
 @check(
     points=6,
-    hint="Liveness is about the process only: /health must not use the model dependency, and "
-    "lifespan must catch a failed model load, log it, and let the app start.",
+    hint="Liveness is about the process only: /health must not use the model (no model "
+    "dependency, no prediction), and lifespan must catch a failed model load, log it, and let "
+    "the app start.",
 )
-def test_health_is_200_even_without_a_model(no_model_client):
-    """With MODEL_PATH pointing to a missing file the app still starts, and GET /health
-    answers 200 with status "ok"."""
-    response = no_model_client.get("/health")
-    assert response.status_code == 200, (
-        f"GET /health with no model loaded answered {response.status_code}; expected 200 "
-        "(the process is alive even if it cannot predict)"
-    )
-    answer = json_of(response, "GET /health")
-    assert answer.get("status") == "ok", (
-        f'GET /health with no model answered status={answer.get("status")!r}; expected "ok"'
-    )
+def test_health_is_200_even_without_a_model(app, iris_model: Path, tmp_path: Path):
+    """With MODEL_PATH pointing to a missing file, or to a file that is not a model (it cannot
+    predict), the app still starts, and GET /health answers 200 with status "ok"."""
+    setups = [
+        (tmp_path / "nowhere" / "model.joblib", "a file that does not exist", "with no model"),
+        (
+            broken_model(iris_model, tmp_path),
+            "a file that is not a model",
+            "with a model that cannot predict",
+        ),
+    ]
+    for model_path, what, setup in setups:
+        with started(app, model_path, what) as test_client:
+            response = test_client.get("/health")
+        assert response.status_code == 200, (
+            f"GET /health {setup} answered {response.status_code}; expected 200 "
+            "(the process is alive even if it cannot predict: leave the model alone)"
+        )
+        answer = json_of(response, "GET /health")
+        assert answer.get("status") == "ok", (
+            f'GET /health {setup} answered status={answer.get("status")!r}; expected "ok"'
+        )
 
 
 # ---------------------------------------------------------------- /ready
@@ -486,17 +554,18 @@ def test_request_id_is_generated_when_missing(client):
 @check(
     points=3,
     hint="Echo the caller's id only if it is 1 to 64 letters, digits, '-', '_' or '.' "
-    "(re.fullmatch); otherwise generate a new one.",
+    "(re.fullmatch); otherwise (an empty one too) generate a new one.",
 )
 def test_unsafe_request_id_is_replaced(client):
-    """An X-Request-ID that is too long or holds other characters is not echoed: the
+    """An X-Request-ID that is empty, too long or holds other characters is not echoed: the
     response carries a new, safe id instead."""
-    for sent in ("x" * 65, "id with spaces;and=more"):
+    for sent in ("x" * 65, "id with spaces;and=more", ""):
         response = client.get("/flowers/1", headers={"X-Request-ID": sent})
         got = response.headers.get("X-Request-ID")
+        shown = f"{sent[:40]}..." if len(sent) > 40 else repr(sent)
         assert got and got != sent and SAFE_ID.fullmatch(got), (
-            f"GET /flowers/1 sent with X-Request-ID: {sent[:40]}... answered X-Request-ID: "
-            f"{got}; expected a new id of 1 to 64 letters, digits, '-', '_' or '.'"
+            f"GET /flowers/1 sent with X-Request-ID: {shown} answered X-Request-ID: "
+            f"{got!r}; expected a new id of 1 to 64 letters, digits, '-', '_' or '.'"
         )
 
 
@@ -583,24 +652,35 @@ def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
 def test_one_access_log_line_per_request(client):
     """Each request writes exactly one record on the "iris.access" logger: a JSON object
     with method, path (without the query string), status (a number), latency_ms (>= 0) and
-    request_id (the same as the X-Request-ID header), for successes and errors alike."""
+    request_id (the same as the X-Request-ID header, also when the caller's id was unsafe and
+    replaced), for successes, errors and GET /metrics alike."""
     cases = [
         ("/flowers/2", {"X-Request-ID": "lab05-access-1"}, 200),
         ("/flowers/99", {"X-Request-ID": "lab05-access-2"}, 404),
         ("/flowers/3", {}, 200),
+        ("/flowers/4", {"X-Request-ID": "bad id!"}, 200),
         ("/flowers", {}, 200),
+        ("/metrics", {}, None),  # 200, or a redirect to /metrics/ with a mounted app
     ]
     for path, headers, status in cases:
         sent = f"{path}?limit=2" if path == "/flowers" else path
         with captured("iris.access") as records:
-            response = client.get(sent, headers=headers)
+            response = client.get(sent, headers=headers, follow_redirects=False)
         lines = fields_of(records, "iris.access")
         assert len(lines) == 1, (
             f"GET {sent} wrote {len(lines)} records on the 'iris.access' logger; expected 1"
         )
         line = lines[0]
-        request_id = response.headers.get("X-Request-ID") or headers.get("X-Request-ID")
-        expected = {"method": "GET", "path": path, "status": status, "request_id": request_id}
+        expected = {"method": "GET", "path": path, "status": status or response.status_code}
+        answered, given = response.headers.get("X-Request-ID"), headers.get("X-Request-ID")
+        if answered or (given and SAFE_ID.fullmatch(given)):
+            expected["request_id"] = answered or given
+        else:  # no X-Request-ID in the answer: "request id is generated when missing" says so
+            logged = line.get("request_id")
+            assert isinstance(logged, str) and SAFE_ID.fullmatch(logged), (
+                f"the access log line of GET {sent} has request_id={logged!r}; expected the "
+                f"request's own id (the line: {line})"
+            )
         for field, wanted in expected.items():
             assert line.get(field) == wanted, (
                 f"the access log line of GET {sent} has {field}={line.get(field)!r}; "
@@ -667,13 +747,22 @@ def test_one_prediction_log_line_per_flower(client):
 def test_requests_are_counted_by_route_template(client):
     """http_requests_total{method, route, status} counts requests by route template: two
     GET /flowers/1 and /flowers/2 add 2 to route="/flowers/{flower_id}", status="200", a
-    GET /flowers/99 adds 1 to status="404", and no label holds a raw path."""
+    GET /flowers/99 adds 1 to status="404", and no label holds a raw path. GET /metrics is
+    counted too (under any route label): between two reads of /metrics, the GET requests
+    with status "200" grow by 3, the two flowers and the first read."""
     before = metric_samples(client)
     client.get("/flowers/1")
     client.get("/flowers/2")
     client.get("/flowers/99")
     after = metric_samples(client)
     require_metric(after, "http_requests_total")
+    ok = {"method": "GET", "status": "200"}
+    change = total(after, "http_requests_total", **ok) - total(before, "http_requests_total", **ok)
+    assert change == 3, (
+        f"between two GET /metrics, with GET /flowers/1, /flowers/2 (200) and /flowers/99 "
+        f"(404) in between, http_requests_total{ok} (all routes) grew by {change:g}; expected "
+        "3: the two flowers and the first GET /metrics (count every request, /metrics too)"
+    )
     for status, added in (("200", 2), ("404", 1)):
         labels = {"method": "GET", "route": TEMPLATE, "status": status}
         change = total(after, "http_requests_total", **labels) - total(

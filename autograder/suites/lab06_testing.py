@@ -60,24 +60,23 @@ def bench(submission_dir: Path, iris_model: Path, tmp_path_factory: pytest.TempP
 # ---------------------------------------------------------------- how a check decides
 
 
-def failure_on_correct(description: str, run: student_tests.TestRun) -> str:
-    """Why a run on a correct service does not pass, for the student."""
-    if run.status == "failed":
-        return (
-            f"Your tests fail on {description}.\n{run.message}\n"
-            "That service keeps the contract, so this test checks something the contract "
-            "does not promise (an exact message, a field order, an internal name...)."
-        )
-    if run.status == "no tests":
-        return f"Nothing was tested: {run.message}."
-    return f"On {description}: {run.message}"
+def failure_on_correct(bench: Bench, name: str) -> str:
+    """Why the run on a correct service does not pass, for the student."""
+    run = bench.run(name)
+    fails_on_reference = not bench.run(student_tests.REFERENCE).passed
+    return student_tests.explain_failure_on_correct(
+        bench.implementations[name].description,
+        run,
+        fails_on_reference=fails_on_reference,
+        symptoms=[student_tests.NO_MODEL],
+    )
 
 
 def passes_on_correct_service(bench: Bench, name: str) -> None:
     """The tests pass on this correct service, and they catch at least one bug."""
     item = bench.implementations[name]
     run = bench.run(name)
-    assert run.passed, failure_on_correct(item.description, run)
+    assert run.passed, failure_on_correct(bench, name)
     caught = next(bench.caught(budget=SEARCH_BUDGET), None)
     assert caught is not None, (
         f"Your tests pass on {item.description} ({run.summary()}), but they pass on every "
@@ -110,13 +109,22 @@ def catches(bench: Bench, name: str) -> None:
 # ---------------------------------------------------------------- correct services
 
 WHEAT_HINT = (
-    "Check only what the contract in README.md fixes: status codes, error codes, field names "
-    "and values. Do not compare error messages, field order, exact probabilities of the real "
-    "model, the format of request ids, or the service's internal names."
+    "First make your tests pass with `uv run pytest` in your lab folder. Then check only what "
+    "the contract in README.md fixes: status codes, error codes, field names and values. Do "
+    "not compare error messages, field order, exact probabilities of the real model, the "
+    "format of request ids or the service's internal names, and do not count on a model "
+    "another test's `with` block left behind."
 )
 
 
-@check(points=3, hint=WHEAT_HINT)
+REFERENCE_HINT = (
+    "Run `uv run pytest` in your lab folder: every test must pass on the service you were "
+    "given. Start the app with `with TestClient(main.app)` after pointing MODEL_PATH at the "
+    "`model_path` fixture, and check only what the contract in README.md states."
+)
+
+
+@check(points=3, hint=REFERENCE_HINT)
 def test_your_tests_pass_on_the_reference_service(bench):
     """Your tests run and pass on the service you were given, and at least one of them fails
     on some buggy service (a test suite that catches nothing tests nothing)."""
@@ -141,8 +149,8 @@ def test_your_tests_accept_other_error_messages(bench):
 @check(points=3, hint=WHEAT_HINT)
 def test_your_tests_accept_other_internals(bench):
     """Your tests pass on a correct service organised differently inside: other variable
-    names, the model kept elsewhere, observation ids that do not start at 1, request ids in
-    another format."""
+    names, the model kept elsewhere and released when the app shuts down, observation ids
+    that do not start at 1, request ids in another format."""
     passes_on_correct_service(bench, "restructured")
 
 

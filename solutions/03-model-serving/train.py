@@ -31,7 +31,8 @@ def train(output_dir: Path = Path("models"), version: str = "1.0.0") -> Path:
     #: #         b. split into a train and a test set with random_state=SEED (stratified);
     #: #         c. fit make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     #: #            on the train set;
-    #: #         d. create output_dir and joblib.dump the pipeline to output_dir/"model.joblib";
+    #: #         d. create output_dir and its parents (mkdir with parents=True), and
+    #: #            joblib.dump the pipeline to output_dir/"model.joblib";
     #: #         e. write output_dir/"model.json": version, classes (classes_, as a list of
     #: #            str), features (FEATURES) and metrics {"accuracy": <score on the test set>};
     #: #         f. return the path of model.joblib.

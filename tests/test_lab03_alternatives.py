@@ -1,0 +1,57 @@
+"""Lab 03: a solution written differently from the reference, as the handout allows, gets full
+marks, and a grading does not depend on the mode or on the submission's own trained model."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from autograder import iris
+from autograder.course import find_lab
+from autograder.variants import build_variant
+from tests.variants import variants_for
+
+LAB = find_lab(3)
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs fork")
+
+# /predict and /predict/batch on an APIRouter with a prefix, included in another router that
+# the app includes (recent FastAPI versions keep an included router as one entry of app.routes).
+ON_INCLUDED_ROUTERS = [
+    {"file": "main.py", "replace": old, "with": new}
+    for old, new in [
+        ("from fastapi import Depends,", "from fastapi import APIRouter, Depends,"),
+        (
+            '@app.post("/predict")\n',
+            'inference = APIRouter(prefix="/predict")\n\n\n@inference.post("")\n',
+        ),
+        ('@app.post("/predict/batch")', '@inference.post("/batch")'),
+        (
+            '@app.get("/model")',
+            "api = APIRouter()\napi.include_router(inference)\napp.include_router(api)\n\n\n"
+            '@app.get("/model")',
+        ),
+    ]
+]
+
+
+@pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
+def test_routes_on_included_routers_get_full_marks(grader_for, tmp_path, secure):
+    folder = build_variant(LAB.solution_dir, tmp_path / LAB.folder, ON_INCLUDED_ROUTERS)
+    result = grader_for(LAB.number, secure=secure).grade(folder)
+    failed = {r.check.name: r.message for r in result.results if not r.passed}
+    assert not result.problem, result.problem
+    assert not failed, failed
+
+
+@pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
+def test_a_model_loaded_at_import_loses_the_same_points_with_a_trained_model(
+    grader_for, tmp_path, secure
+):
+    """The grader imports main.py where the app runs, beside its own model, in both modes:
+    the student's models/ (from train.py) changes nothing."""
+    (variant,) = [v for v in variants_for(LAB) if v.name == "default-model-loaded-at-import"]
+    folder = variant.build(tmp_path / LAB.folder)
+    iris.save_model(folder / "models", version="1.0.0")
+    result = grader_for(LAB.number, secure=secure).grade(folder)
+    assert {r.check.name for r in result.results if not r.passed} == set(variant.fails)
