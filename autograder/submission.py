@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -43,6 +46,43 @@ def _forget_modules_under(folder: Path) -> None:
         file = getattr(module, "__file__", None)
         if isinstance(file, str) and _inside(file, folder) is not None:
             del sys.modules[name]
+
+
+def modules_from(folder: Path) -> dict[str, ModuleType]:
+    """The imported modules whose file is inside ``folder`` (the submission's own modules).
+
+    The submission is imported from ``folder`` as it is on ``sys.path``, so a prefix test is
+    enough (and far cheaper than resolving the path of every module).
+    """
+    prefixes = tuple({str(folder) + os.sep, str(Path(folder).resolve()) + os.sep})
+    found = {}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and file.startswith(prefixes):
+            found[name] = module
+    return found
+
+
+def entry_folder() -> Path:
+    """The folder of the submission's main.py (the one first on ``sys.path``)."""
+    return Path(importlib.util.find_spec(ENTRY_MODULE).origin).resolve().parent
+
+
+@contextmanager
+def imported_afresh(folder: Path, name: str = ENTRY_MODULE) -> Iterator[ModuleType]:
+    """Import the submission's module ``name`` (and its own modules) again, as new modules,
+    so that nothing an earlier start left in them counts; put back the modules that were
+    there before on the way out. Used by checks that need a freshly started app."""
+    saved = modules_from(folder)
+    for module in saved:
+        del sys.modules[module]
+    try:
+        importlib.invalidate_caches()
+        yield importlib.import_module(name)
+    finally:
+        for module in modules_from(folder):
+            sys.modules.pop(module, None)
+        sys.modules.update(saved)
 
 
 def where_in_submission(tb, folder: Path) -> str | None:

@@ -15,12 +15,10 @@ from __future__ import annotations
 import copy
 import importlib
 import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
-from autograder import check, sandbox
+from autograder import check, sandbox, submission
 
 FIELDS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
@@ -119,40 +117,22 @@ def keys_anywhere(value) -> set[str]:
     return set()
 
 
-def _modules_from(folder: Path) -> dict:
-    """The imported modules whose file is inside ``folder`` (the submission's own modules)."""
-    found = {}
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if isinstance(file, str) and Path(file).resolve().is_relative_to(folder):
-            found[name] = module
-    return found
-
-
 def first_ids_of_a_fresh_app() -> list:
     """Probe: import main.py (and the modules beside it) afresh, so that no observation
     created by another check counts, start its app and create two observations; answer
     [status, id] for each. The modules imported before are put back on the way out."""
     from fastapi.testclient import TestClient
 
-    folder = Path(importlib.util.find_spec("main").origin).resolve().parent
-    saved = _modules_from(folder)
-    for name in saved:
-        del sys.modules[name]
-    try:
-        importlib.invalidate_caches()
-        main = importlib.import_module("main")
-        answers = []
-        with TestClient(main.app) as fresh:
-            for notes in ("first", "second"):
-                response = fresh.post("/observations", json=valid_body(notes=notes))
-                data = response.json() if response.is_success else {}
-                answers.append([response.status_code, (data or {}).get("id")])
-        return answers
-    finally:
-        for name in _modules_from(folder):
-            sys.modules.pop(name, None)
-        sys.modules.update(saved)
+    answers = []
+    with (
+        submission.imported_afresh(submission.entry_folder()) as main,
+        TestClient(main.app) as fresh,
+    ):
+        for notes in ("first", "second"):
+            response = fresh.post("/observations", json=valid_body(notes=notes))
+            data = response.json() if response.is_success else {}
+            answers.append([response.status_code, (data or {}).get("id")])
+    return answers
 
 
 # ---------------------------------------------------------------- creating observations

@@ -19,13 +19,11 @@ process with its own fresh modules, so a start-up in one check never changes ano
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import math
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -41,7 +39,7 @@ from fastapi.testclient import TestClient
 from sklearn.datasets import load_iris
 from sklearn.pipeline import Pipeline
 
-from autograder import check, iris, sandbox
+from autograder import check, iris, sandbox, submission
 from autograder.iris import FEATURES, GRADER_VERSION
 from autograder.submission import describe_import_error, error_text, where_in_submission
 
@@ -68,21 +66,6 @@ AMBIGUOUS = flower(5.8, 3.8, 4.4, 2.0)
 # ---------------------------------------------------------------- helpers
 
 
-def _modules_from(folder: Path) -> dict[str, ModuleType]:
-    """The imported modules whose file is inside ``folder`` (the submission's own modules).
-
-    The submission is imported from ``folder`` as it is on ``sys.path``, so a prefix test is
-    enough (and far cheaper than resolving the path of every module).
-    """
-    prefixes = tuple({str(folder) + os.sep, str(Path(folder).resolve()) + os.sep})
-    found = {}
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if isinstance(file, str) and file.startswith(prefixes):
-            found[name] = module
-    return found
-
-
 class Problem(Exception):
     """What went wrong in a probe, in one line for the student (the probe answers it)."""
 
@@ -91,22 +74,14 @@ class Problem(Exception):
 def fresh_module(folder: Path, name: str, when: str) -> Iterator[ModuleType]:
     """Import the submission's ``name`` module (and its own modules) again, as new modules;
     put back the modules that were there before on the way out. (Used in probes.)"""
-    saved = _modules_from(folder)
-    for module in saved:
-        del sys.modules[module]
-    try:
-        importlib.invalidate_caches()
+    with ExitStack() as stack:
         try:
-            module = importlib.import_module(name)
+            module = stack.enter_context(submission.imported_afresh(folder, name))
         except BaseException as error:  # a submission may raise anything while imported
             raise Problem(
                 f"importing {name}.py {when} failed: {describe_import_error(error, folder)}"
             ) from None
         yield module
-    finally:
-        for module in _modules_from(folder):
-            sys.modules.pop(module, None)
-        sys.modules.update(saved)
 
 
 @contextmanager

@@ -22,7 +22,6 @@ probe (``sandbox.call``), so that it never runs the student's code beside the ch
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import logging
 import math
@@ -32,12 +31,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from fastapi import Request
 
-from autograder import check, sandbox
+from autograder import check, sandbox, submission
 from autograder.iris import FEATURES, GRADER_VERSION
 
 SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
@@ -241,38 +239,6 @@ def require_metric(samples, name: str) -> None:
         )
 
 
-def _modules_from(folder: Path) -> dict[str, ModuleType]:
-    found = {}
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if file and Path(file).resolve().is_relative_to(folder):
-            found[name] = module
-    return found
-
-
-@contextmanager
-def fresh_main(folder: Path) -> Iterator[ModuleType]:
-    """Import main.py from ``folder`` (and the modules beside it) again, as new modules; put
-    back the modules that were there before on the way out."""
-    saved = _modules_from(folder)
-    for name in saved:
-        del sys.modules[name]
-    try:
-        importlib.invalidate_caches()
-        yield importlib.import_module("main")
-    finally:
-        for name in _modules_from(folder):
-            sys.modules.pop(name, None)
-        sys.modules.update(saved)
-
-
-def main_folder() -> Path:
-    """The folder of the submission's main.py (first on sys.path)."""
-    import importlib.util
-
-    return Path(importlib.util.find_spec("main").origin).resolve().parent
-
-
 @contextmanager
 def model_path_set(model_path: str) -> Iterator[None]:
     """MODEL_PATH is ``model_path`` while the block runs."""
@@ -294,11 +260,11 @@ def second_import_metrics(model_path: str) -> str:
     answer one request, and return the text of its /metrics."""
     from fastapi.testclient import TestClient
 
-    folder = main_folder()
+    folder = submission.entry_folder()
     with (
         model_path_set(model_path),
-        fresh_main(folder),
-        fresh_main(folder) as second,
+        submission.imported_afresh(folder),
+        submission.imported_afresh(folder) as second,
         TestClient(second.app) as again,
     ):
         again.get("/flowers/1")
@@ -314,7 +280,7 @@ def first_health_after_start(model_path: str, wait: float) -> dict | None:
 
     with model_path_set(model_path), contextlib.ExitStack() as stack:
         try:
-            module = stack.enter_context(fresh_main(main_folder()))
+            module = stack.enter_context(submission.imported_afresh(submission.entry_folder()))
         except Exception:
             return None
         with TestClient(module.app, raise_server_exceptions=False) as fresh:
