@@ -68,6 +68,10 @@ class Channel:
         self.send("start", nodeid=nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            # The verdict is known before teardown: the grader keeps it even if the teardown
+            # (an app's shutdown, say) then hangs.
+            self.send("called", nodeid=report.nodeid, passed=report.passed)
         if report.failed or (report.skipped and report.when != "teardown"):
             message = getattr(report, "autograder_message", "")
             if report.skipped:

@@ -27,8 +27,10 @@ def _submission(args) -> tuple[Path, bool]:
     if args.solution:
         return lab.solution_dir, False
     folder = Path(args.submission) if args.submission else lab.starter_dir
+    if not folder.exists():
+        raise UsageError(f"{folder} does not exist")
     if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder")
+        raise UsageError(f"{folder} is a file, not a folder: give the lab folder")
     if args.submission and not (folder / "main.py").is_file():
         from autograder.batch import find_lab_folder
 
@@ -42,14 +44,47 @@ def _import_report() -> None:
     import autograder.report  # noqa: F401
 
 
+def _check_writable(path: str) -> None:
+    """Refuse, before grading, a results file that could not be written afterwards."""
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"--json {path}: that is a folder; give a file name")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"--json {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UsageError(f"--json {path}: this file cannot be written here")
+
+
+def _grade_securely_or_refuse(lab, limits):
+    """A warm grader; in secure mode, a refusal (exit 2) where the sandbox cannot hold."""
+    from autograder.runner import Grader
+
+    if not limits.secure:
+        return Grader(lab, limits)
+    from autograder.sandbox import SecureModeUnavailable
+
+    try:
+        return Grader(lab, limits)
+    except SecureModeUnavailable as error:
+        raise UsageError(str(error)) from None
+
+
 def cmd_grade(args) -> int:
-    from autograder.runner import Grader, Limits
+    from autograder.runner import Limits
 
     lab = find_lab(args.lab)
     folder, is_own_lab = _submission(args)
+    if args.json:
+        _check_writable(args.json)
     limits = Limits(check_timeout=args.timeout or lab.check_timeout, secure=args.secure)
     waiting = None if args.quiet else _import_report
-    result = Grader(lab, limits).grade(folder, while_waiting=waiting)
+    grader = _grade_securely_or_refuse(lab, limits)
+    result = grader.grade(folder, while_waiting=waiting)
+    if args.secure:
+        from autograder import sandbox
+
+        sandbox.shut_down()  # every sandbox is gone before the results are written
     if args.json:
         result.write_json(args.json)
     if not args.quiet:
@@ -58,6 +93,8 @@ def cmd_grade(args) -> int:
 
         title = f"Lab {lab.number:02d} · {lab.title}"
         render(result, title=title, hidden_not_run=hidden_checks_in(lab.suite))
+        for note in result.notes:
+            print(f"Note: {note}")
     if is_own_lab:
         from autograder import progress
 

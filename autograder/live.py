@@ -46,8 +46,16 @@ def serve_in_thread(app, *, start_timeout: float = 10.0) -> Iterator[str]:
     try:
         deadline = time.monotonic() + start_timeout
         while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the app did not start serving (its lifespan may have failed)")
+            if not thread.is_alive():
+                raise RuntimeError("the app did not start serving (its lifespan failed)")
+            if time.monotonic() > deadline:
+                from autograder import stages
+
+                reason = (
+                    f"the app's start-up (its lifespan) did not finish within {start_timeout:g} s"
+                )
+                stages.start_up_failed(reason)
+                raise RuntimeError(reason)
             time.sleep(0.01)
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
+from autograder import sandbox, stages
 from autograder import submission as submission_loader
+from autograder.bounded_client import bound_test_clients
 from autograder.checks import MARKER, info_for
 from autograder.course import lab_for_suite
 
@@ -33,9 +34,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    bound_test_clients()
     config.addinivalue_line(
         "markers", f"{MARKER}(points, hint, name=None, hidden=False): a graded check"
     )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if sandbox.enabled():
+        sandbox.KeepServing.ensure_all()  # an app a check's route ended serves again
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -139,16 +146,19 @@ def live_server(app) -> Iterator[str]:
     """The app served by uvicorn on a free local port; yields its base URL."""
     from autograder.live import free_port, serve_in_thread
 
+    stages.refuse_if_start_up_failed()
     if sandbox.enabled():
         server = sandbox.SandboxServer(port=free_port())
         server.start()
+        keeper = sandbox.KeepServing(server)  # an app whose process ends is started again
         try:
             yield server.base_url
         finally:
+            keeper.stop()
             server.stop()
         return
 
-    with serve_in_thread(app) as base_url:
+    with serve_in_thread(app, start_timeout=stages.start_timeout) as base_url:
         yield base_url
 
 

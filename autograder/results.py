@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ class GradeResult:
     submission: str
     results: list[CheckResult] = field(default_factory=list)
     problem: str = ""  # a reason that applies to the whole submission (e.g. it did not import)
+    notes: list[str] = field(default_factory=list)  # worth knowing, costs no points
     execution_time: float = 0.0
 
     @property
@@ -68,9 +70,18 @@ class GradeResult:
             "execution_time": round(self.execution_time, 3),
             "tests": tests,
         }
-        if self.problem:
-            document["output"] = self.problem
+        output = [self.problem] if self.problem else []
+        output += [f"Note: {note}" for note in self.notes]
+        if output:
+            document["output"] = "\n".join(output)
         return document
 
     def write_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_gradescope(), indent=2) + "\n")
+        """Write the results file atomically: a reader sees the old file or the whole new one."""
+        path = Path(path)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        try:
+            partial.write_text(json.dumps(self.to_gradescope(), indent=2) + "\n")
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)

@@ -50,6 +50,13 @@ POLL_SECONDS = 0.1  # how often the parent looks whether a silent child has died
 DUMP_WAIT_SECONDS = 1.0  # how long the parent waits for a hung child's stack dump
 DUMP_QUIET_SECONDS = 0.1  # a dump that has not grown for this long is complete
 MAX_EVENT_BUFFER = 1 << 20
+# Once a check of a grading has timed out, the next ones get less time: a hung app must not
+# cost the full limit for every check. A check still gets three times the slowest check that
+# finished in this grading, and never less than this.
+AFTER_A_HANG_SECONDS = 2.0
+# The app's start-up (and a sandbox's answer) may take this share of a check's time limit:
+# a start-up that hangs then fails its check with that reason, before the check times out.
+START_SHARE = 0.8
 
 # Modules every lab's checks use: imported once by the warm parent, never per grading.
 BASE_PRELOAD = ("fastapi", "fastapi.testclient", "anyio._backends._asyncio")
@@ -191,6 +198,7 @@ class _Attempt:
     """What one child process reported before it finished, hung or died."""
 
     results: dict[str, CheckResult] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     import_problem: str = ""
     stopped: str = ""  # why the child stopped early, when it did
     not_run: str = ""  # why pytest ended without running the checks still waiting
@@ -210,19 +218,22 @@ class Grader:
         self.learn = learn
         self._to_learn: set[str] = set()
         self._while_waiting: Callable[[], object] | None = None
-        secure_modules = ()
+        self._hung = False  # a check of this grading has timed out
+        self._slowest = 0.0  # seconds the slowest finished check of this grading took
+        self._start_up_problem = ""  # the app's start-up hung in this grading
+        secure_modules: tuple[str, ...] = ()
         if self.limits.secure:
-            from autograder.sandbox import PRELOAD as secure_modules
-            from autograder.sandbox import clean_up_stale
+            from autograder import sandbox
 
-            clean_up_stale()
+            # Refuses (SecureModeUnavailable) where the student's code cannot really run as
+            # another user; the launcher imports what sandboxes need, the suite's probes too.
+            sandbox.clean_up_stale()
+            secure_modules = sandbox.PRELOAD
+            suite_module = f"autograder.suites.{lab.suite.stem}"
+            sandbox.prepare((*BASE_PRELOAD, *lab.preload, *secure_modules, suite_module))
         preload((*BASE_PRELOAD, *lab.preload, *secure_modules))
         self._checks: list[CheckInfo] | None = None  # collected on first use (see checks)
         self._by_nodeid: dict[str, CheckInfo] = {}
-        if self.limits.secure:
-            # The sandbox launcher unpickles the suite's probes: it must inherit the suite
-            # module, imported (by collecting) before any harness forks.
-            self.collect()
 
     def collect(self) -> list[CheckInfo]:
         """Collect the suite's checks now (once); :attr:`checks` does it on first use."""
@@ -253,6 +264,7 @@ class Grader:
         started = time.monotonic()
         result = GradeResult(lab=self.lab.folder, submission=str(folder))
         done: dict[str, CheckResult] = {}
+        self._hung, self._slowest, self._start_up_problem = False, 0.0, ""
         if not (folder / "main.py").is_file():
             result.problem = f"{folder} has no main.py: is this the lab folder?"
         # A grader that has not collected its checks yet runs them all in its first child.
@@ -268,6 +280,7 @@ class Grader:
                 collected = True
                 pending = [check.nodeid for check in self.checks]
             done.update(attempt.results)
+            result.notes += [note for note in attempt.notes if note not in result.notes]
             if attempt.import_problem:
                 result.problem = attempt.import_problem
             elif attempt.not_run:
@@ -306,6 +319,14 @@ class Grader:
     def _attempt(self, folder: Path, pending: list[str] | None) -> _Attempt:
         """Run the ``pending`` checks (None: all of them) in a fresh child."""
         self._learn_modules()
+        if self.limits.secure:
+            from autograder import sandbox
+
+            sandbox.prepare()  # a launcher that died is replaced
+        from autograder import stages
+
+        stages.start_up_problem = self._start_up_problem  # the child inherits these
+        stages.requests_hung, stages.slowest_request = self._hung, self._slowest
         deselect = []
         if pending is not None:
             deselect = [check.nodeid for check in self.checks if check.nodeid not in pending]
@@ -343,17 +364,25 @@ class Grader:
 
                 sandbox.clean_up_after(pid)
 
+    def _check_timeout(self) -> float:
+        """Seconds the next check may run: the lab's limit, less once a check has hung."""
+        if not self._hung:
+            return self.limits.check_timeout
+        return min(self.limits.check_timeout, max(AFTER_A_HANG_SECONDS, 3 * self._slowest))
+
     def _watch(self, child: _Child, fd: int, waiting: set[str]) -> _Attempt:
         attempt = _Attempt()
         limits = self.limits
-        phase, current = "import", None
+        phase, current, stage = "import", None, "checks"
         deadline = time.monotonic() + limits.import_timeout
+        started_at = time.monotonic()
+        called: dict[str, bool] = {}  # checks whose verdict is in, their teardown still running
         buffer = b""
         collect_errors: list[str] = []
 
         def handle(line: bytes) -> bool:
             """Apply one event; True when the attempt is over."""
-            nonlocal phase, current, deadline
+            nonlocal phase, current, deadline, stage, started_at
             try:
                 event = json.loads(line)
                 kind = event["event"]
@@ -366,13 +395,25 @@ class Grader:
                 attempt.import_problem = str(event.get("message", "main.py did not import"))
                 return True
             elif kind == "start" and nodeid in waiting:
-                current = nodeid
+                current, stage, started_at = nodeid, "checks", time.monotonic()
+            elif kind == "hung":
+                self._hung = True  # a request hung: later checks get less time
+            elif kind == "stage":
+                stage = str(event.get("name", "checks"))
+            elif kind == "note":
+                text = str(event.get("message", ""))
+                if text and text not in attempt.notes:
+                    attempt.notes.append(text)
+            elif kind == "called" and nodeid in waiting:
+                called[nodeid] = event.get("passed") is True
             elif kind == "result" and nodeid in waiting:
                 check = self._by_nodeid[nodeid]
                 message = str(event.get("message", ""))
                 attempt.results[nodeid] = CheckResult(check, event.get("passed") is True, message)
                 waiting.discard(nodeid)
                 current = None
+                if event.get("passed") is True:
+                    self._slowest = max(self._slowest, time.monotonic() - started_at)
                 if not waiting:
                     return True  # every check reported: no need to wait for pytest to wind down
             elif kind == "modules" and isinstance(event.get("names"), list):
@@ -400,7 +441,7 @@ class Grader:
                     current = None
                 attempt.stopped = message
             if kind in ("imported", "start", "result"):
-                deadline = time.monotonic() + limits.check_timeout
+                deadline = time.monotonic() + self._check_timeout()
             return False
 
         def read_available(block_seconds: float) -> str:
@@ -429,7 +470,7 @@ class Grader:
             if ended is None:
                 if time.monotonic() < deadline:
                     continue
-                self._timed_out(attempt, phase, current, child)
+                self._timed_out(attempt, phase, current, child, stage, called)
                 return attempt
             # The child has ended; events it wrote just before may still wait in the pipe
             # (when something it started keeps the pipe open, no end of file comes).
@@ -439,20 +480,52 @@ class Grader:
                 self._ended(attempt, phase, current, ended, child)
             return attempt
 
-    def _timed_out(self, attempt: _Attempt, phase: str, current: str | None, child: _Child):
+    def _timed_out(
+        self,
+        attempt: _Attempt,
+        phase: str,
+        current: str | None,
+        child: _Child,
+        stage: str = "checks",
+        called: dict[str, bool] | None = None,
+    ):
         limits = self.limits
+        seconds = self._check_timeout()
         where = child.where(live=True)
         still = f" (still running {where})" if where else ""
+        called = called or {}
         if phase == "import":
             attempt.import_problem = (
                 f"importing main.py did not finish within {limits.import_timeout:g} s{still}"
                 + ("" if where else " (an endless loop or a long computation at import time?)")
             )
+            return
+        if stage == "shutdown" or (current and current in called):
+            # The verdict was in; the app's shutdown (a teardown) hung: a note, no points lost.
+            attempt.notes.append(
+                f"the app's shutdown (its lifespan after `yield`) did not finish within "
+                f"{seconds:g} s{still}; it was stopped (no points depend on it)"
+            )
+            if current and current in called:
+                check = self._by_nodeid[current]
+                message = "" if called[current] else "the check failed before the app shut down"
+                attempt.results[current] = CheckResult(check, called[current], message)
+            else:
+                attempt.stopped = "the app's shutdown hung"
+            return
+        self._hung = True
+        if stage == "start-up":
+            reason = f"the app's start-up (its lifespan) did not finish within {seconds:g} s{still}"
+            self._start_up_problem = reason
+            if current:
+                attempt.results[current] = CheckResult(self._by_nodeid[current], False, reason)
+            else:
+                attempt.stopped = reason
         elif current:
-            message = f"timed out after {limits.check_timeout:g} s{still}"
+            message = f"timed out after {seconds:g} s{still}"
             attempt.results[current] = CheckResult(self._by_nodeid[current], False, message)
         else:
-            attempt.stopped = f"grading stopped responding for {limits.check_timeout:g} s{still}"
+            attempt.stopped = f"grading stopped responding for {seconds:g} s{still}"
 
     def _ended(self, attempt: _Attempt, phase: str, current: str | None, how: str, child):
         where = child.where(live=False)
@@ -698,9 +771,9 @@ def _run_child(
         report = _ModuleReport(channel, folder)
         os.setsid()
         if limits.secure:
-            from autograder import sandbox
+            from autograder.sandbox import confine
 
-            sandbox.die_with_parent()
+            confine.die_with_parent()
         _silence_output()
         # Crashes and timeouts: the parent reads where the code was from this dump.
         faulthandler.enable(file=dump_fd, all_threads=True)
@@ -710,17 +783,22 @@ def _run_child(
             os.environ.setdefault(name, "1")
         os.chdir(folder)
         _fresh_warnings(strict=limits.strict_warnings)
-        from autograder import live
+        from autograder import live, stages
 
         live.WAIT_FOR_STOP = False  # this process is killed once its last result is in
+        stages.sink = channel.send
+        stages.start_timeout = START_SHARE * limits.check_timeout
+        stages.request_timeout = START_SHARE * limits.check_timeout
         from autograder import submission
 
         if limits.secure:
             from autograder import sandbox
 
             folder = sandbox.enable(
-                folder, memory_mb=limits.memory_mb, timeout=limits.check_timeout
+                folder, memory_mb=limits.memory_mb, timeout=START_SHARE * limits.check_timeout
             )
+            for note in sandbox.copy_notes():
+                channel.send("note", message=note)
             problem = sandbox.import_problem(limits.import_timeout)
             if problem:
                 channel.send("import_error", message=problem)

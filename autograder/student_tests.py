@@ -393,10 +393,9 @@ def _share_with_sandbox_user(folder: Path, env: Mapping[str, str]) -> None:
     for value in env.values():
         if Path(value).is_absolute() and Path(value).exists():
             sandbox.share_with_sandbox(Path(value).parent)
-    if uid is not None:
-        for path in [folder, *folder.rglob("*")]:
-            with contextlib.suppress(OSError):
-                os.lchown(path, uid, uid)
+    for path in [folder, *folder.rglob("*")]:
+        with contextlib.suppress(OSError):
+            os.lchown(path, uid, uid)
 
 
 def wait_any(runs: Iterable[RunningTests]) -> list[RunningTests]:
@@ -468,8 +467,8 @@ def _start_subprocess(fd: int, folder: Path, env: dict[str, str]) -> subprocess.
 def _start_fork(fd: int, folder: Path, env: dict[str, str], forget: list[Path]) -> int:
     if sandbox.enabled():
         # Secure mode: the sandbox launcher forks the run (it never has threads to copy).
-        arguments = (str(folder), {**os.environ, **env}, [str(path) for path in forget])
-        return sandbox._zygote().spawn(_run_in_sandbox, arguments, [fd])
+        arguments = (str(folder), dict(env), [str(path) for path in forget])
+        return sandbox.spawn(_run_in_sandbox, arguments, [fd])
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -527,20 +526,22 @@ def _run_in_fork(
 def _run_in_sandbox(
     fds: list[int], folder: str, environment: dict[str, str], forget: list[str]
 ) -> None:  # pragma: no cover - runs in a sandbox process
-    """Secure mode: become a sandbox process (own session, limits, user), then run the tests.
+    """Secure mode: in a sandbox (own namespaces, user, limits), run the tests.
 
     The tests are student code, so they run as the sandbox runs the student's app.
     """
-    fd = fds[0]
     try:
-        fd = sandbox._enter(fds[0], environment)
+        os.environ.update(environment)
     finally:
-        _run_here(fd, Path(folder), [*map(Path, forget), sandbox.policy().folder])
+        _run_here(fds[0], Path(folder), [*map(Path, forget), sandbox.policy().folder])
 
 
 def _run_here(fd: int, folder: Path, forget: list[Path]):  # pragma: no cover
     """Run pytest on the copied tests inside ``folder``; report on ``fd``. Never returns."""
     reporter = Reporter(fd, exit_when_finished=True)
+    from autograder import stages
+
+    stages.sink, stages.start_up_problem = None, ""  # the grader's pipe is not this run's
     try:
         gc.freeze()  # what the grader imported is never garbage: collections skip it
         sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the process ends here

@@ -218,7 +218,7 @@ class BrokenRoute:
 BROKEN_ROUTE = {
     "handler_loop": BrokenRoute(
         (
-            rf"^timed out after {CHECK_TIMEOUT:g} s \(still running main\.py, line 1[56], in "
+            r"^timed out after [\d.]+ s \(still running main\.py, line 1[56], in "
             r"read_flower\)$",
         ),
         timeouts=True,
@@ -625,10 +625,14 @@ def test_results_follow_the_gradescope_schema(tmp_path):
     [
         (["grade", "99"], "no lab called '99'"),
         (["grade", "1", "--solution", "--submission", "."], "either --solution or --submission"),
-        (["grade", "1", "--submission", "/no/such/folder"], "is not a folder"),
+        (["grade", "1", "--submission", "/no/such/folder"], "does not exist"),
+        (["grade", "1", "--submission", "README.md"], "is a file, not a folder"),
+        (["grade", "1", "--solution", "--json", "/no/such/folder/r.json"], "does not exist"),
+        (["grade", "1", "--solution", "--json", "autograder"], "that is a folder"),
     ],
 )
-def test_cli_usage_errors_exit_2_with_one_line(argv, error, capsys):
+def test_cli_usage_errors_exit_2_with_one_line(argv, error, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
     assert cli.main(argv) == cli.USAGE_ERROR
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("error: ") and error in err and err.count("\n") == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -293,10 +294,12 @@ def test_secure_mode_runs_the_tests_as_the_sandbox(tmp_path):
         try:
             os.close(read_fd)
             sandbox.enable(submission)
-            uid = sandbox.policy().uid
-            env = {"EXPECTED_UID": str(os.getuid() if uid is None else uid)}
-            env["MODEL_PATH"] = str(model)
-            run = run_tests(tests, service(tmp_path / "impl"), timeout=60, env=env)
+            # The sandbox sees only the grading's folder: the checks' files live there.
+            work = sandbox.harness_temporary_folder()
+            shutil.copytree(model.parent, work / "model")
+            env = {"EXPECTED_UID": str(sandbox.policy().uid)}
+            env["MODEL_PATH"] = str(work / "model" / "model.joblib")
+            run = run_tests(tests, service(work / "impl"), timeout=60, env=env)
             os.write(write_fd, json.dumps([run.status, run.message]).encode())
         finally:
             os._exit(0)

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from autograder import check, sandbox
+from autograder import check, sandbox, stages
 from autograder.submission import where_in_submission
 
 FIELDS = ("id", "species", "sepal_length", "sepal_width", "petal_length", "petal_width")
@@ -215,9 +215,20 @@ def status_of(api, path: str) -> int:
     return api.get(path).status_code
 
 
+def grader_get(url: str, params: dict | None = None) -> requests.Response:
+    """The grader's own request to the live server, with a time limit (a hung route fails
+    the check that needs it, quickly, instead of holding the grading)."""
+    limit = min(TIMEOUT, stages.time_for_a_request())
+    try:
+        return requests.get(url, params=params, timeout=limit)
+    except requests.Timeout:
+        stages.request_hung()
+        pytest.fail(f"GET {url} did not answer within {limit:g} s", pytrace=False)
+
+
 def live_json(base_url: str, path: str, params: dict | None = None):
     """What the student's own server answers, to compare the client's result with."""
-    response = requests.get(f"{base_url}{path}", params=params, timeout=TIMEOUT)
+    response = grader_get(f"{base_url}{path}", params=params)
     request = f"GET {response.request.path_url}"
     assert response.status_code == 200, (
         f"your server answered {request} with {response.status_code}; "
@@ -534,12 +545,12 @@ def test_client_fetch_flower_raises_on_an_error_status(api_url, unavailable_url,
     """client.fetch_flower raises requests.HTTPError for your API's 404 of flower 999, and for
     the 503 of a stand-in API whose flowers are all unavailable: any 4xx or 5xx must raise."""
     base_url = api_url
-    status = requests.get(f"{api_url}/flowers/999", timeout=TIMEOUT).status_code
+    status = grader_get(f"{api_url}/flowers/999").status_code
     if status < 400:
         # The server does not answer an error for flower 999 (the server checks report that):
         # test the client with a base URL under which no route exists, so it gets a 404.
         base_url = f"{api_url}/no-such-prefix"
-        status = requests.get(f"{base_url}/flowers/999", timeout=TIMEOUT).status_code
+        status = grader_get(f"{base_url}/flowers/999").status_code
     for url, flower_id, api in (
         (base_url, 999, f"your API answered {status}"),
         (unavailable_url, 3, "the grader's stand-in API answered 503"),

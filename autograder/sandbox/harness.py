@@ -1,0 +1,261 @@
+"""Secure mode seen from the harness (the process that runs the checks) and the grader.
+
+The grader calls :func:`prepare` once: it refuses, with a reason, on a machine where the
+student's code cannot really run as another user, and starts the launcher. Each harness
+calls :func:`enable` once, before the checks run: it copies the submission into a folder
+of the grading's own, gives the harness a network namespace with only loopback (the
+sandboxes join it), and from then on :func:`spawn` forks sandboxes through the launcher.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.sandbox import confine, workspace
+from autograder.sandbox.launcher import Launcher
+from autograder.sandbox.state import (
+    MAX_REPLY_BYTES,
+    SANDBOX_UID_BASE,
+    SANDBOX_UID_SPAN,
+    Policy,
+    SandboxError,
+    SecureModeUnavailable,
+    policy,
+    sandbox_uid_for,
+    set_policy,
+)
+
+SELF_TEST_UID = SANDBOX_UID_BASE + SANDBOX_UID_SPAN  # never a harness's user
+HOW_TO_FIX = (
+    "secure mode runs each student's code as another user, in namespaces of its own, which "
+    "needs root on Linux: run the grader as root (sudo, or a container's root user)"
+)
+
+_launcher: Launcher | None = None
+_network_fd: int | None = None
+_grader_environment: dict[str, str] = {}
+_notes: list[str] = []
+_checked: str | None = None  # "" when secure mode works here, else why not
+
+
+def unavailable_reason() -> str | None:
+    """Why secure mode cannot run here (one line), or None when it can. Tested once."""
+    global _checked
+    if _checked is None:
+        _checked = _find_reason() or ""
+    return _checked or None
+
+
+def _find_reason() -> str | None:
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return f"secure mode needs Linux (this is {sys.platform}); {HOW_TO_FIX}"
+    if os.geteuid() != 0:
+        return f"secure mode needs root (the grader runs as user {os.geteuid()}); {HOW_TO_FIX}"
+    try:
+        answer = _self_test()
+    except (OSError, SandboxError) as error:
+        return f"the sandbox could not be made here ({error}); {HOW_TO_FIX}"
+    if answer.get("uid") in (None, 0) or answer.get("pid") != 1 or answer.get("course"):
+        return f"the sandbox did not hold in its self-test ({answer}); {HOW_TO_FIX}"
+    return None
+
+
+def _self_test_probe(course: str) -> dict:  # pragma: no cover - runs in a sandbox
+    return {"uid": os.getuid(), "pid": os.getpid(), "course": os.path.exists(course)}
+
+
+def _self_test() -> dict:
+    base = workspace.new_grading_folder(os.getpid())
+    try:
+        folder = base / "submission"
+        folder.mkdir()
+        current = Policy(base=base, folder=folder, uid=SELF_TEST_UID, timeout=30)
+        course = str(Path(__file__).resolve().parents[1])
+        read_fd, write_fd = os.pipe()
+        network = os.open("/proc/self/ns/net", os.O_RDONLY)
+        tester = Launcher()  # its own, closed at once: nothing is left running by a test
+        try:
+            environment = confine.allowed_environment(dict(os.environ))
+            fds = [write_fd, network]
+            pid = tester.spawn(_run_self_test, (course,), fds, current, environment)
+            os.close(write_fd)
+            reply = read_reply(read_fd, time.monotonic() + 60)
+            end(pid)
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(write_fd)
+            os.close(network)
+            os.close(read_fd)
+            tester.close()
+        if not reply:
+            raise SandboxError("the self-test sandbox ended without answering")
+        return json.loads(reply)
+    finally:
+        workspace.kill_user(SELF_TEST_UID)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _run_self_test(fds: list[int], course: str) -> None:  # pragma: no cover - in a sandbox
+    write_reply(fds[0], _self_test_probe(course))
+
+
+def prepare(preload: tuple[str, ...] = ()) -> None:
+    """In the grader: refuse unless secure mode really works here; start the launcher."""
+    global _launcher
+    if _launcher is None:
+        if not sys.platform.startswith("linux") or os.geteuid() != 0:
+            raise SecureModeUnavailable(unavailable_reason() or HOW_TO_FIX)
+        _launcher = Launcher(preload)
+    reason = unavailable_reason()
+    if reason:
+        raise SecureModeUnavailable(reason)
+    _launcher.ensure_running()
+
+
+def launcher() -> Launcher:
+    global _launcher
+    if _launcher is None:
+        _launcher = Launcher()
+    return _launcher
+
+
+def shut_down() -> None:
+    """Stop the launcher (every sandbox dies with it)."""
+    global _launcher
+    if _launcher is not None:
+        _launcher.close()
+        _launcher = None
+
+
+def enable(submission: Path, *, memory_mb: int = 2048, timeout: float = 20.0) -> Path:
+    """In the harness: turn on secure mode; returns the sandbox's copy of the work."""
+    global _network_fd, _grader_environment
+    if os.geteuid() != 0:
+        raise SecureModeUnavailable(unavailable_reason() or HOW_TO_FIX)
+    uid = sandbox_uid_for(os.getpid())
+    base = workspace.new_grading_folder(os.getpid())
+    folder = base / "submission"
+    _notes[:] = workspace.copy_submission(Path(submission), folder)
+    workspace.hand_over(folder, uid)
+    (base / "sockets").mkdir(mode=0o755)
+    confine.isolate_network()
+    _network_fd = os.open("/proc/self/ns/net", os.O_RDONLY)
+    confine.make_undumpable()
+    _grader_environment = dict(os.environ)
+    share_pytest_temporary_folders()
+    cpu = int(max(120, 10 * timeout))
+    set_policy(
+        Policy(
+            base=base, folder=folder, uid=uid, memory_mb=memory_mb, timeout=timeout, cpu_seconds=cpu
+        )
+    )
+    return folder
+
+
+def copy_notes() -> list[str]:
+    """What the copy of the submission left out, and why (links leaving it, hard links)."""
+    return list(_notes)
+
+
+def sandbox_environment() -> dict[str, str]:
+    """The environment a sandbox gets: the allow-listed variables, and whatever the checks
+    set since secure mode was enabled (``MODEL_PATH``...). Never the grader's other ones."""
+    environment = confine.allowed_environment(dict(os.environ))
+    for key, value in os.environ.items():
+        if _grader_environment.get(key) != value:
+            environment[key] = value
+    return environment
+
+
+def spawn(target, arguments: tuple, fds: list[int]) -> int:
+    """Fork a sandbox running ``target(fds, *arguments)`` (fds moved to 3, 4...)."""
+    if _network_fd is None:
+        raise RuntimeError("secure mode is not enabled")
+    return launcher().spawn(target, arguments, [*fds, _network_fd], policy(), sandbox_environment())
+
+
+def share_pytest_temporary_folders() -> None:
+    """Make the folders pytest's ``tmp_path`` gives the checks readable by the sandbox user.
+
+    Checks write files there for the app to read (a model, a settings file); pytest makes
+    them private to the harness's user. Files stay writable by the harness only.
+    """
+    os.umask(0o022)
+    from _pytest.tmpdir import TempPathFactory
+
+    if getattr(TempPathFactory, "_shared_with_sandbox", False):
+        return
+    make_temporary, base_temporary = TempPathFactory.mktemp, TempPathFactory.getbasetemp
+
+    def mktemp(self, basename: str, numbered: bool = True) -> Path:
+        return workspace.share_with_sandbox(make_temporary(self, basename, numbered))
+
+    def getbasetemp(self) -> Path:
+        return workspace.share_with_sandbox(base_temporary(self))
+
+    TempPathFactory.mktemp, TempPathFactory.getbasetemp = mktemp, getbasetemp
+    TempPathFactory._shared_with_sandbox = True
+
+
+def harness_temporary_folder() -> Path:
+    """Where the harness's pytest keeps ``tmp_path`` folders in secure mode: inside the
+    grading's folder, so the sandbox (which sees only that folder) can read them."""
+    return policy().base / "pytest"
+
+
+def socket_folder() -> Path:
+    """A new folder for one app server's Unix socket, writable by the sandbox user."""
+    folder = Path(tempfile.mkdtemp(dir=policy().base / "sockets"))
+    os.chown(folder, policy().uid, policy().uid)
+    return folder
+
+
+# ---------------------------------------------------------------- replies and ends
+
+
+def write_reply(fd: int, document: dict) -> None:
+    data = json.dumps(document, default=str).encode()[: MAX_REPLY_BYTES - 1] + b"\n"
+    with contextlib.suppress(OSError):
+        while data:
+            data = data[os.write(fd, data) :]
+
+
+def read_reply(fd: int, deadline: float) -> bytes | None:
+    """The sandbox's one-line reply (b"" if it ended without one); None past the deadline.
+
+    It stops at the first newline, not at the end of the pipe: processes the student's code
+    started may hold the pipe open long after the reply.
+    """
+    data = b""
+    while b"\n" not in data and len(data) < MAX_REPLY_BYTES:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            return None
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return data.split(b"\n")[0]
+        data += chunk
+    return data.split(b"\n")[0]
+
+
+def alive(pid: int) -> bool:
+    return workspace._alive(pid)
+
+
+def end(pid: int) -> None:
+    """Kill a sandbox's keeper: the sandbox and everything it started die with it."""
+    import signal
+
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)

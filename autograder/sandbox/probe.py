@@ -1,0 +1,109 @@
+"""Probes: a function of a suite, run where the submission's modules can be imported.
+
+A check that needs to look at the student's Python objects (a client function, a training
+script, a route's endpoint) asks a probe for plain data and makes its decision in the
+harness. In secure mode the probe runs in a fresh sandbox and only JSON comes back; outside
+it runs here, and still round-trips through JSON, so a suite behaves the same in both modes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from autograder.sandbox import harness
+from autograder.sandbox.state import SandboxError, enabled, policy
+
+
+def describe(error: BaseException, folder: Path | None = None) -> str:
+    """``ValueError: bad value (raised at main.py, line 3, in f)``: one line for a student."""
+    from autograder.submission import where_in_submission
+
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    message = f"{type(error).__name__}{': ' + text if text else ''}"
+    where = None
+    with contextlib.suppress(Exception):
+        where = where_in_submission(error.__traceback__, folder or Path.cwd())
+    return f"{message} (raised at {where})" if where else message
+
+
+def _json_round_trip(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def call(probe, *args, timeout: float | None = None, **kwargs) -> Any:
+    """Run ``probe(*args, **kwargs)`` where the student's modules can be imported.
+
+    ``probe`` is a module-level function of the suite; its result must be JSON data. In
+    secure mode it runs in a fresh sandbox process and an exception there becomes a
+    :class:`SandboxError` with a short message; otherwise it runs here.
+    """
+    if not enabled():
+        try:
+            return _json_round_trip(probe(*args, **kwargs))
+        except SandboxError:
+            raise
+        except Exception as error:
+            raise SandboxError(describe(error)) from error
+    limit = timeout or policy().timeout
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = harness.spawn(_run_probe, (probe, args, kwargs), [write_fd])
+    finally:
+        os.close(write_fd)
+    try:
+        reply = harness.read_reply(read_fd, time.monotonic() + limit)
+    finally:
+        os.close(read_fd)
+        harness.end(pid)
+    if reply is None:
+        raise SandboxError(f"the student's code did not finish within {limit:g} s")
+    if not reply:
+        raise SandboxError("the student's code ended its process before answering")
+    try:
+        document = json.loads(reply)
+    except ValueError:
+        raise SandboxError("the sandbox answered something that is not JSON") from None
+    if not isinstance(document, dict):
+        raise SandboxError("the sandbox answered something that is not a reply")
+    if "error" in document:
+        raise SandboxError(str(document["error"]))
+    return document.get("ok")
+
+
+def _run_probe(fds: list[int], probe, args, kwargs) -> None:  # pragma: no cover - sandbox
+    """In a sandbox: run the probe and reply with its JSON result."""
+    try:
+        harness.write_reply(fds[0], {"ok": probe(*args, **kwargs)})
+    except BaseException as error:  # noqa: BLE001 - anything the student raises
+        harness.write_reply(fds[0], {"error": describe(error, policy().folder)})
+
+
+def import_problem(timeout: float) -> str | None:
+    """Import the submission in a sandbox: why it does not import, or None when it does."""
+    try:
+        return call(_import_probe, timeout=timeout)
+    except SandboxError as error:
+        text = str(error)
+        if "did not finish" in text:
+            return (
+                f"importing main.py did not finish within {timeout:g} s "
+                "(an endless loop or a long computation at import time?)"
+            )
+        if "ended its process" in text:
+            return "main.py ended the grading process while being imported (sys.exit? a crash?)"
+        return f"main.py: {text}"
+
+
+def _import_probe() -> str | None:  # pragma: no cover - runs in a sandbox
+    from autograder import submission
+
+    try:
+        submission.load(policy().folder)
+    except submission.SubmissionError as error:
+        return str(error)
+    return None

@@ -1,0 +1,152 @@
+"""The student's app as the harness sees it in secure mode: an ASGI app that forwards.
+
+``TestClient(SandboxedApp())`` works as usual: each lifespan starts the student's app in a
+sandbox (:class:`SandboxServer`) with the environment the check set up, and every request is
+forwarded to it over its Unix socket. :func:`override` replaces one of the student's
+dependencies by name, in either mode.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from autograder import stages
+from autograder.sandbox.server import SandboxServer
+from autograder.sandbox.state import SandboxError, policy
+
+HOP_BY_HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade"}
+
+
+def override(app, dependency: str, replacement) -> None:
+    """Replace the student's dependency ``main.<dependency>`` with ``replacement``.
+
+    ``replacement`` is a module-level function of the suite. With the real app it goes into
+    ``app.dependency_overrides`` here; with a :class:`SandboxedApp` it is applied in the
+    sandbox when the app starts. Raises :class:`SandboxError` if there is no such function.
+    """
+    if isinstance(app, SandboxedApp):
+        app.overrides[dependency] = replacement
+        return
+    module = sys.modules.get("main")
+    original = getattr(module, dependency, None)
+    if original is None:
+        raise SandboxError(f"main.py has no function {dependency}() to override")
+    app.dependency_overrides[original] = replacement
+
+
+def clear_overrides(app) -> None:
+    """Undo :func:`override`."""
+    if isinstance(app, SandboxedApp):
+        app.overrides.clear()
+    else:
+        app.dependency_overrides.clear()
+
+
+class SandboxedApp:
+    """An ASGI app that stands for the student's app in secure mode.
+
+    Each lifespan (each ``with TestClient(app)``) starts its own :class:`SandboxServer`, so
+    the student's lifespan runs there with this process's environment at that moment, and
+    two clients open at once (one with a model, one without) each talk to their own app.
+    The server is kept in the lifespan's ``state``, which Starlette hands to every request
+    of that client; each request is forwarded over that server's Unix socket.
+    """
+
+    STATE_KEY = "autograder.sandbox.server"
+
+    def __init__(self) -> None:
+        self.overrides: dict = {}
+        self._without_lifespan: SandboxServer | None = None  # a client used without `with`
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(scope, receive, send)
+        elif scope["type"] == "http":
+            await self._forward(scope, receive, send)
+        else:
+            raise RuntimeError(f"secure mode cannot forward {scope['type']!r} connections yet")
+
+    async def _lifespan(self, scope, receive, send) -> None:
+        server = None
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                server = SandboxServer(overrides=self.overrides)
+                try:
+                    stages.refuse_if_start_up_failed()
+                    server.start()
+                except SandboxError as error:
+                    await send({"type": "lifespan.startup.failed", "message": str(error)})
+                    raise
+                scope.setdefault("state", {})[self.STATE_KEY] = server
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if server is not None:
+                    server.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _server_for(self, scope) -> SandboxServer:
+        server = (scope.get("state") or {}).get(self.STATE_KEY)
+        if server is not None and server.pid is not None:
+            if server.stopped_answering:
+                # The app's process died in an earlier check (the student's code ended it):
+                # that check failed; the next ones get an app started again.
+                stages.note(
+                    "the app's process ended while answering a check; it was started again "
+                    "for the checks after it"
+                )
+                server.restart()
+            return server
+        if self._without_lifespan is None or self._without_lifespan.pid is None:
+            stages.refuse_if_start_up_failed()
+            self._without_lifespan = SandboxServer(overrides=self.overrides)
+            self._without_lifespan.start()
+        return self._without_lifespan
+
+    async def _forward(self, scope, receive, send) -> None:
+        import httpx
+
+        server = self._server_for(scope)
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        path = scope.get("raw_path") or scope["path"].encode()
+        url = path.decode("latin-1")
+        if scope.get("query_string"):
+            url += "?" + scope["query_string"].decode("latin-1")
+        if server.http is None:
+            transport = httpx.AsyncHTTPTransport(uds=str(server.socket_path))
+            timeout = httpx.Timeout(policy().timeout + 5)
+            server.http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
+        try:
+            request = server.http.build_request(
+                scope["method"], "http://sandbox" + url, headers=headers, content=body
+            )
+            response = await server.http.send(request, stream=True)
+            content = b"".join([chunk async for chunk in response.aiter_raw()])
+            await response.aclose()
+        except httpx.HTTPError as error:
+            server.http = None
+            server.stopped_answering = True
+            raise SandboxError(f"the app stopped answering ({type(error).__name__})") from None
+        server.sync_logs()
+        response_headers = [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": response_headers,
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
+
+    def __getattr__(self, name: str):
+        raise AttributeError(
+            f"in secure mode the app runs in a sandbox: `app.{name}` is not available here; "
+            "use a probe (autograder.sandbox.call) to look inside the student's code"
+        )

@@ -1,0 +1,78 @@
+"""What every part of secure mode shares: the grading's policy and the error students see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_REPLY_BYTES = 4 << 20
+COPY_PREFIX = "autograder-sandbox-"  # the folders of one grading: <prefix><harness pid>-...
+SANDBOX_UID_BASE = 61000  # unprivileged user ids (no account needed) for student code
+SANDBOX_UID_SPAN = 20000
+
+
+class SandboxError(AssertionError):
+    """The student's code failed in the sandbox; the message says how (shown to the student)."""
+
+
+class SecureModeUnavailable(RuntimeError):
+    """Secure mode cannot be arranged on this machine; the message says why and what to do."""
+
+
+@dataclass
+class Policy:
+    """Where and how the student's code runs during one grading."""
+
+    base: Path  # the grading's folder: the copy, the checks' files, sockets, /tmp
+    folder: Path  # the private copy of the submission, inside ``base``
+    uid: int  # the unprivileged user the student's code runs as
+    memory_mb: int = 2048
+    max_processes: int = 160  # threads count too: a server has a thread pool
+    max_file_mb: int = 64
+    max_open_files: int = 1024
+    cpu_seconds: int = 300
+    timeout: float = 20.0
+
+    def as_request(self) -> dict:
+        """The policy as plain data, for the launcher."""
+        return {
+            "base": str(self.base),
+            "folder": str(self.folder),
+            "uid": self.uid,
+            "memory_mb": self.memory_mb,
+            "max_processes": self.max_processes,
+            "max_file_mb": self.max_file_mb,
+            "max_open_files": self.max_open_files,
+            "cpu_seconds": self.cpu_seconds,
+            "timeout": self.timeout,
+        }
+
+    @classmethod
+    def from_request(cls, request: dict) -> Policy:
+        fields = dict(request)
+        fields["base"], fields["folder"] = Path(fields["base"]), Path(fields["folder"])
+        return cls(**fields)
+
+
+_policy: Policy | None = None
+
+
+def enabled() -> bool:
+    """True in secure mode (in the harness, and in every sandbox process)."""
+    return _policy is not None
+
+
+def policy() -> Policy:
+    if _policy is None:
+        raise RuntimeError("secure mode is not enabled")
+    return _policy
+
+
+def set_policy(value: Policy | None) -> None:
+    global _policy
+    _policy = value
+
+
+def sandbox_uid_for(harness_pid: int) -> int:
+    """The user id the sandboxes of one grading run as: unique among running gradings."""
+    return SANDBOX_UID_BASE + harness_pid % SANDBOX_UID_SPAN

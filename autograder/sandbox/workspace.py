@@ -1,0 +1,177 @@
+"""A grading's folder: the private copy of the submission, and cleaning up after it.
+
+Everything one grading makes lives in one folder named after its harness
+(``<tmp>/autograder-sandbox-<pid>-...``): the copy the student's code runs in, the files the
+checks write for it, app sockets and the sandbox's ``/tmp``. Removing the folder and killing
+every process of the grading's user removes all of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import stat
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.sandbox.state import COPY_PREFIX, sandbox_uid_for
+
+IGNORED = {"__pycache__", ".venv", ".git", "node_modules", ".mypy_cache", ".pytest_cache"}
+MAX_COPY_BYTES = 256 * 1024 * 1024
+MAX_COPY_FILES = 20_000
+
+
+class CopyRefused(Exception):
+    """The submission cannot be copied as it is (too large); the message says why."""
+
+
+def new_grading_folder(harness_pid: int) -> Path:
+    base = Path(tempfile.mkdtemp(prefix=f"{COPY_PREFIX}{harness_pid}-"))
+    base.chmod(0o755)
+    return base
+
+
+def copy_submission(source: Path, target: Path) -> list[str]:
+    """Copy the regular files and folders of ``source`` into ``target``; return notes.
+
+    A symbolic link is followed only when what it points to is inside the submission, and
+    then copied as a file; a link that leaves the submission, a hard-linked file (it may be
+    another file under a second name), a device or a pipe is left out, with a note.
+    """
+    source = source.resolve()
+    notes: list[str] = []
+    total, count = 0, 0
+    for folder, subfolders, files in os.walk(source, followlinks=False):
+        here = Path(folder)
+        relative = here.relative_to(source)
+        subfolders[:] = sorted(name for name in subfolders if name not in IGNORED)
+        (target / relative).mkdir(parents=True, exist_ok=True)
+        for name in [*subfolders, *files]:
+            path = here / name
+            shown = (relative / name).as_posix()
+            if path.is_symlink():
+                real = path.resolve()
+                if not real.is_relative_to(source) or not real.is_file():
+                    notes.append(
+                        f"{shown} is a link to something outside the submission; it was left out"
+                    )
+                    if name in subfolders:
+                        subfolders.remove(name)
+                    continue
+                if name in subfolders:
+                    subfolders.remove(name)
+                path = real
+            elif name in subfolders:
+                continue
+            info = path.lstat()
+            if not stat.S_ISREG(info.st_mode):
+                notes.append(f"{shown} is not a regular file; it was left out")
+                continue
+            if info.st_nlink > 1:
+                notes.append(f"{shown} is a hard link to another file; it was left out")
+                continue
+            total, count = total + info.st_size, count + 1
+            if total > MAX_COPY_BYTES or count > MAX_COPY_FILES:
+                raise CopyRefused(
+                    f"the submission is larger than {MAX_COPY_BYTES >> 20} MB or "
+                    f"{MAX_COPY_FILES} files (without {', '.join(sorted(IGNORED))})"
+                )
+            _copy_file(path, target / relative / name)
+    return notes
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as reading, open(target, "wb") as writing:
+        shutil.copyfileobj(reading, writing)
+    target.chmod(0o644 | (0o111 if os.stat(source).st_mode & 0o100 else 0))
+
+
+def hand_over(folder: Path, uid: int) -> None:
+    """Make the sandbox user the owner of ``folder`` and everything in it."""
+    for path in [folder, *folder.rglob("*")]:
+        with contextlib.suppress(OSError):
+            os.lchown(path, uid, uid)
+
+
+def share_with_sandbox(path: Path) -> Path:
+    """Let the sandbox user read a file or folder the harness made (and its parents)."""
+    path = Path(path)
+    for item in [path, *path.parents]:
+        if str(item) in ("/", tempfile.gettempdir()):
+            break
+        with contextlib.suppress(OSError):
+            mode = item.stat().st_mode
+            extra = 0o055 if item.is_dir() else 0o044
+            item.chmod(mode | extra)
+    if path.is_dir():
+        for item in path.rglob("*"):
+            with contextlib.suppress(OSError):
+                item.chmod(item.stat().st_mode | (0o055 if item.is_dir() else 0o044))
+    return path
+
+
+# ---------------------------------------------------------------- cleaning up
+
+
+def live_processes_of(uid: int) -> list[int]:
+    """Pids of this user's processes that are not yet dead (a zombie is dead)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if entry.stat().st_uid == uid:
+                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":
+                        pids.append(int(entry.name))
+    return pids
+
+
+def kill_user(uid: int, *, wait: float = 5.0) -> None:
+    """Kill every process of a sandbox user and wait until none is left alive."""
+    if os.geteuid() != 0:
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the reaper
+            try:
+                os.setgid(uid)
+                os.setuid(uid)
+                os.kill(-1, signal.SIGKILL)  # as that user, -1 means "all my processes"
+            finally:
+                os._exit(0)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        if not live_processes_of(uid) or time.monotonic() > deadline:
+            return
+        time.sleep(0.02)
+
+
+def clean_up_after(harness_pid: int) -> None:
+    """In the grader, once a harness has ended: kill its sandboxes' leftovers, drop its files."""
+    if os.geteuid() == 0:
+        kill_user(sandbox_uid_for(harness_pid))
+    for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}{harness_pid}-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_up_stale() -> None:
+    """Drop the folders of harnesses that no longer run (a grader killed with ``kill -9``)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*"):
+        pid = path.name.removeprefix(COPY_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)

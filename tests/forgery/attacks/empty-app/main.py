@@ -1,0 +1,5 @@
+"""An app with no routes at all."""
+
+from fastapi import FastAPI
+
+app = FastAPI()
