@@ -1,8 +1,9 @@
 """Secure mode: student code never runs beside the checks, so nothing it does forges a mark.
 
-Each submission in ``tests/forgery/`` attacks the grader (patches pytest, ships a conftest,
-forges a results file, fork-bombs, deletes files outside its folder); each must score 0
-with the batch around it unharmed. The course's solutions keep full marks in secure mode.
+Each whole submission in ``tests/forgery/`` attacks the grader (patches pytest, ships a
+conftest, forges a results file, fork-bombs, deletes files outside its folder); each must
+score 0 with the batch around it unharmed. The course's solutions keep full marks in secure
+mode. ``tests/test_attacks.py`` grades the corpus under ``tests/forgery/attacks/``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from autograder.runner import Limits
 FORGERY = ROOT / "tests" / "forgery"
 ATTACKS = sorted(path.name for path in FORGERY.iterdir() if path.is_dir())
 LAB = find_lab(2)
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs fork")
+pytestmark = pytest.mark.skipif(
+    sandbox.unavailable_reason() is not None,
+    reason=f"secure mode is not available here: {sandbox.unavailable_reason()}",
+)
 
 
 @pytest.fixture(scope="module")

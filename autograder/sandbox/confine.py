@@ -205,9 +205,11 @@ def build_view(new_root: str, read_only: list[str], current: Policy) -> None:
     """
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("sandbox", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m")
-    for folder in read_only:
-        _bind(new_root, folder)
-    # a minimal /dev
+    # First what the sandbox gets of its own: /proc of its PID namespace, a minimal /dev, a
+    # private /tmp. Then the folders it may read and its grading's folder, which may lie in
+    # /tmp (their mount points are made in the sandbox's own /tmp, not the real one).
+    proc = _make_mount_point(new_root, "/proc", directory=True)
+    mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     dev = _make_mount_point(new_root, "/dev", directory=True)
     mount("dev", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
     for name in DEVICES:
@@ -219,11 +221,10 @@ def build_view(new_root: str, read_only: list[str], current: Policy) -> None:
         os.symlink(target, f"{dev}/{name}")
     os.symlink("/proc/self/fd/1", f"{dev}/stdout")
     os.symlink("/proc/self/fd/2", f"{dev}/stderr")
-    # /proc of this PID namespace, a private /tmp, then the grading's folder (often in /tmp)
-    proc = _make_mount_point(new_root, "/proc", directory=True)
-    mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     tmp = _make_mount_point(new_root, "/tmp", directory=True)
     mount("tmp", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=256m")
+    for folder in sorted(read_only, key=len):
+        _bind(new_root, folder)
     _bind(new_root, str(current.base), writable=True)
     os.chdir(new_root)
     pivot_root(".", ".")  # the old root is stacked on the new one...
