@@ -47,12 +47,18 @@ def _import_report() -> None:
 def _check_writable(path: str) -> None:
     """Refuse, before grading, a results file that could not be written afterwards."""
     target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"--json {path}: that is a folder; give a file name")
     parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"--json {path}: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+    try:
+        if target.is_dir():
+            raise UsageError(f"--json {path}: that is a folder; give a file name")
+        if not parent.is_dir():
+            raise UsageError(f"--json {path}: the folder {parent} does not exist")
+        writable = os.access(parent, os.W_OK | os.X_OK) and (
+            not target.exists() or os.access(target, os.W_OK)
+        )
+    except OSError as error:
+        raise UsageError(f"--json {path}: {error.strerror.lower()}") from None
+    if not writable:
         raise UsageError(f"--json {path}: this file cannot be written here")
 
 

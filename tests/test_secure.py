@@ -153,3 +153,40 @@ def test_a_batch_with_attackers_grades_everyone_else_correctly(tmp_path, canary)
     assert all(scores[f"attacker-{attack}"] == 0 for attack in ATTACKS)
     if drops_privileges():
         assert canary.read_text() == "still here"
+
+
+def test_secure_mode_refuses_without_root_instead_of_grading_unconfined(tmp_path):
+    """Not root: one line saying why and how to fix it, exit 2, no grading at all."""
+    shared = Path(tempfile.mkdtemp(prefix="refusal-"))
+    shared.chmod(0o777)
+    out = shared / "results.json"
+    command = [sys.executable, "-m", "autograder", "grade", "1", "--solution", "--secure"]
+    finished = subprocess.run(
+        [*command, "--json", str(out)],
+        cwd=ROOT,
+        user=65534,
+        group=65534,
+        extra_groups=[],
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(shared)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    written = out.exists()
+    shutil.rmtree(shared, ignore_errors=True)
+    assert finished.returncode == 2, finished.stderr
+    assert finished.stderr.startswith("error: secure mode needs root")
+    assert finished.stderr.count("\n") == 1, finished.stderr
+    assert not written, "nothing is graded, so nothing is written"
+
+
+def test_a_launcher_that_died_is_replaced(grader_for, own_temporary_directory):
+    """The process that forks sandboxes is root and out of the students' reach; should it die
+    all the same, the next grading starts a new one and grades as before."""
+    grader = grader_for(1, secure=True)
+    assert grader.grade(find_lab(1).solution_dir).full_marks
+    launcher = sandbox.harness.launcher()
+    launcher.process.kill()
+    launcher.process.wait()
+    result = grader.grade(find_lab(1).solution_dir)
+    assert result.full_marks, {r.check.name: r.message for r in result.results if not r.passed}
