@@ -63,8 +63,12 @@ class SandboxedApp:
             await self._lifespan(scope, receive, send)
         elif scope["type"] == "http":
             await self._forward(scope, receive, send)
+        elif scope["type"] == "websocket":
+            from autograder.sandbox.websocket_bridge import bridge
+
+            await bridge(self._server_for(scope), scope, receive, send)
         else:
-            raise RuntimeError(f"secure mode cannot forward {scope['type']!r} connections yet")
+            raise RuntimeError(f"secure mode cannot forward {scope['type']!r} connections")
 
     async def _lifespan(self, scope, receive, send) -> None:
         server = None
@@ -128,13 +132,23 @@ class SandboxedApp:
                 scope["method"], "http://sandbox" + url, headers=headers, content=body
             )
             response = await server.http.send(request, stream=True)
-            content = b"".join([chunk async for chunk in response.aiter_raw()])
-            await response.aclose()
         except httpx.HTTPError as error:
             server.http = None
             server.stopped_answering = True
             raise SandboxError(f"the app stopped answering ({type(error).__name__})") from None
+        try:
+            await self._stream_back(response, receive, send)
+        finally:
+            await response.aclose()  # a client that left early: the app sees it disconnect
         server.sync_logs()
+
+    @staticmethod
+    async def _stream_back(response, receive, send) -> None:
+        """Send the answer on as the app produces it (Server-Sent Events, JSON Lines, a
+        download arrive chunk by chunk, in both modes); stop when the client leaves."""
+        import anyio
+        import httpx
+
         response_headers = [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]
         await send(
             {
@@ -143,7 +157,23 @@ class SandboxedApp:
                 "headers": response_headers,
             }
         )
-        await send({"type": "http.response.body", "body": content})
+        async with anyio.create_task_group() as group:
+
+            async def watch_for_disconnect() -> None:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch_for_disconnect)
+            try:
+                async for chunk in response.aiter_raw():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except httpx.HTTPError as error:
+                raise SandboxError(
+                    f"the app stopped in the middle of its answer ({type(error).__name__})"
+                ) from None
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            group.cancel_scope.cancel()
 
     def __getattr__(self, name: str):
         raise AttributeError(
