@@ -18,7 +18,7 @@ from autograder.runner import Grader, Limits
 from tests.test_engine import SuiteLab
 
 APP = ROOT / "examples" / "engine"
-SUITE = '''
+SUITE = """
 import json
 import time
 
@@ -75,7 +75,7 @@ def test_websocket_refused_after_accept_with_1008(app):
             assert closed.code == 1008
         else:
             raise AssertionError("the socket stayed open")
-'''
+"""
 
 
 @pytest.fixture(scope="module", params=["normal", "secure"])
