@@ -52,8 +52,9 @@ class RequestHung(AssertionError):
     """A route did not answer within its time limit."""
 
 
-class TimedApp:
-    """The app as a TestClient sees it: every HTTP request has a time limit."""
+class WrappedApp:
+    """An ASGI app standing in front of another; every attribute is the wrapped app's own
+    (``client.app.state``, ``.dependency_overrides``)."""
 
     def __init__(self, app) -> None:
         object.__setattr__(self, "_app", app)
@@ -63,6 +64,13 @@ class TimedApp:
 
     def __setattr__(self, name: str, value) -> None:
         setattr(self._app, name, value)
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self._app(scope, receive, send)
+
+
+class TimedApp(WrappedApp):
+    """The app as a TestClient sees it: every HTTP request has a time limit."""
 
     async def __call__(self, scope, receive, send) -> None:
         if scope.get("type") != "http":

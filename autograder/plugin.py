@@ -15,7 +15,7 @@ import pytest
 
 from autograder import sandbox, stages
 from autograder import submission as submission_loader
-from autograder.bounded_client import bound_test_clients
+from autograder.bounded_client import WrappedApp, bound_test_clients
 from autograder.checks import MARKER, info_for
 from autograder.course import lab_for_suite
 
@@ -101,21 +101,12 @@ class AppExit(Exception):
     """The app raised SystemExit or KeyboardInterrupt while handling a request."""
 
 
-class _Guarded:
+class _Guarded(WrappedApp):
     """The submission's app, seen by the TestClient: a ``sys.exit()`` in a route handler
     (or in the lifespan) fails the check that called it, as an ordinary error, instead of
     stopping the client's event loop (which would fail every later check that shares the
     client). Attributes are the app's own: ``client.app.state``, ``.dependency_overrides``.
     """
-
-    def __init__(self, app) -> None:
-        object.__setattr__(self, "_app", app)
-
-    def __getattr__(self, name: str):
-        return getattr(self._app, name)
-
-    def __setattr__(self, name: str, value) -> None:
-        setattr(self._app, name, value)
 
     async def __call__(self, scope, receive, send) -> None:
         try:

@@ -293,7 +293,9 @@ def install_tests(tests_dir: Path, folder: Path) -> None:
     target = folder / TESTS_FOLDER
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(tests_dir, target, ignore=IGNORED, symlinks=False)
+    # Links are copied as links, never followed: the grader must not read through a link
+    # the student's code planted (in secure mode a link leads nowhere inside the sandbox).
+    shutil.copytree(tests_dir, target, ignore=IGNORED, symlinks=True)
 
 
 class RunningTests:

@@ -17,6 +17,7 @@ same calls run in-process, so a suite behaves the same in both modes.
 """
 
 from autograder.sandbox.harness import (
+    copy_into_submission,
     copy_notes,
     enable,
     harness_temporary_folder,
@@ -75,6 +76,7 @@ __all__ = [
     "clean_up_after",
     "clean_up_stale",
     "clear_overrides",
+    "copy_into_submission",
     "copy_notes",
     "enable",
     "enabled",

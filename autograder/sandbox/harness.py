@@ -211,6 +211,33 @@ def harness_temporary_folder() -> Path:
     return policy().base / "pytest"
 
 
+def copy_into_submission(source: Path, name: str) -> Path:
+    """Copy the harness's folder ``source`` to ``name`` in the submission's copy, as the
+    sandbox user: a link the student's code may have planted there leads nowhere that user
+    could not write to anyway (the harness itself never writes into the student's folder)."""
+    import subprocess
+
+    current = policy()
+    target = current.folder / name
+    workspace.share_with_sandbox(source)
+    script = 'mkdir -p -- "$1" && cp -R -- "$2/." "$1"'
+    finished = subprocess.run(
+        ["/bin/sh", "-c", script, "sh", str(target), str(source)],
+        user=current.uid,
+        group=current.uid,
+        extra_groups=[],
+        env={"PATH": "/usr/bin:/bin"},
+        cwd="/",
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    if finished.returncode != 0:
+        raise SandboxError(f"the grader could not place {name}/ in the submission's folder")
+    return target
+
+
 def socket_folder() -> Path:
     """A new folder for one app server's Unix socket, writable by the sandbox user."""
     folder = Path(tempfile.mkdtemp(dir=policy().base / "sockets"))

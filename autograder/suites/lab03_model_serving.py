@@ -314,8 +314,7 @@ def client(app, submission_dir: Path, iris_model: Path, tmp_path_factory) -> Ite
     """The app started with MODEL_PATH set to the grader's model."""
     workdir = tmp_path_factory.mktemp("workdir")
     if sandbox.enabled():  # the sandbox works in its copy of the submission: a copy there too
-        shutil.copytree(iris_model.parent, submission_dir / "models", dirs_exist_ok=True)
-        sandbox.share_with_sandbox(submission_dir / "models")
+        sandbox.copy_into_submission(iris_model.parent, "models")
     else:  # the app runs in a copy of the submission, as in the sandbox
         ignored = shutil.ignore_patterns("__pycache__", ".venv", ".git", "node_modules")
         shutil.copytree(submission_dir, workdir, symlinks=True, ignore=ignored, dirs_exist_ok=True)
