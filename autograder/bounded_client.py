@@ -21,6 +21,8 @@ import asyncio
 import threading
 import time
 
+import pytest
+
 from autograder import stages
 
 _BOUNDED = "_autograder_bounded"
@@ -48,8 +50,12 @@ def _in_thread(function, *args) -> _Outcome:
     return outcome
 
 
-class RequestHung(AssertionError):
-    """A route did not answer within its time limit."""
+class RequestHung(pytest.fail.Exception):
+    """A route did not answer within its time limit: the check fails with that reason (it is
+    pytest's own failure, so no check's ``except Exception`` mistakes it for an app crash)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, pytrace=False)
 
 
 class WrappedApp:
@@ -84,8 +90,33 @@ class TimedApp(WrappedApp):
         except asyncio.TimeoutError:
             stages.request_hung()
             what = f"{scope.get('method', '')} {scope.get('path', '')}"
-            raise RequestHung(f"{what} did not answer within {limit:g} s") from None
+            where = where_the_app_is()
+            still = f" (still running {where})" if where else ""
+            raise RequestHung(f"{what} did not answer within {limit:g} s{still}") from None
         stages.request_answered(time.monotonic() - started)
+
+
+def where_the_app_is() -> str | None:
+    """``main.py, line 12, in predict``: where a thread of this process runs the
+    submission's code (a hung route), or None (in secure mode the app runs elsewhere)."""
+    import sys
+
+    from autograder.submission import ENTRY_MODULE, _inside
+
+    main = sys.modules.get(ENTRY_MODULE)
+    file = getattr(main, "__file__", None)
+    if not isinstance(file, str):
+        return None
+    from pathlib import Path
+
+    folder = Path(file).resolve().parent
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            relative = _inside(frame.f_code.co_filename, folder)
+            if relative is not None:
+                return f"{relative}, line {frame.f_lineno}, in {frame.f_code.co_name}"
+            frame = frame.f_back
+    return None
 
 
 def bound_test_clients() -> None:
@@ -109,6 +140,7 @@ def bound_test_clients() -> None:
                 f"{stages.start_timeout:g} s"
             )
             stages.start_up_failed(reason)
+            stages.left_behind()
             raise stages.StartUpFailed(reason)
         stages.enter("checks")
         if outcome.error is not None:
@@ -123,6 +155,7 @@ def bound_test_clients() -> None:
                 f"the app's shutdown (its lifespan after `yield`) did not finish within "
                 f"{stages.shutdown_timeout:g} s; it was abandoned (no points depend on it)"
             )
+            stages.left_behind()
             stages.enter("checks")
             return False
         stages.enter("checks")

@@ -377,12 +377,13 @@ class Grader:
         deadline = time.monotonic() + limits.import_timeout
         started_at = time.monotonic()
         called: dict[str, bool] = {}  # checks whose verdict is in, their teardown still running
+        tainted = False
         buffer = b""
         collect_errors: list[str] = []
 
         def handle(line: bytes) -> bool:
             """Apply one event; True when the attempt is over."""
-            nonlocal phase, current, deadline, stage, started_at
+            nonlocal phase, current, deadline, stage, started_at, tainted
             try:
                 event = json.loads(line)
                 kind = event["event"]
@@ -398,6 +399,8 @@ class Grader:
                 current, stage, started_at = nodeid, "checks", time.monotonic()
             elif kind == "hung":
                 self._hung = True  # a request hung: later checks get less time
+            elif kind == "tainted":
+                tainted = True  # a thread was abandoned: go on in a fresh child
             elif kind == "stage":
                 stage = str(event.get("name", "checks"))
             elif kind == "note":
@@ -414,8 +417,11 @@ class Grader:
                 current = None
                 if event.get("passed") is True:
                     self._slowest = max(self._slowest, time.monotonic() - started_at)
-                if not waiting:
-                    return True  # every check reported: no need to wait for pytest to wind down
+                if not waiting or tainted:
+                    # every check reported (no need to wait for pytest to wind down), or a
+                    # hung thread of the student's code is left in this child: a fresh one
+                    # runs the checks that remain
+                    return True
             elif kind == "modules" and isinstance(event.get("names"), list):
                 self._to_learn.update(str(name) for name in event["names"])
             elif kind == "collect_error":

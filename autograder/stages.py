@@ -66,3 +66,11 @@ def request_hung() -> None:
     requests_hung = True
     if sink is not None:
         sink("hung")
+    left_behind()
+
+
+def left_behind() -> None:
+    """A thread of the student's code was abandoned (a hung route, start-up or shutdown):
+    once the current check's result is in, the grader goes on in a fresh process."""
+    if sink is not None:
+        sink("tainted")

@@ -218,8 +218,8 @@ class BrokenRoute:
 BROKEN_ROUTE = {
     "handler_loop": BrokenRoute(
         (
-            r"^timed out after [\d.]+ s \(still running main\.py, line 1[56], in "
-            r"read_flower\)$",
+            r"(^timed out after|did not answer within) [\d.]+ s \(still running main\.py, "
+            r"line 1[56], in read_flower\)$",
         ),
         timeouts=True,
     ),
@@ -329,8 +329,8 @@ def test_a_hung_check_costs_only_itself(grader, callers, tmp_path):
     failed = failures(result)
     assert len(failed) == 1 and set(failed) <= callers, failed
     (message,) = failed.values()
-    assert re.match(
-        rf"^timed out after {CHECK_TIMEOUT:g} s \(still running main\.py, line "
+    assert re.search(
+        r"(^timed out after|did not answer within) [\d.]+ s \(still running main\.py, line "
         rf"({line + 3}|{line + 4}), in ",
         message,
     ), message
