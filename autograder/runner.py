@@ -399,6 +399,8 @@ class Grader:
                 current, stage, started_at = nodeid, "checks", time.monotonic()
             elif kind == "hung":
                 self._hung = True  # a request hung: later checks get less time
+            elif kind == "start_up_failed":
+                self._start_up_problem = str(event.get("message", "the app's start-up hung"))
             elif kind == "tainted":
                 tainted = True  # a thread was abandoned: go on in a fresh child
             elif kind == "stage":

@@ -35,8 +35,12 @@ def note(text: str) -> None:
 
 
 def start_up_failed(reason: str) -> None:
+    """The app's start-up hung: every later start of this grading fails at once (the grader
+    hears of it too, for the processes it starts after this one)."""
     global start_up_problem
     start_up_problem = reason
+    if sink is not None:
+        sink("start_up_failed", message=reason)
 
 
 class StartUpFailed(AssertionError):
