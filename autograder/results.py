@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from autograder.checks import CheckInfo
+if TYPE_CHECKING:  # only for annotations: the small commands never import pytest
+    from autograder.checks import CheckInfo
 
 
 @dataclass

@@ -444,8 +444,10 @@ def test_flower_is_found_by_id(api):
     hint="After the loop, raise HTTPException(status_code=404, detail=...): never return None.",
 )
 def test_unknown_flower_is_404(api):
-    """GET /flowers/0, /flowers/16 and /flowers/999 answer 404 Not Found."""
-    for flower_id in (0, 16, 999):
+    """GET /flowers/1 answers 200, and GET /flowers/0, /flowers/-1, /flowers/16 and
+    /flowers/999 answer 404 Not Found."""
+    json_of(api.get("/flowers/1"), "GET /flowers/1")  # a 404 counts only where 200 is possible
+    for flower_id in (0, -1, 16, 999):
         response = api.get(f"/flowers/{flower_id}")
         assert response.status_code == 404, (
             f"GET /flowers/{flower_id} answered {response.status_code} ({shown(response)}); "

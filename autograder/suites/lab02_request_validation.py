@@ -175,7 +175,8 @@ def test_observer_email_is_never_returned(client):
     email = "grace.hopper@example.org"
     response = client.post("/observations", json=with_observer(name="Grace", email=email))
     assert response.is_success, (
-        f"POST /observations with a valid body answered {response.status_code}; expected 201"
+        f"POST /observations with a valid body answered {response.status_code} "
+        f"{response.text[:200]}; expected 201"
     )
     created = response.json()
     assert email not in response.text.lower() and "email" not in keys_anywhere(created), (

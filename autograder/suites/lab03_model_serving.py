@@ -754,9 +754,9 @@ def _train(module: ModuleType, folder: Path, version: str, work: Path):
     try:
         return module.train(folder, version=version)
     except Exception as error:
-        raise Problem(
-            described(error, f"train({folder.relative_to(work)!s}, version={version!r})", work)
-        ) from None
+        call = f"train({folder.relative_to(work)!s}, version={version!r})"
+        source = Path(getattr(module, "__file__", None) or work).resolve().parent
+        raise Problem(described(error, call, source)) from None
 
 
 def _load(model_file: Path):
