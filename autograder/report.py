@@ -104,13 +104,13 @@ class Report:
     def problem(self) -> list[Text]:
         """A submission that did not import: the whole report is where and why."""
         lines = [Text("The submission could not be graded:", style="bold red")]
-        lines += [Text(line, style="red") for line in _wrap(self.result.problem, self.width, "  ", 6)]
+        lines += [
+            Text(line, style="red") for line in _wrap(self.result.problem, self.width, "  ", 6)
+        ]
         source = self._source_line(self.result.problem)
         if source:
             lines.append(Text(_wrap(source, self.width, "  │ ", 1)[0], style="dim"))
-        lines.append(
-            Text("No check can run until it imports: fix this first, then grade again.")
-        )
+        lines.append(Text("No check can run until it imports: fix this first, then grade again."))
         return lines
 
     def _source_line(self, message: str) -> str:
@@ -134,13 +134,17 @@ class Report:
         if not total:
             return []
         if self.verbose:
-            return [self._row("✓", item.check.name, item.score, item.check.points, "green")
-                    for item in passed]
+            return [
+                self._row("✓", item.check.name, item.score, item.check.points, "green")
+                for item in passed
+            ]
         if not passed:
             return []
         if len(passed) == total:
             return [Text(f"✓ all {total} checks pass", style="green")]
-        return [Text(f"✓ {len(passed)} of {total} checks pass (--verbose lists them)", style="green")]
+        return [
+            Text(f"✓ {len(passed)} of {total} checks pass (--verbose lists them)", style="green")
+        ]
 
     def _row(self, mark: str, text: str, score: float, points: float, style: str) -> Text:
         score_text = f"{_points(score)}/{_points(points)}"
@@ -185,7 +189,9 @@ class Report:
         else:
             hint = f"hint: {first.check.hint}"
             hint_limit = 0 if self.verbose else MAX_HINT_LINES
-            lines += [Text(line, style="yellow") for line in _wrap(hint, self.width, "  ", hint_limit)]
+            lines += [
+                Text(line, style="yellow") for line in _wrap(hint, self.width, "  ", hint_limit)
+            ]
         return lines
 
     def failures(self, budget: int | None) -> list[Text]:
@@ -213,8 +219,10 @@ class Report:
         if self.hidden_not_run:
             plural = "check" if self.hidden_not_run == 1 else "checks"
             lines.append(
-                Text(f"{self.hidden_not_run} hidden {plural} not run (your instructor runs them).",
-                     style="dim")
+                Text(
+                    f"{self.hidden_not_run} hidden {plural} not run (your instructor runs them).",
+                    style="dim",
+                )
             )
         result = self.result
         style = "bold green" if result.full_marks and not result.problem else "bold yellow"

@@ -77,8 +77,10 @@ def show_hints(lab: Lab, asked: str | None) -> int:
                 print(f'One of them: just hint {lab.number} "{bases[MAX_FAILED_SHOWN]}"')
             print()
     else:
-        print(f"Not graded yet: `just lab {lab.number}` grades it; then `just hint "
-              f"{lab.number}` starts with the first check that fails.\n")
+        print(
+            f"Not graded yet: `just lab {lab.number}` grades it; then `just hint "
+            f"{lab.number}` starts with the first check that fails.\n"
+        )
     print("General hints:")
     for hint in lab.hints:
         print(_wrapped(f"- {hint}", "").replace("\n", "\n  "))
