@@ -75,8 +75,20 @@ def cmd_watch(args) -> int:
 
     lab = find_lab(args.lab)
     folder, _ = _submission(args)
-    watch(lab, folder)
+    watch(lab, folder)  # until Ctrl+C, which ends it quietly
     return FULL_MARKS
+
+
+def cmd_serve(args) -> int:
+    from autograder.student_run import serve
+
+    return serve(find_lab(args.lab).starter_dir, args.extra)
+
+
+def cmd_train(args) -> int:
+    from autograder.student_run import train
+
+    return train(find_lab(args.lab).starter_dir, args.extra)
 
 
 def cmd_progress(args) -> int:
@@ -219,6 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the student's code in sandbox processes (official grading)",
     )
     lab_command("watch", cmd_watch, "re-grade on every save")
+    for name, handler, text in (
+        ("serve", cmd_serve, "run a lab's app with fastapi dev (auto-reload)"),
+        ("train", cmd_train, "run a lab's train.py in its folder"),
+    ):
+        command = lab_command(name, handler, text, submission=False)
+        command.add_argument("extra", nargs=argparse.REMAINDER, help="passed on")
     path = lab_command("path", cmd_path, "print a lab's folder", submission=False)
     path.add_argument("--solution", action="store_true", help="the reference solution's folder")
     hint = lab_command("hint", cmd_hint, "hints for a lab, or one check", submission=False)

@@ -52,7 +52,7 @@ def _wrap(text: str, width: int, indent: str, limit: int) -> list[str]:
     return lines
 
 
-def _names(names: list[str], width: int, prefix: str, limit: int) -> list[str]:
+def joined_names(names: list[str], width: int, prefix: str, limit: int) -> list[str]:
     """Check names joined with " · " behind ``prefix``, cut to ``limit`` lines with "+N"."""
     for shown in range(len(names), 0, -1):
         rest = len(names) - shown
@@ -86,6 +86,7 @@ class Report:
         self.hidden_not_run = hidden_not_run
         folder = Path(result.submission)
         self.folder = folder if folder.is_dir() else None
+        self.causes = group_failures(result, self.folder)
 
     # ------------------------------------------------------------ pieces
 
@@ -178,7 +179,9 @@ class Report:
                 lines += [Text(line, style="red") for line in evidence]
         if len(cause.results) > 1:
             prefix = f"fails {len(cause.results)} checks: "
-            names = _names(cause.names, self.width, prefix, 0 if self.verbose else MAX_NAMES_LINES)
+            names = joined_names(
+                cause.names, self.width, prefix, 0 if self.verbose else MAX_NAMES_LINES
+            )
             lines += [Text(line, style="dim") for line in names]
         if cause.todo is not None:
             todo = f"{cause.todo.label} ({cause.todo.place}): {cause.todo.text}"
@@ -196,7 +199,7 @@ class Report:
 
     def failures(self, budget: int | None) -> list[Text]:
         """Entries in full while they fit ``budget`` lines, then the others named briefly."""
-        causes = group_failures(self.result, self.folder)
+        causes = self.causes
         lines: list[Text] = []
         for index, cause in enumerate(causes):
             entry = self.cause(cause)
@@ -208,7 +211,7 @@ class Report:
             names = [name for other in causes[index:] for name in other.names]
             room = max(1, min(MAX_NAMES_LINES + 1, budget - len(lines)))
             prefix = f"✗ also failing ({len(names)}): "
-            listed = _names(names, self.width, prefix, room)
+            listed = joined_names(names, self.width, prefix, room)
             listed[0] = listed[0][2:]  # the mark starts at the margin
             lines += [Text(line, style="red") for line in listed]
             break
@@ -241,10 +244,13 @@ class Report:
         if not failed:
             return "Full marks. Next: the next lab (`just labs` lists them)."
         todos = find_todos(self.folder) if self.folder is not None else []
-        if todos:
+        if todos:  # as in rustlings: a TODO's comment goes once it is done
             todo = todos[0]
-            return f"Next: start with {todo.label} in {todo.place}. Stuck? `{self._hint_command()}`"
-        name = failed[0].check.name
+            return (
+                f"Next: {todo.label} in {todo.place} (delete its comment once it is done). "
+                f"Stuck? `{self._hint_command()}`"
+            )
+        name = self.causes[0].results[0].check.name if self.causes else failed[0].check.name
         return f"Next: make “{name}” pass. More help: `{self._hint_command(name)}`"
 
     # ------------------------------------------------------------ the whole
@@ -278,8 +284,12 @@ def render(
     lab_number: int | None = None,
     verbose: bool = False,
     height: int | None = None,
+    problem_only: bool = False,
 ) -> int:
-    """Print the report for one grading; return how many lines it printed."""
+    """Print the report for one grading; return how many lines it printed.
+
+    ``height`` is the number of lines it may use (default: the screen's); ``problem_only``
+    prints only where and why a submission that did not import failed (watch mode)."""
     console = console or Console(highlight=False)
     report = Report(
         result,
@@ -291,6 +301,8 @@ def render(
         hidden_not_run=hidden_not_run,
     )
     lines = report.lines()
+    if problem_only and result.problem:
+        lines = [*report.header(), *report.problem()]
     for line in lines:
         line.no_wrap = True
         line.overflow = "ellipsis"
