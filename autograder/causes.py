@@ -142,12 +142,21 @@ def _source_files(folder: Path) -> list[Path]:
         relative = path.relative_to(folder).parts
         if any(part.startswith(".") or part in SKIPPED_FOLDERS for part in relative[:-1]):
             continue
-        if path.is_symlink() or not path.is_file():
+        if path.is_symlink() or not inside(folder, path):
             continue
         found.append(path)
         if len(found) >= MAX_FILES:
             break
     return sorted(found, key=lambda path: (path.name != "main.py", len(path.parts), str(path)))
+
+
+def inside(folder: Path, path: Path) -> bool:
+    """Whether ``path`` is a regular file of ``folder`` itself (no link leads out of it)."""
+    try:
+        real = path.resolve(strict=True)
+        return real.is_file() and real.is_relative_to(Path(folder).resolve(strict=True))
+    except (OSError, RuntimeError):
+        return False
 
 
 def _lines(path: Path) -> list[str]:
@@ -190,7 +199,7 @@ def find_todos(folder: Path) -> list[Todo]:
 def todo_above(folder: Path, file: str, line: int) -> Todo | None:
     """The TODO comment of the function that raised at ``file``, ``line``."""
     path = Path(folder) / file
-    if path.is_symlink() or Path(file).is_absolute() or ".." in Path(file).parts:
+    if path.is_symlink() or path.suffix != ".py" or not inside(folder, path):
         return None
     lines = _lines(path)
     if not 0 < line <= len(lines):

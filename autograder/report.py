@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from autograder.causes import Cause, find_todos, group_failures
+from autograder.causes import Cause, find_todos, group_failures, inside
 from autograder.results import GradeResult
 
 SCREEN_LINES = 24  # a terminal's default height: the report fits it when it is not a terminal
@@ -120,7 +120,7 @@ class Report:
         if not match or self.folder is None:
             return ""
         path = self.folder / match["file"]
-        if path.is_symlink() or ".." in Path(match["file"]).parts:
+        if path.is_symlink() or not inside(self.folder, path):
             return ""
         try:
             lines = path.read_text(errors="replace").splitlines()
