@@ -191,6 +191,9 @@ class Report:
             lines.append(Text(_wrap(advice, self.width, "  ", 1)[0], style="yellow"))
         else:
             hint = f"hint: {first.check.hint}"
+            if cause.kind == "message" and len({r.check.hint for r in cause.results}) > 1:
+                # one cause, checks of different topics: no single nudge fits them all
+                hint = f"hint: each check has its own: `{self._hint_command(first.check.name)}`"
             hint_limit = 0 if self.verbose else MAX_HINT_LINES
             lines += [
                 Text(line, style="yellow") for line in _wrap(hint, self.width, "  ", hint_limit)

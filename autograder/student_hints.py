@@ -16,7 +16,7 @@ from autograder.course import Lab
 from autograder.hints import CheckHint, find_check, read_hints
 
 WIDTH = 80
-MAX_FAILED_SHOWN = 2
+MAX_FAILED_SHOWN = 1
 
 
 def _wrapped(text: str, indent: str = "  ") -> str:
