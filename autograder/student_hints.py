@@ -33,6 +33,17 @@ def _check(hint: CheckHint) -> list[str]:
     return lines
 
 
+def _names_in_lines(names: list[str], prefix: str, limit: int) -> str:
+    """``prefix`` and as many names as fit ``limit`` lines, then how many more there are."""
+    for shown in range(len(names), 0, -1):
+        rest = len(names) - shown
+        text = prefix + " · ".join(names[:shown]) + (f" (+{rest} more)" if rest else "")
+        wrapped = textwrap.wrap(text, WIDTH)
+        if len(wrapped) <= limit:
+            return "\n".join(wrapped)
+    return f"{prefix}{len(names)} checks"
+
+
 def _handout(lab: Lab) -> str:
     path = lab.starter_dir / "README.md"
     try:
@@ -72,8 +83,7 @@ def show_hints(lab: Lab, asked: str | None) -> int:
                 if name in hints:
                     print("\n".join(_check(hints[name])))
             if len(bases) > MAX_FAILED_SHOWN:
-                others = " · ".join(bases[MAX_FAILED_SHOWN:])
-                print(_wrapped(f"Also failing: {others}", ""))
+                print(_names_in_lines(bases[MAX_FAILED_SHOWN:], "Also failing: ", 2))
                 print(f'One of them: just hint {lab.number} "{bases[MAX_FAILED_SHOWN]}"')
             print()
     else:
