@@ -177,7 +177,8 @@ def cmd_classroom_result(args) -> int:
     folder, _ = _submission(args)
     limits = Limits(check_timeout=lab.check_timeout, secure=True)
     result = Grader(lab, limits).grade(folder)
-    render(result, title=f"Lab {lab.number:02d} · {lab.title}")
+    # a CI log, not a screen: every check in full, as before the report grouped failures
+    render(result, title=f"Lab {lab.number:02d} · {lab.title}", lab_number=lab.number, verbose=True)
     line = f"result={classroom.encode(classroom.payload(result))}\n"
     target = args.github_output or os.environ.get("GITHUB_OUTPUT")
     if target:
