@@ -65,6 +65,7 @@ class Cause:
     place: str = ""  # "main.py, line 20, in read_root" for a crash
     error: str = ""  # "AttributeError: 'State' object has no attribute 'model'" for a crash
     site: tuple[str, int] | None = None  # the file and line of a crash
+    after: str = ""  # what the message says after the crash's place (its consequence)
     todo: Todo | None = None
 
     @property
@@ -99,6 +100,7 @@ def _key_and_cause(result: CheckResult) -> tuple[tuple, Cause]:
         shown = error.split(":")[0] if verb == "crashed" else error
         title = f"{request} {verb}: {shown}" if request else f"{verb}: {shown}"
         cause = Cause("crash", title, message, place=place, error=error)
+        cause.after = message[crash.end() :].strip(" ;,.")
         cause.site = (crash["file"], int(crash["line"]))
         return ("crash", crash["file"], crash["line"], error.split(":")[0]), cause
     request = _request_of(message)

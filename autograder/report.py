@@ -167,6 +167,9 @@ class Report:
             error = cause.error if cause.todo is None else ""
             where = f"at {cause.place}" + (f": {error}" if error and error != cause.title else "")
             lines += [Text(line, style="red") for line in _wrap(where, self.width, "  ", 2)]
+            if cause.todo is None and cause.after:
+                after = _wrap(cause.after, self.width, "  ", 1)
+                lines += [Text(line, style="red") for line in after]
             source = self._source_line(cause.place) if cause.todo is None else ""
             if source.strip():
                 lines.append(Text(_wrap(source.strip(), self.width, "  │ ", 1)[0], style="dim"))

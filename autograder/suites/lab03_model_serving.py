@@ -168,7 +168,10 @@ def fail_with(error: Exception, what: str, folder: Path) -> None:
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     where = where_in_submission(error.__traceback__, folder)
     message = f"{what} raised {type(error).__name__}{': ' + text if text else ''}"
-    pytest.fail(message + (f" (raised at {where})" if where else ""), pytrace=False)
+    message += f" (raised at {where})" if where else ""
+    if isinstance(error, AttributeError) and "'State' object has no attribute" in text:
+        message += "; nothing was stored there when the app started (lifespan)"
+    pytest.fail(message, pytrace=False)
 
 
 class Api:
