@@ -10,25 +10,29 @@ py := if env("UV_RUN_RECURSION_DEPTH", "") == "" { "uv run python" } else { "pyt
 default:
     @just --list --unsorted
 
-# grade your lab N (number, slug or folder name): every check, its points and hints
-lab N:
-    @{{py}} -m autograder grade {{N}} || [ $? -eq 1 ]
+# grade your lab N (number, slug or folder name): the score, each failure and the next step
+lab N *FLAGS:
+    @{{py}} -m autograder grade {{N}} {{FLAGS}} || [ $? -eq 1 ]
 
-# re-grade lab N on every save
+# re-grade lab N on every save (Ctrl+C stops)
 watch N:
     @{{py}} -m autograder watch {{N}}
 
-# run your lab N with auto-reload; open http://127.0.0.1:8000/docs
+# run your lab N with auto-reload; open http://127.0.0.1:8000/docs (Ctrl+C stops)
 serve N:
-    cd "$(uv run python -m autograder path {{N}})" && uv run fastapi dev main.py
+    @{{py}} -m autograder serve {{N}}
+
+# train lab N's model in its folder (labs 3 and later): models/model.joblib and model.json
+train N *ARGS:
+    @{{py}} -m autograder train {{N}} {{ARGS}} || [ $? -eq 1 ]
 
 # every lab's latest score
 progress:
     @{{py}} -m autograder progress
 
-# general hints for lab N
-hint N:
-    @{{py}} -m autograder hint {{N}}
+# hints for lab N: the fuller hint of your first failing check, or of the CHECK you name
+hint N CHECK="":
+    @{{py}} -m autograder hint {{N}} {{quote(CHECK)}}
 
 # list the labs
 labs:

@@ -9,18 +9,24 @@ import pytest
 MARKER = "check"
 
 
-def check(*, points: float, hint: str, name: str | None = None, hidden: bool = False):
+def check(
+    *, points: float, hint: str, more: str = "", name: str | None = None, hidden: bool = False
+):
     """Mark a pytest test function as a graded check.
 
-    ``points`` is what the check is worth, ``hint`` is shown to the student when it fails,
-    ``name`` overrides the behaviour name derived from the function name, and ``hidden``
-    keeps the check out of the student release (it is reported only to instructors).
+    ``points`` is what the check is worth, ``hint`` is the nudge shown to the student when
+    it fails (the idea to look at and the handout section, never the line to write),
+    ``more`` the fuller hint a student asks for with ``just hint N "check name"``, ``name``
+    overrides the behaviour name derived from the function name, and ``hidden`` keeps the
+    check out of the student release (it is reported only to instructors).
     """
     if points < 0:
         raise ValueError("a check cannot be worth negative points")
     if not hint or not hint.strip():
         raise ValueError("every check needs a hint for the student")
-    return pytest.mark.check(points=points, hint=hint.strip(), name=name, hidden=hidden)
+    return pytest.mark.check(
+        points=points, hint=hint.strip(), more=more.strip(), name=name, hidden=hidden
+    )
 
 
 @dataclass(frozen=True)

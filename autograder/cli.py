@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder grade|watch|progress|labs|path|sync``.
+"""Command line: ``python -m autograder grade|watch|hint|progress|labs|path|sync|...``.
 
 Exit status of ``grade``: 0 full marks, 1 graded below full marks, 2 usage error.
 """
@@ -97,8 +97,13 @@ def cmd_grade(args) -> int:
         from autograder.release import hidden_checks_in
         from autograder.report import render
 
-        title = f"Lab {lab.number:02d} · {lab.title}"
-        render(result, title=title, hidden_not_run=hidden_checks_in(lab.suite))
+        render(
+            result,
+            title=f"Lab {lab.number:02d} · {lab.title}",
+            hidden_not_run=hidden_checks_in(lab.suite),
+            lab_number=lab.number,
+            verbose=args.verbose,
+        )
         for note in result.notes:
             print(f"Note: {note}")
     if is_own_lab:
@@ -113,26 +118,38 @@ def cmd_watch(args) -> int:
 
     lab = find_lab(args.lab)
     folder, _ = _submission(args)
-    watch(lab, folder)
+    watch(lab, folder)  # until Ctrl+C, which ends it quietly
     return FULL_MARKS
 
 
-def cmd_progress(args) -> int:
-    from rich.console import Console
-    from rich.table import Table
+def cmd_serve(args) -> int:
+    from autograder.student_run import serve
 
+    return serve(find_lab(args.lab).starter_dir, args.extra)
+
+
+def cmd_train(args) -> int:
+    from autograder.student_run import train
+
+    return train(find_lab(args.lab).starter_dir, args.extra)
+
+
+def cmd_progress(args) -> int:
     from autograder import progress
 
-    table = Table("lab", "title", "latest score", "graded at (UTC)")
-    for row in progress.rows():
-        table.add_row(*row)
-    Console().print(table)
+    print(progress.table())
     return FULL_MARKS
 
 
 def cmd_labs(args) -> int:
+    from autograder import progress
+
+    scores = progress.read()
     for lab in load_labs():
-        print(f"{lab.number:2d}  {lab.folder:32s} {lab.title}")
+        entry = scores.get(lab.folder)
+        score = progress.score_text(entry) if entry else ""
+        print(f"{lab.number:2d}  {lab.folder:30.30s} {lab.title:36.36s} {score}".rstrip())
+    print("\nGrade one with `just lab N`; its handout is labs/NN-slug/README.md.")
     return FULL_MARKS
 
 
@@ -143,11 +160,9 @@ def cmd_path(args) -> int:
 
 
 def cmd_hint(args) -> int:
-    lab = find_lab(args.lab)
-    print(f"Lab {lab.number:02d} · {lab.title}\n")
-    for hint in lab.hints:
-        print(f"- {hint}")
-    return FULL_MARKS
+    from autograder.student_hints import show_hints
+
+    return show_hints(find_lab(args.lab), args.check)
 
 
 def cmd_batch(args) -> int:
@@ -205,7 +220,8 @@ def cmd_classroom_result(args) -> int:
     folder, _ = _submission(args)
     limits = Limits(check_timeout=lab.check_timeout, secure=True)
     result = Grader(lab, limits).grade(folder)
-    render(result, title=f"Lab {lab.number:02d} · {lab.title}")
+    # a CI log, not a screen: every check in full, as before the report grouped failures
+    render(result, title=f"Lab {lab.number:02d} · {lab.title}", lab_number=lab.number, verbose=True)
     line = f"result={classroom.encode(classroom.payload(result))}\n"
     target = args.github_output or os.environ.get("GITHUB_OUTPUT")
     if target:
@@ -251,14 +267,24 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--quiet", action="store_true", help="print nothing; use the exit status")
     grade.add_argument("--timeout", type=float, help="seconds one check may run")
     grade.add_argument(
+        "--verbose", action="store_true", help="every check in full, passed ones too"
+    )
+    grade.add_argument(
         "--secure",
         action="store_true",
         help="run the student's code in sandbox processes (official grading)",
     )
     lab_command("watch", cmd_watch, "re-grade on every save")
+    for name, handler, text in (
+        ("serve", cmd_serve, "run a lab's app with fastapi dev (auto-reload)"),
+        ("train", cmd_train, "run a lab's train.py in its folder"),
+    ):
+        command = lab_command(name, handler, text, submission=False)
+        command.add_argument("extra", nargs=argparse.REMAINDER, help="passed on")
     path = lab_command("path", cmd_path, "print a lab's folder", submission=False)
     path.add_argument("--solution", action="store_true", help="the reference solution's folder")
-    lab_command("hint", cmd_hint, "print a lab's general hints", submission=False)
+    hint = lab_command("hint", cmd_hint, "hints for a lab, or one check", submission=False)
+    hint.add_argument("check", nargs="?", help="a check's name (or a part of it)")
     batch = commands.add_parser("batch", help="grade a folder of submissions (instructors)")
     batch.add_argument("lab", help="lab number, slug or folder name")
     batch.add_argument("submissions", help="folder with one entry per student")

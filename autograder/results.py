@@ -6,8 +6,10 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from autograder.checks import CheckInfo
+if TYPE_CHECKING:  # only for annotations: the small commands never import pytest
+    from autograder.checks import CheckInfo
 
 
 @dataclass

@@ -46,3 +46,7 @@ def test_known_bad_variant_loses_exactly_its_points(variant, grader_for, tmp_pat
     )
     lost = sum(r.check.points for r in result.results if r.check.name in variant.fails)
     assert result.score == pytest.approx(result.max_score - lost)
+    messages = [r.message for r in result.results if not r.passed]
+    assert variant.says in "\n".join(messages), (
+        f"{variant.name}: no failure message names the cause ({variant.says!r}): {messages}"
+    )

@@ -6,6 +6,7 @@ Each ``tests/known_bad/NN-slug.toml`` lists variants::
     name = "flower-404-answers-200"
     bug = "an unknown flower id answers 200 with null instead of 404"
     fails = ["unknown flower is 404"]          # the checks (behaviour names) it must fail
+    says = "answered 200"                      # optional: a failure message names the cause
     [[variant.edit]]
     file = "main.py"
     replace = "raise HTTPException(status_code=404"   # must occur exactly once
@@ -39,6 +40,7 @@ class Variant:
     bug: str
     fails: tuple[str, ...]
     edits: tuple[dict, ...]
+    says: str = ""  # a text one of its failure messages must contain (the real cause)
 
     def build(self, destination: Path) -> Path:
         """Write the variant into ``destination`` and return it."""
@@ -57,6 +59,7 @@ def variants_for(lab: Lab) -> list[Variant]:
             bug=entry["bug"],
             fails=tuple(entry["fails"]),
             edits=tuple(entry["edit"]),
+            says=entry.get("says", ""),
         )
         for entry in data.get("variant", [])
     ]

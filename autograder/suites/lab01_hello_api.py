@@ -284,7 +284,11 @@ def client_module(submission_dir: Path) -> ClientFunctions:
 # ---------------------------------------------------------------- GET / and /hello/{name}
 
 
-@check(points=5, hint="Return a dict such as {'message': 'Welcome'}: FastAPI sends it as JSON.")
+@check(
+    points=5,
+    hint='A route\'s return value becomes the JSON body. Handout: Background, "Your first app".',
+    more="Return a dict such as {'message': 'Welcome'}: FastAPI sends it as JSON.",
+)
 def test_root_answers_a_message(api):
     """GET / answers 200 with a JSON object whose "message" is a non-empty string."""
     body = json_of(api.get("/"), "GET /")
@@ -297,7 +301,9 @@ def test_root_answers_a_message(api):
 
 @check(
     points=8,
-    hint="Add @app.get('/hello/{name}') and build the text with f'Hello, {name}!'.",
+    hint="The name is a path parameter: it is written in the route's path and is a parameter "
+    'of the function. Handout: "Path parameters, and why 422".',
+    more="Add @app.get('/hello/{name}') and build the text with f'Hello, {name}!'.",
 )
 def test_hello_greets_by_name(api):
     """GET /hello/Ada answers {"message": "Hello, Ada!"}; the name is used exactly as sent,
@@ -313,7 +319,9 @@ def test_hello_greets_by_name(api):
 
 @check(
     points=7,
-    hint="Add a parameter `shout: bool = False` to the hello function and use message.upper().",
+    hint="A function parameter that is not in the path is a query parameter; its type and "
+    'default say how it is read. Handout: "Query parameters: types, defaults, bounds".',
+    more="Add a parameter `shout: bool = False` to the hello function and use message.upper().",
 )
 def test_hello_shouts_when_asked(api):
     """GET /hello/Ada?shout=true answers "HELLO, ADA!" and ?shout=false answers "Hello, Ada!"."""
@@ -327,7 +335,9 @@ def test_hello_shouts_when_asked(api):
 
 @check(
     points=4,
-    hint="Annotate shout as bool: FastAPI then rejects values that are not booleans with 422.",
+    hint="FastAPI validates a parameter against its type annotation and answers 422 itself "
+    'when it does not fit. Handout: "Path parameters, and why 422".',
+    more="Annotate shout as bool: FastAPI then rejects values that are not booleans with 422.",
 )
 def test_shout_that_is_not_a_boolean_is_422(api):
     """GET /hello/Ada?shout=maybe answers 422: shout is a boolean, not any text."""
@@ -343,7 +353,9 @@ def test_shout_that_is_not_a_boolean_is_422(api):
 
 @check(
     points=8,
-    hint="Check the defaults (limit 5, offset 0) and keep the flowers in the order of FLOWERS.",
+    hint="Read the contract of GET /flowers: what limit and offset are when the caller leaves "
+    'them out. Handout: The contract, "GET /flowers".',
+    more="Check the defaults (limit 5, offset 0) and keep the flowers in the order of FLOWERS.",
 )
 def test_flowers_default_to_the_first_five_in_id_order(api):
     """GET /flowers answers the flowers 1 to 5, in id order, each with its six fields."""
@@ -359,7 +371,9 @@ def test_flowers_default_to_the_first_five_in_id_order(api):
 
 @check(
     points=7,
-    hint="Keep only the flowers whose 'species' equals the species parameter, before paging.",
+    hint="Choosing the flowers of one species comes before taking a page of them. Handout: The"
+    ' contract, "GET /flowers".',
+    more="Keep only the flowers whose 'species' equals the species parameter, before paging.",
 )
 def test_flowers_filter_by_species(api):
     """GET /flowers?species=virginica answers flowers 11 to 15; species=versicolor&limit=2: 6, 7."""
@@ -375,7 +389,9 @@ def test_flowers_filter_by_species(api):
 
 @check(
     points=3,
-    hint="A species with no flowers is not an error: answer an empty list. Compare with ==.",
+    hint="A filter that matches nothing is still a successful answer; compare species exactly "
+    'as sent. Handout: The contract, "GET /flowers".',
+    more="A species with no flowers is not an error: answer an empty list. Compare with ==.",
 )
 def test_unknown_species_gives_an_empty_list(api):
     """GET /flowers?species=rose answers 200 with an empty list; so do Setosa and seto."""
@@ -389,7 +405,9 @@ def test_unknown_species_gives_an_empty_list(api):
 
 @check(
     points=2,
-    hint="Filter by species first, then skip `offset` of the flowers that are left and take at "
+    hint="offset skips flowers of the filtered list, limit caps what is left: think of a "
+    'slice. Handout: The contract, "GET /flowers".',
+    more="Filter by species first, then skip `offset` of the flowers that are left and take at "
     "most `limit`: a slice [offset : offset + limit] of the filtered list.",
 )
 @pytest.mark.parametrize(
@@ -412,7 +430,9 @@ def test_flowers_page_with_limit_and_offset(api, query, want):
 
 @check(
     points=6,
-    hint="Declare limit as Annotated[int, Query(ge=1, le=50)] = 5: FastAPI answers 422 outside.",
+    hint="Bounds on a query parameter belong in its declaration, so FastAPI answers 422 "
+    'outside them. Handout: "Query parameters: types, defaults, bounds".',
+    more="Declare limit as Annotated[int, Query(ge=1, le=50)] = 5: FastAPI answers 422 outside.",
 )
 def test_limit_must_be_an_integer_from_1_to_50(api):
     """limit=1 and limit=50 are accepted; limit=0, 51, ten and 2.5 answer 422."""
@@ -427,7 +447,10 @@ def test_limit_must_be_an_integer_from_1_to_50(api):
 
 
 @check(
-    points=4, hint="Declare offset as Annotated[int, Query(ge=0)] = 0: a negative offset is 422."
+    points=4,
+    hint="Bounds on a query parameter belong in its declaration, so FastAPI answers 422 "
+    'outside them. Handout: "Query parameters: types, defaults, bounds".',
+    more="Declare offset as Annotated[int, Query(ge=0)] = 0: a negative offset is 422.",
 )
 def test_offset_must_not_be_negative(api):
     """offset=0 is accepted; offset=-1 and offset=x answer 422."""
@@ -440,7 +463,12 @@ def test_offset_must_not_be_negative(api):
 # ---------------------------------------------------------------- GET /flowers/{flower_id}
 
 
-@check(points=8, hint="Loop over FLOWERS and return the one whose 'id' equals flower_id.")
+@check(
+    points=8,
+    hint='Find the flower by its "id" field, not by its position in the list. Handout: The '
+    'contract, "GET /flowers/{flower_id}".',
+    more="Loop over FLOWERS and return the one whose 'id' equals flower_id.",
+)
 def test_flower_is_found_by_id(api):
     """GET /flowers/1, /flowers/8 and /flowers/15 answer those flowers with their six fields."""
     for flower_id in (1, 8, 15):
@@ -452,11 +480,15 @@ def test_flower_is_found_by_id(api):
 
 @check(
     points=7,
-    hint="After the loop, raise HTTPException(status_code=404, detail=...): never return None.",
+    hint="When nothing matches, the route must not return None: an unknown id (0, -1, 16...) "
+    'is an error the caller can see. Handout: "404: raise, never return None".',
+    more="After the loop, raise HTTPException(status_code=404, detail=...): never return None.",
 )
 def test_unknown_flower_is_404(api):
-    """GET /flowers/0, /flowers/16 and /flowers/999 answer 404 Not Found."""
-    for flower_id in (0, 16, 999):
+    """GET /flowers/1 answers 200, and GET /flowers/0, /flowers/-1, /flowers/16 and
+    /flowers/999 answer 404 Not Found."""
+    json_of(api.get("/flowers/1"), "GET /flowers/1")  # a 404 counts only where 200 is possible
+    for flower_id in (0, -1, 16, 999):
         response = api.get(f"/flowers/{flower_id}")
         assert response.status_code == 404, (
             f"GET /flowers/{flower_id} answered {response.status_code} ({shown(response)}); "
@@ -464,7 +496,12 @@ def test_unknown_flower_is_404(api):
         )
 
 
-@check(points=4, hint="Annotate the path parameter: flower_id: int. FastAPI then answers 422.")
+@check(
+    points=4,
+    hint="The type annotation of a path parameter is what makes FastAPI reject /flowers/abc. "
+    'Handout: "Path parameters, and why 422".',
+    more="Annotate the path parameter: flower_id: int. FastAPI then answers 422.",
+)
 def test_non_integer_flower_id_is_422(api):
     """GET /flowers/1 answers 200, and GET /flowers/abc and /flowers/1.5 answer 422."""
     json_of(api.get("/flowers/1"), "GET /flowers/1")
@@ -480,7 +517,9 @@ def test_non_integer_flower_id_is_422(api):
 
 @check(
     points=5,
-    hint="Open /docs: every route must be listed. Keep FastAPI(title='Iris API').",
+    hint="Open /docs: every route you declared is listed there, under the app's title. "
+    'Handout: "/docs and /openapi.json".',
+    more="Open /docs: every route must be listed. Keep FastAPI(title='Iris API').",
 )
 def test_openapi_and_docs_list_every_route(api):
     """/openapi.json has the title "Iris API" and a GET for each of the 4 paths; /docs is HTML."""
@@ -502,7 +541,9 @@ def test_openapi_and_docs_list_every_route(api):
 
 @check(
     points=4,
-    hint="requests.get(f'{base_url}/hello/{name}', params={'shout': shout}), then the message.",
+    hint="The client sends the same request you make in /docs and returns part of the JSON "
+    'answer. Handout: "Being a client: requests".',
+    more="requests.get(f'{base_url}/hello/{name}', params={'shout': shout}), then the message.",
 )
 def test_client_greet_returns_the_message(api_url, client_module):
     """client.greet(base_url, "Ada") returns the message the API sends; shout=True shouts."""
@@ -516,7 +557,9 @@ def test_client_greet_returns_the_message(api_url, client_module):
 
 @check(
     points=4,
-    hint="Pass params={'limit': limit, 'species': species} to requests.get and return .json().",
+    hint="Query parameters go in the params argument of requests.get; leave out the ones that "
+    'are None. Handout: "Being a client: requests".',
+    more="Pass params={'limit': limit, 'species': species} to requests.get and return .json().",
 )
 def test_client_fetch_flowers_sends_species_and_limit(api_url, client_module):
     """client.fetch_flowers returns the list the API sends for the species and limit given."""
@@ -529,7 +572,12 @@ def test_client_fetch_flowers_sends_species_and_limit(api_url, client_module):
         )
 
 
-@check(points=4, hint="GET f'{base_url}/flowers/{flower_id}' and return response.json().")
+@check(
+    points=4,
+    hint='Build the URL of one flower and return the decoded JSON body. Handout: "Being a '
+    'client: requests".',
+    more="GET f'{base_url}/flowers/{flower_id}' and return response.json().",
+)
 def test_client_fetch_flower_returns_the_flower(api_url, client_module):
     """client.fetch_flower(base_url, 7) returns the flower object the API sends for /flowers/7."""
     want = live_json(api_url, "/flowers/7")
@@ -539,7 +587,9 @@ def test_client_fetch_flower_returns_the_flower(api_url, client_module):
 
 @check(
     points=4,
-    hint="Call response.raise_for_status() before response.json(): it raises for 4xx and 5xx.",
+    hint="requests does not raise for a 404 or a 503 by itself: the response has a method that"
+    ' does. Handout: "Being a client: requests".',
+    more="Call response.raise_for_status() before response.json(): it raises for 4xx and 5xx.",
 )
 def test_client_fetch_flower_raises_on_an_error_status(api_url, unavailable_url, client_module):
     """client.fetch_flower raises requests.HTTPError for your API's 404 of flower 999, and for

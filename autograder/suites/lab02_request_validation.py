@@ -54,6 +54,33 @@ def with_observer(**values) -> dict:
     return body
 
 
+def read(client, path: str):
+    """GET ``path``; a route that raises fails the check with what went wrong, in one line."""
+    try:
+        return client.get(path)
+    except Exception as error:  # noqa: BLE001 - a route may raise anything
+        pytest.fail(f"GET {path} crashed the app: {crash_text(error)}", pytrace=False)
+
+
+def crash_text(error: Exception) -> str:
+    """What a route's exception means for its caller, with the place it was raised."""
+    errors = getattr(error, "errors", None)
+    if type(error).__name__ == "ResponseValidationError" and callable(errors):
+        problems = errors() or [{}]
+        returned = problems[0].get("input", "?")
+        return (
+            f"the route returned {returned!r}, which is not an observation its response "
+            "model can send (ResponseValidationError); a real client would get 500 Internal "
+            "Server Error"
+        )
+    try:
+        where = submission.where_in_submission(error.__traceback__, submission.entry_folder())
+    except Exception:  # noqa: BLE001 - no main module here (secure mode): no place to name
+        where = None
+    text = submission.error_text(error)
+    return f"{text}" + (f" (raised at {where})" if where else "")
+
+
 def describe(body: dict) -> str:
     """A body as short text, for messages."""
     text = repr(body)
@@ -138,7 +165,13 @@ def first_ids_of_a_fresh_app() -> list:
 # ---------------------------------------------------------------- creating observations
 
 
-@check(points=7, hint="Give the POST route status_code=201 and response_model=ObservationOut.")
+@check(
+    points=7,
+    hint="A route that creates something answers 201 Created; the route decorator sets the "
+    'status and the response model. Handout: Background, "Response models: what leaves '
+    'the server".',
+    more="Give the POST route status_code=201 and response_model=ObservationOut.",
+)
 def test_valid_observation_is_created_with_201(client):
     """POST /observations with a valid body answers 201 Created and returns the observation:
     an integer id, the measurement, the observer's name, the species and the notes."""
@@ -166,7 +199,9 @@ def test_valid_observation_is_created_with_201(client):
 
 @check(
     points=8,
-    hint="Answer with an ObservationOut (response_model=ObservationOut): its observer is an "
+    hint="What leaves the server is what the response model declares, whatever the function "
+    'returns. Handout: "Response models: what leaves the server".',
+    more="Answer with an ObservationOut (response_model=ObservationOut): its observer is an "
     "ObserverOut, which has no email field, so the address is filtered out.",
 )
 def test_observer_email_is_never_returned(client):
@@ -175,13 +210,14 @@ def test_observer_email_is_never_returned(client):
     email = "grace.hopper@example.org"
     response = client.post("/observations", json=with_observer(name="Grace", email=email))
     assert response.is_success, (
-        f"POST /observations with a valid body answered {response.status_code}; expected 201"
+        f"POST /observations with a valid body answered {response.status_code} "
+        f"{response.text[:200]}; expected 201"
     )
     created = response.json()
     assert email not in response.text.lower() and "email" not in keys_anywhere(created), (
         f"POST /observations returned the observer's e-mail address: {response.text[:300]}"
     )
-    response = client.get(f"/observations/{created.get('id')}")
+    response = read(client, f"/observations/{created.get('id')}")
     assert response.status_code == 200, (
         f"GET /observations/{created.get('id')} (just created) answered {response.status_code}"
     )
@@ -190,7 +226,12 @@ def test_observer_email_is_never_returned(client):
     )
 
 
-@check(points=5, hint="Use the number of stored observations plus one as the next id.")
+@check(
+    points=5,
+    hint="Ids start at 1 and grow by one with each observation stored. Handout: The contract, "
+    '"Routes".',
+    more="Use the number of stored observations plus one as the next id.",
+)
 def test_each_new_observation_gets_the_next_id(client):
     """Ids count up 1, 2, 3...: two observations created one after the other get ids n and
     n + 1, and in a freshly started app the first two observations get ids 1 and 2."""
@@ -221,7 +262,9 @@ def test_each_new_observation_gets_the_next_id(client):
 
 @check(
     points=4,
-    hint="`species` is Optional with default None, `notes` too; a species validator with "
+    hint="An optional field has a default; a validator that runs before the type check must "
+    "let that default through. Handout: The contract, the request body.",
+    more="`species` is Optional with default None, `notes` too; a species validator with "
     "mode='before' must let None through (tidy the value only when it is a str).",
 )
 def test_species_and_notes_are_optional(client):
@@ -249,7 +292,7 @@ def test_species_and_notes_are_optional(client):
 def assert_read_back(client, created: dict, name: str) -> None:
     """GET /observations/{id} of ``created`` answers what POST returned for it."""
     observation_id = created.get("id")
-    response = client.get(f"/observations/{observation_id}")
+    response = read(client, f"/observations/{observation_id}")
     assert response.status_code == 200, (
         f"GET /observations/{observation_id} (created earlier) answered {response.status_code}"
     )
@@ -272,7 +315,9 @@ def assert_read_back(client, created: dict, name: str) -> None:
 
 @check(
     points=7,
-    hint="Store each observation under its id in `observations`, then look it up; build a "
+    hint="Store each observation under its id and give back exactly what was stored. Handout: "
+    'The contract, "Routes".',
+    more="Store each observation under its id in `observations`, then look it up; build a "
     "new dict (or model) for every observation, never one shared object.",
 )
 def test_observation_can_be_read_back_by_id(client):
@@ -297,7 +342,9 @@ def test_observation_can_be_read_back_by_id(client):
 
 @check(
     points=5,
-    hint="raise HTTPException(status_code=404) when the id is not a key of `observations` "
+    hint="An id that was never given out (0, -1, 99...) is a 404, not a crash and not null. "
+    'Handout: The contract, "Routes".',
+    more="raise HTTPException(status_code=404) when the id is not a key of `observations` "
     "(a list indexed with id - 1 finds something for 0 and -1).",
 )
 def test_unknown_observation_is_404(client):
@@ -306,12 +353,12 @@ def test_unknown_observation_is_404(client):
     200: the route exists and looks the id up."""
     create(client, valid_body())
     created = create(client, valid_body())
-    known = client.get(f"/observations/{created['id']}")
+    known = read(client, f"/observations/{created['id']}")
     assert known.status_code == 200, (
         f"GET /observations/{created['id']} (just created) answered {known.status_code}"
     )
     for unknown in (999999, 0, -1):
-        response = client.get(f"/observations/{unknown}")
+        response = read(client, f"/observations/{unknown}")
         assert response.status_code == 404, (
             f"GET /observations/{unknown} answered {response.status_code} "
             f"{response.text[:200]}; expected 404: ids start at 1, and no observation has "
@@ -323,7 +370,12 @@ def test_unknown_observation_is_404(client):
 
 
 @pytest.mark.parametrize("value", [0, -1.5], ids=["zero", "negative"])
-@check(points=5, hint="Each length needs Field(gt=0, ...): greater than 0, not `ge`.")
+@check(
+    points=5,
+    hint='Field bounds: is 0 a valid length? Choose between "greater than" and "greater or '
+    'equal". Handout: The contract, the request body.',
+    more="Each length needs Field(gt=0, ...): greater than 0, not `ge`.",
+)
 def test_lengths_must_be_positive(client, value):
     """Each of the four lengths must be greater than 0: a body with one of them at 0 or below
     answers 422, and the error's loc names that field."""
@@ -333,7 +385,12 @@ def test_lengths_must_be_positive(client, value):
         assert_rejected(client, body, field, f"measurement.{field}={value}")
 
 
-@check(points=6, hint="Each length needs Field(..., le=10): 10 itself is allowed.")
+@check(
+    points=6,
+    hint="Field bounds: 10 itself is allowed, 10.01 is not. Handout: The contract, the request"
+    " body.",
+    more="Each length needs Field(..., le=10): 10 itself is allowed.",
+)
 def test_lengths_are_at_most_10_cm(client):
     """10 cm is allowed (a body with lengths of exactly 10 is accepted) and anything above is
     not: one length at 10.5 answers 422 with a loc naming that field."""
@@ -350,7 +407,9 @@ def test_lengths_are_at_most_10_cm(client):
 
 @check(
     points=7,
-    hint="Write a model_validator(mode='after') on Measurement that raises ValueError when "
+    hint="A rule about two fields at once needs a validator of the whole model. Handout: "
+    '"Rules a type cannot say: validators".',
+    more="Write a model_validator(mode='after') on Measurement that raises ValueError when "
     "petal_length >= sepal_length.",
 )
 def test_petal_must_be_shorter_than_sepal(client):
@@ -375,7 +434,12 @@ def test_petal_must_be_shorter_than_sepal(client):
 # ---------------------------------------------------------------- the observer
 
 
-@check(points=4, hint="A field_validator on name can return value.strip().")
+@check(
+    points=4,
+    hint='A field validator can return a tidied value instead of the one sent. Handout: "Rules'
+    ' a type cannot say: validators".',
+    more="A field_validator on name can return value.strip().",
+)
 def test_observer_name_is_stripped(client):
     """Spaces around the observer's name are removed: "  Ada Lovelace  " comes back as
     "Ada Lovelace"."""
@@ -388,7 +452,9 @@ def test_observer_name_is_stripped(client):
 
 @check(
     points=5,
-    hint="Field(min_length=1, max_length=100) for the length, and raise ValueError in the "
+    hint="Count the characters after the spaces are stripped. Handout: The contract, the "
+    'request body, and "Rules a type cannot say: validators".',
+    more="Field(min_length=1, max_length=100) for the length, and raise ValueError in the "
     "name validator when nothing is left after strip().",
 )
 def test_observer_name_has_1_to_100_characters(client):
@@ -401,7 +467,9 @@ def test_observer_name_has_1_to_100_characters(client):
 
 @check(
     points=5,
-    hint="In a field_validator on email, split the text at '@' (str.partition) and raise "
+    hint="The contract's rule for an e-mail is simple on purpose: exactly one @, with text on "
+    "both sides. Handout: The contract, the request body.",
+    more="In a field_validator on email, split the text at '@' (str.partition) and raise "
     "ValueError unless there is exactly one '@' with text on both sides.",
 )
 def test_observer_email_needs_one_at_sign_between_text(client):
@@ -418,7 +486,12 @@ def stored_email(sent: str) -> str:
     return getattr(schemas.Observer(name="Ada", email=sent), "email", "(no email field)")
 
 
-@check(points=3, hint="Return value.lower() from the email validator of Observer.")
+@check(
+    points=3,
+    hint="A validator's return value is what the model keeps. Handout: \"Rules a type cannot "
+    'say: validators".',
+    more="Return value.lower() from the email validator of Observer.",
+)
 def test_observer_email_is_stored_in_lower_case(app):
     """The Observer model of schemas.py stores the e-mail in lower case:
     Observer(name="Ada", email="Ada@Example.ORG").email == "ada@example.org"."""
@@ -434,7 +507,9 @@ def test_observer_email_is_stored_in_lower_case(app):
 
 @check(
     points=5,
-    hint="A field_validator('species', mode='before') runs before the Literal check: return "
+    hint="Tidy the species before the type check sees it: a validator can run before or after "
+    'validation. Handout: "Rules a type cannot say: validators".',
+    more="A field_validator('species', mode='before') runs before the Literal check: return "
     "value.strip().lower() when value is a str.",
 )
 def test_species_is_normalised(client):
@@ -448,7 +523,9 @@ def test_species_is_normalised(client):
 
 @check(
     points=5,
-    hint="Type species as Literal['setosa', 'versicolor', 'virginica'] | None; a validator "
+    hint="A type that allows only a few values makes Pydantic reject the others with 422. "
+    "Handout: The contract, the request body.",
+    more="Type species as Literal['setosa', 'versicolor', 'virginica'] | None; a validator "
     "with mode='before' must pass a value that is not a str on unchanged.",
 )
 def test_unknown_species_is_422(client):
@@ -460,7 +537,13 @@ def test_unknown_species_is_422(client):
     assert_rejected(client, valid_body(species=3), "species", "species=3 (a number)")
 
 
-@check(points=5, hint="notes: str | None = Field(default=None, max_length=500).", hidden=True)
+@check(
+    points=5,
+    hint="A length bound on a text field belongs in its Field. Handout: The contract, the "
+    "request body.",
+    more="notes: str | None = Field(default=None, max_length=500).",
+    hidden=True,
+)
 def test_notes_have_at_most_500_characters(client):
     """Notes of 500 characters are accepted and returned; 501 characters answer 422 with a loc
     ending in "notes"."""
@@ -469,7 +552,12 @@ def test_notes_have_at_most_500_characters(client):
     assert_rejected(client, valid_body(notes="n" * 501), "notes", "501 characters of notes")
 
 
-@check(points=4, hint="measurement and observer are required fields of ObservationIn.")
+@check(
+    points=4,
+    hint="A field without a default is required; the 422's loc says where it was missing. "
+    'Handout: "Reading a 422".',
+    more="measurement and observer are required fields of ObservationIn.",
+)
 def test_missing_fields_are_422_with_their_location(client):
     """A body without "observer" answers 422 with a loc ending in "observer"; without
     "measurement", a loc ending in "measurement"; an observer without "email", a loc ending
@@ -511,7 +599,9 @@ def body_examples(spec: dict) -> list:
 
 @check(
     points=5,
-    hint="Add model_config = ConfigDict(json_schema_extra={'examples': [...]}) to "
+    hint="A model's configuration can add examples to its JSON schema, which /docs shows. "
+    'Handout: "Examples in /docs".',
+    more="Add model_config = ConfigDict(json_schema_extra={'examples': [...]}) to "
     "ObservationIn, with one complete, valid body.",
 )
 def test_openapi_shows_an_example_observation(client):

@@ -168,7 +168,10 @@ def fail_with(error: Exception, what: str, folder: Path) -> None:
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     where = where_in_submission(error.__traceback__, folder)
     message = f"{what} raised {type(error).__name__}{': ' + text if text else ''}"
-    pytest.fail(message + (f" (raised at {where})" if where else ""), pytrace=False)
+    message += f" (raised at {where})" if where else ""
+    if isinstance(error, AttributeError) and "'State' object has no attribute" in text:
+        message += "; nothing was stored there when the app started (lifespan)"
+    pytest.fail(message, pytrace=False)
 
 
 class Api:
@@ -263,8 +266,24 @@ def assert_agrees(prediction, expected: tuple[str, dict[str, float]], sent: dict
             probabilities[name], abs=1e-6
         ), (
             f"{where} for {sent} gave probability {value!r} for {name}; "
-            f"the model says {probabilities[name]:.6f}"
+            f"the model says {probabilities[name]:.6f}" + _why_different(value, probabilities, name)
         )
+
+
+def _why_different(value, probabilities: dict[str, float], name: str) -> str:
+    """The likely cause of a probability that is not the model's, when one shows."""
+    if not isinstance(value, (int, float)):
+        return ""
+    for digits in range(1, 6):
+        if round(probabilities[name], digits) == value:
+            return f" (rounded to {digits} decimals: send predict_proba's values as they are)"
+    for other, probability in probabilities.items():
+        if other != name and probability == pytest.approx(value, abs=1e-6):
+            return (
+                f" (that is the model's probability for {other}: pair each column of "
+                "predict_proba with the class at the same place in classes_)"
+            )
+    return ""
 
 
 # ---------------------------------------------------------------- fixtures
@@ -332,7 +351,10 @@ def client(app, submission_dir: Path, iris_model: Path, tmp_path_factory) -> Ite
 
 @check(
     points=10,
-    hint="Build one row per flower with the columns in the order sepal_length, sepal_width, "
+    hint="Your answer must be what the loaded model says: the columns in the order it was "
+    "trained on, and each probability exactly as predict_proba gives it, paired with its "
+    'class. Handout: "Probabilities, not just a label".',
+    more="Build one row per flower with the columns in the order sepal_length, sepal_width, "
     "petal_length, petal_width, call predict_proba, and pair each column with classes_.",
 )
 def test_predict_agrees_with_the_grader_model(client, grader_pipeline):
@@ -346,7 +368,10 @@ def test_predict_agrees_with_the_grader_model(client, grader_pipeline):
 
 @check(
     points=10,
-    hint="probabilities is an object with one entry per species (all three, from classes_), "
+    hint="probabilities names every species of the model, each with the probability "
+    'predict_proba gives it. Handout: "Probabilities, not just a label" and the contract,'
+    ' "The answers".',
+    more="probabilities is an object with one entry per species (all three, from classes_), "
     "straight from predict_proba; species is the most probable one.",
 )
 def test_probabilities_cover_every_species_and_sum_to_one(client):
@@ -380,7 +405,9 @@ def test_probabilities_cover_every_species_and_sum_to_one(client):
 
 @check(
     points=4,
-    hint='Add "model_version" to the response: the version from the model\'s metadata '
+    hint="The version belongs to the model (its metadata file), not to the API. Handout: the "
+    'contract, "The answers".',
+    more='Add "model_version" to the response: the version from the model\'s metadata '
     "(model.json), not the app's own version.",
 )
 def test_predict_reports_the_model_version(client):
@@ -394,7 +421,9 @@ def test_predict_reports_the_model_version(client):
 
 @check(
     points=8,
-    hint="Use the Measurement model from lab 02 as the body of /predict and as the type of "
+    hint="Reuse lab 02's measurement model for the body and for each batch item: validation "
+    'happens before your code runs. Handout: the contract, "The measurement".',
+    more="Use the Measurement model from lab 02 as the body of /predict and as the type of "
     "the batch items: FastAPI then answers 422 before your code runs.",
 )
 def test_impossible_measurements_are_rejected_with_422(client):
@@ -427,10 +456,12 @@ def test_impossible_measurements_are_rejected_with_422(client):
 
 @check(
     points=10,
-    hint="Call the model once with every item and return one prediction per item, in the "
+    hint="One call of the model for the whole batch gives one row per item, in the order sent;"
+    ' each becomes a prediction, as for /predict. Handout: "Batches, with a limit".',
+    more="Call the model once with every item and return one prediction per item, in the "
     'order of "items", plus the model_version.',
 )
-def test_batch_predictions_keep_the_request_order(client, grader_pipeline):
+def test_batch_predictions_agree_with_the_model_in_request_order(client, grader_pipeline):
     """POST /predict/batch answers one prediction per item, in the order sent, each agreeing
     with the model, and the model_version."""
     items = [VIRGINICA, SETOSA, *HARD, VERSICOLOR, SETOSA]
@@ -453,7 +484,9 @@ def test_batch_predictions_keep_the_request_order(client, grader_pipeline):
 
 @check(
     points=8,
-    hint="Give items Field(min_length=1, max_length=100): 100 items is allowed, 101 is not, "
+    hint="A list field can have a smallest and a largest length; 100 itself is allowed. "
+    'Handout: "Batches, with a limit".',
+    more="Give items Field(min_length=1, max_length=100): 100 items is allowed, 101 is not, "
     "and an empty list is refused.",
 )
 def test_batch_accepts_1_to_100_items(client):
@@ -480,7 +513,9 @@ def test_batch_accepts_1_to_100_items(client):
 
 @check(
     points=8,
-    hint="GET /model returns the metadata loaded from model.json at start-up: version, "
+    hint="GET /model answers the metadata loaded with the model at start-up. Handout: the "
+    'contract, "Routes" and "The answers".',
+    more="GET /model returns the metadata loaded from model.json at start-up: version, "
     "classes, features and metrics.",
 )
 def test_model_route_returns_the_metadata(client, iris_model: Path):
@@ -563,7 +598,10 @@ def probe_versions_served(folder: str, workdir: str, cases: list[list]) -> dict:
 
 @check(
     points=10,
-    hint='In lifespan, read os.environ.get("MODEL_PATH", "models/model.joblib") when the '
+    hint="Both files of the model, the .joblib and the model.json beside it, come from the "
+    'path MODEL_PATH names, read when the app starts. Handout: "Where the model is: an '
+    'environment variable".',
+    more='In lifespan, read os.environ.get("MODEL_PATH", "models/model.joblib") when the '
     "app starts (not at import time, not a fixed path).",
 )
 def test_model_path_comes_from_the_environment(
@@ -591,8 +629,15 @@ def test_model_path_comes_from_the_environment(
     served = answered(
         probe(probe_versions_served, str(submission_dir), str(workdir), described_cases)
     )["versions"]
-    for (_, version), (_, what), given in zip(cases, described_cases, served, strict=True):
-        assert given == version, f"GET /model {what} answered version {given!r}"
+    for (path, version), (_, what), given in zip(cases, described_cases, served, strict=True):
+        why = ""
+        if path is not None and given == "default-path":
+            why = (
+                ": the version in models/model.json, not in the model.json beside the model "
+                "MODEL_PATH names (MODEL_PATH not read when the app starts, or the metadata "
+                "read from a fixed path)"
+            )
+        assert given == version, f"GET /model {what} answered version {given!r}{why}"
 
 
 def probe_after_deleting_the_model(folder: str, source: str) -> dict:
@@ -630,7 +675,9 @@ def probe_after_deleting_the_model(folder: str, source: str) -> dict:
 
 @check(
     points=10,
-    hint="Load the model in lifespan (before the yield) and keep it in app.state; the routes "
+    hint="Loading belongs to the app's start-up, once; a request only uses what was loaded. "
+    'Handout: "Load once, at start-up: lifespan".',
+    more="Load the model in lifespan (before the yield) and keep it in app.state; the routes "
     "read it from there and never call joblib.load or read model.json themselves.",
 )
 def test_model_is_loaded_once_at_start_up(submission_dir: Path, iris_model: Path):
@@ -673,7 +720,9 @@ def probe_import_without_a_model(folder: str, source: str) -> dict:
 
 @check(
     points=4,
-    hint="Do not load the model at module level (import time): tools and tests import main.py "
+    hint="Code at module level runs on import, before any model exists: loading belongs to "
+    'start-up. Handout: "Load once, at start-up: lifespan".',
+    more="Do not load the model at module level (import time): tools and tests import main.py "
     "before any model exists. Load it in lifespan.",
 )
 def test_importing_main_needs_no_model_file(submission_dir: Path, iris_model: Path):
@@ -724,7 +773,9 @@ def probe_inference_endpoints(folder: str, source: str, requests: list[list]) ->
 
 @check(
     points=4,
-    hint="Write `def predict(...)`, not `async def`: scikit-learn is CPU-bound, and FastAPI runs "
+    hint="CPU-bound work in an async def route blocks the event loop; FastAPI runs plain def "
+    'routes in a thread pool. Handout: "def or async def?".',
+    more="Write `def predict(...)`, not `async def`: scikit-learn is CPU-bound, and FastAPI runs "
     "plain def routes in a worker thread so the event loop stays free.",
 )
 def test_inference_routes_are_plain_def(client, submission_dir: Path, iris_model: Path):
@@ -753,9 +804,9 @@ def _train(module: ModuleType, folder: Path, version: str, work: Path):
     try:
         return module.train(folder, version=version)
     except Exception as error:
-        raise Problem(
-            described(error, f"train({folder.relative_to(work)!s}, version={version!r})", work)
-        ) from None
+        call = f"train({folder.relative_to(work)!s}, version={version!r})"
+        source = Path(getattr(module, "__file__", None) or work).resolve().parent
+        raise Problem(described(error, call, source)) from None
 
 
 def _load(model_file: Path):
@@ -815,7 +866,9 @@ def probe_train_once(folder: str) -> dict:
 
 @check(
     points=8,
-    hint="train(output_dir, version) creates output_dir and its parents "
+    hint="train(output_dir, version) writes both files into a folder it creates (parents too) "
+    'and returns the model\'s path. Handout: the contract, "train.py".',
+    more="train(output_dir, version) creates output_dir and its parents "
     "(mkdir(parents=True, exist_ok=True)), writes output_dir/model.joblib (joblib.dump of the "
     "fitted pipeline) and output_dir/model.json, and returns the model.joblib path.",
 )
@@ -882,16 +935,25 @@ def probe_train_twice(folder: str) -> dict:
             data = load_iris()
             predicted = pipeline.predict(data.data)
             real = float((predicted == data.target_names[data.target]).mean())
+            classes = [str(name) for name in getattr(pipeline, "classes_", [])]
     except Problem as problem:
         return {"problem": str(problem)}
     except Exception as error:  # the pipeline itself failed (predict_proba, predict)
         return {"problem": described(error, "using the pipeline train wrote", folder_path)}
-    return {"probabilities": probabilities, "accuracies": accuracies, "real": real}
+    return {
+        "probabilities": probabilities,
+        "accuracies": accuracies,
+        "real": real,
+        "classes": classes,
+    }
 
 
 @check(
     points=6,
-    hint="Pass random_state=SEED to train_test_split (and to any model that uses randomness): "
+    hint="Three things: every random step seeded, the pipeline fitted on species names, and "
+    'the accuracy measured on the held-out test set. Handout: "Train once, serve many '
+    'times" and the contract, "train.py".',
+    more="Pass random_state=SEED to train_test_split (and to any model that uses randomness): "
     "the same call must give the same model.",
 )
 def test_train_is_seeded_and_accurate(submission_dir: Path):
@@ -912,6 +974,12 @@ def test_train_is_seeded_and_accurate(submission_dir: Path):
         and not isinstance(accuracies[0], bool)
         and accuracies[0] >= 0.9
     ), f"model.json reports accuracy {accuracies[0]!r}; expected at least 0.9"
+    species = ["setosa", "versicolor", "virginica"]
+    assert facts["real"] >= 0.9 or facts["classes"] == species, (
+        f"the trained model answers the classes {facts['classes']}, not species names, so none "
+        "of its answers names the right species: fit it on the names "
+        "(iris.target_names[iris.target]), not on the class numbers"
+    )
     assert facts["real"] >= 0.9, (
         f"the trained model classifies only {facts['real']:.0%} of iris correctly"
     )

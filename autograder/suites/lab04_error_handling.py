@@ -295,7 +295,10 @@ def broken_predict(client, request_id: str = "grader-500-check"):
 
 @check(
     points=6,
-    hint="Register a handler for HTTPException that answers "
+    hint="Every error leaves through a handler you register, which answers the envelope with "
+    'the exception\'s status. Handout: "Your own exception classes, and their handlers" '
+    'and the contract, "The error envelope".',
+    more="Register a handler for HTTPException that answers "
     '{"error": {"code": "not_found", "message": exc.detail, "request_id": ...}} '
     "with the exception's status code (build it with error_response in errors.py). Leave "
     '"fields" out of every error but a 422.',
@@ -327,7 +330,10 @@ def test_unknown_flower_is_404_in_the_envelope(client):
 
 @check(
     points=4,
-    hint="In the HTTPException handler, the code is HTTP_ERROR_CODES.get(status, "
+    hint="Your HTTPException handler serves every status, not only 404 and 405: keep the "
+    'status and every header the exception carries. Handout: "HTTPException: status, '
+    'detail and headers".',
+    more="In the HTTPException handler, the code is HTTP_ERROR_CODES.get(status, "
     '"http_error"), and the answer keeps the status and all of exc.headers (not only Allow).',
 )
 def test_other_http_exception_keeps_its_status_and_headers(teapot_client):
@@ -354,7 +360,10 @@ def test_other_http_exception_keeps_its_status_and_headers(teapot_client):
 
 @check(
     points=7,
-    hint="Register the handler for starlette.exceptions.HTTPException, not fastapi's: Starlette "
+    hint="An unknown path never reaches your routes: the framework raises its own exception. "
+    'Which class does your handler catch? Handout: "Unknown routes and wrong methods: '
+    "Starlette's HTTPException\".",
+    more="Register the handler for starlette.exceptions.HTTPException, not fastapi's: Starlette "
     "raises its own HTTPException for a path no route matches.",
 )
 def test_unknown_route_is_404_in_the_envelope(client):
@@ -368,7 +377,10 @@ def test_unknown_route_is_404_in_the_envelope(client):
 
 @check(
     points=7,
-    hint="The HTTPException handler must pass exc.headers on to the answer: Starlette's 405 "
+    hint="A handler that builds a new answer loses the headers the exception carried unless it"
+    " passes them on. Handout: \"Unknown routes and wrong methods: Starlette's "
+    'HTTPException".',
+    more="The HTTPException handler must pass exc.headers on to the answer: Starlette's 405 "
     "carries an Allow header that says which methods the path accepts.",
 )
 def test_wrong_method_is_405_in_the_envelope_with_allow(client):
@@ -379,7 +391,8 @@ def test_wrong_method_is_405_in_the_envelope_with_allow(client):
         what = f"{method} {path}"
         expect_status(response, 405, what)
         expect_code(envelope(response, what), "method_not_allowed", what)
-        allow = response.headers.get("Allow", "")
+        allow = response.headers.get("Allow")
+        expect(allow is not None, f"{what} answered 405 without an Allow header")
         methods = {part.strip().upper() for part in allow.split(",")}
         expect(
             allowed in methods,
@@ -390,24 +403,31 @@ def test_wrong_method_is_405_in_the_envelope_with_allow(client):
 # ---------------------------------------------------------------- request ids
 
 
+# 52 characters: longer than a UUID (36), within the contract's 64
+LONG_REQUEST_ID = "Grader-Echo-Long-0123456789-abcdefghij-KLMNOPQRST-52"
+
+
 @check(
     points=7,
-    hint="In the middleware, use request.headers.get('X-Request-ID') when it is there (as it "
+    hint="A caller's id comes back exactly as sent (up to 64 characters), in the header and in"
+    ' the envelope. Handout: "Middleware and request.state: the request id" and the '
+    'contract, "The request id".',
+    more="In the middleware, use request.headers.get('X-Request-ID') when it is there (as it "
     "is: no case change, no strip), keep it in request.state.request_id, and set "
     "response.headers['X-Request-ID'].",
 )
 def test_request_id_is_echoed(client):
-    """A request that sends X-Request-ID (letters of both cases, digits and "-") gets exactly
-    the same value back in the X-Request-ID header, on a success and on an error, and in the
-    envelope's request_id."""
-    sent = "Grader-Echo-200-aB"
-    response = client.get("/flowers/1", headers={REQUEST_ID: sent})
-    expect_status(response, 200, "GET /flowers/1")
-    expect(
-        response.headers.get(REQUEST_ID) == sent,
-        f"GET /flowers/1 sent X-Request-ID: {sent} and got back "
-        f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}; echo it exactly",
-    )
+    """A request that sends X-Request-ID (1 to 64 letters of both cases, digits and "-") gets
+    exactly the same value back in the X-Request-ID header, on a success and on an error, and
+    in the envelope's request_id: a short id, and one longer than a UUID."""
+    for sent in ("Grader-Echo-200-aB", LONG_REQUEST_ID):
+        response = client.get("/flowers/1", headers={REQUEST_ID: sent})
+        expect_status(response, 200, "GET /flowers/1")
+        expect(
+            response.headers.get(REQUEST_ID) == sent,
+            f"GET /flowers/1 sent X-Request-ID: {sent} ({len(sent)} characters) and got back "
+            f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}; echo it exactly",
+        )
     sent = "Grader-Echo-404-cD"
     response = client.get("/flowers/99", headers={REQUEST_ID: sent})
     expect(
@@ -425,7 +445,9 @@ def test_request_id_is_echoed(client):
 
 @check(
     points=5,
-    hint="When the caller sends no X-Request-ID, make a new one (uuid.uuid4()) for each "
+    hint="No id, or an empty one, means a new id for each request, the same in the header and "
+    'in the envelope. Handout: the contract, "The request id".',
+    more="When the caller sends no X-Request-ID, make a new one (uuid.uuid4()) for each "
     "request, and use that same id in the header and in the envelope.",
 )
 def test_request_id_is_generated_when_missing(client):
@@ -460,7 +482,9 @@ def test_request_id_is_generated_when_missing(client):
 
 @check(
     points=8,
-    hint="Register a handler for RequestValidationError that answers 422 (not 400) with code "
+    hint="A friendlier 422 is still a 422: one entry per problem, built from where and what, "
+    'never from the value sent. Handout: "A friendlier 422 that stays 422".',
+    more="Register a handler for RequestValidationError that answers 422 (not 400) with code "
     '"validation_error" and one {"field", "problem"} per entry of exc.errors(). Build each '
     'entry from "loc" and "msg" only: never copy "input" (or the whole error) into the answer.',
 )
@@ -511,7 +535,9 @@ NESTED_CASES = {
 
 @check(
     points=2,
-    hint='Join the error\'s loc with "." after dropping its first item ("body", "query"...): '
+    hint="Each problem names its field by the path Pydantic gives (its loc), written as the "
+    'contract says. Handout: the contract, "Validation errors".',
+    more='Join the error\'s loc with "." after dropping its first item ("body", "query"...): '
     '("body", "items", 1, "petal_width") is "items.1.petal_width"; when nothing is left, keep '
     'that first item ("body"). Remove a leading "Value error, " from the problem.',
 )
@@ -540,7 +566,9 @@ def test_bad_value_is_named_by_its_path(client, case):
 
 @check(
     points=6,
-    hint='Register a handler for Exception: it answers 500 with code "internal_error". It runs '
+    hint="The catch-all handler answers every other exception, outside your middleware. "
+    'Handout: "The catch-all: a 500 that leaks nothing".',
+    more='Register a handler for Exception: it answers 500 with code "internal_error". It runs '
     "outside your middleware, so error_response must set X-Request-ID itself.",
 )
 def test_unexpected_error_is_500_in_the_envelope(broken_client):
@@ -559,7 +587,9 @@ def test_unexpected_error_is_500_in_the_envelope(broken_client):
 
 @check(
     points=8,
-    hint="The 500 message must be a fixed sentence: never str(exc), the exception's class, a "
+    hint="What went wrong inside belongs in the log, never in the answer (body or headers). "
+    'Handout: "The catch-all: a 500 that leaks nothing".',
+    more="The 500 message must be a fixed sentence: never str(exc), the exception's class, a "
     "traceback or a file path, in the body or in a header. Those go to the log.",
 )
 def test_500_leaks_no_internals(broken_client, submission_dir: Path):
@@ -587,7 +617,9 @@ def test_500_leaks_no_internals(broken_client, submission_dir: Path):
 
 @check(
     points=6,
-    hint="In the Exception handler call logger.error('...', exc_info=exc) (a logger from "
+    hint='A log record carries a traceback only when you give it the exception. Handout: "The '
+    'catch-all: a 500 that leaks nothing".',
+    more="In the Exception handler call logger.error('...', exc_info=exc) (a logger from "
     "logging.getLogger(__name__)): exc_info puts the traceback in the log.",
 )
 def test_500_is_logged_with_its_traceback(broken_client, caplog):
@@ -608,7 +640,9 @@ def test_500_is_logged_with_its_traceback(broken_client, caplog):
 
 @check(
     points=7,
-    hint="In lifespan, wrap load_model in try/except, log the error with logger.exception and "
+    hint="Degrade, don't die: a model that fails to load is logged, and the app starts without"
+    ' it. Handout: "Degrade, don\'t die: 503 and Retry-After".',
+    more="In lifespan, wrap load_model in try/except, log the error with logger.exception and "
     "set app.state.model = None: the API must start without its model.",
 )
 def test_server_starts_without_a_model(app, missing_model, caplog):
@@ -626,7 +660,9 @@ def test_server_starts_without_a_model(app, missing_model, caplog):
 
 @check(
     points=7,
-    hint="Make get_model raise ModelUnavailableError when no model is loaded, and answer it "
+    hint="Every model route gets its model through one dependency; that is the one place to "
+    'refuse when there is none. Handout: "Degrade, don\'t die: 503 and Retry-After".',
+    more="Make get_model raise ModelUnavailableError when no model is loaded, and answer it "
     'with a handler: 503, code "model_unavailable". Every model route, /models/{version} '
     "included, takes its model from get_model.",
 )
@@ -647,7 +683,9 @@ def test_missing_model_is_503_in_the_envelope(client_without_model):
 
 @check(
     points=5,
-    hint="Give the 503 a Retry-After header: a whole number of seconds as a string, "
+    hint="A 503 tells the caller when to come back, in a header. Handout: \"Degrade, don't die:"
+    ' 503 and Retry-After".',
+    more="Give the 503 a Retry-After header: a whole number of seconds as a string, "
     'e.g. headers={"Retry-After": "30"}.',
 )
 def test_503_says_when_to_retry(client_without_model):
@@ -668,7 +706,9 @@ def test_503_says_when_to_retry(client_without_model):
 
 @check(
     points=4,
-    hint="GET /models/{version} answers the loaded model's metadata when version is the "
+    hint="GET /models/{version} answers the loaded model's metadata for its own version. "
+    'Handout: the contract, "Routes".',
+    more="GET /models/{version} answers the loaded model's metadata when version is the "
     "loaded model's version.",
 )
 def test_loaded_model_version_is_found(client, iris_model: Path):
@@ -687,7 +727,9 @@ def test_loaded_model_version_is_found(client, iris_model: Path):
 
 @check(
     points=5,
-    hint="Compare version == model.version (exactly: no prefix, no case folding), raise "
+    hint="A version that is not the loaded one is an error of your own class, with its own "
+    'handler. Handout: "Your own exception classes, and their handlers".',
+    more="Compare version == model.version (exactly: no prefix, no case folding), raise "
     "UnknownModelVersionError otherwise and answer it with a handler: "
     '404, code "unknown_model_version", a message naming the version asked for.',
 )

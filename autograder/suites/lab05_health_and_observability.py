@@ -51,6 +51,74 @@ START_WAIT = 0.3  # seconds between starting a fresh app and its first GET /heal
 # ---------------------------------------------------------------- starting the app
 
 
+class ExplainedStatus(int):
+    """A status code that, written into a message, also says what the app raised to give
+    it: ``500: NotImplementedError (raised at health.py, line 49, in health)``. It compares
+    and computes as the plain number."""
+
+    def __new__(cls, value: int, note: str) -> ExplainedStatus:
+        status = super().__new__(cls, value)
+        status.note = note
+        return status
+
+    def __format__(self, spec: str) -> str:
+        return f"{int(self)}: {self.note}" if not spec else format(int(self), spec)
+
+    __str__ = __format__
+
+
+class CrashRecorder:
+    """The app, seen by the TestClient: remembers the exception a request raised out of it
+    (lab 04's handler answers it with 500 first), so that the check can say where it came
+    from. Attributes are the app's own."""
+
+    def __init__(self, app) -> None:
+        object.__setattr__(self, "_app", app)
+        object.__setattr__(self, "last", None)
+
+    def __getattr__(self, name: str):
+        return getattr(self._app, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "last":
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._app, name, value)
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await self._app(scope, receive, send)
+        except Exception as error:
+            if scope.get("type") == "http":
+                self.last = error
+            raise
+
+
+def _crash_note(error: BaseException) -> str:
+    """``NotImplementedError (raised at health.py, line 49, in health)``."""
+    try:
+        where = submission.where_in_submission(error.__traceback__, submission.entry_folder())
+    except Exception:  # noqa: BLE001 - no main module here (secure mode): no place to name
+        where = None
+    return submission.error_text(error) + (f" (raised at {where})" if where else "")
+
+
+def _explaining_crashes(test_client, recorder: CrashRecorder) -> None:
+    """Give each 500 the app answered after raising an :class:`ExplainedStatus`. (The
+    exception leaves the app after its 500 is sent, so it is read once the call returns.)"""
+    send = test_client.request
+
+    def request(*args, **kwargs):
+        recorder.last = None
+        response = send(*args, **kwargs)
+        if response.status_code == 500 and recorder.last is not None:
+            response.status_code = ExplainedStatus(500, _crash_note(recorder.last))
+        recorder.last = None
+        return response
+
+    test_client.request = request
+
+
 @contextmanager
 def started(app, model_path: Path, what: str) -> Iterator:
     """A TestClient for ``app`` started (lifespan run) with MODEL_PATH=model_path."""
@@ -58,7 +126,9 @@ def started(app, model_path: Path, what: str) -> Iterator:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MODEL_PATH", str(model_path))
-        test_client = TestClient(app, raise_server_exceptions=False)
+        recorder = CrashRecorder(app)
+        test_client = TestClient(recorder, raise_server_exceptions=False)
+        _explaining_crashes(test_client, recorder)
         try:
             test_client.__enter__()
         except Exception as error:
@@ -148,6 +218,13 @@ def json_of(response, what: str):
             f"{response.text[:200]!r}",
             pytrace=False,
         )
+
+
+def as_text_note(value, wanted) -> str:
+    """`` (a text, not a number)`` when a number was logged as its text: "500" for 500."""
+    if isinstance(value, str) and is_number(wanted) and value.strip() == str(wanted):
+        return " (a text, not a number)"
+    return ""
 
 
 def is_number(value) -> bool:
@@ -294,7 +371,10 @@ def first_health_after_start(model_path: str, wait: float) -> dict | None:
 
 @check(
     points=6,
-    hint='GET /health returns {"status": "ok", "version": request.app.version, '
+    hint="/health says the process is alive: its status, the API's own version and its uptime."
+    ' Handout: "Liveness and readiness: two different questions" and the contract, '
+    '"Routes".',
+    more='GET /health returns {"status": "ok", "version": request.app.version, '
     '"uptime_seconds": ...}: the version of the API (FastAPI(version=...)), not of the model.',
 )
 def test_health_reports_ok_and_the_service_version(client):
@@ -314,7 +394,9 @@ def test_health_reports_ok_and_the_service_version(client):
 
 @check(
     points=5,
-    hint="uptime_seconds is time.monotonic() now minus time.monotonic() when the service "
+    hint="Uptime is a duration measured from when the service started, with a clock that never"
+    ' jumps. Handout: the contract, "Routes".',
+    more="uptime_seconds is time.monotonic() now minus time.monotonic() when the service "
     "started (STARTED_AT, not the first call): a float, never an epoch timestamp, never "
     "rounded to whole seconds.",
 )
@@ -356,7 +438,9 @@ def test_uptime_counts_seconds_since_start(client, iris_model: Path):
 
 @check(
     points=6,
-    hint="Liveness is about the process only: /health must not use the model (no model "
+    hint="Liveness is about the process only: /health must not depend on the model. Handout: "
+    '"Liveness and readiness: two different questions".',
+    more="Liveness is about the process only: /health must not use the model (no model "
     "dependency, no prediction), and lifespan must catch a failed model load, log it, and let "
     "the app start.",
 )
@@ -389,7 +473,9 @@ def test_health_is_200_even_without_a_model(app, iris_model: Path, tmp_path: Pat
 
 @check(
     points=6,
-    hint='GET /ready runs one smoke prediction and returns {"status": "ready", '
+    hint="Readiness proves the model works: one smoke prediction, then the answer. Handout: "
+    '"Liveness and readiness: two different questions".',
+    more='GET /ready runs one smoke prediction and returns {"status": "ready", '
     '"model_version": model.version} when it works.',
 )
 def test_ready_is_200_with_a_working_model(client):
@@ -411,7 +497,9 @@ def test_ready_is_200_with_a_working_model(client):
 
 @check(
     points=6,
-    hint="/ready must answer 503 when no model is loaded: get it through the model "
+    hint='Without a model the service is alive but not ready. Handout: "Liveness and '
+    'readiness: two different questions".',
+    more="/ready must answer 503 when no model is loaded: get it through the model "
     "dependency (503 without a model) or check app.state.model yourself.",
 )
 def test_ready_is_503_without_a_model(app, iris_model: Path, tmp_path: Path):
@@ -433,7 +521,9 @@ def test_ready_is_503_without_a_model(app, iris_model: Path, tmp_path: Path):
 
 @check(
     points=6,
-    hint="A loaded file is not a working model: /ready must try one prediction and answer "
+    hint="A loaded file is not yet a working model: what if the smoke prediction raises? "
+    'Handout: "Liveness and readiness: two different questions".',
+    more="A loaded file is not a working model: /ready must try one prediction and answer "
     "503 if it raises (catch the exception).",
 )
 def test_ready_is_503_when_the_smoke_prediction_fails(broken_model_client):
@@ -448,7 +538,9 @@ def test_ready_is_503_when_the_smoke_prediction_fails(broken_model_client):
 
 @check(
     points=3,
-    hint="In /ready call model.predict yourself and keep the result: record_predictions is "
+    hint="The smoke test is not a prediction anyone asked for: it is neither logged nor "
+    'counted. Handout: the contract, "Log lines" and "Metrics".',
+    more="In /ready call model.predict yourself and keep the result: record_predictions is "
     "for the prediction routes only, so the smoke test is neither logged nor counted.",
 )
 def test_the_smoke_prediction_is_not_a_served_prediction(client):
@@ -481,7 +573,9 @@ def test_the_smoke_prediction_is_not_a_served_prediction(client):
 
 @check(
     points=6,
-    hint="In observe_requests, keep request_id_for(request) in request.state.request_id and "
+    hint="The middleware decides each request's id and puts it on the response. Handout: \"A "
+    'middleware that sees every request" and the contract, "Headers on every response".',
+    more="In observe_requests, keep request_id_for(request) in request.state.request_id and "
     "set it as the X-Request-ID header of the response call_next gives back.",
 )
 def test_caller_request_id_is_echoed(client):
@@ -499,7 +593,9 @@ def test_caller_request_id_is_echoed(client):
 
 @check(
     points=4,
-    hint="When the caller sends no X-Request-ID, request_id_for returns new_request_id(), "
+    hint="No id from the caller means a new one, on every response. Handout: the contract, "
+    '"Headers on every response".',
+    more="When the caller sends no X-Request-ID, request_id_for returns new_request_id(), "
     "and the middleware sets it on the response.",
 )
 def test_request_id_is_generated_when_missing(client):
@@ -519,7 +615,9 @@ def test_request_id_is_generated_when_missing(client):
 
 @check(
     points=3,
-    hint="Echo the caller's id only if it is 1 to 64 letters, digits, '-', '_' or '.' "
+    hint="Only a safe id (the contract says which characters, and how long) is echoed; "
+    'anything else gets a new one. Handout: the contract, "Headers on every response".',
+    more="Echo the caller's id only if it is 1 to 64 letters, digits, '-', '_' or '.' "
     "(re.fullmatch); otherwise (an empty one too) generate a new one.",
 )
 def test_unsafe_request_id_is_replaced(client):
@@ -537,7 +635,9 @@ def test_unsafe_request_id_is_replaced(client):
 
 @check(
     points=5,
-    hint="Time call_next(request) with time.perf_counter() in the middleware and set "
+    hint="The middleware times the whole answer, so every response gets the header, errors "
+    'too. Handout: "A middleware that sees every request".',
+    more="Time call_next(request) with time.perf_counter() in the middleware and set "
     "X-Process-Time to the milliseconds as a number: it then covers error responses too.",
 )
 def test_every_response_has_a_process_time_header(client):
@@ -561,9 +661,13 @@ def test_every_response_has_a_process_time_header(client):
 
 @check(
     points=5,
-    hint="When a route raises, call_next raises too: catch the exception in the middleware "
-    "and answer with lab 04's handler (request.app.exception_handlers[Exception]), then add "
-    "the headers, the log line and the count as for any response.",
+    hint="A crash gets what every answer gets: both headers, one access log line with the same "
+    "fields and types as any other (status a number), and its count. Handout: the contract, "
+    '"Headers on every response", "Log lines" and "Metrics".',
+    more="When a route raises, call_next raises too: the middleware catches the exception and "
+    "answers with lab 04's handler (request.app.exception_handlers[Exception]), then adds the "
+    "headers, the log line and the count as for any response. If your middleware already does, "
+    "compare the crash's log line with a normal one: same fields, same types.",
 )
 def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
     """When a route crashes (POST /predict with a model that cannot predict answers 500),
@@ -594,9 +698,10 @@ def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
         "with request.app.exception_handlers[Exception])"
     )
     statuses = [line.get("status") for line in fields_of(records, "iris.access")]
+    text = " (text, not a number)" if statuses == ["500"] else ""
     assert statuses == [500], (
-        f"the 500 of POST /predict wrote access log lines with statuses {statuses}; "
-        "expected one line with status 500"
+        f"the 500 of POST /predict wrote access log lines with statuses {statuses}{text}; "
+        "expected one line with status 500, a number"
     )
     after = metric_samples(broken_model_client)
     require_metric(after, "http_requests_total")
@@ -612,7 +717,10 @@ def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
 
 @check(
     points=8,
-    hint='Write one record per request on logging.getLogger("iris.access") whose message is '
+    hint="One JSON object per request on the access logger, with the fields the contract "
+    'lists, each of the right type. Handout: "Structured logs: one JSON object per event"'
+    ' and the contract, "Log lines".',
+    more='Write one record per request on logging.getLogger("iris.access") whose message is '
     "json.dumps of method, path, status, latency_ms and request_id (in the middleware).",
 )
 def test_one_access_log_line_per_request(client):
@@ -649,8 +757,8 @@ def test_one_access_log_line_per_request(client):
             )
         for field, wanted in expected.items():
             assert line.get(field) == wanted, (
-                f"the access log line of GET {sent} has {field}={line.get(field)!r}; "
-                f"expected {wanted!r} (the line: {line})"
+                f"the access log line of GET {sent} has {field}={line.get(field)!r}"
+                f"{as_text_note(line.get(field), wanted)}; expected {wanted!r} (the line: {line})"
             )
         assert is_number(line.get("latency_ms")) and line["latency_ms"] >= 0, (
             f"the access log line of GET {sent} has latency_ms={line.get('latency_ms')!r}; "
@@ -660,7 +768,9 @@ def test_one_access_log_line_per_request(client):
 
 @check(
     points=7,
-    hint="In the prediction routes, write one record per predicted flower on logging.getLogger("
+    hint="One JSON object per predicted flower on the predictions logger. Handout: the "
+    'contract, "Log lines".',
+    more="In the prediction routes, write one record per predicted flower on logging.getLogger("
     '"iris.predictions"): json.dumps of species, model_version and request_id.',
 )
 def test_one_prediction_log_line_per_flower(client):
@@ -707,7 +817,9 @@ def test_one_prediction_log_line_per_flower(client):
 
 @check(
     points=7,
-    hint="Label http_requests_total with the route's path template: "
+    hint="Label by the route that matched, not by the raw path, or every id makes a new "
+    'series. Handout: "Prometheus metrics".',
+    more="Label http_requests_total with the route's path template: "
     'request.scope["route"].path after call_next, never request.url.path.',
 )
 def test_requests_are_counted_by_route_template(client):
@@ -747,7 +859,9 @@ def test_requests_are_counted_by_route_template(client):
 
 @check(
     points=2,
-    hint='When no route matched (request.scope has no "route"), use the label route="unmatched".',
+    hint="A request that matched no route still counts, under one fixed label. Handout: the "
+    'contract, "Metrics".',
+    more='When no route matched (request.scope has no "route"), use the label route="unmatched".',
 )
 def test_unknown_paths_are_counted_as_unmatched(client):
     """Requests for paths no route serves are counted in http_requests_total with
@@ -769,7 +883,9 @@ def test_unknown_paths_are_counted_as_unmatched(client):
 
 @check(
     points=4,
-    hint="Observe the seconds each request took in a Histogram "
+    hint="Durations go in a histogram with the same labels as the counter. Handout: "
+    '"Prometheus metrics".',
+    more="Observe the seconds each request took in a Histogram "
     "http_request_duration_seconds with labels method and route.",
 )
 def test_latency_histogram_per_route(client):
@@ -809,7 +925,9 @@ def test_latency_histogram_per_route(client):
 
 @check(
     points=5,
-    hint="X-Process-Time and latency_ms are milliseconds: (time.perf_counter() - started) "
+    hint="The header and the log use milliseconds, the histogram seconds: check the unit of "
+    'each. Handout: the contract, "Headers on every response" and "Metrics".',
+    more="X-Process-Time and latency_ms are milliseconds: (time.perf_counter() - started) "
     "* 1000. The histogram observes seconds: the difference as it is.",
 )
 def test_durations_are_in_milliseconds_and_seconds(slow_client):
@@ -872,7 +990,9 @@ def test_durations_are_in_milliseconds_and_seconds(slow_client):
 
 @check(
     points=4,
-    hint="In the prediction routes, PREDICTIONS.labels(species=...).inc() once per "
+    hint="Count each predicted flower once, under its species: a batch of 3 counts 3. Handout:"
+    ' the contract, "Metrics".',
+    more="In the prediction routes, PREDICTIONS.labels(species=...).inc() once per "
     "predicted flower (a batch of 3 counts 3).",
 )
 def test_predictions_are_counted_by_species(client):
@@ -901,7 +1021,9 @@ def test_predictions_are_counted_by_species(client):
 
 @check(
     points=2,
-    hint="Create your metrics in a CollectorRegistry of your own (registry=...), not in "
+    hint="Metrics in the global registry cannot be created twice: keep your own registry. "
+    'Handout: "Prometheus metrics".',
+    more="Create your metrics in a CollectorRegistry of your own (registry=...), not in "
     "prometheus_client's global registry, and serve that registry at /metrics.",
 )
 def test_the_service_can_be_imported_twice(iris_model: Path):

@@ -124,14 +124,26 @@ REFERENCE_HINT = (
 )
 
 
-@check(points=3, hint=REFERENCE_HINT)
+@check(
+    points=3,
+    hint="Your tests must pass on the service you were given before any bug counts. Run them "
+    'with `uv run pytest` in your lab folder. Handout: the contract, "Grading".',
+    more=REFERENCE_HINT,
+    name="correct service: the reference, as given",
+)
 def test_your_tests_pass_on_the_reference_service(bench):
     """Your tests run and pass on the service you were given, and at least one of them fails
     on some buggy service (a test suite that catches nothing tests nothing)."""
     passes_on_correct_service(bench, "reference")
 
 
-@check(points=3, hint=WHEAT_HINT)
+@check(
+    points=3,
+    hint="A correct service may order its fields differently: test what the contract fixes, "
+    'not how the reference happens to write it. Handout: "What makes a good test".',
+    more=WHEAT_HINT,
+    name="correct service: fields in another order",
+)
 def test_your_tests_accept_fields_in_another_order(bench):
     """Your tests pass on a correct service that writes its JSON fields (and the
     probabilities, the error envelope, the health answers) in another order and rounds
@@ -139,14 +151,26 @@ def test_your_tests_accept_fields_in_another_order(bench):
     passes_on_correct_service(bench, "reordered")
 
 
-@check(points=3, hint=WHEAT_HINT)
+@check(
+    points=3,
+    hint="Error messages are for people and may be worded differently: test codes and "
+    'statuses. Handout: "What makes a good test".',
+    more=WHEAT_HINT,
+    name="correct service: other error messages",
+)
 def test_your_tests_accept_other_error_messages(bench):
     """Your tests pass on a correct service whose error messages (`error.message` of every
     error, and the problems listed in a 422) are worded differently."""
     passes_on_correct_service(bench, "reworded")
 
 
-@check(points=3, hint=WHEAT_HINT)
+@check(
+    points=3,
+    hint="A correct service may be built differently inside (names, ids, where the model "
+    'lives): test the contract, from outside. Handout: "What makes a good test".',
+    more=WHEAT_HINT,
+    name="correct service: other internals",
+)
 def test_your_tests_accept_other_internals(bench):
     """Your tests pass on a correct service organised differently inside: other variable
     names, the model kept elsewhere and released when the app shuts down, observation ids
@@ -159,8 +183,11 @@ def test_your_tests_accept_other_internals(bench):
 
 @check(
     points=8,
-    hint="Parametrize the out-of-range test over all four measurements, with a negative "
+    hint="Which limits does the contract set on a measurement? Test both sides of each, for "
+    'every field. Handout: "parametrize: one test, many cases".',
+    more="Parametrize the out-of-range test over all four measurements, with a negative "
     "value and with 0.",
+    name="buggy service: a negative petal width accepted",
 )
 def test_catches_a_negative_petal_width_accepted(bench):
     """Your tests fail on a service that accepts a flower whose petal width is negative or
@@ -168,7 +195,13 @@ def test_catches_a_negative_petal_width_accepted(bench):
     catches(bench, "negative-petal-width")
 
 
-@check(points=8, hint="Check the status code of POST /observations: 201, not just 'a success'.")
+@check(
+    points=8,
+    hint='"A success" is not the contract: which status does creating an observation answer? '
+    'Handout: the contract, "Observations".',
+    more="Check the status code of POST /observations: 201, not just 'a success'.",
+    name="buggy service: an observation created with 200",
+)
 def test_catches_an_observation_created_with_200(bench):
     """Your tests fail on a service that answers 200 instead of 201 Created when it records
     an observation."""
@@ -177,7 +210,10 @@ def test_catches_an_observation_created_with_200(bench):
 
 @check(
     points=8,
-    hint="Test both sides of every limit: a batch of 100 is accepted, a batch of 101 is not.",
+    hint="Test both sides of every limit: the largest allowed batch and one more. Handout: "
+    '"Testing what goes wrong".',
+    more="Test both sides of every limit: a batch of 100 is accepted, a batch of 101 is not.",
+    name="buggy service: a batch limit off by one",
 )
 def test_catches_a_batch_limit_off_by_one(bench):
     """Your tests fail on a service that refuses a batch of exactly 100 flowers, the largest
@@ -187,8 +223,11 @@ def test_catches_a_batch_limit_off_by_one(bench):
 
 @check(
     points=8,
-    hint="With the real model (the `client` fixture), check each probability is between 0 "
+    hint="A fake model never runs the code that turns scores into probabilities: only a test "
+    'with the real model sees it. Handout: the contract, "Predictions".',
+    more="With the real model (the `client` fixture), check each probability is between 0 "
     "and 1 and that they sum to 1 (pytest.approx).",
+    name="buggy service: probabilities that do not sum to 1",
 )
 def test_catches_probabilities_that_do_not_sum_to_1(bench):
     """Your tests fail on a service that returns the real model's raw scores as
@@ -199,8 +238,11 @@ def test_catches_probabilities_that_do_not_sum_to_1(bench):
 
 @check(
     points=8,
-    hint="With the fake model, check POST /predict answers exactly what the fake predicts; "
+    hint="The fake model replaces the one loaded at start-up: does a prediction really come "
+    'from it? Handout: "A fake model through dependency_overrides".',
+    more="With the fake model, check POST /predict answers exactly what the fake predicts; "
     "or delete the model file after start-up and check predictions still work.",
+    name="buggy service: the model loaded on every request",
 )
 def test_catches_the_model_loaded_on_every_request(bench):
     """Your tests fail on a service that loads the model file again for every POST /predict
@@ -210,8 +252,11 @@ def test_catches_the_model_loaded_on_every_request(bench):
 
 @check(
     points=8,
-    hint="Use a model whose version no real model has (the fake's), and check model_version "
+    hint='Use a version no real model has, and check it comes back. Handout: "A fake model '
+    'through dependency_overrides".',
+    more="Use a model whose version no real model has (the fake's), and check model_version "
     "in the answer of POST /predict.",
+    name="buggy service: a fixed model version",
 )
 def test_catches_a_fixed_model_version(bench):
     """Your tests fail on a service that always reports model_version 1.0.0 from
@@ -221,8 +266,11 @@ def test_catches_a_fixed_model_version(bench):
 
 @check(
     points=8,
-    hint="Send a batch whose answers are not already in alphabetical order (virginica before "
+    hint="A batch whose answers are already sorted cannot tell order from sorting. Handout: "
+    'the contract, "Predictions".',
+    more="Send a batch whose answers are not already in alphabetical order (virginica before "
     "setosa) and check the order of the predictions.",
+    name="buggy service: batch predictions out of order",
 )
 def test_catches_batch_predictions_out_of_order(bench):
     """Your tests fail on a service that returns the predictions of POST /predict/batch
@@ -232,7 +280,10 @@ def test_catches_batch_predictions_out_of_order(bench):
 
 @check(
     points=8,
-    hint="Check the e-mail address sent appears in neither the POST nor the GET answer.",
+    hint="Look for the address in everything that comes back. Handout: the contract, "
+    '"Observations".',
+    more="Check the e-mail address sent appears in neither the POST nor the GET answer.",
+    name="buggy service: a leaked observer email",
 )
 def test_catches_a_leaked_observer_email(bench):
     """Your tests fail on a service that returns the observer's e-mail address from
@@ -242,8 +293,11 @@ def test_catches_a_leaked_observer_email(bench):
 
 @check(
     points=8,
-    hint="Start the app with `with TestClient(main.app)` after pointing MODEL_PATH at a model "
+    hint='Point MODEL_PATH at a model of your own before the app starts. Handout: "with '
+    'TestClient(app): let lifespan run" and the contract, "Start-up".',
+    more="Start the app with `with TestClient(main.app)` after pointing MODEL_PATH at a model "
     "in a temporary folder; never rely on a models/ folder in the lab.",
+    name="buggy service: model path ignored at start up",
 )
 def test_catches_model_path_ignored_at_start_up(bench):
     """Your tests fail on a service that ignores MODEL_PATH at start-up and always loads
@@ -254,8 +308,11 @@ def test_catches_model_path_ignored_at_start_up(bench):
 
 @check(
     points=8,
-    hint='Make the fake model crash (monkeypatch.setattr(fake_model, "predict", crash)) and '
+    hint="Readiness must fail when the model cannot predict: make your fake model fail. "
+    'Handout: "Testing what goes wrong".',
+    more='Make the fake model crash (monkeypatch.setattr(fake_model, "predict", crash)) and '
     "check GET /ready answers 503.",
+    name="buggy service: ready without a smoke prediction",
 )
 def test_catches_ready_without_a_smoke_prediction(bench):
     """Your tests fail on a service whose /ready answers 200 as soon as a model is loaded,
@@ -265,8 +322,11 @@ def test_catches_ready_without_a_smoke_prediction(bench):
 
 @check(
     points=8,
-    hint="Make the fake model crash with a secret message, POST /predict, and check the 500 "
+    hint="Make the model fail with a message of your own and look for it in the 500. Handout: "
+    '"Testing what goes wrong".',
+    more="Make the fake model crash with a secret message, POST /predict, and check the 500 "
     "contains neither the message nor the exception's class name.",
+    name="buggy service: an internal error that leaks details",
 )
 def test_catches_an_internal_error_that_leaks_details(bench):
     """Your tests fail on a service whose 500 repeats the exception (its class and its
