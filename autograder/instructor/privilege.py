@@ -1,0 +1,25 @@
+"""Official grading is secure grading: checked before a class is graded, not halfway through.
+
+Secure mode runs each student's code as another user, in namespaces of its own; only root
+on Linux can arrange that. Batch grading asks for it up front, so an instructor reads one
+line that says what to type instead, rather than a class of failed gradings.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+SUDO_HINT = 'sudo -E env "PATH=$PATH" uv run just batch LAB DIR'
+
+
+def secure_grading_problem() -> str | None:
+    """Why this process cannot grade securely, or None when it can try."""
+    if not sys.platform.startswith("linux"):
+        return (
+            "batch grading runs students' code as another user, which needs Linux "
+            "(use a Linux machine, a Linux VM or WSL)"
+        )
+    if os.geteuid() != 0:
+        return f"batch grading runs students' code as another user, which needs root: {SUDO_HINT}"
+    return None
