@@ -7,6 +7,7 @@ students whose submission could be graded; those who could not are listed by nam
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,10 +70,11 @@ def markdown(title: str, records: list[dict], rates: list[CheckRate], plot: str 
         + "."
     )
     if scores:
-        middle = scores[len(scores) // 2]
         top = max(document["max_score"] for document in records)
-        mean = sum(scores) / len(scores)
-        lines.append(f"Mean score {mean:.1f}, median {middle:g}, out of {top:g}.")
+        mean, middle = statistics.mean(scores), statistics.median(scores)
+        lines.append(
+            f"Mean score {mean:.1f}, median {middle:g}, out of {top:g} (everyone counted)."
+        )
     if plot:
         lines += ["", f"![pass rate per check and score distribution]({plot})"]
     lines += ["", "## Checks, most failed first", "", "| check | points | passed | rate |"]
@@ -95,6 +97,7 @@ def draw(path: Path, title: str, records: list[dict], rates: list[CheckRate]) ->
 
     matplotlib.use("Agg")  # files only: no display needed
     from matplotlib import pyplot
+    from matplotlib.ticker import MaxNLocator
 
     height = max(4.0, 0.3 * len(rates) + 1.5)
     figure, (left, right) = pyplot.subplots(
@@ -111,6 +114,7 @@ def draw(path: Path, title: str, records: list[dict], rates: list[CheckRate]) ->
     right.bar(range(len(labels)), counts, color="tab:green")
     right.set_xticks(range(len(labels)), labels, rotation=45, fontsize=8)
     right.set_ylabel("students")
+    right.yaxis.set_major_locator(MaxNLocator(integer=True))
     right.set_title("Score distribution (share of the maximum)")
     figure.suptitle(title)
     figure.tight_layout()
