@@ -125,7 +125,7 @@ def cmd_hint(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from autograder.instructor.privilege import secure_grading_problem
+    from autograder.instructor.privilege import hand_back, secure_grading_problem
 
     lab = find_lab(args.lab)
     submissions = Path(args.submissions)
@@ -134,20 +134,27 @@ def cmd_batch(args) -> int:
     problem = secure_grading_problem()
     if problem:
         raise UsageError(problem)
-    from autograder.instructor.batch import grade_class
+    from autograder.instructor.batch import feedback_dir_for, grade_class
+    from autograder.instructor.class_summary import summary_files
     from autograder.runner import Limits
 
     out = Path(args.out) if args.out else default_gradebook(lab)
+    created = out.resolve()  # the gradebook, or the first of its folders batch will create
+    while not created.parent.exists():
+        created = created.parent
     limits = Limits(check_timeout=args.timeout or lab.check_timeout, secure=True)
-    run = grade_class(
-        lab,
-        submissions,
-        out,
-        jobs=args.jobs,
-        limits=limits,
-        regrade=args.regrade,
-        show_progress=not args.quiet,
-    )
+    try:
+        run = grade_class(
+            lab,
+            submissions,
+            out,
+            jobs=args.jobs,
+            limits=limits,
+            regrade=args.regrade,
+            show_progress=not args.quiet,
+        )
+    finally:
+        hand_back([created, feedback_dir_for(out.resolve()), *summary_files(out.resolve())])
     if not args.quiet:
         from autograder.instructor.feedback import NOT_GRADED, TIMED_OUT
 

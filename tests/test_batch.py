@@ -190,3 +190,13 @@ def test_a_killed_run_resumes_and_loses_nobody(tmp_path):
     finished = subprocess.run(command, cwd=ROOT, timeout=180, check=False, capture_output=True)
     assert finished.returncode == 0, finished.stderr
     assert outcomes(out) == expected
+
+
+def test_what_batch_wrote_under_sudo_goes_back_to_the_instructor(monkeypatch, tmp_path):
+    (tmp_path / "grades" / "feedback").mkdir(parents=True)
+    (tmp_path / "grades" / "feedback" / "alice.json").write_text("{}")
+    monkeypatch.setenv("SUDO_UID", "65534")
+    monkeypatch.setenv("SUDO_GID", "65534")
+    privilege.hand_back([tmp_path / "grades"])
+    for path in [tmp_path / "grades", *(tmp_path / "grades").rglob("*")]:
+        assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534), path

@@ -127,13 +127,17 @@ def write_summary(
 ) -> tuple[Path, Path | None]:
     """Write the Markdown summary and (when matplotlib is installed) its plot."""
     rates = check_rates(records, checks)
-    base = gradebook.with_suffix("")
-    plot_path: Path | None = base.with_name(base.name + "-summary.png")
+    summary, plot_path = summary_files(gradebook)
     try:
         draw(plot_path, title, records, rates)
     except ImportError:
         plot_path = None  # matplotlib comes with the development dependencies
     text = markdown(title, records, rates, plot_path.name if plot_path else None)
-    summary = base.with_name(base.name + "-summary.md")
     write_atomically(summary, text)
     return summary, plot_path
+
+
+def summary_files(gradebook: Path) -> tuple[Path, Path]:
+    """``grades.csv`` -> ``grades-summary.md`` and ``grades-summary.png`` beside it."""
+    base = gradebook.with_suffix("")
+    return base.with_name(base.name + "-summary.md"), base.with_name(base.name + "-summary.png")

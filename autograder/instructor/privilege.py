@@ -7,8 +7,10 @@ line that says what to type instead, rather than a class of failed gradings.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from pathlib import Path
 
 SUDO_HINT = 'sudo -E env "PATH=$PATH" uv run just batch LAB DIR'
 
@@ -21,5 +23,19 @@ def secure_grading_problem() -> str | None:
             "(use a Linux machine, a Linux VM or WSL)"
         )
     if os.geteuid() != 0:
-        return f"batch grading runs students' code as another user, which needs root: {SUDO_HINT}"
+        return (
+            f"batch grading runs students' code as another user, which needs root; run: {SUDO_HINT}"
+        )
     return None
+
+
+def hand_back(paths: list[Path]) -> None:
+    """Under ``sudo``, give what batch wrote back to the instructor who typed it (files and
+    folders below ``paths``), so the gradebook can be edited without root."""
+    uid, gid = os.environ.get("SUDO_UID"), os.environ.get("SUDO_GID")
+    if os.geteuid() != 0 or not uid or not gid:
+        return
+    for path in paths:
+        for item in [path, *(path.rglob("*") if path.is_dir() else ())]:
+            with contextlib.suppress(OSError):
+                os.chown(item, int(uid), int(gid), follow_symlinks=False)
