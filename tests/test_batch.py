@@ -200,3 +200,22 @@ def test_what_batch_wrote_under_sudo_goes_back_to_the_instructor(monkeypatch, tm
     privilege.hand_back([tmp_path / "grades"])
     for path in [tmp_path / "grades", *(tmp_path / "grades").rglob("*")]:
         assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534), path
+
+
+def test_a_check_that_hangs_is_reported_as_timed_out(tmp_path):
+    looping = tmp_path / "submissions" / "looping"
+    shutil.copytree(LAB.solution_dir, looping)
+    main = (looping / "main.py").read_text()
+    marker = '    """One recorded observation, or 404."""\n'
+    assert marker in main
+    (looping / "main.py").write_text(
+        main.replace(marker, marker + "    while True:\n        pass\n")
+    )
+    limits = Limits(check_timeout=2, secure=True)
+    run = grade_class(
+        LAB, tmp_path / "submissions", tmp_path / "grades.csv", limits=limits, show_progress=False
+    )
+    (row,) = read_gradebook(tmp_path / "grades.csv").values()
+    assert row["status"] == TIMED_OUT and run.with_status(TIMED_OUT) == ["looping"]
+    assert "ran past its time limit: " in row["reason"] and "read back" in row["reason"]
+    assert 0 < float(row["score"]) < 100  # the checks that finished keep their points
