@@ -19,6 +19,7 @@ gives away labs 1 and 2: release labs as they come due (the default is lab 1 alo
 from __future__ import annotations
 
 import re
+import string
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,7 +174,11 @@ def student_files(
     out["course.toml"] = CommittedFile(course_toml_for(course, released).encode())
     for name, data in starters_for(committed, released).items():
         out[name] = CommittedFile(data)
-    student_readme = readme.with_table(template(committed, "README.md").decode(), released)
+    first = released[0]
+    text = string.Template(template(committed, "README.md").decode()).substitute(
+        first=first.number, first_slug=first.slug, first_folder=first.folder
+    )
+    student_readme = readme.with_table(text, released)
     out["README.md"] = CommittedFile(student_readme.encode())
     out["justfile"] = CommittedFile(template(committed, "justfile"))
     return dict(sorted(out.items())), hidden
