@@ -181,13 +181,14 @@ def default_gradebook(lab) -> Path:
 def cmd_gradescope(args) -> int:
     from autograder.instructor.committed import GitError, commit_of, uncommitted
     from autograder.instructor.gradescope import build_zip
+    from autograder.instructor.release import ReleaseError
 
     lab = find_lab(args.lab)
     out = Path(args.out or f"build/gradescope/{lab.folder}.zip")
     try:
         path = build_zip(lab, out)
         commit, changes = commit_of()[:12], uncommitted()
-    except GitError as error:
+    except (GitError, ReleaseError) as error:
         raise UsageError(str(error)) from None
     print(f"wrote {path}, from commit {commit} (committed files only)")
     if changes:

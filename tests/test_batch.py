@@ -219,3 +219,24 @@ def test_a_check_that_hangs_is_reported_as_timed_out(tmp_path):
     assert row["status"] == TIMED_OUT and run.with_status(TIMED_OUT) == ["looping"]
     assert "ran past its time limit: " in row["reason"] and "read back" in row["reason"]
     assert 0 < float(row["score"]) < 100  # the checks that finished keep their points
+
+
+def test_a_grader_failure_costs_one_student_not_the_class(monkeypatch, tmp_path):
+    from autograder.runner import Grader
+
+    original = Grader.grade
+
+    def grade(self, submission, **options):
+        if Path(submission).name == "crashes":
+            raise RuntimeError("a bug in the grader")
+        return original(self, submission, **options)
+
+    monkeypatch.setattr(Grader, "grade", grade)
+    shutil.copytree(LAB.solution_dir, tmp_path / "submissions" / "crashes")
+    shutil.copytree(LAB.solution_dir, tmp_path / "submissions" / "fine")
+    out = tmp_path / "grades.csv"
+    grade_class(LAB, tmp_path / "submissions", out, limits=LIMITS, show_progress=False)
+    rows = read_gradebook(out)
+    assert rows["fine"]["status"] == GRADED and float(rows["fine"]["score"]) == 100
+    assert rows["crashes"]["status"] == NOT_GRADED
+    assert "RuntimeError: a bug in the grader" in rows["crashes"]["reason"]

@@ -353,3 +353,10 @@ def test_hidden_checks_are_reported_as_not_run():
     console = Console(record=True, width=100)
     render(GradeResult(lab="x", submission="y"), title="t", console=console, hidden_not_run=2)
     assert "2 hidden checks not run" in console.export_text()
+
+
+def test_a_later_range_names_its_own_first_lab(dirty_course, tmp_path):
+    made = release(tmp_path / "week3", labs="3", root=dirty_course, allow_dirty=True)
+    readme = (made.destination / "README.md").read_text()
+    assert ["just", "lab", "3"] in quickstart_commands(readme)
+    assert "just lab 1" not in readme and made.given_away == [1, 2]

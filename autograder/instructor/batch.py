@@ -81,12 +81,16 @@ def _grade_student(task: Task) -> str:
     assert _grader is not None
     if _started is not None:
         _started.put((task.student, time.monotonic()))
-    if task.folder is None:
-        result = GradeResult(lab=_grader.lab.folder, submission="")
-        result.problem = task.missing
-        result.results = [CheckResult(check, False, task.missing) for check in _grader.checks]
-    else:
-        result = _grader.grade(task.folder)
+    problem = task.missing
+    if task.folder is not None:
+        try:
+            result = _grader.grade(task.folder)
+        except Exception as error:  # one student's grading never stops the class
+            problem = f"the grader failed on this submission ({type(error).__name__}: {error})"
+    if problem:
+        result = GradeResult(lab=_grader.lab.folder, submission=task.folder or "")
+        result.problem = problem
+        result.results = [CheckResult(check, False, problem) for check in _grader.checks]
     out = Path(task.feedback_dir)
     report = feedback.markdown_report(task.student, result, task.title)
     feedback.write_atomically(out / f"{task.student}.md", report)

@@ -122,7 +122,10 @@ def starters_for(committed: dict[str, CommittedFile], released: list[Lab]) -> di
     with tempfile.TemporaryDirectory(prefix="release-solutions-") as scratch:
         solutions = {n: f for n, f in committed.items() if n.startswith("solutions/")}
         write_tree(solutions, Path(scratch))
-        generated = sync.expected_starters(Path(scratch))
+        try:
+            generated = sync.expected_starters(Path(scratch))
+        except sync.MarkerError as error:
+            raise ReleaseError(f"a committed solution has unpaired markers: {error}") from None
     folders = {f"labs/{lab.folder}/" for lab in released}
     starters = {
         path.as_posix(): data
