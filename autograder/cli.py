@@ -241,21 +241,24 @@ def cmd_release(args) -> int:
         made = release(Path(args.destination), labs=args.labs, allow_dirty=args.allow_dirty)
     except (ReleaseError, GitError) as error:
         raise UsageError(str(error)) from None
-    numbers = [lab.number for lab in made.labs]
-    span = f"{numbers[0]}" if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
     default = " (the default: pass --labs 1-3 for more)" if args.labs == DEFAULT_LABS else ""
     print(f"wrote {len(made.files)} files to {made.destination}")
-    print(f"labs {span}{default}, from commit {made.commit[:12]}")
+    print(f"{_labs([lab.number for lab in made.labs])}{default}, from commit {made.commit[:12]}")
     print(
         f"left out: solutions, {made.hidden_checks} hidden check(s), known-bad submissions, "
         "the course's own tests, instructor recipes and docs"
     )
     if made.given_away:
         print(
-            f"note: the starters contain the finished labs {made.given_away[0]}-"
-            f"{made.given_away[-1]}: release them only once those labs are due"
+            f"note: the starters contain the finished {_labs(made.given_away)}: "
+            f"release after the due date of {_labs(made.given_away)}"
         )
     return FULL_MARKS
+
+
+def _labs(numbers: list[int]) -> str:
+    """``[2]`` -> ``lab 2``; ``[1, 2, 3]`` -> ``labs 1-3``."""
+    return f"lab {numbers[0]}" if len(numbers) == 1 else f"labs {numbers[0]}-{numbers[-1]}"
 
 
 def cmd_sync(args) -> int:

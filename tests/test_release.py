@@ -360,3 +360,18 @@ def test_a_later_range_names_its_own_first_lab(dirty_course, tmp_path):
     readme = (made.destination / "README.md").read_text()
     assert ["just", "lab", "3"] in quickstart_commands(readme)
     assert "just lab 1" not in readme and made.given_away == [1, 2]
+
+
+def test_the_command_says_what_it_released(tmp_path, capsys):
+    from autograder import cli
+
+    assert cli.main(["release", str(tmp_path / "a"), "--allow-dirty"]) == 0
+    printed = capsys.readouterr().out
+    assert "lab 1 (the default" in printed and "from commit" in printed
+    assert "note:" not in printed  # lab 1 gives nothing away
+    assert cli.main(["release", str(tmp_path / "b"), "--allow-dirty", "--labs", "1-3"]) == 0
+    assert (
+        "the finished labs 1-2: release after the due date of labs 1-2" in capsys.readouterr().out
+    )
+    assert cli.main(["release", str(tmp_path / "c"), "--labs", "9"]) == 2
+    assert "--labs 9" in capsys.readouterr().err
