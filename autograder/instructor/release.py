@@ -201,14 +201,14 @@ def release(
         raise ReleaseError(f"{destination} is not an empty folder: choose a new one")
     if root.resolve() in (destination, *destination.parents):
         raise ReleaseError("write the release outside the course folder")
-    if not allow_dirty:
-        check_clean(root)
     commit = commit_of(root, ref)
     committed = committed_files(root, commit)
     with tempfile.TemporaryDirectory(prefix="release-course-") as scratch:
         write_tree({"course.toml": committed["course.toml"]}, Path(scratch))
         all_labs = load_labs(Path(scratch) / "course.toml")
     released = parse_labs(labs, all_labs)
+    if not allow_dirty:
+        check_clean(root)
     files, hidden = student_files(committed, released, all_labs)
     write_tree(files, destination)
     return Release(destination, released, commit, list(files), hidden)
