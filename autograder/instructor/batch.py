@@ -179,14 +179,15 @@ def _run_pool(context, tasks: list[Task], jobs: int, run: ClassRun, show_progres
     """Grade ``tasks`` in ``jobs`` workers; the progress bar names whom it is grading."""
     progress = _progress(show_progress, len(run.students), len(run.unchanged))
     running: dict[str, float] = {}
+    done: set[str] = set()
     with progress, context.Pool(max(1, jobs), initializer=_worker_init) as pool:
         bar = progress.tasks[0].id
         results = pool.imap_unordered(_grade_student, tasks)
-        remaining = len(tasks)
-        while remaining:
+        while len(done) < len(tasks):
             while not _started.empty():
                 student, since = _started.get()
-                running[student] = since
+                if student not in done:  # its start may be read after its end
+                    running[student] = since
             try:
                 finished = results.next(timeout=0.25)
             except multiprocessing.TimeoutError:
@@ -195,7 +196,7 @@ def _run_pool(context, tasks: list[Task], jobs: int, run: ClassRun, show_progres
                 break
             if finished is not None:
                 running.pop(finished, None)
-                remaining -= 1
+                done.add(finished)
                 progress.advance(bar)
             progress.update(bar, description=_now_grading(running))
         progress.update(bar, description="graded")
