@@ -375,3 +375,11 @@ def test_the_command_says_what_it_released(tmp_path, capsys):
     )
     assert cli.main(["release", str(tmp_path / "c"), "--labs", "9"]) == 2
     assert "--labs 9" in capsys.readouterr().err
+
+
+def test_a_folder_that_is_not_a_git_checkout_is_refused(tmp_path):
+    from autograder.instructor.committed import GitError
+
+    (tmp_path / "course").mkdir()
+    with pytest.raises(GitError):
+        release(tmp_path / "out", root=tmp_path / "course", allow_dirty=True)
