@@ -60,7 +60,7 @@ bench *ARGS:
     uv run python bench/grading.py {{ARGS}}
 
 # Batch grading runs students' code as another user, so it runs as root on Linux:
-#   sudo -E env "PATH=$PATH" uv run just batch LAB DIR
+#   uv sync && sudo .venv/bin/python -m autograder batch LAB DIR
 # grade a class securely: one entry per student in DIR (as root; see README.md)
 batch LAB DIR *FLAGS:
     {{py}} -m autograder batch {{LAB}} {{DIR}} {{FLAGS}}

@@ -11,8 +11,7 @@ twice with the same number of parallel jobs and the same limits:
 Both grade securely (student code as another user), as batch always does, so the bench needs
 root on Linux, like batch itself. It prints both wall times and the speed-up, and checks
 that both gave every student the same score. Run with
-``sudo -E env "PATH=$PATH" uv run just bench-batch`` (options: ``--lab``, ``--students``,
-``--jobs``).
+``sudo .venv/bin/python bench/batch.py`` (options: ``--lab``, ``--students``, ``--jobs``).
 """
 
 from __future__ import annotations
@@ -82,7 +81,7 @@ def main() -> None:
     lab = find_lab(args.lab)
     problem = secure_grading_problem()
     if problem:
-        sys.exit(f"error: {problem.replace('just batch LAB DIR', 'just bench-batch')}")
+        sys.exit(f"error: {problem.replace('-m autograder batch LAB DIR', 'bench/batch.py')}")
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         make_class(lab, work / "class", args.students)

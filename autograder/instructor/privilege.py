@@ -12,7 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-SUDO_HINT = 'sudo -E env "PATH=$PATH" uv run just batch LAB DIR'
+# The project's own interpreter, run by root: uv itself never runs as root, so nothing in
+# the instructor's uv cache or environment becomes root's.
+SUDO_HINT = "sudo .venv/bin/python -m autograder batch LAB DIR"
 
 
 def secure_grading_problem() -> str | None:
@@ -24,7 +26,8 @@ def secure_grading_problem() -> str | None:
         )
     if os.geteuid() != 0:
         return (
-            f"batch grading runs students' code as another user, which needs root; run: {SUDO_HINT}"
+            "batch grading runs students' code as another user, which needs root; "
+            f"after `uv sync`, run: {SUDO_HINT}"
         )
     return None
 
