@@ -1,6 +1,8 @@
-"""Command line: ``python -m autograder grade|watch|progress|labs|path|sync``.
+"""Command line: ``python -m autograder grade|watch|progress|hint|labs|path|sync``, and for
+instructors ``batch|gradescope|classroom|classroom-result|release``.
 
-Exit status of ``grade``: 0 full marks, 1 graded below full marks, 2 usage error.
+Exit status of ``grade``: 0 full marks, 1 graded below full marks, 2 usage error (every
+command answers a usage error, or a refusal, in one line with status 2).
 """
 
 from __future__ import annotations
