@@ -63,22 +63,24 @@ slides:
 bench *ARGS:
     uv run python bench/grading.py {{ARGS}}
 
-# grade a whole class: one entry per student in DIR (instructors)
+# Batch grading runs students' code as another user, so it runs as root on Linux:
+#   uv sync && sudo .venv/bin/python -m autograder batch LAB DIR
+# grade a class securely: one entry per student in DIR (as root; see README.md)
 batch LAB DIR *FLAGS:
-    uv run python -m autograder batch {{LAB}} {{DIR}} {{FLAGS}}
+    {{py}} -m autograder batch {{LAB}} {{DIR}} {{FLAGS}}
 
-# build the Gradescope autograder zip for a lab (build/gradescope/NN-slug.zip)
-gradescope LAB:
-    uv run python -m autograder gradescope {{LAB}}
+# build a lab's Gradescope autograder zip from the last commit (build/gradescope/NN-slug.zip)
+gradescope LAB *FLAGS:
+    {{py}} -m autograder gradescope {{LAB}} {{FLAGS}}
 
-# write the GitHub Classroom workflow (.github/workflows/classroom.yml)
+# write the GitHub Classroom workflow: `just classroom --repository OWNER/NAME`
 classroom *FLAGS:
-    uv run python -m autograder classroom {{FLAGS}}
+    {{py}} -m autograder classroom {{FLAGS}}
 
-# write the student-facing copy of the course into DIR (no solutions, no hidden checks)
+# write the students' copy of the course from the last commit: `just release DIR --labs 1-3`
 release DIR *FLAGS:
-    uv run python -m autograder release {{DIR}} {{FLAGS}}
+    {{py}} -m autograder release {{DIR}} {{FLAGS}}
 
-# batch grading speed: a generated class graded in batch and one process per submission
+# batch grading speed (as root, like batch): a generated class, batch vs a process each
 bench-batch *ARGS:
-    uv run python bench/batch.py {{ARGS}}
+    {{py}} bench/batch.py {{ARGS}}

@@ -1,6 +1,8 @@
-"""Command line: ``python -m autograder grade|watch|hint|progress|labs|path|sync|...``.
+"""Command line: ``python -m autograder grade|watch|hint|progress|labs|path|sync``, and for
+instructors ``batch|gradescope|classroom|classroom-result|release``.
 
-Exit status of ``grade``: 0 full marks, 1 graded below full marks, 2 usage error.
+Exit status of ``grade``: 0 full marks, 1 graded below full marks, 2 usage error (every
+command answers a usage error, or a refusal, in one line with status 2).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 from pathlib import Path
 
 from autograder.course import UnknownLab, find_lab, load_labs
+from autograder.instructor.tooling import DEFAULT_RELEASE_LABS as DEFAULT_LABS
 
 FULL_MARKS, BELOW_FULL, USAGE_ERROR = 0, 1, 2
 
@@ -19,28 +22,32 @@ class UsageError(Exception):
     """A mistake on the command line, reported in one line with exit status 2."""
 
 
-def _submission(args) -> tuple[Path, bool]:
-    """The folder to grade and whether it is the student's own lab folder."""
+def _submission(args) -> tuple[Path, bool, str]:
+    """The folder to grade, whether it is the student's own lab folder, and, when a handed-in
+    folder holds no lab folder, why (the grading then reports that instead of running)."""
     lab = find_lab(args.lab)
     if args.solution and args.submission:
         raise UsageError("give either --solution or --submission, not both")
     if args.solution:
-        return lab.solution_dir, False
+        return lab.solution_dir, False, ""
     folder = Path(args.submission) if args.submission else lab.starter_dir
     if not folder.exists():
         raise UsageError(f"{folder} does not exist")
     if not folder.is_dir():
         raise UsageError(f"{folder} is a file, not a folder: give the lab folder")
-    if args.submission and not (folder / "main.py").is_file():
-        from autograder.batch import find_lab_folder
+    if args.submission:
+        from autograder.instructor.finder import find_lab_folder, why_not_found
 
-        folder = find_lab_folder(folder, lab) or folder  # a whole clone of the course
-    return folder.resolve(), args.submission is None
+        found = find_lab_folder(folder, lab)  # the folder itself, a zipped folder, a clone
+        if found is None:
+            return folder.resolve(), False, why_not_found(folder, lab)
+        folder = found
+    return folder.resolve(), args.submission is None, ""
 
 
 def _import_report() -> None:
     """Import what printing the report needs (rich): done while the checks run."""
-    import autograder.release
+    import autograder.hidden_checks
     import autograder.report  # noqa: F401
 
 
@@ -80,13 +87,13 @@ def cmd_grade(args) -> int:
     from autograder.runner import Limits
 
     lab = find_lab(args.lab)
-    folder, is_own_lab = _submission(args)
+    folder, is_own_lab, missing = _submission(args)
     if args.json:
         _check_writable(args.json)
     limits = Limits(check_timeout=args.timeout or lab.check_timeout, secure=args.secure)
     waiting = None if args.quiet else _import_report
     grader = _grade_securely_or_refuse(lab, limits)
-    result = grader.grade(folder, while_waiting=waiting)
+    result = _not_found(grader, missing) if missing else grader.grade(folder, while_waiting=waiting)
     if args.secure:
         from autograder import sandbox
 
@@ -94,7 +101,7 @@ def cmd_grade(args) -> int:
     if args.json:
         result.write_json(args.json)
     if not args.quiet:
-        from autograder.release import hidden_checks_in
+        from autograder.hidden_checks import hidden_checks_in
         from autograder.report import render
 
         render(
@@ -113,11 +120,22 @@ def cmd_grade(args) -> int:
     return FULL_MARKS if result.full_marks else BELOW_FULL
 
 
+def _not_found(grader, reason: str):
+    """The result for a submission without a lab folder: every check failed, with why."""
+    from autograder.results import CheckResult, GradeResult
+
+    result = GradeResult(lab=grader.lab.folder, submission="", problem=reason)
+    result.results = [CheckResult(check, False, reason) for check in grader.checks]
+    return result
+
+
 def cmd_watch(args) -> int:
     from autograder.watch import watch
 
     lab = find_lab(args.lab)
-    folder, _ = _submission(args)
+    folder, _, missing = _submission(args)
+    if missing:
+        raise UsageError(f"{args.submission}: {missing}")
     watch(lab, folder)  # until Ctrl+C, which ends it quietly
     return FULL_MARKS
 
@@ -166,60 +184,106 @@ def cmd_hint(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from autograder.batch import grade_class
-    from autograder.runner import Limits
+    from autograder.instructor.privilege import hand_back, secure_grading_problem
 
     lab = find_lab(args.lab)
     submissions = Path(args.submissions)
     if not submissions.is_dir():
         raise UsageError(f"{submissions} is not a folder of submissions")
-    limits = Limits(check_timeout=args.timeout or lab.check_timeout, secure=args.secure)
-    summary = grade_class(
-        lab,
-        submissions,
-        Path(args.out),
-        jobs=args.jobs,
-        limits=limits,
-        show_progress=not args.quiet,
-    )
-    if not args.quiet:
-        print(
-            f"{summary['graded']} of {summary['students']} students graded "
-            f"({summary['graded_now']} now): {summary['full_marks']} full marks, "
-            f"{summary['zero']} zero, {summary['errors']} could not be graded"
+    problem = secure_grading_problem()
+    if problem:
+        raise UsageError(problem)
+    from autograder.instructor.batch import feedback_dir_for, grade_class
+    from autograder.instructor.class_summary import summary_files
+    from autograder.runner import Limits
+
+    out = Path(args.out) if args.out else default_gradebook(lab)
+    created = out.resolve()  # the gradebook, or the first of its folders batch will create
+    while not created.parent.exists():
+        created = created.parent
+    limits = Limits(check_timeout=args.timeout or lab.check_timeout, secure=True)
+    try:
+        run = grade_class(
+            lab,
+            submissions,
+            out,
+            jobs=args.jobs,
+            limits=limits,
+            regrade=args.regrade,
+            show_progress=not args.quiet,
         )
-        print(f"gradebook: {summary['gradebook']}\nfeedback:  {summary['feedback']}/")
+    finally:
+        hand_back([created, feedback_dir_for(out.resolve()), *summary_files(out.resolve())])
+    if not args.quiet:
+        from autograder.instructor.feedback import NOT_GRADED, TIMED_OUT
+
+        print(
+            f"{len(run.students)} students: {len(run.graded)} graded, "
+            f"{len(run.regraded)} re-graded, {len(run.unchanged)} unchanged "
+            f"(same files, same checks); {run.full_marks} full marks"
+        )
+        for status in (NOT_GRADED, TIMED_OUT):
+            names = run.with_status(status)
+            if names:
+                print(f"{status} ({len(names)}): {', '.join(names)}")
+        print(f"gradebook: {run.gradebook}\nfeedback:  {run.feedback}/\nsummary:   {run.summary}")
     return FULL_MARKS
 
 
+def default_gradebook(lab) -> Path:
+    """``grades/NN-slug/grades.csv`` in the course folder (git-ignored, never released)."""
+    from autograder.course import ROOT
+
+    return ROOT / "grades" / lab.folder / "grades.csv"
+
+
 def cmd_gradescope(args) -> int:
-    from autograder.gradescope import build_zip
+    from autograder.instructor.committed import GitError, commit_of, uncommitted
+    from autograder.instructor.gradescope import build_zip
+    from autograder.instructor.release import ReleaseError
 
     lab = find_lab(args.lab)
     out = Path(args.out or f"build/gradescope/{lab.folder}.zip")
-    print(build_zip(lab, out))
+    try:
+        path = build_zip(lab, out)
+        commit, changes = commit_of()[:12], uncommitted()
+    except (GitError, ReleaseError) as error:
+        raise UsageError(str(error)) from None
+    print(f"wrote {path}, from commit {commit} (committed files only)")
+    if changes:
+        print(f"note: {len(changes)} uncommitted change(s) are not in it; commit them first")
     return FULL_MARKS
 
 
 def cmd_classroom(args) -> int:
-    from autograder.classroom import write_workflow
+    from autograder.instructor.classroom import ClassroomError, write_workflow
 
     labs = [find_lab(name) for name in args.lab] if args.lab else None
-    out = Path(args.out) if args.out else None
-    path = write_workflow(labs, args.course_repository, args.ref, **({"out": out} if out else {}))
+    out = {"out": Path(args.out)} if args.out else {}
+    secret = None if args.public_course else args.token_secret
+    try:
+        path = write_workflow(labs, args.repository, args.ref, token_secret=secret, **out)
+    except ClassroomError as error:
+        raise UsageError(str(error)) from None
     print(f"wrote {path}: commit it to the template repository of the Classroom assignment")
+    if secret:
+        print(f"it reads the course repository with the secret {secret}: see README.md")
     return FULL_MARKS
 
 
 def cmd_classroom_result(args) -> int:
-    from autograder import classroom
+    from autograder.instructor import classroom
     from autograder.report import render
-    from autograder.runner import Grader, Limits
+    from autograder.runner import Limits
 
     lab = find_lab(args.lab)
-    folder, _ = _submission(args)
+    folder, _, missing = _submission(args)
     limits = Limits(check_timeout=lab.check_timeout, secure=True)
-    result = Grader(lab, limits).grade(folder)
+    grader = _grade_securely_or_refuse(lab, limits)
+    result = _not_found(grader, missing) if missing else grader.grade(folder)
+    from autograder import sandbox
+
+    sandbox.shut_down()  # every sandbox is gone before the results are reported
     # a CI log, not a screen: every check in full, as before the report grouped failures
     render(result, title=f"Lab {lab.number:02d} · {lab.title}", lab_number=lab.number, verbose=True)
     line = f"result={classroom.encode(classroom.payload(result))}\n"
@@ -233,14 +297,31 @@ def cmd_classroom_result(args) -> int:
 
 
 def cmd_release(args) -> int:
-    from autograder.release import ReleaseError, release
+    from autograder.instructor.committed import GitError
+    from autograder.instructor.release import ReleaseError, release
 
     try:
-        written = release(Path(args.destination), upto=args.upto)
-    except ReleaseError as error:
+        made = release(Path(args.destination), labs=args.labs, allow_dirty=args.allow_dirty)
+    except (ReleaseError, GitError) as error:
         raise UsageError(str(error)) from None
-    print(f"wrote {len(written)} files to {args.destination}: no solutions, no hidden checks")
+    default = " (the default: pass --labs 1-3 for more)" if args.labs == DEFAULT_LABS else ""
+    print(f"wrote {len(made.files)} files to {made.destination}")
+    print(f"{_labs([lab.number for lab in made.labs])}{default}, from commit {made.commit[:12]}")
+    print(
+        f"left out: solutions, {made.hidden_checks} hidden check(s), known-bad submissions, "
+        "the course's own tests, instructor recipes and docs"
+    )
+    if made.given_away:
+        print(
+            f"note: the starters contain the finished {_labs(made.given_away)}: "
+            f"release after the due date of {_labs(made.given_away)}"
+        )
     return FULL_MARKS
+
+
+def _labs(numbers: list[int]) -> str:
+    """``[2]`` -> ``lab 2``; ``[1, 2, 3]`` -> ``labs 1-3``."""
+    return f"lab {numbers[0]}" if len(numbers) == 1 else f"labs {numbers[0]}-{numbers[-1]}"
 
 
 def cmd_sync(args) -> int:
@@ -285,19 +366,21 @@ def build_parser() -> argparse.ArgumentParser:
     path.add_argument("--solution", action="store_true", help="the reference solution's folder")
     hint = lab_command("hint", cmd_hint, "hints for a lab, or one check", submission=False)
     hint.add_argument("check", nargs="?", help="a check's name (or a part of it)")
-    batch = commands.add_parser("batch", help="grade a folder of submissions (instructors)")
+    batch = commands.add_parser(
+        "batch",
+        help="grade a folder of submissions, securely (instructors; needs root on Linux)",
+    )
     batch.add_argument("lab", help="lab number, slug or folder name")
     batch.add_argument("submissions", help="folder with one entry per student")
-    batch.add_argument("--out", default="grades.csv", help="the gradebook CSV to write")
+    batch.add_argument(
+        "--out", help="the gradebook CSV to write (default: grades/NN-slug/grades.csv)"
+    )
     batch.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers")
     batch.add_argument("--timeout", type=float, help="seconds one check may run")
-    batch.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     batch.add_argument(
-        "--secure",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="run students' code in sandbox processes (default; --no-secure is faster)",
+        "--regrade", action="store_true", help="grade everyone again, changed or not"
     )
+    batch.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     batch.set_defaults(handler=cmd_batch)
     gradescope = lab_command(
         "gradescope", cmd_gradescope, "build a lab's Gradescope autograder zip", submission=False
@@ -305,17 +388,40 @@ def build_parser() -> argparse.ArgumentParser:
     gradescope.add_argument("--out", help="zip to write (default build/gradescope/NN-slug.zip)")
     classroom = commands.add_parser("classroom", help="write the GitHub Classroom workflow")
     classroom.add_argument("--lab", action="append", help="grade only these labs (repeatable)")
-    classroom.add_argument("--course-repository", help="owner/name of the course on GitHub")
+    classroom.add_argument(
+        "--repository", help="OWNER/NAME of the course on GitHub (default: the GitHub origin)"
+    )
     classroom.add_argument("--ref", help="the course commit to grade with (default: HEAD)")
+    classroom.add_argument(
+        "--token-secret",
+        default="COURSE_REPOSITORY_TOKEN",
+        help="secret holding a token that can read the course repository "
+        "(default: COURSE_REPOSITORY_TOKEN)",
+    )
+    classroom.add_argument(
+        "--public-course", action="store_true", help="the course repository is public: no token"
+    )
     classroom.add_argument("--out", help="workflow file (default .github/workflows/classroom.yml)")
     classroom.set_defaults(handler=cmd_classroom)
     result = lab_command(
         "classroom-result", cmd_classroom_result, "grade and write the Classroom reporter payload"
     )
     result.add_argument("--github-output", help="file to append result=... to ($GITHUB_OUTPUT)")
-    release = commands.add_parser("release", help="write the student-facing copy of the course")
+    release = commands.add_parser(
+        "release", help="write the students' copy of the course, from the last commit"
+    )
     release.add_argument("destination", help="a new or empty folder")
-    release.add_argument("--upto", type=int, help="include labs 1 to N only")
+    release.add_argument(
+        "--labs",
+        default=DEFAULT_LABS,
+        help=f"labs to release: 2, 1-3 or all (default: {DEFAULT_LABS}; each starter "
+        "contains the finished labs before it)",
+    )
+    release.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="release the last commit even if the working tree or labs/ differ from it",
+    )
     release.set_defaults(handler=cmd_release)
     commands.add_parser("progress", help="every lab's latest score").set_defaults(
         handler=cmd_progress

@@ -8,9 +8,10 @@ twice with the same number of parallel jobs and the same limits:
 * fresh: one ``python -m autograder grade --submission … --json …`` process per submission,
   ``--jobs`` of them at a time (every one pays the imports again).
 
-It prints both wall times and the speed-up, and checks that both gave every student the
-same score. Run with ``uv run just bench-batch`` (options: ``--lab``, ``--students``,
-``--jobs``, ``--no-secure``).
+Both grade securely (student code as another user), as batch always does, so the bench needs
+root on Linux, like batch itself. It prints both wall times and the speed-up, and checks
+that both gave every student the same score. Run with
+``sudo .venv/bin/python bench/batch.py`` (options: ``--lab``, ``--students``, ``--jobs``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.course import find_lab  # noqa: E402
+from autograder.instructor.privilege import secure_grading_problem  # noqa: E402
 from tests.variants import variants_for  # noqa: E402
 
 
@@ -47,22 +49,21 @@ def make_class(lab, folder: Path, students: int) -> None:
             source.build(target)
 
 
-def run_batch(lab, folder: Path, out: Path, jobs: int, secure: bool) -> float:
+def run_batch(lab, folder: Path, out: Path, jobs: int) -> float:
     command = [sys.executable, "-m", "autograder", "batch", str(lab.number), str(folder)]
     command += ["--out", str(out), "--jobs", str(jobs), "--quiet"]
-    command += ["--secure" if secure else "--no-secure"]
     start = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=True)
     return time.perf_counter() - start
 
 
-def run_fresh(lab, folder: Path, out: Path, jobs: int, secure: bool) -> float:
+def run_fresh(lab, folder: Path, out: Path, jobs: int) -> float:
     out.mkdir()
 
     def grade(student: Path) -> None:
         command = [sys.executable, "-m", "autograder", "grade", str(lab.number), "--quiet"]
         command += ["--submission", str(student), "--json", str(out / f"{student.name}.json")]
-        command += ["--secure"] if secure else []
+        command += ["--secure"]
         subprocess.run(command, cwd=ROOT, check=False)
 
     start = time.perf_counter()
@@ -76,14 +77,16 @@ def main() -> None:
     parser.add_argument("--lab", default="2", help="the lab whose suite grades the class")
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--secure", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
     lab = find_lab(args.lab)
+    problem = secure_grading_problem()
+    if problem:
+        sys.exit(f"error: {problem.replace('-m autograder batch LAB DIR', 'bench/batch.py')}")
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         make_class(lab, work / "class", args.students)
-        batch = run_batch(lab, work / "class", work / "grades.csv", args.jobs, args.secure)
-        fresh = run_fresh(lab, work / "class", work / "fresh", args.jobs, args.secure)
+        batch = run_batch(lab, work / "class", work / "grades.csv", args.jobs)
+        fresh = run_fresh(lab, work / "class", work / "fresh", args.jobs)
         batch_scores = {
             path.stem: json.loads(path.read_text())["score"]
             for path in (work / "grades-feedback").glob("*.json")
@@ -92,8 +95,7 @@ def main() -> None:
             path.stem: json.loads(path.read_text())["score"]
             for path in (work / "fresh").glob("*.json")
         }
-    mode = "secure" if args.secure else "not secure"
-    print(f"lab {lab.folder}, {args.students} students, {args.jobs} jobs, {mode}")
+    print(f"lab {lab.folder}, {args.students} students, {args.jobs} jobs, secure")
     print(f"batch (warm workers, fresh child each): {batch:7.1f} s")
     print(f"one fresh process per submission:       {fresh:7.1f} s")
     print(f"speed-up: {fresh / batch:.1f}x")

@@ -12,7 +12,7 @@ from autograder.course import ROOT
 from tests.example_apps import load_example
 
 EXAMPLES = ROOT / "examples" / "02-request-validation"
-HANDOUT = ROOT / "solutions" / "02-request-validation" / "README.md"
+HANDOUT = ROOT / "labs" / "02-request-validation" / "README.md"
 SLIDES = ROOT / "slides" / "02-request-validation.md"
 
 

@@ -13,7 +13,7 @@ from autograder.course import ROOT
 from tests.example_apps import load_example
 
 EXAMPLES = ROOT / "examples" / "04-error-handling"
-HANDOUT = ROOT / "solutions" / "04-error-handling" / "README.md"
+HANDOUT = ROOT / "labs" / "04-error-handling" / "README.md"
 SLIDES = ROOT / "slides" / "04-error-handling.md"
 
 

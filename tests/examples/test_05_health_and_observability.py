@@ -157,7 +157,7 @@ def test_metrics_module_can_be_imported_twice():
 def test_handout_shows_real_metrics_lines():
     """The exposition lines quoted in the handout appear in the example's /metrics (the sum
     of durations, which varies, is only checked to be there)."""
-    handout = (ROOT / "solutions" / "05-health-and-observability" / "README.md").read_text()
+    handout = (ROOT / "labs" / "05-health-and-observability" / "README.md").read_text()
     (block,) = re.findall(r"^```text\n(.*?)^```", handout, re.M | re.S)
     client = TestClient(load("metrics").app)
     for user_id in (1, 2, 3):

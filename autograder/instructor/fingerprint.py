@@ -1,0 +1,47 @@
+"""Fingerprints that tell whether a grade is still true: the submission's and the suite's.
+
+A grade stays valid only while both the files it graded and the checks that graded them are
+the same. Each fingerprint is a SHA-256 over relative paths and contents, so a renamed, added,
+removed or edited file changes it, and a copy of the same files anywhere else does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+# What tools write beside the code while it runs or is edited: never part of the work.
+NOT_WORK = {
+    ".git",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".ipynb_checkpoints",
+    ".venv",
+    "__MACOSX",
+}
+
+
+def submission_digest(entry: Path) -> str:
+    """SHA-256 of everything a student handed in under ``entry`` (caches left out)."""
+    digest = hashlib.sha256()
+    for path in sorted(entry.rglob("*")):
+        relative = path.relative_to(entry)
+        if NOT_WORK.intersection(relative.parts) or path.suffix == ".pyc":
+            continue
+        if path.is_symlink():
+            content = b"link:" + str(path.readlink()).encode()
+        elif path.is_file():
+            content = path.read_bytes()
+        else:
+            continue
+        name = relative.as_posix().encode()
+        digest.update(len(name).to_bytes(8, "big") + name)
+        digest.update(len(content).to_bytes(8, "big") + content)
+    return digest.hexdigest()
+
+
+def suite_digest(suite: Path) -> str:
+    """SHA-256 of a lab's suite: a changed check makes every earlier grade stale."""
+    return hashlib.sha256(suite.read_bytes()).hexdigest()
