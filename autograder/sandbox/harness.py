@@ -110,6 +110,12 @@ def _run_self_test(fds: list[int], course: str) -> None:  # pragma: no cover - i
 def prepare(preload: tuple[str, ...] = ()) -> None:
     """In the grader: refuse unless secure mode really works here; start the launcher."""
     global _launcher
+    if _launcher is not None and _launcher.owner != os.getpid():
+        # A forked grader (a batch worker) gets a launcher of its own: two processes must
+        # never share one, their requests and answers would cross.
+        preload = preload or _launcher.preload
+        _launcher.close()
+        _launcher = None
     if _launcher is None:
         if not sys.platform.startswith("linux") or os.geteuid() != 0:
             raise SecureModeUnavailable(unavailable_reason() or HOW_TO_FIX)

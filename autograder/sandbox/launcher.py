@@ -51,9 +51,11 @@ class Launcher:
         self.process: subprocess.Popen | None = None
         self.socket: socket.socket | None = None
         self.requests = 0
+        self.owner = os.getpid()  # a forked process uses this launcher but never stops it
         self.start()
 
     def start(self) -> None:
+        self.owner = os.getpid()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         environment = confine.allowed_environment(dict(os.environ))
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -74,7 +76,11 @@ class Launcher:
         socket.send_fds(ours, [pickle.dumps({"preload": self.preload})], [])
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        if self.process is None:
+            return False
+        if self.owner != os.getpid():
+            return _running(self.process.pid)
+        return self.process.poll() is None
 
     def ensure_running(self) -> None:
         """Start a new launcher if this one has died (nothing of the old one is reused)."""
@@ -130,17 +136,28 @@ class Launcher:
         raise OSError("the launcher did not answer")
 
     def close(self) -> None:
-        """Stop the launcher; every sandbox it made dies with it."""
+        """Stop the launcher; every sandbox it made dies with it. In a process forked from
+        its owner (a harness), only this process's hold on it is dropped."""
         if self.socket is not None:
             with contextlib.suppress(OSError):
                 self.socket.close()
             self.socket = None
-        if self.process is not None:
+        if self.process is not None and self.owner == os.getpid():
             with contextlib.suppress(OSError):
                 self.process.kill()
             with contextlib.suppress(Exception):
                 self.process.wait(timeout=5)
             self.process = None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # ---------------------------------------------------------------- inside the launcher
