@@ -28,10 +28,17 @@ def status_of(result: GradeResult) -> tuple[str, str]:
     if result.problem:
         timed_out = "did not finish within" in result.problem
         return (TIMED_OUT if timed_out else NOT_GRADED), result.problem
-    slow = [item.check.name for item in result.results if item.message.startswith("timed out")]
+    slow = [item.check.name for item in result.results if _ran_too_long(item.message)]
     if slow:
         return TIMED_OUT, "ran past its time limit: " + ", ".join(slow)
     return GRADED, ""
+
+
+def _ran_too_long(message: str) -> bool:
+    """A check's failure says it ran past a limit (the check itself, or a request of it)."""
+    return message.startswith("timed out") or any(
+        words in message for words in ("did not answer within", "did not finish within")
+    )
 
 
 def record(result: GradeResult, student: str, *, submission: str, suite: str) -> dict:
