@@ -190,3 +190,26 @@ def test_a_launcher_that_died_is_replaced(grader_for, own_temporary_directory):
     launcher.process.wait()
     result = grader.grade(find_lab(1).solution_dir)
     assert result.full_marks, {r.check.name: r.message for r in result.results if not r.passed}
+
+
+SAMPLE_EVERY = 10  # a tenth of the corpus: each lab's known-bad variants, spread evenly
+
+
+def sampled_variants():
+    from tests.variants import variants_for
+
+    for lab in load_labs():
+        for number, variant in enumerate(variants_for(lab)):
+            if number % SAMPLE_EVERY == 0:
+                yield pytest.param(variant, id=f"{lab.folder}-{variant.name}")
+
+
+@pytest.mark.parametrize("variant", list(sampled_variants()))
+def test_known_bad_variants_lose_the_same_points_in_secure_mode(variant, grader_for, tmp_path):
+    """A sample of the known-bad corpus graded in secure mode fails exactly its checks, as in
+    normal mode (tests/test_labs.py grades every variant in normal mode)."""
+    result = grader_for(variant.lab.number, secure=True).grade(variant.build(tmp_path / "v"))
+    failed = {r.check.name for r in result.results if not r.passed}
+    assert failed == set(variant.fails), {
+        r.check.name: r.message for r in result.results if r.check.name in failed
+    }
