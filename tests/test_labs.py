@@ -46,3 +46,17 @@ def test_known_bad_variant_loses_exactly_its_points(variant, grader_for, tmp_pat
     )
     lost = sum(r.check.points for r in result.results if r.check.name in variant.fails)
     assert result.score == pytest.approx(result.max_score - lost)
+
+
+# From lab 07 on, every negative check first sees its positive case work, so an app with no
+# routes at all earns nothing (an earlier lab may give a bare app a 404 or a 422 check).
+CHECKED_FROM_EMPTY = [lab for lab in LABS if lab.number >= 7]
+
+
+@pytest.mark.parametrize("lab", CHECKED_FROM_EMPTY, ids=lambda lab: lab.folder)
+def test_an_app_without_routes_scores_nothing(lab, grader_for, tmp_path):
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    result = grader_for(lab.number).grade(tmp_path)
+    passed = [r.check.name for r in result.results if r.passed]
+    assert not result.problem, result.problem
+    assert result.score == 0, f"a bare FastAPI() passes {passed}"
