@@ -12,10 +12,10 @@ table (the migration check builds a database at revision 0001 by hand).
 * concurrent writes: many requests at once through uvicorn on a loopback socket;
 * the migration: a file made with the old schema, with rows, which the app upgrades when it
   starts;
-* the student's tests (``tests/``): they must pass on the student's own service; hidden
-  checks also run ``tests/test_prediction_log.py`` (with ``tests/conftest.py``) against the
-  reference service and buggy copies of it (``autograder/lab08/implementations.toml``), as
-  lab 06 does.
+* the student's tests of the log (``tests/test_prediction_log.py`` with
+  ``tests/conftest.py``): they must pass on the student's own service; hidden checks also
+  run them against the reference service and buggy copies of it
+  (``autograder/lab08/implementations.toml``), as lab 06 does.
 
 In secure mode the app writes its database as the sandbox user, so each check's database
 folder is handed to that user first.
@@ -58,7 +58,7 @@ CONCURRENT_REQUESTS = 40
 CONCURRENT_THREADS = 16
 IMPLEMENTATIONS = Path(__file__).resolve().parent.parent / "lab08" / "implementations.toml"
 LOG_TESTS = ("conftest.py", "test_prediction_log.py")  # what the hidden checks run
-RUN_TIMEOUT = 90.0  # seconds one run of the student's tests may take
+RUN_TIMEOUT = 100.0  # seconds one run of the student's tests may take (a loaded machine)
 JOBS = 2
 
 # The table as revision 0001 makes it (the handout's contract), and the rows the migration
@@ -819,27 +819,32 @@ def bench_for(reference: Path, implementations, tests: Path, workdir: Path, **op
 
 
 @pytest.fixture(scope="session")
-def own_bench(submission_dir: Path, model_file: Path, tmp_path_factory):
-    """The student's whole tests/ folder, against a copy of the student's own service."""
-    own = [Implementation("reference", True, "your own service")]
-    workdir = tmp_path_factory.mktemp("own-service")
-    tests = submission_dir / TESTS_FOLDER
-    bench = bench_for(
-        submission_dir, own, tests, workdir, model_file=model_file, submission_dir=submission_dir
-    )
-    yield bench
-    bench.close()
-
-
-@pytest.fixture(scope="session")
-def log_bench(submission_dir: Path, model_file: Path, tmp_path_factory):
-    """The student's tests of the log, against the reference service and buggy copies."""
-    lab = lab_for_suite(__file__)
+def log_tests(submission_dir: Path, tmp_path_factory) -> Path:
+    """A tests/ folder with the student's tests of the log and their conftest.py only."""
     tests = tmp_path_factory.mktemp("log-tests") / TESTS_FOLDER
     tests.mkdir()
     for name in LOG_TESTS:
         if (submission_dir / TESTS_FOLDER / name).is_file():
             shutil.copy(submission_dir / TESTS_FOLDER / name, tests / name)
+    return tests
+
+
+@pytest.fixture(scope="session")
+def own_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_factory):
+    """The student's tests of the log, against a copy of the student's own service."""
+    own = [Implementation("reference", True, "your own service")]
+    workdir = tmp_path_factory.mktemp("own-service")
+    options = {"model_file": model_file, "submission_dir": submission_dir}
+    bench = bench_for(submission_dir, own, log_tests, workdir, **options)
+    yield bench
+    bench.close()
+
+
+@pytest.fixture(scope="session")
+def log_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_factory):
+    """The student's tests of the log, against the reference service and buggy copies."""
+    lab = lab_for_suite(__file__)
+    tests = log_tests
     workdir = tmp_path_factory.mktemp("log-services")
     implementations = load_implementations(IMPLEMENTATIONS)
     bench = bench_for(
@@ -856,12 +861,12 @@ def log_bench(submission_dir: Path, model_file: Path, tmp_path_factory):
 
 @check(
     points=4,
-    hint="Run `uv run pytest` in your lab folder: every test must pass, and "
-    "tests/test_prediction_log.py must test the new routes (TODO 8).",
+    hint="Run `uv run pytest tests/test_prediction_log.py` in your lab folder: every test "
+    "must pass; the file tests the new routes (TODO 8), with the fixtures of tests/conftest.py.",
 )
 def test_your_tests_pass_on_your_service(own_bench):
-    """The tests in your tests/ folder (lab 06's, and yours of the prediction log) run and
-    pass on your own service."""
+    """Your tests of the prediction log (tests/test_prediction_log.py, with
+    tests/conftest.py) run and pass on your own service."""
     run = own_bench.run("reference")
     assert run.passed, student_tests.explain_failure_on_correct(
         "your own service", run, fails_on_reference=True
