@@ -1,0 +1,661 @@
+"""Lab 07 checks: API keys, password logins, JWT access tokens and roles.
+
+The grader runs the app with its own settings, put in the environment once for the whole
+grading, before the app is imported (normal mode imports main.py again after that; secure
+mode imports it in each sandbox), so an app reads them the same way whether it reads its
+settings at import or in lifespan:
+
+* ``JWT_SECRET``: a random 64-character key; ``ACCESS_TOKEN_MINUTES``: 7;
+* ``API_KEYS``: two clients with random keys; ``USERS``: an admin and a user, with Argon2
+  hashes the grader made with pwdlib at a tiny cost; ``ARGON2_TIME_COST=1`` and
+  ``ARGON2_MEMORY_COST=64`` (KiB) give the app a tiny cost too, so grading stays fast;
+* ``MODEL_PATH``: the grader's model, copied into a folder of this grading.
+
+Each check starts the app afresh (its lifespan runs). Bad tokens are forged here with PyJWT
+(expired, ``alg: none``, another key, a changed payload, a missing ``exp`` or ``sub``), and
+each "is 401" check first sees a valid token accepted on the same route, so an app without
+the route scores nothing. Nothing here depends on wording, timing or the hashing cost.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from autograder import check, sandbox
+from autograder import submission as submission_loader
+from autograder.iris import FEATURES, GRADER_VERSION
+
+SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
+ADMIN, ADMIN_PASSWORD = "ada", "ada-reloads-models-9"
+USER, USER_PASSWORD = "bea", "bea-predicts-flowers-4"
+ROLES = {ADMIN: "admin", USER: "user"}
+PASSWORDS = {ADMIN: ADMIN_PASSWORD, USER: USER_PASSWORD}
+TOKEN_MINUTES = 7
+CLOCK_SLACK = 90  # seconds of tolerance on a token's expiry
+SECRET = secrets.token_hex(32)
+API_KEYS = {"grader-robot": secrets.token_urlsafe(24), "grader-lab": secrets.token_urlsafe(24)}
+RELOADED_VERSION = "grader-2.0"
+
+
+# ---------------------------------------------------------------- the grader's settings
+
+
+def grader_environment(model_path: Path) -> dict[str, str]:
+    """The environment variables of the handout's contract, with the grader's values."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    users = {
+        name: {"password_hash": hasher.hash(PASSWORDS[name]), "role": ROLES[name]}
+        for name in (ADMIN, USER)
+    }
+    return {
+        "MODEL_PATH": str(model_path),
+        "JWT_SECRET": SECRET,
+        "ACCESS_TOKEN_MINUTES": str(TOKEN_MINUTES),
+        "API_KEYS": json.dumps(API_KEYS),
+        "USERS": json.dumps(users),
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_COST": "64",
+    }
+
+
+@pytest.fixture(scope="session")
+def model_file(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the grader's model that the reload check may change (and puts back)."""
+    folder = tmp_path_factory.mktemp("served-model")
+    shutil.copy(iris_model, folder / "model.joblib")
+    shutil.copy(iris_model.with_suffix(".json"), folder / "model.json")
+    return folder / "model.joblib"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def grader_settings(model_file: Path) -> Iterator[dict[str, str]]:
+    """The grader's settings, in the environment for the whole grading."""
+    environment = grader_environment(model_file)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        yield environment
+
+
+@pytest.fixture(scope="session")
+def app(grader_settings: dict[str, str], submission_dir: Path):
+    """The student's app, imported once the grader's settings are in the environment."""
+    if sandbox.enabled():
+        return sandbox.SandboxedApp()
+    try:
+        return submission_loader.load(submission_dir, reload=True).app
+    except submission_loader.SubmissionError as error:
+        pytest.fail(f"the submission did not import: {error}", pytrace=False)
+
+
+@contextmanager
+def started(app) -> Iterator:
+    """A TestClient for ``app``, its lifespan run with the grader's settings."""
+    from fastapi.testclient import TestClient
+
+    test_client = TestClient(app, raise_server_exceptions=False)
+    try:
+        test_client.__enter__()
+    except Exception as error:
+        pytest.fail(
+            f"the app did not start with the grader's settings: lifespan raised "
+            f"{type(error).__name__}: {error}",
+            pytrace=False,
+        )
+    try:
+        yield test_client
+    finally:
+        test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(app) -> Iterator:
+    """The app, started afresh for this check."""
+    with started(app) as test_client:
+        yield test_client
+
+
+# ---------------------------------------------------------------- tokens
+
+
+def claims_for(username: str, **changes) -> dict:
+    """The claims of a valid token for ``username``; ``changes`` replace or (None) drop some."""
+    now = int(time.time())
+    claims = {"sub": username, "role": ROLES[username], "iat": now, "exp": now + 300}
+    claims.update(changes)
+    return {name: value for name, value in claims.items() if value is not None}
+
+
+def forged(claims: dict, key: str = SECRET, algorithm: str = "HS256") -> str:
+    """A token the grader signs itself (with the app's secret unless told otherwise)."""
+    import jwt
+
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+def with_payload(token: str, **changes) -> str:
+    """``token`` with claims changed in its payload but its signature kept: a forgery."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims.update(changes)
+    encoded = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{encoded}.{signature}"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# ---------------------------------------------------------------- requests
+
+
+def log_in(test_client, username: str, password: str):
+    """POST /token with the OAuth2 password form."""
+    return test_client.post("/token", data={"username": username, "password": password})
+
+
+def token_from_login(test_client, username: str) -> str:
+    """An access token from POST /token, or a failed check that says why there is none."""
+    response = log_in(test_client, username, PASSWORDS[username])
+    expect_status(response, 200, f"POST /token for {username!r} with the right password")
+    body = json_of(response, "POST /token")
+    token = body.get("access_token") if isinstance(body, dict) else None
+    assert isinstance(token, str) and token, (
+        f'POST /token answered {json.dumps(body)[:200]}; expected {{"access_token": "...", '
+        '"token_type": "bearer"}'
+    )
+    return token
+
+
+def json_of(response, what: str):
+    try:
+        return response.json()
+    except ValueError:
+        pytest.fail(
+            f"{what} answered {response.status_code} with a body that is not JSON: "
+            f"{response.text[:200]!r}",
+            pytrace=False,
+        )
+
+
+def expect_status(response, status: int, what: str) -> None:
+    assert response.status_code == status, (
+        f"{what} answered {response.status_code}; expected {status}"
+        + (f" (body: {response.text[:200]})" if response.status_code >= 400 else "")
+    )
+
+
+def me_accepts(test_client, token: str, what: str) -> dict:
+    """GET /users/me accepts ``token``: the positive case a rejection is compared with."""
+    response = test_client.get("/users/me", headers=bearer(token))
+    expect_status(response, 200, f"GET /users/me with {what}")
+    return json_of(response, "GET /users/me")
+
+
+def me_rejects(test_client, token: str, what: str) -> None:
+    response = test_client.get("/users/me", headers=bearer(token))
+    expect_status(response, 401, f"GET /users/me with {what}")
+
+
+def predict(test_client, headers: dict | None = None):
+    return test_client.post("/predict", json=SETOSA, headers=headers or {})
+
+
+def key_headers(client_name: str = "grader-robot") -> dict[str, str]:
+    return {"X-API-Key": API_KEYS[client_name]}
+
+
+def admin_reload(test_client) -> dict:
+    """POST /model/reload as the admin (a token from /token): must answer 200."""
+    token = token_from_login(test_client, ADMIN)
+    response = test_client.post("/model/reload", headers=bearer(token))
+    expect_status(response, 200, "POST /model/reload with the admin's token")
+    return json_of(response, "POST /model/reload")
+
+
+# ---------------------------------------------------------------- logging in
+
+
+@check(
+    points=5,
+    hint="POST /token takes form: Annotated[OAuth2PasswordRequestForm, Depends()], checks "
+    "form.password against the user's hash in USERS with pwdlib, and returns "
+    '{"access_token": <the JWT>, "token_type": "bearer"}.',
+)
+def test_login_issues_a_bearer_token(client):
+    """POST /token with a user name and the right password (an HTML form, as OAuth2's
+    password flow sends it) answers 200 with an access_token and token_type "bearer", for
+    the admin and for the user the grader put in USERS."""
+    for username in (ADMIN, USER):
+        response = log_in(client, username, PASSWORDS[username])
+        expect_status(response, 200, f"POST /token for {username!r} with the right password")
+        body = json_of(response, "POST /token")
+        assert isinstance(body, dict) and isinstance(body.get("access_token"), str), (
+            f"POST /token answered {json.dumps(body)[:200]}; expected an access_token string"
+        )
+        assert str(body.get("token_type", "")).lower() == "bearer", (
+            f'POST /token answered token_type {body.get("token_type")!r}; expected "bearer"'
+        )
+
+
+@check(
+    points=5,
+    hint="Sign {'sub': username, 'role': role, 'iat': now, 'exp': now + "
+    "timedelta(minutes=settings.access_token_minutes)} with jwt.encode(claims, "
+    "settings.jwt_secret, algorithm='HS256'); take now from datetime.now(timezone.utc).",
+)
+def test_token_is_hs256_with_sub_role_and_exp(client):
+    """The access token is a JWT signed with HS256 and JWT_SECRET, whose claims say who
+    (sub, the user name), which role, and when it expires: ACCESS_TOKEN_MINUTES from now."""
+    import jwt
+
+    for username in (ADMIN, USER):
+        token = token_from_login(client, username)
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+        except jwt.PyJWTError as error:
+            pytest.fail(
+                f"the token of {username!r} is not an HS256 JWT signed with JWT_SECRET, "
+                f"unexpired: {type(error).__name__}: {error}",
+                pytrace=False,
+            )
+        assert header.get("alg") == "HS256", f"the token's alg is {header.get('alg')!r}"
+        assert claims.get("sub") == username, (
+            f"the token of {username!r} has sub {claims.get('sub')!r}; expected the user name"
+        )
+        assert claims.get("role") == ROLES[username], (
+            f"the token of {username!r} has role {claims.get('role')!r}; expected "
+            f"{ROLES[username]!r} (the role in USERS)"
+        )
+        expected = time.time() + TOKEN_MINUTES * 60
+        exp = claims.get("exp")
+        assert isinstance(exp, (int, float)) and abs(exp - expected) <= CLOCK_SLACK, (
+            f"the token expires {'never' if exp is None else f'at {exp}'}; with "
+            f"ACCESS_TOKEN_MINUTES={TOKEN_MINUTES} it must expire {TOKEN_MINUTES} minutes after "
+            "it was issued"
+        )
+
+
+@check(
+    points=5,
+    hint="pwdlib's verify(password, hash) is False for a wrong password: answer 401 then "
+    '(HTTPException(401, ..., headers={"WWW-Authenticate": "Bearer"})).',
+)
+def test_wrong_password_is_401(client):
+    """POST /token with the right password works, and with a wrong one answers 401."""
+    token_from_login(client, USER)
+    expect_status(
+        log_in(client, USER, USER_PASSWORD + "x"), 401, f"POST /token for {USER!r}, wrong password"
+    )
+    expect_status(
+        log_in(client, USER, ADMIN_PASSWORD), 401, f"POST /token for {USER!r}, another's password"
+    )
+
+
+@check(
+    points=5,
+    hint="Look the user up with settings.users.get(name): a name that is not there must give "
+    "401 like a wrong password (and cost the same: verify against a dummy hash), not a "
+    "KeyError and a 500.",
+)
+def test_unknown_user_is_401(client):
+    """POST /token works for a known user, and answers 401 for a name that is not in USERS."""
+    token_from_login(client, USER)
+    expect_status(log_in(client, "nobody", USER_PASSWORD), 401, "POST /token for 'nobody'")
+
+
+@check(
+    points=5,
+    hint="GET /users/me takes user: CurrentUser and returns it; get_current_user decodes the "
+    "bearer token with jwt.decode(token, settings.jwt_secret, algorithms=['HS256'], ...).",
+)
+def test_users_me_returns_the_token_owner(client):
+    """GET /users/me with a bearer token answers 200 with {"username", "role"} of the user the
+    token was issued to: for a token from POST /token, and for a valid token the grader signed
+    itself with JWT_SECRET."""
+    body = me_accepts(client, token_from_login(client, USER), f"the token of {USER!r}")
+    assert body.get("username") == USER and body.get("role") == "user", (
+        f'GET /users/me answered {json.dumps(body)[:200]}; expected username {USER!r}, role "user"'
+    )
+    body = me_accepts(client, forged(claims_for(ADMIN)), "a valid token the grader signed")
+    assert body.get("username") == ADMIN and body.get("role") == "admin", (
+        f'GET /users/me answered {json.dumps(body)[:200]} for a token of {ADMIN!r} (role "admin")'
+    )
+
+
+# ---------------------------------------------------------------- tokens that must fail
+
+
+@check(
+    points=5,
+    hint="OAuth2PasswordBearer(tokenUrl='token', auto_error=False) gives None without an "
+    "Authorization header: raise the 401 yourself then. A token that does not decode is a "
+    "401 too (catch jwt.InvalidTokenError).",
+)
+def test_missing_or_garbled_token_is_401(client):
+    """GET /users/me accepts a valid token, and answers 401 with no Authorization header,
+    with a bearer value that is not a JWT, and with another scheme (Basic)."""
+    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    expect_status(client.get("/users/me"), 401, "GET /users/me without a token")
+    me_rejects(client, "not-a-token", "the bearer value 'not-a-token'")
+    response = client.get("/users/me", headers={"Authorization": "Basic YmVhOmJlYQ=="})
+    expect_status(response, 401, "GET /users/me with Basic credentials")
+
+
+@check(
+    points=5,
+    hint="jwt.decode checks exp itself and raises ExpiredSignatureError (an InvalidTokenError) "
+    "for an expired token: never turn that off (options={'verify_exp': False}) or add leeway.",
+)
+def test_expired_token_is_401(client):
+    """A valid token is accepted, and the same token expired two minutes ago is 401."""
+    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    now = int(time.time())
+    me_rejects(client, forged(claims_for(USER, iat=now - 900, exp=now - 120)), "an expired token")
+
+
+@check(
+    points=5,
+    hint="Always pass algorithms=['HS256'] to jwt.decode: the token's own header must never "
+    "choose how it is checked, and an unsigned token (alg none) is nobody's.",
+)
+def test_unsigned_token_is_401(client):
+    """A valid token is accepted, and an unsigned one (alg "none") with the same claims is
+    401."""
+    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    me_rejects(client, forged(claims_for(USER), key=None, algorithm="none"), "an alg-none token")
+
+
+@check(
+    points=5,
+    hint="Verify the signature with settings.jwt_secret (never options={'verify_signature': "
+    "False}, never jwt.get_unverified_header's claims).",
+)
+def test_token_signed_with_another_key_is_401(client):
+    """A valid token is accepted, and one with the same claims signed with another key is
+    401."""
+    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    other_key = secrets.token_hex(32)
+    me_rejects(client, forged(claims_for(USER), key=other_key), "a token signed with another key")
+
+
+@check(
+    points=5,
+    hint="Only a verified signature makes the claims true: decode with the secret and "
+    "algorithms=['HS256'], and read sub and role from what jwt.decode returns.",
+)
+def test_tampered_token_is_401(client):
+    """The user's token from POST /token is accepted, and the same token with its payload
+    changed to role "admin" (its signature kept) is 401."""
+    token = token_from_login(client, USER)
+    me_accepts(client, token, f"the token of {USER!r}")
+    me_rejects(client, with_payload(token, role="admin"), "a token whose payload was changed")
+
+
+@check(
+    points=4,
+    hint="jwt.decode accepts a token without exp unless you require it: "
+    "options={'require': ['exp', 'sub']}. A token without exp would work forever.",
+)
+def test_token_without_exp_is_401(client):
+    """A valid token is accepted, and a correctly signed token without exp is 401."""
+    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    me_rejects(client, forged(claims_for(USER, exp=None)), "a signed token without exp")
+
+
+@check(
+    points=4,
+    hint="Require sub too (options={'require': ['exp', 'sub']}), and answer 401 when it is "
+    "missing or names no user in USERS.",
+)
+def test_token_without_sub_is_401(client):
+    """A valid token is accepted, and a correctly signed token without sub, or whose sub
+    names no user, is 401."""
+    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    me_rejects(client, forged(claims_for(USER, sub=None)), "a signed token without sub")
+    stranger = {**claims_for(USER), "sub": "nobody"}
+    me_rejects(client, forged(stranger), "a signed token for a user not in USERS")
+
+
+# ---------------------------------------------------------------- API keys
+
+
+@check(
+    points=5,
+    hint="Predictions take caller: Caller; get_caller reads X-API-Key with "
+    "APIKeyHeader(name='X-API-Key', auto_error=False) and accepts any key of API_KEYS.",
+)
+def test_api_key_allows_predictions(client):
+    """POST /predict and POST /predict/batch answer 200 with the X-API-Key of each client in
+    API_KEYS."""
+    for name in API_KEYS:
+        response = predict(client, key_headers(name))
+        expect_status(response, 200, f"POST /predict with the key of {name!r}")
+        assert json_of(response, "POST /predict").get("species"), "no species in the answer"
+    response = client.post("/predict/batch", json={"items": [SETOSA]}, headers=key_headers())
+    expect_status(response, 200, "POST /predict/batch with an API key")
+
+
+@check(
+    points=5,
+    hint="Compare the key with each one of API_KEYS using secrets.compare_digest (whole "
+    "keys, never a prefix or `in`), and answer 401 when there is no key or no key matches.",
+)
+def test_missing_or_wrong_api_key_is_401(client):
+    """POST /predict works with a valid key, and answers 401 with no credentials at all, with
+    a wrong key, and with a valid key cut short by one character or lengthened by one."""
+    expect_status(predict(client, key_headers()), 200, "POST /predict with a valid key")
+    expect_status(predict(client), 401, "POST /predict without credentials")
+    key = API_KEYS["grader-robot"]
+    for what, wrong in (
+        ("a wrong key", secrets.token_urlsafe(24)),
+        ("a valid key cut short", key[:-1]),
+        ("a valid key with one more character", key + "x"),
+    ):
+        expect_status(predict(client, {"X-API-Key": wrong}), 401, f"POST /predict with {what}")
+
+
+@check(
+    points=3,
+    hint="secrets.compare_digest raises TypeError for a str that is not ASCII: compare bytes "
+    "(key.encode()) so that any header value is simply a wrong key.",
+)
+def test_non_ascii_api_key_is_401(client):
+    """POST /predict works with a valid key, and a key with a non-ASCII character ("clé") is
+    a wrong key (401), not a crash (500)."""
+    expect_status(predict(client, key_headers()), 200, "POST /predict with a valid key")
+    expect_status(predict(client, {"X-API-Key": b"cl\xe9"}), 401, "POST /predict with key 'clé'")
+
+
+@check(
+    points=5,
+    hint="get_caller also accepts a bearer token (OAuth2PasswordBearer(tokenUrl='token', "
+    "auto_error=False)) when there is no API key: any logged-in user may predict.",
+)
+def test_bearer_token_allows_predictions(client):
+    """POST /predict answers 200 for a user with a token from POST /token, and for the
+    admin with a token the grader signed."""
+    response = predict(client, bearer(token_from_login(client, USER)))
+    expect_status(response, 200, f"POST /predict with the token of {USER!r}")
+    response = predict(client, bearer(forged(claims_for(ADMIN))))
+    expect_status(response, 200, "POST /predict with a valid token the grader signed")
+
+
+# ---------------------------------------------------------------- roles
+
+
+@check(
+    points=5,
+    hint="POST /model/reload takes admin: AdminUser, loads the model again from "
+    "settings.model_path (load_model) and puts it in request.app.state.model, then returns "
+    "its metadata.",
+)
+def test_admin_reloads_the_model(client, model_file: Path):
+    """After the model file at MODEL_PATH changes, POST /model/reload with the admin's token
+    answers 200 with the new model's metadata, and GET /model and POST /predict use the new
+    model from then on, without a restart."""
+    metadata_file = model_file.with_suffix(".json")
+    original = metadata_file.read_text()
+    metadata = json.loads(original)
+    metadata["version"] = RELOADED_VERSION
+    try:
+        metadata_file.write_text(json.dumps(metadata))
+        body = admin_reload(client)
+        assert body.get("version") == RELOADED_VERSION, (
+            f"POST /model/reload answered {json.dumps(body)[:200]}; expected the new model's "
+            f"metadata (version {RELOADED_VERSION!r})"
+        )
+        response = client.get("/model")
+        expect_status(response, 200, "GET /model after the reload")
+        assert json_of(response, "GET /model").get("version") == RELOADED_VERSION, (
+            f"GET /model still serves version {response.json().get('version')!r} after the reload"
+        )
+        response = predict(client, key_headers())
+        expect_status(response, 200, "POST /predict after the reload")
+        served = json_of(response, "POST /predict").get("model_version")
+        assert served == RELOADED_VERSION, (
+            f"POST /predict answered model_version {served!r} after the reload; expected "
+            f"{RELOADED_VERSION!r}"
+        )
+    finally:
+        metadata_file.write_text(original)
+
+
+@check(
+    points=5,
+    hint="require_admin takes user: CurrentUser and raises HTTPException(403) when "
+    "user.role != 'admin'. 403 means: we know who you are, and the answer is no; 401 is for "
+    "when we do not know who you are.",
+)
+def test_reload_is_403_for_a_user_and_401_without_a_token(client):
+    """POST /model/reload answers 200 for the admin, 403 for a logged-in user who is not
+    an admin, and 401 without a token and with an API key only (a key is not a user)."""
+    assert admin_reload(client).get("version") == GRADER_VERSION, "the reload changed the model"
+    response = client.post("/model/reload", headers=bearer(token_from_login(client, USER)))
+    expect_status(response, 403, f"POST /model/reload with the token of {USER!r}")
+    expect_status(client.post("/model/reload"), 401, "POST /model/reload without a token")
+    response = client.post("/model/reload", headers=key_headers())
+    expect_status(response, 401, "POST /model/reload with an API key only")
+
+
+# ---------------------------------------------------------------- the contract around auth
+
+
+@check(
+    points=3,
+    hint="Give only the routes that need a caller their dependency: never put it on the "
+    "whole app (FastAPI(dependencies=...)) or on the health router.",
+)
+def test_health_ready_and_metrics_stay_public(client):
+    """POST /predict without credentials is 401 (so the service does check callers), while
+    /health, /ready and /metrics answer 200 without any: orchestrators and Prometheus hold
+    no account."""
+    expect_status(predict(client), 401, "POST /predict without credentials")
+    for path in ("/health", "/ready", "/metrics"):
+        expect_status(client.get(path), 200, f"GET {path} without credentials")
+
+
+@check(
+    points=3,
+    hint="Raise HTTPException(401, ...) and HTTPException(403, ...): lab 04's handler turns "
+    "them into the envelope with code unauthorized or forbidden. Never return a JSONResponse "
+    "of your own from a security dependency.",
+)
+def test_auth_errors_keep_the_envelope(client):
+    """The 401 of POST /predict without credentials, of GET /users/me with a bad token, and
+    the 403 of a user's POST /model/reload are in lab 04's envelope: code "unauthorized" (or
+    "forbidden" for the 403), a message and the request id."""
+    expect_status(predict(client, key_headers()), 200, "POST /predict with a valid key")
+    answers = [
+        ("POST /predict without credentials", predict(client), "unauthorized"),
+        (
+            "GET /users/me with a bad token",
+            client.get("/users/me", headers=bearer("not-a-token")),
+            "unauthorized",
+        ),
+    ]
+    user_token = token_from_login(client, USER)
+    reload = client.post("/model/reload", headers=bearer(user_token))
+    if reload.status_code == 403:
+        answers.append(("a user's POST /model/reload", reload, "forbidden"))
+    for what, response, code in answers:
+        expect_status(response, 401 if code == "unauthorized" else 403, what)
+        body = json_of(response, what)
+        error = body.get("error") if isinstance(body, dict) else None
+        assert isinstance(error, dict), (
+            f"{what} answered {json.dumps(body)[:200]}; expected lab 04's envelope "
+            '{"error": {"code", "message", "request_id"}}'
+        )
+        assert error.get("code") == code, (
+            f"{what} has code {error.get('code')!r}; expected {code!r}"
+        )
+        assert isinstance(error.get("message"), str) and error["message"], f"{what}: no message"
+        assert error.get("request_id") == response.headers.get("X-Request-ID"), (
+            f"{what}: error.request_id is not the X-Request-ID header"
+        )
+
+
+@check(
+    points=4,
+    hint='Every 401 raised for a missing or bad token needs headers={"WWW-Authenticate": '
+    '"Bearer"}: it tells the client which kind of credentials to send.',
+)
+def test_401_asks_for_a_bearer_token(client):
+    """GET /users/me accepts a valid token, and its 401s (no token, a bad token) and the 401
+    of POST /token with a wrong password carry the header WWW-Authenticate: Bearer."""
+    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    for what, response in (
+        ("GET /users/me without a token", client.get("/users/me")),
+        ("GET /users/me with a bad token", client.get("/users/me", headers=bearer("x.y.z"))),
+        ("POST /token with a wrong password", log_in(client, USER, "wrong")),
+    ):
+        expect_status(response, 401, what)
+        challenge = response.headers.get("WWW-Authenticate", "")
+        assert challenge.lower().startswith("bearer"), (
+            f"{what} answered 401 with WWW-Authenticate {challenge or 'missing'}; expected Bearer"
+        )
+
+
+@check(
+    points=4,
+    hint="Use FastAPI's security classes in the dependencies: APIKeyHeader(name='X-API-Key') "
+    "and OAuth2PasswordBearer(tokenUrl='token'). Then /docs shows an Authorize button.",
+)
+def test_docs_offer_the_api_key_and_the_login(client):
+    """POST /predict without credentials is 401, and /openapi.json declares the two ways in:
+    an API key in the X-API-Key header and OAuth2's password flow with its token URL at
+    /token (so /docs can log in)."""
+    expect_status(predict(client), 401, "POST /predict without credentials")
+    response = client.get("/openapi.json")
+    expect_status(response, 200, "GET /openapi.json")
+    schemes = (json_of(response, "GET /openapi.json").get("components") or {}).get(
+        "securitySchemes"
+    ) or {}
+    kinds = [scheme for scheme in schemes.values() if isinstance(scheme, dict)]
+    assert any(
+        scheme.get("type") == "apiKey"
+        and scheme.get("in") == "header"
+        and str(scheme.get("name", "")).lower() == "x-api-key"
+        for scheme in kinds
+    ), f"/openapi.json declares no API key in the X-API-Key header: {json.dumps(schemes)[:300]}"
+    token_urls = [
+        ((scheme.get("flows") or {}).get("password") or {}).get("tokenUrl", "")
+        for scheme in kinds
+        if scheme.get("type") == "oauth2"
+    ]
+    assert any(url.rstrip("/").endswith("token") for url in token_urls), (
+        f"/openapi.json declares no OAuth2 password flow with tokenUrl 'token': {token_urls}"
+    )

@@ -1,0 +1,927 @@
+"""Lab 08 checks: the prediction log in a SQLite database, its routes, its migration, and the
+student's tests of it.
+
+The grader's settings are in the environment for the whole grading (its model, its secret,
+an API key, an admin and a user, the cheapest Argon2 cost), and every check gets a database
+of its own: ``DATABASE_URL`` names a new file in the check's temporary folder, set before the
+app starts (the app reads its settings when it starts). Checks that look at the data do it
+through the API, and also open the file itself with ``sqlite3`` where the contract fixes the
+table (the migration check builds a database at revision 0001 by hand).
+
+* "survives a restart": two app starts, one after the other, on the same file;
+* concurrent writes: many requests at once through uvicorn on a loopback socket;
+* the migration: a file made with the old schema, with rows, which the app upgrades when it
+  starts;
+* the student's tests of the log (``tests/test_prediction_log.py`` with
+  ``tests/conftest.py``): they must pass on the student's own service; hidden checks also
+  run them against the reference service and buggy copies of it
+  (``autograder/lab08/implementations.toml``), as lab 06 does.
+
+In secure mode the app writes its database as the sandbox user, so each check's database
+folder is handed to that user first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from autograder import check, sandbox, student_tests
+from autograder.course import lab_for_suite
+from autograder.iris import FEATURES, GRADER_VERSION
+from autograder.student_tests import TESTS_FOLDER, Bench, Implementation, load_implementations
+
+SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
+VERSICOLOR = dict(zip(FEATURES, (7.0, 3.2, 4.7, 1.4), strict=True))
+VIRGINICA = dict(zip(FEATURES, (6.3, 3.3, 6.0, 2.5), strict=True))
+SPECIES = ("setosa", "versicolor", "virginica")
+ADMIN, ADMIN_PASSWORD = "ada", "ada-reloads-models-9"
+USER, USER_PASSWORD = "bea", "bea-predicts-flowers-4"
+CLIENT = "grader-robot"
+API_KEY = secrets.token_urlsafe(24)
+SECRET = secrets.token_hex(32)
+SECOND_VERSION = "grader-2.0"
+MAX_PAGE_SIZE = 100
+CONCURRENT_REQUESTS = 40
+CONCURRENT_THREADS = 16
+IMPLEMENTATIONS = Path(__file__).resolve().parent.parent / "lab08" / "implementations.toml"
+LOG_TESTS = ("conftest.py", "test_prediction_log.py")  # what the hidden checks run
+RUN_TIMEOUT = 100.0  # seconds one run of the student's tests may take (a loaded machine)
+JOBS = 2
+
+# The table as revision 0001 makes it (the handout's contract), and the rows the migration
+# check writes into it before the app upgrades the file.
+OLD_SCHEMA = """
+CREATE TABLE prediction (
+    id INTEGER NOT NULL PRIMARY KEY,
+    created_at DATETIME NOT NULL,
+    sepal_length FLOAT NOT NULL,
+    sepal_width FLOAT NOT NULL,
+    petal_length FLOAT NOT NULL,
+    petal_width FLOAT NOT NULL,
+    species VARCHAR NOT NULL,
+    probabilities JSON NOT NULL,
+    model_version VARCHAR NOT NULL,
+    request_id VARCHAR NOT NULL,
+    caller VARCHAR NOT NULL,
+    true_species VARCHAR
+);
+CREATE INDEX ix_prediction_created_at ON prediction (created_at);
+CREATE INDEX ix_prediction_species ON prediction (species);
+CREATE INDEX ix_prediction_model_version ON prediction (model_version);
+CREATE TABLE alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+INSERT INTO alembic_version (version_num) VALUES ('0001');
+"""
+OLD_ROWS = [
+    (1, "2026-01-05 09:00:00.000000", *SETOSA.values(), "setosa", "old-1.0", "r-1", "lab", None),
+    (2, "2026-01-05 09:30:00.000000", *VIRGINICA.values(), "virginica", "old-1.0", "r-2", "lab",
+     "versicolor"),
+    (3, "2026-01-06 10:00:00.000000", *VERSICOLOR.values(), "versicolor", "old-2.0", "r-3", "ada",
+     "versicolor"),
+]  # fmt: skip
+
+
+# ---------------------------------------------------------------- settings and databases
+
+
+def hashed_users() -> str:
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    return json.dumps(
+        {
+            ADMIN: {"password_hash": hasher.hash(ADMIN_PASSWORD), "role": "admin"},
+            USER: {"password_hash": hasher.hash(USER_PASSWORD), "role": "user"},
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def model_file(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the grader's model that the version checks change (and put back)."""
+    folder = tmp_path_factory.mktemp("served-model")
+    shutil.copy(iris_model, folder / "model.joblib")
+    shutil.copy(iris_model.with_suffix(".json"), folder / "model.json")
+    return folder / "model.joblib"
+
+
+@pytest.fixture
+def grader_settings(model_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every setting but DATABASE_URL, in the environment while the check runs (not while
+    the student's tests run: they set their own)."""
+    environment = {
+        "MODEL_PATH": str(model_file),
+        "JWT_SECRET": SECRET,
+        "API_KEYS": json.dumps({CLIENT: API_KEY}),
+        "USERS": hashed_users(),
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_COST": "64",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+
+def writable_folder(folder: Path) -> Path:
+    """A folder the app may write its database into (in secure mode: the sandbox user's)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if sandbox.enabled() and sandbox.policy().uid is not None:
+        uid = sandbox.policy().uid
+        for path in [folder, *folder.rglob("*")]:
+            os.chown(path, uid, uid)
+    return folder
+
+
+def url_of(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database(grader_settings: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This check's database file (not there yet: the app creates it), in DATABASE_URL."""
+    path = writable_folder(tmp_path / "data") / "log.db"
+    monkeypatch.setenv("DATABASE_URL", url_of(path))
+    return path
+
+
+@contextmanager
+def started(app, what: str = "a new database file") -> Iterator:
+    """A TestClient for ``app`` whose lifespan ran with the current environment."""
+    from fastapi.testclient import TestClient
+
+    test_client = TestClient(app, raise_server_exceptions=False)
+    try:
+        test_client.__enter__()
+    except Exception as error:
+        pytest.fail(
+            f"the app did not start with DATABASE_URL naming {what}: lifespan raised "
+            f"{type(error).__name__}: {error}",
+            pytrace=False,
+        )
+    try:
+        yield test_client
+    finally:
+        test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(app, database: Path) -> Iterator:
+    """The app, started on this check's own new database file."""
+    with started(app) as test_client:
+        yield test_client
+
+
+@contextmanager
+def served(app) -> Iterator[str]:
+    """The app served by uvicorn on a loopback port (a sandbox server in secure mode),
+    started with the current environment; yields its base URL."""
+    from autograder.live import free_port, serve_in_thread
+
+    if sandbox.enabled():
+        server = sandbox.SandboxServer(port=free_port())
+        try:
+            server.start()
+        except sandbox.SandboxError as error:
+            pytest.fail(f"the app could not be served: {error}", pytrace=False)
+        try:
+            yield server.base_url
+        finally:
+            server.stop()
+        return
+    try:
+        with serve_in_thread(app) as base_url:
+            yield base_url
+    except RuntimeError as error:
+        pytest.fail(f"the app could not be served: {error}", pytrace=False)
+
+
+@contextmanager
+def model_version_changed(model_file: Path, version: str) -> Iterator[None]:
+    """The model file's metadata says ``version`` while the block runs."""
+    metadata_file = model_file.with_suffix(".json")
+    original = metadata_file.read_text()
+    try:
+        metadata_file.write_text(json.dumps({**json.loads(original), "version": version}))
+        yield
+    finally:
+        metadata_file.write_text(original)
+
+
+def rows_in_file(path: Path) -> list[dict]:
+    """The rows of the table "prediction", read from the file with sqlite3."""
+    assert path.is_file(), f"there is no database file at {path.name}: is DATABASE_URL used?"
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        connection.row_factory = sqlite3.Row
+        return [dict(row) for row in connection.execute("SELECT * FROM prediction ORDER BY id")]
+    except sqlite3.Error as error:
+        pytest.fail(f"reading the table prediction of the database file: {error}", pytrace=False)
+    finally:
+        connection.close()
+
+
+# ---------------------------------------------------------------- requests
+
+
+KEY = {"X-API-Key": API_KEY}
+
+
+def json_of(response, what: str):
+    try:
+        return response.json()
+    except ValueError:
+        pytest.fail(
+            f"{what} answered {response.status_code} with a body that is not JSON: "
+            f"{response.text[:200]!r}",
+            pytrace=False,
+        )
+
+
+def expect_status(response, status: int, what: str) -> None:
+    assert response.status_code == status, (
+        f"{what} answered {response.status_code}; expected {status}"
+        + (f" (body: {response.text[:300]})" if response.status_code >= 400 else "")
+    )
+
+
+def predict(test_client, flower: dict = SETOSA) -> dict:
+    """POST /predict with the grader's API key; the answer, which must have a prediction_id."""
+    response = test_client.post("/predict", json=flower, headers=KEY)
+    expect_status(response, 200, "POST /predict")
+    body = json_of(response, "POST /predict")
+    assert isinstance(body.get("prediction_id"), int), (
+        f"POST /predict answered {json.dumps(body)[:200]}; expected a prediction_id (an integer)"
+    )
+    body["_request_id"] = response.headers.get("X-Request-ID")
+    return body
+
+
+def read(test_client, prediction_id: int) -> dict:
+    response = test_client.get(f"/predictions/{prediction_id}", headers=KEY)
+    expect_status(response, 200, f"GET /predictions/{prediction_id}")
+    return json_of(response, f"GET /predictions/{prediction_id}")
+
+
+def page(test_client, what: str | None = None, **params) -> dict:
+    """GET /predictions with ``params``: the page, which must have items and total."""
+    response = test_client.get("/predictions", params=params, headers=KEY)
+    what = what or f"GET /predictions with {params or 'no parameters'}"
+    expect_status(response, 200, what)
+    body = json_of(response, what)
+    assert isinstance(body, dict) and isinstance(body.get("items"), list), (
+        f'{what} answered {json.dumps(body)[:200]}; expected {{"items": [...], "total": ...}}'
+    )
+    assert isinstance(body.get("total"), int), f"{what}: no total (an integer)"
+    return body
+
+
+def ids_of(body: dict) -> list[int]:
+    return [item.get("id") for item in body["items"]]
+
+
+def feedback(test_client, prediction_id: int, changes: dict, status: int = 200) -> dict:
+    response = test_client.patch(f"/predictions/{prediction_id}", json=changes, headers=KEY)
+    expect_status(response, status, f"PATCH /predictions/{prediction_id} with {changes}")
+    return json_of(response, "PATCH /predictions/{id}")
+
+
+def bearer(test_client, username: str, password: str) -> dict[str, str]:
+    response = test_client.post("/token", data={"username": username, "password": password})
+    expect_status(response, 200, f"POST /token for {username!r}")
+    return {"Authorization": f"Bearer {json_of(response, 'POST /token').get('access_token')}"}
+
+
+def reload_model(test_client) -> None:
+    response = test_client.post("/model/reload", headers=bearer(test_client, ADMIN, ADMIN_PASSWORD))
+    expect_status(response, 200, "POST /model/reload as the admin")
+
+
+def as_utc(text) -> datetime:
+    """A created_at of the API as an aware UTC datetime (a time without an offset is UTC)."""
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        pytest.fail(f"created_at {text!r} is not an ISO 8601 date and time", pytrace=False)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def close(value, expected) -> bool:
+    return isinstance(value, (int, float)) and abs(value - expected) <= 1e-6
+
+
+# ---------------------------------------------------------------- the log
+
+
+@check(
+    points=7,
+    hint="In /predict, after the model answers, build a PredictionRecord from the measurement "
+    "and the prediction (model version, request.state.request_id, the caller), add it to the "
+    "session, commit, refresh, and answer its id as prediction_id.",
+)
+def test_a_prediction_is_logged(client):
+    """POST /predict answers a prediction_id, and GET /predictions/{id} returns the row:
+    the four measurements, the species and probabilities answered, the model version, the
+    request id of the POST, the caller (the API key's client name), the time it was logged,
+    and no true_species or note yet."""
+    before = datetime.now(timezone.utc)
+    answer = predict(client, VIRGINICA)
+    after = datetime.now(timezone.utc)
+    row = read(client, answer["prediction_id"])
+    for field, value in VIRGINICA.items():
+        assert close(row.get(field), value), f"the row has {field} {row.get(field)!r}; sent {value}"
+    assert row.get("id") == answer["prediction_id"], "the row's id is not the prediction_id"
+    assert row.get("species") == answer["species"], "the row's species is not the answer's"
+    probabilities = row.get("probabilities") or {}
+    assert set(probabilities) == set(SPECIES) and all(
+        close(probabilities[name], answer["probabilities"][name]) for name in SPECIES
+    ), f"the row's probabilities {probabilities} are not the answer's"
+    assert row.get("model_version") == GRADER_VERSION, (
+        f"the row has model_version {row.get('model_version')!r}; expected {GRADER_VERSION!r}"
+    )
+    assert row.get("caller") == CLIENT, (
+        f"the row has caller {row.get('caller')!r}; expected the API key's client {CLIENT!r}"
+    )
+    assert row.get("request_id") == answer["_request_id"], (
+        f"the row has request_id {row.get('request_id')!r}; expected the X-Request-ID of the POST"
+    )
+    logged = as_utc(row.get("created_at"))
+    assert before.timestamp() - 2 <= logged.timestamp() <= after.timestamp() + 2, (
+        f"the row was logged at {row.get('created_at')}, not while the request ran (in UTC)"
+    )
+    assert row.get("true_species") is None and row.get("note") is None, (
+        "a new row has no true_species and no note (null)"
+    )
+
+
+@check(
+    points=4,
+    hint="In /predict/batch, log one row per item (in one transaction), and answer each "
+    "prediction with its own prediction_id.",
+)
+def test_batch_predictions_are_logged_one_row_each(client):
+    """POST /predict/batch logs one row per flower: each prediction of the answer has its own
+    prediction_id, whose row holds that flower and that species."""
+    flowers = [VIRGINICA, SETOSA, VERSICOLOR]
+    response = client.post("/predict/batch", json={"items": flowers}, headers=KEY)
+    expect_status(response, 200, "POST /predict/batch")
+    answers = json_of(response, "POST /predict/batch").get("predictions") or []
+    ids = [item.get("prediction_id") for item in answers]
+    assert len(ids) == 3 and len(set(ids)) == 3 and all(isinstance(i, int) for i in ids), (
+        f"POST /predict/batch of 3 flowers answered prediction_ids {ids}; expected 3 different"
+    )
+    for flower, answer, prediction_id in zip(flowers, answers, ids, strict=True):
+        row = read(client, prediction_id)
+        assert close(row.get("petal_length"), flower["petal_length"]), (
+            f"row {prediction_id} holds another flower than item {flowers.index(flower)}"
+        )
+        assert row.get("species") == answer.get("species"), f"row {prediction_id}: wrong species"
+    assert page(client)["total"] == 3, "the log holds other rows than the batch's 3"
+
+
+@check(
+    points=7,
+    hint="Keep the rows in the SQLite file DATABASE_URL names (create the engine from the "
+    "settings in lifespan), never in memory: a new app on the same file must find them.",
+)
+def test_the_log_survives_a_restart(app, database: Path, tmp_path: Path, monkeypatch):
+    """Rows written by one start of the app (a prediction and its feedback) are read back by
+    a new start on the same DATABASE_URL file, and are in that file; an app started on
+    another file does not see them."""
+    with started(app) as first:
+        prediction_id = predict(first, SETOSA)["prediction_id"]
+        feedback(first, prediction_id, {"true_species": "setosa", "note": "kept"})
+    with started(app, "the file of the first start") as second:
+        row = read(second, prediction_id)
+        assert row.get("true_species") == "setosa" and row.get("note") == "kept", (
+            f"after a restart the row has true_species {row.get('true_species')!r} and note "
+            f"{row.get('note')!r}; expected 'setosa' and 'kept'"
+        )
+    assert [row["id"] for row in rows_in_file(database)] == [prediction_id], (
+        "the database file does not hold exactly the logged row"
+    )
+    other = writable_folder(tmp_path / "other") / "other.db"
+    monkeypatch.setenv("DATABASE_URL", url_of(other))
+    with started(app, "another new file") as elsewhere:
+        assert page(elsewhere)["total"] == 0, "an app on a new database file sees rows already"
+
+
+@check(
+    points=4,
+    hint="session.get(PredictionRecord, prediction_id) is None for an unknown id: raise "
+    "HTTPException(404) then, in GET, PATCH and DELETE.",
+)
+def test_unknown_prediction_is_404(client):
+    """GET /predictions/{id} finds a logged row, and GET, PATCH and DELETE (as the admin) of
+    an id that is not in the log answer 404 in the error envelope (code not_found)."""
+    read(client, predict(client)["prediction_id"])
+    admin = bearer(client, ADMIN, ADMIN_PASSWORD)
+    for what, response in (
+        ("GET", client.get("/predictions/999999", headers=KEY)),
+        ("PATCH", client.patch("/predictions/999999", json={"note": "x"}, headers=KEY)),
+        ("DELETE", client.delete("/predictions/999999", headers=admin)),
+    ):
+        expect_status(response, 404, f"{what} /predictions/999999")
+        error = (json_of(response, what) or {}).get("error") or {}
+        assert error.get("code") == "not_found", f"{what}: the envelope's code is not not_found"
+
+
+@check(
+    points=7,
+    hint="Update with record.sqlmodel_update(feedback.model_dump(exclude_unset=True)): only "
+    "the fields the caller sent change, and an explicit null clears one.",
+)
+def test_feedback_changes_only_the_fields_sent(client):
+    """PATCH /predictions/{id} with {"true_species"} sets it; then with {"note"} alone sets
+    the note and keeps the true species; then {"true_species": null} clears it and keeps the
+    note. Each answer is the updated row, and GET agrees."""
+    prediction_id = predict(client)["prediction_id"]
+    body = feedback(client, prediction_id, {"true_species": "versicolor"})
+    assert body.get("true_species") == "versicolor", "PATCH did not set true_species"
+    body = feedback(client, prediction_id, {"note": "measured twice"})
+    assert body.get("note") == "measured twice", "PATCH did not set note"
+    assert body.get("true_species") == "versicolor", (
+        f'PATCH {{"note"}} alone changed true_species to {body.get("true_species")!r}: '
+        "a field the caller did not send must stay as it is"
+    )
+    body = feedback(client, prediction_id, {"true_species": None})
+    assert body.get("true_species") is None, "PATCH with true_species null did not clear it"
+    assert body.get("note") == "measured twice", "PATCH {true_species: null} erased the note"
+    row = read(client, prediction_id)
+    assert row.get("true_species") is None and row.get("note") == "measured twice", (
+        "GET /predictions/{id} does not show the feedback the PATCH answered"
+    )
+
+
+@check(
+    points=3,
+    hint="Type true_species as the species Literal (or None) and note with "
+    "Field(max_length=500) in the update model: FastAPI answers 422 itself.",
+)
+def test_bad_feedback_is_422(client):
+    """A PATCH with a valid species works; one with true_species "rose", or a note longer
+    than 500 characters, answers 422."""
+    prediction_id = predict(client)["prediction_id"]
+    feedback(client, prediction_id, {"true_species": "virginica"})
+    feedback(client, prediction_id, {"true_species": "rose"}, status=422)
+    feedback(client, prediction_id, {"note": "x" * 501}, status=422)
+    assert read(client, prediction_id).get("true_species") == "virginica", "a 422 changed the row"
+
+
+# ---------------------------------------------------------------- listing
+
+
+@check(
+    points=7,
+    hint="Order by id (a unique column, so the order is stable), then .offset(offset)"
+    ".limit(limit); count the total with the same filters but no offset or limit.",
+)
+def test_pages_cover_every_row_once_in_id_order(client):
+    """Seven logged rows read in pages of 3 (offset 0, 3, 6) come back once each, in
+    increasing id order, with total 7 on every page; the default page holds all 7, and a page
+    past the end is empty."""
+    ids = [predict(client, flower)["prediction_id"] for flower in [SETOSA, VIRGINICA] * 3]
+    ids.append(predict(client, VERSICOLOR)["prediction_id"])
+    seen = []
+    for offset in (0, 3, 6):
+        body = page(client, offset=offset, limit=3)
+        assert body["total"] == 7, f"offset={offset}: total is {body['total']}; 7 rows are logged"
+        seen += ids_of(body)
+    assert seen == sorted(ids), (
+        f"pages of 3 at offsets 0, 3, 6 listed ids {seen}; expected each of {sorted(ids)} once, "
+        "in increasing order"
+    )
+    assert ids_of(page(client)) == sorted(ids), "the default page does not list the 7 rows"
+    assert ids_of(page(client, offset=7, limit=3)) == [], "a page past the end is not empty"
+
+
+@check(
+    points=3,
+    hint="limit: Annotated[int, Query(ge=1, le=100)] = 20 and offset: Annotated[int, "
+    "Query(ge=0)] = 0: FastAPI answers 422 outside the bounds.",
+)
+def test_page_size_is_bounded(client):
+    """GET /predictions accepts limit 1 and 100, and answers 422 for limit 0 or 101 and for a
+    negative offset."""
+    predict(client)
+    for limit in (1, MAX_PAGE_SIZE):
+        page(client, limit=limit)
+    for params in ({"limit": 0}, {"limit": MAX_PAGE_SIZE + 1}, {"offset": -1}):
+        response = client.get("/predictions", params=params, headers=KEY)
+        expect_status(response, 422, f"GET /predictions with {params}")
+
+
+@check(
+    points=5,
+    hint="Add a .where(...) for each filter given: PredictionRecord.species == species, "
+    "PredictionRecord.model_version == model_version; the total uses the same filters.",
+)
+def test_filters_by_species_and_model_version(client, model_file: Path):
+    """With rows of two model versions (the admin reloads a model whose version changed),
+    species= and model_version= each keep only the matching rows, together too, and total
+    counts the matching rows."""
+    first = [predict(client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)]
+    with model_version_changed(model_file, SECOND_VERSION):
+        reload_model(client)
+        second = [predict(client, flower) for flower in (SETOSA, VERSICOLOR)]
+    rows = first + second
+    for params in (
+        {"species": rows[0]["species"]},
+        {"model_version": SECOND_VERSION},
+        {"model_version": GRADER_VERSION, "species": rows[0]["species"]},
+    ):
+        expected = [
+            row["prediction_id"]
+            for row in rows
+            if row["species"] == params.get("species", row["species"])
+            and row["model_version"] == params.get("model_version", row["model_version"])
+        ]
+        body = page(client, **params)
+        assert ids_of(body) == expected and body["total"] == len(expected), (
+            f"GET /predictions with {params} listed {ids_of(body)} (total {body['total']}); "
+            f"expected {expected}"
+        )
+
+
+@check(
+    points=4,
+    hint="labelled=true keeps rows whose true_species is not null "
+    "(col(PredictionRecord.true_species).is_not(None)), labelled=false the others.",
+)
+def test_filters_labelled_or_not(client):
+    """After feedback on one row of three, labelled=true lists that row only and
+    labelled=false the two others."""
+    ids = [predict(client)["prediction_id"] for _ in range(3)]
+    feedback(client, ids[1], {"true_species": "setosa"})
+    body = page(client, labelled="true")
+    assert ids_of(body) == [ids[1]] and body["total"] == 1, (
+        f"labelled=true listed {ids_of(body)}; expected only the labelled row {ids[1]}"
+    )
+    body = page(client, labelled="false")
+    assert ids_of(body) == [ids[0], ids[2]] and body["total"] == 2, (
+        f"labelled=false listed {ids_of(body)}; expected {[ids[0], ids[2]]}"
+    )
+
+
+@check(
+    points=4,
+    hint="since keeps created_at >= since, until keeps created_at < until; compare aware "
+    "datetimes in UTC (a time without an offset is UTC).",
+)
+def test_filters_by_time_range(client):
+    """For four rows logged a little apart, since= (inclusive) and until= (exclusive), given
+    the created_at of rows as GET returned them, keep the rows of that time range."""
+    ids = []
+    for _ in range(4):
+        ids.append(predict(client)["prediction_id"])
+        time.sleep(0.03)
+    times = [read(client, prediction_id).get("created_at") for prediction_id in ids]
+    assert len({as_utc(moment) for moment in times}) == 4, (
+        f"four rows logged 30 ms apart have the times {times}: created_at must keep microseconds"
+    )
+    for params, expected in (
+        ({"since": times[1]}, ids[1:]),
+        ({"until": times[2]}, ids[:2]),
+        ({"since": times[1], "until": times[3]}, ids[1:3]),
+    ):
+        listed = ids_of(page(client, **params))
+        assert listed == expected, (
+            f"GET /predictions with {params} listed {listed}; expected {expected}"
+        )
+
+
+@check(
+    points=3,
+    hint="Type the filters (species: the species Literal, since/until: datetime, labelled: "
+    "bool): FastAPI then answers 422 for a value it cannot read.",
+)
+def test_bad_filter_is_422(client):
+    """GET /predictions?species=setosa works; species=rose, since=yesterday and
+    labelled=maybe answer 422 in the error envelope (code validation_error)."""
+    predict(client)
+    page(client, species="setosa")
+    for params in ({"species": "rose"}, {"since": "yesterday"}, {"labelled": "maybe"}):
+        response = client.get("/predictions", params=params, headers=KEY)
+        expect_status(response, 422, f"GET /predictions with {params}")
+        error = (json_of(response, "a 422") or {}).get("error") or {}
+        assert error.get("code") == "validation_error", f"{params}: not lab 04's 422 envelope"
+
+
+# ---------------------------------------------------------------- accuracy and deletion
+
+
+@check(
+    points=6,
+    hint="Among rows with a true_species, group by model_version: count them, and count "
+    "those whose species equals true_species (func.sum(case(...))); accuracy = correct / "
+    "labelled.",
+)
+def test_accuracy_by_model_version(client, model_file: Path):
+    """GET /accuracy gives, for each model version with labelled rows, how many are labelled,
+    how many of those the model got right, and their ratio; unlabelled rows do not count."""
+    right, wrong, _unlabelled = (predict(client, flower) for flower in (SETOSA, VIRGINICA, SETOSA))
+    feedback(client, right["prediction_id"], {"true_species": right["species"]})
+    other = next(name for name in SPECIES if name != wrong["species"])
+    feedback(client, wrong["prediction_id"], {"true_species": other})
+    with model_version_changed(model_file, SECOND_VERSION):
+        reload_model(client)
+        later = predict(client, VERSICOLOR)
+    feedback(client, later["prediction_id"], {"true_species": later["species"]})
+    response = client.get("/accuracy", headers=KEY)
+    expect_status(response, 200, "GET /accuracy")
+    body = json_of(response, "GET /accuracy")
+    entries = {item.get("model_version"): item for item in body if isinstance(item, dict)}
+    expected = {GRADER_VERSION: (2, 1, 0.5), SECOND_VERSION: (1, 1, 1.0)}
+    assert set(entries) == set(expected) and len(body) == 2, (
+        f"GET /accuracy answered {json.dumps(body)[:300]}; expected one entry for each of "
+        f"{sorted(expected)}"
+    )
+    for version, (labelled, correct, accuracy) in expected.items():
+        entry = entries[version]
+        found = (entry.get("labelled"), entry.get("correct"), entry.get("accuracy"))
+        assert found[:2] == (labelled, correct) and close(found[2], accuracy), (
+            f"GET /accuracy for {version}: labelled, correct, accuracy = {found}; expected "
+            f"{(labelled, correct, accuracy)}"
+        )
+
+
+@check(
+    points=4,
+    hint="DELETE /predictions/{id} takes admin: AdminUser (lab 07) and answers 204 with no "
+    "body; the row is gone afterwards.",
+)
+def test_only_an_admin_deletes_a_row(client):
+    """DELETE /predictions/{id} answers 401 with an API key only, 403 for a user who is not
+    an admin, and 204 for the admin, after which the row is gone (404)."""
+    prediction_id = predict(client)["prediction_id"]
+    path = f"/predictions/{prediction_id}"
+    expect_status(client.delete(path, headers=KEY), 401, f"DELETE {path} with an API key only")
+    user = bearer(client, USER, USER_PASSWORD)
+    expect_status(client.delete(path, headers=user), 403, f"DELETE {path} as a user")
+    read(client, prediction_id)
+    admin = bearer(client, ADMIN, ADMIN_PASSWORD)
+    expect_status(client.delete(path, headers=admin), 204, f"DELETE {path} as the admin")
+    expect_status(client.get(path, headers=KEY), 404, f"GET {path} after the DELETE")
+
+
+# ---------------------------------------------------------------- real parts
+
+
+@check(
+    points=8,
+    hint="Write the migration 0002 with op.add_column('prediction', sa.Column('note', "
+    "sa.String(), nullable=True)), and let lifespan run it (alembic upgrade head): never "
+    "drop the table, and never count on create_all, which leaves an existing table as it is.",
+)
+def test_migration_keeps_the_rows_of_an_old_database(
+    app, grader_settings: None, tmp_path: Path, monkeypatch
+):
+    """A database file at revision 0001 (no note column), holding three rows, is upgraded
+    when the app starts on it: the rows are all there with their values, their note is
+    null, a note can be set on one, and new predictions go on from id 4."""
+    folder = tmp_path / "old"
+    folder.mkdir()
+    path = folder / "old.db"
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.executescript(OLD_SCHEMA)
+        connection.executemany(
+            "INSERT INTO prediction VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row[:7], json.dumps(dict.fromkeys(SPECIES, 1 / 3)), *row[7:]) for row in OLD_ROWS],
+        )
+    connection.close()
+    writable_folder(folder)
+    monkeypatch.setenv("DATABASE_URL", url_of(path))
+    with started(app, "a database at revision 0001") as upgraded:
+        body = page(upgraded)
+        assert ids_of(body) == [1, 2, 3], (
+            f"after the upgrade GET /predictions lists ids {ids_of(body)}; the old file held "
+            "rows 1, 2 and 3"
+        )
+        for item, old in zip(body["items"], OLD_ROWS, strict=True):
+            expected = {"species": old[6], "model_version": old[7], "caller": old[9]}
+            found = {key: item.get(key) for key in expected}
+            assert found == expected and item.get("true_species") == old[10], (
+                f"row {old[0]} came back as {found}, true_species {item.get('true_species')!r}"
+            )
+            assert item.get("note") is None, f"row {old[0]} has note {item.get('note')!r}"
+            assert as_utc(item.get("created_at")) == as_utc(old[1].replace(" ", "T")), (
+                f"row {old[0]} has created_at {item.get('created_at')}; it was {old[1]} UTC"
+            )
+        feedback(upgraded, 2, {"note": "re-measured"})
+        assert read(upgraded, 2).get("note") == "re-measured", "the note of row 2 was not kept"
+        assert predict(upgraded)["prediction_id"] == 4, "a new prediction did not get id 4"
+    assert len(rows_in_file(path)) == 4, "the file does not hold the 3 old rows and the new one"
+
+
+@check(
+    points=7,
+    hint="Many requests write at once: give SQLite a busy timeout "
+    "(connect_args={'timeout': ...} and PRAGMA busy_timeout) and WAL (PRAGMA "
+    "journal_mode=WAL), and use one session per request (SessionDep), never a shared one.",
+)
+def test_concurrent_predictions_all_land(app, database: Path):
+    """Forty POST /predict sent by sixteen threads at once to the app served by uvicorn all
+    answer 200 with different prediction ids, and all forty rows are in the log and in the
+    file."""
+    import httpx
+
+    with served(app) as base_url, httpx.Client(base_url=base_url, timeout=60) as http:
+
+        def one(number: int):
+            flower = (SETOSA, VERSICOLOR, VIRGINICA)[number % 3]
+            response = http.post("/predict", json=flower, headers=KEY)
+            body = response.json() if response.status_code == 200 else {}
+            return response.status_code, body.get("prediction_id")
+
+        with ThreadPoolExecutor(CONCURRENT_THREADS) as pool:
+            answers = list(pool.map(one, range(CONCURRENT_REQUESTS)))
+        failed = [status for status, _ in answers if status != 200]
+        assert not failed, (
+            f"{len(failed)} of {CONCURRENT_REQUESTS} concurrent POST /predict failed "
+            f"(statuses {sorted(set(failed))})"
+        )
+        ids = {prediction_id for _, prediction_id in answers}
+        assert len(ids) == CONCURRENT_REQUESTS, (
+            f"{CONCURRENT_REQUESTS} concurrent predictions got {len(ids)} different ids"
+        )
+        response = http.get("/predictions", params={"limit": MAX_PAGE_SIZE}, headers=KEY)
+        expect_status(response, 200, "GET /predictions after the concurrent writes")
+        listed = {item.get("id") for item in response.json().get("items", [])}
+        assert listed == ids, (
+            f"the log lists {len(listed)} rows after {CONCURRENT_REQUESTS} concurrent predictions; "
+            f"{len(ids - listed)} answered ids are missing"
+        )
+    assert len(rows_in_file(database)) == CONCURRENT_REQUESTS, "the file lacks rows"
+
+
+@check(
+    points=4,
+    hint="An in-memory SQLite database lives in one connection: create its engine with "
+    "poolclass=StaticPool (and check_same_thread=False), so every session uses that one.",
+)
+def test_an_in_memory_database_works(app, grader_settings: None, monkeypatch):
+    """With DATABASE_URL=sqlite:// (in memory, no file) the app starts, logs a prediction and
+    reads it back."""
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    with started(app, "an in-memory database (sqlite://)") as in_memory:
+        prediction_id = predict(in_memory)["prediction_id"]
+        assert read(in_memory, prediction_id).get("id") == prediction_id
+        assert page(in_memory)["total"] == 1, "the in-memory log does not hold one row"
+
+
+# ---------------------------------------------------------------- the student's tests
+
+
+def forget_submission_tables() -> None:
+    """Normal mode: the harness imported the submission, so SQLModel's global metadata and
+    class registry hold its tables; a forked run of the student's tests imports the same
+    modules again, which SQLAlchemy refuses ("table already defined") or warns about. Forget
+    them first (the checks that use the harness's app have all run)."""
+    sqlmodel = sys.modules.get("sqlmodel")
+    if sqlmodel is None:
+        return
+    sqlmodel.SQLModel.metadata.clear()
+    registry = getattr(getattr(sqlmodel, "main", None), "default_registry", None)
+    classes = getattr(registry, "_class_registry", None)
+    if classes is not None:
+        classes.clear()
+
+
+def bench_for(reference: Path, implementations, tests: Path, workdir: Path, **options) -> Bench:
+    """A bench of the student's tests (``tests``) against services built from ``reference``;
+    ``options``: the submission to forget and the model to serve."""
+    forget_submission_tables()
+    return Bench(
+        reference,
+        implementations,
+        tests,
+        workdir,
+        timeout=RUN_TIMEOUT,
+        env={"MODEL_PATH": str(options["model_file"])},
+        forget=[reference, options["submission_dir"]],
+        jobs=JOBS,
+    )
+
+
+@pytest.fixture(scope="session")
+def log_tests(submission_dir: Path, tmp_path_factory) -> Path:
+    """A tests/ folder with the student's tests of the log and their conftest.py only."""
+    tests = tmp_path_factory.mktemp("log-tests") / TESTS_FOLDER
+    tests.mkdir()
+    for name in LOG_TESTS:
+        if (submission_dir / TESTS_FOLDER / name).is_file():
+            shutil.copy(submission_dir / TESTS_FOLDER / name, tests / name)
+    return tests
+
+
+@pytest.fixture(scope="session")
+def own_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_factory):
+    """The student's tests of the log, against a copy of the student's own service."""
+    own = [Implementation("reference", True, "your own service")]
+    workdir = tmp_path_factory.mktemp("own-service")
+    options = {"model_file": model_file, "submission_dir": submission_dir}
+    bench = bench_for(submission_dir, own, log_tests, workdir, **options)
+    yield bench
+    bench.close()
+
+
+@pytest.fixture(scope="session")
+def log_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_factory):
+    """The student's tests of the log, against the reference service and buggy copies."""
+    lab = lab_for_suite(__file__)
+    tests = log_tests
+    workdir = tmp_path_factory.mktemp("log-services")
+    implementations = load_implementations(IMPLEMENTATIONS)
+    bench = bench_for(
+        lab.solution_dir,
+        implementations,
+        tests,
+        workdir,
+        model_file=model_file,
+        submission_dir=submission_dir,
+    )
+    yield bench
+    bench.close()
+
+
+@check(
+    points=4,
+    hint="Run `uv run pytest tests/test_prediction_log.py` in your lab folder: every test "
+    "must pass; the file tests the new routes (TODO 8), with the fixtures of tests/conftest.py.",
+)
+def test_your_tests_pass_on_your_service(own_bench):
+    """Your tests of the prediction log (tests/test_prediction_log.py, with
+    tests/conftest.py) run and pass on your own service."""
+    run = own_bench.run("reference")
+    assert run.passed, student_tests.explain_failure_on_correct(
+        "your own service", run, fails_on_reference=True
+    )
+
+
+def catches(bench: Bench, name: str) -> None:
+    """The log tests pass on every correct service and fail on this buggy one."""
+    wrong = bench.first_failing_correct()
+    if wrong is not None:
+        correct, run = wrong
+        pytest.fail(
+            student_tests.explain_failure_on_correct(
+                correct.description, run, fails_on_reference=correct.name == "reference"
+            ),
+            pytrace=False,
+        )
+    run = bench.run(name)
+    assert not run.passed, (
+        f"Your tests in tests/test_prediction_log.py pass ({run.summary()}) on a service that "
+        f"{bench.implementations[name].description}. Add a test that fails on it."
+    )
+
+
+@check(
+    points=3,
+    hint="Log a prediction, PATCH its true_species, then PATCH only a note: check the "
+    "true species is still there.",
+    hidden=True,
+)
+def test_your_tests_catch_feedback_that_erases_fields(log_bench):
+    """Your tests of the log pass on correct services and fail on one whose PATCH erases the
+    fields the caller did not send."""
+    catches(log_bench, "feedback-erases-fields")
+
+
+@check(
+    points=3,
+    hint="Log more rows than a page holds and read every page: each id must appear once, in "
+    "increasing order.",
+    hidden=True,
+)
+def test_your_tests_catch_a_page_that_repeats_rows(log_bench):
+    """Your tests of the log pass on correct services and fail on one whose pages after the
+    first repeat a row."""
+    catches(log_bench, "page-repeats-rows")
+
+
+@check(
+    points=3,
+    hint="GET and PATCH an id far from any logged one (999999) and check the 404 and its "
+    "code not_found.",
+    hidden=True,
+)
+def test_your_tests_catch_an_unknown_id_that_is_not_404(log_bench):
+    """Your tests of the log pass on correct services and fail on one that answers 500 for an
+    id that is not in the log."""
+    catches(log_bench, "unknown-id-not-404")

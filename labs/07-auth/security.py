@@ -1,0 +1,200 @@
+"""Lab 07 · who is calling, and what may they do: API keys, passwords, tokens and roles.
+
+- Machine clients send a key in the ``X-API-Key`` header (``API_KEYS``).
+- People log in at ``POST /token`` with a user name and a password (``USERS`` holds their
+  Argon2 hashes) and get a JWT access token, which they send as ``Authorization: Bearer``.
+- ``Caller`` (either of the two), ``CurrentUser`` (a token) and ``AdminUser`` (a token with
+  the role "admin") are the dependencies routes ask for.
+
+The convention: **401** (with ``WWW-Authenticate: Bearer``) when we do not know who is
+calling: no credentials, or wrong ones; **403** when we know, and the answer is no.
+"""
+
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Annotated
+
+import jwt
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from pydantic import BaseModel
+
+from schemas import ErrorOut
+from settings import Role, Settings
+
+ALGORITHM = "HS256"
+API_KEY_HEADER = "X-API-Key"
+
+# auto_error=False: a missing header gives None instead of an immediate 401, because a
+# prediction may come with either an API key or a token.
+api_key_scheme = APIKeyHeader(name=API_KEY_HEADER, auto_error=False)
+bearer_scheme = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
+
+AUTH_ERRORS = {401: {"model": ErrorOut, "description": "Missing or invalid credentials"}}
+ADMIN_ERRORS = {**AUTH_ERRORS, 403: {"model": ErrorOut, "description": "Not an admin"}}
+
+
+class User(BaseModel):
+    """A person who logged in."""
+
+    username: str
+    role: Role
+
+
+class Token(BaseModel):
+    """The answer of POST /token, in the shape OAuth2 clients (and /docs) expect."""
+
+    access_token: str
+    token_type: str = "bearer"
+
+
+class Passwords:
+    """Argon2 password checks, at the cost the settings give.
+
+    Argon2 is slow on purpose: each guess of an attacker who stole the hashes costs as much
+    as a login. Tests set a tiny cost so they stay fast.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        hasher = Argon2Hasher(
+            time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_cost
+        )
+        self.hasher = PasswordHash((hasher,))
+        # Checked against when the user does not exist, so that an unknown name costs as
+        # much as a wrong password: the answer's timing never tells which names exist.
+        self.dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, password: str, password_hash: str | None) -> bool:
+        """Whether ``password`` matches ``password_hash`` (None: an unknown user, never)."""
+        # TODO 1: when password_hash is None, still verify the password against
+        #         self.dummy_hash (same cost), then return False; otherwise return
+        #         self.hasher.verify(password, password_hash).
+        raise NotImplementedError
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings read when the app started."""
+    return request.app.state.settings
+
+
+def get_passwords(request: Request) -> Passwords:
+    """The password checker made when the app started."""
+    return request.app.state.passwords
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+
+
+def unauthorized(message: str) -> HTTPException:
+    """A 401: the caller is not (or not correctly) authenticated."""
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=message,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+# ---------------------------------------------------------------- tokens
+
+
+def create_access_token(user: User, settings: Settings) -> str:
+    """A signed JWT: who (``sub``), which role, issued when, and when it expires."""
+    # TODO 2: build the claims sub (the user name), role, iat (now, in UTC) and exp
+    #         (now + settings.access_token_minutes), and return
+    #         jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM).
+    raise NotImplementedError
+
+
+def user_from_token(token: str, settings: Settings) -> User:
+    """The user a token was issued to, or a 401 when the token is not one we signed, has
+    expired, or lacks its claims."""
+    # TODO 3: decode with jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM],
+    #         options={"require": ["exp", "sub"]}); turn jwt.InvalidTokenError into
+    #         unauthorized(...). Also 401 when sub is not a user of settings.users or the
+    #         role claim is not "admin" or "user". Return User(username=sub, role=role).
+    raise NotImplementedError
+
+
+# ---------------------------------------------------------------- dependencies
+
+
+def get_current_user(
+    token: Annotated[str | None, Depends(bearer_scheme)], settings: SettingsDep
+) -> User:
+    """The user of the bearer token; 401 without one."""
+    # TODO 4a: no token (None) is a 401 (use unauthorized); otherwise return
+    #          user_from_token(token, settings).
+    raise NotImplementedError
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_admin(user: CurrentUser) -> User:
+    """The current user, who must be an admin: 403 for anyone else."""
+    # TODO 4b: a user whose role is not "admin" gets HTTPException 403; return the user.
+    raise NotImplementedError
+
+
+AdminUser = Annotated[User, Depends(require_admin)]
+
+
+def client_for_key(api_key: str, api_keys: dict[str, str]) -> str | None:
+    """The name of the client whose key this is, or None.
+
+    ``secrets.compare_digest`` takes as long for a near miss as for a far one, so the time
+    of an answer does not reveal how much of a key was right. It compares bytes here: on
+    ``str`` it refuses anything but ASCII.
+    """
+    # TODO 5a: compare api_key with each key of api_keys using secrets.compare_digest
+    #          (on bytes: .encode() both); return the matching client's name, or None.
+    raise NotImplementedError
+
+
+def get_caller(
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+    token: Annotated[str | None, Depends(bearer_scheme)],
+    settings: SettingsDep,
+) -> str:
+    """Who is calling: the client of a valid API key, or the user of a valid bearer token.
+
+    Wrong credentials are a 401 even when other ones would do; none at all is a 401 too.
+    """
+    # TODO 5b: with an api_key: the client_for_key name, or 401 when it matches none.
+    #          Else with a token: user_from_token(...).username. Else 401.
+    raise NotImplementedError
+
+
+Caller = Annotated[str, Depends(get_caller)]
+
+# ---------------------------------------------------------------- routes
+
+router = APIRouter(tags=["auth"])
+
+
+# Password checks are CPU-bound (Argon2 is slow on purpose): a plain `def` route runs in a
+# worker thread, so the event loop keeps serving other requests meanwhile.
+@router.post("/token", responses=AUTH_ERRORS)
+def log_in(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+) -> Token:
+    """Exchange a user name and a password (an HTML form) for an access token."""
+    # TODO 6: find form.username in settings.users (it may be absent), check form.password
+    #         with passwords.verify(...) (None as the hash for an unknown user), answer
+    #         401 for a wrong name or password, and return
+    #         Token(access_token=create_access_token(User(...), settings)).
+    raise NotImplementedError
+
+
+@router.get("/users/me", responses=AUTH_ERRORS)
+def read_current_user(user: CurrentUser) -> User:
+    """The user the bearer token belongs to."""
+    return user
