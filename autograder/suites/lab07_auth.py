@@ -9,7 +9,8 @@ settings at import or in lifespan:
 * ``API_KEYS``: two clients with random keys; ``USERS``: an admin and a user, with Argon2
   hashes the grader made with pwdlib at a tiny cost; ``ARGON2_TIME_COST=1`` and
   ``ARGON2_MEMORY_COST=64`` (KiB) give the app a tiny cost too, so grading stays fast;
-* ``MODEL_PATH``: the grader's model, copied into a folder of this grading.
+* ``MODEL_PATH``: the grader's model, copied into a folder of this grading (the reload
+  checks change its metadata, or move the file aside for one request, and put it back).
 
 Each check starts the app afresh (its lifespan runs). Bad tokens are forged here with PyJWT
 (expired, ``alg: none``, another key, a changed payload, a missing ``exp`` or ``sub``), and
@@ -290,7 +291,7 @@ def test_token_is_hs256_with_sub_role_and_exp(client):
 
 
 @check(
-    points=5,
+    points=4,
     hint="pwdlib's verify(password, hash) is False for a wrong password: answer 401 then "
     '(HTTPException(401, ..., headers={"WWW-Authenticate": "Bearer"})).',
 )
@@ -306,7 +307,7 @@ def test_wrong_password_is_401(client):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Look the user up with settings.users.get(name): a name that is not there must give "
     "401 like a wrong password (and cost the same: verify against a dummy hash), not a "
     "KeyError and a 500.",
@@ -340,7 +341,7 @@ def test_users_me_returns_the_token_owner(client):
 
 
 @check(
-    points=5,
+    points=4,
     hint="OAuth2PasswordBearer(tokenUrl='token', auto_error=False) gives None without an "
     "Authorization header: raise the 401 yourself then. A token that does not decode is a "
     "401 too (catch jwt.InvalidTokenError).",
@@ -356,7 +357,7 @@ def test_missing_or_garbled_token_is_401(client):
 
 
 @check(
-    points=5,
+    points=4,
     hint="jwt.decode checks exp itself and raises ExpiredSignatureError (an InvalidTokenError) "
     "for an expired token: never turn that off (options={'verify_exp': False}) or add leeway.",
 )
@@ -368,7 +369,7 @@ def test_expired_token_is_401(client):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Always pass algorithms=['HS256'] to jwt.decode: the token's own header must never "
     "choose how it is checked, and an unsigned token (alg none) is nobody's.",
 )
@@ -380,7 +381,7 @@ def test_unsigned_token_is_401(client):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Verify the signature with settings.jwt_secret (never options={'verify_signature': "
     "False}, never jwt.get_unverified_header's claims).",
 )
@@ -393,7 +394,7 @@ def test_token_signed_with_another_key_is_401(client):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Only a verified signature makes the claims true: decode with the secret and "
     "algorithms=['HS256'], and read sub and role from what jwt.decode returns.",
 )
@@ -406,7 +407,7 @@ def test_tampered_token_is_401(client):
 
 
 @check(
-    points=4,
+    points=3,
     hint="jwt.decode accepts a token without exp unless you require it: "
     "options={'require': ['exp', 'sub']}. A token without exp would work forever.",
 )
@@ -417,7 +418,7 @@ def test_token_without_exp_is_401(client):
 
 
 @check(
-    points=4,
+    points=3,
     hint="Require sub too (options={'require': ['exp', 'sub']}), and answer 401 when it is "
     "missing or names no user in USERS.",
 )
@@ -430,11 +431,23 @@ def test_token_without_sub_is_401(client):
     me_rejects(client, forged(stranger), "a signed token for a user not in USERS")
 
 
+@check(
+    points=2,
+    hint='After decoding, check the role claim too: a role that is not "admin" or "user" '
+    "is a 401 (raise it yourself; a pydantic model given that role would fail with a 500).",
+)
+def test_token_with_an_unknown_role_is_401(client):
+    """A valid token is accepted, and a correctly signed token whose role is neither "admin"
+    nor "user" is 401."""
+    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    me_rejects(client, forged(claims_for(USER, role="root")), 'a signed token with role "root"')
+
+
 # ---------------------------------------------------------------- API keys
 
 
 @check(
-    points=5,
+    points=4,
     hint="Predictions take caller: Caller; get_caller reads X-API-Key with "
     "APIKeyHeader(name='X-API-Key', auto_error=False) and accepts any key of API_KEYS.",
 )
@@ -452,13 +465,19 @@ def test_api_key_allows_predictions(client):
 @check(
     points=5,
     hint="Compare the key with each one of API_KEYS using secrets.compare_digest (whole "
-    "keys, never a prefix or `in`), and answer 401 when there is no key or no key matches.",
+    "keys, never a prefix or `in`), and answer 401 when there is no key or no key matches. "
+    "Both prediction routes take caller: Caller.",
 )
 def test_missing_or_wrong_api_key_is_401(client):
     """POST /predict works with a valid key, and answers 401 with no credentials at all, with
-    a wrong key, and with a valid key cut short by one character or lengthened by one."""
+    a wrong key, and with a valid key cut short by one character or lengthened by one;
+    POST /predict/batch works with a valid key, and answers 401 with no credentials."""
     expect_status(predict(client, key_headers()), 200, "POST /predict with a valid key")
     expect_status(predict(client), 401, "POST /predict without credentials")
+    response = client.post("/predict/batch", json={"items": [SETOSA]}, headers=key_headers())
+    expect_status(response, 200, "POST /predict/batch with a valid key")
+    response = client.post("/predict/batch", json={"items": [SETOSA]})
+    expect_status(response, 401, "POST /predict/batch without credentials")
     key = API_KEYS["grader-robot"]
     for what, wrong in (
         ("a wrong key", secrets.token_urlsafe(24)),
@@ -469,7 +488,7 @@ def test_missing_or_wrong_api_key_is_401(client):
 
 
 @check(
-    points=3,
+    points=2,
     hint="secrets.compare_digest raises TypeError for a str that is not ASCII: compare bytes "
     "(key.encode()) so that any header value is simply a wrong key.",
 )
@@ -481,7 +500,7 @@ def test_non_ascii_api_key_is_401(client):
 
 
 @check(
-    points=5,
+    points=4,
     hint="get_caller also accepts a bearer token (OAuth2PasswordBearer(tokenUrl='token', "
     "auto_error=False)) when there is no API key: any logged-in user may predict.",
 )
@@ -492,6 +511,37 @@ def test_bearer_token_allows_predictions(client):
     expect_status(response, 200, f"POST /predict with the token of {USER!r}")
     response = predict(client, bearer(forged(claims_for(ADMIN))))
     expect_status(response, 200, "POST /predict with a valid token the grader signed")
+
+
+@check(
+    points=3,
+    hint="get_caller must check a bearer token exactly as get_current_user does "
+    "(user_from_token): a token is accepted only once jwt.decode has verified it.",
+)
+def test_predictions_reject_a_bad_token(client):
+    """POST /predict accepts a valid token, and answers 401 for a bearer value that is not a
+    JWT and for an expired token."""
+    expect_status(
+        predict(client, bearer(forged(claims_for(USER)))), 200, "POST /predict, a valid token"
+    )
+    expect_status(predict(client, bearer("not-a-token")), 401, "POST /predict, token 'not-a-token'")
+    now = int(time.time())
+    expired = forged(claims_for(USER, iat=now - 900, exp=now - 120))
+    expect_status(predict(client, bearer(expired)), 401, "POST /predict with an expired token")
+
+
+@check(
+    points=3,
+    hint="When the X-API-Key header is there, the key decides: a key that matches no client "
+    "is a 401 at once, even if the request also carries a valid bearer token.",
+)
+def test_wrong_api_key_is_401_even_with_a_valid_token(client):
+    """POST /predict accepts a valid token alone, and answers 401 when the same request also
+    carries a wrong API key."""
+    token = forged(claims_for(USER))
+    expect_status(predict(client, bearer(token)), 200, "POST /predict with a valid token")
+    headers = {**bearer(token), "X-API-Key": secrets.token_urlsafe(24)}
+    expect_status(predict(client, headers), 401, "POST /predict, a wrong key and a valid token")
 
 
 # ---------------------------------------------------------------- roles
@@ -549,6 +599,62 @@ def test_reload_is_403_for_a_user_and_401_without_a_token(client):
     expect_status(client.post("/model/reload"), 401, "POST /model/reload without a token")
     response = client.post("/model/reload", headers=key_headers())
     expect_status(response, 401, "POST /model/reload with an API key only")
+
+
+@contextmanager
+def model_file_missing(model_file: Path) -> Iterator[None]:
+    """MODEL_PATH names no file for a while (moved aside, then put back)."""
+    aside = model_file.with_name(model_file.name + ".aside")
+    model_file.rename(aside)
+    try:
+        yield
+    finally:
+        aside.rename(model_file)
+
+
+def admin_reload_without_file(test_client, model_file: Path):
+    """POST /model/reload as the admin while the file at MODEL_PATH is missing."""
+    token = token_from_login(test_client, ADMIN)
+    with model_file_missing(model_file):
+        return test_client.post("/model/reload", headers=bearer(token))
+
+
+@check(
+    points=3,
+    hint="Load the new model inside try/except: when load_model raises (a missing or broken "
+    "file), answer HTTPException(503) instead of letting the error become a 500.",
+)
+def test_failed_reload_is_503(client, model_file: Path):
+    """POST /model/reload with the admin's token answers 200, and 503 when the file at
+    MODEL_PATH cannot be loaded (here: it is missing)."""
+    admin_reload(client)
+    response = admin_reload_without_file(client, model_file)
+    expect_status(response, 503, "POST /model/reload while the model file is missing")
+
+
+@check(
+    points=3,
+    hint="Put the new model in request.app.state.model only after it loaded: a failed "
+    "reload must leave the model that was serving in place.",
+)
+def test_failed_reload_keeps_the_previous_model(client, model_file: Path):
+    """POST /model/reload with the admin's token answers 200; after a reload that failed
+    because the file at MODEL_PATH is missing, GET /model and POST /predict still answer
+    200 with the model that was serving."""
+    version = admin_reload(client).get("version")
+    assert version == GRADER_VERSION, f"POST /model/reload answered version {version!r}"
+    admin_reload_without_file(client, model_file)
+    response = client.get("/model")
+    expect_status(response, 200, "GET /model after a failed reload")
+    served = json_of(response, "GET /model").get("version")
+    assert served == version, f"GET /model serves version {served!r}; expected {version!r}"
+    response = predict(client, key_headers())
+    expect_status(response, 200, "POST /predict after a failed reload")
+    served = json_of(response, "POST /predict").get("model_version")
+    assert served == version, (
+        f"POST /predict answered model_version {served!r} after a failed reload; expected "
+        f"{version!r}"
+    )
 
 
 # ---------------------------------------------------------------- the contract around auth
@@ -609,7 +715,7 @@ def test_auth_errors_keep_the_envelope(client):
 
 
 @check(
-    points=4,
+    points=3,
     hint='Every 401 raised for a missing or bad token needs headers={"WWW-Authenticate": '
     '"Bearer"}: it tells the client which kind of credentials to send.',
 )
@@ -630,7 +736,7 @@ def test_401_asks_for_a_bearer_token(client):
 
 
 @check(
-    points=4,
+    points=3,
     hint="Use FastAPI's security classes in the dependencies: APIKeyHeader(name='X-API-Key') "
     "and OAuth2PasswordBearer(tokenUrl='token'). Then /docs shows an Authorize button.",
 )
