@@ -75,7 +75,7 @@ def test_every_lab_named_exists(path):
     ("text", "unknown"),
     [
         ("see lab 3", False),
-        ("Lab 07 adds a login", True),
+        ("Lab 13 adds a login", True),
         ("labs 3 and 12", True),
         ("labs 01-06", False),
         ("a lab 3.5 of nothing", False),
