@@ -231,7 +231,10 @@ def admin_reload(test_client) -> dict:
 
 @check(
     points=5,
-    hint="POST /token takes form: Annotated[OAuth2PasswordRequestForm, Depends()], checks "
+    hint="Logging in is OAuth2's password flow: a form, not JSON, answered with a bearer "
+    'token. Handout: "Passwords: never stored, only hashed, slowly" and the contract, '
+    '"Routes".',
+    more="POST /token takes form: Annotated[OAuth2PasswordRequestForm, Depends()], checks "
     "form.password against the user's hash in USERS with pwdlib, and returns "
     '{"access_token": <the JWT>, "token_type": "bearer"}.',
 )
@@ -253,7 +256,10 @@ def test_login_issues_a_bearer_token(client):
 
 @check(
     points=5,
-    hint="Sign {'sub': username, 'role': role, 'iat': now, 'exp': now + "
+    hint="A token carries who the user is, their role, when it was issued and when it expires,"
+    ' signed with the service\'s secret. Handout: "JWT access tokens" and the contract, '
+    '"Tokens".',
+    more="Sign {'sub': username, 'role': role, 'iat': now, 'exp': now + "
     "timedelta(minutes=settings.access_token_minutes)} with jwt.encode(claims, "
     "settings.jwt_secret, algorithm='HS256'); take now from datetime.now(timezone.utc).",
 )
@@ -292,7 +298,10 @@ def test_token_is_hs256_with_sub_role_and_exp(client):
 
 @check(
     points=4,
-    hint="pwdlib's verify(password, hash) is False for a wrong password: answer 401 then "
+    hint="A password is checked against the stored hash, never compared as text; a wrong one "
+    'means the caller is not known. Handout: "Passwords: never stored, only hashed, '
+    'slowly".',
+    more="pwdlib's verify(password, hash) is False for a wrong password: answer 401 then "
     '(HTTPException(401, ..., headers={"WWW-Authenticate": "Bearer"})).',
 )
 def test_wrong_password_is_401(client):
@@ -308,7 +317,9 @@ def test_wrong_password_is_401(client):
 
 @check(
     points=4,
-    hint="Look the user up with settings.users.get(name): a name that is not there must give "
+    hint="A name that is not among the users is as wrong as a wrong password, and should not "
+    'look or cost any different. Handout: "Passwords: never stored, only hashed, slowly".',
+    more="Look the user up with settings.users.get(name): a name that is not there must give "
     "401 like a wrong password (and cost the same: verify against a dummy hash), not a "
     "KeyError and a 500.",
 )
@@ -320,7 +331,9 @@ def test_unknown_user_is_401(client):
 
 @check(
     points=5,
-    hint="GET /users/me takes user: CurrentUser and returns it; get_current_user decodes the "
+    hint="The user comes from the token, and only once the token has been decoded and "
+    'verified. Handout: "JWT access tokens" and the contract, "Routes".',
+    more="GET /users/me takes user: CurrentUser and returns it; get_current_user decodes the "
     "bearer token with jwt.decode(token, settings.jwt_secret, algorithms=['HS256'], ...).",
 )
 def test_users_me_returns_the_token_owner(client):
@@ -342,7 +355,9 @@ def test_users_me_returns_the_token_owner(client):
 
 @check(
     points=4,
-    hint="OAuth2PasswordBearer(tokenUrl='token', auto_error=False) gives None without an "
+    hint="No token, or something that is not a JWT, means nobody is logged in: who answers the"
+    ' 401 when the scheme does not? Handout: "JWT access tokens" and "401 or 403?".',
+    more="OAuth2PasswordBearer(tokenUrl='token', auto_error=False) gives None without an "
     "Authorization header: raise the 401 yourself then. A token that does not decode is a "
     "401 too (catch jwt.InvalidTokenError).",
 )
@@ -358,7 +373,9 @@ def test_missing_or_garbled_token_is_401(client):
 
 @check(
     points=4,
-    hint="jwt.decode checks exp itself and raises ExpiredSignatureError (an InvalidTokenError) "
+    hint="A token stops working when it expires, and the library checks that for you unless "
+    'you stop it. Handout: the contract, "Tokens".',
+    more="jwt.decode checks exp itself and raises ExpiredSignatureError (an InvalidTokenError) "
     "for an expired token: never turn that off (options={'verify_exp': False}) or add leeway.",
 )
 def test_expired_token_is_401(client):
@@ -370,7 +387,9 @@ def test_expired_token_is_401(client):
 
 @check(
     points=4,
-    hint="Always pass algorithms=['HS256'] to jwt.decode: the token's own header must never "
+    hint="A token must not choose how it is checked: the service decides which algorithm it "
+    'accepts. Handout: "JWT access tokens" and the contract, "Tokens".',
+    more="Always pass algorithms=['HS256'] to jwt.decode: the token's own header must never "
     "choose how it is checked, and an unsigned token (alg none) is nobody's.",
 )
 def test_unsigned_token_is_401(client):
@@ -382,7 +401,9 @@ def test_unsigned_token_is_401(client):
 
 @check(
     points=4,
-    hint="Verify the signature with settings.jwt_secret (never options={'verify_signature': "
+    hint='Only the service\'s own secret makes a signature valid. Handout: "JWT access tokens" '
+    'and the contract, "Tokens".',
+    more="Verify the signature with settings.jwt_secret (never options={'verify_signature': "
     "False}, never jwt.get_unverified_header's claims).",
 )
 def test_token_signed_with_another_key_is_401(client):
@@ -395,7 +416,9 @@ def test_token_signed_with_another_key_is_401(client):
 
 @check(
     points=4,
-    hint="Only a verified signature makes the claims true: decode with the secret and "
+    hint="The claims mean something only once the signature over them is verified. Handout: "
+    '"JWT access tokens" and the contract, "Tokens".',
+    more="Only a verified signature makes the claims true: decode with the secret and "
     "algorithms=['HS256'], and read sub and role from what jwt.decode returns.",
 )
 def test_tampered_token_is_401(client):
@@ -408,7 +431,9 @@ def test_tampered_token_is_401(client):
 
 @check(
     points=3,
-    hint="jwt.decode accepts a token without exp unless you require it: "
+    hint="Some claims are not optional: a token that never expires is never safe. Handout: the"
+    ' contract, "Tokens".',
+    more="jwt.decode accepts a token without exp unless you require it: "
     "options={'require': ['exp', 'sub']}. A token without exp would work forever.",
 )
 def test_token_without_exp_is_401(client):
@@ -419,7 +444,8 @@ def test_token_without_exp_is_401(client):
 
 @check(
     points=3,
-    hint="Require sub too (options={'require': ['exp', 'sub']}), and answer 401 when it is "
+    hint='A token must name a user, and that user must exist. Handout: the contract, "Tokens".',
+    more="Require sub too (options={'require': ['exp', 'sub']}), and answer 401 when it is "
     "missing or names no user in USERS.",
 )
 def test_token_without_sub_is_401(client):
@@ -433,7 +459,9 @@ def test_token_without_sub_is_401(client):
 
 @check(
     points=2,
-    hint='After decoding, check the role claim too: a role that is not "admin" or "user" '
+    hint="A signed claim still has to be a value the service knows. Handout: the contract, "
+    '"Tokens" (and "Tasks", 3).',
+    more='After decoding, check the role claim too: a role that is not "admin" or "user" '
     "is a 401 (raise it yourself; a pydantic model given that role would fail with a 500).",
 )
 def test_token_with_an_unknown_role_is_401(client):
@@ -448,7 +476,9 @@ def test_token_with_an_unknown_role_is_401(client):
 
 @check(
     points=4,
-    hint="Predictions take caller: Caller; get_caller reads X-API-Key with "
+    hint="Machines prove who they are with a key sent in a header, one of the configured keys."
+    ' Handout: "API keys: for machines" and the contract, "Routes".',
+    more="Predictions take caller: Caller; get_caller reads X-API-Key with "
     "APIKeyHeader(name='X-API-Key', auto_error=False) and accepts any key of API_KEYS.",
 )
 def test_api_key_allows_predictions(client):
@@ -464,7 +494,9 @@ def test_api_key_allows_predictions(client):
 
 @check(
     points=5,
-    hint="Compare the key with each one of API_KEYS using secrets.compare_digest (whole "
+    hint="A key is right only when it equals a configured key as a whole, compared in a way "
+    'that leaks nothing by its timing. Handout: "API keys: for machines".',
+    more="Compare the key with each one of API_KEYS using secrets.compare_digest (whole "
     "keys, never a prefix or `in`), and answer 401 when there is no key or no key matches. "
     "Both prediction routes take caller: Caller.",
 )
@@ -489,7 +521,9 @@ def test_missing_or_wrong_api_key_is_401(client):
 
 @check(
     points=2,
-    hint="secrets.compare_digest raises TypeError for a str that is not ASCII: compare bytes "
+    hint="Any header value at all must be simply a wrong key, never an error of the "
+    'comparison. Handout: "API keys: for machines" and the "Hints" section.',
+    more="secrets.compare_digest raises TypeError for a str that is not ASCII: compare bytes "
     "(key.encode()) so that any header value is simply a wrong key.",
 )
 def test_non_ascii_api_key_is_401(client):
@@ -501,7 +535,9 @@ def test_non_ascii_api_key_is_401(client):
 
 @check(
     points=4,
-    hint="get_caller also accepts a bearer token (OAuth2PasswordBearer(tokenUrl='token', "
+    hint="Predictions accept either kind of caller: a machine with a key, or a logged-in user "
+    'with a token. Handout: the contract, "Routes".',
+    more="get_caller also accepts a bearer token (OAuth2PasswordBearer(tokenUrl='token', "
     "auto_error=False)) when there is no API key: any logged-in user may predict.",
 )
 def test_bearer_token_allows_predictions(client):
@@ -515,7 +551,9 @@ def test_bearer_token_allows_predictions(client):
 
 @check(
     points=3,
-    hint="get_caller must check a bearer token exactly as get_current_user does "
+    hint="A bearer token on a prediction route is checked exactly as strictly as on /users/me."
+    ' Handout: "JWT access tokens" and "Tasks", 5.',
+    more="get_caller must check a bearer token exactly as get_current_user does "
     "(user_from_token): a token is accepted only once jwt.decode has verified it.",
 )
 def test_predictions_reject_a_bad_token(client):
@@ -532,7 +570,9 @@ def test_predictions_reject_a_bad_token(client):
 
 @check(
     points=3,
-    hint="When the X-API-Key header is there, the key decides: a key that matches no client "
+    hint="When a request carries both kinds of credentials, one of them decides. Handout: the "
+    'contract, "Routes".',
+    more="When the X-API-Key header is there, the key decides: a key that matches no client "
     "is a 401 at once, even if the request also carries a valid bearer token.",
 )
 def test_wrong_api_key_is_401_even_with_a_valid_token(client):
@@ -549,7 +589,9 @@ def test_wrong_api_key_is_401_even_with_a_valid_token(client):
 
 @check(
     points=5,
-    hint="POST /model/reload takes admin: AdminUser, loads the model again from "
+    hint="Reloading is an admin's job: load the model again from its path and serve it from "
+    'then on. Handout: the contract, "Routes", and "Tasks", 7.',
+    more="POST /model/reload takes admin: AdminUser, loads the model again from "
     "settings.model_path (load_model) and puts it in request.app.state.model, then returns "
     "its metadata.",
 )
@@ -586,7 +628,9 @@ def test_admin_reloads_the_model(client, model_file: Path):
 
 @check(
     points=5,
-    hint="require_admin takes user: CurrentUser and raises HTTPException(403) when "
+    hint="Not knowing who calls and knowing but refusing are two different answers. Handout: "
+    '"401 or 403?".',
+    more="require_admin takes user: CurrentUser and raises HTTPException(403) when "
     "user.role != 'admin'. 403 means: we know who you are, and the answer is no; 401 is for "
     "when we do not know who you are.",
 )
@@ -621,7 +665,9 @@ def admin_reload_without_file(test_client, model_file: Path):
 
 @check(
     points=3,
-    hint="Load the new model inside try/except: when load_model raises (a missing or broken "
+    hint="A model file that cannot be loaded is the service's trouble, not a crash. Handout: "
+    'the contract, "Routes" (POST /model/reload).',
+    more="Load the new model inside try/except: when load_model raises (a missing or broken "
     "file), answer HTTPException(503) instead of letting the error become a 500.",
 )
 def test_failed_reload_is_503(client, model_file: Path):
@@ -634,7 +680,9 @@ def test_failed_reload_is_503(client, model_file: Path):
 
 @check(
     points=3,
-    hint="Put the new model in request.app.state.model only after it loaded: a failed "
+    hint='A reload that fails must change nothing. Handout: the contract, "Routes" (POST '
+    "/model/reload).",
+    more="Put the new model in request.app.state.model only after it loaded: a failed "
     "reload must leave the model that was serving in place.",
 )
 def test_failed_reload_keeps_the_previous_model(client, model_file: Path):
@@ -662,7 +710,9 @@ def test_failed_reload_keeps_the_previous_model(client, model_file: Path):
 
 @check(
     points=3,
-    hint="Give only the routes that need a caller their dependency: never put it on the "
+    hint='Only some routes need a caller; probes and metrics stay open. Handout: "What stays '
+    'public".',
+    more="Give only the routes that need a caller their dependency: never put it on the "
     "whole app (FastAPI(dependencies=...)) or on the health router.",
 )
 def test_health_ready_and_metrics_stay_public(client):
@@ -676,7 +726,9 @@ def test_health_ready_and_metrics_stay_public(client):
 
 @check(
     points=3,
-    hint="Raise HTTPException(401, ...) and HTTPException(403, ...): lab 04's handler turns "
+    hint="Security errors are errors like any other: they leave through lab 04's envelope. "
+    'Handout: the contract, "Errors", and "Tasks".',
+    more="Raise HTTPException(401, ...) and HTTPException(403, ...): lab 04's handler turns "
     "them into the envelope with code unauthorized or forbidden. Never return a JSONResponse "
     "of your own from a security dependency.",
 )
@@ -716,7 +768,9 @@ def test_auth_errors_keep_the_envelope(client):
 
 @check(
     points=3,
-    hint='Every 401 raised for a missing or bad token needs headers={"WWW-Authenticate": '
+    hint='A 401 tells the client which kind of credentials to send, in a header. Handout: "401'
+    ' or 403?" and the contract, "Errors".',
+    more='Every 401 raised for a missing or bad token needs headers={"WWW-Authenticate": '
     '"Bearer"}: it tells the client which kind of credentials to send.',
 )
 def test_401_asks_for_a_bearer_token(client):
@@ -737,7 +791,9 @@ def test_401_asks_for_a_bearer_token(client):
 
 @check(
     points=3,
-    hint="Use FastAPI's security classes in the dependencies: APIKeyHeader(name='X-API-Key') "
+    hint="FastAPI documents the ways in when the dependencies use its security classes. "
+    'Handout: the contract, "Routes" (about /openapi.json).',
+    more="Use FastAPI's security classes in the dependencies: APIKeyHeader(name='X-API-Key') "
     "and OAuth2PasswordBearer(tokenUrl='token'). Then /docs shows an Authorize button.",
 )
 def test_docs_offer_the_api_key_and_the_login(client):

@@ -329,7 +329,9 @@ def close(value, expected) -> bool:
 
 @check(
     points=7,
-    hint="In /predict, after the model answers, build a PredictionRecord from the measurement "
+    hint="Every prediction becomes a row of the log before the answer leaves, and the answer "
+    'says which row. Handout: "One table, several models" and the contract, "Routes".',
+    more="In /predict, after the model answers, build a PredictionRecord from the measurement "
     "and the prediction (model version, request.state.request_id, the caller), add it to the "
     "session, commit, refresh, and answer its id as prediction_id.",
 )
@@ -370,7 +372,9 @@ def test_a_prediction_is_logged(client):
 
 @check(
     points=4,
-    hint="In /predict/batch, log one row per item (in one transaction), and answer each "
+    hint="A batch is many predictions: each has its own row and its own id. Handout: the "
+    'contract, "Routes", and "Tasks", 3.',
+    more="In /predict/batch, log one row per item (in one transaction), and answer each "
     "prediction with its own prediction_id.",
 )
 def test_batch_predictions_are_logged_one_row_each(client):
@@ -395,7 +399,9 @@ def test_batch_predictions_are_logged_one_row_each(client):
 
 @check(
     points=7,
-    hint="Keep the rows in the SQLite file DATABASE_URL names (create the engine from the "
+    hint="The log lives in the database DATABASE_URL names, opened when the app starts. "
+    'Handout: "One engine per app, one session per request" and the contract, "Settings".',
+    more="Keep the rows in the SQLite file DATABASE_URL names (create the engine from the "
     "settings in lifespan), never in memory: a new app on the same file must find them.",
 )
 def test_the_log_survives_a_restart(app, database: Path, tmp_path: Path, monkeypatch):
@@ -422,7 +428,9 @@ def test_the_log_survives_a_restart(app, database: Path, tmp_path: Path, monkeyp
 
 @check(
     points=4,
-    hint="session.get(PredictionRecord, prediction_id) is None for an unknown id: raise "
+    hint="An id that is not in the log is a 404 in every route that takes one. Handout: the "
+    'contract, "Routes".',
+    more="session.get(PredictionRecord, prediction_id) is None for an unknown id: raise "
     "HTTPException(404) then, in GET, PATCH and DELETE.",
 )
 def test_unknown_prediction_is_404(client):
@@ -442,7 +450,9 @@ def test_unknown_prediction_is_404(client):
 
 @check(
     points=7,
-    hint="Update with record.sqlmodel_update(feedback.model_dump(exclude_unset=True)): only "
+    hint="Feedback is a partial update: a field not sent is not the same as a field sent as "
+    'null. Handout: "Partial updates: `exclude_unset`".',
+    more="Update with record.sqlmodel_update(feedback.model_dump(exclude_unset=True)): only "
     "the fields the caller sent change, and an explicit null clears one.",
 )
 def test_feedback_changes_only_the_fields_sent(client):
@@ -469,7 +479,9 @@ def test_feedback_changes_only_the_fields_sent(client):
 
 @check(
     points=3,
-    hint="Type true_species as the species Literal (or None) and note with "
+    hint="Let the feedback model's types and constraints refuse bad values. Handout: the "
+    'contract, "Routes" (Feedback).',
+    more="Type true_species as the species Literal (or None) and note with "
     "Field(max_length=500) in the update model: FastAPI answers 422 itself.",
 )
 def test_bad_feedback_is_422(client):
@@ -487,7 +499,9 @@ def test_bad_feedback_is_422(client):
 
 @check(
     points=7,
-    hint="Order by id (a unique column, so the order is stable), then .offset(offset)"
+    hint="Pages only fit together when the order is stable and the total ignores the page. "
+    'Handout: "Pages in a stable order".',
+    more="Order by id (a unique column, so the order is stable), then .offset(offset)"
     ".limit(limit); count the total with the same filters but no offset or limit.",
 )
 def test_pages_cover_every_row_once_in_id_order(client):
@@ -511,7 +525,9 @@ def test_pages_cover_every_row_once_in_id_order(client):
 
 @check(
     points=3,
-    hint="limit: Annotated[int, Query(ge=1, le=100)] = 20 and offset: Annotated[int, "
+    hint="The page parameters have bounds, and declaring them lets FastAPI refuse the rest. "
+    'Handout: the contract, "Routes" (the list).',
+    more="limit: Annotated[int, Query(ge=1, le=100)] = 20 and offset: Annotated[int, "
     "Query(ge=0)] = 0: FastAPI answers 422 outside the bounds.",
 )
 def test_page_size_is_bounded(client):
@@ -527,7 +543,9 @@ def test_page_size_is_bounded(client):
 
 @check(
     points=5,
-    hint="Add a .where(...) for each filter given: PredictionRecord.species == species, "
+    hint="Each filter given narrows the rows, and the total counts the same rows. Handout: the"
+    ' contract, "Routes" (the list).',
+    more="Add a .where(...) for each filter given: PredictionRecord.species == species, "
     "PredictionRecord.model_version == model_version; the total uses the same filters.",
 )
 def test_filters_by_species_and_model_version(client, model_file: Path):
@@ -559,7 +577,8 @@ def test_filters_by_species_and_model_version(client, model_file: Path):
 
 @check(
     points=4,
-    hint="labelled=true keeps rows whose true_species is not null "
+    hint='Labelled means the row has a true species. Handout: the contract, "Routes" (the list).',
+    more="labelled=true keeps rows whose true_species is not null "
     "(col(PredictionRecord.true_species).is_not(None)), labelled=false the others.",
 )
 def test_filters_labelled_or_not(client):
@@ -579,7 +598,9 @@ def test_filters_labelled_or_not(client):
 
 @check(
     points=4,
-    hint="since keeps created_at >= since, until keeps created_at < until; compare aware "
+    hint="since is inclusive, until exclusive, and every time is UTC. Handout: the contract, "
+    '"Routes" (the list) and the "Hints" section.',
+    more="since keeps created_at >= since, until keeps created_at < until; compare aware "
     "datetimes in UTC (a time without an offset is UTC).",
 )
 def test_filters_by_time_range(client):
@@ -606,7 +627,9 @@ def test_filters_by_time_range(client):
 
 @check(
     points=3,
-    hint="Type the filters (species: the species Literal, since/until: datetime, labelled: "
+    hint="Typed query parameters let FastAPI refuse values it cannot read. Handout: the "
+    'contract, "Routes" (the list).',
+    more="Type the filters (species: the species Literal, since/until: datetime, labelled: "
     "bool): FastAPI then answers 422 for a value it cannot read.",
 )
 def test_bad_filter_is_422(client):
@@ -626,7 +649,9 @@ def test_bad_filter_is_422(client):
 
 @check(
     points=6,
-    hint="Among rows with a true_species, group by model_version: count them, and count "
+    hint="Accuracy is counted per model version, over labelled rows only, by the database. "
+    'Handout: the contract, "Routes" (Accuracy).',
+    more="Among rows with a true_species, group by model_version: count them, and count "
     "those whose species equals true_species (func.sum(case(...))); accuracy = correct / "
     "labelled.",
 )
@@ -661,7 +686,9 @@ def test_accuracy_by_model_version(client, model_file: Path):
 
 @check(
     points=4,
-    hint="DELETE /predictions/{id} takes admin: AdminUser (lab 07) and answers 204 with no "
+    hint="Deleting is for admins, as reloading the model was in lab 07. Handout: the contract,"
+    ' "Routes", and "Tasks", 6.',
+    more="DELETE /predictions/{id} takes admin: AdminUser (lab 07) and answers 204 with no "
     "body; the row is gone afterwards.",
 )
 def test_only_an_admin_deletes_a_row(client):
@@ -683,7 +710,9 @@ def test_only_an_admin_deletes_a_row(client):
 
 @check(
     points=8,
-    hint="Write the migration 0002 with op.add_column('prediction', sa.Column('note', "
+    hint='An existing database changes by migration, never by being rebuilt. Handout: "Why '
+    '`create_all` is not a migration" and the contract, "Start-up".',
+    more="Write the migration 0002 with op.add_column('prediction', sa.Column('note', "
     "sa.String(), nullable=True)), and let lifespan run it (alembic upgrade head): never "
     "drop the table, and never count on create_all, which leaves an existing table as it is.",
 )
@@ -730,7 +759,9 @@ def test_migration_keeps_the_rows_of_an_old_database(
 
 @check(
     points=7,
-    hint="Many requests write at once: give SQLite a busy timeout "
+    hint="Many requests writing at once to SQLite must wait their turn, not fail. Handout: "
+    '"SQLite in a web service" and the contract, "Data".',
+    more="Many requests write at once: give SQLite a busy timeout "
     "(connect_args={'timeout': ...} and PRAGMA busy_timeout) and WAL (PRAGMA "
     "journal_mode=WAL), and use one session per request (SessionDep), never a shared one.",
 )
@@ -771,7 +802,9 @@ def test_concurrent_predictions_all_land(app, database: Path):
 
 @check(
     points=4,
-    hint="An in-memory SQLite database lives in one connection: create its engine with "
+    hint='An in-memory SQLite database exists only inside one connection. Handout: "SQLite in '
+    'a web service".',
+    more="An in-memory SQLite database lives in one connection: create its engine with "
     "poolclass=StaticPool (and check_same_thread=False), so every session uses that one.",
 )
 def test_an_in_memory_database_works(app, grader_settings: None, monkeypatch):
@@ -861,7 +894,9 @@ def log_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_
 
 @check(
     points=4,
-    hint="Run `uv run pytest tests/test_prediction_log.py` in your lab folder: every test "
+    hint='Your own tests of the log must pass on your own service. Handout: "Tests that '
+    'isolate themselves" and the contract, "Grading".',
+    more="Run `uv run pytest tests/test_prediction_log.py` in your lab folder: every test "
     "must pass; the file tests the new routes (TODO 8), with the fixtures of tests/conftest.py.",
 )
 def test_your_tests_pass_on_your_service(own_bench):
@@ -893,7 +928,9 @@ def catches(bench: Bench, name: str) -> None:
 
 @check(
     points=3,
-    hint="Log a prediction, PATCH its true_species, then PATCH only a note: check the "
+    hint="A test of feedback should show that a partial update keeps what it was not sent. "
+    'Handout: "Partial updates: `exclude_unset`" and "Tasks", 8.',
+    more="Log a prediction, PATCH its true_species, then PATCH only a note: check the "
     "true species is still there.",
     hidden=True,
 )
@@ -905,7 +942,9 @@ def test_your_tests_catch_feedback_that_erases_fields(log_bench):
 
 @check(
     points=3,
-    hint="Log more rows than a page holds and read every page: each id must appear once, in "
+    hint='A test of pages should read them all and look at every id. Handout: "Pages in a '
+    'stable order" and "Tasks", 8.',
+    more="Log more rows than a page holds and read every page: each id must appear once, in "
     "increasing order.",
     hidden=True,
 )
@@ -917,7 +956,9 @@ def test_your_tests_catch_a_page_that_repeats_rows(log_bench):
 
 @check(
     points=3,
-    hint="GET and PATCH an id far from any logged one (999999) and check the 404 and its "
+    hint='A test should ask for an id that is not in the log. Handout: the contract, "Routes",'
+    ' and "Tasks", 8.',
+    more="GET and PATCH an id far from any logged one (999999) and check the 404 and its "
     "code not_found.",
     hidden=True,
 )
