@@ -10,6 +10,7 @@ recorded for the test to inspect.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -75,7 +76,10 @@ class Chromium:
             stderr=subprocess.DEVNULL,
         )
         try:
-            self._socket = connect(self._page_socket_url(), max_size=None, open_timeout=10)
+            self._exits = contextlib.ExitStack()
+            self._socket = self._exits.enter_context(
+                connect(self._page_socket_url(), max_size=None, open_timeout=10)
+            )
             self.call("Page.enable")
             self.call("Network.enable")
             self.call("Runtime.enable")
@@ -95,9 +99,9 @@ class Chromium:
         self._stop()
 
     def _stop(self) -> None:
-        socket = getattr(self, "_socket", None)
-        if socket is not None:
-            socket.close()
+        exits = getattr(self, "_exits", None)
+        if exits is not None:
+            exits.close()
         self._process.terminate()
         try:
             self._process.wait(timeout=10)
