@@ -8,6 +8,7 @@ measures them in Chromium.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -122,3 +123,40 @@ def test_every_diagram_is_shown_in_a_deck():
 @pytest.mark.parametrize("deck", DECKS, ids=lambda deck: deck.stem)
 def test_every_deck_has_a_diagram(deck):
     assert any(slide.images for slide in slides_of(deck)), f"{deck.name} shows no diagram"
+
+
+# ------------------------------------------------ diagrams in handouts and notebooks
+
+MARKDOWN_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<path>[^)\s]+)\)")
+HANDOUTS = sorted(SLIDES.parent.glob("solutions/*/README.md")) + sorted(
+    SLIDES.parent.glob("labs/*/README.md")
+)
+NOTEBOOKS = sorted(SLIDES.parent.glob("notebooks/*.ipynb"))
+
+
+def _pictures_of(document: Path) -> list[tuple[str, str]]:
+    text = document.read_text()
+    if document.suffix == ".ipynb":
+        cells = json.loads(text)["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return [(match["alt"], match["path"]) for match in MARKDOWN_IMAGE.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "document", HANDOUTS + NOTEBOOKS, ids=lambda path: str(path.relative_to(SLIDES.parent))
+)
+def test_handouts_and_notebooks_show_their_diagrams(document):
+    pictures = _pictures_of(document)
+    diagrams = [path for _, path in pictures if "slides/diagrams/" in path]
+    assert diagrams, f"{document.name} shows no diagram from slides/diagrams"
+    missing = [path for _, path in pictures if not (document.parent / path).is_file()]
+    assert not missing, f"pictures that do not exist: {missing}"
+    unexplained = [path for alt, path in pictures if len(alt.split()) < 8]
+    assert not unexplained, f"give these pictures an alt text that tells the flow: {unexplained}"
+
+
+def test_every_diagram_is_in_a_handout_and_a_notebook():
+    for kind, documents in (("the handouts", HANDOUTS), ("the notebooks", NOTEBOOKS)):
+        shown = {Path(path).name for document in documents for _, path in _pictures_of(document)}
+        unused = [svg.name for svg in sorted(DIAGRAMS.glob("*.svg")) if svg.name not in shown]
+        assert not unused, f"diagrams missing from {kind}: {unused}"
