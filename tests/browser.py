@@ -57,6 +57,8 @@ class Chromium:
     def __init__(self, width: int = 1280, height: int = 720, timeout: float = 30.0):
         self.width, self.height, self.timeout = width, height, timeout
         self.requests: list[str] = []
+        self.blocked: set[str] = set()  # refused by the browser itself (a page's policy)
+        self._urls: dict[str, str] = {}
         self._next_id = 0
 
     def __enter__(self) -> Chromium:
@@ -133,8 +135,12 @@ class Chromium:
         if remaining <= 0:
             raise BrowserError("Chromium did not answer in time")
         message = json.loads(self._socket.recv(timeout=remaining))
-        if message.get("method") == "Network.requestWillBeSent":
-            self.requests.append(message["params"]["request"]["url"])
+        method, params = message.get("method"), message.get("params", {})
+        if method == "Network.requestWillBeSent":
+            self.requests.append(params["request"]["url"])
+            self._urls[params["requestId"]] = params["request"]["url"]
+        elif method == "Network.loadingFailed" and params.get("blockedReason"):
+            self.blocked.add(self._urls.get(params["requestId"], ""))
         return message
 
     def call(self, method: str, **params) -> dict:
@@ -186,9 +192,21 @@ class Chromium:
         path.write_bytes(base64.b64decode(data))
         return path
 
+    def settle(self, seconds: float = 0.5) -> None:
+        """Keep reading the browser's events for a while: late requests get recorded."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.evaluate("0")
+            time.sleep(0.05)
+
     def requests_leaving_the_machine(self) -> list[str]:
-        """Every URL requested so far that is neither a local file nor a loopback server."""
-        return [url for url in self.requests if not url.startswith(LOCAL_SCHEMES)]
+        """Every URL requested so far that is neither a local file nor a loopback server,
+        leaving out those the browser refused to send (a Content-Security-Policy, say)."""
+        return [
+            url
+            for url in self.requests
+            if not url.startswith(LOCAL_SCHEMES) and url not in self.blocked
+        ]
 
 
 def screenshots_dir() -> Path:
