@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -65,7 +66,9 @@ class Chromium:
         executable = find_chromium()
         if executable is None:
             raise BrowserError("no Chromium found: install Debian's `chromium` package")
-        self._profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
+        self._profile = tempfile.TemporaryDirectory(
+            prefix="chromium-profile-", ignore_cleanup_errors=True
+        )
         self._process = subprocess.Popen(
             [
                 executable,
@@ -76,6 +79,7 @@ class Chromium:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stopping it stops its helpers
         )
         try:
             self._exits = contextlib.ExitStack()
@@ -104,13 +108,19 @@ class Chromium:
         exits = getattr(self, "_exits", None)
         if exits is not None:
             exits.close()
-        self._process.terminate()
+        self._signal_group(signal.SIGTERM)
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
+            self._signal_group(signal.SIGKILL)
             self._process.wait()
+        time.sleep(0.2)  # helpers of the browser may still be writing into the profile
         self._profile.cleanup()
+
+    def _signal_group(self, signal_number: int) -> None:
+        """Signal the browser's own process group (the browser and its helpers, nothing else)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal_number)
 
     def _page_socket_url(self) -> str:
         """Wait for the DevTools port, then return the WebSocket URL of the first page."""
