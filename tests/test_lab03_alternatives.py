@@ -22,14 +22,14 @@ ON_INCLUDED_ROUTERS = [
     for old, new in [
         ("from fastapi import Depends,", "from fastapi import APIRouter, Depends,"),
         (
-            '@app.post("/predict")\n',
-            'inference = APIRouter(prefix="/predict")\n\n\n@inference.post("")\n',
+            '@app.post("/predict", tags=',
+            'inference = APIRouter(prefix="/predict")\n\n\n@inference.post("", tags=',
         ),
-        ('@app.post("/predict/batch")', '@inference.post("/batch")'),
+        ('@app.post(\n    "/predict/batch",', '@inference.post(\n    "/batch",'),
         (
-            '@app.get("/model")',
+            '@app.get("/model", tags=',
             "api = APIRouter()\napi.include_router(inference)\napp.include_router(api)\n\n\n"
-            '@app.get("/model")',
+            '@app.get("/model", tags=',
         ),
     ]
 ]

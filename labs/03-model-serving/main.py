@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 
+from api_docs import UNREADABLE_BODY, not_found, serve_docs_offline
 from flowers import FLOWERS
 from model import IrisModel, load_model
 from schemas import (
@@ -43,22 +44,23 @@ def get_model(request: Request) -> IrisModel:
 ModelDep = Annotated[IrisModel, Depends(get_model)]
 
 app = FastAPI(title="Iris API", version="0.3.0", lifespan=lifespan)
+serve_docs_offline(app)  # /docs and /redoc work without internet (see api_docs.py)
 
 
-@app.get("/")
+@app.get("/", tags=["greetings"], summary="Say welcome")
 def read_root() -> dict:
     """Greet the caller: the smallest useful route."""
     return {"message": "Welcome to the Iris API"}
 
 
-@app.get("/hello/{name}")
+@app.get("/hello/{name}", tags=["greetings"], summary="Greet someone by name")
 def say_hello(name: str, shout: bool = False) -> dict:
     """Greet someone by name; `?shout=true` greets in capitals."""
     message = f"Hello, {name}!"
     return {"message": message.upper() if shout else message}
 
 
-@app.get("/flowers")
+@app.get("/flowers", tags=["flowers"], summary="List flowers, a page at a time")
 def list_flowers(
     species: str | None = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
@@ -69,7 +71,12 @@ def list_flowers(
     return chosen[offset : offset + limit]
 
 
-@app.get("/flowers/{flower_id}")
+@app.get(
+    "/flowers/{flower_id}",
+    tags=["flowers"],
+    summary="Read one flower",
+    responses=not_found("flower"),
+)
 def read_flower(flower_id: int) -> dict:
     """One flower by its id, or 404 when there is no such flower."""
     for flower in FLOWERS:
@@ -83,7 +90,14 @@ def read_flower(flower_id: int) -> dict:
 observations: dict[int, ObservationOut] = {}
 
 
-@app.post("/observations", status_code=status.HTTP_201_CREATED, response_model=ObservationOut)
+@app.post(
+    "/observations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ObservationOut,
+    tags=["observations"],
+    summary="Record an observation",
+    responses=UNREADABLE_BODY,
+)
 def create_observation(observation: ObservationIn) -> dict:
     """Record an observation; the response never includes the observer's e-mail."""
     record = {"id": len(observations) + 1, **observation.model_dump()}
@@ -91,7 +105,13 @@ def create_observation(observation: ObservationIn) -> dict:
     return record
 
 
-@app.get("/observations/{observation_id}", response_model=ObservationOut)
+@app.get(
+    "/observations/{observation_id}",
+    response_model=ObservationOut,
+    tags=["observations"],
+    summary="Read one observation",
+    responses=not_found("observation"),
+)
 def read_observation(observation_id: int) -> ObservationOut:
     """One recorded observation, or 404."""
     if observation_id not in observations:
@@ -103,7 +123,7 @@ def read_observation(observation_id: int) -> ObservationOut:
 # thread and the event loop stays free for other requests.
 
 
-@app.post("/predict")
+@app.post("/predict", tags=["predictions"], summary="Predict one flower", responses=UNREADABLE_BODY)
 def predict(measurement: Measurement, model: ModelDep) -> PredictionOut:
     """Predict the species of one flower."""
     # TODO 5: model.predict takes a list of measurements and gives one Prediction each;
@@ -111,7 +131,12 @@ def predict(measurement: Measurement, model: ModelDep) -> PredictionOut:
     raise NotImplementedError
 
 
-@app.post("/predict/batch")
+@app.post(
+    "/predict/batch",
+    tags=["predictions"],
+    summary="Predict up to 100 flowers",
+    responses=UNREADABLE_BODY,
+)
 def predict_batch(batch: BatchRequest, model: ModelDep) -> BatchPredictionOut:
     """Predict the species of 1 to 100 flowers in one call."""
     # TODO 7: one model.predict call for all of batch.items; answer a BatchPredictionOut
@@ -119,7 +144,7 @@ def predict_batch(batch: BatchRequest, model: ModelDep) -> BatchPredictionOut:
     raise NotImplementedError
 
 
-@app.get("/model")
+@app.get("/model", tags=["model"], summary="Describe the loaded model")
 def model_info(model: ModelDep) -> ModelInfo:
     """The loaded model's metadata: version, classes, features and metrics."""
     # TODO 8: answer the loaded model's metadata (model.metadata) as a ModelInfo.

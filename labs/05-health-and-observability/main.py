@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import health
 import observability
+from api_docs import ERRORS, MODEL_UNAVAILABLE, not_found, serve_docs_offline
 from errors import (
     HTTP_ERROR_CODES,
     RETRY_AFTER_SECONDS,
@@ -33,7 +34,6 @@ from model import get_model as get_model  # tests override main.get_model
 from schemas import (
     BatchPredictionOut,
     BatchRequest,
-    ErrorOut,
     Measurement,
     ModelInfo,
     ObservationIn,
@@ -59,10 +59,8 @@ async def lifespan(app: FastAPI):
     yield
 
 
-# The errors the model routes can answer, shown in /docs.
-MODEL_ERRORS = {503: {"model": ErrorOut, "description": "No model is loaded: retry later"}}
-
-app = FastAPI(title="Iris API", version="0.5.0", lifespan=lifespan)
+app = FastAPI(title="Iris API", version="0.5.0", lifespan=lifespan, responses=ERRORS)
+serve_docs_offline(app)  # /docs and /redoc work without internet (see api_docs.py)
 
 
 # Lab 05: lab 04's request-id middleware moved into observability.observe_requests, which
@@ -128,20 +126,20 @@ async def unknown_model_version(request: Request, exc: UnknownModelVersionError)
     )
 
 
-@app.get("/")
+@app.get("/", tags=["greetings"], summary="Say welcome")
 def read_root() -> dict:
     """Greet the caller: the smallest useful route."""
     return {"message": "Welcome to the Iris API"}
 
 
-@app.get("/hello/{name}")
+@app.get("/hello/{name}", tags=["greetings"], summary="Greet someone by name")
 def say_hello(name: str, shout: bool = False) -> dict:
     """Greet someone by name; `?shout=true` greets in capitals."""
     message = f"Hello, {name}!"
     return {"message": message.upper() if shout else message}
 
 
-@app.get("/flowers")
+@app.get("/flowers", tags=["flowers"], summary="List flowers, a page at a time")
 def list_flowers(
     species: str | None = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
@@ -152,7 +150,12 @@ def list_flowers(
     return chosen[offset : offset + limit]
 
 
-@app.get("/flowers/{flower_id}")
+@app.get(
+    "/flowers/{flower_id}",
+    tags=["flowers"],
+    summary="Read one flower",
+    responses=not_found("flower"),
+)
 def read_flower(flower_id: int) -> dict:
     """One flower by its id, or 404 when there is no such flower."""
     for flower in FLOWERS:
@@ -166,7 +169,13 @@ def read_flower(flower_id: int) -> dict:
 observations: dict[int, ObservationOut] = {}
 
 
-@app.post("/observations", status_code=status.HTTP_201_CREATED, response_model=ObservationOut)
+@app.post(
+    "/observations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ObservationOut,
+    tags=["observations"],
+    summary="Record an observation",
+)
 def create_observation(observation: ObservationIn) -> dict:
     """Record an observation; the response never includes the observer's e-mail."""
     record = {"id": len(observations) + 1, **observation.model_dump()}
@@ -174,7 +183,13 @@ def create_observation(observation: ObservationIn) -> dict:
     return record
 
 
-@app.get("/observations/{observation_id}", response_model=ObservationOut)
+@app.get(
+    "/observations/{observation_id}",
+    response_model=ObservationOut,
+    tags=["observations"],
+    summary="Read one observation",
+    responses=not_found("observation"),
+)
 def read_observation(observation_id: int) -> ObservationOut:
     """One recorded observation, or 404."""
     if observation_id not in observations:
@@ -186,7 +201,12 @@ def read_observation(observation_id: int) -> ObservationOut:
 # thread and the event loop stays free for other requests.
 
 
-@app.post("/predict", responses=MODEL_ERRORS)
+@app.post(
+    "/predict",
+    tags=["predictions"],
+    summary="Predict the species of one flower",
+    responses=MODEL_UNAVAILABLE,
+)
 def predict(measurement: Measurement, model: ModelDep, request: Request) -> PredictionOut:
     """Predict the species of one flower."""
     (prediction,) = model.predict([measurement])
@@ -194,7 +214,12 @@ def predict(measurement: Measurement, model: ModelDep, request: Request) -> Pred
     return PredictionOut(**prediction.model_dump(), model_version=model.version)
 
 
-@app.post("/predict/batch", responses=MODEL_ERRORS)
+@app.post(
+    "/predict/batch",
+    tags=["predictions"],
+    summary="Predict up to 100 flowers",
+    responses=MODEL_UNAVAILABLE,
+)
 def predict_batch(batch: BatchRequest, model: ModelDep, request: Request) -> BatchPredictionOut:
     """Predict the species of 1 to 100 flowers in one call."""
     predictions = model.predict(batch.items)
@@ -202,7 +227,12 @@ def predict_batch(batch: BatchRequest, model: ModelDep, request: Request) -> Bat
     return BatchPredictionOut(predictions=predictions, model_version=model.version)
 
 
-@app.get("/model", responses=MODEL_ERRORS)
+@app.get(
+    "/model",
+    tags=["model"],
+    summary="Describe the loaded model",
+    responses=MODEL_UNAVAILABLE,
+)
 def model_info(model: ModelDep) -> ModelInfo:
     """The loaded model's metadata: version, classes, features and metrics."""
     return ModelInfo(**model.metadata)
@@ -210,10 +240,9 @@ def model_info(model: ModelDep) -> ModelInfo:
 
 @app.get(
     "/models/{version}",
-    responses={
-        404: {"model": ErrorOut, "description": "No model with this version"},
-        **MODEL_ERRORS,
-    },
+    tags=["model"],
+    summary="Describe one model version",
+    responses={**not_found("model version"), **MODEL_UNAVAILABLE},
 )
 def model_by_version(version: str, model: ModelDep) -> ModelInfo:
     """The metadata of one model version: this server has only the one it loaded."""

@@ -13,9 +13,10 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel
 
+from api_docs import RETRY_AFTER, error
 from errors import RETRY_AFTER_SECONDS
 from model import ModelDep
-from schemas import ErrorOut, Measurement
+from schemas import Measurement
 
 # When the module is imported, that is, when the service starts.
 STARTED_AT = time.monotonic()
@@ -41,7 +42,7 @@ class Readiness(BaseModel):
     model_version: str
 
 
-@router.get("/health")
+@router.get("/health", summary="Liveness: is the process up?")
 def health(request: Request) -> Health:
     """Liveness: 200 while the process runs, model or no model."""
     return Health(
@@ -53,7 +54,8 @@ def health(request: Request) -> Health:
 
 @router.get(
     "/ready",
-    responses={503: {"model": ErrorOut, "description": "Not ready: no model, or it fails"}},
+    summary="Readiness: can it predict now?",
+    responses={503: error("Not ready: no model, or it fails a prediction", RETRY_AFTER)},
 )
 def ready(model: ModelDep) -> Readiness:
     """Readiness: 200 only when the model is loaded and a smoke prediction succeeds."""

@@ -21,6 +21,7 @@ import health
 import observability
 import predictions
 import security
+from api_docs import ERRORS, MODEL_UNAVAILABLE, RETRY_AFTER, error, not_found, serve_docs_offline
 from database import SessionDep, make_engine, migrate
 from errors import (
     HTTP_ERROR_CODES,
@@ -36,7 +37,6 @@ from model import get_model as get_model  # tests override main.get_model
 from schemas import (
     BatchPredictionOut,
     BatchRequest,
-    ErrorOut,
     LoggedPrediction,
     Measurement,
     ModelInfo,
@@ -71,11 +71,11 @@ async def lifespan(app: FastAPI):
     engine.dispose()
 
 
-# The errors the model routes can answer, shown in /docs.
-MODEL_ERRORS = {503: {"model": ErrorOut, "description": "No model is loaded: retry later"}}
-PREDICT_ERRORS = {**AUTH_ERRORS, **MODEL_ERRORS}
+# A prediction needs a caller (401 without one) and a model (503 without one).
+PREDICT_ERRORS = {**AUTH_ERRORS, **MODEL_UNAVAILABLE}
 
-app = FastAPI(title="Iris API", version="0.8.0", lifespan=lifespan)
+app = FastAPI(title="Iris API", version="0.8.0", lifespan=lifespan, responses=ERRORS)
+serve_docs_offline(app)  # /docs and /redoc work without internet (see api_docs.py)
 
 
 # Lab 05: lab 04's request-id middleware moved into observability.observe_requests, which
@@ -146,20 +146,20 @@ async def unknown_model_version(request: Request, exc: UnknownModelVersionError)
     )
 
 
-@app.get("/")
+@app.get("/", tags=["greetings"], summary="Say welcome")
 def read_root() -> dict:
     """Greet the caller: the smallest useful route."""
     return {"message": "Welcome to the Iris API"}
 
 
-@app.get("/hello/{name}")
+@app.get("/hello/{name}", tags=["greetings"], summary="Greet someone by name")
 def say_hello(name: str, shout: bool = False) -> dict:
     """Greet someone by name; `?shout=true` greets in capitals."""
     message = f"Hello, {name}!"
     return {"message": message.upper() if shout else message}
 
 
-@app.get("/flowers")
+@app.get("/flowers", tags=["flowers"], summary="List flowers, a page at a time")
 def list_flowers(
     species: str | None = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
@@ -170,7 +170,12 @@ def list_flowers(
     return chosen[offset : offset + limit]
 
 
-@app.get("/flowers/{flower_id}")
+@app.get(
+    "/flowers/{flower_id}",
+    tags=["flowers"],
+    summary="Read one flower",
+    responses=not_found("flower"),
+)
 def read_flower(flower_id: int) -> dict:
     """One flower by its id, or 404 when there is no such flower."""
     for flower in FLOWERS:
@@ -184,7 +189,13 @@ def read_flower(flower_id: int) -> dict:
 observations: dict[int, ObservationOut] = {}
 
 
-@app.post("/observations", status_code=status.HTTP_201_CREATED, response_model=ObservationOut)
+@app.post(
+    "/observations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ObservationOut,
+    tags=["observations"],
+    summary="Record an observation",
+)
 def create_observation(observation: ObservationIn) -> dict:
     """Record an observation; the response never includes the observer's e-mail."""
     record = {"id": len(observations) + 1, **observation.model_dump()}
@@ -192,7 +203,13 @@ def create_observation(observation: ObservationIn) -> dict:
     return record
 
 
-@app.get("/observations/{observation_id}", response_model=ObservationOut)
+@app.get(
+    "/observations/{observation_id}",
+    response_model=ObservationOut,
+    tags=["observations"],
+    summary="Read one observation",
+    responses=not_found("observation"),
+)
 def read_observation(observation_id: int) -> ObservationOut:
     """One recorded observation, or 404."""
     if observation_id not in observations:
@@ -204,7 +221,12 @@ def read_observation(observation_id: int) -> ObservationOut:
 # thread and the event loop stays free for other requests.
 
 
-@app.post("/predict", responses=PREDICT_ERRORS)
+@app.post(
+    "/predict",
+    tags=["predictions"],
+    summary="Predict the species of one flower",
+    responses=PREDICT_ERRORS,
+)
 def predict(
     measurement: Measurement,
     model: ModelDep,
@@ -223,7 +245,12 @@ def predict(
     )
 
 
-@app.post("/predict/batch", responses=PREDICT_ERRORS)
+@app.post(
+    "/predict/batch",
+    tags=["predictions"],
+    summary="Predict up to 100 flowers",
+    responses=PREDICT_ERRORS,
+)
 def predict_batch(
     batch: BatchRequest,
     model: ModelDep,
@@ -244,7 +271,12 @@ def predict_batch(
     return BatchPredictionOut(predictions=logged, model_version=model.version)
 
 
-@app.get("/model", responses=MODEL_ERRORS)
+@app.get(
+    "/model",
+    tags=["model"],
+    summary="Describe the loaded model",
+    responses=MODEL_UNAVAILABLE,
+)
 def model_info(model: ModelDep) -> ModelInfo:
     """The loaded model's metadata: version, classes, features and metrics."""
     return ModelInfo(**model.metadata)
@@ -252,10 +284,9 @@ def model_info(model: ModelDep) -> ModelInfo:
 
 @app.get(
     "/models/{version}",
-    responses={
-        404: {"model": ErrorOut, "description": "No model with this version"},
-        **MODEL_ERRORS,
-    },
+    tags=["model"],
+    summary="Describe one model version",
+    responses={**not_found("model version"), **MODEL_UNAVAILABLE},
 )
 def model_by_version(version: str, model: ModelDep) -> ModelInfo:
     """The metadata of one model version: this server has only the one it loaded."""
@@ -266,9 +297,11 @@ def model_by_version(version: str, model: ModelDep) -> ModelInfo:
 
 @app.post(
     "/model/reload",
+    tags=["model"],
+    summary="Reload the model file (admins)",
     responses={
         **ADMIN_ERRORS,
-        503: {"model": ErrorOut, "description": "The file could not be loaded; nothing changed"},
+        503: error("The file could not be loaded: the previous model still serves", RETRY_AFTER),
     },
 )
 def reload_model(admin: AdminUser, settings: SettingsDep, request: Request) -> ModelInfo:

@@ -7,12 +7,14 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query
 
+from api_docs import not_found, serve_docs_offline
 from flowers import FLOWERS
 
 app = FastAPI(title="Iris API", version="0.1.0")
+serve_docs_offline(app)  # /docs and /redoc work without internet (see api_docs.py)
 
 
-@app.get("/")
+@app.get("/", tags=["greetings"], summary="Say welcome")
 def read_root() -> dict:
     """Greet the caller: the smallest useful route."""
     # BEGIN SOLUTION
@@ -27,7 +29,7 @@ def read_root() -> dict:
 #: # TODO 2: add the route GET /hello/{name}. Its function takes the path parameter `name`
 #: #         (str) and the query parameter `shout` (bool, default False), and returns
 #: #         {"message": "Hello, <name>!"}, all in capitals when shout is true.
-@app.get("/hello/{name}")
+@app.get("/hello/{name}", tags=["greetings"], summary="Greet someone by name")
 def say_hello(name: str, shout: bool = False) -> dict:
     """Greet someone by name; `?shout=true` greets in capitals."""
     message = f"Hello, {name}!"
@@ -37,7 +39,7 @@ def say_hello(name: str, shout: bool = False) -> dict:
 # END SOLUTION
 
 
-@app.get("/flowers")
+@app.get("/flowers", tags=["flowers"], summary="List flowers, a page at a time")
 def list_flowers(
     # BEGIN SOLUTION
     #: # TODO 3: declare three query parameters: species (str or None, default None),
@@ -58,7 +60,12 @@ def list_flowers(
     # END SOLUTION
 
 
-@app.get("/flowers/{flower_id}")
+@app.get(
+    "/flowers/{flower_id}",
+    tags=["flowers"],
+    summary="Read one flower",
+    responses=not_found("flower"),
+)
 def read_flower(flower_id: int) -> dict:
     """One flower by its id, or 404 when there is no such flower."""
     # BEGIN SOLUTION

@@ -7,26 +7,28 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, status
 
+from api_docs import UNREADABLE_BODY, not_found, serve_docs_offline
 from flowers import FLOWERS
 from schemas import ObservationIn, ObservationOut
 
 app = FastAPI(title="Iris API", version="0.2.0")
+serve_docs_offline(app)  # /docs and /redoc work without internet (see api_docs.py)
 
 
-@app.get("/")
+@app.get("/", tags=["greetings"], summary="Say welcome")
 def read_root() -> dict:
     """Greet the caller: the smallest useful route."""
     return {"message": "Welcome to the Iris API"}
 
 
-@app.get("/hello/{name}")
+@app.get("/hello/{name}", tags=["greetings"], summary="Greet someone by name")
 def say_hello(name: str, shout: bool = False) -> dict:
     """Greet someone by name; `?shout=true` greets in capitals."""
     message = f"Hello, {name}!"
     return {"message": message.upper() if shout else message}
 
 
-@app.get("/flowers")
+@app.get("/flowers", tags=["flowers"], summary="List flowers, a page at a time")
 def list_flowers(
     species: str | None = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
@@ -37,7 +39,12 @@ def list_flowers(
     return chosen[offset : offset + limit]
 
 
-@app.get("/flowers/{flower_id}")
+@app.get(
+    "/flowers/{flower_id}",
+    tags=["flowers"],
+    summary="Read one flower",
+    responses=not_found("flower"),
+)
 def read_flower(flower_id: int) -> dict:
     """One flower by its id, or 404 when there is no such flower."""
     for flower in FLOWERS:
@@ -55,7 +62,14 @@ observations: dict[int, ObservationOut] = {}
 #: # TODO 7: POST /observations: take the body as an ObservationIn, give it the next id
 #: #         (1, 2, 3...), store it in `observations`, and answer 201 Created with an
 #: #         ObservationOut (set status_code and response_model in the decorator).
-@app.post("/observations", status_code=status.HTTP_201_CREATED, response_model=ObservationOut)
+@app.post(
+    "/observations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ObservationOut,
+    tags=["observations"],
+    summary="Record an observation",
+    responses=UNREADABLE_BODY,
+)
 def create_observation(observation: ObservationIn) -> dict:
     """Record an observation; the response never includes the observer's e-mail."""
     record = {"id": len(observations) + 1, **observation.model_dump()}
@@ -66,7 +80,13 @@ def create_observation(observation: ObservationIn) -> dict:
 # END SOLUTION
 
 
-@app.get("/observations/{observation_id}", response_model=ObservationOut)
+@app.get(
+    "/observations/{observation_id}",
+    response_model=ObservationOut,
+    tags=["observations"],
+    summary="Read one observation",
+    responses=not_found("observation"),
+)
 def read_observation(observation_id: int) -> ObservationOut:
     """One recorded observation, or 404."""
     # BEGIN SOLUTION

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from api_docs import not_found
 from database import SessionDep
 from records import (
     FeedbackUpdate,
@@ -21,13 +22,14 @@ from records import (
     PredictionRecord,
     VersionAccuracy,
 )
-from schemas import ErrorOut, Measurement, Prediction, Species
+from schemas import Measurement, Prediction, Species
 from security import ADMIN_ERRORS, AUTH_ERRORS, AdminUser, Caller
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
-NOT_FOUND = {404: {"model": ErrorOut, "description": "No logged prediction has this id"}}
+NOT_FOUND = not_found("logged prediction")
 
+# Every route of the log needs a caller: 401 without one (see api_docs.py).
 router = APIRouter(tags=["prediction log"], responses=AUTH_ERRORS)
 
 
@@ -71,7 +73,7 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-@router.get("/predictions")
+@router.get("/predictions", summary="List logged predictions, a page at a time")
 def list_predictions(
     session: SessionDep,
     caller: Caller,
@@ -128,13 +130,19 @@ def record_or_404(session: Session, prediction_id: int) -> PredictionRecord:
     return record
 
 
-@router.get("/predictions/{prediction_id}", responses=NOT_FOUND)
+@router.get(
+    "/predictions/{prediction_id}", summary="Read one logged prediction", responses=NOT_FOUND
+)
 def read_prediction(prediction_id: int, session: SessionDep, caller: Caller) -> PredictionPublic:
     """One logged prediction."""
     return PredictionPublic.model_validate(record_or_404(session, prediction_id))
 
 
-@router.patch("/predictions/{prediction_id}", responses=NOT_FOUND)
+@router.patch(
+    "/predictions/{prediction_id}",
+    summary="Label a prediction with the true species",
+    responses=NOT_FOUND,
+)
 def give_feedback(
     prediction_id: int, feedback: FeedbackUpdate, session: SessionDep, caller: Caller
 ) -> PredictionPublic:
@@ -157,6 +165,7 @@ def give_feedback(
 @router.delete(
     "/predictions/{prediction_id}",
     status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a logged prediction (admins)",
     responses={**ADMIN_ERRORS, **NOT_FOUND},
 )
 def delete_prediction(prediction_id: int, session: SessionDep, admin: AdminUser) -> Response:
@@ -171,7 +180,7 @@ def delete_prediction(prediction_id: int, session: SessionDep, admin: AdminUser)
     # END SOLUTION
 
 
-@router.get("/accuracy")
+@router.get("/accuracy", summary="Live accuracy per model version")
 def live_accuracy(session: SessionDep, caller: Caller) -> list[VersionAccuracy]:
     """For each model version with labelled predictions: how many, how many right, and the
     share right. Unlabelled predictions do not count."""

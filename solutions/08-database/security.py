@@ -21,7 +21,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import BaseModel
 
-from schemas import ErrorOut
+from api_docs import FORBIDDEN, UNAUTHORIZED, WWW_AUTHENTICATE, error
 from settings import Role, Settings
 
 ALGORITHM = "HS256"
@@ -32,8 +32,9 @@ API_KEY_HEADER = "X-API-Key"
 api_key_scheme = APIKeyHeader(name=API_KEY_HEADER, auto_error=False)
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 
-AUTH_ERRORS = {401: {"model": ErrorOut, "description": "Missing or invalid credentials"}}
-ADMIN_ERRORS = {**AUTH_ERRORS, 403: {"model": ErrorOut, "description": "Not an admin"}}
+# The answers of a route that needs a caller, and of one for admins only (see api_docs.py).
+AUTH_ERRORS = UNAUTHORIZED
+ADMIN_ERRORS = {**UNAUTHORIZED, **FORBIDDEN}
 
 
 class User(BaseModel):
@@ -200,7 +201,11 @@ router = APIRouter(tags=["auth"])
 
 # Password checks are CPU-bound (Argon2 is slow on purpose): a plain `def` route runs in a
 # worker thread, so the event loop keeps serving other requests meanwhile.
-@router.post("/token", responses=AUTH_ERRORS)
+@router.post(
+    "/token",
+    summary="Log in: exchange a password for a token",
+    responses={401: error("Wrong user name or password", headers=WWW_AUTHENTICATE)},
+)
 def log_in(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     settings: SettingsDep,
@@ -215,7 +220,7 @@ def log_in(
     return Token(access_token=create_access_token(user, settings))
 
 
-@router.get("/users/me", responses=AUTH_ERRORS)
+@router.get("/users/me", summary="Who am I?", responses=AUTH_ERRORS)
 def read_current_user(user: CurrentUser) -> User:
     """The user the bearer token belongs to."""
     return user

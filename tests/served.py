@@ -1,0 +1,69 @@
+"""Serving a lab folder's app on loopback, the way `fastapi run` would, for the course's tests.
+
+Each folder runs in a process of its own (the labs all have a `main.py`, so two of them
+cannot share one interpreter), with MODEL_PATH pointing at a model the course trained.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+START_TIMEOUT = 30  # seconds: importing scikit-learn on a busy machine is slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serve(folder: Path, model_path: Path | None) -> Iterator[str]:
+    """Run `main:app` of ``folder`` with uvicorn on 127.0.0.1; yield its base URL."""
+    port = free_port()
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    if model_path is not None:
+        environment["MODEL_PATH"] = str(model_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1"]
+        + ["--port", str(port), "--log-level", "critical"],
+        cwd=folder,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(process, base_url)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stderr.close()
+
+
+def _wait_until_up(process: subprocess.Popen, base_url: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited at start-up:\n{process.stderr.read()}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/openapi.json", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer within {START_TIMEOUT} s")
