@@ -32,13 +32,14 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from autograder import check, sandbox, student_tests
+from autograder import submission as submission_loader
 from autograder.course import lab_for_suite
 from autograder.iris import FEATURES, GRADER_VERSION
 from autograder.student_tests import TESTS_FOLDER, Bench, Implementation, load_implementations
@@ -160,23 +161,51 @@ def database(grader_settings: None, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 @contextmanager
+def fresh(app) -> Iterator:
+    """The app to start, as a new process would see it.
+
+    In secure mode ``app`` itself: every start is a new sandbox process. In normal mode the
+    submission imported afresh (its tables forgotten first), so that nothing one start left
+    on the app or in its modules (a session kept on ``app.state``...) is there at the next:
+    both modes grade alike.
+    """
+    if sandbox.enabled():
+        yield app
+        return
+    folder = submission_loader.entry_folder()
+    forget_submission_tables()
+    with ExitStack() as stack:
+        try:
+            module = stack.enter_context(submission_loader.imported_afresh(folder))
+        except Exception as error:
+            pytest.fail(
+                "the submission did not import again: "
+                f"{submission_loader.describe_import_error(error, folder)}",
+                pytrace=False,
+            )
+        yield module.app
+
+
+@contextmanager
 def started(app, what: str = "a new database file") -> Iterator:
-    """A TestClient for ``app`` whose lifespan ran with the current environment."""
+    """A TestClient for a fresh start of ``app`` (see :func:`fresh`), whose lifespan ran
+    with the current environment."""
     from fastapi.testclient import TestClient
 
-    test_client = TestClient(app, raise_server_exceptions=False)
-    try:
-        test_client.__enter__()
-    except Exception as error:
-        pytest.fail(
-            f"the app did not start with DATABASE_URL naming {what}: lifespan raised "
-            f"{type(error).__name__}: {error}",
-            pytrace=False,
-        )
-    try:
-        yield test_client
-    finally:
-        test_client.__exit__(None, None, None)
+    with fresh(app) as new_app:
+        test_client = TestClient(new_app, raise_server_exceptions=False)
+        try:
+            test_client.__enter__()
+        except Exception as error:
+            pytest.fail(
+                f"the app did not start with DATABASE_URL naming {what}: lifespan raised "
+                f"{type(error).__name__}: {error}",
+                pytrace=False,
+            )
+        try:
+            yield test_client
+        finally:
+            test_client.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -188,8 +217,9 @@ def client(app, database: Path) -> Iterator:
 
 @contextmanager
 def served(app) -> Iterator[str]:
-    """The app served by uvicorn on a loopback port (a sandbox server in secure mode),
-    started with the current environment; yields its base URL."""
+    """A fresh start of the app (see :func:`fresh`) served by uvicorn on a loopback port (a
+    sandbox server in secure mode), started with the current environment; yields its base
+    URL."""
     from autograder.live import free_port, serve_in_thread
 
     if sandbox.enabled():
@@ -204,7 +234,7 @@ def served(app) -> Iterator[str]:
             server.stop()
         return
     try:
-        with serve_in_thread(app) as base_url:
+        with fresh(app) as new_app, serve_in_thread(new_app) as base_url:
             yield base_url
     except RuntimeError as error:
         pytest.fail(f"the app could not be served: {error}", pytrace=False)
@@ -231,6 +261,19 @@ def rows_in_file(path: Path) -> list[dict]:
         return [dict(row) for row in connection.execute("SELECT * FROM prediction ORDER BY id")]
     except sqlite3.Error as error:
         pytest.fail(f"reading the table prediction of the database file: {error}", pytrace=False)
+    finally:
+        connection.close()
+
+
+def journal_mode(path: Path) -> str:
+    """The journal mode of the database file (``PRAGMA journal_mode``, read only: reading it
+    on a read-only connection never changes it)."""
+    assert path.is_file(), f"there is no database file at {path.name}: is DATABASE_URL used?"
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    except sqlite3.Error as error:
+        pytest.fail(f"reading the journal mode of the database file: {error}", pytrace=False)
     finally:
         connection.close()
 
@@ -318,6 +361,11 @@ def as_utc(text) -> datetime:
     except ValueError:
         pytest.fail(f"created_at {text!r} is not an ISO 8601 date and time", pytrace=False)
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def without_offset(text) -> str:
+    """A created_at of the API written in UTC without an offset (which means UTC)."""
+    return as_utc(text).astimezone(timezone.utc).replace(tzinfo=None).isoformat()
 
 
 def close(value, expected) -> bool:
@@ -601,11 +649,12 @@ def test_filters_labelled_or_not(client):
     hint="since is inclusive, until exclusive, and every time is UTC. Handout: the contract, "
     '"Routes" (the list) and the "Hints" section.',
     more="since keeps created_at >= since, until keeps created_at < until; compare aware "
-    "datetimes in UTC (a time without an offset is UTC).",
+    "datetimes in UTC: give a time without an offset the UTC zone (as_utc) before comparing.",
 )
 def test_filters_by_time_range(client):
     """For four rows logged a little apart, since= (inclusive) and until= (exclusive), given
-    the created_at of rows as GET returned them, keep the rows of that time range."""
+    the created_at of rows as GET returned them, keep the rows of that time range; the same
+    times written in UTC without an offset do too."""
     ids = []
     for _ in range(4):
         ids.append(predict(client)["prediction_id"])
@@ -618,6 +667,7 @@ def test_filters_by_time_range(client):
         ({"since": times[1]}, ids[1:]),
         ({"until": times[2]}, ids[:2]),
         ({"since": times[1], "until": times[3]}, ids[1:3]),
+        ({"since": without_offset(times[1]), "until": without_offset(times[3])}, ids[1:3]),
     ):
         listed = ids_of(page(client, **params))
         assert listed == expected, (
@@ -767,8 +817,8 @@ def test_migration_keeps_the_rows_of_an_old_database(
 )
 def test_concurrent_predictions_all_land(app, database: Path):
     """Forty POST /predict sent by sixteen threads at once to the app served by uvicorn all
-    answer 200 with different prediction ids, and all forty rows are in the log and in the
-    file."""
+    answer 200 with different prediction ids, all forty rows are in the log and in the file,
+    and the file is in WAL mode."""
     import httpx
 
     with served(app) as base_url, httpx.Client(base_url=base_url, timeout=60) as http:
@@ -798,6 +848,11 @@ def test_concurrent_predictions_all_land(app, database: Path):
             f"{len(ids - listed)} answered ids are missing"
         )
     assert len(rows_in_file(database)) == CONCURRENT_REQUESTS, "the file lacks rows"
+    mode = journal_mode(database)
+    assert mode == "wal", (
+        f"the database file's journal mode is {mode!r} after the app wrote to it; expected "
+        "'wal' (PRAGMA journal_mode=WAL on every new connection to a file)"
+    )
 
 
 @check(
@@ -903,8 +958,24 @@ def test_your_tests_pass_on_your_service(own_bench):
     """Your tests of the prediction log (tests/test_prediction_log.py, with
     tests/conftest.py) run and pass on your own service."""
     run = own_bench.run("reference")
-    assert run.passed, student_tests.explain_failure_on_correct(
-        "your own service", run, fails_on_reference=True
+    assert run.passed, explain_failure_on_own_service(run)
+
+
+def explain_failure_on_own_service(run) -> str:
+    """Why the student's tests do not pass on the student's own service: which test fails,
+    and the two places the mistake may be."""
+    if run.status != student_tests.FAILED:
+        return student_tests.explain_failure_on_correct(
+            "your own service", run, fails_on_reference=False
+        )
+    return "\n".join(
+        [
+            "Your tests fail on your own service.",
+            run.message,
+            "Either your service breaks the contract where that test looks (the other checks "
+            "of this lab say where), or the test expects something the contract does not say. "
+            "Run `uv run pytest tests/test_prediction_log.py` in your lab folder.",
+        ]
     )
 
 
