@@ -28,6 +28,8 @@ from autograder.course import ROOT, load_labs
 BEGIN, END, STARTER_PREFIX = "# BEGIN SOLUTION", "# END SOLUTION", "#:"
 MANIFEST = ROOT / "labs" / ".generated.json"
 SKIPPED_PARTS = {"__pycache__", ".pytest_cache", "models", ".ipynb_checkpoints"}
+# what running a lab writes beside its code (lab 08's SQLite log): never part of a starter
+SKIPPED_SUFFIXES = {".pyc", ".db", ".db-wal", ".db-shm", ".db-journal"}
 
 
 class MarkerError(ValueError):
@@ -83,7 +85,7 @@ def _digest(data: bytes) -> str:
 def solution_files(folder: Path):
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        skipped = SKIPPED_PARTS.intersection(relative.parts) or path.suffix == ".pyc"
+        skipped = SKIPPED_PARTS.intersection(relative.parts) or path.suffix in SKIPPED_SUFFIXES
         if path.is_file() and not skipped:
             yield relative
 

@@ -7,9 +7,11 @@ cannot share one interpreter), with MODEL_PATH pointing at a model the course tr
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +35,9 @@ def serve(folder: Path, model_path: Path | None) -> Iterator[str]:
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     if model_path is not None:
         environment["MODEL_PATH"] = str(model_path)
+    # a lab that keeps a database writes it in a folder of its own, never beside the code
+    database_folder = Path(tempfile.mkdtemp(prefix="served-database-"))
+    environment["DATABASE_URL"] = f"sqlite:///{database_folder / 'predictions.db'}"
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1"]
         + ["--port", str(port), "--log-level", "critical"],
@@ -54,6 +59,7 @@ def serve(folder: Path, model_path: Path | None) -> Iterator[str]:
             process.kill()
             process.wait()
         process.stderr.close()
+        shutil.rmtree(database_folder, ignore_errors=True)
 
 
 def _wait_until_up(process: subprocess.Popen, base_url: str) -> None:
