@@ -87,7 +87,7 @@ class TimedApp(WrappedApp):
         task = asyncio.ensure_future(self._app(scope, receive, send))
         try:
             await asyncio.wait_for(asyncio.shield(task), limit)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             stages.request_hung()
             what = f"{scope.get('method', '')} {scope.get('path', '')}"
             where = where_the_app_is()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from autograder.course import ROOT, load_labs
@@ -34,7 +34,7 @@ def record(result: GradeResult, path: Path = PROGRESS_FILE) -> None:
     data[result.lab] = {
         "score": result.score,
         "max_score": result.max_score,
-        "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "graded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "failed": [item.check.name for item in result.results if not item.passed],
         "problem": result.problem,
     }

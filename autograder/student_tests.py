@@ -51,6 +51,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -61,11 +62,6 @@ import pytest
 from autograder import sandbox
 from autograder.course import ROOT
 from autograder.variants import build_variant
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 TESTS_FOLDER = "tests"
 REPORT_FD_VARIABLE = "AUTOGRADER_STUDENT_TESTS_FD"

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -29,11 +30,6 @@ import pytest
 from autograder import sandbox
 from autograder.course import ROOT, find_lab
 from autograder.variants import apply_edits
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 ATTACKS_FOLDER = ROOT / "tests" / "forgery" / "attacks"
 ATTACKS = sorted(path.name for path in ATTACKS_FOLDER.iterdir() if path.is_dir())

@@ -18,14 +18,9 @@ solution as it evolves, and an edit that no longer applies fails loudly.
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 from autograder.course import ROOT, Lab
 from autograder.variants import build_variant

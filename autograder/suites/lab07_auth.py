@@ -261,7 +261,7 @@ def test_login_issues_a_bearer_token(client):
     '"Tokens".',
     more="Sign {'sub': username, 'role': role, 'iat': now, 'exp': now + "
     "timedelta(minutes=settings.access_token_minutes)} with jwt.encode(claims, "
-    "settings.jwt_secret, algorithm='HS256'); take now from datetime.now(timezone.utc).",
+    "settings.jwt_secret, algorithm='HS256'); take now from datetime.now(UTC).",
 )
 def test_token_is_hs256_with_sub_role_and_exp(client):
     """The access token is a JWT signed with HS256 and JWT_SECRET, whose claims say who

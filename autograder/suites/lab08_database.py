@@ -33,7 +33,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -360,12 +360,12 @@ def as_utc(text) -> datetime:
         moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         pytest.fail(f"created_at {text!r} is not an ISO 8601 date and time", pytrace=False)
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def without_offset(text) -> str:
     """A created_at of the API written in UTC without an offset (which means UTC)."""
-    return as_utc(text).astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+    return as_utc(text).astimezone(UTC).replace(tzinfo=None).isoformat()
 
 
 def close(value, expected) -> bool:
@@ -388,9 +388,9 @@ def test_a_prediction_is_logged(client):
     the four measurements, the species and probabilities answered, the model version, the
     request id of the POST, the caller (the API key's client name), the time it was logged,
     and no true_species or note yet."""
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     answer = predict(client, VIRGINICA)
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     row = read(client, answer["prediction_id"])
     for field, value in VIRGINICA.items():
         assert close(row.get(field), value), f"the row has {field} {row.get(field)!r}; sent {value}"

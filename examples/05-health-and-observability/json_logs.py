@@ -8,7 +8,7 @@ the JSON text; a formatter adds the time, the level and the logger's name when i
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
@@ -20,7 +20,7 @@ class JsonLines(logging.Formatter):
     """Print each record as one JSON line: when, how severe, which logger, then its fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        when = datetime.fromtimestamp(record.created, timezone.utc).isoformat()
+        when = datetime.fromtimestamp(record.created, UTC).isoformat()
         line = {"time": when, "level": record.levelname, "logger": record.name}
         return json.dumps({**line, **json.loads(record.getMessage())})
 

@@ -12,7 +12,7 @@ in as `lin` / `shelves` (a librarian) or `rex` / `novels` (a reader).
 
 import os
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import jwt
@@ -46,7 +46,7 @@ def not_authenticated(message: str) -> HTTPException:
 
 
 def create_token(name: str, role: str, minutes: int = 15) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {"sub": name, "role": role, "iat": now, "exp": now + timedelta(minutes=minutes)}
     return jwt.encode(claims, SECRET, algorithm=ALGORITHM)
 

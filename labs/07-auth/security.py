@@ -11,7 +11,7 @@ calling: no credentials, or wrong ones; **403** when we know, and the answer is 
 """
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import jwt

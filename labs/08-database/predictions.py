@@ -6,7 +6,7 @@
 - ``GET /accuracy`` compares predictions with their labels, by model version.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -52,8 +52,8 @@ def log_predictions(
 def as_utc(moment: datetime) -> datetime:
     """A time of a filter in UTC; a time without a time zone is taken to be UTC already."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 @router.get("/predictions", summary="List logged predictions, a page at a time")

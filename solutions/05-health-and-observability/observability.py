@@ -14,7 +14,7 @@ import logging
 import re
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import (
@@ -86,7 +86,7 @@ class JsonFormatter(logging.Formatter):
         except ValueError:
             fields = None
         line = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
             **(fields if isinstance(fields, dict) else {"message": message}),

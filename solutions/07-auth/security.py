@@ -11,7 +11,7 @@ calling: no credentials, or wrong ones; **403** when we know, and the answer is 
 """
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import jwt
@@ -117,7 +117,7 @@ def create_access_token(user: User, settings: Settings) -> str:
     #: #         (now + settings.access_token_minutes), and return
     #: #         jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM).
     #: raise NotImplementedError
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {
         "sub": user.username,
         "role": user.role,

@@ -9,7 +9,7 @@
   cannot write a model version or a caller of its choosing.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
@@ -22,7 +22,7 @@ from schemas import Measurement, Prediction, Species
 def utc_now() -> datetime:
     """Now, in UTC. SQLModel stores a datetime as UTC text (SQLite has no date type) and
     reads it back in UTC; it refuses a datetime without a time zone."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class PredictionBase(SQLModel):

@@ -11,7 +11,7 @@ calling: no credentials, or wrong ones; **403** when we know, and the answer is 
 """
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import jwt
@@ -106,7 +106,7 @@ def unauthorized(message: str) -> HTTPException:
 
 def create_access_token(user: User, settings: Settings) -> str:
     """A signed JWT: who (``sub``), which role, issued when, and when it expires."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {
         "sub": user.username,
         "role": user.role,
