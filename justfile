@@ -68,6 +68,10 @@ diagrams:
 bench *ARGS:
     uv run python bench/grading.py {{ARGS}}
 
+# how fast `just labs`, `just hint N` and `just progress` answer (goal: under 0.5 s)
+bench-commands *ARGS:
+    @uv run python bench/commands.py {{ARGS}}
+
 # Batch grading runs students' code as another user, so it runs as root on Linux:
 #   uv sync && sudo .venv/bin/python -m autograder batch LAB DIR
 # grade a class securely: one entry per student in DIR (as root; see README.md)
