@@ -1,6 +1,6 @@
 """Lab 03 checks: serving a scikit-learn model.
 
-The app is graded with the grader's own model (``iris_model``: trained by
+The app is graded with the grader's own model (``grader_model``: trained by
 ``autograder/iris.py``, version ``grader-1.0``), never with the student's, so a prediction can
 be compared with what that model really says. ``MODEL_PATH`` points to it before the app
 starts; the working directory (in secure mode the sandbox's copy of the submission, where
