@@ -56,7 +56,8 @@ SECOND_VERSION = "grader-2.0"
 MAX_PAGE_SIZE = 100
 CONCURRENT_REQUESTS = 40
 CONCURRENT_THREADS = 16
-IMPLEMENTATIONS = Path(__file__).resolve().parent.parent / "lab08" / "implementations.toml"
+LAB = lab_for_suite(__file__)
+IMPLEMENTATIONS = LAB.data_dir / "implementations.toml"
 LOG_TESTS = ("conftest.py", "test_prediction_log.py")  # what the hidden checks run
 RUN_TIMEOUT = 100.0  # seconds one run of the student's tests may take (a loaded machine)
 JOBS = 2
@@ -909,12 +910,11 @@ def own_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_
 @pytest.fixture(scope="session")
 def log_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_factory):
     """The student's tests of the log, against the reference service and buggy copies."""
-    lab = lab_for_suite(__file__)
     tests = log_tests
     workdir = tmp_path_factory.mktemp("log-services")
     implementations = load_implementations(IMPLEMENTATIONS)
     bench = bench_for(
-        lab.solution_dir,
+        LAB.solution_dir,
         implementations,
         tests,
         workdir,
