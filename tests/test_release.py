@@ -42,6 +42,7 @@ STUDENT_TOP_LEVEL = {
     "uv.lock",
 }
 INSTRUCTOR_RECIPES = {"solution", "sync", "bench", "batch", "gradescope", "classroom", "release"}
+INSTRUCTOR_RECIPES |= {"check-course", "new-lab"}
 
 
 def is_code(line: str) -> bool:
