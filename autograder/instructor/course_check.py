@@ -57,6 +57,7 @@ LAB_PLACES = (
 REQUIRED = ("starter", "solution", "suite", "notebook", "deck", "examples", "example tests")
 REQUIRED += ("known-bad",)
 LAB_HEADER = re.compile(r"\bLab \d\d\b")
+PLACEHOLDER = "PLACEHOLDER"  # what `new-lab` writes wherever work is left
 
 
 @dataclass
@@ -133,8 +134,15 @@ def missing_parts(root: Path, lab: Lab) -> list[str]:
 
 def normalized(text: str) -> str:
     """A solution file as a later lab inherits it: markers stripped, and the lab number of
-    its first mention (the module docstring's ``Lab 04 ·``) set aside."""
-    return LAB_HEADER.sub("Lab NN", strip_markers(text), count=1)
+    its first line (the module docstring's ``Lab 04 ·``) set aside."""
+    return carried_copy(text, 0)
+
+
+def carried_copy(text: str, number: int) -> str:
+    """A solution file as lab ``number`` carries it: markers stripped, and its first line's
+    ``Lab NN`` (if it names one) made this lab's."""
+    first, newline, rest = strip_markers(text).partition("\n")
+    return LAB_HEADER.sub(f"Lab {number:02d}", first, count=1) + newline + rest
 
 
 def _solution_files(folder: Path) -> dict[str, Path]:
@@ -226,8 +234,7 @@ def carry_forward(root: Path, labs: list[Lab]) -> list[Path]:
     number in the first line); return the files written."""
     written = []
     for item in carried_differences(root, labs):
-        text = strip_markers(item.origin_path.read_text())
-        text = LAB_HEADER.sub(f"Lab {item.lab.number:02d}", text, count=1)
+        text = carried_copy(item.origin_path.read_text(), item.lab.number)
         item.path.write_text(text)
         written.append(item.path)
     return written
@@ -249,6 +256,18 @@ def files_of(lab: Lab, root: Path) -> list[Path]:
     return found
 
 
+def placeholders_left(root: Path, lab: Lab) -> list[str]:
+    """The files of ``lab`` that still say PLACEHOLDER (what ``new-lab`` wrote)."""
+    found = []
+    for path in files_of(lab, root):
+        try:
+            if PLACEHOLDER in path.read_text():
+                found.append(path.relative_to(root).as_posix())
+        except UnicodeDecodeError:
+            continue
+    return sorted(found)
+
+
 def check_course(root: Path = ROOT) -> CourseReport:
     """Check the course at ``root``; see the module's docstring for what is checked."""
     report = CourseReport()
@@ -261,10 +280,17 @@ def check_course(root: Path = ROOT) -> CourseReport:
     report.problems += orphans(root, labs)
     for lab in labs:
         report.problems += missing_parts(root, lab)
+        left = placeholders_left(root, lab)
         if lab.draft:
             report.notes.append(
-                f"lab {lab.number:02d} ({lab.slug}) is a draft: its checks, notebook, deck and "
-                "known-bad variants are placeholders; remove `draft = true` when they are not"
+                f"lab {lab.number:02d} ({lab.slug}) is a draft (course.toml): {len(left)} of its "
+                "files still say PLACEHOLDER; it cannot be released until it is finished"
+            )
+        elif left:
+            report.problems.append(
+                f"lab {lab.number:02d} is not marked as a draft, but {', '.join(left[:3])}"
+                + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+                + " still say PLACEHOLDER: finish them, or put `draft = true` back"
             )
     report.problems += carried_problems(root, labs)
     report.files = sum(len(files_of(lab, root)) for lab in labs)
