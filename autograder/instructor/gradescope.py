@@ -21,7 +21,7 @@ from pathlib import Path
 
 from autograder.course import ROOT, Lab, lab_owning, load_labs
 from autograder.instructor.committed import CommittedFile, commit_of, committed_files
-from autograder.instructor.release import starters_for
+from autograder.instructor.release import ReleaseError, starters_for
 from autograder.instructor.tooling import SYNC_FOR_GRADING, UV_VERSION
 
 SETUP_SH = f"""#!/usr/bin/env bash
@@ -83,6 +83,11 @@ def _add_script(archive: zipfile.ZipFile, name: str, text: str) -> None:
 
 def build_zip(lab: Lab, out: Path, *, root: Path = ROOT, ref: str = "HEAD") -> Path:
     """Write the autograder zip for ``lab`` of commit ``ref`` to ``out``; return its path."""
+    if lab.draft:
+        raise ReleaseError(
+            f"lab {lab.number} ({lab.slug}) is a draft (course.toml): its checks are "
+            "placeholders; finish it and remove `draft = true` before grading students with it"
+        )
     files = committed_files(root, commit_of(root, ref))
     labs = load_labs()
     buffer = io.BytesIO()

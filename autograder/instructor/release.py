@@ -196,6 +196,13 @@ def release(
         write_tree({"course.toml": committed["course.toml"]}, Path(scratch))
         all_labs = load_labs(Path(scratch) / "course.toml")
     released = parse_labs(labs, all_labs)
+    drafts = [lab for lab in released if lab.draft]
+    if drafts:
+        names = ", ".join(f"{lab.number} ({lab.slug})" for lab in drafts)
+        raise ReleaseError(
+            f"lab {names} is a draft (course.toml): its placeholders are not a lab to give "
+            "students; finish it and remove `draft = true`, or release the labs before it"
+        )
     if not allow_dirty:
         check_clean(root)
     files, hidden = student_files(committed, released, all_labs)
