@@ -40,6 +40,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Files a student gets whatever labs are released (besides the per-lab ones and autograder/).
 COMMON_FILES = (".gitignore", "pyproject.toml", "uv.lock", "tests/__init__.py")
 COMMON_FILES += ("tests/example_apps.py",)  # what every lab's example tests import
+# What of the grader only instructors use: the templates `new-lab` writes a lab from.
+INSTRUCTOR_ONLY = ("autograder/instructor/templates/new-lab/",)
 SOLUTIONS = "solutions/"  # the folder of every lab's solution_dir, never released
 
 
@@ -89,6 +91,8 @@ def is_student_file(name: str, lab: Lab | None, released: list[Lab]) -> bool:
         return lab in released and lab.released(name)
     if name in COMMON_FILES:
         return True
+    if name.startswith(INSTRUCTOR_ONLY):
+        return False
     return name.startswith("autograder/") and "/__pycache__/" not in name
 
 

@@ -147,7 +147,7 @@ def planned_files(lab: Lab, previous: Lab, root: Path) -> dict[Path, str]:
         return root / path.relative_to(ROOT)
 
     files[at(lab.suite)] = _render("suite.py.tmpl", values)
-    files[at(lab.known_bad)] = _render("known_bad.toml.tmpl", values)
+    files[at(lab.known_bad)] = _render("variants.toml.tmpl", values)
     files[at(lab.examples_dir) / "placeholder.py"] = _render("example.py.tmpl", values)
     files[at(lab.example_tests)] = _render("example_test.py.tmpl", values)
     files[at(lab.notebook)] = notebook(lab)
