@@ -62,11 +62,14 @@ class Api:
         try:
             return self.client.get(path)
         except Exception as error:  # noqa: BLE001 - a route may raise anything
-            pytest.fail(
-                f"GET {path} crashed the app with {support.crash_text(error, self.folder)}; "
-                "a real client would get 500 Internal Server Error",
-                pytrace=False,
-            )
+            crash = support.crash_text(error, self.folder)
+        # failed outside the except block: the student's exception (which may not even print
+        # itself) is not chained to the failure
+        pytest.fail(
+            f"GET {path} crashed the app with {crash}; "
+            "a real client would get 500 Internal Server Error",
+            pytrace=False,
+        )
 
 
 def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dict:

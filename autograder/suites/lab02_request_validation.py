@@ -60,7 +60,8 @@ def read(client, path: str):
     try:
         return client.get(path)
     except Exception as error:  # noqa: BLE001 - a route may raise anything
-        pytest.fail(f"GET {path} crashed the app: {crash_text(error)}", pytrace=False)
+        crash = crash_text(error)
+    pytest.fail(f"GET {path} crashed the app: {crash}", pytrace=False)  # not chained to it
 
 
 def crash_text(error: Exception) -> str:
