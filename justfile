@@ -60,8 +60,8 @@ check-course *FLAGS:
     {{py}} -m autograder.instructor.course_check {{FLAGS}}
 
 # write a new lab's folder set and its course.toml entry, marked as a draft (instructors)
-new-lab N SLUG *FLAGS:
-    {{py}} -m autograder.instructor.scaffold {{N}} {{SLUG}} {{FLAGS}}
+new-lab N SLUG TITLE="":
+    {{py}} -m autograder.instructor.scaffold {{N}} {{SLUG}} {{ if TITLE == "" { "" } else { "--title " + quote(TITLE) } }}
 
 # render the slide decks to HTML in OUT, with their diagrams (no system Node needed)
 slides OUT="build/slides":
