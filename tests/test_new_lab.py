@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder.course import find_lab, load_labs
+from autograder.instructor.gradescope import build_zip
 from autograder.instructor.release import ReleaseError, release
 from tests.course_copy import course_clone, git
 
@@ -110,13 +111,17 @@ def test_a_finished_lab_may_not_keep_a_placeholder(course, tmp_path):
     assert "still say PLACEHOLDER" in checked.stdout
 
 
-def test_a_draft_lab_is_never_released(course, tmp_path):
+def test_a_draft_lab_is_never_released_or_zipped(course, tmp_path):
     git(course, "add", "--all")
     git(course, "commit", "--quiet", "--message", "a new lab")
     with pytest.raises(ReleaseError, match=f"lab {NUMBER} \\({SLUG}\\) is a draft"):
         release(tmp_path / "out", labs="all", root=course)
     made = release(tmp_path / "first-labs", labs="1-2", root=course, allow_dirty=True)
     assert [lab.number for lab in made.labs] == [1, 2]
+    draft = load_labs(course / "course.toml")[-1]
+    with pytest.raises(ReleaseError, match="is a draft"):
+        build_zip(draft, tmp_path / "draft.zip", root=course)
+    assert not (tmp_path / "draft.zip").exists()
 
 
 @pytest.mark.parametrize(
