@@ -51,8 +51,17 @@ test:
     uv run ruff check .
     uv run ruff format --check .
     uv run python -m autograder sync --check
+    uv run python -m autograder.instructor.course_check
     uv run pytest
     uv run pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -q
+
+# every lab file belongs to course.toml, and carried files agree (--fix carries them forward)
+check-course *FLAGS:
+    {{py}} -m autograder.instructor.course_check {{FLAGS}}
+
+# write a new lab's folder set and its course.toml entry, marked as a draft (instructors)
+new-lab N SLUG TITLE="":
+    {{py}} -m autograder.instructor.scaffold {{N}} {{SLUG}} {{ if TITLE == "" { "" } else { "--title " + quote(TITLE) } }}
 
 # render the slide decks to HTML in OUT, with their diagrams (no system Node needed)
 slides OUT="build/slides":

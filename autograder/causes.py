@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.course import GENERATED_PARTS
 from autograder.results import CheckResult, GradeResult
 
 ERROR_NAME = r"[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Iteration|Warning)"
@@ -32,7 +33,8 @@ REQUEST = re.compile(r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (?P<p
 CALL = re.compile(r"^(?P<function>[A-Za-z_][\w.]*)\(")
 NOT_FOUND = re.compile(r' answered 404 \(?\{"detail": ?"Not Found"\}')
 TODO = re.compile(r"#\s*TODO\b(?:\s+(?P<number>\d+))?\s*:?\s*(?P<text>.*)$")
-SKIPPED_FOLDERS = {"__pycache__", "models", "site-packages", "node_modules", "build"}
+# Folders that hold no code of the student's: what running the lab wrote, installed packages.
+SKIPPED_FOLDERS = GENERATED_PARTS | {"site-packages", "node_modules", "build"}
 MAX_FILES, MAX_FILE_BYTES = 60, 200_000
 
 

@@ -23,13 +23,10 @@ import json
 import sys
 from pathlib import Path
 
-from autograder.course import ROOT, load_labs
+from autograder.course import ROOT, is_generated, load_labs
 
 BEGIN, END, STARTER_PREFIX = "# BEGIN SOLUTION", "# END SOLUTION", "#:"
 MANIFEST = ROOT / "labs" / ".generated.json"
-SKIPPED_PARTS = {"__pycache__", ".pytest_cache", "models", ".ipynb_checkpoints"}
-# what running a lab writes beside its code (lab 08's SQLite log): never part of a starter
-SKIPPED_SUFFIXES = {".pyc", ".db", ".db-wal", ".db-shm", ".db-journal"}
 
 
 class MarkerError(ValueError):
@@ -85,8 +82,7 @@ def _digest(data: bytes) -> str:
 def solution_files(folder: Path):
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        skipped = SKIPPED_PARTS.intersection(relative.parts) or path.suffix in SKIPPED_SUFFIXES
-        if path.is_file() and not skipped:
+        if path.is_file() and not is_generated(relative):
             yield relative
 
 
@@ -94,14 +90,14 @@ def expected_starters(root: Path = ROOT) -> dict[Path, bytes]:
     """Every starter file the generator makes: path under ``root`` -> content."""
     files: dict[Path, bytes] = {}
     for lab in load_labs():
-        source_dir = root / "solutions" / lab.folder
+        source_dir = root / lab.solution_dir.relative_to(ROOT)
         if not source_dir.is_dir():
             continue
         for relative in solution_files(source_dir):
             data = (source_dir / relative).read_bytes()
             if relative.suffix == ".py":
                 data = make_starter(data.decode(), str(relative)).encode()
-            files[Path("labs") / lab.folder / relative] = data
+            files[lab.starter_dir.relative_to(ROOT) / relative] = data
     return files
 
 

@@ -12,7 +12,10 @@ import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "models")
+from autograder.course import GENERATED_PARTS, GENERATED_SUFFIXES
+
+# What running the lab wrote (a trained model, caches): a variant starts without it.
+IGNORED = shutil.ignore_patterns(*GENERATED_PARTS, *(f"*{suffix}" for suffix in GENERATED_SUFFIXES))
 
 
 class EditError(ValueError):

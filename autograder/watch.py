@@ -20,13 +20,12 @@ from rich.console import Console
 from rich.text import Text
 
 from autograder import progress
-from autograder.course import Lab
+from autograder.course import GENERATED_PARTS, Lab
 from autograder.release import hidden_checks_in
 from autograder.report import render, screen_height
 from autograder.results import GradeResult
 from autograder.terminal import own_foreground
 
-IGNORED_PARTS = {"__pycache__", ".pytest_cache", "models", ".ipynb_checkpoints"}
 CLEAR_SCREEN = "\033[H\033[2J\033[3J"  # home, clear the screen and its scrollback
 MAX_CHANGED_LINES = 2
 
@@ -37,7 +36,7 @@ def _relevant(change: tuple, folder: Path) -> bool:
         parts = path.relative_to(folder).parts
     except ValueError:
         return False
-    return path.suffix == ".py" and not IGNORED_PARTS.intersection(parts)
+    return path.suffix == ".py" and not GENERATED_PARTS.intersection(parts)
 
 
 def _names(result: GradeResult, *, passed: bool) -> set[str]:

@@ -8,6 +8,7 @@ import pytest
 
 from autograder import readme, sync
 from autograder.course import ROOT, find_lab, load_labs
+from autograder.instructor.course_check import missing_parts, placeholders_left
 from autograder.runner import collect_checks
 
 LABS = load_labs()
@@ -16,18 +17,19 @@ REQUIRED_HANDOUT_SECTIONS = ("objectives", "contract", "hint")
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.folder)
 def test_lab_has_every_part(lab):
-    missing = [
-        str(path.relative_to(ROOT))
-        for path in (
-            lab.starter_dir / "README.md",
-            lab.starter_dir / "main.py",
-            lab.suite,
-            lab.notebook,
-            lab.slides,
-        )
-        if not path.is_file()
-    ]
-    assert not missing, f"lab {lab.folder} lacks {missing}"
+    """Starter and solution (each with README.md and main.py), suite, notebook, deck,
+    examples and their tests, known-bad file: the parts the course check requires."""
+    assert missing_parts(ROOT, lab) == []
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.folder)
+def test_lab_is_finished(lab):
+    """A lab written by `just new-lab` is a draft until no placeholder is left; the run says
+    so for every draft lab, and a lab that is not a draft keeps no placeholder."""
+    left = placeholders_left(ROOT, lab)
+    if lab.draft:
+        pytest.skip(f"lab {lab.number:02d} is a draft: {len(left)} files still say PLACEHOLDER")
+    assert not left, f"lab {lab.folder} is not a draft, but these say PLACEHOLDER: {left}"
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.folder)

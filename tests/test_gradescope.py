@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import find_lab
+from autograder.course import ROOT, find_lab, load_labs
 from autograder.hidden_checks import without_hidden_checks
 from autograder.instructor.gradescope import build_zip
 from autograder.instructor.tooling import UV_VERSION
@@ -98,10 +98,10 @@ def run_autograder(root: Path) -> dict:
 def test_zip_holds_committed_files_and_only_this_labs_suite(autograder_tree):
     root, names = autograder_tree
     assert {"setup.sh", "run_autograder", "uv.lock", "pyproject.toml", "course.toml"} <= set(names)
-    suite = f"autograder/suites/{LAB.suite.name}"
+    suite = LAB.suite.relative_to(ROOT).as_posix()
     assert suite in names
-    suites = [name for name in names if name.startswith("autograder/suites/lab")]
-    assert suites == [suite]
+    every_suite = {lab.suite.relative_to(ROOT).as_posix() for lab in load_labs()}
+    assert [name for name in names if name in every_suite] == [suite]
     assert not any(name.startswith(("solutions/", "tests/", "bench/")) for name in names)
     assert not any(name.endswith(".joblib") or "/models/" in name for name in names)
     for path in LAB.solution_dir.glob("*.py"):

@@ -42,6 +42,7 @@ STUDENT_TOP_LEVEL = {
     "uv.lock",
 }
 INSTRUCTOR_RECIPES = {"solution", "sync", "bench", "batch", "gradescope", "classroom", "release"}
+INSTRUCTOR_RECIPES |= {"check-course", "new-lab"}
 
 
 def is_code(line: str) -> bool:
@@ -140,11 +141,10 @@ def test_nothing_of_the_working_tree_reaches_the_release(released):
 def test_only_student_files_are_released(released):
     _, made = released
     tests = [name for name in made.files if name.startswith("tests/")]
-    assert all(
-        name in ("tests/__init__.py", "tests/example_apps.py")
-        or name.startswith("tests/examples/test_")
-        for name in tests
-    ), tests
+    example_tests = {lab.example_tests.relative_to(ROOT).as_posix() for lab in made.labs}
+    assert set(tests) <= {"tests/__init__.py", "tests/example_apps.py"} | example_tests, tests
+    instructor_tests = [lab.instructor_tests.relative_to(ROOT).as_posix() for lab in LABS]
+    assert not [name for name in tests if name.startswith(tuple(instructor_tests))]
     for name in made.files:
         assert not name.startswith(("solutions/", "bench/", ".ci/", "build/", "grades")), name
         assert "known_bad" not in name and "forgery" not in name and "hostile" not in name

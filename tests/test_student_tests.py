@@ -32,7 +32,7 @@ from autograder.student_tests import (
 )
 from autograder.variants import EditError
 
-LAB06_IMPLEMENTATIONS = Path(student_tests.__file__).parent / "lab06" / "implementations.toml"
+LAB06_IMPLEMENTATIONS = find_lab(6).data_dir / "implementations.toml"
 PYTEST_INI = "[pytest]\npythonpath = .\nfilterwarnings = error\n"
 
 

@@ -1,6 +1,6 @@
 """Known-bad submissions: a reference solution with one plausible bug written in.
 
-Each ``tests/known_bad/NN-slug.toml`` lists variants::
+Each lab's known-bad file (``Lab.known_bad``: ``tests/known_bad/NN-slug.toml``) lists variants::
 
     [[variant]]
     name = "flower-404-answers-200"
@@ -22,10 +22,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.course import ROOT, Lab
+from autograder.course import Lab
 from autograder.variants import build_variant
-
-KNOWN_BAD = ROOT / "tests" / "known_bad"
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ class Variant:
 
 
 def variants_for(lab: Lab) -> list[Variant]:
-    path = KNOWN_BAD / f"{lab.folder}.toml"
+    path = lab.known_bad
     if not path.is_file():
         return []
     data = tomllib.loads(path.read_text())

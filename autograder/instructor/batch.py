@@ -121,7 +121,7 @@ def plan(
 ) -> tuple[ClassRun, list[Task]]:
     """Sort the class into new, changed and unchanged students; the tasks to run."""
     run = ClassRun(students=list_students(submissions))
-    suite = suite_digest(lab.suite)
+    suite = suite_digest(lab)
     tasks = []
     for student in run.students:
         entry = submissions / student

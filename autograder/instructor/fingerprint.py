@@ -10,6 +10,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from autograder.course import SUITES, Lab
+
+SUPPORT = SUITES / "support.py"
+
 # What tools write beside the code while it runs or is edited: never part of the work.
 NOT_WORK = {
     ".git",
@@ -42,6 +46,15 @@ def submission_digest(entry: Path) -> str:
     return digest.hexdigest()
 
 
-def suite_digest(suite: Path) -> str:
-    """SHA-256 of a lab's suite: a changed check makes every earlier grade stale."""
-    return hashlib.sha256(suite.read_bytes()).hexdigest()
+def suite_digest(lab: Lab) -> str:
+    """SHA-256 of what grades a lab: its suite, the support module every suite may use, and
+    the lab's data folder. A changed check makes every earlier grade stale."""
+    files = [lab.suite, SUPPORT]
+    if lab.data_dir.is_dir():
+        files += sorted(path for path in lab.data_dir.rglob("*") if path.is_file())
+    digest = hashlib.sha256()
+    for path in files:
+        name, content = path.name.encode(), path.read_bytes()
+        digest.update(len(name).to_bytes(8, "big") + name)
+        digest.update(len(content).to_bytes(8, "big") + content)
+    return digest.hexdigest()

@@ -19,9 +19,9 @@ import stat
 import zipfile
 from pathlib import Path
 
-from autograder.course import ROOT, Lab
+from autograder.course import ROOT, Lab, lab_owning, load_labs
 from autograder.instructor.committed import CommittedFile, commit_of, committed_files
-from autograder.instructor.release import lab_of, starters_for
+from autograder.instructor.release import ReleaseError, starters_for
 from autograder.instructor.tooling import SYNC_FOR_GRADING, UV_VERSION
 
 SETUP_SH = f"""#!/usr/bin/env bash
@@ -68,7 +68,7 @@ def zip_members(lab: Lab, files: dict[str, CommittedFile], labs: list[Lab]) -> d
     for name, file in files.items():
         if not name.startswith("autograder/") or "/__pycache__/" in name:
             continue
-        owner = lab_of(name, labs)
+        owner = lab_owning(name, labs)
         if owner is None or owner == lab:
             members[name] = file.data  # the engine, and this lab's suite and data
     members.update(starters_for(files, [lab]))
@@ -83,8 +83,11 @@ def _add_script(archive: zipfile.ZipFile, name: str, text: str) -> None:
 
 def build_zip(lab: Lab, out: Path, *, root: Path = ROOT, ref: str = "HEAD") -> Path:
     """Write the autograder zip for ``lab`` of commit ``ref`` to ``out``; return its path."""
-    from autograder.course import load_labs
-
+    if lab.draft:
+        raise ReleaseError(
+            f"lab {lab.number} ({lab.slug}) is a draft (course.toml): its checks are "
+            "placeholders; finish it and remove `draft = true` before grading students with it"
+        )
     files = committed_files(root, commit_of(root, ref))
     labs = load_labs()
     buffer = io.BytesIO()

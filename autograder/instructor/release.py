@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import readme, sync
-from autograder.course import ROOT, Lab, load_labs
+from autograder.course import ROOT, Lab, lab_owning, load_labs
 from autograder.hidden_checks import without_hidden_checks
 from autograder.instructor.committed import (
     CommittedFile,
@@ -39,7 +39,10 @@ from autograder.instructor.tooling import DEFAULT_RELEASE_LABS as DEFAULT_LABS
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Files a student gets whatever labs are released (besides the per-lab ones and autograder/).
 COMMON_FILES = (".gitignore", "pyproject.toml", "uv.lock", "tests/__init__.py")
-COMMON_FILES += ("tests/example_apps.py",)
+COMMON_FILES += ("tests/example_apps.py",)  # what every lab's example tests import
+# What of the grader only instructors use: the templates `new-lab` writes a lab from.
+INSTRUCTOR_ONLY = ("autograder/instructor/templates/new-lab/",)
+SOLUTIONS = "solutions/"  # the folder of every lab's solution_dir, never released
 
 
 class ReleaseError(Exception):
@@ -77,31 +80,19 @@ def parse_labs(text: str, labs: list[Lab]) -> list[Lab]:
     return [lab for lab in labs if first <= lab.number <= last]
 
 
-def lab_of(name: str, labs: list[Lab]) -> Lab | None:
-    """The lab a course file belongs to (its starter, suite, examples, notebook or deck)."""
-    for lab in labs:
-        prefixes = (
-            f"labs/{lab.folder}/",
-            f"solutions/{lab.folder}/",
-            f"examples/{lab.folder}/",
-            f"notebooks/{lab.folder}.",
-            f"slides/{lab.folder}.",
-            f"autograder/suites/{lab.suite.stem}.",
-            f"autograder/lab{lab.number:02d}/",
-            f"tests/examples/test_{lab.number:02d}_",
-        )
-        if name.startswith(prefixes):
-            return lab
-    return None
-
-
 def is_student_file(name: str, lab: Lab | None, released: list[Lab]) -> bool:
-    """Whether a committed file goes to students (starters are generated, not copied)."""
+    """Whether a committed file goes to students (starters are generated, not copied).
+
+    ``lab`` is the lab that owns the file (:meth:`Lab.owns`), None for a file of the course
+    as a whole; of a lab's files only those :meth:`Lab.released` names go, and only for a
+    released lab.
+    """
     if lab is not None:
-        kept = ("examples/", "notebooks/", "slides/", "autograder/", "tests/examples/")
-        return lab in released and name.startswith(kept)
+        return lab in released and lab.released(name)
     if name in COMMON_FILES:
         return True
+    if name.startswith(INSTRUCTOR_ONLY):
+        return False
     return name.startswith("autograder/") and "/__pycache__/" not in name
 
 
@@ -120,21 +111,22 @@ def course_toml_for(text: str, released: list[Lab]) -> str:
 def starters_for(committed: dict[str, CommittedFile], released: list[Lab]) -> dict[str, bytes]:
     """The released labs' starters, generated from the committed solutions."""
     with tempfile.TemporaryDirectory(prefix="release-solutions-") as scratch:
-        solutions = {n: f for n, f in committed.items() if n.startswith("solutions/")}
+        solutions = {n: f for n, f in committed.items() if n.startswith(SOLUTIONS)}
         write_tree(solutions, Path(scratch))
         try:
             generated = sync.expected_starters(Path(scratch))
         except sync.MarkerError as error:
             raise ReleaseError(f"a committed solution has unpaired markers: {error}") from None
-    folders = {f"labs/{lab.folder}/" for lab in released}
+    folders = [lab.starter_dir.relative_to(ROOT) for lab in released]
     starters = {
         path.as_posix(): data
         for path, data in generated.items()
-        if any(path.as_posix().startswith(folder) for folder in folders)
+        if any(path.is_relative_to(folder) for folder in folders)
     }
     for lab in released:
-        if f"labs/{lab.folder}/main.py" not in starters:
-            raise ReleaseError(f"the last commit has no solutions/{lab.folder}/main.py")
+        if (lab.starter_dir / "main.py").relative_to(ROOT).as_posix() not in starters:
+            main = (lab.solution_dir / "main.py").relative_to(ROOT).as_posix()
+            raise ReleaseError(f"the last commit has no {main}")
     return starters
 
 
@@ -167,9 +159,10 @@ def student_files(
     out: dict[str, CommittedFile] = {}
     hidden = 0
     for name, file in committed.items():
-        if not is_student_file(name, lab_of(name, all_labs), released):
+        lab = lab_owning(name, all_labs)
+        if not is_student_file(name, lab, released):
             continue
-        if name.startswith("autograder/suites/lab") and name.endswith(".py"):
+        if lab is not None and name == lab.suite.relative_to(ROOT).as_posix():
             text, count = without_hidden_checks(file.data.decode())
             file, hidden = CommittedFile(text.encode()), hidden + count
         out[name] = file
@@ -207,6 +200,13 @@ def release(
         write_tree({"course.toml": committed["course.toml"]}, Path(scratch))
         all_labs = load_labs(Path(scratch) / "course.toml")
     released = parse_labs(labs, all_labs)
+    drafts = [lab for lab in released if lab.draft]
+    if drafts:
+        names = ", ".join(f"{lab.number} ({lab.slug})" for lab in drafts)
+        raise ReleaseError(
+            f"lab {names} is a draft (course.toml): its placeholders are not a lab to give "
+            "students; finish it and remove `draft = true`, or release the labs before it"
+        )
     if not allow_dirty:
         check_clean(root)
     files, hidden = student_files(committed, released, all_labs)

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from autograder import check, sandbox, stages
-from autograder.submission import where_in_submission
+from autograder.suites import support
 
 FIELDS = ("id", "species", "sepal_length", "sepal_width", "petal_length", "petal_width")
 MEASUREMENTS = FIELDS[2:]
@@ -51,18 +51,6 @@ TIMEOUT = 5  # seconds for the grader's own requests to the live server
 # ---------------------------------------------------------------- helpers
 
 
-def crash_message(error: BaseException, folder: Path) -> str:
-    """``NotImplementedError (raised at main.py, line 19, in read_root)``."""
-    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    first = lines[0] if lines else ""
-    if first.endswith(":") and len(lines) > 1:  # "1 validation error:" says what on line 2
-        first = f"{first} {lines[1]}"
-    where = where_in_submission(error.__traceback__, folder)
-    return f"{type(error).__name__}{': ' + first if first else ''}" + (
-        f" (raised at {where})" if where else ""
-    )
-
-
 class Api:
     """The app's TestClient, reporting an exception raised by a route in one short message."""
 
@@ -74,11 +62,14 @@ class Api:
         try:
             return self.client.get(path)
         except Exception as error:  # noqa: BLE001 - a route may raise anything
-            pytest.fail(
-                f"GET {path} crashed the app with {crash_message(error, self.folder)}; "
-                "a real client would get 500 Internal Server Error",
-                pytrace=False,
-            )
+            crash = support.crash_text(error, self.folder)
+        # failed outside the except block: the student's exception (which may not even print
+        # itself) is not chained to the failure
+        pytest.fail(
+            f"GET {path} crashed the app with {crash}; "
+            "a real client would get 500 Internal Server Error",
+            pytrace=False,
+        )
 
 
 def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dict:
@@ -105,7 +96,7 @@ def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dic
             if isinstance(error, SyntaxError)
             else '; code outside functions runs on import: keep it under if __name__ == "__main__":'
         )
-        return {"problem": f"client.py did not import: {crash_message(error, where)}{advice}"}
+        return {"problem": f"client.py did not import: {support.crash_text(error, where)}{advice}"}
     function = getattr(module, name, None)
     if not callable(function):
         return {"problem": f"client.py has no function {name}()"}

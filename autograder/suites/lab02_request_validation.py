@@ -19,6 +19,7 @@ import importlib.util
 import pytest
 
 from autograder import check, sandbox, submission
+from autograder.suites import support
 
 FIELDS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
@@ -59,7 +60,8 @@ def read(client, path: str):
     try:
         return client.get(path)
     except Exception as error:  # noqa: BLE001 - a route may raise anything
-        pytest.fail(f"GET {path} crashed the app: {crash_text(error)}", pytrace=False)
+        crash = crash_text(error)
+    pytest.fail(f"GET {path} crashed the app: {crash}", pytrace=False)  # not chained to it
 
 
 def crash_text(error: Exception) -> str:
@@ -73,12 +75,7 @@ def crash_text(error: Exception) -> str:
             "model can send (ResponseValidationError); a real client would get 500 Internal "
             "Server Error"
         )
-    try:
-        where = submission.where_in_submission(error.__traceback__, submission.entry_folder())
-    except Exception:  # noqa: BLE001 - no main module here (secure mode): no place to name
-        where = None
-    text = submission.error_text(error)
-    return f"{text}" + (f" (raised at {where})" if where else "")
+    return support.crash_text(error)
 
 
 def describe(body: dict) -> str:

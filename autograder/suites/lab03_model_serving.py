@@ -1,6 +1,6 @@
 """Lab 03 checks: serving a scikit-learn model.
 
-The app is graded with the grader's own model (``iris_model``: trained by
+The app is graded with the grader's own model (``grader_model``: trained by
 ``autograder/iris.py``, version ``grader-1.0``), never with the student's, so a prediction can
 be compared with what that model really says. ``MODEL_PATH`` points to it before the app
 starts; the working directory (in secure mode the sandbox's copy of the submission, where
@@ -41,19 +41,11 @@ from sklearn.pipeline import Pipeline
 
 from autograder import check, iris, sandbox, submission
 from autograder.iris import FEATURES, GRADER_VERSION
-from autograder.submission import describe_import_error, error_text, where_in_submission
+from autograder.submission import describe_import_error, error_text
+from autograder.suites import support
+from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA, flower
 
 SPECIES = ["setosa", "versicolor", "virginica"]
-
-
-def flower(sepal_length, sepal_width, petal_length, petal_width) -> dict:
-    values = (sepal_length, sepal_width, petal_length, petal_width)
-    return dict(zip(FEATURES, values, strict=True))
-
-
-SETOSA = flower(5.1, 3.5, 1.4, 0.2)
-VERSICOLOR = flower(7.0, 3.2, 4.7, 1.4)
-VIRGINICA = flower(6.3, 3.3, 6.0, 2.5)
 # Flowers the model finds hard (two species close in probability): a wrong column order or a
 # different model shows here first.
 HARD = [flower(5.9, 3.2, 4.8, 1.8), flower(6.0, 2.7, 5.1, 1.6), flower(6.3, 2.8, 5.1, 1.5)]
@@ -127,8 +119,7 @@ def models_in(folder: Path, source: str) -> Path:
 
 def described(error: BaseException, what: str, folder: Path) -> str:
     """``<what> raised TypeError: ... (raised at main.py, line 3, in lifespan)``."""
-    where = where_in_submission(error.__traceback__, folder)
-    return f"{what} raised {error_text(error)}" + (f" (raised at {where})" if where else "")
+    return f"{what} raised {support.crash_text(error, folder)}"
 
 
 def answered(outcome: dict) -> dict:
@@ -146,16 +137,6 @@ def probe(function, *args):
         pytest.fail(str(error), pytrace=False)
 
 
-def copy_model(model_path: Path, folder: Path, version: str) -> Path:
-    """Copy the grader's model into ``folder`` with another version in its model.json."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "model.joblib"
-    shutil.copyfile(model_path, target)
-    metadata = json.loads(model_path.with_suffix(".json").read_text())
-    target.with_suffix(".json").write_text(json.dumps({**metadata, "version": version}))
-    return target
-
-
 def rows(flowers: list[dict]) -> list[list[float]]:
     return [[item[name] for name in FEATURES] for item in flowers]
 
@@ -165,11 +146,8 @@ def fail_with(error: Exception, what: str, folder: Path) -> None:
 
     (A full traceback through the web framework helps no student and is slow to format.)
     """
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    where = where_in_submission(error.__traceback__, folder)
-    message = f"{what} raised {type(error).__name__}{': ' + text if text else ''}"
-    message += f" (raised at {where})" if where else ""
-    if isinstance(error, AttributeError) and "'State' object has no attribute" in text:
+    message = described(error, what, folder)
+    if isinstance(error, AttributeError) and "'State' object has no attribute" in str(error):
         message += "; nothing was stored there when the app started (lifespan)"
     pytest.fail(message, pytrace=False)
 
@@ -200,7 +178,7 @@ class Api:
             f"POST {path} with {json.dumps(body)[:200]} answered {response.status_code}; "
             f"expected 200 (body: {response.text[:200]})"
         )
-        return json_of(response, f"POST {path}")
+        return support.json_or_fail(response, f"POST {path}", body_chars=0)
 
     def get_ok(self, path: str) -> dict:
         response = self.get(path)
@@ -208,7 +186,7 @@ class Api:
             f"GET {path} answered {response.status_code}; expected 200 "
             f"(body: {response.text[:200]})"
         )
-        return json_of(response, f"GET {path}")
+        return support.json_or_fail(response, f"GET {path}", body_chars=0)
 
 
 @contextmanager
@@ -226,16 +204,6 @@ def started(app, folder: Path, what: str) -> Iterator[Api]:
             client.__exit__(None, None, None)
         except Exception as error:
             fail_with(error, f"stopping the app {what}", folder)
-
-
-def json_of(response, what: str):
-    try:
-        return response.json()
-    except ValueError:
-        pytest.fail(
-            f"{what} answered {response.status_code} with a body that is not JSON",
-            pytrace=False,
-        )
 
 
 def expected_for(pipeline, flowers: list[dict]) -> list[tuple[str, dict[str, float]]]:
@@ -295,7 +263,7 @@ GRADER_PIPELINE, GRADER_METADATA = iris.train()
 
 
 @pytest.fixture(scope="session")
-def iris_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def grader_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The grader's model saved in the lab's format: model.joblib, and model.json beside it.
 
     (The same as the plugin's fixture of that name, without training again on every run.)
@@ -329,19 +297,19 @@ def imported_here(app, folder: Path) -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def client(app, submission_dir: Path, iris_model: Path, tmp_path_factory) -> Iterator[Api]:
+def api(app, submission_dir: Path, grader_model: Path, tmp_path_factory) -> Iterator[Api]:
     """The app started with MODEL_PATH set to the grader's model."""
     workdir = tmp_path_factory.mktemp("workdir")
     if sandbox.enabled():  # the sandbox works in its copy of the submission: a copy there too
-        sandbox.copy_into_submission(iris_model.parent, "models")
+        sandbox.copy_into_submission(grader_model.parent, "models")
     else:  # the app runs in a copy of the submission, as in the sandbox
         ignored = shutil.ignore_patterns("__pycache__", ".venv", ".git", "node_modules")
         shutil.copytree(submission_dir, workdir, symlinks=True, ignore=ignored, dirs_exist_ok=True)
-    shutil.copytree(iris_model.parent, workdir / "models", dirs_exist_ok=True)
+    shutil.copytree(grader_model.parent, workdir / "models", dirs_exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(workdir)
         with imported_here(app, submission_dir) as served:
-            patch.setenv("MODEL_PATH", str(iris_model))
+            patch.setenv("MODEL_PATH", str(grader_model))
             with started(served, submission_dir, "with MODEL_PATH set") as api:
                 yield api
 
@@ -357,12 +325,12 @@ def client(app, submission_dir: Path, iris_model: Path, tmp_path_factory) -> Ite
     more="Build one row per flower with the columns in the order sepal_length, sepal_width, "
     "petal_length, petal_width, call predict_proba, and pair each column with classes_.",
 )
-def test_predict_agrees_with_the_grader_model(client, grader_pipeline):
+def test_predict_agrees_with_the_grader_model(api, grader_pipeline):
     """POST /predict answers the species and probabilities the loaded model gives, even for
     a flower for which no species reaches a probability of 0.5."""
     flowers = [*SAMPLES, AMBIGUOUS]
     for sent, expected in zip(flowers, expected_for(grader_pipeline, flowers), strict=True):
-        answer = client.post_ok("/predict", sent)
+        answer = api.post_ok("/predict", sent)
         assert_agrees(answer, expected, sent, "POST /predict")
 
 
@@ -374,11 +342,11 @@ def test_predict_agrees_with_the_grader_model(client, grader_pipeline):
     more="probabilities is an object with one entry per species (all three, from classes_), "
     "straight from predict_proba; species is the most probable one.",
 )
-def test_probabilities_cover_every_species_and_sum_to_one(client):
+def test_probabilities_cover_every_species_and_sum_to_one(api):
     """The probabilities of /predict name all three species, sum to 1, and the predicted
     species is the most probable one."""
     for sent in SAMPLES:
-        answer = client.post_ok("/predict", sent)
+        answer = api.post_ok("/predict", sent)
         probabilities = answer.get("probabilities")
         assert isinstance(probabilities, dict), (
             f"POST /predict for {sent} gave probabilities {probabilities!r}; "
@@ -410,9 +378,9 @@ def test_probabilities_cover_every_species_and_sum_to_one(client):
     more='Add "model_version" to the response: the version from the model\'s metadata '
     "(model.json), not the app's own version.",
 )
-def test_predict_reports_the_model_version(client):
+def test_predict_reports_the_model_version(api):
     """POST /predict says which model answered: model_version is the version in model.json."""
-    answer = client.post_ok("/predict", SETOSA)
+    answer = api.post_ok("/predict", SETOSA)
     assert answer.get("model_version") == GRADER_VERSION, (
         f"POST /predict answered model_version {answer.get('model_version')!r}; the loaded "
         f"model's model.json says {GRADER_VERSION!r}"
@@ -426,10 +394,10 @@ def test_predict_reports_the_model_version(client):
     more="Use the Measurement model from lab 02 as the body of /predict and as the type of "
     "the batch items: FastAPI then answers 422 before your code runs.",
 )
-def test_impossible_measurements_are_rejected_with_422(client):
+def test_impossible_measurements_are_rejected_with_422(api):
     """A valid flower gets 200, and a flower outside the physical ranges (0 < cm <= 10, petal
     shorter than sepal), a missing field or a bad batch item gets 422."""
-    client.post_ok("/predict", SETOSA)
+    api.post_ok("/predict", SETOSA)
     bad = {
         "a negative length": {**SETOSA, "sepal_width": -1.0},
         "a zero width": {**SETOSA, "petal_width": 0},
@@ -439,12 +407,12 @@ def test_impossible_measurements_are_rejected_with_422(client):
         "a word instead of a number": {**SETOSA, "sepal_length": "long"},
     }
     for what, body in bad.items():
-        response = client.post("/predict", body)
+        response = api.post("/predict", body)
         assert response.status_code == 422, (
             f"POST /predict with {what} ({body}) answered {response.status_code}; expected 422"
         )
     body = {"items": [SETOSA, {**SETOSA, "sepal_length": -5.0}]}
-    response = client.post("/predict/batch", body)
+    response = api.post("/predict/batch", body)
     assert response.status_code == 422, (
         f"POST /predict/batch with a negative length in its second item answered "
         f"{response.status_code}; expected 422"
@@ -461,11 +429,11 @@ def test_impossible_measurements_are_rejected_with_422(client):
     more="Call the model once with every item and return one prediction per item, in the "
     'order of "items", plus the model_version.',
 )
-def test_batch_predictions_agree_with_the_model_in_request_order(client, grader_pipeline):
+def test_batch_predictions_agree_with_the_model_in_request_order(api, grader_pipeline):
     """POST /predict/batch answers one prediction per item, in the order sent, each agreeing
     with the model, and the model_version."""
     items = [VIRGINICA, SETOSA, *HARD, VERSICOLOR, SETOSA]
-    answer = client.post_ok("/predict/batch", {"items": items})
+    answer = api.post_ok("/predict/batch", {"items": items})
     predictions = answer.get("predictions")
     assert isinstance(predictions, list) and len(predictions) == len(items), (
         f"POST /predict/batch with {len(items)} items answered predictions={predictions!r}; "
@@ -489,20 +457,20 @@ def test_batch_predictions_agree_with_the_model_in_request_order(client, grader_
     more="Give items Field(min_length=1, max_length=100): 100 items is allowed, 101 is not, "
     "and an empty list is refused.",
 )
-def test_batch_accepts_1_to_100_items(client):
+def test_batch_accepts_1_to_100_items(api):
     """POST /predict/batch answers 200 for 1 and for 100 items, and 422 for 0 or 101."""
     for size in (1, 100):
         what = f"POST /predict/batch with {size} items"
-        response = client.post("/predict/batch", {"items": [SETOSA] * size}, what)
+        response = api.post("/predict/batch", {"items": [SETOSA] * size}, what)
         assert response.status_code == 200, f"{what} answered {response.status_code}; expected 200"
-        answer = json_of(response, what)
+        answer = support.json_or_fail(response, what, body_chars=0)
         predictions = answer.get("predictions")
         assert isinstance(predictions, list) and len(predictions) == size, (
             f"POST /predict/batch with {size} items answered {len(predictions or [])} predictions"
         )
     for size in (0, 101):
         what = f"POST /predict/batch with {size} items"
-        response = client.post("/predict/batch", {"items": [SETOSA] * size}, what)
+        response = api.post("/predict/batch", {"items": [SETOSA] * size}, what)
         assert response.status_code == 422, (
             f"POST /predict/batch with {size} items answered {response.status_code}; expected 422"
         )
@@ -518,10 +486,10 @@ def test_batch_accepts_1_to_100_items(client):
     more="GET /model returns the metadata loaded from model.json at start-up: version, "
     "classes, features and metrics.",
 )
-def test_model_route_returns_the_metadata(client, iris_model: Path):
+def test_model_route_returns_the_metadata(api, grader_model: Path):
     """GET /model answers the version, classes, features and metrics of the loaded model."""
-    answer = client.get_ok("/model")
-    metadata = json.loads(iris_model.with_suffix(".json").read_text())
+    answer = api.get_ok("/model")
+    metadata = json.loads(grader_model.with_suffix(".json").read_text())
     for field in ("version", "classes", "features"):
         assert answer.get(field) == metadata[field], (
             f"GET /model answered {field}={answer.get(field)!r}; model.json says "
@@ -605,16 +573,19 @@ def probe_versions_served(folder: str, workdir: str, cases: list[list]) -> dict:
     "app starts (not at import time, not a fixed path).",
 )
 def test_model_path_comes_from_the_environment(
-    submission_dir: Path, iris_model: Path, tmp_path: Path
+    submission_dir: Path, grader_model: Path, tmp_path: Path
 ):
     """The app loads the model named by MODEL_PATH when it starts, and models/model.joblib
     (in the folder it is started from) when MODEL_PATH is not set. MODEL_PATH is set after
     main.py is imported, as tests do, so it must be read at start-up."""
     workdir = tmp_path / "workdir"
-    copy_model(iris_model, workdir / "models", version="default-path")
+    support.copy_model(grader_model, workdir / "models", version="default-path")
     cases = [
-        (copy_model(iris_model, tmp_path / "first", "first-from-env"), "first-from-env"),
-        (copy_model(iris_model, tmp_path / "second", "second-from-env"), "second-from-env"),
+        (support.copy_model(grader_model, tmp_path / "first", "first-from-env"), "first-from-env"),
+        (
+            support.copy_model(grader_model, tmp_path / "second", "second-from-env"),
+            "second-from-env",
+        ),
         (None, "default-path"),
     ]
     described_cases = [
@@ -680,10 +651,12 @@ def probe_after_deleting_the_model(folder: str, source: str) -> dict:
     more="Load the model in lifespan (before the yield) and keep it in app.state; the routes "
     "read it from there and never call joblib.load or read model.json themselves.",
 )
-def test_model_is_loaded_once_at_start_up(submission_dir: Path, iris_model: Path):
+def test_model_is_loaded_once_at_start_up(submission_dir: Path, grader_model: Path):
     """The model and its metadata are loaded when the app starts: once it has started,
     the app keeps answering /predict and /model even if the model files are deleted."""
-    outcome = answered(probe(probe_after_deleting_the_model, str(submission_dir), str(iris_model)))
+    outcome = answered(
+        probe(probe_after_deleting_the_model, str(submission_dir), str(grader_model))
+    )
     deleted = "the model files were deleted after start-up, before any request; "
     for attempt, status_code in zip(("a first", "a second"), outcome["predict"], strict=True):
         assert status_code == 200, (
@@ -725,10 +698,10 @@ def probe_import_without_a_model(folder: str, source: str) -> dict:
     more="Do not load the model at module level (import time): tools and tests import main.py "
     "before any model exists. Load it in lifespan.",
 )
-def test_importing_main_needs_no_model_file(submission_dir: Path, iris_model: Path):
+def test_importing_main_needs_no_model_file(submission_dir: Path, grader_model: Path):
     """main.py imports in a folder with no model file at all, and the app then serves the
     model that is there when it starts."""
-    outcome = answered(probe(probe_import_without_a_model, str(submission_dir), str(iris_model)))
+    outcome = answered(probe(probe_import_without_a_model, str(submission_dir), str(grader_model)))
     assert outcome["version"] == GRADER_VERSION, (
         f"GET /model answered version {outcome['version']!r}; expected {GRADER_VERSION!r}"
     )
@@ -778,14 +751,14 @@ def probe_inference_endpoints(folder: str, source: str, requests: list[list]) ->
     more="Write `def predict(...)`, not `async def`: scikit-learn is CPU-bound, and FastAPI runs "
     "plain def routes in a worker thread so the event loop stays free.",
 )
-def test_inference_routes_are_plain_def(client, submission_dir: Path, iris_model: Path):
+def test_inference_routes_are_plain_def(api, submission_dir: Path, grader_model: Path):
     """POST /predict and POST /predict/batch work and are plain `def` functions, not
     `async def` (declared on the app or on an APIRouter it includes)."""
     requests = [["/predict", SETOSA], ["/predict/batch", {"items": [SETOSA]}]]
     for path, body in requests:
-        client.post_ok(path, body)
+        api.post_ok(path, body)
     outcome = answered(
-        probe(probe_inference_endpoints, str(submission_dir), str(iris_model), requests)
+        probe(probe_inference_endpoints, str(submission_dir), str(grader_model), requests)
     )
     for path, endpoint in outcome["endpoints"].items():
         assert endpoint, f"no route function handled POST {path}"

@@ -6,7 +6,7 @@ starts it afresh, with ``MODEL_PATH`` pointing to that model or, for the checks 
 missing model, to a file that does not exist. To cause an unexpected error the grader
 replaces the handout's ``get_model`` dependency (``app.dependency_overrides``) with a model
 whose ``predict`` raises a ``RuntimeError`` carrying a secret-looking message
-(``sandbox.override``, so that the same check works when the app runs in a sandbox); the same
+(``support.overridden``, so that the same check works when the app runs in a sandbox); the same
 way, another replacement raises an ``HTTPException`` with a status that ``HTTP_ERROR_CODES``
 does not hold and a header of its own. Log records of ``uvicorn`` loggers are ignored: they
 are the server's, not the app's.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import re
 import site
 import sys
@@ -28,11 +27,12 @@ from typing import NoReturn
 import pytest
 from fastapi import HTTPException
 
-from autograder import check, sandbox
-from autograder.iris import FEATURES, GRADER_VERSION
+from autograder import check
+from autograder.iris import GRADER_VERSION
+from autograder.suites import support
+from autograder.suites.support import SETOSA
 
 REQUEST_ID = "X-Request-ID"
-SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
 OBSERVER = {"name": "Ada", "email": "ada@example.org"}
 # A refused value the 422 must not repeat (it stands for a caller's private data).
 REFUSED_WORD = "wide-private-7f3a"
@@ -65,30 +65,22 @@ def expect(condition: object, message: str) -> None:
 @contextmanager
 def started(app, model_path: Path, **client_options) -> Iterator:
     """The app started (lifespan run) with MODEL_PATH set to ``model_path``."""
-    from fastapi.testclient import TestClient
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MODEL_PATH", str(model_path))
-        patch.chdir(model_path.parent)
-        with TestClient(app, **client_options) as test_client:
-            yield test_client
+    environment = {"MODEL_PATH": str(model_path)}
+    with support.started(
+        app, failure=None, environment=environment, workdir=model_path.parent, **client_options
+    ) as test_client:
+        yield test_client
 
 
 @contextmanager
 def started_with_override(app, model_path: Path, replacement, **client_options) -> Iterator:
     """The app started with get_model replaced by ``replacement``."""
-    try:
-        sandbox.override(app, "get_model", replacement)
-    except sandbox.SandboxError:
-        pytest.fail(
-            "main.py has no get_model: keep the dependency that gives routes the model",
-            pytrace=False,
-        )
-    try:
-        with started(app, model_path, **client_options) as test_client:
-            yield test_client
-    finally:
-        sandbox.clear_overrides(app)
+    missing = "main.py has no get_model: keep the dependency that gives routes the model"
+    with (
+        support.overridden(app, "get_model", replacement, missing=missing),
+        started(app, model_path, **client_options) as test_client,
+    ):
+        yield test_client
 
 
 @contextmanager
@@ -107,20 +99,9 @@ def started_without_model(app, missing_model: Path) -> Iterator:
         yield test_client
 
 
-def body_of(response, what: str):
-    try:
-        return response.json()
-    except ValueError:
-        pytest.fail(
-            f"{what} answered {response.status_code} with a body that is not JSON: "
-            f"{response.text[:200]!r}",
-            pytrace=False,
-        )
-
-
 def envelope(response, what: str) -> dict:
     """The "error" object of an error answer, after checking the envelope's shape."""
-    body = body_of(response, what)
+    body = support.json_or_fail(response, what)
     expect(
         isinstance(body, dict) and set(body) == {"error"},
         f"{what} answered {response.status_code} with {json.dumps(body)[:300]}; expected the "
@@ -169,23 +150,6 @@ def problems_by_field(error: dict, what: str) -> dict[str, str]:
         )
         found[field] = problem
     return found
-
-
-def app_records(records: list[logging.LogRecord]) -> list[logging.LogRecord]:
-    """The records at ERROR level or above that the app wrote (not the server's own)."""
-    return [
-        record
-        for record in records
-        if record.levelno >= logging.ERROR and not record.name.startswith("uvicorn")
-    ]
-
-
-def formatted(record: logging.LogRecord) -> str:
-    """A log record as a handler would write it, traceback included."""
-    try:
-        return logging.Formatter().format(record)
-    except Exception:  # a record whose arguments do not fit its message
-        return str(record.msg)
 
 
 class BrokenModel:
@@ -241,7 +205,7 @@ def leaks_in(text: str, folders: dict[str, str]) -> list[str]:
 
 
 @pytest.fixture
-def client(app, iris_model: Path) -> Iterator:
+def model_client(app, iris_model: Path) -> Iterator:
     """The app started with the grader's model."""
     with started(app, iris_model) as test_client:
         yield test_client
@@ -278,8 +242,8 @@ def teapot_client(app, iris_model: Path) -> Iterator:
         yield test_client
 
 
-def broken_predict(client, request_id: str = "grader-500-check"):
-    response = client.post("/predict", json=SETOSA, headers={REQUEST_ID: request_id})
+def broken_predict(model_client, request_id: str = "grader-500-check"):
+    response = model_client.post("/predict", json=SETOSA, headers={REQUEST_ID: request_id})
     expect(
         response.status_code == 500,
         f"POST /predict with a model whose predict raises RuntimeError answered "
@@ -303,16 +267,16 @@ def broken_predict(client, request_id: str = "grader-500-check"):
     "with the exception's status code (build it with error_response in errors.py). Leave "
     '"fields" out of every error but a 422.',
 )
-def test_unknown_flower_is_404_in_the_envelope(client):
+def test_unknown_flower_is_404_in_the_envelope(model_client):
     """GET /flowers/1 still works, and GET /flowers/99 and GET /observations/999 answer 404
     in the error envelope with code "not_found", the HTTPException's detail as message, and
     no "fields" (only a 422 lists fields)."""
-    expect_status(client.get("/flowers/1"), 200, "GET /flowers/1")
+    expect_status(model_client.get("/flowers/1"), 200, "GET /flowers/1")
     for path, detail in (
         ("/flowers/99", "Flower 99 not found"),
         ("/observations/999", "Observation 999 not found"),
     ):
-        response = client.get(path)
+        response = model_client.get(path)
         expect_status(response, 404, f"GET {path}")
         error = envelope(response, f"GET {path}")
         expect_code(error, "not_found", f"GET {path}")
@@ -366,11 +330,11 @@ def test_other_http_exception_keeps_its_status_and_headers(teapot_client):
     more="Register the handler for starlette.exceptions.HTTPException, not fastapi's: Starlette "
     "raises its own HTTPException for a path no route matches.",
 )
-def test_unknown_route_is_404_in_the_envelope(client):
+def test_unknown_route_is_404_in_the_envelope(model_client):
     """A path that no route matches (GET /no/such/page, POST /nothing-here) answers 404 in the
     envelope with code "not_found"."""
     for method, path in (("GET", "/no/such/page"), ("POST", "/nothing-here")):
-        response = client.request(method, path)
+        response = model_client.request(method, path)
         expect_status(response, 404, f"{method} {path}")
         expect_code(envelope(response, f"{method} {path}"), "not_found", f"{method} {path}")
 
@@ -383,11 +347,11 @@ def test_unknown_route_is_404_in_the_envelope(client):
     more="The HTTPException handler must pass exc.headers on to the answer: Starlette's 405 "
     "carries an Allow header that says which methods the path accepts.",
 )
-def test_wrong_method_is_405_in_the_envelope_with_allow(client):
+def test_wrong_method_is_405_in_the_envelope_with_allow(model_client):
     """DELETE /flowers/1 and GET /predict answer 405 in the envelope with code
     "method_not_allowed", and keep the Allow header naming the methods the path accepts."""
     for method, path, allowed in (("DELETE", "/flowers/1", "GET"), ("GET", "/predict", "POST")):
-        response = client.request(method, path)
+        response = model_client.request(method, path)
         what = f"{method} {path}"
         expect_status(response, 405, what)
         expect_code(envelope(response, what), "method_not_allowed", what)
@@ -416,12 +380,12 @@ LONG_REQUEST_ID = "Grader-Echo-Long-0123456789-abcdefghij-KLMNOPQRST-52"
     "is: no case change, no strip), keep it in request.state.request_id, and set "
     "response.headers['X-Request-ID'].",
 )
-def test_request_id_is_echoed(client):
+def test_request_id_is_echoed(model_client):
     """A request that sends X-Request-ID (1 to 64 letters of both cases, digits and "-") gets
     exactly the same value back in the X-Request-ID header, on a success and on an error, and
     in the envelope's request_id: a short id, and one longer than a UUID."""
     for sent in ("Grader-Echo-200-aB", LONG_REQUEST_ID):
-        response = client.get("/flowers/1", headers={REQUEST_ID: sent})
+        response = model_client.get("/flowers/1", headers={REQUEST_ID: sent})
         expect_status(response, 200, "GET /flowers/1")
         expect(
             response.headers.get(REQUEST_ID) == sent,
@@ -429,7 +393,7 @@ def test_request_id_is_echoed(client):
             f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}; echo it exactly",
         )
     sent = "Grader-Echo-404-cD"
-    response = client.get("/flowers/99", headers={REQUEST_ID: sent})
+    response = model_client.get("/flowers/99", headers={REQUEST_ID: sent})
     expect(
         response.headers.get(REQUEST_ID) == sent,
         f"GET /flowers/99 sent X-Request-ID: {sent} and got back "
@@ -450,24 +414,24 @@ def test_request_id_is_echoed(client):
     more="When the caller sends no X-Request-ID, make a new one (uuid.uuid4()) for each "
     "request, and use that same id in the header and in the envelope.",
 )
-def test_request_id_is_generated_when_missing(client):
+def test_request_id_is_generated_when_missing(model_client):
     """Without an X-Request-ID header (or with an empty one), each response still has one, new
     for every request, and an error's envelope carries the same id as its header."""
-    first = client.get("/flowers/1").headers.get(REQUEST_ID)
-    second = client.get("/flowers/1").headers.get(REQUEST_ID)
+    first = model_client.get("/flowers/1").headers.get(REQUEST_ID)
+    second = model_client.get("/flowers/1").headers.get(REQUEST_ID)
     expect(
         first and second,
         f"two GET /flowers/1 without X-Request-ID answered X-Request-ID {first!r} and "
         f"{second!r}; expected a generated id on each",
     )
     expect(first != second, f"two requests got the same generated request id {first!r}")
-    given_empty = client.get("/flowers/1", headers={REQUEST_ID: ""}).headers.get(REQUEST_ID)
+    given_empty = model_client.get("/flowers/1", headers={REQUEST_ID: ""}).headers.get(REQUEST_ID)
     expect(
         given_empty and given_empty.strip(),
         f"GET /flowers/1 sent an empty X-Request-ID and got back X-Request-ID {given_empty!r}; "
         "an empty header counts as none: make a new id",
     )
-    response = client.get("/flowers/99")
+    response = model_client.get("/flowers/99")
     header = response.headers.get(REQUEST_ID)
     error = envelope(response, "GET /flowers/99")
     expect(
@@ -488,12 +452,12 @@ def test_request_id_is_generated_when_missing(client):
     '"validation_error" and one {"field", "problem"} per entry of exc.errors(). Build each '
     'entry from "loc" and "msg" only: never copy "input" (or the whole error) into the answer.',
 )
-def test_validation_error_stays_422_and_lists_each_field(client):
+def test_validation_error_stays_422_and_lists_each_field(model_client):
     """POST /predict with a word for sepal_width, a negative petal_length and no petal_width
     answers 422 in the envelope, code "validation_error", with a "fields" entry (field and
     problem) for each of the three, and the answer does not repeat the refused word."""
     body = {"sepal_length": 5.1, "sepal_width": REFUSED_WORD, "petal_length": -1.0}
-    response = client.post("/predict", json=body)
+    response = model_client.post("/predict", json=body)
     what = f"POST /predict with {json.dumps(body)}"
     expect_status(response, 422, what)
     error = envelope(response, what)
@@ -542,13 +506,13 @@ NESTED_CASES = {
     'that first item ("body"). Remove a leading "Value error, " from the problem.',
 )
 @pytest.mark.parametrize("case", list(NESTED_CASES))
-def test_bad_value_is_named_by_its_path(client, case):
+def test_bad_value_is_named_by_its_path(model_client, case):
     """A bad value inside a nested object, inside a list, or in the query string is named by
     its dotted path in "fields": measurement.petal_length, items.1.petal_width, limit; a rule
     on the whole body (a petal longer than its sepal) is named "body", and its problem has no
     leading "Value error, "."""
     method, path, body, field = NESTED_CASES[case]
-    response = client.request(method, path, json=body)
+    response = model_client.request(method, path, json=body)
     what = f"{method} {path}" + (f" with {json.dumps(body)}" if body else "")
     error = envelope(response, what)
     expect_code(error, "validation_error", what)
@@ -627,7 +591,7 @@ def test_500_is_logged_with_its_traceback(broken_client, caplog):
     whoever runs the service can find the bug."""
     caplog.clear()
     broken_predict(broken_client)
-    texts = [formatted(record) for record in app_records(caplog.records)]
+    texts = [support.formatted(record) for record in support.app_errors(caplog.records)]
     expect(
         any("Traceback" in text and "hunter2" in text for text in texts),
         "the model raised RuntimeError during POST /predict, but no ERROR log record carries "
@@ -653,7 +617,7 @@ def test_server_starts_without_a_model(app, missing_model, caplog):
         response = test_client.get("/flowers/1")
     expect_status(response, 200, "GET /flowers/1 (no model loaded)")
     expect(
-        app_records(caplog.records),
+        support.app_errors(caplog.records),
         "the model could not be loaded, but nothing was logged at ERROR level at start-up",
     )
 
@@ -711,12 +675,12 @@ def test_503_says_when_to_retry(client_without_model):
     more="GET /models/{version} answers the loaded model's metadata when version is the "
     "loaded model's version.",
 )
-def test_loaded_model_version_is_found(client, iris_model: Path):
+def test_loaded_model_version_is_found(model_client, iris_model: Path):
     """GET /models/grader-1.0 (the loaded model's version) answers 200 with its metadata."""
-    response = client.get(f"/models/{GRADER_VERSION}")
+    response = model_client.get(f"/models/{GRADER_VERSION}")
     what = f"GET /models/{GRADER_VERSION}"
     expect_status(response, 200, what)
-    answer = body_of(response, what)
+    answer = support.json_or_fail(response, what)
     metadata = json.loads(iris_model.with_suffix(".json").read_text())
     for field in ("version", "classes", "features"):
         expect(
@@ -733,12 +697,12 @@ def test_loaded_model_version_is_found(client, iris_model: Path):
     "UnknownModelVersionError otherwise and answer it with a handler: "
     '404, code "unknown_model_version", a message naming the version asked for.',
 )
-def test_unknown_model_version_is_404_in_the_envelope(client):
+def test_unknown_model_version_is_404_in_the_envelope(model_client):
     """GET /models/0.0.0-nope answers 404 in the envelope with code "unknown_model_version"
     and a message that names the version asked for; so do grader-1 and GRADER-1.0, which are
     not exactly the loaded version grader-1.0."""
     for version in ("0.0.0-nope", "grader-1", "GRADER-1.0"):
-        response = client.get(f"/models/{version}")
+        response = model_client.get(f"/models/{version}")
         what = f"GET /models/{version}"
         expect_status(response, 404, what)
         error = envelope(response, what)

@@ -2,13 +2,13 @@
 
 The app is started (its lifespan runs) afresh for every check, with ``MODEL_PATH`` set first:
 
-* ``client``: the grader's own model (``iris_model``, version ``grader-1.0``);
+* ``model_client``: the grader's own model (``iris_model``, version ``grader-1.0``);
 * no model: a path where no file exists, so loading fails (the checks start it themselves);
 * ``broken_model_client``: a file that joblib loads but that is not a model (a plain dict),
   with a valid model.json beside it (``broken_model``), so loading may succeed but any
   prediction fails;
 * ``slow_client``: the grader's model, with ``main.get_model`` overridden
-  (``sandbox.override``) so that every prediction takes at least ``SLOW_SECONDS``: a request
+  (``support.overridden``) so that every prediction takes at least ``SLOW_SECONDS``: a request
   whose duration is known, to check the units of the timings.
 
 Metrics accumulate while an app runs, so metric checks compare values before and after their
@@ -36,11 +36,10 @@ import pytest
 from fastapi import Request
 
 from autograder import check, sandbox, submission
-from autograder.iris import FEATURES, GRADER_VERSION
+from autograder.iris import GRADER_VERSION
+from autograder.suites import support
+from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
 
-SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
-VERSICOLOR = dict(zip(FEATURES, (7.0, 3.2, 4.7, 1.4), strict=True))
-VIRGINICA = dict(zip(FEATURES, (6.3, 3.3, 6.0, 2.5), strict=True))
 SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 TEMPLATE = "/flowers/{flower_id}"
 MAX_UPTIME = 600.0  # seconds: no grading run lasts this long, an epoch timestamp is far beyond
@@ -94,15 +93,6 @@ class CrashRecorder:
             raise
 
 
-def _crash_note(error: BaseException) -> str:
-    """``NotImplementedError (raised at health.py, line 49, in health)``."""
-    try:
-        where = submission.where_in_submission(error.__traceback__, submission.entry_folder())
-    except Exception:  # noqa: BLE001 - no main module here (secure mode): no place to name
-        where = None
-    return submission.error_text(error) + (f" (raised at {where})" if where else "")
-
-
 def _explaining_crashes(test_client, recorder: CrashRecorder) -> None:
     """Give each 500 the app answered after raising an :class:`ExplainedStatus`. (The
     exception leaves the app after its 500 is sent, so it is read once the call returns.)"""
@@ -112,7 +102,7 @@ def _explaining_crashes(test_client, recorder: CrashRecorder) -> None:
         recorder.last = None
         response = send(*args, **kwargs)
         if response.status_code == 500 and recorder.last is not None:
-            response.status_code = ExplainedStatus(500, _crash_note(recorder.last))
+            response.status_code = ExplainedStatus(500, support.crash_text(recorder.last))
         recorder.last = None
         return response
 
@@ -122,29 +112,20 @@ def _explaining_crashes(test_client, recorder: CrashRecorder) -> None:
 @contextmanager
 def started(app, model_path: Path, what: str) -> Iterator:
     """A TestClient for ``app`` started (lifespan run) with MODEL_PATH=model_path."""
-    from fastapi.testclient import TestClient
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MODEL_PATH", str(model_path))
-        recorder = CrashRecorder(app)
-        test_client = TestClient(recorder, raise_server_exceptions=False)
+    recorder = CrashRecorder(app)
+    with support.started(
+        recorder,
+        failure=f"MODEL_PATH pointing to {what}",
+        advice="Catch the error, log it and start anyway.",
+        environment={"MODEL_PATH": str(model_path)},
+        raise_server_exceptions=False,
+    ) as test_client:
         _explaining_crashes(test_client, recorder)
-        try:
-            test_client.__enter__()
-        except Exception as error:
-            pytest.fail(
-                f"the app did not start with MODEL_PATH pointing to {what}: lifespan raised "
-                f"{type(error).__name__}: {error}. Catch the error, log it and start anyway.",
-                pytrace=False,
-            )
-        try:
-            yield test_client
-        finally:
-            test_client.__exit__(None, None, None)
+        yield test_client
 
 
 @pytest.fixture
-def client(app, iris_model: Path) -> Iterator:
+def model_client(app, iris_model: Path) -> Iterator:
     """The app started with the grader's model."""
     with started(app, iris_model, "the grader's model") as test_client:
         yield test_client
@@ -192,32 +173,15 @@ def slow_model(request: Request) -> SlowModel:
 @pytest.fixture
 def slow_client(app, iris_model: Path) -> Iterator:
     """The app started with the grader's model, each prediction SLOW_SECONDS slower."""
-    try:
-        sandbox.override(app, "get_model", slow_model)
-    except sandbox.SandboxError:
-        pytest.fail(
-            "main.py has no get_model: keep `from model import get_model as get_model`",
-            pytrace=False,
-        )
-    try:
-        with started(app, iris_model, "the grader's model") as test_client:
-            yield test_client
-    finally:
-        sandbox.clear_overrides(app)
+    missing = "main.py has no get_model: keep `from model import get_model as get_model`"
+    with (
+        support.overridden(app, "get_model", slow_model, missing=missing),
+        started(app, iris_model, "the grader's model") as test_client,
+    ):
+        yield test_client
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def json_of(response, what: str):
-    try:
-        return response.json()
-    except ValueError:
-        pytest.fail(
-            f"{what} answered {response.status_code} with a body that is not JSON: "
-            f"{response.text[:200]!r}",
-            pytrace=False,
-        )
 
 
 def as_text_note(value, wanted) -> str:
@@ -229,30 +193,6 @@ def as_text_note(value, wanted) -> str:
 
 def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@contextmanager
-def captured(name: str) -> Iterator[list[logging.LogRecord]]:
-    """The INFO (and above) records written to logger ``name`` while the block runs."""
-    logger = logging.getLogger(name)
-    handler = _Records()
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def fields_of(records: list[logging.LogRecord], logger: str) -> list[dict]:
@@ -377,14 +317,16 @@ def first_health_after_start(model_path: str, wait: float) -> dict | None:
     more='GET /health returns {"status": "ok", "version": request.app.version, '
     '"uptime_seconds": ...}: the version of the API (FastAPI(version=...)), not of the model.',
 )
-def test_health_reports_ok_and_the_service_version(client):
+def test_health_reports_ok_and_the_service_version(model_client):
     """GET /health answers 200 with status "ok", the service's version (the one in
     /openapi.json) and uptime_seconds."""
-    response = client.get("/health")
+    response = model_client.get("/health")
     assert response.status_code == 200, f"GET /health answered {response.status_code}"
-    answer = json_of(response, "GET /health")
+    answer = support.json_or_fail(response, "GET /health")
     assert answer.get("status") == "ok", f"GET /health answered status={answer.get('status')!r}"
-    version = json_of(client.get("/openapi.json"), "GET /openapi.json")["info"]["version"]
+    version = support.json_or_fail(model_client.get("/openapi.json"), "GET /openapi.json")["info"][
+        "version"
+    ]
     assert answer.get("version") == version, (
         f"GET /health answered version={answer.get('version')!r}; the service's version "
         f"(info.version in /openapi.json) is {version!r}"
@@ -400,13 +342,13 @@ def test_health_reports_ok_and_the_service_version(client):
     "started (STARTED_AT, not the first call): a float, never an epoch timestamp, never "
     "rounded to whole seconds.",
 )
-def test_uptime_counts_seconds_since_start(client, iris_model: Path):
+def test_uptime_counts_seconds_since_start(model_client, iris_model: Path):
     """uptime_seconds is a number of seconds, at least 0, that grows as time passes; it
     counts from the start of the service, so a first GET /health made 0.3 s after the app
     started (freshly imported) already reports at least 0.3."""
-    first = json_of(client.get("/health"), "GET /health").get("uptime_seconds")
+    first = support.json_or_fail(model_client.get("/health"), "GET /health").get("uptime_seconds")
     time.sleep(0.3)
-    second = json_of(client.get("/health"), "GET /health").get("uptime_seconds")
+    second = support.json_or_fail(model_client.get("/health"), "GET /health").get("uptime_seconds")
     for value in (first, second):
         assert is_number(value) and 0 <= value < MAX_UPTIME, (
             f"GET /health answered uptime_seconds={value!r}; expected the seconds since the "
@@ -462,7 +404,7 @@ def test_health_is_200_even_without_a_model(app, iris_model: Path, tmp_path: Pat
             f"GET /health {setup} answered {response.status_code}; expected 200 "
             "(the process is alive even if it cannot predict: leave the model alone)"
         )
-        answer = json_of(response, "GET /health")
+        answer = support.json_or_fail(response, "GET /health")
         assert answer.get("status") == "ok", (
             f'GET /health {setup} answered status={answer.get("status")!r}; expected "ok"'
         )
@@ -478,14 +420,14 @@ def test_health_is_200_even_without_a_model(app, iris_model: Path, tmp_path: Pat
     more='GET /ready runs one smoke prediction and returns {"status": "ready", '
     '"model_version": model.version} when it works.',
 )
-def test_ready_is_200_with_a_working_model(client):
+def test_ready_is_200_with_a_working_model(model_client):
     """With the grader's model loaded, GET /ready answers 200 with status "ready" and the
     model's version (from model.json)."""
-    response = client.get("/ready")
+    response = model_client.get("/ready")
     assert response.status_code == 200, (
         f"GET /ready with a working model answered {response.status_code}; expected 200"
     )
-    answer = json_of(response, "GET /ready")
+    answer = support.json_or_fail(response, "GET /ready")
     assert answer.get("status") == "ready", (
         f'GET /ready answered status={answer.get("status")!r}; expected "ready"'
     )
@@ -543,16 +485,16 @@ def test_ready_is_503_when_the_smoke_prediction_fails(broken_model_client):
     more="In /ready call model.predict yourself and keep the result: record_predictions is "
     "for the prediction routes only, so the smoke test is neither logged nor counted.",
 )
-def test_the_smoke_prediction_is_not_a_served_prediction(client):
+def test_the_smoke_prediction_is_not_a_served_prediction(model_client):
     """GET /ready (200 with a working model) writes no record on the "iris.predictions" logger
     and leaves predictions_total (which a POST /predict just before has started) as it was:
     its smoke prediction serves no one."""
-    served = client.post("/predict", json=SETOSA)
+    served = model_client.post("/predict", json=SETOSA)
     assert served.status_code == 200, f"POST /predict answered {served.status_code}"
-    before = metric_samples(client)
+    before = metric_samples(model_client)
     require_metric(before, "predictions_total")
-    with captured("iris.predictions") as records:
-        response = client.get("/ready")
+    with support.captured("iris.predictions") as records:
+        response = model_client.get("/ready")
     assert response.status_code == 200, (
         f"GET /ready with a working model answered {response.status_code}; expected 200"
     )
@@ -561,7 +503,9 @@ def test_the_smoke_prediction_is_not_a_served_prediction(client):
         f"GET /ready wrote {len(lines)} records on the 'iris.predictions' logger ({lines}); "
         "its smoke prediction is not a served prediction and writes none"
     )
-    change = total(metric_samples(client), "predictions_total") - total(before, "predictions_total")
+    change = total(metric_samples(model_client), "predictions_total") - total(
+        before, "predictions_total"
+    )
     assert change == 0, (
         f"GET /ready made predictions_total grow by {change:g}; its smoke prediction must "
         "not be counted"
@@ -578,12 +522,12 @@ def test_the_smoke_prediction_is_not_a_served_prediction(client):
     more="In observe_requests, keep request_id_for(request) in request.state.request_id and "
     "set it as the X-Request-ID header of the response call_next gives back.",
 )
-def test_caller_request_id_is_echoed(client):
+def test_caller_request_id_is_echoed(model_client):
     """A request sent with a safe X-Request-ID (1 to 64 letters, digits, '-', '_' or '.') gets
     the same value back in the X-Request-ID response header, on a success and on a 404."""
     cases = [("/flowers/1", "lab05-echo-1"), ("/flowers/99", "lab05.echo_2"), ("/", "7" * 64)]
     for path, sent in cases:
-        response = client.get(path, headers={"X-Request-ID": sent})
+        response = model_client.get(path, headers={"X-Request-ID": sent})
         got = response.headers.get("X-Request-ID")
         assert got == sent, (
             f"GET {path} sent with X-Request-ID: {sent} answered {response.status_code} with "
@@ -598,12 +542,12 @@ def test_caller_request_id_is_echoed(client):
     more="When the caller sends no X-Request-ID, request_id_for returns new_request_id(), "
     "and the middleware sets it on the response.",
 )
-def test_request_id_is_generated_when_missing(client):
+def test_request_id_is_generated_when_missing(model_client):
     """A request without X-Request-ID still gets one in the response, and two requests get
     two different ids."""
     ids = []
     for _ in range(2):
-        response = client.get("/flowers/1")
+        response = model_client.get("/flowers/1")
         got = response.headers.get("X-Request-ID")
         assert got and SAFE_ID.fullmatch(got), (
             f"GET /flowers/1 without X-Request-ID answered X-Request-ID: {got}; expected a new "
@@ -620,11 +564,11 @@ def test_request_id_is_generated_when_missing(client):
     more="Echo the caller's id only if it is 1 to 64 letters, digits, '-', '_' or '.' "
     "(re.fullmatch); otherwise (an empty one too) generate a new one.",
 )
-def test_unsafe_request_id_is_replaced(client):
+def test_unsafe_request_id_is_replaced(model_client):
     """An X-Request-ID that is empty, too long or holds other characters is not echoed: the
     response carries a new, safe id instead."""
     for sent in ("x" * 65, "id with spaces;and=more", ""):
-        response = client.get("/flowers/1", headers={"X-Request-ID": sent})
+        response = model_client.get("/flowers/1", headers={"X-Request-ID": sent})
         got = response.headers.get("X-Request-ID")
         shown = f"{sent[:40]}..." if len(sent) > 40 else repr(sent)
         assert got and got != sent and SAFE_ID.fullmatch(got), (
@@ -640,11 +584,11 @@ def test_unsafe_request_id_is_replaced(client):
     more="Time call_next(request) with time.perf_counter() in the middleware and set "
     "X-Process-Time to the milliseconds as a number: it then covers error responses too.",
 )
-def test_every_response_has_a_process_time_header(client):
+def test_every_response_has_a_process_time_header(model_client):
     """X-Process-Time (milliseconds, a decimal number >= 0) is on every response: 200, 404
     and 422."""
     for path, expected in (("/flowers/1", 200), ("/flowers/99", 404), ("/flowers/abc", 422)):
-        response = client.get(path)
+        response = model_client.get(path)
         assert response.status_code == expected, (
             f"GET {path} answered {response.status_code}; expected {expected}"
         )
@@ -676,7 +620,7 @@ def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
     with status="500"."""
     labels = {"method": "POST", "route": "/predict", "status": "500"}
     before = total(metric_samples(broken_model_client), "http_requests_total", **labels)
-    with captured("iris.access") as records:
+    with support.captured("iris.access") as records:
         response = broken_model_client.post(
             "/predict", json=SETOSA, headers={"X-Request-ID": "lab05-crash-1"}
         )
@@ -689,7 +633,7 @@ def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
         f"the 500 of POST /predict has the headers {headers}; expected a request id and the "
         "time it took, as on every response"
     )
-    body = json_of(response, "the 500 of POST /predict")
+    body = support.json_or_fail(response, "the 500 of POST /predict")
     error = body.get("error") if isinstance(body, dict) else None
     given = error.get("request_id") if isinstance(error, dict) else None
     assert given == headers["X-Request-ID"], (
@@ -723,7 +667,7 @@ def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
     more='Write one record per request on logging.getLogger("iris.access") whose message is '
     "json.dumps of method, path, status, latency_ms and request_id (in the middleware).",
 )
-def test_one_access_log_line_per_request(client):
+def test_one_access_log_line_per_request(model_client):
     """Each request writes exactly one record on the "iris.access" logger: a JSON object
     with method, path (without the query string), status (a number), latency_ms (>= 0) and
     request_id (the same as the X-Request-ID header, also when the caller's id was unsafe and
@@ -738,8 +682,8 @@ def test_one_access_log_line_per_request(client):
     ]
     for path, headers, status in cases:
         sent = f"{path}?limit=2" if path == "/flowers" else path
-        with captured("iris.access") as records:
-            response = client.get(sent, headers=headers, follow_redirects=False)
+        with support.captured("iris.access") as records:
+            response = model_client.get(sent, headers=headers, follow_redirects=False)
         lines = fields_of(records, "iris.access")
         assert len(lines) == 1, (
             f"GET {sent} wrote {len(lines)} records on the 'iris.access' logger; expected 1"
@@ -773,14 +717,16 @@ def test_one_access_log_line_per_request(client):
     more="In the prediction routes, write one record per predicted flower on logging.getLogger("
     '"iris.predictions"): json.dumps of species, model_version and request_id.',
 )
-def test_one_prediction_log_line_per_flower(client):
+def test_one_prediction_log_line_per_flower(model_client):
     """POST /predict writes one JSON record on the "iris.predictions" logger with species,
     model_version and request_id (the X-Request-ID of the response); POST /predict/batch
     writes one per flower, with the id the service made when the caller sent none."""
-    with captured("iris.predictions") as records:
-        response = client.post("/predict", json=SETOSA, headers={"X-Request-ID": "lab05-pred-1"})
+    with support.captured("iris.predictions") as records:
+        response = model_client.post(
+            "/predict", json=SETOSA, headers={"X-Request-ID": "lab05-pred-1"}
+        )
     assert response.status_code == 200, f"POST /predict answered {response.status_code}"
-    species = json_of(response, "POST /predict").get("species")
+    species = support.json_or_fail(response, "POST /predict").get("species")
     request_id = response.headers.get("X-Request-ID") or "lab05-pred-1"
     lines = fields_of(records, "iris.predictions")
     assert len(lines) == 1, (
@@ -793,8 +739,8 @@ def test_one_prediction_log_line_per_flower(client):
             f"expected {wanted!r} (the line: {lines[0]})"
         )
     items = [SETOSA, VIRGINICA, VERSICOLOR]
-    with captured("iris.predictions") as records:
-        response = client.post("/predict/batch", json={"items": items})
+    with support.captured("iris.predictions") as records:
+        response = model_client.post("/predict/batch", json={"items": items})
     assert response.status_code == 200, f"POST /predict/batch answered {response.status_code}"
     predicted = sorted(item["species"] for item in response.json()["predictions"])
     request_id = response.headers.get("X-Request-ID")
@@ -822,17 +768,17 @@ def test_one_prediction_log_line_per_flower(client):
     more="Label http_requests_total with the route's path template: "
     'request.scope["route"].path after call_next, never request.url.path.',
 )
-def test_requests_are_counted_by_route_template(client):
+def test_requests_are_counted_by_route_template(model_client):
     """http_requests_total{method, route, status} counts requests by route template: two
     GET /flowers/1 and /flowers/2 add 2 to route="/flowers/{flower_id}", status="200", a
     GET /flowers/99 adds 1 to status="404", and no label holds a raw path. GET /metrics is
     counted too (under any route label): between two reads of /metrics, the GET requests
     with status "200" grow by 3, the two flowers and the first read."""
-    before = metric_samples(client)
-    client.get("/flowers/1")
-    client.get("/flowers/2")
-    client.get("/flowers/99")
-    after = metric_samples(client)
+    before = metric_samples(model_client)
+    model_client.get("/flowers/1")
+    model_client.get("/flowers/2")
+    model_client.get("/flowers/99")
+    after = metric_samples(model_client)
     require_metric(after, "http_requests_total")
     ok = {"method": "GET", "status": "200"}
     change = total(after, "http_requests_total", **ok) - total(before, "http_requests_total", **ok)
@@ -863,14 +809,14 @@ def test_requests_are_counted_by_route_template(client):
     'contract, "Metrics".',
     more='When no route matched (request.scope has no "route"), use the label route="unmatched".',
 )
-def test_unknown_paths_are_counted_as_unmatched(client):
+def test_unknown_paths_are_counted_as_unmatched(model_client):
     """Requests for paths no route serves are counted in http_requests_total with
     route="unmatched" and status="404", never under their own path."""
     labels = {"method": "GET", "route": "unmatched", "status": "404"}
-    before = total(metric_samples(client), "http_requests_total", **labels)
-    client.get("/no-such-page-lab05")
-    client.get("/wp-admin/lab05.php")
-    after = metric_samples(client)
+    before = total(metric_samples(model_client), "http_requests_total", **labels)
+    model_client.get("/no-such-page-lab05")
+    model_client.get("/wp-admin/lab05.php")
+    after = metric_samples(model_client)
     require_metric(after, "http_requests_total")
     change = total(after, "http_requests_total", **labels) - before
     assert change == 2, (
@@ -888,14 +834,14 @@ def test_unknown_paths_are_counted_as_unmatched(client):
     more="Observe the seconds each request took in a Histogram "
     "http_request_duration_seconds with labels method and route.",
 )
-def test_latency_histogram_per_route(client):
+def test_latency_histogram_per_route(model_client):
     """http_request_duration_seconds is a histogram labelled by method and route: two
     GET /flowers/{id} add 2 to its _count and a number of seconds >= 0 to its _sum."""
     labels = {"method": "GET", "route": TEMPLATE}
-    before = metric_samples(client)
-    client.get("/flowers/4")
-    client.get("/flowers/5")
-    after = metric_samples(client)
+    before = metric_samples(model_client)
+    model_client.get("/flowers/4")
+    model_client.get("/flowers/5")
+    after = metric_samples(model_client)
     require_metric(after, "http_request_duration_seconds_count")
     counted = total(after, "http_request_duration_seconds_count", **labels) - total(
         before, "http_request_duration_seconds_count", **labels
@@ -939,7 +885,7 @@ def test_durations_are_in_milliseconds_and_seconds(slow_client):
     the points of its own check, not these.)"""
     labels = {"method": "POST", "route": "/predict"}
     before = metric_samples(slow_client)
-    with captured("iris.access") as records:
+    with support.captured("iris.access") as records:
         started_at = time.perf_counter()
         response = slow_client.post(
             "/predict", json=SETOSA, headers={"X-Request-ID": "lab05-slow-1"}
@@ -995,18 +941,18 @@ def test_durations_are_in_milliseconds_and_seconds(slow_client):
     more="In the prediction routes, PREDICTIONS.labels(species=...).inc() once per "
     "predicted flower (a batch of 3 counts 3).",
 )
-def test_predictions_are_counted_by_species(client):
+def test_predictions_are_counted_by_species(model_client):
     """predictions_total{species} grows by one for every flower predicted by /predict and
     /predict/batch, under the predicted species."""
-    before = metric_samples(client)
-    single = client.post("/predict", json=SETOSA)
-    batch = client.post("/predict/batch", json={"items": [VIRGINICA, VIRGINICA, VERSICOLOR]})
+    before = metric_samples(model_client)
+    single = model_client.post("/predict", json=SETOSA)
+    batch = model_client.post("/predict/batch", json={"items": [VIRGINICA, VIRGINICA, VERSICOLOR]})
     assert single.status_code == 200 and batch.status_code == 200, (
         f"POST /predict answered {single.status_code}, POST /predict/batch "
         f"{batch.status_code}; expected 200"
     )
     predicted = [single.json()["species"]] + [p["species"] for p in batch.json()["predictions"]]
-    after = metric_samples(client)
+    after = metric_samples(model_client)
     require_metric(after, "predictions_total")
     for species in sorted(set(predicted)):
         wanted = predicted.count(species)

@@ -24,7 +24,8 @@ from autograder import check, student_tests
 from autograder.course import lab_for_suite
 from autograder.student_tests import TESTS_FOLDER, Bench, load_implementations
 
-IMPLEMENTATIONS = Path(__file__).resolve().parent.parent / "lab06" / "implementations.toml"
+LAB = lab_for_suite(__file__)
+IMPLEMENTATIONS = LAB.data_dir / "implementations.toml"
 RUN_TIMEOUT = 20.0  # seconds the student's whole test run may take on one service
 SEARCH_BUDGET = 40.0  # seconds a check may spend looking for one bug the tests catch
 JOBS = 2  # test runs at the same time
@@ -32,12 +33,10 @@ JOBS = 2  # test runs at the same time
 
 def reference_folder() -> Path:
     """The service the student received: the reference solution's, or the starter's."""
-    lab = lab_for_suite(__file__)
-    assert lab is not None
-    for folder in (lab.solution_dir, lab.starter_dir):
+    for folder in (LAB.solution_dir, LAB.starter_dir):
         if (folder / "main.py").is_file():
             return folder
-    raise FileNotFoundError(f"neither {lab.solution_dir} nor {lab.starter_dir} has a main.py")
+    raise FileNotFoundError(f"neither {LAB.solution_dir} nor {LAB.starter_dir} has a main.py")
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,9 +32,10 @@ import pytest
 
 from autograder import check, sandbox
 from autograder import submission as submission_loader
-from autograder.iris import FEATURES, GRADER_VERSION
+from autograder.iris import GRADER_VERSION
+from autograder.suites import support
+from autograder.suites.support import SETOSA
 
-SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
 ADMIN, ADMIN_PASSWORD = "ada", "ada-reloads-models-9"
 USER, USER_PASSWORD = "bea", "bea-predicts-flowers-4"
 ROLES = {ADMIN: "admin", USER: "user"}
@@ -52,32 +52,22 @@ RELOADED_VERSION = "grader-2.0"
 
 def grader_environment(model_path: Path) -> dict[str, str]:
     """The environment variables of the handout's contract, with the grader's values."""
-    from pwdlib import PasswordHash
-    from pwdlib.hashers.argon2 import Argon2Hasher
-
-    hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
-    users = {
-        name: {"password_hash": hasher.hash(PASSWORDS[name]), "role": ROLES[name]}
-        for name in (ADMIN, USER)
-    }
+    hashes = support.password_hashes(PASSWORDS)
+    users = {name: {"password_hash": hashes[name], "role": ROLES[name]} for name in (ADMIN, USER)}
     return {
         "MODEL_PATH": str(model_path),
         "JWT_SECRET": SECRET,
         "ACCESS_TOKEN_MINUTES": str(TOKEN_MINUTES),
         "API_KEYS": json.dumps(API_KEYS),
         "USERS": json.dumps(users),
-        "ARGON2_TIME_COST": "1",
-        "ARGON2_MEMORY_COST": "64",
+        **support.FAST_ARGON2,
     }
 
 
 @pytest.fixture(scope="session")
 def model_file(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the grader's model that the reload check may change (and puts back)."""
-    folder = tmp_path_factory.mktemp("served-model")
-    shutil.copy(iris_model, folder / "model.joblib")
-    shutil.copy(iris_model.with_suffix(".json"), folder / "model.json")
-    return folder / "model.joblib"
+    return support.copy_model(iris_model, tmp_path_factory.mktemp("served-model"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -91,7 +81,7 @@ def grader_settings(model_file: Path) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def app(grader_settings: dict[str, str], submission_dir: Path):
+def configured_app(grader_settings: dict[str, str], submission_dir: Path):
     """The student's app, imported once the grader's settings are in the environment."""
     if sandbox.enabled():
         return sandbox.SandboxedApp()
@@ -104,27 +94,16 @@ def app(grader_settings: dict[str, str], submission_dir: Path):
 @contextmanager
 def started(app) -> Iterator:
     """A TestClient for ``app``, its lifespan run with the grader's settings."""
-    from fastapi.testclient import TestClient
-
-    test_client = TestClient(app, raise_server_exceptions=False)
-    try:
-        test_client.__enter__()
-    except Exception as error:
-        pytest.fail(
-            f"the app did not start with the grader's settings: lifespan raised "
-            f"{type(error).__name__}: {error}",
-            pytrace=False,
-        )
-    try:
+    with support.started(
+        app, failure="the grader's settings", raise_server_exceptions=False
+    ) as test_client:
         yield test_client
-    finally:
-        test_client.__exit__(None, None, None)
 
 
 @pytest.fixture
-def client(app) -> Iterator:
+def fresh_client(configured_app) -> Iterator:
     """The app, started afresh for this check."""
-    with started(app) as test_client:
+    with started(configured_app) as test_client:
         yield test_client
 
 
@@ -170,8 +149,8 @@ def log_in(test_client, username: str, password: str):
 def token_from_login(test_client, username: str) -> str:
     """An access token from POST /token, or a failed check that says why there is none."""
     response = log_in(test_client, username, PASSWORDS[username])
-    expect_status(response, 200, f"POST /token for {username!r} with the right password")
-    body = json_of(response, "POST /token")
+    support.expect_status(response, 200, f"POST /token for {username!r} with the right password")
+    body = support.json_or_fail(response, "POST /token")
     token = body.get("access_token") if isinstance(body, dict) else None
     assert isinstance(token, str) and token, (
         f'POST /token answered {json.dumps(body)[:200]}; expected {{"access_token": "...", '
@@ -180,34 +159,16 @@ def token_from_login(test_client, username: str) -> str:
     return token
 
 
-def json_of(response, what: str):
-    try:
-        return response.json()
-    except ValueError:
-        pytest.fail(
-            f"{what} answered {response.status_code} with a body that is not JSON: "
-            f"{response.text[:200]!r}",
-            pytrace=False,
-        )
-
-
-def expect_status(response, status: int, what: str) -> None:
-    assert response.status_code == status, (
-        f"{what} answered {response.status_code}; expected {status}"
-        + (f" (body: {response.text[:200]})" if response.status_code >= 400 else "")
-    )
-
-
 def me_accepts(test_client, token: str, what: str) -> dict:
     """GET /users/me accepts ``token``: the positive case a rejection is compared with."""
     response = test_client.get("/users/me", headers=bearer(token))
-    expect_status(response, 200, f"GET /users/me with {what}")
-    return json_of(response, "GET /users/me")
+    support.expect_status(response, 200, f"GET /users/me with {what}")
+    return support.json_or_fail(response, "GET /users/me")
 
 
 def me_rejects(test_client, token: str, what: str) -> None:
     response = test_client.get("/users/me", headers=bearer(token))
-    expect_status(response, 401, f"GET /users/me with {what}")
+    support.expect_status(response, 401, f"GET /users/me with {what}")
 
 
 def predict(test_client, headers: dict | None = None):
@@ -222,8 +183,8 @@ def admin_reload(test_client) -> dict:
     """POST /model/reload as the admin (a token from /token): must answer 200."""
     token = token_from_login(test_client, ADMIN)
     response = test_client.post("/model/reload", headers=bearer(token))
-    expect_status(response, 200, "POST /model/reload with the admin's token")
-    return json_of(response, "POST /model/reload")
+    support.expect_status(response, 200, "POST /model/reload with the admin's token")
+    return support.json_or_fail(response, "POST /model/reload")
 
 
 # ---------------------------------------------------------------- logging in
@@ -238,14 +199,16 @@ def admin_reload(test_client) -> dict:
     "form.password against the user's hash in USERS with pwdlib, and returns "
     '{"access_token": <the JWT>, "token_type": "bearer"}.',
 )
-def test_login_issues_a_bearer_token(client):
+def test_login_issues_a_bearer_token(fresh_client):
     """POST /token with a user name and the right password (an HTML form, as OAuth2's
     password flow sends it) answers 200 with an access_token and token_type "bearer", for
     the admin and for the user the grader put in USERS."""
     for username in (ADMIN, USER):
-        response = log_in(client, username, PASSWORDS[username])
-        expect_status(response, 200, f"POST /token for {username!r} with the right password")
-        body = json_of(response, "POST /token")
+        response = log_in(fresh_client, username, PASSWORDS[username])
+        support.expect_status(
+            response, 200, f"POST /token for {username!r} with the right password"
+        )
+        body = support.json_or_fail(response, "POST /token")
         assert isinstance(body, dict) and isinstance(body.get("access_token"), str), (
             f"POST /token answered {json.dumps(body)[:200]}; expected an access_token string"
         )
@@ -263,13 +226,13 @@ def test_login_issues_a_bearer_token(client):
     "timedelta(minutes=settings.access_token_minutes)} with jwt.encode(claims, "
     "settings.jwt_secret, algorithm='HS256'); take now from datetime.now(UTC).",
 )
-def test_token_is_hs256_with_sub_role_and_exp(client):
+def test_token_is_hs256_with_sub_role_and_exp(fresh_client):
     """The access token is a JWT signed with HS256 and JWT_SECRET, whose claims say who
     (sub, the user name), which role, and when it expires: ACCESS_TOKEN_MINUTES from now."""
     import jwt
 
     for username in (ADMIN, USER):
-        token = token_from_login(client, username)
+        token = token_from_login(fresh_client, username)
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, SECRET, algorithms=["HS256"])
@@ -304,14 +267,18 @@ def test_token_is_hs256_with_sub_role_and_exp(client):
     more="pwdlib's verify(password, hash) is False for a wrong password: answer 401 then "
     '(HTTPException(401, ..., headers={"WWW-Authenticate": "Bearer"})).',
 )
-def test_wrong_password_is_401(client):
+def test_wrong_password_is_401(fresh_client):
     """POST /token with the right password works, and with a wrong one answers 401."""
-    token_from_login(client, USER)
-    expect_status(
-        log_in(client, USER, USER_PASSWORD + "x"), 401, f"POST /token for {USER!r}, wrong password"
+    token_from_login(fresh_client, USER)
+    support.expect_status(
+        log_in(fresh_client, USER, USER_PASSWORD + "x"),
+        401,
+        f"POST /token for {USER!r}, wrong password",
     )
-    expect_status(
-        log_in(client, USER, ADMIN_PASSWORD), 401, f"POST /token for {USER!r}, another's password"
+    support.expect_status(
+        log_in(fresh_client, USER, ADMIN_PASSWORD),
+        401,
+        f"POST /token for {USER!r}, another's password",
     )
 
 
@@ -323,10 +290,12 @@ def test_wrong_password_is_401(client):
     "401 like a wrong password (and cost the same: verify against a dummy hash), not a "
     "KeyError and a 500.",
 )
-def test_unknown_user_is_401(client):
+def test_unknown_user_is_401(fresh_client):
     """POST /token works for a known user, and answers 401 for a name that is not in USERS."""
-    token_from_login(client, USER)
-    expect_status(log_in(client, "nobody", USER_PASSWORD), 401, "POST /token for 'nobody'")
+    token_from_login(fresh_client, USER)
+    support.expect_status(
+        log_in(fresh_client, "nobody", USER_PASSWORD), 401, "POST /token for 'nobody'"
+    )
 
 
 @check(
@@ -336,15 +305,15 @@ def test_unknown_user_is_401(client):
     more="GET /users/me takes user: CurrentUser and returns it; get_current_user decodes the "
     "bearer token with jwt.decode(token, settings.jwt_secret, algorithms=['HS256'], ...).",
 )
-def test_users_me_returns_the_token_owner(client):
+def test_users_me_returns_the_token_owner(fresh_client):
     """GET /users/me with a bearer token answers 200 with {"username", "role"} of the user the
     token was issued to: for a token from POST /token, and for a valid token the grader signed
     itself with JWT_SECRET."""
-    body = me_accepts(client, token_from_login(client, USER), f"the token of {USER!r}")
+    body = me_accepts(fresh_client, token_from_login(fresh_client, USER), f"the token of {USER!r}")
     assert body.get("username") == USER and body.get("role") == "user", (
         f'GET /users/me answered {json.dumps(body)[:200]}; expected username {USER!r}, role "user"'
     )
-    body = me_accepts(client, forged(claims_for(ADMIN)), "a valid token the grader signed")
+    body = me_accepts(fresh_client, forged(claims_for(ADMIN)), "a valid token the grader signed")
     assert body.get("username") == ADMIN and body.get("role") == "admin", (
         f'GET /users/me answered {json.dumps(body)[:200]} for a token of {ADMIN!r} (role "admin")'
     )
@@ -361,14 +330,14 @@ def test_users_me_returns_the_token_owner(client):
     "Authorization header: raise the 401 yourself then. A token that does not decode is a "
     "401 too (catch jwt.InvalidTokenError).",
 )
-def test_missing_or_garbled_token_is_401(client):
+def test_missing_or_garbled_token_is_401(fresh_client):
     """GET /users/me accepts a valid token, and answers 401 with no Authorization header,
     with a bearer value that is not a JWT, and with another scheme (Basic)."""
-    me_accepts(client, forged(claims_for(USER)), "a valid token")
-    expect_status(client.get("/users/me"), 401, "GET /users/me without a token")
-    me_rejects(client, "not-a-token", "the bearer value 'not-a-token'")
-    response = client.get("/users/me", headers={"Authorization": "Basic YmVhOmJlYQ=="})
-    expect_status(response, 401, "GET /users/me with Basic credentials")
+    me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
+    support.expect_status(fresh_client.get("/users/me"), 401, "GET /users/me without a token")
+    me_rejects(fresh_client, "not-a-token", "the bearer value 'not-a-token'")
+    response = fresh_client.get("/users/me", headers={"Authorization": "Basic YmVhOmJlYQ=="})
+    support.expect_status(response, 401, "GET /users/me with Basic credentials")
 
 
 @check(
@@ -378,11 +347,13 @@ def test_missing_or_garbled_token_is_401(client):
     more="jwt.decode checks exp itself and raises ExpiredSignatureError (an InvalidTokenError) "
     "for an expired token: never turn that off (options={'verify_exp': False}) or add leeway.",
 )
-def test_expired_token_is_401(client):
+def test_expired_token_is_401(fresh_client):
     """A valid token is accepted, and the same token expired two minutes ago is 401."""
-    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
     now = int(time.time())
-    me_rejects(client, forged(claims_for(USER, iat=now - 900, exp=now - 120)), "an expired token")
+    me_rejects(
+        fresh_client, forged(claims_for(USER, iat=now - 900, exp=now - 120)), "an expired token"
+    )
 
 
 @check(
@@ -392,11 +363,13 @@ def test_expired_token_is_401(client):
     more="Always pass algorithms=['HS256'] to jwt.decode: the token's own header must never "
     "choose how it is checked, and an unsigned token (alg none) is nobody's.",
 )
-def test_unsigned_token_is_401(client):
+def test_unsigned_token_is_401(fresh_client):
     """A valid token is accepted, and an unsigned one (alg "none") with the same claims is
     401."""
-    me_accepts(client, forged(claims_for(USER)), "a valid token")
-    me_rejects(client, forged(claims_for(USER), key=None, algorithm="none"), "an alg-none token")
+    me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
+    me_rejects(
+        fresh_client, forged(claims_for(USER), key=None, algorithm="none"), "an alg-none token"
+    )
 
 
 @check(
@@ -406,12 +379,14 @@ def test_unsigned_token_is_401(client):
     more="Verify the signature with settings.jwt_secret (never options={'verify_signature': "
     "False}, never jwt.get_unverified_header's claims).",
 )
-def test_token_signed_with_another_key_is_401(client):
+def test_token_signed_with_another_key_is_401(fresh_client):
     """A valid token is accepted, and one with the same claims signed with another key is
     401."""
-    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
     other_key = secrets.token_hex(32)
-    me_rejects(client, forged(claims_for(USER), key=other_key), "a token signed with another key")
+    me_rejects(
+        fresh_client, forged(claims_for(USER), key=other_key), "a token signed with another key"
+    )
 
 
 @check(
@@ -421,12 +396,12 @@ def test_token_signed_with_another_key_is_401(client):
     more="Only a verified signature makes the claims true: decode with the secret and "
     "algorithms=['HS256'], and read sub and role from what jwt.decode returns.",
 )
-def test_tampered_token_is_401(client):
+def test_tampered_token_is_401(fresh_client):
     """The user's token from POST /token is accepted, and the same token with its payload
     changed to role "admin" (its signature kept) is 401."""
-    token = token_from_login(client, USER)
-    me_accepts(client, token, f"the token of {USER!r}")
-    me_rejects(client, with_payload(token, role="admin"), "a token whose payload was changed")
+    token = token_from_login(fresh_client, USER)
+    me_accepts(fresh_client, token, f"the token of {USER!r}")
+    me_rejects(fresh_client, with_payload(token, role="admin"), "a token whose payload was changed")
 
 
 @check(
@@ -436,10 +411,10 @@ def test_tampered_token_is_401(client):
     more="jwt.decode accepts a token without exp unless you require it: "
     "options={'require': ['exp', 'sub']}. A token without exp would work forever.",
 )
-def test_token_without_exp_is_401(client):
+def test_token_without_exp_is_401(fresh_client):
     """A valid token is accepted, and a correctly signed token without exp is 401."""
-    me_accepts(client, forged(claims_for(USER)), "a valid token")
-    me_rejects(client, forged(claims_for(USER, exp=None)), "a signed token without exp")
+    me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
+    me_rejects(fresh_client, forged(claims_for(USER, exp=None)), "a signed token without exp")
 
 
 @check(
@@ -448,13 +423,13 @@ def test_token_without_exp_is_401(client):
     more="Require sub too (options={'require': ['exp', 'sub']}), and answer 401 when it is "
     "missing or names no user in USERS.",
 )
-def test_token_without_sub_is_401(client):
+def test_token_without_sub_is_401(fresh_client):
     """A valid token is accepted, and a correctly signed token without sub, or whose sub
     names no user, is 401."""
-    me_accepts(client, forged(claims_for(USER)), "a valid token")
-    me_rejects(client, forged(claims_for(USER, sub=None)), "a signed token without sub")
+    me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
+    me_rejects(fresh_client, forged(claims_for(USER, sub=None)), "a signed token without sub")
     stranger = {**claims_for(USER), "sub": "nobody"}
-    me_rejects(client, forged(stranger), "a signed token for a user not in USERS")
+    me_rejects(fresh_client, forged(stranger), "a signed token for a user not in USERS")
 
 
 @check(
@@ -464,11 +439,13 @@ def test_token_without_sub_is_401(client):
     more='After decoding, check the role claim too: a role that is not "admin" or "user" '
     "is a 401 (raise it yourself; a pydantic model given that role would fail with a 500).",
 )
-def test_token_with_an_unknown_role_is_401(client):
+def test_token_with_an_unknown_role_is_401(fresh_client):
     """A valid token is accepted, and a correctly signed token whose role is neither "admin"
     nor "user" is 401."""
-    me_accepts(client, forged(claims_for(USER)), "a valid token")
-    me_rejects(client, forged(claims_for(USER, role="root")), 'a signed token with role "root"')
+    me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
+    me_rejects(
+        fresh_client, forged(claims_for(USER, role="root")), 'a signed token with role "root"'
+    )
 
 
 # ---------------------------------------------------------------- API keys
@@ -481,15 +458,17 @@ def test_token_with_an_unknown_role_is_401(client):
     more="Predictions take caller: Caller; get_caller reads X-API-Key with "
     "APIKeyHeader(name='X-API-Key', auto_error=False) and accepts any key of API_KEYS.",
 )
-def test_api_key_allows_predictions(client):
+def test_api_key_allows_predictions(fresh_client):
     """POST /predict and POST /predict/batch answer 200 with the X-API-Key of each client in
     API_KEYS."""
     for name in API_KEYS:
-        response = predict(client, key_headers(name))
-        expect_status(response, 200, f"POST /predict with the key of {name!r}")
-        assert json_of(response, "POST /predict").get("species"), "no species in the answer"
-    response = client.post("/predict/batch", json={"items": [SETOSA]}, headers=key_headers())
-    expect_status(response, 200, "POST /predict/batch with an API key")
+        response = predict(fresh_client, key_headers(name))
+        support.expect_status(response, 200, f"POST /predict with the key of {name!r}")
+        assert support.json_or_fail(response, "POST /predict").get("species"), (
+            "no species in the answer"
+        )
+    response = fresh_client.post("/predict/batch", json={"items": [SETOSA]}, headers=key_headers())
+    support.expect_status(response, 200, "POST /predict/batch with an API key")
 
 
 @check(
@@ -500,23 +479,27 @@ def test_api_key_allows_predictions(client):
     "keys, never a prefix or `in`), and answer 401 when there is no key or no key matches. "
     "Both prediction routes take caller: Caller.",
 )
-def test_missing_or_wrong_api_key_is_401(client):
+def test_missing_or_wrong_api_key_is_401(fresh_client):
     """POST /predict works with a valid key, and answers 401 with no credentials at all, with
     a wrong key, and with a valid key cut short by one character or lengthened by one;
     POST /predict/batch works with a valid key, and answers 401 with no credentials."""
-    expect_status(predict(client, key_headers()), 200, "POST /predict with a valid key")
-    expect_status(predict(client), 401, "POST /predict without credentials")
-    response = client.post("/predict/batch", json={"items": [SETOSA]}, headers=key_headers())
-    expect_status(response, 200, "POST /predict/batch with a valid key")
-    response = client.post("/predict/batch", json={"items": [SETOSA]})
-    expect_status(response, 401, "POST /predict/batch without credentials")
+    support.expect_status(
+        predict(fresh_client, key_headers()), 200, "POST /predict with a valid key"
+    )
+    support.expect_status(predict(fresh_client), 401, "POST /predict without credentials")
+    response = fresh_client.post("/predict/batch", json={"items": [SETOSA]}, headers=key_headers())
+    support.expect_status(response, 200, "POST /predict/batch with a valid key")
+    response = fresh_client.post("/predict/batch", json={"items": [SETOSA]})
+    support.expect_status(response, 401, "POST /predict/batch without credentials")
     key = API_KEYS["grader-robot"]
     for what, wrong in (
         ("a wrong key", secrets.token_urlsafe(24)),
         ("a valid key cut short", key[:-1]),
         ("a valid key with one more character", key + "x"),
     ):
-        expect_status(predict(client, {"X-API-Key": wrong}), 401, f"POST /predict with {what}")
+        support.expect_status(
+            predict(fresh_client, {"X-API-Key": wrong}), 401, f"POST /predict with {what}"
+        )
 
 
 @check(
@@ -526,11 +509,15 @@ def test_missing_or_wrong_api_key_is_401(client):
     more="secrets.compare_digest raises TypeError for a str that is not ASCII: compare bytes "
     "(key.encode()) so that any header value is simply a wrong key.",
 )
-def test_non_ascii_api_key_is_401(client):
+def test_non_ascii_api_key_is_401(fresh_client):
     """POST /predict works with a valid key, and a key with a non-ASCII character ("clé") is
     a wrong key (401), not a crash (500)."""
-    expect_status(predict(client, key_headers()), 200, "POST /predict with a valid key")
-    expect_status(predict(client, {"X-API-Key": b"cl\xe9"}), 401, "POST /predict with key 'clé'")
+    support.expect_status(
+        predict(fresh_client, key_headers()), 200, "POST /predict with a valid key"
+    )
+    support.expect_status(
+        predict(fresh_client, {"X-API-Key": b"cl\xe9"}), 401, "POST /predict with key 'clé'"
+    )
 
 
 @check(
@@ -540,13 +527,13 @@ def test_non_ascii_api_key_is_401(client):
     more="get_caller also accepts a bearer token (OAuth2PasswordBearer(tokenUrl='token', "
     "auto_error=False)) when there is no API key: any logged-in user may predict.",
 )
-def test_bearer_token_allows_predictions(client):
+def test_bearer_token_allows_predictions(fresh_client):
     """POST /predict answers 200 for a user with a token from POST /token, and for the
     admin with a token the grader signed."""
-    response = predict(client, bearer(token_from_login(client, USER)))
-    expect_status(response, 200, f"POST /predict with the token of {USER!r}")
-    response = predict(client, bearer(forged(claims_for(ADMIN))))
-    expect_status(response, 200, "POST /predict with a valid token the grader signed")
+    response = predict(fresh_client, bearer(token_from_login(fresh_client, USER)))
+    support.expect_status(response, 200, f"POST /predict with the token of {USER!r}")
+    response = predict(fresh_client, bearer(forged(claims_for(ADMIN))))
+    support.expect_status(response, 200, "POST /predict with a valid token the grader signed")
 
 
 @check(
@@ -556,16 +543,20 @@ def test_bearer_token_allows_predictions(client):
     more="get_caller must check a bearer token exactly as get_current_user does "
     "(user_from_token): a token is accepted only once jwt.decode has verified it.",
 )
-def test_predictions_reject_a_bad_token(client):
+def test_predictions_reject_a_bad_token(fresh_client):
     """POST /predict accepts a valid token, and answers 401 for a bearer value that is not a
     JWT and for an expired token."""
-    expect_status(
-        predict(client, bearer(forged(claims_for(USER)))), 200, "POST /predict, a valid token"
+    support.expect_status(
+        predict(fresh_client, bearer(forged(claims_for(USER)))), 200, "POST /predict, a valid token"
     )
-    expect_status(predict(client, bearer("not-a-token")), 401, "POST /predict, token 'not-a-token'")
+    support.expect_status(
+        predict(fresh_client, bearer("not-a-token")), 401, "POST /predict, token 'not-a-token'"
+    )
     now = int(time.time())
     expired = forged(claims_for(USER, iat=now - 900, exp=now - 120))
-    expect_status(predict(client, bearer(expired)), 401, "POST /predict with an expired token")
+    support.expect_status(
+        predict(fresh_client, bearer(expired)), 401, "POST /predict with an expired token"
+    )
 
 
 @check(
@@ -575,13 +566,17 @@ def test_predictions_reject_a_bad_token(client):
     more="When the X-API-Key header is there, the key decides: a key that matches no client "
     "is a 401 at once, even if the request also carries a valid bearer token.",
 )
-def test_wrong_api_key_is_401_even_with_a_valid_token(client):
+def test_wrong_api_key_is_401_even_with_a_valid_token(fresh_client):
     """POST /predict accepts a valid token alone, and answers 401 when the same request also
     carries a wrong API key."""
     token = forged(claims_for(USER))
-    expect_status(predict(client, bearer(token)), 200, "POST /predict with a valid token")
+    support.expect_status(
+        predict(fresh_client, bearer(token)), 200, "POST /predict with a valid token"
+    )
     headers = {**bearer(token), "X-API-Key": secrets.token_urlsafe(24)}
-    expect_status(predict(client, headers), 401, "POST /predict, a wrong key and a valid token")
+    support.expect_status(
+        predict(fresh_client, headers), 401, "POST /predict, a wrong key and a valid token"
+    )
 
 
 # ---------------------------------------------------------------- roles
@@ -595,7 +590,7 @@ def test_wrong_api_key_is_401_even_with_a_valid_token(client):
     "settings.model_path (load_model) and puts it in request.app.state.model, then returns "
     "its metadata.",
 )
-def test_admin_reloads_the_model(client, model_file: Path):
+def test_admin_reloads_the_model(fresh_client, model_file: Path):
     """After the model file at MODEL_PATH changes, POST /model/reload with the admin's token
     answers 200 with the new model's metadata, and GET /model and POST /predict use the new
     model from then on, without a restart."""
@@ -605,19 +600,19 @@ def test_admin_reloads_the_model(client, model_file: Path):
     metadata["version"] = RELOADED_VERSION
     try:
         metadata_file.write_text(json.dumps(metadata))
-        body = admin_reload(client)
+        body = admin_reload(fresh_client)
         assert body.get("version") == RELOADED_VERSION, (
             f"POST /model/reload answered {json.dumps(body)[:200]}; expected the new model's "
             f"metadata (version {RELOADED_VERSION!r})"
         )
-        response = client.get("/model")
-        expect_status(response, 200, "GET /model after the reload")
-        assert json_of(response, "GET /model").get("version") == RELOADED_VERSION, (
+        response = fresh_client.get("/model")
+        support.expect_status(response, 200, "GET /model after the reload")
+        assert support.json_or_fail(response, "GET /model").get("version") == RELOADED_VERSION, (
             f"GET /model still serves version {response.json().get('version')!r} after the reload"
         )
-        response = predict(client, key_headers())
-        expect_status(response, 200, "POST /predict after the reload")
-        served = json_of(response, "POST /predict").get("model_version")
+        response = predict(fresh_client, key_headers())
+        support.expect_status(response, 200, "POST /predict after the reload")
+        served = support.json_or_fail(response, "POST /predict").get("model_version")
         assert served == RELOADED_VERSION, (
             f"POST /predict answered model_version {served!r} after the reload; expected "
             f"{RELOADED_VERSION!r}"
@@ -634,15 +629,21 @@ def test_admin_reloads_the_model(client, model_file: Path):
     "user.role != 'admin'. 403 means: we know who you are, and the answer is no; 401 is for "
     "when we do not know who you are.",
 )
-def test_reload_is_403_for_a_user_and_401_without_a_token(client):
+def test_reload_is_403_for_a_user_and_401_without_a_token(fresh_client):
     """POST /model/reload answers 200 for the admin, 403 for a logged-in user who is not
     an admin, and 401 without a token and with an API key only (a key is not a user)."""
-    assert admin_reload(client).get("version") == GRADER_VERSION, "the reload changed the model"
-    response = client.post("/model/reload", headers=bearer(token_from_login(client, USER)))
-    expect_status(response, 403, f"POST /model/reload with the token of {USER!r}")
-    expect_status(client.post("/model/reload"), 401, "POST /model/reload without a token")
-    response = client.post("/model/reload", headers=key_headers())
-    expect_status(response, 401, "POST /model/reload with an API key only")
+    assert admin_reload(fresh_client).get("version") == GRADER_VERSION, (
+        "the reload changed the model"
+    )
+    response = fresh_client.post(
+        "/model/reload", headers=bearer(token_from_login(fresh_client, USER))
+    )
+    support.expect_status(response, 403, f"POST /model/reload with the token of {USER!r}")
+    support.expect_status(
+        fresh_client.post("/model/reload"), 401, "POST /model/reload without a token"
+    )
+    response = fresh_client.post("/model/reload", headers=key_headers())
+    support.expect_status(response, 401, "POST /model/reload with an API key only")
 
 
 @contextmanager
@@ -670,12 +671,12 @@ def admin_reload_without_file(test_client, model_file: Path):
     more="Load the new model inside try/except: when load_model raises (a missing or broken "
     "file), answer HTTPException(503) instead of letting the error become a 500.",
 )
-def test_failed_reload_is_503(client, model_file: Path):
+def test_failed_reload_is_503(fresh_client, model_file: Path):
     """POST /model/reload with the admin's token answers 200, and 503 when the file at
     MODEL_PATH cannot be loaded (here: it is missing)."""
-    admin_reload(client)
-    response = admin_reload_without_file(client, model_file)
-    expect_status(response, 503, "POST /model/reload while the model file is missing")
+    admin_reload(fresh_client)
+    response = admin_reload_without_file(fresh_client, model_file)
+    support.expect_status(response, 503, "POST /model/reload while the model file is missing")
 
 
 @check(
@@ -685,20 +686,20 @@ def test_failed_reload_is_503(client, model_file: Path):
     more="Put the new model in request.app.state.model only after it loaded: a failed "
     "reload must leave the model that was serving in place.",
 )
-def test_failed_reload_keeps_the_previous_model(client, model_file: Path):
+def test_failed_reload_keeps_the_previous_model(fresh_client, model_file: Path):
     """POST /model/reload with the admin's token answers 200; after a reload that failed
     because the file at MODEL_PATH is missing, GET /model and POST /predict still answer
     200 with the model that was serving."""
-    version = admin_reload(client).get("version")
+    version = admin_reload(fresh_client).get("version")
     assert version == GRADER_VERSION, f"POST /model/reload answered version {version!r}"
-    admin_reload_without_file(client, model_file)
-    response = client.get("/model")
-    expect_status(response, 200, "GET /model after a failed reload")
-    served = json_of(response, "GET /model").get("version")
+    admin_reload_without_file(fresh_client, model_file)
+    response = fresh_client.get("/model")
+    support.expect_status(response, 200, "GET /model after a failed reload")
+    served = support.json_or_fail(response, "GET /model").get("version")
     assert served == version, f"GET /model serves version {served!r}; expected {version!r}"
-    response = predict(client, key_headers())
-    expect_status(response, 200, "POST /predict after a failed reload")
-    served = json_of(response, "POST /predict").get("model_version")
+    response = predict(fresh_client, key_headers())
+    support.expect_status(response, 200, "POST /predict after a failed reload")
+    served = support.json_or_fail(response, "POST /predict").get("model_version")
     assert served == version, (
         f"POST /predict answered model_version {served!r} after a failed reload; expected "
         f"{version!r}"
@@ -715,13 +716,13 @@ def test_failed_reload_keeps_the_previous_model(client, model_file: Path):
     more="Give only the routes that need a caller their dependency: never put it on the "
     "whole app (FastAPI(dependencies=...)) or on the health router.",
 )
-def test_health_ready_and_metrics_stay_public(client):
+def test_health_ready_and_metrics_stay_public(fresh_client):
     """POST /predict without credentials is 401 (so the service does check callers), while
     /health, /ready and /metrics answer 200 without any: orchestrators and Prometheus hold
     no account."""
-    expect_status(predict(client), 401, "POST /predict without credentials")
+    support.expect_status(predict(fresh_client), 401, "POST /predict without credentials")
     for path in ("/health", "/ready", "/metrics"):
-        expect_status(client.get(path), 200, f"GET {path} without credentials")
+        support.expect_status(fresh_client.get(path), 200, f"GET {path} without credentials")
 
 
 @check(
@@ -732,26 +733,28 @@ def test_health_ready_and_metrics_stay_public(client):
     "them into the envelope with code unauthorized or forbidden. Never return a JSONResponse "
     "of your own from a security dependency.",
 )
-def test_auth_errors_keep_the_envelope(client):
+def test_auth_errors_keep_the_envelope(fresh_client):
     """The 401 of POST /predict without credentials, of GET /users/me with a bad token, and
     the 403 of a user's POST /model/reload are in lab 04's envelope: code "unauthorized" (or
     "forbidden" for the 403), a message and the request id."""
-    expect_status(predict(client, key_headers()), 200, "POST /predict with a valid key")
+    support.expect_status(
+        predict(fresh_client, key_headers()), 200, "POST /predict with a valid key"
+    )
     answers = [
-        ("POST /predict without credentials", predict(client), "unauthorized"),
+        ("POST /predict without credentials", predict(fresh_client), "unauthorized"),
         (
             "GET /users/me with a bad token",
-            client.get("/users/me", headers=bearer("not-a-token")),
+            fresh_client.get("/users/me", headers=bearer("not-a-token")),
             "unauthorized",
         ),
     ]
-    user_token = token_from_login(client, USER)
-    reload = client.post("/model/reload", headers=bearer(user_token))
+    user_token = token_from_login(fresh_client, USER)
+    reload = fresh_client.post("/model/reload", headers=bearer(user_token))
     if reload.status_code == 403:
         answers.append(("a user's POST /model/reload", reload, "forbidden"))
     for what, response, code in answers:
-        expect_status(response, 401 if code == "unauthorized" else 403, what)
-        body = json_of(response, what)
+        support.expect_status(response, 401 if code == "unauthorized" else 403, what)
+        body = support.json_or_fail(response, what)
         error = body.get("error") if isinstance(body, dict) else None
         assert isinstance(error, dict), (
             f"{what} answered {json.dumps(body)[:200]}; expected lab 04's envelope "
@@ -773,16 +776,16 @@ def test_auth_errors_keep_the_envelope(client):
     more='Every 401 raised for a missing or bad token needs headers={"WWW-Authenticate": '
     '"Bearer"}: it tells the client which kind of credentials to send.',
 )
-def test_401_asks_for_a_bearer_token(client):
+def test_401_asks_for_a_bearer_token(fresh_client):
     """GET /users/me accepts a valid token, and its 401s (no token, a bad token) and the 401
     of POST /token with a wrong password carry the header WWW-Authenticate: Bearer."""
-    me_accepts(client, forged(claims_for(USER)), "a valid token")
+    me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
     for what, response in (
-        ("GET /users/me without a token", client.get("/users/me")),
-        ("GET /users/me with a bad token", client.get("/users/me", headers=bearer("x.y.z"))),
-        ("POST /token with a wrong password", log_in(client, USER, "wrong")),
+        ("GET /users/me without a token", fresh_client.get("/users/me")),
+        ("GET /users/me with a bad token", fresh_client.get("/users/me", headers=bearer("x.y.z"))),
+        ("POST /token with a wrong password", log_in(fresh_client, USER, "wrong")),
     ):
-        expect_status(response, 401, what)
+        support.expect_status(response, 401, what)
         challenge = response.headers.get("WWW-Authenticate", "")
         assert challenge.lower().startswith("bearer"), (
             f"{what} answered 401 with WWW-Authenticate {challenge or 'missing'}; expected Bearer"
@@ -796,14 +799,14 @@ def test_401_asks_for_a_bearer_token(client):
     more="Use FastAPI's security classes in the dependencies: APIKeyHeader(name='X-API-Key') "
     "and OAuth2PasswordBearer(tokenUrl='token'). Then /docs shows an Authorize button.",
 )
-def test_docs_offer_the_api_key_and_the_login(client):
+def test_docs_offer_the_api_key_and_the_login(fresh_client):
     """POST /predict without credentials is 401, and /openapi.json declares the two ways in:
     an API key in the X-API-Key header and OAuth2's password flow with its token URL at
     /token (so /docs can log in)."""
-    expect_status(predict(client), 401, "POST /predict without credentials")
-    response = client.get("/openapi.json")
-    expect_status(response, 200, "GET /openapi.json")
-    schemes = (json_of(response, "GET /openapi.json").get("components") or {}).get(
+    support.expect_status(predict(fresh_client), 401, "POST /predict without credentials")
+    response = fresh_client.get("/openapi.json")
+    support.expect_status(response, 200, "GET /openapi.json")
+    schemes = (support.json_or_fail(response, "GET /openapi.json").get("components") or {}).get(
         "securitySchemes"
     ) or {}
     kinds = [scheme for scheme in schemes.values() if isinstance(scheme, dict)]

@@ -41,12 +41,11 @@ import pytest
 from autograder import check, sandbox, student_tests
 from autograder import submission as submission_loader
 from autograder.course import lab_for_suite
-from autograder.iris import FEATURES, GRADER_VERSION
+from autograder.iris import GRADER_VERSION
 from autograder.student_tests import TESTS_FOLDER, Bench, Implementation, load_implementations
+from autograder.suites import support
+from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
 
-SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
-VERSICOLOR = dict(zip(FEATURES, (7.0, 3.2, 4.7, 1.4), strict=True))
-VIRGINICA = dict(zip(FEATURES, (6.3, 3.3, 6.0, 2.5), strict=True))
 SPECIES = ("setosa", "versicolor", "virginica")
 ADMIN, ADMIN_PASSWORD = "ada", "ada-reloads-models-9"
 USER, USER_PASSWORD = "bea", "bea-predicts-flowers-4"
@@ -57,7 +56,8 @@ SECOND_VERSION = "grader-2.0"
 MAX_PAGE_SIZE = 100
 CONCURRENT_REQUESTS = 40
 CONCURRENT_THREADS = 16
-IMPLEMENTATIONS = Path(__file__).resolve().parent.parent / "lab08" / "implementations.toml"
+LAB = lab_for_suite(__file__)
+IMPLEMENTATIONS = LAB.data_dir / "implementations.toml"
 LOG_TESTS = ("conftest.py", "test_prediction_log.py")  # what the hidden checks run
 RUN_TIMEOUT = 100.0  # seconds one run of the student's tests may take (a loaded machine)
 JOBS = 2
@@ -101,14 +101,12 @@ OLD_ROWS = [
 
 
 def hashed_users() -> str:
-    from pwdlib import PasswordHash
-    from pwdlib.hashers.argon2 import Argon2Hasher
-
-    hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    """USERS as the handout's contract gives it: the admin and the user, with their hashes."""
+    hashes = support.password_hashes({ADMIN: ADMIN_PASSWORD, USER: USER_PASSWORD})
     return json.dumps(
         {
-            ADMIN: {"password_hash": hasher.hash(ADMIN_PASSWORD), "role": "admin"},
-            USER: {"password_hash": hasher.hash(USER_PASSWORD), "role": "user"},
+            ADMIN: {"password_hash": hashes[ADMIN], "role": "admin"},
+            USER: {"password_hash": hashes[USER], "role": "user"},
         }
     )
 
@@ -116,10 +114,7 @@ def hashed_users() -> str:
 @pytest.fixture(scope="session")
 def model_file(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the grader's model that the version checks change (and put back)."""
-    folder = tmp_path_factory.mktemp("served-model")
-    shutil.copy(iris_model, folder / "model.joblib")
-    shutil.copy(iris_model.with_suffix(".json"), folder / "model.json")
-    return folder / "model.joblib"
+    return support.copy_model(iris_model, tmp_path_factory.mktemp("served-model"))
 
 
 @pytest.fixture
@@ -131,8 +126,7 @@ def grader_settings(model_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "JWT_SECRET": SECRET,
         "API_KEYS": json.dumps({CLIENT: API_KEY}),
         "USERS": hashed_users(),
-        "ARGON2_TIME_COST": "1",
-        "ARGON2_MEMORY_COST": "64",
+        **support.FAST_ARGON2,
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -190,26 +184,17 @@ def fresh(app) -> Iterator:
 def started(app, what: str = "a new database file") -> Iterator:
     """A TestClient for a fresh start of ``app`` (see :func:`fresh`), whose lifespan ran
     with the current environment."""
-    from fastapi.testclient import TestClient
-
-    with fresh(app) as new_app:
-        test_client = TestClient(new_app, raise_server_exceptions=False)
-        try:
-            test_client.__enter__()
-        except Exception as error:
-            pytest.fail(
-                f"the app did not start with DATABASE_URL naming {what}: lifespan raised "
-                f"{type(error).__name__}: {error}",
-                pytrace=False,
-            )
-        try:
-            yield test_client
-        finally:
-            test_client.__exit__(None, None, None)
+    with (
+        fresh(app) as new_app,
+        support.started(
+            new_app, failure=f"DATABASE_URL naming {what}", raise_server_exceptions=False
+        ) as test_client,
+    ):
+        yield test_client
 
 
 @pytest.fixture
-def client(app, database: Path) -> Iterator:
+def fresh_client(app, database: Path) -> Iterator:
     """The app, started on this check's own new database file."""
     with started(app) as test_client:
         yield test_client
@@ -284,29 +269,16 @@ def journal_mode(path: Path) -> str:
 KEY = {"X-API-Key": API_KEY}
 
 
-def json_of(response, what: str):
-    try:
-        return response.json()
-    except ValueError:
-        pytest.fail(
-            f"{what} answered {response.status_code} with a body that is not JSON: "
-            f"{response.text[:200]!r}",
-            pytrace=False,
-        )
-
-
 def expect_status(response, status: int, what: str) -> None:
-    assert response.status_code == status, (
-        f"{what} answered {response.status_code}; expected {status}"
-        + (f" (body: {response.text[:300]})" if response.status_code >= 400 else "")
-    )
+    """:func:`support.expect_status`, showing up to 300 characters of an error's body."""
+    support.expect_status(response, status, what, body_chars=300)
 
 
 def predict(test_client, flower: dict = SETOSA) -> dict:
     """POST /predict with the grader's API key; the answer, which must have a prediction_id."""
     response = test_client.post("/predict", json=flower, headers=KEY)
     expect_status(response, 200, "POST /predict")
-    body = json_of(response, "POST /predict")
+    body = support.json_or_fail(response, "POST /predict")
     assert isinstance(body.get("prediction_id"), int), (
         f"POST /predict answered {json.dumps(body)[:200]}; expected a prediction_id (an integer)"
     )
@@ -317,7 +289,7 @@ def predict(test_client, flower: dict = SETOSA) -> dict:
 def read(test_client, prediction_id: int) -> dict:
     response = test_client.get(f"/predictions/{prediction_id}", headers=KEY)
     expect_status(response, 200, f"GET /predictions/{prediction_id}")
-    return json_of(response, f"GET /predictions/{prediction_id}")
+    return support.json_or_fail(response, f"GET /predictions/{prediction_id}")
 
 
 def page(test_client, what: str | None = None, **params) -> dict:
@@ -325,7 +297,7 @@ def page(test_client, what: str | None = None, **params) -> dict:
     response = test_client.get("/predictions", params=params, headers=KEY)
     what = what or f"GET /predictions with {params or 'no parameters'}"
     expect_status(response, 200, what)
-    body = json_of(response, what)
+    body = support.json_or_fail(response, what)
     assert isinstance(body, dict) and isinstance(body.get("items"), list), (
         f'{what} answered {json.dumps(body)[:200]}; expected {{"items": [...], "total": ...}}'
     )
@@ -340,13 +312,14 @@ def ids_of(body: dict) -> list[int]:
 def feedback(test_client, prediction_id: int, changes: dict, status: int = 200) -> dict:
     response = test_client.patch(f"/predictions/{prediction_id}", json=changes, headers=KEY)
     expect_status(response, status, f"PATCH /predictions/{prediction_id} with {changes}")
-    return json_of(response, "PATCH /predictions/{id}")
+    return support.json_or_fail(response, "PATCH /predictions/{id}")
 
 
 def bearer(test_client, username: str, password: str) -> dict[str, str]:
     response = test_client.post("/token", data={"username": username, "password": password})
     expect_status(response, 200, f"POST /token for {username!r}")
-    return {"Authorization": f"Bearer {json_of(response, 'POST /token').get('access_token')}"}
+    token = support.json_or_fail(response, "POST /token").get("access_token")
+    return {"Authorization": f"Bearer {token}"}
 
 
 def reload_model(test_client) -> None:
@@ -383,15 +356,15 @@ def close(value, expected) -> bool:
     "and the prediction (model version, request.state.request_id, the caller), add it to the "
     "session, commit, refresh, and answer its id as prediction_id.",
 )
-def test_a_prediction_is_logged(client):
+def test_a_prediction_is_logged(fresh_client):
     """POST /predict answers a prediction_id, and GET /predictions/{id} returns the row:
     the four measurements, the species and probabilities answered, the model version, the
     request id of the POST, the caller (the API key's client name), the time it was logged,
     and no true_species or note yet."""
     before = datetime.now(UTC)
-    answer = predict(client, VIRGINICA)
+    answer = predict(fresh_client, VIRGINICA)
     after = datetime.now(UTC)
-    row = read(client, answer["prediction_id"])
+    row = read(fresh_client, answer["prediction_id"])
     for field, value in VIRGINICA.items():
         assert close(row.get(field), value), f"the row has {field} {row.get(field)!r}; sent {value}"
     assert row.get("id") == answer["prediction_id"], "the row's id is not the prediction_id"
@@ -425,24 +398,24 @@ def test_a_prediction_is_logged(client):
     more="In /predict/batch, log one row per item (in one transaction), and answer each "
     "prediction with its own prediction_id.",
 )
-def test_batch_predictions_are_logged_one_row_each(client):
+def test_batch_predictions_are_logged_one_row_each(fresh_client):
     """POST /predict/batch logs one row per flower: each prediction of the answer has its own
     prediction_id, whose row holds that flower and that species."""
     flowers = [VIRGINICA, SETOSA, VERSICOLOR]
-    response = client.post("/predict/batch", json={"items": flowers}, headers=KEY)
+    response = fresh_client.post("/predict/batch", json={"items": flowers}, headers=KEY)
     expect_status(response, 200, "POST /predict/batch")
-    answers = json_of(response, "POST /predict/batch").get("predictions") or []
+    answers = support.json_or_fail(response, "POST /predict/batch").get("predictions") or []
     ids = [item.get("prediction_id") for item in answers]
     assert len(ids) == 3 and len(set(ids)) == 3 and all(isinstance(i, int) for i in ids), (
         f"POST /predict/batch of 3 flowers answered prediction_ids {ids}; expected 3 different"
     )
     for flower, answer, prediction_id in zip(flowers, answers, ids, strict=True):
-        row = read(client, prediction_id)
+        row = read(fresh_client, prediction_id)
         assert close(row.get("petal_length"), flower["petal_length"]), (
             f"row {prediction_id} holds another flower than item {flowers.index(flower)}"
         )
         assert row.get("species") == answer.get("species"), f"row {prediction_id}: wrong species"
-    assert page(client)["total"] == 3, "the log holds other rows than the batch's 3"
+    assert page(fresh_client)["total"] == 3, "the log holds other rows than the batch's 3"
 
 
 @check(
@@ -481,18 +454,18 @@ def test_the_log_survives_a_restart(app, database: Path, tmp_path: Path, monkeyp
     more="session.get(PredictionRecord, prediction_id) is None for an unknown id: raise "
     "HTTPException(404) then, in GET, PATCH and DELETE.",
 )
-def test_unknown_prediction_is_404(client):
+def test_unknown_prediction_is_404(fresh_client):
     """GET /predictions/{id} finds a logged row, and GET, PATCH and DELETE (as the admin) of
     an id that is not in the log answer 404 in the error envelope (code not_found)."""
-    read(client, predict(client)["prediction_id"])
-    admin = bearer(client, ADMIN, ADMIN_PASSWORD)
+    read(fresh_client, predict(fresh_client)["prediction_id"])
+    admin = bearer(fresh_client, ADMIN, ADMIN_PASSWORD)
     for what, response in (
-        ("GET", client.get("/predictions/999999", headers=KEY)),
-        ("PATCH", client.patch("/predictions/999999", json={"note": "x"}, headers=KEY)),
-        ("DELETE", client.delete("/predictions/999999", headers=admin)),
+        ("GET", fresh_client.get("/predictions/999999", headers=KEY)),
+        ("PATCH", fresh_client.patch("/predictions/999999", json={"note": "x"}, headers=KEY)),
+        ("DELETE", fresh_client.delete("/predictions/999999", headers=admin)),
     ):
         expect_status(response, 404, f"{what} /predictions/999999")
-        error = (json_of(response, what) or {}).get("error") or {}
+        error = (support.json_or_fail(response, what) or {}).get("error") or {}
         assert error.get("code") == "not_found", f"{what}: the envelope's code is not not_found"
 
 
@@ -503,23 +476,23 @@ def test_unknown_prediction_is_404(client):
     more="Update with record.sqlmodel_update(feedback.model_dump(exclude_unset=True)): only "
     "the fields the caller sent change, and an explicit null clears one.",
 )
-def test_feedback_changes_only_the_fields_sent(client):
+def test_feedback_changes_only_the_fields_sent(fresh_client):
     """PATCH /predictions/{id} with {"true_species"} sets it; then with {"note"} alone sets
     the note and keeps the true species; then {"true_species": null} clears it and keeps the
     note. Each answer is the updated row, and GET agrees."""
-    prediction_id = predict(client)["prediction_id"]
-    body = feedback(client, prediction_id, {"true_species": "versicolor"})
+    prediction_id = predict(fresh_client)["prediction_id"]
+    body = feedback(fresh_client, prediction_id, {"true_species": "versicolor"})
     assert body.get("true_species") == "versicolor", "PATCH did not set true_species"
-    body = feedback(client, prediction_id, {"note": "measured twice"})
+    body = feedback(fresh_client, prediction_id, {"note": "measured twice"})
     assert body.get("note") == "measured twice", "PATCH did not set note"
     assert body.get("true_species") == "versicolor", (
         f'PATCH {{"note"}} alone changed true_species to {body.get("true_species")!r}: '
         "a field the caller did not send must stay as it is"
     )
-    body = feedback(client, prediction_id, {"true_species": None})
+    body = feedback(fresh_client, prediction_id, {"true_species": None})
     assert body.get("true_species") is None, "PATCH with true_species null did not clear it"
     assert body.get("note") == "measured twice", "PATCH {true_species: null} erased the note"
-    row = read(client, prediction_id)
+    row = read(fresh_client, prediction_id)
     assert row.get("true_species") is None and row.get("note") == "measured twice", (
         "GET /predictions/{id} does not show the feedback the PATCH answered"
     )
@@ -532,14 +505,16 @@ def test_feedback_changes_only_the_fields_sent(client):
     more="Type true_species as the species Literal (or None) and note with "
     "Field(max_length=500) in the update model: FastAPI answers 422 itself.",
 )
-def test_bad_feedback_is_422(client):
+def test_bad_feedback_is_422(fresh_client):
     """A PATCH with a valid species works; one with true_species "rose", or a note longer
     than 500 characters, answers 422."""
-    prediction_id = predict(client)["prediction_id"]
-    feedback(client, prediction_id, {"true_species": "virginica"})
-    feedback(client, prediction_id, {"true_species": "rose"}, status=422)
-    feedback(client, prediction_id, {"note": "x" * 501}, status=422)
-    assert read(client, prediction_id).get("true_species") == "virginica", "a 422 changed the row"
+    prediction_id = predict(fresh_client)["prediction_id"]
+    feedback(fresh_client, prediction_id, {"true_species": "virginica"})
+    feedback(fresh_client, prediction_id, {"true_species": "rose"}, status=422)
+    feedback(fresh_client, prediction_id, {"note": "x" * 501}, status=422)
+    assert read(fresh_client, prediction_id).get("true_species") == "virginica", (
+        "a 422 changed the row"
+    )
 
 
 # ---------------------------------------------------------------- listing
@@ -552,23 +527,23 @@ def test_bad_feedback_is_422(client):
     more="Order by id (a unique column, so the order is stable), then .offset(offset)"
     ".limit(limit); count the total with the same filters but no offset or limit.",
 )
-def test_pages_cover_every_row_once_in_id_order(client):
+def test_pages_cover_every_row_once_in_id_order(fresh_client):
     """Seven logged rows read in pages of 3 (offset 0, 3, 6) come back once each, in
     increasing id order, with total 7 on every page; the default page holds all 7, and a page
     past the end is empty."""
-    ids = [predict(client, flower)["prediction_id"] for flower in [SETOSA, VIRGINICA] * 3]
-    ids.append(predict(client, VERSICOLOR)["prediction_id"])
+    ids = [predict(fresh_client, flower)["prediction_id"] for flower in [SETOSA, VIRGINICA] * 3]
+    ids.append(predict(fresh_client, VERSICOLOR)["prediction_id"])
     seen = []
     for offset in (0, 3, 6):
-        body = page(client, offset=offset, limit=3)
+        body = page(fresh_client, offset=offset, limit=3)
         assert body["total"] == 7, f"offset={offset}: total is {body['total']}; 7 rows are logged"
         seen += ids_of(body)
     assert seen == sorted(ids), (
         f"pages of 3 at offsets 0, 3, 6 listed ids {seen}; expected each of {sorted(ids)} once, "
         "in increasing order"
     )
-    assert ids_of(page(client)) == sorted(ids), "the default page does not list the 7 rows"
-    assert ids_of(page(client, offset=7, limit=3)) == [], "a page past the end is not empty"
+    assert ids_of(page(fresh_client)) == sorted(ids), "the default page does not list the 7 rows"
+    assert ids_of(page(fresh_client, offset=7, limit=3)) == [], "a page past the end is not empty"
 
 
 @check(
@@ -578,14 +553,14 @@ def test_pages_cover_every_row_once_in_id_order(client):
     more="limit: Annotated[int, Query(ge=1, le=100)] = 20 and offset: Annotated[int, "
     "Query(ge=0)] = 0: FastAPI answers 422 outside the bounds.",
 )
-def test_page_size_is_bounded(client):
+def test_page_size_is_bounded(fresh_client):
     """GET /predictions accepts limit 1 and 100, and answers 422 for limit 0 or 101 and for a
     negative offset."""
-    predict(client)
+    predict(fresh_client)
     for limit in (1, MAX_PAGE_SIZE):
-        page(client, limit=limit)
+        page(fresh_client, limit=limit)
     for params in ({"limit": 0}, {"limit": MAX_PAGE_SIZE + 1}, {"offset": -1}):
-        response = client.get("/predictions", params=params, headers=KEY)
+        response = fresh_client.get("/predictions", params=params, headers=KEY)
         expect_status(response, 422, f"GET /predictions with {params}")
 
 
@@ -596,14 +571,14 @@ def test_page_size_is_bounded(client):
     more="Add a .where(...) for each filter given: PredictionRecord.species == species, "
     "PredictionRecord.model_version == model_version; the total uses the same filters.",
 )
-def test_filters_by_species_and_model_version(client, model_file: Path):
+def test_filters_by_species_and_model_version(fresh_client, model_file: Path):
     """With rows of two model versions (the admin reloads a model whose version changed),
     species= and model_version= each keep only the matching rows, together too, and total
     counts the matching rows."""
-    first = [predict(client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)]
+    first = [predict(fresh_client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)]
     with model_version_changed(model_file, SECOND_VERSION):
-        reload_model(client)
-        second = [predict(client, flower) for flower in (SETOSA, VERSICOLOR)]
+        reload_model(fresh_client)
+        second = [predict(fresh_client, flower) for flower in (SETOSA, VERSICOLOR)]
     rows = first + second
     for params in (
         {"species": rows[0]["species"]},
@@ -616,7 +591,7 @@ def test_filters_by_species_and_model_version(client, model_file: Path):
             if row["species"] == params.get("species", row["species"])
             and row["model_version"] == params.get("model_version", row["model_version"])
         ]
-        body = page(client, **params)
+        body = page(fresh_client, **params)
         assert ids_of(body) == expected and body["total"] == len(expected), (
             f"GET /predictions with {params} listed {ids_of(body)} (total {body['total']}); "
             f"expected {expected}"
@@ -629,16 +604,16 @@ def test_filters_by_species_and_model_version(client, model_file: Path):
     more="labelled=true keeps rows whose true_species is not null "
     "(col(PredictionRecord.true_species).is_not(None)), labelled=false the others.",
 )
-def test_filters_labelled_or_not(client):
+def test_filters_labelled_or_not(fresh_client):
     """After feedback on one row of three, labelled=true lists that row only and
     labelled=false the two others."""
-    ids = [predict(client)["prediction_id"] for _ in range(3)]
-    feedback(client, ids[1], {"true_species": "setosa"})
-    body = page(client, labelled="true")
+    ids = [predict(fresh_client)["prediction_id"] for _ in range(3)]
+    feedback(fresh_client, ids[1], {"true_species": "setosa"})
+    body = page(fresh_client, labelled="true")
     assert ids_of(body) == [ids[1]] and body["total"] == 1, (
         f"labelled=true listed {ids_of(body)}; expected only the labelled row {ids[1]}"
     )
-    body = page(client, labelled="false")
+    body = page(fresh_client, labelled="false")
     assert ids_of(body) == [ids[0], ids[2]] and body["total"] == 2, (
         f"labelled=false listed {ids_of(body)}; expected {[ids[0], ids[2]]}"
     )
@@ -651,15 +626,15 @@ def test_filters_labelled_or_not(client):
     more="since keeps created_at >= since, until keeps created_at < until; compare aware "
     "datetimes in UTC: give a time without an offset the UTC zone (as_utc) before comparing.",
 )
-def test_filters_by_time_range(client):
+def test_filters_by_time_range(fresh_client):
     """For four rows logged a little apart, since= (inclusive) and until= (exclusive), given
     the created_at of rows as GET returned them, keep the rows of that time range; the same
     times written in UTC without an offset do too."""
     ids = []
     for _ in range(4):
-        ids.append(predict(client)["prediction_id"])
+        ids.append(predict(fresh_client)["prediction_id"])
         time.sleep(0.03)
-    times = [read(client, prediction_id).get("created_at") for prediction_id in ids]
+    times = [read(fresh_client, prediction_id).get("created_at") for prediction_id in ids]
     assert len({as_utc(moment) for moment in times}) == 4, (
         f"four rows logged 30 ms apart have the times {times}: created_at must keep microseconds"
     )
@@ -669,7 +644,7 @@ def test_filters_by_time_range(client):
         ({"since": times[1], "until": times[3]}, ids[1:3]),
         ({"since": without_offset(times[1]), "until": without_offset(times[3])}, ids[1:3]),
     ):
-        listed = ids_of(page(client, **params))
+        listed = ids_of(page(fresh_client, **params))
         assert listed == expected, (
             f"GET /predictions with {params} listed {listed}; expected {expected}"
         )
@@ -682,15 +657,15 @@ def test_filters_by_time_range(client):
     more="Type the filters (species: the species Literal, since/until: datetime, labelled: "
     "bool): FastAPI then answers 422 for a value it cannot read.",
 )
-def test_bad_filter_is_422(client):
+def test_bad_filter_is_422(fresh_client):
     """GET /predictions?species=setosa works; species=rose, since=yesterday and
     labelled=maybe answer 422 in the error envelope (code validation_error)."""
-    predict(client)
-    page(client, species="setosa")
+    predict(fresh_client)
+    page(fresh_client, species="setosa")
     for params in ({"species": "rose"}, {"since": "yesterday"}, {"labelled": "maybe"}):
-        response = client.get("/predictions", params=params, headers=KEY)
+        response = fresh_client.get("/predictions", params=params, headers=KEY)
         expect_status(response, 422, f"GET /predictions with {params}")
-        error = (json_of(response, "a 422") or {}).get("error") or {}
+        error = (support.json_or_fail(response, "a 422") or {}).get("error") or {}
         assert error.get("code") == "validation_error", f"{params}: not lab 04's 422 envelope"
 
 
@@ -705,20 +680,22 @@ def test_bad_filter_is_422(client):
     "those whose species equals true_species (func.sum(case(...))); accuracy = correct / "
     "labelled.",
 )
-def test_accuracy_by_model_version(client, model_file: Path):
+def test_accuracy_by_model_version(fresh_client, model_file: Path):
     """GET /accuracy gives, for each model version with labelled rows, how many are labelled,
     how many of those the model got right, and their ratio; unlabelled rows do not count."""
-    right, wrong, _unlabelled = (predict(client, flower) for flower in (SETOSA, VIRGINICA, SETOSA))
-    feedback(client, right["prediction_id"], {"true_species": right["species"]})
+    right, wrong, _unlabelled = (
+        predict(fresh_client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)
+    )
+    feedback(fresh_client, right["prediction_id"], {"true_species": right["species"]})
     other = next(name for name in SPECIES if name != wrong["species"])
-    feedback(client, wrong["prediction_id"], {"true_species": other})
+    feedback(fresh_client, wrong["prediction_id"], {"true_species": other})
     with model_version_changed(model_file, SECOND_VERSION):
-        reload_model(client)
-        later = predict(client, VERSICOLOR)
-    feedback(client, later["prediction_id"], {"true_species": later["species"]})
-    response = client.get("/accuracy", headers=KEY)
+        reload_model(fresh_client)
+        later = predict(fresh_client, VERSICOLOR)
+    feedback(fresh_client, later["prediction_id"], {"true_species": later["species"]})
+    response = fresh_client.get("/accuracy", headers=KEY)
     expect_status(response, 200, "GET /accuracy")
-    body = json_of(response, "GET /accuracy")
+    body = support.json_or_fail(response, "GET /accuracy")
     entries = {item.get("model_version"): item for item in body if isinstance(item, dict)}
     expected = {GRADER_VERSION: (2, 1, 0.5), SECOND_VERSION: (1, 1, 1.0)}
     assert set(entries) == set(expected) and len(body) == 2, (
@@ -741,18 +718,20 @@ def test_accuracy_by_model_version(client, model_file: Path):
     more="DELETE /predictions/{id} takes admin: AdminUser (lab 07) and answers 204 with no "
     "body; the row is gone afterwards.",
 )
-def test_only_an_admin_deletes_a_row(client):
+def test_only_an_admin_deletes_a_row(fresh_client):
     """DELETE /predictions/{id} answers 401 with an API key only, 403 for a user who is not
     an admin, and 204 for the admin, after which the row is gone (404)."""
-    prediction_id = predict(client)["prediction_id"]
+    prediction_id = predict(fresh_client)["prediction_id"]
     path = f"/predictions/{prediction_id}"
-    expect_status(client.delete(path, headers=KEY), 401, f"DELETE {path} with an API key only")
-    user = bearer(client, USER, USER_PASSWORD)
-    expect_status(client.delete(path, headers=user), 403, f"DELETE {path} as a user")
-    read(client, prediction_id)
-    admin = bearer(client, ADMIN, ADMIN_PASSWORD)
-    expect_status(client.delete(path, headers=admin), 204, f"DELETE {path} as the admin")
-    expect_status(client.get(path, headers=KEY), 404, f"GET {path} after the DELETE")
+    expect_status(
+        fresh_client.delete(path, headers=KEY), 401, f"DELETE {path} with an API key only"
+    )
+    user = bearer(fresh_client, USER, USER_PASSWORD)
+    expect_status(fresh_client.delete(path, headers=user), 403, f"DELETE {path} as a user")
+    read(fresh_client, prediction_id)
+    admin = bearer(fresh_client, ADMIN, ADMIN_PASSWORD)
+    expect_status(fresh_client.delete(path, headers=admin), 204, f"DELETE {path} as the admin")
+    expect_status(fresh_client.get(path, headers=KEY), 404, f"GET {path} after the DELETE")
 
 
 # ---------------------------------------------------------------- real parts
@@ -931,12 +910,11 @@ def own_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_
 @pytest.fixture(scope="session")
 def log_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_factory):
     """The student's tests of the log, against the reference service and buggy copies."""
-    lab = lab_for_suite(__file__)
     tests = log_tests
     workdir = tmp_path_factory.mktemp("log-services")
     implementations = load_implementations(IMPLEMENTATIONS)
     bench = bench_for(
-        lab.solution_dir,
+        LAB.solution_dir,
         implementations,
         tests,
         workdir,

@@ -6,11 +6,11 @@ import pytest
 import requests
 from fastapi.testclient import TestClient
 
-from autograder.course import ROOT
+from autograder.course import find_lab
 from autograder.live import serve_in_thread
 from tests.example_apps import load_example
 
-EXAMPLES = ROOT / "examples" / "01-hello-api"
+EXAMPLES = find_lab(1).examples_dir
 
 
 def load(name: str):

@@ -8,10 +8,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from autograder.course import ROOT
+from autograder.course import ROOT, find_lab
 from tests.example_apps import load_example
 
-EXAMPLES = ROOT / "examples" / "02-request-validation"
+EXAMPLES = find_lab(2).examples_dir
 HANDOUT = ROOT / "labs" / "02-request-validation" / "README.md"
 SLIDES = ROOT / "slides" / "02-request-validation.md"
 

@@ -13,11 +13,11 @@ import pytest
 import requests
 from fastapi.testclient import TestClient
 
-from autograder.course import ROOT
+from autograder.course import find_lab
 from autograder.live import serve_in_thread
 from tests.example_apps import load_example
 
-EXAMPLES = ROOT / "examples" / "03-model-serving"
+EXAMPLES = find_lab(3).examples_dir
 
 BAROLO = {"alcohol": 14.2, "color_intensity": 5.6, "proline": 1100}
 GRIGNOLINO = {"alcohol": 12.3, "color_intensity": 2.9, "proline": 500}

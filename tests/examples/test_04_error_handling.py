@@ -9,10 +9,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from autograder.course import ROOT
+from autograder.course import ROOT, find_lab
 from tests.example_apps import load_example
 
-EXAMPLES = ROOT / "examples" / "04-error-handling"
+EXAMPLES = find_lab(4).examples_dir
 HANDOUT = ROOT / "labs" / "04-error-handling" / "README.md"
 SLIDES = ROOT / "slides" / "04-error-handling.md"
 

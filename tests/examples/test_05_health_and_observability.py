@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from autograder.course import ROOT
+from autograder.course import ROOT, find_lab
 from tests.example_apps import load_example
 
-EXAMPLES = ROOT / "examples" / "05-health-and-observability"
+EXAMPLES = find_lab(5).examples_dir
 
 
 def load(name: str):

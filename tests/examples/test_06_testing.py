@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from autograder.course import ROOT
+from autograder.course import find_lab
 from tests.example_apps import load_example
 
-EXAMPLES = ROOT / "examples" / "06-testing"
+EXAMPLES = find_lab(6).examples_dir
 
 
 def load(name: str):

@@ -9,10 +9,10 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from autograder.course import ROOT
+from autograder.course import find_lab
 from tests.example_apps import load_example
 
-EXAMPLES = ROOT / "examples" / "07-auth"
+EXAMPLES = find_lab(7).examples_dir
 
 
 def load(name: str):

@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from autograder.course import ROOT
+from autograder.course import find_lab
 from tests.example_apps import load_example
 
-EXAMPLES = ROOT / "examples" / "08-database"
+EXAMPLES = find_lab(8).examples_dir
 
 
 @pytest.fixture(scope="module")
