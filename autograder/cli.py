@@ -71,11 +71,8 @@ def _check_writable(path: str) -> None:
 
 def _grade_securely_or_refuse(lab, limits):
     """A warm grader; in secure mode, a refusal (exit 2) where the sandbox cannot hold."""
+    from autograder.isolation.errors import SecureModeUnavailable
     from autograder.runner import Grader
-
-    if not limits.secure:
-        return Grader(lab, limits)
-    from autograder.sandbox import SecureModeUnavailable
 
     try:
         return Grader(lab, limits)
@@ -94,10 +91,7 @@ def cmd_grade(args) -> int:
     waiting = None if args.quiet else _import_report
     grader = _grade_securely_or_refuse(lab, limits)
     result = _not_found(grader, missing) if missing else grader.grade(folder, while_waiting=waiting)
-    if args.secure:
-        from autograder import sandbox
-
-        sandbox.shut_down()  # every sandbox is gone before the results are written
+    grader.close()  # in secure mode, every sandbox is gone before the results are written
     if args.json:
         result.write_json(args.json)
     if not args.quiet:
@@ -281,9 +275,7 @@ def cmd_classroom_result(args) -> int:
     limits = Limits(check_timeout=lab.check_timeout, secure=True)
     grader = _grade_securely_or_refuse(lab, limits)
     result = _not_found(grader, missing) if missing else grader.grade(folder)
-    from autograder import sandbox
-
-    sandbox.shut_down()  # every sandbox is gone before the results are reported
+    grader.close()  # every sandbox is gone before the results are reported
     # a CI log, not a screen: every check in full, as before the report grouped failures
     render(result, title=f"Lab {lab.number:02d} · {lab.title}", lab_number=lab.number, verbose=True)
     line = f"result={classroom.encode(classroom.payload(result))}\n"

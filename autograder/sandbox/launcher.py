@@ -27,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 
+from autograder import processes
 from autograder.sandbox import confine
 from autograder.sandbox.state import (
     MAX_REPLY_BYTES,
@@ -79,7 +80,7 @@ class Launcher:
         if self.process is None:
             return False
         if self.owner != os.getpid():
-            return _running(self.process.pid)
+            return processes.alive(self.process.pid)
         return self.process.poll() is None
 
     def ensure_running(self) -> None:
@@ -150,16 +151,6 @@ class Launcher:
             self.process = None
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 # ---------------------------------------------------------------- inside the launcher
 
 
@@ -188,7 +179,7 @@ def main() -> None:  # pragma: no cover - runs in the launcher process
                     os.close(fd)
                 channel.send(pickle.dumps({"number": None, "error": f"bad request: {error}"}))
                 continue
-            pid = os.fork()
+            pid = processes.fork_with_retries()
             if pid == 0:
                 try:
                     channel.close()
@@ -228,7 +219,7 @@ def _keeper(
         os._exit(0)
     network, fds = fds[-1], fds[:-1]
     confine.unshare(NAMESPACES)
-    pid = os.fork()
+    pid = processes.fork_with_retries()
     if pid == 0:
         try:
             confine.die_with_parent()

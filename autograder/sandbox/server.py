@@ -174,7 +174,7 @@ class SandboxServer:
         try:
             module = submission.load(policy().folder)
             for name, replacement in settings["overrides"].items():
-                original = getattr(module, name, None)
+                original = submission.find_dependency(module.app, name)
                 if original is None:
                     raise submission.SubmissionError(f"main.py has no function {name}()")
                 module.app.dependency_overrides[original] = replacement
