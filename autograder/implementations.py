@@ -17,7 +17,7 @@ in (:mod:`autograder.variants`), listed in a TOML file beside the lab's suite::
 
 A :class:`Bench` builds them and runs the tests on each (:mod:`autograder.student_tests`),
 once, when a check first asks. Nothing here knows a lab: advice about a lab's usual mistakes
-is passed in by its suite (``symptoms`` of :func:`explain_failure_on_correct`).
+lives in the lab's TOML file (``[[symptom]]``, :func:`load_symptoms`).
 """
 
 from __future__ import annotations
@@ -71,6 +71,16 @@ def load_implementations(path: Path) -> list[Implementation]:
     if len(names) != len(set(names)):
         raise ValueError(f"{path}: implementation names must be unique, got {names}")
     return found
+
+
+def load_symptoms(path: Path) -> list[tuple[str, str]]:
+    """The ``[[symptom]]`` entries of the same TOML file: ``(pattern, advice)`` pairs, the
+    lab's advice for a usual mistake (see :func:`explain_failure_on_correct`)."""
+    data = tomllib.loads(Path(path).read_text())
+    symptoms = [(entry["pattern"], entry["advice"]) for entry in data.get("symptom", [])]
+    for pattern, _ in symptoms:
+        re.compile(pattern)  # a bad pattern fails when the file is read, not in a grading
+    return symptoms
 
 
 def copy_service(source: Path, destination: Path, *, exclude: Iterable[str] = ()) -> Path:

@@ -21,6 +21,7 @@ from autograder.implementations import (
     Implementation,
     explain_failure_on_correct,
     load_implementations,
+    load_symptoms,
 )
 from autograder.student_tests import (
     CRASHED,
@@ -32,10 +33,10 @@ from autograder.student_tests import (
     TestRun,
     run_tests,
 )
-from autograder.suites.lab06_testing import NO_MODEL
 from autograder.variants import EditError
 
 LAB06_IMPLEMENTATIONS = Path(student_tests.__file__).parent / "lab06" / "implementations.toml"
+(NO_MODEL,) = load_symptoms(LAB06_IMPLEMENTATIONS)  # lab 06's advice for a missing model
 PYTEST_INI = "[pytest]\npythonpath = .\nfilterwarnings = error\n"
 
 

@@ -22,22 +22,13 @@ import pytest
 
 from autograder import check, implementations
 from autograder.course import lab_for_suite
-from autograder.implementations import Bench, load_implementations
+from autograder.implementations import Bench, load_implementations, load_symptoms
 from autograder.student_tests import TESTS_FOLDER
 
 IMPLEMENTATIONS = Path(__file__).resolve().parent.parent / "lab06" / "implementations.toml"
 RUN_TIMEOUT = 20.0  # seconds the student's whole test run may take on one service
 SEARCH_BUDGET = 40.0  # seconds a check may spend looking for one bug the tests catch
 JOBS = 2  # test runs at the same time
-
-# A failure that shows a 503 or the code model_unavailable: the service had no model.
-NO_MODEL = (
-    r"<Response \[503|\bmodel_unavailable\b|\bassert 503 == 2\d\d\b",
-    "It answered 503: the app had no model. Open the client in a `with TestClient(main.app)` "
-    "block, so that lifespan loads the model, and set MODEL_PATH (monkeypatch.setenv) before "
-    "that block: the grader's copy of the lab has no models/ folder. Use a client only inside "
-    "its own `with` block: a correct service may release its model when the block ends.",
-)
 
 
 def reference_folder() -> Path:
@@ -78,7 +69,7 @@ def failure_on_correct(bench: Bench, name: str) -> str:
         bench.implementations[name].description,
         run,
         fails_on_reference=fails_on_reference,
-        symptoms=[NO_MODEL],
+        symptoms=load_symptoms(IMPLEMENTATIONS),
     )
 
 
