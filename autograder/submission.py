@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -202,10 +203,29 @@ def load(folder: str | Path, *, reload: bool = False) -> ModuleType:
     return module
 
 
+def _routes_of(app) -> Iterator:
+    """Every route of the app, those of included routers too (which recent FastAPI releases
+    keep behind one entry per ``include_router``)."""
+    pending, seen = list(getattr(app, "routes", ())), set()
+    while pending:
+        route = pending.pop()
+        if id(route) in seen:
+            continue
+        seen.add(id(route))
+        yield route
+        contexts = getattr(route, "effective_route_contexts", None)
+        if callable(contexts):
+            # an unusual router that cannot list them: its own routes still count
+            with contextlib.suppress(Exception):
+                pending += list(contexts())
+        router = getattr(route, "original_router", None)
+        pending += list(getattr(router, "routes", ()))
+
+
 def _dependencies_of(app) -> Iterator:
     """Every function the app's routes depend on, directly or through other dependencies
     (route, router and app dependencies included)."""
-    pending = [getattr(route, "dependant", None) for route in getattr(app, "routes", ())]
+    pending = [getattr(route, "dependant", None) for route in _routes_of(app)]
     seen: set[int] = set()
     while pending:
         dependant = pending.pop()
