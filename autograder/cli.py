@@ -72,11 +72,12 @@ def _check_writable(path: str) -> None:
 def _grade_securely_or_refuse(lab, limits):
     """A warm grader; in secure mode, a refusal (exit 2) where the sandbox cannot hold."""
     from autograder.isolation.errors import SecureModeUnavailable
+    from autograder.processes import StartMethodError
     from autograder.runner import Grader
 
     try:
         return Grader(lab, limits)
-    except SecureModeUnavailable as error:
+    except (SecureModeUnavailable, StartMethodError) as error:
         raise UsageError(str(error)) from None
 
 

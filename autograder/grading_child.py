@@ -4,12 +4,18 @@ It never returns into the grader's code: it reports on its own pipe (:mod:`autog
 and ends with ``os._exit``. Its standard streams go to /dev/null, its address space is
 capped, and a stack dump of every thread goes to a file the parent reads when the child
 hangs or crashes (:class:`autograder.processes.Child`).
+
+Where fork is not the start method (``AUTOGRADER_START=spawn``, what a system without fork
+gets), the child is a fresh interpreter instead (:func:`start_fresh`): it imports what the
+warm grader would have, then runs the same code.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
+import pickle
 import sys
 from pathlib import Path
 
@@ -113,3 +119,53 @@ def run_child(
             channel.send("crash", message=f"the grader failed: {type(error).__name__}: {error}")
     finally:
         os._exit(0)
+
+
+# ---------------------------------------------------------------- a fresh interpreter instead
+
+FRESH_CHILD = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from autograder.grading_child import run_fresh; run_fresh(sys.argv[2])"
+)
+
+
+def start_fresh(
+    fd: int,
+    dump_fd: int,
+    suite: Path,
+    folder: Path,
+    deselect: list[str],
+    limits: Limits,
+    isolation: Isolation,
+    preload: tuple[str, ...],
+) -> int:
+    """Start a grading child as a fresh interpreter (no fork); its pid. What the forked
+    child would inherit travels with it: the pipe, the dump file, the grading's state."""
+    from autograder import stages
+    from autograder.course import ROOT
+
+    state = {
+        "start_up_problem": stages.start_up_problem,
+        "requests_hung": stages.requests_hung,
+        "slowest_request": stages.slowest_request,
+    }
+    request = (fd, dump_fd, suite, folder, deselect, limits, isolation, preload, state)
+    encoded = base64.b64encode(pickle.dumps(request)).decode()
+    return processes.spawn_python(FRESH_CHILD, [str(ROOT), encoded], [fd, dump_fd])
+
+
+def run_fresh(encoded: str) -> None:  # pragma: no cover - runs in the fresh child
+    """In a fresh interpreter: import what the warm grader would have, then grade."""
+    fd, dump_fd, suite, folder, deselect, limits, isolation, preload, state = pickle.loads(
+        base64.b64decode(encoded)
+    )
+    try:
+        from autograder import stages
+        from autograder.runner import preload as import_modules
+
+        import_modules(preload)
+        stages.start_up_problem = state["start_up_problem"]
+        stages.requests_hung = state["requests_hung"]
+        stages.slowest_request = state["slowest_request"]
+    finally:
+        run_child(fd, dump_fd, suite, folder, deselect, limits, isolation)

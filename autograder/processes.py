@@ -29,6 +29,26 @@ DUMP_SIGNAL = signal.SIGUSR1  # asks a child for a stack dump of every thread
 # labs' small models, keeps a warm parent single-threaded for fork, and keeps a child's
 # address space (capped by RLIMIT_AS) small.
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# How a grading child starts: "fork" (a copy of the warm grader: its imports are paid once)
+# or "spawn" (a fresh interpreter per grading, as on a system without fork).
+START_VARIABLE = "AUTOGRADER_START"
+START_METHODS = ("fork", "spawn")
+
+
+class StartMethodError(ValueError):
+    """The start method asked for in the environment is not one the engine knows."""
+
+
+def start_method() -> str:
+    """How grading children start: ``AUTOGRADER_START`` if set, else fork where it exists."""
+    chosen = os.environ.get(START_VARIABLE, "").strip().lower()
+    if not chosen:
+        return "fork" if hasattr(os, "fork") else "spawn"
+    if chosen not in START_METHODS:
+        raise StartMethodError(
+            f"{START_VARIABLE}={chosen!r}: use one of {', '.join(START_METHODS)}"
+        )
+    return chosen
 
 
 def one_thread_per_library() -> None:
@@ -60,6 +80,25 @@ def fork_with_retries(attempts: int = FORK_ATTEMPTS) -> int:
                     raise
                 time.sleep(0.1 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def spawn_python(code: str, arguments: list[str], keep_fds: list[int]) -> int:
+    """Start a fresh interpreter running ``code`` with ``arguments`` (its ``sys.argv[1:]``);
+    its pid. Only ``keep_fds`` are inherited, its standard streams are /dev/null, and the
+    environment is this process's."""
+    for fd in keep_fds:
+        os.set_inheritable(fd, True)
+    try:
+        streams = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        ]
+        argv = [sys.executable, "-c", code, *arguments]
+        return os.posix_spawn(sys.executable, argv, dict(os.environ), file_actions=streams)
+    finally:
+        for fd in keep_fds:
+            os.set_inheritable(fd, False)
 
 
 def alive(pid: int) -> bool:

@@ -28,7 +28,7 @@ from autograder import processes
 from autograder.attempt import Attempt, GradingState, watch
 from autograder.checks import CheckInfo
 from autograder.course import Lab
-from autograder.grading_child import run_child
+from autograder.grading_child import run_child, start_fresh
 from autograder.limits import Limits
 from autograder.processes import where_in_dump
 from autograder.pytest_run import AUTOLOAD_VARIABLE, collect_checks
@@ -89,9 +89,12 @@ class Grader:
         # Where student code runs; in secure mode, refuses (SecureModeUnavailable) on a
         # machine where it cannot really run as another user.
         self.isolation = isolation_modes.for_grading(self.limits)
+        self.start = self.isolation.start_method()  # fork, or a fresh interpreter (spawn)
         modules = (*BASE_PRELOAD, *lab.preload)
         suite_module = f"autograder.suites.{lab.suite.stem}"
-        preload((*modules, *self.isolation.prepare(modules, suite_module)))
+        self.preload = (*modules, *self.isolation.prepare(modules, suite_module))
+        if self.start == "fork":
+            preload(self.preload)
         self._checks: list[CheckInfo] | None = None  # collected on first use (see checks)
 
     def close(self) -> None:
@@ -190,16 +193,17 @@ class Grader:
             deselect = [check.nodeid for check in self.checks if check.nodeid not in pending]
         read_fd, write_fd = os.pipe()
         dump = tempfile.TemporaryFile()  # noqa: SIM115 - the child's stack dumps (Child.where)
-        pid = processes.fork_with_retries()
-        if pid == 0:  # pragma: no cover - runs in the child
-            try:
-                os.close(read_fd)
-                suite = self.lab.suite
-                run_child(
-                    write_fd, dump.fileno(), suite, folder, deselect, self.limits, self.isolation
-                )
-            finally:
-                os._exit(70)
+        grading = (self.lab.suite, folder, deselect, self.limits, self.isolation)
+        if self.start == "fork":
+            pid = processes.fork_with_retries()
+            if pid == 0:  # pragma: no cover - runs in the child
+                try:
+                    os.close(read_fd)
+                    run_child(write_fd, dump.fileno(), *grading)
+                finally:
+                    os._exit(70)
+        else:
+            pid = start_fresh(write_fd, dump.fileno(), *grading, self.preload)
         os.close(write_fd)
         child = processes.Child(pid, dump, folder)
         try:

@@ -33,6 +33,12 @@ class Isolation:
         the grader as well."""
         return ()
 
+    def start_method(self) -> str:
+        """How grading children start (see :func:`autograder.processes.start_method`)."""
+        from autograder import processes
+
+        return processes.start_method()
+
     def before_child(self) -> None:
         """In the warm grader, before each grading child is started."""
 

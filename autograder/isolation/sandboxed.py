@@ -40,6 +40,9 @@ class Sandboxed(Isolation):
         sandbox.prepare((*preload, *sandbox.PRELOAD, suite_module))
         return sandbox.PRELOAD
 
+    def start_method(self) -> str:
+        return "fork"  # sandboxes need Linux, where fork always exists
+
     def before_child(self) -> None:
         sandbox.prepare()  # a launcher that died is replaced
 
