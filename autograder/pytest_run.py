@@ -91,6 +91,21 @@ def student_tests_arguments(folder: Path, tests_folder: str) -> list[str]:
     return [*arguments, *_anyio_plugin(), "-p", "no:cacheprovider", "-q", "-x"]
 
 
+def student_tests_command(folder: Path, tests_folder: str) -> list[str]:
+    """The command line of a student-tests run in a fresh ``python -m pytest``; it reports
+    through :mod:`autograder.student_reporter`, loaded as a plugin."""
+    arguments = student_tests_arguments(folder, tests_folder)
+    return [sys.executable, "-m", "pytest", *arguments, "-p", "autograder.student_reporter"]
+
+
+def run_student_tests(folder: Path, tests_folder: str, reporter) -> int:
+    """``pytest.main`` for a student-tests run in this process: the warning filters of a
+    fresh Python (the tests' ``pytest.ini`` decides what a warning does)."""
+    fresh_warnings(command_line=False)
+    arguments = [*student_tests_arguments(folder, tests_folder), *QUIET_ASSERT_REWRITE]
+    return int(pytest.main(arguments, plugins=[reporter]))
+
+
 # ---------------------------------------------------------------- plugins
 
 

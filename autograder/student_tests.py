@@ -35,8 +35,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 from autograder import isolation, processes, pytest_run
 from autograder.course import ROOT
 from autograder.events import EventReader
@@ -241,11 +239,8 @@ def _start_subprocess(fd: int, folder: Path, env: dict[str, str]) -> subprocess.
     environment = {**os.environ, **env}
     environment["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)])
     environment[REPORT_FD_VARIABLE] = str(fd)
-    command = [sys.executable, "-m", "pytest"]
-    command += pytest_run.student_tests_arguments(folder, TESTS_FOLDER)
-    command += ["-p", "autograder.student_reporter"]
     return subprocess.Popen(
-        command,
+        pytest_run.student_tests_command(folder, TESTS_FOLDER),
         cwd=folder,
         env=environment,
         pass_fds=(fd,),
@@ -303,10 +298,7 @@ def _run_tests(
         sys.path[:] = [p for p in sys.path if not _is_under(p or ".", stale)]
         sys.path.insert(0, folder)
         importlib.invalidate_caches()
-        # As in a fresh Python: the tests' pytest.ini decides what a warning does.
-        pytest_run.fresh_warnings(command_line=False)
-        arguments = pytest_run.student_tests_arguments(Path(folder), TESTS_FOLDER)
-        pytest.main([*arguments, *pytest_run.QUIET_ASSERT_REWRITE], plugins=[reporter])
+        pytest_run.run_student_tests(Path(folder), TESTS_FOLDER, reporter)
     except BaseException as error:  # noqa: BLE001 - anything the tests raise ends the run
         with contextlib.suppress(BaseException):
             reporter.send("crash", message=f"{type(error).__name__}: {error}")
