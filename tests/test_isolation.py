@@ -100,6 +100,39 @@ def test_overrides_and_probes_grade_alike_in_both_modes(grader, tmp_path):
     assert not result.problem and not failed, result.problem or failed
 
 
+def test_an_override_the_sandbox_cannot_import_fails_at_once(tmp_path):
+    if sandbox.unavailable_reason():
+        pytest.skip(sandbox.unavailable_reason())
+    code = """
+    from fastapi.testclient import TestClient
+
+    from autograder import check, isolation
+
+
+    def polite() -> str:  # in a suite the sandbox cannot import: a mistake of the suite's
+        return "good morning"
+
+
+    @check(points=1, hint="h")
+    def test_overridden(app):
+        isolation.override(app, "get_greeting", polite)
+        with TestClient(app) as client:
+            assert client.get("/greet").json() == {"greeting": "good morning"}
+    """
+    suite = tmp_path / "lab96_unloadable.py"
+    suite.write_text(textwrap.dedent(code))
+    lab = SuiteLab(number=96, slug="unloadable", title="unloadable", suite_file=str(suite))
+    grader = Grader(lab, Limits(check_timeout=20, secure=True))
+    try:
+        result = grader.grade(submission_with_a_router(tmp_path / "submission"))
+    finally:
+        grader.close()
+    (only,) = result.results
+    assert not only.passed
+    assert "could not load the grader's request" in only.message, only.message
+    assert result.execution_time < 10, result.execution_time  # no wait for a time limit
+
+
 def test_a_dependency_is_found_wherever_a_route_uses_it():
     def get_settings() -> dict:
         return {}

@@ -120,8 +120,11 @@ class Launcher:
             "target": target,
             "arguments": arguments,
         }
+        # The number travels outside the request: a request the launcher cannot load (a
+        # target it cannot import) still gets its own answer, at once.
+        envelope = {"number": number, "request": pickle.dumps(request)}
         assert self.socket is not None
-        socket.send_fds(self.socket, [pickle.dumps(request)], fds)
+        socket.send_fds(self.socket, [pickle.dumps(envelope)], fds)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             self.socket.settimeout(max(0.1, deadline - time.monotonic()))
@@ -172,12 +175,17 @@ def main() -> None:  # pragma: no cover - runs in the launcher process
             data, fds, _, _ = socket.recv_fds(channel, MAX_REPLY_BYTES, MAX_FDS)
             if not data:
                 return
+            number = None
             try:
-                request = pickle.loads(data)
+                envelope = pickle.loads(data)
+                number = envelope["number"]
+                request = pickle.loads(envelope["request"])
             except Exception as error:  # noqa: BLE001 - answered, never fatal
                 for fd in fds:
                     os.close(fd)
-                channel.send(pickle.dumps({"number": None, "error": f"bad request: {error}"}))
+                reason = f"{type(error).__name__}: {error}"[:120]  # an answer fits in 256 bytes
+                text = f"the sandbox could not load the grader's request ({reason})"
+                channel.send(pickle.dumps({"number": number, "error": text}))
                 continue
             pid = processes.fork_with_retries()
             if pid == 0:
