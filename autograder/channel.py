@@ -1,23 +1,14 @@
-"""The child-to-parent event stream: one JSON object per line on a dedicated pipe.
+"""The grading child's pytest plugin: each check's start, verdict and result, as events.
 
-The student's code prints to stdout and stderr, which the child sends to /dev/null, so
-nothing it prints can be mistaken for a result. The functions used here are bound when
-this module is imported (in the parent, before any student code runs), so a submission
-that replaces ``json.dumps`` or ``os.write`` for its own purposes does not garble events.
+The events travel on the child's own pipe (:mod:`autograder.events`), never on its
+standard streams, which go to /dev/null.
 """
 
 from __future__ import annotations
 
-import json
-import os
-
 import pytest
 
-MAX_EVENT_BYTES = 16_000
-MAX_MESSAGE_CHARS = 2_000
-
-_dumps = json.dumps
-_write = os.write
+from autograder.events import EventWriter
 
 
 def _last_line(text: str) -> str:
@@ -25,26 +16,12 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-class Channel:
-    """Writes events to a file descriptor; used as a pytest plugin inside the child."""
+class Channel(EventWriter):
+    """Reports a grading's progress to the parent; used as a pytest plugin in the child."""
 
     def __init__(self, fd: int) -> None:
-        self.fd = fd
+        super().__init__(fd)
         self.outcomes: dict[str, list[tuple[bool, str]]] = {}
-
-    def send(self, event: str, **fields) -> None:
-        if "message" in fields:
-            message = str(fields["message"])
-            if len(message) > MAX_MESSAGE_CHARS:
-                message = message[:MAX_MESSAGE_CHARS] + "..."
-            fields["message"] = message
-        line = _dumps({"event": event, **fields})
-        if len(line) > MAX_EVENT_BYTES:
-            line = _dumps({"event": event, **fields, "message": "(message too long)"})
-        data = (line + "\n").encode()
-        while data:
-            written = _write(self.fd, data)
-            data = data[written:]
 
     # -- pytest hooks ---------------------------------------------------------
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox, stages
+from autograder import isolation, stages
 from autograder import submission as submission_loader
 from autograder.bounded_client import WrappedApp, bound_test_clients
 from autograder.checks import MARKER, info_for
@@ -41,8 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if sandbox.enabled():
-        sandbox.KeepServing.ensure_all()  # an app a check's route ended serves again
+    isolation.current().before_check()  # an app a check's route ended serves again
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -57,8 +56,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def submission_dir(request: pytest.FixtureRequest) -> Path:
     """The folder being graded (in secure mode, the sandbox's private copy of it)."""
-    if sandbox.enabled():
-        return sandbox.policy().folder
+    if isolation.current().folder is not None:
+        return isolation.current().folder
     chosen = request.config.getoption("--submission")
     if chosen:
         return Path(chosen).resolve()
@@ -76,25 +75,22 @@ def submission_dir(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def submission(submission_dir: Path):
     """The submission's imported ``main`` module (never available in secure mode)."""
-    if sandbox.enabled():
-        pytest.fail(
-            "in secure mode the student's modules are never imported beside the checks: "
-            "this check must look inside them with a probe (autograder.sandbox.call)",
-            pytrace=False,
-        )
     try:
-        return submission_loader.load(submission_dir)
+        return isolation.current().module(submission_dir)
     except submission_loader.SubmissionError as error:
         pytest.fail(f"the submission did not import: {error}", pytrace=False)
+    except isolation.SandboxError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def app(request: pytest.FixtureRequest):
+def app(submission_dir: Path):
     """The submission's FastAPI application (in secure mode, a stand-in that forwards
     every request to it in a sandbox process)."""
-    if sandbox.enabled():
-        return sandbox.SandboxedApp()
-    return request.getfixturevalue("submission").app
+    try:
+        return isolation.current().app(submission_dir)
+    except submission_loader.SubmissionError as error:
+        pytest.fail(f"the submission did not import: {error}", pytrace=False)
 
 
 class AppExit(Exception):
@@ -135,21 +131,10 @@ def client(app) -> Iterator:
 @pytest.fixture(scope="module")
 def live_server(app) -> Iterator[str]:
     """The app served by uvicorn on a free local port; yields its base URL."""
-    from autograder.live import free_port, serve_in_thread
-
     stages.refuse_if_start_up_failed()
-    if sandbox.enabled():
-        server = sandbox.SandboxServer(port=free_port())
-        server.start()
-        keeper = sandbox.KeepServing(server)  # an app whose process ends is started again
-        try:
-            yield server.base_url
-        finally:
-            keeper.stop()
-            server.stop()
-        return
-
-    with serve_in_thread(app, start_timeout=stages.start_timeout) as base_url:
+    # An app whose process ends (in secure mode) is started again for the next check.
+    serving = isolation.current().serve(app, start_timeout=stages.start_timeout, keep_serving=True)
+    with serving as base_url:
         yield base_url
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -93,6 +94,18 @@ def where_in_submission(tb, folder: Path) -> str | None:
         if relative is not None:
             found = f"{relative}, line {frame.lineno}, in {frame.name}"
     return found
+
+
+def describe_error(error: BaseException, folder: Path | None = None) -> str:
+    """``ValueError: bad value (raised at main.py, line 3, in f)``: one line for a student."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    message = f"{type(error).__name__}{': ' + text if text else ''}"
+    where = None
+    try:
+        where = where_in_submission(error.__traceback__, folder or Path.cwd())
+    except Exception:  # noqa: BLE001 - a traceback that cannot be read: the message alone
+        where = None
+    return f"{message} (raised at {where})" if where else message
 
 
 def error_text(error: BaseException) -> str:
@@ -188,3 +201,51 @@ def load(folder: str | Path, *, reload: bool = False) -> ModuleType:
     _check_app(module)
     _loaded[folder] = module
     return module
+
+
+def _routes_of(app) -> Iterator:
+    """Every route of the app, those of included routers too (which recent FastAPI releases
+    keep behind one entry per ``include_router``)."""
+    pending, seen = list(getattr(app, "routes", ())), set()
+    while pending:
+        route = pending.pop()
+        if id(route) in seen:
+            continue
+        seen.add(id(route))
+        yield route
+        contexts = getattr(route, "effective_route_contexts", None)
+        if callable(contexts):
+            # an unusual router that cannot list them: its own routes still count
+            with contextlib.suppress(Exception):
+                pending += list(contexts())
+        router = getattr(route, "original_router", None)
+        pending += list(getattr(router, "routes", ()))
+
+
+def _dependencies_of(app) -> Iterator:
+    """Every function the app's routes depend on, directly or through other dependencies
+    (route, router and app dependencies included)."""
+    pending = [getattr(route, "dependant", None) for route in _routes_of(app)]
+    seen: set[int] = set()
+    while pending:
+        dependant = pending.pop()
+        if dependant is None or id(dependant) in seen:
+            continue
+        seen.add(id(dependant))
+        for sub in getattr(dependant, "dependencies", ()):
+            if getattr(sub, "call", None) is not None:
+                yield sub.call
+            pending.append(sub)
+
+
+def find_dependency(app, name: str):
+    """The student's dependency called ``name``, wherever it is defined: ``main.<name>``,
+    or a function of that name one of the app's routes depends on (``model.get_model``
+    used by a router). None when there is none."""
+    found = getattr(sys.modules.get(ENTRY_MODULE), name, None)
+    if found is not None:
+        return found
+    for call in _dependencies_of(app):
+        if getattr(call, "__name__", None) == name:
+            return call
+    return None

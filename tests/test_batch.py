@@ -19,6 +19,7 @@ from autograder import cli
 from autograder.course import ROOT, find_lab
 from autograder.instructor import privilege
 from autograder.instructor.batch import _now_grading, grade_class
+from autograder.instructor.commands import default_gradebook
 from autograder.instructor.feedback import GRADED, NOT_GRADED, TIMED_OUT
 from autograder.runner import Limits
 
@@ -160,7 +161,7 @@ def test_batch_without_root_refuses_in_one_line(monkeypatch, tmp_path, capsys):
 
 
 def test_default_outputs_stay_out_of_git():
-    out = cli.default_gradebook(LAB)
+    out = default_gradebook(LAB)
     assert out.is_relative_to(ROOT)
     for path in (out, out.with_name("grades-feedback") / "alice.json", out.with_suffix(".png")):
         relative = path.relative_to(ROOT).as_posix()

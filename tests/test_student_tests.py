@@ -14,8 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox, student_tests
+from autograder import isolation, sandbox
 from autograder.course import find_lab
+from autograder.implementations import (
+    Bench,
+    Implementation,
+    explain_failure_on_correct,
+    load_implementations,
+    load_symptoms,
+)
 from autograder.student_tests import (
     CRASHED,
     ERROR,
@@ -23,16 +30,13 @@ from autograder.student_tests import (
     NO_TESTS,
     PASSED,
     TIMEOUT,
-    Bench,
-    Implementation,
     TestRun,
-    explain_failure_on_correct,
-    load_implementations,
     run_tests,
 )
 from autograder.variants import EditError
 
 LAB06_IMPLEMENTATIONS = find_lab(6).data_dir / "implementations.toml"
+(NO_MODEL,) = load_symptoms(LAB06_IMPLEMENTATIONS)  # lab 06's advice for a missing model
 PYTEST_INI = "[pytest]\npythonpath = .\nfilterwarnings = error\n"
 
 
@@ -294,6 +298,7 @@ def test_secure_mode_runs_the_tests_as_the_sandbox(tmp_path):
         try:
             os.close(read_fd)
             sandbox.enable(submission)
+            isolation.activate(isolation.choose(secure=True))  # as a grading child does
             # The sandbox sees only the grading's folder: the checks' files live there.
             work = sandbox.harness_temporary_folder()
             shutil.copytree(model.parent, work / "model")
@@ -430,7 +435,7 @@ NO_MODEL_FAILURE = (
 def test_a_failure_on_the_reference_is_not_called_over_specific():
     run = TestRun("reference", FAILED, "test_a.py::test_ten_cm failed: assert 200 == 422")
     text = explain_failure_on_correct(
-        "the reference service", run, fails_on_reference=True, symptoms=[student_tests.NO_MODEL]
+        "the reference service", run, fails_on_reference=True, symptoms=[NO_MODEL]
     )
     assert "assert 200 == 422" in text
     assert "fail on the reference service, the one you were given:" in text
@@ -465,7 +470,7 @@ def test_a_failure_on_another_correct_service_only_is_over_specific():
     ids=["response-repr", "bare-status", "error-code"],
 )
 def test_a_503_adds_the_lifespan_advice(message):
-    symptom = student_tests.NO_MODEL
+    symptom = NO_MODEL
     for name, on_reference in (("reference", True), ("restructured", False)):
         run = TestRun(name, FAILED, message)
         text = explain_failure_on_correct(
@@ -483,7 +488,7 @@ def test_an_expected_503_that_did_not_come_gets_no_lifespan_advice():
         " +  where 200 = <Response [200 OK]>.status_code",
     )
     text = explain_failure_on_correct(
-        "the reference", run, fails_on_reference=True, symptoms=[student_tests.NO_MODEL]
+        "the reference", run, fails_on_reference=True, symptoms=[NO_MODEL]
     )
     assert "It answered 503" not in text
 

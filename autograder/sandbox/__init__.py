@@ -12,10 +12,14 @@ that runs pytest and the suite (the *harness*) never imports the submission. Ins
 Sandboxes are forked by a launcher that never saw the grader's environment or arguments
 (:mod:`.launcher`), and confined as :mod:`.confine` explains: their own namespaces and file
 system view, an unprivileged user, limits. A machine where that cannot be arranged gets a
-refusal with the reason (:func:`prepare`), never a silent downgrade. Outside secure mode the
-same calls run in-process, so a suite behaves the same in both modes.
+refusal with the reason (:func:`prepare`), never a silent downgrade.
+
+The engine reaches this package only through :mod:`autograder.isolation` (its ``Sandboxed``
+mode). Suites call probes and overrides through ``autograder.isolation`` too; the names
+``call``, ``override`` and ``clear_overrides`` are kept here for them, and work in both modes.
 """
 
+from autograder.isolation import call, clear_overrides, override
 from autograder.sandbox.harness import (
     copy_into_submission,
     copy_notes,
@@ -26,8 +30,8 @@ from autograder.sandbox.harness import (
     spawn,
     unavailable_reason,
 )
-from autograder.sandbox.probe import call, import_problem
-from autograder.sandbox.proxy import SandboxedApp, clear_overrides, override
+from autograder.sandbox.probe import import_problem
+from autograder.sandbox.proxy import SandboxedApp
 from autograder.sandbox.server import KeepServing, SandboxServer
 from autograder.sandbox.state import (
     COPY_PREFIX,
@@ -35,7 +39,6 @@ from autograder.sandbox.state import (
     Policy,
     SandboxError,
     SecureModeUnavailable,
-    enabled,
     policy,
 )
 from autograder.sandbox.workspace import (
@@ -79,7 +82,6 @@ __all__ = [
     "copy_into_submission",
     "copy_notes",
     "enable",
-    "enabled",
     "harness_temporary_folder",
     "import_problem",
     "live_processes_of",

@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder import processes
 from autograder.sandbox import confine, workspace
 from autograder.sandbox.launcher import Launcher
 from autograder.sandbox.state import (
@@ -283,7 +284,7 @@ def read_reply(fd: int, deadline: float) -> bytes | None:
 
 
 def alive(pid: int) -> bool:
-    return workspace._alive(pid)
+    return processes.alive(pid)
 
 
 def end(pid: int) -> None:

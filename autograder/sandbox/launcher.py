@@ -27,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 
+from autograder import processes
 from autograder.sandbox import confine
 from autograder.sandbox.state import (
     MAX_REPLY_BYTES,
@@ -79,7 +80,7 @@ class Launcher:
         if self.process is None:
             return False
         if self.owner != os.getpid():
-            return _running(self.process.pid)
+            return processes.alive(self.process.pid)
         return self.process.poll() is None
 
     def ensure_running(self) -> None:
@@ -119,8 +120,11 @@ class Launcher:
             "target": target,
             "arguments": arguments,
         }
+        # The number travels outside the request: a request the launcher cannot load (a
+        # target it cannot import) still gets its own answer, at once.
+        envelope = {"number": number, "request": pickle.dumps(request)}
         assert self.socket is not None
-        socket.send_fds(self.socket, [pickle.dumps(request)], fds)
+        socket.send_fds(self.socket, [pickle.dumps(envelope)], fds)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             self.socket.settimeout(max(0.1, deadline - time.monotonic()))
@@ -150,16 +154,6 @@ class Launcher:
             self.process = None
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 # ---------------------------------------------------------------- inside the launcher
 
 
@@ -181,14 +175,19 @@ def main() -> None:  # pragma: no cover - runs in the launcher process
             data, fds, _, _ = socket.recv_fds(channel, MAX_REPLY_BYTES, MAX_FDS)
             if not data:
                 return
+            number = None
             try:
-                request = pickle.loads(data)
+                envelope = pickle.loads(data)
+                number = envelope["number"]
+                request = pickle.loads(envelope["request"])
             except Exception as error:  # noqa: BLE001 - answered, never fatal
                 for fd in fds:
                     os.close(fd)
-                channel.send(pickle.dumps({"number": None, "error": f"bad request: {error}"}))
+                reason = f"{type(error).__name__}: {error}"[:120]  # an answer fits in 256 bytes
+                text = f"the sandbox could not load the grader's request ({reason})"
+                channel.send(pickle.dumps({"number": number, "error": text}))
                 continue
-            pid = os.fork()
+            pid = processes.fork_with_retries()
             if pid == 0:
                 try:
                     channel.close()
@@ -228,7 +227,7 @@ def _keeper(
         os._exit(0)
     network, fds = fds[-1], fds[:-1]
     confine.unshare(NAMESPACES)
-    pid = os.fork()
+    pid = processes.fork_with_retries()
     if pid == 0:
         try:
             confine.die_with_parent()

@@ -1,54 +1,31 @@
-"""Probes: a function of a suite, run where the submission's modules can be imported.
+"""Probes in secure mode: a function of a suite, run in a sandbox where the submission's
+modules can be imported.
 
 A check that needs to look at the student's Python objects (a client function, a training
 script, a route's endpoint) asks a probe for plain data and makes its decision in the
-harness. In secure mode the probe runs in a fresh sandbox and only JSON comes back; outside
-it runs here, and still round-trips through JSON, so a suite behaves the same in both modes.
+harness. Here the probe runs in a fresh sandbox and only JSON comes back.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 from autograder.sandbox import harness
-from autograder.sandbox.state import SandboxError, enabled, policy
-
-
-def describe(error: BaseException, folder: Path | None = None) -> str:
-    """``ValueError: bad value (raised at main.py, line 3, in f)``: one line for a student."""
-    from autograder.submission import where_in_submission
-
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    message = f"{type(error).__name__}{': ' + text if text else ''}"
-    where = None
-    with contextlib.suppress(Exception):
-        where = where_in_submission(error.__traceback__, folder or Path.cwd())
-    return f"{message} (raised at {where})" if where else message
-
-
-def _json_round_trip(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+from autograder.sandbox.state import SandboxError, policy
+from autograder.submission import describe_error as describe
 
 
 def call(probe, *args, timeout: float | None = None, **kwargs) -> Any:
-    """Run ``probe(*args, **kwargs)`` where the student's modules can be imported.
+    """Run ``probe(*args, **kwargs)`` in a fresh sandbox, where the student's modules can be
+    imported, and return its JSON result.
 
-    ``probe`` is a module-level function of the suite; its result must be JSON data. In
-    secure mode it runs in a fresh sandbox process and an exception there becomes a
-    :class:`SandboxError` with a short message; otherwise it runs here.
+    ``probe`` is a module-level function of the suite; its result must be JSON data. An
+    exception there becomes a :class:`SandboxError` with a short message. (Suites reach this
+    through :func:`autograder.isolation.call`, which runs the probe here outside secure mode.)
     """
-    if not enabled():
-        try:
-            return _json_round_trip(probe(*args, **kwargs))
-        except SandboxError:
-            raise
-        except Exception as error:
-            raise SandboxError(describe(error)) from error
     limit = timeout or policy().timeout
     read_fd, write_fd = os.pipe()
     try:

@@ -2,44 +2,17 @@
 
 ``TestClient(SandboxedApp())`` works as usual: each lifespan starts the student's app in a
 sandbox (:class:`SandboxServer`) with the environment the check set up, and every request is
-forwarded to it over its Unix socket. :func:`override` replaces one of the student's
-dependencies by name, in either mode.
+forwarded to it over its Unix socket. Overrides of the student's dependencies (by name) are
+kept in :attr:`SandboxedApp.overrides` and applied in the sandbox when the app starts.
 """
 
 from __future__ import annotations
-
-import sys
 
 from autograder import stages
 from autograder.sandbox.server import SandboxServer
 from autograder.sandbox.state import SandboxError, policy
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade"}
-
-
-def override(app, dependency: str, replacement) -> None:
-    """Replace the student's dependency ``main.<dependency>`` with ``replacement``.
-
-    ``replacement`` is a module-level function of the suite. With the real app it goes into
-    ``app.dependency_overrides`` here; with a :class:`SandboxedApp` it is applied in the
-    sandbox when the app starts. Raises :class:`SandboxError` if there is no such function.
-    """
-    if isinstance(app, SandboxedApp):
-        app.overrides[dependency] = replacement
-        return
-    module = sys.modules.get("main")
-    original = getattr(module, dependency, None)
-    if original is None:
-        raise SandboxError(f"main.py has no function {dependency}() to override")
-    app.dependency_overrides[original] = replacement
-
-
-def clear_overrides(app) -> None:
-    """Undo :func:`override`."""
-    if isinstance(app, SandboxedApp):
-        app.overrides.clear()
-    else:
-        app.dependency_overrides.clear()
 
 
 class SandboxedApp:

@@ -13,6 +13,7 @@ import os
 import select
 import shutil
 import signal
+import socket
 import threading
 import time
 from typing import Any
@@ -89,6 +90,16 @@ class SandboxServer:
             self.stop()
             raise SandboxError(document["error"])
         stages.enter("checks")
+
+    def accepting(self) -> bool:
+        """True while the app takes connections on its port (always, for a socket server:
+        its requests find out for themselves). The app's keeper may outlive the app for a
+        moment; a refused connection tells at once that the app is gone."""
+        if self.port is None:
+            return True
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1.0)
+            return probe.connect_ex(("127.0.0.1", self.port)) == 0
 
     def restart(self) -> None:
         """Stop what is left of the app and start it again, on a new socket."""
@@ -174,7 +185,7 @@ class SandboxServer:
         try:
             module = submission.load(policy().folder)
             for name, replacement in settings["overrides"].items():
-                original = getattr(module, name, None)
+                original = submission.find_dependency(module.app, name)
                 if original is None:
                     raise submission.SubmissionError(f"main.py has no function {name}()")
                 module.app.dependency_overrides[original] = replacement
@@ -256,7 +267,7 @@ class KeepServing:
     def ensure_serving(self) -> None:
         with self.lock:
             pid = self.server.pid
-            if pid is not None and not harness.alive(pid):
+            if pid is not None and not (harness.alive(pid) and self.server.accepting()):
                 stages.note(
                     "the app's process ended while serving a check; it was started again "
                     "for the checks after it"

@@ -5,18 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.isolation.errors import SandboxError, SecureModeUnavailable  # noqa: F401
+
 MAX_REPLY_BYTES = 4 << 20
 COPY_PREFIX = "autograder-sandbox-"  # the folders of one grading: <prefix><harness pid>-...
 SANDBOX_UID_BASE = 61000  # unprivileged user ids (no account needed) for student code
 SANDBOX_UID_SPAN = 20000
-
-
-class SandboxError(AssertionError):
-    """The student's code failed in the sandbox; the message says how (shown to the student)."""
-
-
-class SecureModeUnavailable(RuntimeError):
-    """Secure mode cannot be arranged on this machine; the message says why and what to do."""
 
 
 @dataclass
@@ -55,11 +49,6 @@ class Policy:
 
 
 _policy: Policy | None = None
-
-
-def enabled() -> bool:
-    """True in secure mode (in the harness, and in every sandbox process)."""
-    return _policy is not None
 
 
 def policy() -> Policy:

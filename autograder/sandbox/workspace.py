@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder import processes
 from autograder.sandbox.state import COPY_PREFIX, sandbox_uid_for
 
 IGNORED = {"__pycache__", ".venv", ".git", "node_modules", ".mypy_cache", ".pytest_cache"}
@@ -136,7 +137,7 @@ def kill_user(uid: int, *, wait: float = 5.0) -> None:
         return
     deadline = time.monotonic() + wait
     while True:
-        pid = os.fork()
+        pid = processes.fork_with_retries()
         if pid == 0:  # pragma: no cover - the reaper
             try:
                 os.setgid(uid)
@@ -159,19 +160,9 @@ def clean_up_after(harness_pid: int) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_up_stale() -> None:
     """Drop the folders of harnesses that no longer run (a grader killed with ``kill -9``)."""
     for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*"):
         pid = path.name.removeprefix(COPY_PREFIX).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not processes.alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)

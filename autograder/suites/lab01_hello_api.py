@@ -268,8 +268,7 @@ def unavailable_url():
 @pytest.fixture(scope="module")
 def client_module(submission_dir: Path) -> ClientFunctions:
     """The functions of the submission's ``client.py`` (of the sandbox's copy in secure mode)."""
-    folder = sandbox.policy().folder if sandbox.enabled() else submission_dir
-    return ClientFunctions(folder)
+    return ClientFunctions(submission_dir)
 
 
 # ---------------------------------------------------------------- GET / and /hello/{name}

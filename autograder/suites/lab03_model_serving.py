@@ -39,7 +39,7 @@ from fastapi.testclient import TestClient
 from sklearn.datasets import load_iris
 from sklearn.pipeline import Pipeline
 
-from autograder import check, iris, sandbox, submission
+from autograder import check, iris, isolation, sandbox, submission
 from autograder.iris import FEATURES, GRADER_VERSION
 from autograder.submission import describe_import_error, error_text
 from autograder.suites import support
@@ -285,9 +285,13 @@ def imported_here(app, folder: Path) -> Iterator:
     """The app to start: main.py imported in the working directory, as the sandbox does in
     secure mode (where ``app`` forwards to it), so what main.py does when it is imported sees
     the same files in both modes (not a models/ folder of the submission's own)."""
-    if sandbox.enabled():
-        yield app
-        return
+    with isolation.current().fresh_app(app, lambda: main_imported_here(folder)) as fresh:
+        yield fresh
+
+
+@contextmanager
+def main_imported_here(folder: Path) -> Iterator:
+    """main.py of ``folder`` imported afresh in the working directory; yields its app."""
     with ExitStack() as stack:
         try:
             main = stack.enter_context(fresh_module(folder, "main", "to start it"))
@@ -300,12 +304,8 @@ def imported_here(app, folder: Path) -> Iterator:
 def api(app, submission_dir: Path, grader_model: Path, tmp_path_factory) -> Iterator[Api]:
     """The app started with MODEL_PATH set to the grader's model."""
     workdir = tmp_path_factory.mktemp("workdir")
-    if sandbox.enabled():  # the sandbox works in its copy of the submission: a copy there too
-        sandbox.copy_into_submission(grader_model.parent, "models")
-    else:  # the app runs in a copy of the submission, as in the sandbox
-        ignored = shutil.ignore_patterns("__pycache__", ".venv", ".git", "node_modules")
-        shutil.copytree(submission_dir, workdir, symlinks=True, ignore=ignored, dirs_exist_ok=True)
-    shutil.copytree(grader_model.parent, workdir / "models", dirs_exist_ok=True)
+    # The app runs in a copy of the submission (the sandbox's own in secure mode), models too.
+    isolation.current().mirror_submission(submission_dir, workdir, {"models": grader_model.parent})
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(workdir)
         with imported_here(app, submission_dir) as served:

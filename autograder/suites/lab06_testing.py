@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import check, student_tests
+from autograder import check, implementations
 from autograder.course import lab_for_suite
-from autograder.student_tests import TESTS_FOLDER, Bench, load_implementations
+from autograder.implementations import Bench, load_implementations, load_symptoms
+from autograder.student_tests import TESTS_FOLDER
 
 LAB = lab_for_suite(__file__)
 IMPLEMENTATIONS = LAB.data_dir / "implementations.toml"
@@ -62,12 +63,12 @@ def bench(submission_dir: Path, iris_model: Path, tmp_path_factory: pytest.TempP
 def failure_on_correct(bench: Bench, name: str) -> str:
     """Why the run on a correct service does not pass, for the student."""
     run = bench.run(name)
-    fails_on_reference = not bench.run(student_tests.REFERENCE).passed
-    return student_tests.explain_failure_on_correct(
+    fails_on_reference = not bench.run(implementations.REFERENCE).passed
+    return implementations.explain_failure_on_correct(
         bench.implementations[name].description,
         run,
         fails_on_reference=fails_on_reference,
-        symptoms=[student_tests.NO_MODEL],
+        symptoms=load_symptoms(IMPLEMENTATIONS),
     )
 
 

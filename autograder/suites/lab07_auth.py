@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import check, sandbox
+from autograder import check, isolation
 from autograder import submission as submission_loader
 from autograder.iris import GRADER_VERSION
 from autograder.suites import support
@@ -83,10 +83,8 @@ def grader_settings(model_file: Path) -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="session")
 def configured_app(grader_settings: dict[str, str], submission_dir: Path):
     """The student's app, imported once the grader's settings are in the environment."""
-    if sandbox.enabled():
-        return sandbox.SandboxedApp()
     try:
-        return submission_loader.load(submission_dir, reload=True).app
+        return isolation.current().app(submission_dir, reload=True)
     except submission_loader.SubmissionError as error:
         pytest.fail(f"the submission did not import: {error}", pytrace=False)
 

@@ -24,7 +24,6 @@ folder is handed to that user first.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
 import sqlite3
@@ -38,11 +37,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder import check, sandbox, student_tests
+from autograder import check, implementations, isolation, sandbox, student_tests
 from autograder import submission as submission_loader
 from autograder.course import lab_for_suite
+from autograder.implementations import Bench, Implementation, load_implementations
 from autograder.iris import GRADER_VERSION
-from autograder.student_tests import TESTS_FOLDER, Bench, Implementation, load_implementations
+from autograder.student_tests import TESTS_FOLDER
 from autograder.suites import support
 from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
 
@@ -135,11 +135,7 @@ def grader_settings(model_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def writable_folder(folder: Path) -> Path:
     """A folder the app may write its database into (in secure mode: the sandbox user's)."""
     folder.mkdir(parents=True, exist_ok=True)
-    if sandbox.enabled() and sandbox.policy().uid is not None:
-        uid = sandbox.policy().uid
-        for path in [folder, *folder.rglob("*")]:
-            os.chown(path, uid, uid)
-    return folder
+    return isolation.current().writable_by_app(folder)
 
 
 def url_of(path: Path) -> str:
@@ -163,9 +159,13 @@ def fresh(app) -> Iterator:
     on the app or in its modules (a session kept on ``app.state``...) is there at the next:
     both modes grade alike.
     """
-    if sandbox.enabled():
-        yield app
-        return
+    with isolation.current().fresh_app(app, imported_afresh) as new_app:
+        yield new_app
+
+
+@contextmanager
+def imported_afresh() -> Iterator:
+    """The submission imported again, its tables forgotten first; yields its app."""
     folder = submission_loader.entry_folder()
     forget_submission_tables()
     with ExitStack() as stack:
@@ -205,24 +205,13 @@ def served(app) -> Iterator[str]:
     """A fresh start of the app (see :func:`fresh`) served by uvicorn on a loopback port (a
     sandbox server in secure mode), started with the current environment; yields its base
     URL."""
-    from autograder.live import free_port, serve_in_thread
-
-    if sandbox.enabled():
-        server = sandbox.SandboxServer(port=free_port())
+    with ExitStack() as stack:
+        new_app = stack.enter_context(fresh(app))
         try:
-            server.start()
-        except sandbox.SandboxError as error:
+            base_url = stack.enter_context(isolation.current().serve(new_app))
+        except (RuntimeError, sandbox.SandboxError) as error:
             pytest.fail(f"the app could not be served: {error}", pytrace=False)
-        try:
-            yield server.base_url
-        finally:
-            server.stop()
-        return
-    try:
-        with fresh(app) as new_app, serve_in_thread(new_app) as base_url:
-            yield base_url
-    except RuntimeError as error:
-        pytest.fail(f"the app could not be served: {error}", pytrace=False)
+        yield base_url
 
 
 @contextmanager
@@ -943,7 +932,7 @@ def explain_failure_on_own_service(run) -> str:
     """Why the student's tests do not pass on the student's own service: which test fails,
     and the two places the mistake may be."""
     if run.status != student_tests.FAILED:
-        return student_tests.explain_failure_on_correct(
+        return implementations.explain_failure_on_correct(
             "your own service", run, fails_on_reference=False
         )
     return "\n".join(
@@ -963,7 +952,7 @@ def catches(bench: Bench, name: str) -> None:
     if wrong is not None:
         correct, run = wrong
         pytest.fail(
-            student_tests.explain_failure_on_correct(
+            implementations.explain_failure_on_correct(
                 correct.description, run, fails_on_reference=correct.name == "reference"
             ),
             pytrace=False,

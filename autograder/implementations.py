@@ -1,0 +1,276 @@
+"""Student tests against implementations: grading the tests a student wrote.
+
+In a lab where the student writes the tests (lab 06, and lab 08's service tests), a suite
+grades them by running them against several implementations of the service: correct ones
+("wheats": the tests must pass) and buggy ones ("chaffs": each one they fail is a bug
+caught). Every implementation is the reference service with a few exact text edits written
+in (:mod:`autograder.variants`), listed in a TOML file beside the lab's suite::
+
+    [[implementation]]
+    name = "batch-limit-off-by-one"
+    correct = false
+    description = "refuses a batch of exactly 100 flowers"
+    [[implementation.edit]]
+    file = "schemas.py"
+    replace = "max_length=MAX_BATCH_SIZE)"
+    with = "max_length=MAX_BATCH_SIZE - 1)"
+
+A :class:`Bench` builds them and runs the tests on each (:mod:`autograder.student_tests`),
+once, when a check first asks. Nothing here knows a lab: advice about a lab's usual mistakes
+lives in the lab's TOML file (``[[symptom]]``, :func:`load_symptoms`).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.student_tests import (
+    FAILED,
+    NO_TESTS,
+    TESTS_FOLDER,
+    RunningTests,
+    TestRun,
+    start_tests,
+    wait_any,
+)
+from autograder.variants import build_variant
+
+IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """One service the student's tests run against: the reference with a few edits."""
+
+    name: str
+    correct: bool
+    description: str  # what is different about it, in plain words (shown to students)
+    edits: tuple[Mapping[str, str], ...] = ()
+
+
+def load_implementations(path: Path) -> list[Implementation]:
+    """Read the ``[[implementation]]`` entries of a TOML file, in order."""
+    data = tomllib.loads(Path(path).read_text())
+    found = []
+    for entry in data.get("implementation", []):
+        found.append(
+            Implementation(
+                name=entry["name"],
+                correct=bool(entry["correct"]),
+                description=entry["description"],
+                edits=tuple(entry.get("edit", ())),
+            )
+        )
+    names = [item.name for item in found]
+    if len(names) != len(set(names)):
+        raise ValueError(f"{path}: implementation names must be unique, got {names}")
+    return found
+
+
+def load_symptoms(path: Path) -> list[tuple[str, str]]:
+    """The ``[[symptom]]`` entries of the same TOML file: ``(pattern, advice)`` pairs, the
+    lab's advice for a usual mistake (see :func:`explain_failure_on_correct`)."""
+    data = tomllib.loads(Path(path).read_text())
+    symptoms = [(entry["pattern"], entry["advice"]) for entry in data.get("symptom", [])]
+    for pattern, _ in symptoms:
+        re.compile(pattern)  # a bad pattern fails when the file is read, not in a grading
+    return symptoms
+
+
+def copy_service(source: Path, destination: Path, *, exclude: Iterable[str] = ()) -> Path:
+    """Copy a lab folder without its tests (and ``exclude``), solution markers removed.
+
+    The result is the pristine reference every implementation is built from.
+    """
+    from autograder.sync import strip_markers
+
+    skipped = {TESTS_FOLDER, "models", "__pycache__", ".pytest_cache", *exclude}
+    destination.mkdir(parents=True, exist_ok=True)
+    for path in sorted(Path(source).iterdir()):
+        if path.name in skipped or path.suffix == ".pyc":
+            continue
+        target = destination / path.name
+        if path.is_dir():
+            shutil.copytree(path, target, ignore=IGNORED)
+        elif path.suffix == ".py":
+            target.write_text(strip_markers(path.read_text()))
+        else:
+            shutil.copy2(path, target)
+    return destination
+
+
+# ---------------------------------------------------------------- explaining a failure
+
+
+REFERENCE = "reference"  # the name of the service the student was given, as it is
+
+
+def explain_failure_on_correct(
+    description: str,
+    run: TestRun,
+    *,
+    fails_on_reference: bool,
+    symptoms: Iterable[tuple[str, str]] = (),
+) -> str:
+    """Why the tests do not pass on a correct service, in words a student can act on.
+
+    ``fails_on_reference``: the tests fail on the service the student was given as well
+    (the ``reference`` implementation), so a test contradicts the contract or starts the app
+    wrongly; otherwise a test is over-specific. ``symptoms`` are ``(regular expression,
+    advice)`` pairs: the advice of each one found in the failure's message is added.
+    """
+    if run.status == NO_TESTS:
+        return f"Nothing was tested: {run.message}."
+    if run.status != FAILED:
+        return f"On {description}: {run.message}"
+    lines = [f"Your tests fail on {description}.", run.message]
+    if fails_on_reference:
+        also = "" if run.implementation == REFERENCE else " as well"
+        lines.append(
+            f"They fail on the reference service, the one you were given{also}: a test "
+            "contradicts the contract or sets the app up wrongly. Run `uv run pytest` in your "
+            "lab folder."
+        )
+    else:
+        lines.append(
+            "They pass on the reference service, and this one keeps the contract too, so a "
+            "test checks something the contract does not promise (an exact message, a field "
+            "order, an internal name...)."
+        )
+    lines += [advice for pattern, advice in symptoms if re.search(pattern, run.message)]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- a bench of implementations
+
+
+class Bench:
+    """The student's tests against every implementation, each run once, when first needed.
+
+    ``reference`` is the lab folder the implementations are built from; they are built under
+    ``workdir``. ``forget`` lists folders a forked run must not reuse modules from (the
+    submission). Runs are cached, so the checks of a suite can ask for them in any order.
+
+    With ``jobs`` above 1, while a check waits for one run the bench starts the next ones
+    (in the order of the implementations) so that ``jobs`` run at the same time; it stops
+    doing so once the tests have failed on a correct implementation, because every buggy
+    run is then worth nothing.
+    """
+
+    def __init__(
+        self,
+        reference: Path,
+        implementations: list[Implementation],
+        tests_dir: Path,
+        workdir: Path,
+        *,
+        timeout: float = 20.0,
+        env: Mapping[str, str] | None = None,
+        mode: str = "fork",
+        forget: Iterable[Path] = (),
+        jobs: int = 1,
+    ) -> None:
+        self.implementations = {item.name: item for item in implementations}
+        self.tests_dir = Path(tests_dir)
+        self.workdir = Path(workdir)
+        self.timeout = timeout
+        self.env = dict(env or {})
+        self.mode = mode
+        self.forget = [Path(p).resolve() for p in forget]
+        self.jobs = max(1, int(jobs))
+        self.pristine = copy_service(Path(reference), self.workdir / "reference-copy")
+        self.runs: dict[str, TestRun] = {}
+        self.in_flight: dict[str, RunningTests] = {}
+
+    @property
+    def correct(self) -> list[Implementation]:
+        return [item for item in self.implementations.values() if item.correct]
+
+    @property
+    def buggy(self) -> list[Implementation]:
+        return [item for item in self.implementations.values() if not item.correct]
+
+    def build(self, name: str) -> Path:
+        """The folder of one implementation (built on first use)."""
+        item = self.implementations[name]
+        folder = self.workdir / name
+        if not folder.exists():
+            build_variant(self.pristine, folder, item.edits, item.name)
+        return folder
+
+    def _start(self, name: str) -> None:
+        folder = self.build(name)
+        others = [self.workdir / other for other in self.implementations if other != name]
+        running = start_tests(
+            self.tests_dir,
+            folder,
+            timeout=self.timeout,
+            env=self.env,
+            mode=self.mode,
+            forget=[*self.forget, *others, self.pristine],
+            label=name,
+        )
+        if running.result is not None:
+            self.runs[name] = running.result
+        else:
+            self.in_flight[name] = running
+
+    def _next_to_start(self) -> str | None:
+        if any(not self.runs[item.name].passed for item in self.correct if item.name in self.runs):
+            return None
+        for name in self.implementations:
+            if name not in self.runs and name not in self.in_flight:
+                return name
+        return None
+
+    def run(self, name: str) -> TestRun:
+        """The student's tests on one implementation (run on first request, then cached)."""
+        if name not in self.runs and name not in self.in_flight:
+            self._start(name)
+        while name not in self.runs:
+            while len(self.in_flight) < self.jobs and (extra := self._next_to_start()):
+                self._start(extra)
+            for running in wait_any(list(self.in_flight.values())):
+                self.runs[running.label] = running.result
+                del self.in_flight[running.label]
+        return self.runs[name]
+
+    def close(self) -> None:
+        """Stop the runs still in flight (started ahead but never asked for)."""
+        for running in self.in_flight.values():
+            running.finish(timed_out=True)
+        self.in_flight.clear()
+
+    def first_failing_correct(self) -> tuple[Implementation, TestRun] | None:
+        """The first correct implementation the tests fail on, or None when they pass all."""
+        for item in self.correct:
+            run = self.run(item.name)
+            if not run.passed:
+                return item, run
+        return None
+
+    def caught(self, *, budget: float | None = None) -> Iterator[Implementation]:
+        """Buggy implementations the tests fail on: finished runs first, then new runs.
+
+        With ``budget`` (seconds), no new run is waited for once that much time has passed.
+        """
+        started = time.monotonic()
+        seen = set()
+        for item in self.buggy:
+            if item.name in self.runs:
+                seen.add(item.name)
+                if not self.runs[item.name].passed:
+                    yield item
+        for item in self.buggy:
+            if item.name in seen:
+                continue
+            if budget is not None and time.monotonic() - started > budget:
+                return
+            if not self.run(item.name).passed:
+                yield item

@@ -1,0 +1,12 @@
+"""The errors both isolation modes raise, importable without starting either mode."""
+
+from __future__ import annotations
+
+
+class SandboxError(AssertionError):
+    """The student's code failed where it ran (a probe, an override, a served app); the
+    message says how, in words for the student."""
+
+
+class SecureModeUnavailable(RuntimeError):
+    """Secure mode cannot be arranged on this machine; the message says why and what to do."""
