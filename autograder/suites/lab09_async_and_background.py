@@ -379,8 +379,8 @@ def test_blocking_work_leaves_the_server_free(live_server):
     "asyncio.sleep(seconds)`; never time.sleep inside async def.",
 )
 def test_concurrent_waits_overlap(live_server):
-    """On uvicorn, eight GET /simulate/io?seconds=2 sent at once all answer 200, each after
-    about 2 s, and all eight are done well within 8 s (one after the other would take 16)."""
+    """On uvicorn, one GET /simulate/io answers 200; then eight GET /simulate/io?seconds=2
+    sent at once all answer 200, each after about 2 s, and all eight are done well within 8 s (one after the other would take 16)."""
     import httpx
 
     def one(_: int) -> tuple[int, float]:
@@ -389,6 +389,9 @@ def test_concurrent_waits_overlap(live_server):
             response = http.get("/simulate/io", params={"seconds": WAIT_SECONDS})
         return response.status_code, time.monotonic() - began
 
+    with httpx.Client(base_url=live_server, timeout=60) as http:
+        response = http.get("/simulate/io", params={"seconds": 0.05})
+    expect_status(response, 200, "GET /simulate/io?seconds=0.05 (one call alone)")
     began = time.monotonic()
     try:
         with ThreadPoolExecutor(WAITS) as pool:
