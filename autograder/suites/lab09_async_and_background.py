@@ -62,7 +62,7 @@ def flower(number: int) -> dict:
         "sepal_length": 5.0 + number / 100,
         "sepal_width": 3.0 + number / 1000,
         "petal_length": 1.5,
-        "petal_width": 0.2,
+        "petal_width": 0.2 + number / 1000,
     }
 
 
@@ -380,7 +380,8 @@ def test_blocking_work_leaves_the_server_free(live_server):
 )
 def test_concurrent_waits_overlap(live_server):
     """On uvicorn, one GET /simulate/io answers 200; then eight GET /simulate/io?seconds=2
-    sent at once all answer 200, each after about 2 s, and all eight are done well within 8 s (one after the other would take 16)."""
+    sent at once all answer 200, each after about 2 s, and all eight are done well within
+    8 s (one after the other would take 16)."""
     import httpx
 
     def one(_: int) -> tuple[int, float]:
@@ -761,7 +762,10 @@ def test_a_model_reload_empties_the_cache(client):
     assert model_calls(client) == calls, "a repeated flower cost another model call"
     reload_model(client)
     stats = cache_stats(client)
-    assert stats["size"] == 0, f"after a reload GET /cache reports size {stats['size']}; expected 0"
+    assert stats["size"] == 0, (
+        f"after a reload GET /cache reports size {stats['size']}; expected 0: a reload must "
+        "empty the cache (the old model's answers)"
+    )
     calls = stats["model_calls"]
     answer = predict(client, measurement)
     assert model_calls(client) == calls + 1, (
