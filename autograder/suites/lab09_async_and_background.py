@@ -415,7 +415,7 @@ def test_concurrent_waits_overlap(live_server):
 @check(
     points=2,
     hint='`seconds` is a query parameter with bounds. Handout: the contract, "def and async def".',
-    more="Declare seconds as Annotated[float, Query(gt=0, le=10)] in both /simulate routes.",
+    more="Declare seconds as Annotated[float, Query(gt=0, le=5)] in both /simulate routes.",
 )
 def test_simulated_work_takes_only_sensible_seconds(client):
     """GET /simulate/blocking and /simulate/io answer 200 for seconds=0.05, and 422 in the

@@ -19,7 +19,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-MAX_SECONDS = 10.0
+MAX_SECONDS = 5.0
 Seconds = Annotated[float, Query(gt=0, le=MAX_SECONDS, description="how long the work takes")]
 
 router = APIRouter(prefix="/simulate", tags=["concurrency"])
