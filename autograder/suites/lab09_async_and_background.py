@@ -414,7 +414,7 @@ def test_concurrent_waits_overlap(live_server):
 
 @check(
     points=2,
-    hint='`seconds` is a query parameter with bounds. Handout: the contract, "def and async def".',
+    hint='`seconds` is a query parameter with bounds. Handout: the contract, "Routes".',
     more="Declare seconds as Annotated[float, Query(gt=0, le=5)] in both /simulate routes.",
 )
 def test_simulated_work_takes_only_sensible_seconds(client):
@@ -502,7 +502,7 @@ def test_job_runs_to_done_and_its_result_downloads(client):
 @check(
     points=8,
     hint="A background task has no client to raise to: its error must be caught and "
-    'recorded in the job. Handout: "Where a background task\'s error goes".',
+    'recorded in the job. Handout: "Background work" (where a task\'s error goes).',
     more="In the job's task, catch every exception: log it (logger.exception), set the "
     "job's status to failed and its error to the reason. A failed job's result is 409.",
 )
