@@ -1,0 +1,808 @@
+"""Lab 09 checks: slow work that never makes other requests wait, batch jobs, CSV upload and
+download, and a cache of predictions.
+
+The grader's settings are in the environment for the whole lab (its model, its secret, an
+API key, an admin, the cheapest Argon2 cost, a database file in a folder of the lab's own);
+most checks start the app afresh, so that its cache and its jobs are its own, and the few
+that need other settings (no model, a small cache) set them before that start.
+
+* ``def`` vs ``async def`` is graded on uvicorn on a loopback port, by the order in which
+  answers arrive (the health check answers while the blocking work is still running) and by
+  a generous bound (eight waits of 2 s end well before 16 s), never by a tight ratio;
+* jobs are polled with a deadline, never waited for with a fixed sleep;
+* the cache is graded by the counter of model calls the contract defines (``GET /cache``,
+  ``model_calls``), never by timing;
+* "refused before it is read": a raw socket announces a 64 MiB body, sends a little of it
+  and waits for the answer: a server that reads every byte before it checks the size never
+  answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import secrets
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from autograder import check, sandbox
+from autograder import submission as submission_loader
+from autograder.iris import FEATURES
+
+SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
+VERSICOLOR = dict(zip(FEATURES, (7.0, 3.2, 4.7, 1.4), strict=True))
+VIRGINICA = dict(zip(FEATURES, (6.3, 3.3, 6.0, 2.5), strict=True))
+ADMIN, ADMIN_PASSWORD = "ada", "ada-reloads-models-9"
+CLIENT = "grader-robot"
+API_KEY = secrets.token_urlsafe(24)
+SECRET = secrets.token_hex(32)
+KEY = {"X-API-Key": API_KEY}
+JOB_STATUSES = {"queued", "running", "done", "failed"}
+JOB_DEADLINE = 30.0  # seconds a small job may take to finish (a loaded machine)
+UPLOAD_LIMIT = 1024 * 1024
+BLOCKING_SECONDS = 4.0
+WAITS, WAIT_SECONDS = 8, 2.0
+
+
+def flower(number: int) -> dict:
+    """A valid flower of its own for each number (so checks never share a cache entry)."""
+    return {
+        "sepal_length": 5.0 + number / 100,
+        "sepal_width": 3.0 + number / 1000,
+        "petal_length": 1.5,
+        "petal_width": 0.2 + number / 1000,
+    }
+
+
+# ---------------------------------------------------------------- settings and app starts
+
+
+def hashed_admin() -> str:
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    return json.dumps({ADMIN: {"password_hash": hasher.hash(ADMIN_PASSWORD), "role": "admin"}})
+
+
+def writable_folder(folder: Path) -> Path:
+    """A folder the app may write into (in secure mode: owned by the sandbox user)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if sandbox.enabled() and sandbox.policy().uid is not None:
+        uid = sandbox.policy().uid
+        for path in [folder, *folder.rglob("*")]:
+            os.chown(path, uid, uid)
+    return folder
+
+
+@pytest.fixture(scope="module", autouse=True)
+def grader_settings(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The service's settings, in the environment while this lab's checks run."""
+    database = writable_folder(tmp_path_factory.mktemp("lab09-data") / "data") / "log.db"
+    environment = {
+        "MODEL_PATH": str(iris_model),
+        "JWT_SECRET": SECRET,
+        "API_KEYS": json.dumps({CLIENT: API_KEY}),
+        "USERS": hashed_admin(),
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_COST": "64",
+        "DATABASE_URL": f"sqlite:///{database}",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        patch.delenv("CACHE_SIZE", raising=False)
+        yield
+
+
+def forget_submission_tables() -> None:
+    """Normal mode: a fresh import of the submission defines its SQLModel tables again, which
+    SQLAlchemy refuses while the first import's are still registered: forget them first."""
+    sqlmodel = sys.modules.get("sqlmodel")
+    if sqlmodel is None:
+        return
+    sqlmodel.SQLModel.metadata.clear()
+    registry = getattr(getattr(sqlmodel, "main", None), "default_registry", None)
+    classes = getattr(registry, "_class_registry", None)
+    if classes is not None:
+        classes.clear()
+
+
+@contextmanager
+def fresh(app) -> Iterator:
+    """The app as a new process would see it: in secure mode every start is a new sandbox
+    process already; in normal mode the submission is imported afresh, so that no cache or
+    job of another check is left in its modules."""
+    if sandbox.enabled():
+        yield app
+        return
+    folder = submission_loader.entry_folder()
+    forget_submission_tables()
+    with ExitStack() as stack:
+        try:
+            module = stack.enter_context(submission_loader.imported_afresh(folder))
+        except Exception as error:
+            pytest.fail(
+                "the submission did not import again: "
+                f"{submission_loader.describe_import_error(error, folder)}",
+                pytrace=False,
+            )
+        yield module.app
+
+
+@contextmanager
+def started(app, what: str = "the grader's settings") -> Iterator:
+    """A TestClient for a fresh start of ``app`` with the current environment."""
+    from fastapi.testclient import TestClient
+
+    with fresh(app) as new_app:
+        test_client = TestClient(new_app, raise_server_exceptions=False)
+        try:
+            test_client.__enter__()
+        except Exception as error:
+            pytest.fail(
+                f"the app did not start with {what}: lifespan raised "
+                f"{type(error).__name__}: {error}",
+                pytrace=False,
+            )
+        try:
+            yield test_client
+        finally:
+            test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(app) -> Iterator:
+    """A fresh start of the app: its cache empty, no jobs."""
+    with started(app) as test_client:
+        yield test_client
+
+
+# ---------------------------------------------------------------- requests
+
+
+def json_of(response, what: str):
+    try:
+        return response.json()
+    except ValueError:
+        pytest.fail(
+            f"{what} answered {response.status_code} with a body that is not JSON: "
+            f"{response.text[:200]!r}",
+            pytrace=False,
+        )
+
+
+def expect_status(response, status: int, what: str) -> None:
+    assert response.status_code == status, (
+        f"{what} answered {response.status_code}; expected {status}"
+        + (f" (body: {response.text[:300]})" if response.status_code >= 400 else "")
+    )
+
+
+def expect_envelope(response, status: int, what: str) -> dict:
+    """The answer is ``status`` in lab 04's envelope; returns its ``error``."""
+    expect_status(response, status, what)
+    body = json_of(response, what)
+    error = body.get("error") if isinstance(body, dict) else None
+    assert isinstance(error, dict) and error.get("code"), (
+        f"{what} answered {status} with {json.dumps(body)[:200]}; expected the error envelope "
+        '{"error": {"code": ..., "message": ..., "request_id": ...}}'
+    )
+    return error
+
+
+def predict(test_client, measurement: dict) -> dict:
+    response = test_client.post("/predict", json=measurement, headers=KEY)
+    expect_status(response, 200, "POST /predict")
+    return json_of(response, "POST /predict")
+
+
+def cache_stats(test_client) -> dict:
+    """GET /cache: its five counters, each an integer."""
+    response = test_client.get("/cache", headers=KEY)
+    expect_status(response, 200, "GET /cache")
+    body = json_of(response, "GET /cache")
+    names = ("size", "max_size", "hits", "misses", "model_calls")
+    assert isinstance(body, dict) and all(isinstance(body.get(name), int) for name in names), (
+        f"GET /cache answered {json.dumps(body)[:200]}; expected the integers {', '.join(names)}"
+    )
+    return body
+
+
+def model_calls(test_client) -> int:
+    return cache_stats(test_client)["model_calls"]
+
+
+def reload_model(test_client) -> None:
+    response = test_client.post("/token", data={"username": ADMIN, "password": ADMIN_PASSWORD})
+    expect_status(response, 200, "POST /token for the admin")
+    token = json_of(response, "POST /token").get("access_token")
+    response = test_client.post("/model/reload", headers={"Authorization": f"Bearer {token}"})
+    expect_status(response, 200, "POST /model/reload as the admin")
+
+
+def csv_text(rows: list[dict], columns: list[str] | None = None) -> str:
+    columns = columns or FEATURES
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def upload(test_client, text: str | bytes, content_type: str = "text/csv"):
+    return test_client.post(
+        "/predict/csv", files={"file": ("flowers.csv", text, content_type)}, headers=KEY
+    )
+
+
+def csv_answer(response, what: str) -> list[dict]:
+    """A CSV download: text/csv, saved as a file (Content-Disposition: attachment); its rows."""
+    expect_status(response, 200, what)
+    kind = response.headers.get("content-type", "")
+    assert kind.split(";")[0].strip().lower() == "text/csv", (
+        f"{what} answered Content-Type {kind!r}; expected text/csv"
+    )
+    disposition = response.headers.get("content-disposition", "")
+    assert "attachment" in disposition.lower() and "filename=" in disposition.lower(), (
+        f"{what} answered Content-Disposition {disposition!r}; expected "
+        'attachment; filename="..." (a file to save)'
+    )
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    wanted = {*FEATURES, "species", "probability"}
+    columns = set(rows[0]) if rows else set()
+    assert wanted <= columns, (
+        f"{what}: the CSV has the columns {sorted(columns)}; expected at least {sorted(wanted)}"
+    )
+    return rows
+
+
+def close(value, expected: float) -> bool:
+    try:
+        return abs(float(value) - expected) <= 1e-6
+    except (TypeError, ValueError):
+        return False
+
+
+def poll_job(test_client, location: str) -> tuple[dict, list[str]]:
+    """GET the job's Location until it is done or failed (or the deadline passes); the last
+    answer and every status seen."""
+    seen: list[str] = []
+    deadline = time.monotonic() + JOB_DEADLINE
+    while True:
+        response = test_client.get(location, headers=KEY)
+        expect_status(response, 200, f"GET {location}")
+        body = json_of(response, f"GET {location}")
+        status = body.get("status") if isinstance(body, dict) else None
+        assert status in JOB_STATUSES, (
+            f"GET {location} answered status {status!r}; expected one of {sorted(JOB_STATUSES)}"
+        )
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if status in ("done", "failed"):
+            return body, seen
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"the job was still {status!r} after {JOB_DEADLINE:g} s (statuses seen: "
+                f"{' -> '.join(seen)}): does its background task end, and record how it ended?",
+                pytrace=False,
+            )
+        time.sleep(0.05)
+
+
+def submit_job(test_client, items: list[dict]) -> tuple[dict, str]:
+    """POST /jobs: 202, the job (queued) and its Location (as a path)."""
+    response = test_client.post("/jobs", json={"items": items}, headers=KEY)
+    expect_status(response, 202, "POST /jobs")
+    body = json_of(response, "POST /jobs")
+    location = response.headers.get("location", "")
+    assert isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"], (
+        f"POST /jobs answered {json.dumps(body)[:200]}; expected the job, with its id (a string)"
+    )
+    path = urlsplit(location).path
+    assert path.rstrip("/") == f"/jobs/{body['id']}", (
+        f"POST /jobs answered Location {location!r}; expected /jobs/{body['id']}"
+    )
+    return body, path
+
+
+# ---------------------------------------------------------------- def and async def
+
+
+@check(
+    points=10,
+    hint="Blocking work in an `async def` route holds the event loop, and every other request "
+    'waits for it. Handout: "`def` or `async def`?".',
+    more="Write GET /simulate/blocking as a plain `def` route that calls time.sleep(seconds): "
+    "FastAPI runs it in a worker thread, so the event loop keeps answering /health.",
+)
+def test_blocking_work_leaves_the_server_free(live_server):
+    """On uvicorn, GET /simulate/blocking?seconds=4 answers 200 after about 4 s, and a GET
+    /health sent while it runs answers well before it ends (at least a second before)."""
+    import httpx
+
+    result: dict = {}
+
+    def slow() -> None:
+        try:
+            with httpx.Client(base_url=live_server, timeout=60) as http:
+                response = http.get("/simulate/blocking", params={"seconds": BLOCKING_SECONDS})
+            result["status"], result["body"] = response.status_code, response.text
+        except httpx.HTTPError as error:
+            result["error"] = f"{type(error).__name__}: {error}"
+        result["ended"] = time.monotonic()
+
+    began = time.monotonic()
+    worker = threading.Thread(target=slow, daemon=True)
+    worker.start()
+    time.sleep(0.5)
+    with httpx.Client(base_url=live_server, timeout=60) as http:
+        health = http.get("/health")
+    health_ended = time.monotonic()
+    worker.join(timeout=60)
+    assert "error" not in result, f"GET /simulate/blocking failed: {result.get('error')}"
+    assert result.get("status") == 200, (
+        f"GET /simulate/blocking?seconds={BLOCKING_SECONDS:g} answered {result.get('status')}: "
+        f"{str(result.get('body'))[:200]}"
+    )
+    took = result["ended"] - began
+    assert took >= BLOCKING_SECONDS - 0.5, (
+        f"GET /simulate/blocking?seconds={BLOCKING_SECONDS:g} answered after {took:.1f} s: it "
+        "must do its work (sleep) for that long"
+    )
+    expect_status(health, 200, "GET /health")
+    margin = result["ended"] - health_ended
+    assert margin >= 1.0, (
+        f"GET /health, sent 0.5 s after the blocking work began, answered only "
+        f"{health_ended - began:.1f} s after it began, when the blocking work ended "
+        f"({took:.1f} s): the blocking call held the event loop, so every request waited"
+    )
+
+
+@check(
+    points=8,
+    hint="Waiting in an `async def` route must `await`, so that other requests run meanwhile. "
+    'Handout: "`def` or `async def`?".',
+    more="Write GET /simulate/io as an `async def` route that does `await "
+    "asyncio.sleep(seconds)`; never time.sleep inside async def.",
+)
+def test_concurrent_waits_overlap(live_server):
+    """On uvicorn, one GET /simulate/io answers 200; then eight GET /simulate/io?seconds=2
+    sent at once all answer 200, each after about 2 s, and all eight are done well within
+    8 s (one after the other would take 16)."""
+    import httpx
+
+    def one(_: int) -> tuple[int, float]:
+        began = time.monotonic()
+        with httpx.Client(base_url=live_server, timeout=90) as http:
+            response = http.get("/simulate/io", params={"seconds": WAIT_SECONDS})
+        return response.status_code, time.monotonic() - began
+
+    with httpx.Client(base_url=live_server, timeout=60) as http:
+        response = http.get("/simulate/io", params={"seconds": 0.05})
+    expect_status(response, 200, "GET /simulate/io?seconds=0.05 (one call alone)")
+    began = time.monotonic()
+    try:
+        with ThreadPoolExecutor(WAITS) as pool:
+            answers = list(pool.map(one, range(WAITS)))
+    except httpx.HTTPError as error:
+        pytest.fail(f"GET /simulate/io failed: {type(error).__name__}: {error}", pytrace=False)
+    total = time.monotonic() - began
+    statuses = sorted({status for status, _ in answers})
+    assert statuses == [200], f"GET /simulate/io?seconds=2 answered {statuses}; expected 200"
+    shortest = min(took for _, took in answers)
+    assert shortest >= WAIT_SECONDS - 0.3, (
+        f"a GET /simulate/io?seconds=2 answered after {shortest:.1f} s: it must wait that long"
+    )
+    assert total < WAITS * WAIT_SECONDS / 2, (
+        f"{WAITS} GET /simulate/io?seconds=2 sent at once took {total:.1f} s in all: they "
+        "waited one after the other, not together (a blocking sleep in an async def route?)"
+    )
+
+
+@check(
+    points=2,
+    hint='`seconds` is a query parameter with bounds. Handout: the contract, "Routes".',
+    more="Declare seconds as Annotated[float, Query(gt=0, le=5)] in both /simulate routes.",
+)
+def test_simulated_work_takes_only_sensible_seconds(client):
+    """GET /simulate/blocking and /simulate/io answer 200 for seconds=0.05, and 422 in the
+    envelope for seconds=0 and seconds=11."""
+    for path in ("/simulate/blocking", "/simulate/io"):
+        expect_status(client.get(path, params={"seconds": 0.05}), 200, f"GET {path}?seconds=0.05")
+        for bad in (0, 11):
+            expect_envelope(
+                client.get(path, params={"seconds": bad}), 422, f"GET {path}?seconds={bad}"
+            )
+
+
+# ---------------------------------------------------------------- jobs
+
+
+@check(
+    points=8,
+    hint="Long work answers 202 at once and says where to follow it. Handout: "
+    '"Background work" and the contract, "Jobs".',
+    more="POST /jobs: status_code=202, make a job (status queued), schedule its work with "
+    "background_tasks.add_task, set the Location header to /jobs/{id}, return the job. A "
+    "body that breaks the contract is 422 and makes no job.",
+)
+def test_job_is_accepted_with_202_and_a_location(client):
+    """POST /jobs with three flowers answers 202 with the job (an id, status queued, total 3)
+    and Location /jobs/{id}; GET of that Location answers the same job. A job with a bad
+    flower, or none, is 422."""
+    body, location = submit_job(client, [SETOSA, VERSICOLOR, VIRGINICA])
+    assert body.get("status") == "queued", (
+        f"POST /jobs answered status {body.get('status')!r}; expected 'queued': the work runs "
+        "after the answer, in the background"
+    )
+    assert body.get("total") == 3, f"POST /jobs of 3 flowers answered total {body.get('total')!r}"
+    response = client.get(location, headers=KEY)
+    expect_status(response, 200, f"GET {location}")
+    assert json_of(response, f"GET {location}").get("id") == body["id"], (
+        f"GET {location} answered another job"
+    )
+    bad = {**SETOSA, "petal_length": -1}
+    for items in ([SETOSA, bad], []):
+        response = client.post("/jobs", json={"items": items}, headers=KEY)
+        expect_envelope(response, 422, f"POST /jobs with items {json.dumps(items)[:80]}")
+
+
+@check(
+    points=10,
+    hint="The job moves from queued to running to done, and then its result downloads as "
+    'CSV. Handout: "Background work" and the contract, "Jobs".',
+    more="The background task sets running, predicts every flower with the model loaded "
+    "now, keeps the predictions and sets done; GET /jobs/{id}/result answers them with "
+    'the CSV download (text/csv, Content-Disposition: attachment; filename="...").',
+)
+def test_job_runs_to_done_and_its_result_downloads(client):
+    """A job of three flowers, polled at its Location, goes through queued, running and done
+    only (in that order), then GET /jobs/{id}/result answers a CSV file: one line per flower
+    in the order sent, with the species and probability /predict gives it."""
+    flowers = [VIRGINICA, SETOSA, VERSICOLOR]
+    _, location = submit_job(client, flowers)
+    body, seen = poll_job(client, location)
+    assert body.get("status") == "done", (
+        f"the job ended {body.get('status')!r} (error: {body.get('error')!r}); expected done"
+    )
+    order = ["queued", "running", "done"]
+    assert [order.index(status) for status in seen] == sorted(order.index(s) for s in seen), (
+        f"the job's statuses went {' -> '.join(seen)}; expected queued -> running -> done"
+    )
+    rows = csv_answer(client.get(f"{location}/result", headers=KEY), f"GET {location}/result")
+    assert len(rows) == 3, f"the job's result has {len(rows)} lines of flowers; expected 3"
+    for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
+        assert all(close(row[name], measurement[name]) for name in FEATURES), (
+            f"line {number} of the result is not flower {number} of the job"
+        )
+        answer = predict(client, measurement)
+        assert row["species"] == answer.get("species"), (
+            f"line {number} of the result says {row['species']!r}; /predict says "
+            f"{answer.get('species')!r}"
+        )
+        expected = (answer.get("probabilities") or {}).get(answer.get("species"), -1)
+        assert close(row["probability"], expected), (
+            f"line {number}: probability {row['probability']!r}; /predict gives {expected}"
+        )
+
+
+@check(
+    points=8,
+    hint="A background task has no client to raise to: its error must be caught and "
+    'recorded in the job. Handout: "Background work" (where a task\'s error goes).',
+    more="In the job's task, catch every exception: log it (logger.exception), set the "
+    "job's status to failed and its error to the reason. A failed job's result is 409.",
+)
+def test_failed_job_says_it_failed_and_why(app, tmp_path: Path, monkeypatch):
+    """Started without a model (MODEL_PATH names no file), the app accepts a job (202), the
+    job ends failed with a non-empty error, and GET /jobs/{id}/result answers 409 in the
+    envelope."""
+    monkeypatch.setenv("MODEL_PATH", str(writable_folder(tmp_path / "none") / "missing.joblib"))
+    with started(app, "MODEL_PATH naming no file") as test_client:
+        body, location = submit_job(test_client, [SETOSA])
+        assert body.get("status") == "queued", (
+            f"POST /jobs answered status {body.get('status')!r}; expected 'queued'"
+        )
+        body, seen = poll_job(test_client, location)
+        assert body.get("status") == "failed", (
+            f"a job run without a model ended {body.get('status')!r}; expected failed"
+        )
+        assert isinstance(body.get("error"), str) and body["error"].strip(), (
+            f"the failed job's error is {body.get('error')!r}; expected the reason (a text)"
+        )
+        response = test_client.get(f"{location}/result", headers=KEY)
+        expect_envelope(response, 409, f"GET {location}/result of a failed job")
+
+
+@check(
+    points=3,
+    hint="An id that names no job is a 404, for its status and for its result. Handout: "
+    'the contract, "Jobs".',
+    more="Look the id up in your job store and raise HTTPException(404) when it is not there.",
+)
+def test_unknown_job_is_404(client):
+    """GET /jobs/{id} of a job just made answers 200; GET /jobs/no-such-job and
+    /jobs/no-such-job/result answer 404 in the envelope."""
+    _, location = submit_job(client, [SETOSA])
+    expect_status(client.get(location, headers=KEY), 200, f"GET {location}")
+    for path in ("/jobs/no-such-job", "/jobs/no-such-job/result"):
+        expect_envelope(client.get(path, headers=KEY), 404, f"GET {path}")
+
+
+# ---------------------------------------------------------------- uploads
+
+
+@check(
+    points=10,
+    hint="The file comes in as an UploadFile and goes back as a CSV file to save. Handout: "
+    '"Uploads and downloads" and the contract, "CSV".',
+    more="Read the rows by their header names (csv.DictReader), validate each as a "
+    "Measurement, predict them all, and answer a StreamingResponse with media_type "
+    'text/csv and Content-Disposition: attachment; filename="predictions.csv".',
+)
+def test_csv_upload_is_predicted_and_downloaded(client):
+    """POST /predict/csv with a CSV of three flowers (its columns in another order than the
+    handout's) answers a CSV file (text/csv, attachment): the three flowers in order, each
+    with the species and probability /predict gives it."""
+    flowers = [SETOSA, VIRGINICA, VERSICOLOR]
+    columns = ["petal_width", "sepal_length", "petal_length", "sepal_width"]
+    rows = csv_answer(upload(client, csv_text(flowers, columns)), "POST /predict/csv")
+    assert len(rows) == 3, f"POST /predict/csv of 3 flowers answered {len(rows)} lines of flowers"
+    for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
+        assert all(close(row[name], measurement[name]) for name in FEATURES), (
+            f"line {number} of the answer is not flower {number} of the file (are the columns "
+            "read by their names?)"
+        )
+        answer = predict(client, measurement)
+        assert row["species"] == answer.get("species"), (
+            f"line {number} says {row['species']!r}; /predict says {answer.get('species')!r}"
+        )
+        expected = (answer.get("probabilities") or {}).get(answer.get("species"), -1)
+        assert close(row["probability"], expected), (
+            f"line {number}: probability {row['probability']!r}; /predict gives {expected}"
+        )
+
+
+@check(
+    points=5,
+    hint='Look at the type the file says it has before reading it. Handout: the contract, "CSV".',
+    more="UploadFile.content_type is the part's Content-Type: anything but text/csv is "
+    "HTTPException(415).",
+)
+def test_a_file_that_is_not_csv_is_415(client):
+    """A CSV file sent as text/csv answers 200; the same bytes sent as text/plain or
+    application/json answer 415 in the envelope."""
+    text = csv_text([SETOSA])
+    expect_status(upload(client, text), 200, "POST /predict/csv of a text/csv file")
+    for kind in ("text/plain", "application/json"):
+        expect_envelope(upload(client, text, kind), 415, f"POST /predict/csv of a {kind} file")
+
+
+@check(
+    points=4,
+    hint="FastAPI refuses an oversized body itself, when you give the route its limit. "
+    'Handout: "Body limits".',
+    more="@router.post('/predict/csv', max_body_size=1024 * 1024, ...): a body over 1 MiB "
+    "answers 413.",
+)
+def test_an_upload_over_1_mib_is_413(client):
+    """A small CSV answers 200; a valid CSV of about 1.1 MiB (more than 1 MiB of body)
+    answers 413."""
+    expect_status(upload(client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
+    line = ",".join(str(SETOSA[name]) for name in FEATURES) + "\n"
+    text = csv_text([]) + line * (int(1.1 * UPLOAD_LIMIT) // len(line))
+    response = upload(client, text)
+    assert response.status_code == 413, (
+        f"POST /predict/csv of {len(text) / UPLOAD_LIMIT:.2f} MiB answered "
+        f"{response.status_code}; expected 413 (the limit is 1 MiB)"
+    )
+
+
+def raw_upload_answer(base_url: str, announced: int, sent: int, wait: float) -> bytes:
+    """Announce a multipart body of ``announced`` bytes to POST /predict/csv, send ``sent``
+    bytes of it, and return what the server answers within ``wait`` seconds (b"" if
+    nothing)."""
+    address = urlsplit(base_url)
+    boundary = "graderboundary0123456789"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n" + ",".join(FEATURES) + "\n"
+    ).encode()
+    request = (
+        f"POST /predict/csv HTTP/1.1\r\nHost: {address.hostname}:{address.port}\r\n"
+        f"X-API-Key: {API_KEY}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {announced}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    line = (",".join(str(SETOSA[name]) for name in FEATURES) + "\n").encode()
+    body = head + line * ((sent - len(head)) // len(line))
+    answer = b""
+    with socket.create_connection((address.hostname, address.port), timeout=wait) as sock:
+        # the server may stop reading (and close) as soon as it has refused
+        with contextlib.suppress(OSError):
+            sock.sendall(request + body)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and b"\r\n" not in answer:
+            try:
+                chunk = sock.recv(4096)
+            except TimeoutError:
+                break
+            except OSError:
+                break
+            if not chunk:
+                break
+            answer += chunk
+    return answer
+
+
+@check(
+    points=6,
+    hint="A size check after reading the whole upload comes too late: the bytes are already "
+    'in. Handout: "Body limits".',
+    more="Let FastAPI count the bytes as they arrive: max_body_size=1024 * 1024 on the "
+    "route (never `await file.read()` followed by a length check).",
+)
+def test_an_oversized_upload_is_refused_before_it_is_read(live_server):
+    """On uvicorn: a small CSV upload answers 200; a request that announces a 64 MiB body
+    and sends 64 KiB of it is answered 413 within 10 s, without the server waiting for the
+    rest."""
+    import httpx
+
+    with httpx.Client(base_url=live_server, timeout=60) as http:
+        response = http.post(
+            "/predict/csv",
+            files={"file": ("flowers.csv", csv_text([SETOSA]), "text/csv")},
+            headers=KEY,
+        )
+    expect_status(response, 200, "POST /predict/csv of one flower (on uvicorn)")
+    answer = raw_upload_answer(live_server, announced=64 * UPLOAD_LIMIT, sent=64 * 1024, wait=10)
+    status_line = answer.split(b"\r\n", 1)[0].decode("latin-1")
+    assert answer, (
+        "a POST /predict/csv that announced 64 MiB and sent 64 KiB got no answer in 10 s: the "
+        "server waited to read the whole body before checking its size"
+    )
+    assert status_line.split(" ")[1:2] == ["413"], (
+        f"a POST /predict/csv that announced 64 MiB answered {status_line!r}; expected 413"
+    )
+
+
+@check(
+    points=7,
+    hint="Validate every row, collect every problem, and name each by its row and column. "
+    'Handout: the contract, "CSV", and "Tasks", 7.',
+    more="Number the rows from 1 (the header line is not a row) and report each problem as "
+    '{"field": "rows.<n>.<column>", ...} in one 422.',
+)
+def test_bad_rows_are_named_by_row_and_column(client):
+    """A CSV of one good flower answers 200; a CSV whose row 2 has petal_width "wide" and
+    whose row 3 has sepal_length 0 answers one 422 in the envelope, whose fields name
+    rows.2.petal_width and rows.3.sepal_length, and nothing of row 1."""
+    expect_status(upload(client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
+    rows = [SETOSA, {**VIRGINICA, "petal_width": "wide"}, {**VERSICOLOR, "sepal_length": 0}]
+    error = expect_envelope(upload(client, csv_text(rows)), 422, "POST /predict/csv, 2 bad rows")
+    fields = [
+        str(item.get("field")) for item in error.get("fields") or [] if isinstance(item, dict)
+    ]
+    for wanted in ("rows.2.petal_width", "rows.3.sepal_length"):
+        assert wanted in fields, (
+            f"the 422 names the fields {fields}; expected {wanted} among them (rows counted "
+            "from 1 after the header line)"
+        )
+    assert not any(field.startswith("rows.1.") or field == "rows.1" for field in fields), (
+        f"the 422 names the fields {fields}: row 1 is a good flower"
+    )
+
+
+# ---------------------------------------------------------------- the cache
+
+
+@check(
+    points=8,
+    hint="A flower the same model has already classified is answered from the cache, "
+    'without a model call; any other flower is not. Handout: "Caching predictions".',
+    more="Key the cache on the model version and all four measurements; in /predict, "
+    "look the key up first and call the model only on a miss, then store its answer.",
+)
+def test_a_repeated_flower_is_answered_from_the_cache(client):
+    """POST /predict of a flower costs one model call (GET /cache, model_calls); the same
+    flower again costs none and answers the same; a flower that differs in one measurement
+    only costs one; hits and misses count them."""
+    first = flower(1)
+    before = cache_stats(client)
+    answer = predict(client, first)
+    assert model_calls(client) == before["model_calls"] + 1, (
+        "a new flower did not cost exactly one model call (GET /cache, model_calls)"
+    )
+    again = predict(client, first)
+    stats = cache_stats(client)
+    assert stats["model_calls"] == before["model_calls"] + 1, (
+        "the same flower, asked again of the same model, cost another model call: it was not "
+        "answered from the cache"
+    )
+    assert again.get("species") == answer.get("species") and again.get(
+        "probabilities"
+    ) == answer.get("probabilities"), "the cached answer differs from the first one"
+    assert stats["hits"] >= before["hits"] + 1, "GET /cache counted no hit"
+    assert stats["misses"] >= before["misses"] + 1, "GET /cache counted no miss"
+    for name in FEATURES:
+        predict(client, {**first, name: first[name] + 0.05})
+    assert model_calls(client) == before["model_calls"] + 1 + len(FEATURES), (
+        "a flower that differs in one measurement only was answered from the cache: the key "
+        "must hold all four measurements"
+    )
+
+
+@check(
+    points=6,
+    hint="After a reload the cache holds the old model's answers: empty it. Handout: "
+    '"Caching predictions".',
+    more="In POST /model/reload, once the new model is in place, call the cache's clear().",
+)
+def test_a_model_reload_empties_the_cache(client):
+    """A flower asked twice costs one model call; after POST /model/reload (the same file,
+    so the same version label), GET /cache reports size 0, and the flower costs a model
+    call again."""
+    measurement = flower(2)
+    predict(client, measurement)
+    calls = model_calls(client)
+    predict(client, measurement)
+    assert model_calls(client) == calls, "a repeated flower cost another model call"
+    reload_model(client)
+    stats = cache_stats(client)
+    assert stats["size"] == 0, (
+        f"after a reload GET /cache reports size {stats['size']}; expected 0: a reload must "
+        "empty the cache (the old model's answers)"
+    )
+    calls = stats["model_calls"]
+    answer = predict(client, measurement)
+    assert model_calls(client) == calls + 1, (
+        "after a model reload the flower was answered from the cache: the reload must empty it"
+    )
+    assert answer.get("species"), "after the reload /predict answers no species"
+
+
+@check(
+    points=5,
+    hint="A cache without a bound grows until memory runs out. Handout: "
+    '"Caching predictions" and the contract, "Settings".',
+    more="Keep the entries in an OrderedDict: move a hit to the end (move_to_end), and "
+    "after each put drop the first entries (popitem(last=False)) while there are more than "
+    "CACHE_SIZE.",
+)
+def test_the_cache_keeps_only_the_most_recently_used(app, monkeypatch):
+    """With CACHE_SIZE=3: GET /cache reports max_size 3; after flowers 1, 2, 3, a hit on 1
+    and flower 4, the cache holds 3 entries, flower 1 is still cached (used recently) and
+    flower 2 is not (used least recently)."""
+    monkeypatch.setenv("CACHE_SIZE", "3")
+    with started(app, "CACHE_SIZE=3") as test_client:
+        assert cache_stats(test_client)["max_size"] == 3, "GET /cache: max_size is not CACHE_SIZE"
+        for number in (11, 12, 13):
+            predict(test_client, flower(number))
+        calls = model_calls(test_client)
+        predict(test_client, flower(11))
+        assert model_calls(test_client) == calls, "a cached flower cost a model call"
+        predict(test_client, flower(14))
+        stats = cache_stats(test_client)
+        assert stats["size"] == 3, f"with CACHE_SIZE=3 the cache holds {stats['size']} entries"
+        calls = stats["model_calls"]
+        predict(test_client, flower(11))
+        assert model_calls(test_client) == calls, (
+            "the flower used most recently but one was dropped: drop the least recently used"
+        )
+        predict(test_client, flower(12))
+        assert model_calls(test_client) == calls + 1, (
+            "the flower used least recently is still cached, beyond CACHE_SIZE"
+        )

@@ -1,0 +1,52 @@
+"""Lab 09: a solution written differently from the reference, as the handout allows, gets full
+marks in both modes.
+
+The alternative (tests/alternatives/09-async-and-background/) keeps its jobs in plain dicts
+with counted ids and an absolute ``Location``, runs its background task as ``async def``
+around ``run_in_threadpool``, makes the blocking route ``async def`` around
+``run_in_threadpool`` too, sets the body limit on the router, writes the CSV columns in
+another order, and keeps its cache in a plain dict that a reload replaces.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from autograder.course import ROOT, find_lab
+from autograder.variants import build_variant
+
+LAB = find_lab(9)
+ALTERNATIVE = ROOT / "tests" / "alternatives" / LAB.folder
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs fork")
+
+MAIN_EDITS = [
+    {
+        "file": "main.py",
+        "replace": "    request.app.state.cache.clear()",
+        "with": "    request.app.state.cache = PredictionCache(request.app.state.cache.max_size)",
+    },
+    {
+        "file": "main.py",
+        "replace": """    prediction = cache.get(key)
+    if prediction is None:
+        (prediction,) = model.predict([measurement])""",
+        "with": """    if (prediction := cache.get(key)) is None:
+        prediction = model.predict([measurement])[0]""",
+    },
+]
+
+
+@pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
+def test_another_correct_solution_gets_full_marks(grader_for, tmp_path, secure):
+    folder = build_variant(LAB.solution_dir, tmp_path / LAB.folder, MAIN_EDITS)
+    for module in ALTERNATIVE.glob("*.py"):
+        shutil.copy(module, folder / module.name)
+    for path in [tmp_path, *tmp_path.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    result = grader_for(LAB.number, secure=secure).grade(folder)
+    failed = {r.check.name: r.message for r in result.results if not r.passed}
+    assert not result.problem, result.problem
+    assert not failed, failed
