@@ -27,7 +27,6 @@ import json
 import secrets
 import shutil
 import sqlite3
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,6 @@ from pathlib import Path
 import pytest
 
 from autograder import check, implementations, isolation, sandbox, student_tests
-from autograder import submission as submission_loader
 from autograder.course import lab_for_suite
 from autograder.implementations import Bench, Implementation, load_implementations
 from autograder.iris import GRADER_VERSION
@@ -159,25 +157,8 @@ def fresh(app) -> Iterator:
     on the app or in its modules (a session kept on ``app.state``...) is there at the next:
     both modes grade alike.
     """
-    with isolation.current().fresh_app(app, imported_afresh) as new_app:
+    with isolation.current().fresh_app(app, support.reimported_app) as new_app:
         yield new_app
-
-
-@contextmanager
-def imported_afresh() -> Iterator:
-    """The submission imported again, its tables forgotten first; yields its app."""
-    folder = submission_loader.entry_folder()
-    forget_submission_tables()
-    with ExitStack() as stack:
-        try:
-            module = stack.enter_context(submission_loader.imported_afresh(folder))
-        except Exception as error:
-            pytest.fail(
-                "the submission did not import again: "
-                f"{submission_loader.describe_import_error(error, folder)}",
-                pytrace=False,
-            )
-        yield module.app
 
 
 @contextmanager
@@ -843,25 +824,10 @@ def test_an_in_memory_database_works(app, grader_settings: None, monkeypatch):
 # ---------------------------------------------------------------- the student's tests
 
 
-def forget_submission_tables() -> None:
-    """Normal mode: the harness imported the submission, so SQLModel's global metadata and
-    class registry hold its tables; a forked run of the student's tests imports the same
-    modules again, which SQLAlchemy refuses ("table already defined") or warns about. Forget
-    them first (the checks that use the harness's app have all run)."""
-    sqlmodel = sys.modules.get("sqlmodel")
-    if sqlmodel is None:
-        return
-    sqlmodel.SQLModel.metadata.clear()
-    registry = getattr(getattr(sqlmodel, "main", None), "default_registry", None)
-    classes = getattr(registry, "_class_registry", None)
-    if classes is not None:
-        classes.clear()
-
-
 def bench_for(reference: Path, implementations, tests: Path, workdir: Path, **options) -> Bench:
     """A bench of the student's tests (``tests``) against services built from ``reference``;
     ``options``: the submission to forget and the model to serve."""
-    forget_submission_tables()
+    support.forget_submission_tables()
     return Bench(
         reference,
         implementations,

@@ -23,23 +23,21 @@ import contextlib
 import csv
 import io
 import json
-import os
 import secrets
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from autograder import check, sandbox
-from autograder import submission as submission_loader
+from autograder import check, isolation
 from autograder.iris import FEATURES
+from autograder.suites import support
 
 SETOSA = dict(zip(FEATURES, (5.1, 3.5, 1.4, 0.2), strict=True))
 VERSICOLOR = dict(zip(FEATURES, (7.0, 3.2, 4.7, 1.4), strict=True))
@@ -70,21 +68,15 @@ def flower(number: int) -> dict:
 
 
 def hashed_admin() -> str:
-    from pwdlib import PasswordHash
-    from pwdlib.hashers.argon2 import Argon2Hasher
-
-    hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
-    return json.dumps({ADMIN: {"password_hash": hasher.hash(ADMIN_PASSWORD), "role": "admin"}})
+    """The USERS setting: the admin, with a cheap Argon2 hash of their password."""
+    (password_hash,) = support.password_hashes({ADMIN: ADMIN_PASSWORD}).values()
+    return json.dumps({ADMIN: {"password_hash": password_hash, "role": "admin"}})
 
 
 def writable_folder(folder: Path) -> Path:
-    """A folder the app may write into (in secure mode: owned by the sandbox user)."""
+    """A folder the app may write into (in secure mode: the sandbox user's)."""
     folder.mkdir(parents=True, exist_ok=True)
-    if sandbox.enabled() and sandbox.policy().uid is not None:
-        uid = sandbox.policy().uid
-        for path in [folder, *folder.rglob("*")]:
-            os.chown(path, uid, uid)
-    return folder
+    return isolation.current().writable_by_app(folder)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -107,64 +99,27 @@ def grader_settings(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) 
         yield
 
 
-def forget_submission_tables() -> None:
-    """Normal mode: a fresh import of the submission defines its SQLModel tables again, which
-    SQLAlchemy refuses while the first import's are still registered: forget them first."""
-    sqlmodel = sys.modules.get("sqlmodel")
-    if sqlmodel is None:
-        return
-    sqlmodel.SQLModel.metadata.clear()
-    registry = getattr(getattr(sqlmodel, "main", None), "default_registry", None)
-    classes = getattr(registry, "_class_registry", None)
-    if classes is not None:
-        classes.clear()
-
-
 @contextmanager
 def fresh(app) -> Iterator:
     """The app as a new process would see it: in secure mode every start is a new sandbox
     process already; in normal mode the submission is imported afresh, so that no cache or
     job of another check is left in its modules."""
-    if sandbox.enabled():
-        yield app
-        return
-    folder = submission_loader.entry_folder()
-    forget_submission_tables()
-    with ExitStack() as stack:
-        try:
-            module = stack.enter_context(submission_loader.imported_afresh(folder))
-        except Exception as error:
-            pytest.fail(
-                "the submission did not import again: "
-                f"{submission_loader.describe_import_error(error, folder)}",
-                pytrace=False,
-            )
-        yield module.app
+    with isolation.current().fresh_app(app, support.reimported_app) as new_app:
+        yield new_app
 
 
 @contextmanager
 def started(app, what: str = "the grader's settings") -> Iterator:
     """A TestClient for a fresh start of ``app`` with the current environment."""
-    from fastapi.testclient import TestClient
-
-    with fresh(app) as new_app:
-        test_client = TestClient(new_app, raise_server_exceptions=False)
-        try:
-            test_client.__enter__()
-        except Exception as error:
-            pytest.fail(
-                f"the app did not start with {what}: lifespan raised "
-                f"{type(error).__name__}: {error}",
-                pytrace=False,
-            )
-        try:
-            yield test_client
-        finally:
-            test_client.__exit__(None, None, None)
+    with (
+        fresh(app) as new_app,
+        support.started(new_app, failure=what, raise_server_exceptions=False) as test_client,
+    ):
+        yield test_client
 
 
 @pytest.fixture
-def client(app) -> Iterator:
+def fresh_client(app) -> Iterator:
     """A fresh start of the app: its cache empty, no jobs."""
     with started(app) as test_client:
         yield test_client
@@ -173,28 +128,15 @@ def client(app) -> Iterator:
 # ---------------------------------------------------------------- requests
 
 
-def json_of(response, what: str):
-    try:
-        return response.json()
-    except ValueError:
-        pytest.fail(
-            f"{what} answered {response.status_code} with a body that is not JSON: "
-            f"{response.text[:200]!r}",
-            pytrace=False,
-        )
-
-
 def expect_status(response, status: int, what: str) -> None:
-    assert response.status_code == status, (
-        f"{what} answered {response.status_code}; expected {status}"
-        + (f" (body: {response.text[:300]})" if response.status_code >= 400 else "")
-    )
+    """:func:`support.expect_status`, showing up to 300 characters of an error's body."""
+    support.expect_status(response, status, what, body_chars=300)
 
 
 def expect_envelope(response, status: int, what: str) -> dict:
     """The answer is ``status`` in lab 04's envelope; returns its ``error``."""
     expect_status(response, status, what)
-    body = json_of(response, what)
+    body = support.json_or_fail(response, what)
     error = body.get("error") if isinstance(body, dict) else None
     assert isinstance(error, dict) and error.get("code"), (
         f"{what} answered {status} with {json.dumps(body)[:200]}; expected the error envelope "
@@ -206,14 +148,14 @@ def expect_envelope(response, status: int, what: str) -> dict:
 def predict(test_client, measurement: dict) -> dict:
     response = test_client.post("/predict", json=measurement, headers=KEY)
     expect_status(response, 200, "POST /predict")
-    return json_of(response, "POST /predict")
+    return support.json_or_fail(response, "POST /predict")
 
 
 def cache_stats(test_client) -> dict:
     """GET /cache: its five counters, each an integer."""
     response = test_client.get("/cache", headers=KEY)
     expect_status(response, 200, "GET /cache")
-    body = json_of(response, "GET /cache")
+    body = support.json_or_fail(response, "GET /cache")
     names = ("size", "max_size", "hits", "misses", "model_calls")
     assert isinstance(body, dict) and all(isinstance(body.get(name), int) for name in names), (
         f"GET /cache answered {json.dumps(body)[:200]}; expected the integers {', '.join(names)}"
@@ -228,7 +170,7 @@ def model_calls(test_client) -> int:
 def reload_model(test_client) -> None:
     response = test_client.post("/token", data={"username": ADMIN, "password": ADMIN_PASSWORD})
     expect_status(response, 200, "POST /token for the admin")
-    token = json_of(response, "POST /token").get("access_token")
+    token = support.json_or_fail(response, "POST /token").get("access_token")
     response = test_client.post("/model/reload", headers={"Authorization": f"Bearer {token}"})
     expect_status(response, 200, "POST /model/reload as the admin")
 
@@ -284,7 +226,7 @@ def poll_job(test_client, location: str) -> tuple[dict, list[str]]:
     while True:
         response = test_client.get(location, headers=KEY)
         expect_status(response, 200, f"GET {location}")
-        body = json_of(response, f"GET {location}")
+        body = support.json_or_fail(response, f"GET {location}")
         status = body.get("status") if isinstance(body, dict) else None
         assert status in JOB_STATUSES, (
             f"GET {location} answered status {status!r}; expected one of {sorted(JOB_STATUSES)}"
@@ -306,7 +248,7 @@ def submit_job(test_client, items: list[dict]) -> tuple[dict, str]:
     """POST /jobs: 202, the job (queued) and its Location (as a path)."""
     response = test_client.post("/jobs", json={"items": items}, headers=KEY)
     expect_status(response, 202, "POST /jobs")
-    body = json_of(response, "POST /jobs")
+    body = support.json_or_fail(response, "POST /jobs")
     location = response.headers.get("location", "")
     assert isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"], (
         f"POST /jobs answered {json.dumps(body)[:200]}; expected the job, with its id (a string)"
@@ -417,14 +359,16 @@ def test_concurrent_waits_overlap(live_server):
     hint='`seconds` is a query parameter with bounds. Handout: the contract, "Routes".',
     more="Declare seconds as Annotated[float, Query(gt=0, le=5)] in both /simulate routes.",
 )
-def test_simulated_work_takes_only_sensible_seconds(client):
+def test_simulated_work_takes_only_sensible_seconds(fresh_client):
     """GET /simulate/blocking and /simulate/io answer 200 for seconds=0.05, and 422 in the
     envelope for seconds=0 and seconds=11."""
     for path in ("/simulate/blocking", "/simulate/io"):
-        expect_status(client.get(path, params={"seconds": 0.05}), 200, f"GET {path}?seconds=0.05")
+        expect_status(
+            fresh_client.get(path, params={"seconds": 0.05}), 200, f"GET {path}?seconds=0.05"
+        )
         for bad in (0, 11):
             expect_envelope(
-                client.get(path, params={"seconds": bad}), 422, f"GET {path}?seconds={bad}"
+                fresh_client.get(path, params={"seconds": bad}), 422, f"GET {path}?seconds={bad}"
             )
 
 
@@ -439,24 +383,24 @@ def test_simulated_work_takes_only_sensible_seconds(client):
     "background_tasks.add_task, set the Location header to /jobs/{id}, return the job. A "
     "body that breaks the contract is 422 and makes no job.",
 )
-def test_job_is_accepted_with_202_and_a_location(client):
+def test_job_is_accepted_with_202_and_a_location(fresh_client):
     """POST /jobs with three flowers answers 202 with the job (an id, status queued, total 3)
     and Location /jobs/{id}; GET of that Location answers the same job. A job with a bad
     flower, or none, is 422."""
-    body, location = submit_job(client, [SETOSA, VERSICOLOR, VIRGINICA])
+    body, location = submit_job(fresh_client, [SETOSA, VERSICOLOR, VIRGINICA])
     assert body.get("status") == "queued", (
         f"POST /jobs answered status {body.get('status')!r}; expected 'queued': the work runs "
         "after the answer, in the background"
     )
     assert body.get("total") == 3, f"POST /jobs of 3 flowers answered total {body.get('total')!r}"
-    response = client.get(location, headers=KEY)
+    response = fresh_client.get(location, headers=KEY)
     expect_status(response, 200, f"GET {location}")
-    assert json_of(response, f"GET {location}").get("id") == body["id"], (
+    assert support.json_or_fail(response, f"GET {location}").get("id") == body["id"], (
         f"GET {location} answered another job"
     )
     bad = {**SETOSA, "petal_length": -1}
     for items in ([SETOSA, bad], []):
-        response = client.post("/jobs", json={"items": items}, headers=KEY)
+        response = fresh_client.post("/jobs", json={"items": items}, headers=KEY)
         expect_envelope(response, 422, f"POST /jobs with items {json.dumps(items)[:80]}")
 
 
@@ -468,13 +412,13 @@ def test_job_is_accepted_with_202_and_a_location(client):
     "now, keeps the predictions and sets done; GET /jobs/{id}/result answers them with "
     'the CSV download (text/csv, Content-Disposition: attachment; filename="...").',
 )
-def test_job_runs_to_done_and_its_result_downloads(client):
+def test_job_runs_to_done_and_its_result_downloads(fresh_client):
     """A job of three flowers, polled at its Location, goes through queued, running and done
     only (in that order), then GET /jobs/{id}/result answers a CSV file: one line per flower
     in the order sent, with the species and probability /predict gives it."""
     flowers = [VIRGINICA, SETOSA, VERSICOLOR]
-    _, location = submit_job(client, flowers)
-    body, seen = poll_job(client, location)
+    _, location = submit_job(fresh_client, flowers)
+    body, seen = poll_job(fresh_client, location)
     assert body.get("status") == "done", (
         f"the job ended {body.get('status')!r} (error: {body.get('error')!r}); expected done"
     )
@@ -482,13 +426,13 @@ def test_job_runs_to_done_and_its_result_downloads(client):
     assert [order.index(status) for status in seen] == sorted(order.index(s) for s in seen), (
         f"the job's statuses went {' -> '.join(seen)}; expected queued -> running -> done"
     )
-    rows = csv_answer(client.get(f"{location}/result", headers=KEY), f"GET {location}/result")
+    rows = csv_answer(fresh_client.get(f"{location}/result", headers=KEY), f"GET {location}/result")
     assert len(rows) == 3, f"the job's result has {len(rows)} lines of flowers; expected 3"
     for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
         assert all(close(row[name], measurement[name]) for name in FEATURES), (
             f"line {number} of the result is not flower {number} of the job"
         )
-        answer = predict(client, measurement)
+        answer = predict(fresh_client, measurement)
         assert row["species"] == answer.get("species"), (
             f"line {number} of the result says {row['species']!r}; /predict says "
             f"{answer.get('species')!r}"
@@ -533,13 +477,13 @@ def test_failed_job_says_it_failed_and_why(app, tmp_path: Path, monkeypatch):
     'the contract, "Jobs".',
     more="Look the id up in your job store and raise HTTPException(404) when it is not there.",
 )
-def test_unknown_job_is_404(client):
+def test_unknown_job_is_404(fresh_client):
     """GET /jobs/{id} of a job just made answers 200; GET /jobs/no-such-job and
     /jobs/no-such-job/result answer 404 in the envelope."""
-    _, location = submit_job(client, [SETOSA])
-    expect_status(client.get(location, headers=KEY), 200, f"GET {location}")
+    _, location = submit_job(fresh_client, [SETOSA])
+    expect_status(fresh_client.get(location, headers=KEY), 200, f"GET {location}")
     for path in ("/jobs/no-such-job", "/jobs/no-such-job/result"):
-        expect_envelope(client.get(path, headers=KEY), 404, f"GET {path}")
+        expect_envelope(fresh_client.get(path, headers=KEY), 404, f"GET {path}")
 
 
 # ---------------------------------------------------------------- uploads
@@ -553,20 +497,20 @@ def test_unknown_job_is_404(client):
     "Measurement, predict them all, and answer a StreamingResponse with media_type "
     'text/csv and Content-Disposition: attachment; filename="predictions.csv".',
 )
-def test_csv_upload_is_predicted_and_downloaded(client):
+def test_csv_upload_is_predicted_and_downloaded(fresh_client):
     """POST /predict/csv with a CSV of three flowers (its columns in another order than the
     handout's) answers a CSV file (text/csv, attachment): the three flowers in order, each
     with the species and probability /predict gives it."""
     flowers = [SETOSA, VIRGINICA, VERSICOLOR]
     columns = ["petal_width", "sepal_length", "petal_length", "sepal_width"]
-    rows = csv_answer(upload(client, csv_text(flowers, columns)), "POST /predict/csv")
+    rows = csv_answer(upload(fresh_client, csv_text(flowers, columns)), "POST /predict/csv")
     assert len(rows) == 3, f"POST /predict/csv of 3 flowers answered {len(rows)} lines of flowers"
     for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
         assert all(close(row[name], measurement[name]) for name in FEATURES), (
             f"line {number} of the answer is not flower {number} of the file (are the columns "
             "read by their names?)"
         )
-        answer = predict(client, measurement)
+        answer = predict(fresh_client, measurement)
         assert row["species"] == answer.get("species"), (
             f"line {number} says {row['species']!r}; /predict says {answer.get('species')!r}"
         )
@@ -582,13 +526,15 @@ def test_csv_upload_is_predicted_and_downloaded(client):
     more="UploadFile.content_type is the part's Content-Type: anything but text/csv is "
     "HTTPException(415).",
 )
-def test_a_file_that_is_not_csv_is_415(client):
+def test_a_file_that_is_not_csv_is_415(fresh_client):
     """A CSV file sent as text/csv answers 200; the same bytes sent as text/plain or
     application/json answer 415 in the envelope."""
     text = csv_text([SETOSA])
-    expect_status(upload(client, text), 200, "POST /predict/csv of a text/csv file")
+    expect_status(upload(fresh_client, text), 200, "POST /predict/csv of a text/csv file")
     for kind in ("text/plain", "application/json"):
-        expect_envelope(upload(client, text, kind), 415, f"POST /predict/csv of a {kind} file")
+        expect_envelope(
+            upload(fresh_client, text, kind), 415, f"POST /predict/csv of a {kind} file"
+        )
 
 
 @check(
@@ -598,13 +544,13 @@ def test_a_file_that_is_not_csv_is_415(client):
     more="@router.post('/predict/csv', max_body_size=1024 * 1024, ...): a body over 1 MiB "
     "answers 413.",
 )
-def test_an_upload_over_1_mib_is_413(client):
+def test_an_upload_over_1_mib_is_413(fresh_client):
     """A small CSV answers 200; a valid CSV of about 1.1 MiB (more than 1 MiB of body)
     answers 413."""
-    expect_status(upload(client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
+    expect_status(upload(fresh_client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
     line = ",".join(str(SETOSA[name]) for name in FEATURES) + "\n"
     text = csv_text([]) + line * (int(1.1 * UPLOAD_LIMIT) // len(line))
-    response = upload(client, text)
+    response = upload(fresh_client, text)
     assert response.status_code == 413, (
         f"POST /predict/csv of {len(text) / UPLOAD_LIMIT:.2f} MiB answered "
         f"{response.status_code}; expected 413 (the limit is 1 MiB)"
@@ -686,13 +632,15 @@ def test_an_oversized_upload_is_refused_before_it_is_read(live_server):
     more="Number the rows from 1 (the header line is not a row) and report each problem as "
     '{"field": "rows.<n>.<column>", ...} in one 422.',
 )
-def test_bad_rows_are_named_by_row_and_column(client):
+def test_bad_rows_are_named_by_row_and_column(fresh_client):
     """A CSV of one good flower answers 200; a CSV whose row 2 has petal_width "wide" and
     whose row 3 has sepal_length 0 answers one 422 in the envelope, whose fields name
     rows.2.petal_width and rows.3.sepal_length, and nothing of row 1."""
-    expect_status(upload(client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
+    expect_status(upload(fresh_client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
     rows = [SETOSA, {**VIRGINICA, "petal_width": "wide"}, {**VERSICOLOR, "sepal_length": 0}]
-    error = expect_envelope(upload(client, csv_text(rows)), 422, "POST /predict/csv, 2 bad rows")
+    error = expect_envelope(
+        upload(fresh_client, csv_text(rows)), 422, "POST /predict/csv, 2 bad rows"
+    )
     fields = [
         str(item.get("field")) for item in error.get("fields") or [] if isinstance(item, dict)
     ]
@@ -716,18 +664,18 @@ def test_bad_rows_are_named_by_row_and_column(client):
     more="Key the cache on the model version and all four measurements; in /predict, "
     "look the key up first and call the model only on a miss, then store its answer.",
 )
-def test_a_repeated_flower_is_answered_from_the_cache(client):
+def test_a_repeated_flower_is_answered_from_the_cache(fresh_client):
     """POST /predict of a flower costs one model call (GET /cache, model_calls); the same
     flower again costs none and answers the same; a flower that differs in one measurement
     only costs one; hits and misses count them."""
     first = flower(1)
-    before = cache_stats(client)
-    answer = predict(client, first)
-    assert model_calls(client) == before["model_calls"] + 1, (
+    before = cache_stats(fresh_client)
+    answer = predict(fresh_client, first)
+    assert model_calls(fresh_client) == before["model_calls"] + 1, (
         "a new flower did not cost exactly one model call (GET /cache, model_calls)"
     )
-    again = predict(client, first)
-    stats = cache_stats(client)
+    again = predict(fresh_client, first)
+    stats = cache_stats(fresh_client)
     assert stats["model_calls"] == before["model_calls"] + 1, (
         "the same flower, asked again of the same model, cost another model call: it was not "
         "answered from the cache"
@@ -738,8 +686,8 @@ def test_a_repeated_flower_is_answered_from_the_cache(client):
     assert stats["hits"] >= before["hits"] + 1, "GET /cache counted no hit"
     assert stats["misses"] >= before["misses"] + 1, "GET /cache counted no miss"
     for name in FEATURES:
-        predict(client, {**first, name: first[name] + 0.05})
-    assert model_calls(client) == before["model_calls"] + 1 + len(FEATURES), (
+        predict(fresh_client, {**first, name: first[name] + 0.05})
+    assert model_calls(fresh_client) == before["model_calls"] + 1 + len(FEATURES), (
         "a flower that differs in one measurement only was answered from the cache: the key "
         "must hold all four measurements"
     )
@@ -751,24 +699,24 @@ def test_a_repeated_flower_is_answered_from_the_cache(client):
     '"Caching predictions".',
     more="In POST /model/reload, once the new model is in place, call the cache's clear().",
 )
-def test_a_model_reload_empties_the_cache(client):
+def test_a_model_reload_empties_the_cache(fresh_client):
     """A flower asked twice costs one model call; after POST /model/reload (the same file,
     so the same version label), GET /cache reports size 0, and the flower costs a model
     call again."""
     measurement = flower(2)
-    predict(client, measurement)
-    calls = model_calls(client)
-    predict(client, measurement)
-    assert model_calls(client) == calls, "a repeated flower cost another model call"
-    reload_model(client)
-    stats = cache_stats(client)
+    predict(fresh_client, measurement)
+    calls = model_calls(fresh_client)
+    predict(fresh_client, measurement)
+    assert model_calls(fresh_client) == calls, "a repeated flower cost another model call"
+    reload_model(fresh_client)
+    stats = cache_stats(fresh_client)
     assert stats["size"] == 0, (
         f"after a reload GET /cache reports size {stats['size']}; expected 0: a reload must "
         "empty the cache (the old model's answers)"
     )
     calls = stats["model_calls"]
-    answer = predict(client, measurement)
-    assert model_calls(client) == calls + 1, (
+    answer = predict(fresh_client, measurement)
+    assert model_calls(fresh_client) == calls + 1, (
         "after a model reload the flower was answered from the cache: the reload must empty it"
     )
     assert answer.get("species"), "after the reload /predict answers no species"

@@ -29,8 +29,9 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,48 @@ def _message(error: BaseException) -> str:
         return str(error).strip()
     except Exception:  # noqa: BLE001 - a student's exception may fail to print itself
         return ""
+
+
+# ---------------------------------------------------------------- importing the submission again
+
+
+def forget_submission_tables() -> None:
+    """Forget the SQLModel tables an import of the submission defined.
+
+    SQLModel's metadata and class registry are global: importing the submission's modules a
+    second time (a fresh app, or a forked run of the student's tests) defines the same tables
+    again, which SQLAlchemy refuses ("table already defined") or warns about.
+    """
+    sqlmodel = sys.modules.get("sqlmodel")
+    if sqlmodel is None:
+        return
+    sqlmodel.SQLModel.metadata.clear()
+    registry = getattr(getattr(sqlmodel, "main", None), "default_registry", None)
+    classes = getattr(registry, "_class_registry", None)
+    if classes is not None:
+        classes.clear()
+
+
+@contextmanager
+def reimported_app() -> Iterator:
+    """The submission imported again (its tables forgotten first); yields its ``app``.
+
+    Pass it to ``isolation.current().fresh_app(app, reimported_app)``: in normal mode nothing
+    one start left in the student's modules (a cache, a job, a session) is there at the next,
+    as in secure mode, where every start is a new process. A failed import fails the check.
+    """
+    folder = submission.entry_folder()
+    forget_submission_tables()
+    with ExitStack() as stack:
+        try:
+            module = stack.enter_context(submission.imported_afresh(folder))
+        except Exception as error:
+            pytest.fail(
+                "the submission did not import again: "
+                f"{submission.describe_import_error(error, folder)}",
+                pytrace=False,
+            )
+        yield module.app
 
 
 # ---------------------------------------------------------------- starting the app

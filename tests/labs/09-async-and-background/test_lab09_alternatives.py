@@ -1,7 +1,7 @@
 """Lab 09: a solution written differently from the reference, as the handout allows, gets full
 marks in both modes.
 
-The alternative (tests/alternatives/09-async-and-background/) keeps its jobs in plain dicts
+The alternative (``alternative/`` beside this file) keeps its jobs in plain dicts
 with counted ids and an absolute ``Location``, runs its background task as ``async def``
 around ``run_in_threadpool``, makes the blocking route ``async def`` around
 ``run_in_threadpool`` too, sets the body limit on the router, writes the CSV columns in
@@ -19,7 +19,7 @@ from autograder.course import ROOT, find_lab
 from autograder.variants import build_variant
 
 LAB = find_lab(9)
-ALTERNATIVE = ROOT / "tests" / "alternatives" / LAB.folder
+ALTERNATIVE = LAB.instructor_tests / "alternative"
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs fork")
 
 MAIN_EDITS = [
