@@ -119,9 +119,7 @@ async def explain_as_events(
     async for item in explanation_events(explanation, delay, after=last_event_id or 0):
         name = item.pop("event")
         event_id = item.pop("id", None)
-        yield ServerSentEvent(
-            event=name, id=None if event_id is None else str(event_id), data=item
-        )
+        yield ServerSentEvent(event=name, id=None if event_id is None else str(event_id), data=item)
     # END SOLUTION
 
 
