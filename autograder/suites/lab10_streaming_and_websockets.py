@@ -168,13 +168,12 @@ def read_events(response, what: str) -> tuple[list[dict], float | None]:
 def token_events(events: list[dict], what: str) -> tuple[list[dict], dict | None]:
     """The token events of a whole stream (ids, texts), and the data of the done event that
     ends it (None when there is none); fails unless only token events come before it."""
-    assert events, f"{what} sent no event at all"
     done = None
-    if events[-1].get("event") == "done":
+    if events and events[-1].get("event") == "done":
         done = data_of(events[-1], what)
         events = events[:-1]
     names = {str(event.get("event")) for event in events}
-    assert names == {"token"}, (
+    assert names <= {"token"}, (
         f"{what} sent events named {sorted(names)} before the end; expected token events, "
         "then one done event"
     )
