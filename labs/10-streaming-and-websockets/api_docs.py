@@ -10,7 +10,9 @@ its own with `responses=`, such as `not_found("flower")` or `MODEL_UNAVAILABLE`.
 
 Lab 07 adds the two answers of security: `UNAUTHORIZED` (401, we do not know who is calling)
 and `FORBIDDEN` (403, we know, and the answer is no). Lab 08's prediction log reuses them,
-with `not_found("logged prediction")`.
+with `not_found("logged prediction")`. Lab 10's streams answer the same errors as a
+prediction (`UNAUTHORIZED` and `MODEL_UNAVAILABLE`), before their first event; /docs shows
+their success as `text/event-stream` or `application/jsonl`, which FastAPI documents itself.
 """
 
 from importlib.resources import files
