@@ -13,7 +13,7 @@ from fastapi import FastAPI, Header, WebSocket, WebSocketDisconnect, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 app = FastAPI(title="Words")
-SENTENCE = "a stream sends each word as soon as it exists".split()
+SENTENCE = ["a", "stream", "sends", "each", "word", "as", "soon", "as", "it", "exists"]
 PAUSE = 0.02  # seconds between two words
 produced = {"words": 0}  # words the generators have produced, all streams together
 

@@ -77,9 +77,12 @@ def test_the_socket_answers_many_messages_and_survives_a_bad_one(words):
 
 
 def test_a_wrong_token_is_closed_with_1008_after_accept(words):
-    with TestClient(words.app) as client, client.websocket_connect("/shout?token=no") as ws:
-        with pytest.raises(WebSocketDisconnect) as closed:
-            ws.receive_json()
+    with (
+        TestClient(words.app) as client,
+        client.websocket_connect("/shout?token=no") as ws,
+        pytest.raises(WebSocketDisconnect) as closed,
+    ):
+        ws.receive_json()
     assert closed.value.code == 1008
 
 
