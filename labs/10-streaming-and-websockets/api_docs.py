@@ -11,8 +11,8 @@ its own with `responses=`, such as `not_found("flower")` or `MODEL_UNAVAILABLE`.
 Lab 07 adds the two answers of security: `UNAUTHORIZED` (401, we do not know who is calling)
 and `FORBIDDEN` (403, we know, and the answer is no). Lab 08's prediction log reuses them,
 with `not_found("logged prediction")`. Lab 10's streams answer the same errors as a
-prediction (`UNAUTHORIZED` and `MODEL_UNAVAILABLE`), before their first event; /docs shows
-their success as `text/event-stream` or `application/jsonl`, which FastAPI documents itself.
+prediction (`UNAUTHORIZED` and `MODEL_UNAVAILABLE`), before their first event, as JSON:
+`as_json(...)` documents them so on a route whose success is `text/event-stream`.
 """
 
 from importlib.resources import files
@@ -84,6 +84,24 @@ FORBIDDEN = {403: error("You are logged in, but only an admin may do this")}
 def not_found(thing: str) -> dict:
     """The `responses=` entry of a route that answers 404 when no `thing` has the given id."""
     return {404: error(f"No {thing} has this id")}
+
+
+def as_json(responses: dict) -> dict:
+    """The same error answers, documented as JSON, for a route whose success is a stream.
+
+    FastAPI documents a `responses=` entry with a `model` under the route's own content type:
+    on an `EventSourceResponse` route its errors would claim to be `text/event-stream`. They
+    are JSON (the envelope, sent before any event), so they say so here.
+    """
+    schema = {"$ref": "#/components/schemas/ErrorOut"}
+    return {
+        code: {
+            "description": answer["description"],
+            "headers": answer["headers"],
+            "content": {"application/json": {"schema": schema}},
+        }
+        for code, answer in responses.items()
+    }
 
 
 def serve_docs_offline(app: FastAPI) -> None:

@@ -20,14 +20,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from api_docs import MODEL_UNAVAILABLE
+from api_docs import ERRORS, MODEL_UNAVAILABLE, as_json
 from explain import STATS, explanation_tokens
 from model import ModelDep
 from schemas import Measurement, Prediction, StreamStatsOut
 from security import AUTH_ERRORS, Caller, SettingsDep
 
 router = APIRouter(tags=["streams"])
-STREAM_ERRORS = {**AUTH_ERRORS, **MODEL_UNAVAILABLE}
+# The errors come before the first event, in the JSON envelope (see api_docs.as_json).
+STREAM_ERRORS = as_json({**ERRORS, **AUTH_ERRORS, **MODEL_UNAVAILABLE})
 
 
 @dataclass
