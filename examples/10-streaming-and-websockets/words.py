@@ -54,11 +54,11 @@ async def shout(websocket: WebSocket, token: str | None = None) -> None:
         return
     try:
         while True:
-            text = await websocket.receive_text()
-            if not text.strip():
+            line = await websocket.receive_text()
+            if not line.strip():
                 error = {"code": "empty_message", "message": "Send at least one word."}
                 await websocket.send_json({"error": error})
                 continue  # a bad message gets an error frame; the connection stays open
-            await websocket.send_json({"shouted": text.upper()})
+            await websocket.send_json({"shouted": line.upper()})
     except WebSocketDisconnect:
         pass  # the client left
