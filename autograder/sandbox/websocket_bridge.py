@@ -70,10 +70,16 @@ async def bridge(server, scope, receive, send) -> None:
                     await upstream.close(code=incoming.get("code", 1000))
                     group.cancel_scope.cancel()
                     return
-                if incoming.get("text") is not None:
-                    await upstream.send(incoming["text"])
-                elif incoming.get("bytes") is not None:
-                    await upstream.send(incoming["bytes"])
+                data = incoming.get("text")
+                data = incoming.get("bytes") if data is None else data
+                if data is None:
+                    continue
+                try:
+                    await upstream.send(data)
+                except ConnectionClosed:
+                    # The app closed first (1008 after accept, say) while this message was on
+                    # its way: app_to_client passes the app's close code on to the client.
+                    return
 
         async def app_to_client() -> None:
             try:

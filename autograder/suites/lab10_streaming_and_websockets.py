@@ -1,0 +1,825 @@
+"""Lab 10 checks: the explanation streamed as Server-Sent Events and JSON Lines, the WebSocket
+of predictions, and the student's Python client of both.
+
+The grader's settings are in the environment for the whole grading (its model, its secret,
+an API key, a user, the cheapest Argon2 cost, a database file of its own, and a pause of
+``TOKEN_DELAY`` seconds between two tokens). Streams are read with a ``TestClient`` and, where
+the contract is about a real connection (a client that leaves, several clients at once),
+from the app served by uvicorn on a loopback port (``served``, the plugin's ``live_server``).
+The counters of ``GET /stream-stats`` are read before and after, and only their changes count:
+the app serves the TestClient and the live server from one process in normal mode, from two
+in secure mode.
+
+Timing is never compared with a fixed number of seconds: the first event must arrive before
+half of the whole stream's time, and a generator whose client left must stop growing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import importlib
+import json
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from autograder import check, isolation
+from autograder.iris import GRADER_VERSION
+from autograder.suites import support
+from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
+
+FLOWERS = {"setosa": SETOSA, "versicolor": VERSICOLOR, "virginica": VIRGINICA}
+USER, USER_PASSWORD = "bea", "bea-streams-flowers-4"
+API_KEY = secrets.token_urlsafe(24)
+KEY = {"X-API-Key": API_KEY}
+SECRET = secrets.token_hex(32)
+TOKEN_DELAY = 0.04  # seconds between two tokens: a whole explanation takes about a second
+TIMEOUT = 15  # seconds for one request of the grader
+ANSWER_TIMEOUT = 5  # seconds to wait for one WebSocket answer on a real server
+SSE = "/predict/explain"
+LINES = "/predict/explain/lines"
+LIVE = "/predict/live"
+STATS = "/stream-stats"
+
+
+# ---------------------------------------------------------------- settings
+
+
+def hashed_users() -> str:
+    """The USERS setting: one user, with a cheap Argon2 hash of their password."""
+    (password_hash,) = support.password_hashes({USER: USER_PASSWORD}).values()
+    return json.dumps({USER: {"password_hash": password_hash, "role": "user"}})
+
+
+@pytest.fixture(scope="session")
+def grader_settings(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The service's settings, in the environment for the whole grading."""
+    folder = isolation.current().writable_by_app(tmp_path_factory.mktemp("data"))
+    environment = {
+        "MODEL_PATH": str(iris_model),
+        "JWT_SECRET": SECRET,
+        "API_KEYS": json.dumps({"grader-robot": API_KEY}),
+        "USERS": hashed_users(),
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_COST": "64",
+        "DATABASE_URL": f"sqlite:///{folder / 'log.db'}",
+        "TOKEN_DELAY_SECONDS": str(TOKEN_DELAY),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        yield
+
+
+@pytest.fixture(scope="module")
+def api_client(app, grader_settings) -> Iterator:
+    """A TestClient of the app, started with the grader's settings; a route that raises
+    answers 500 instead of raising into the check."""
+    with support.started(
+        app, failure="the grader's settings", raise_server_exceptions=False
+    ) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def served(grader_settings, live_server) -> str:
+    """The app served by uvicorn on a loopback port (the plugin's ``live_server``), started
+    with the grader's settings."""
+    return live_server
+
+
+# ---------------------------------------------------------------- reading streams
+
+
+def parse_sse(lines) -> Iterator[dict]:
+    """The events of a ``text/event-stream``, as the HTML standard reads them: ``event``,
+    ``id`` and ``data`` (the data lines joined with newlines); comments are skipped."""
+    event: dict = {}
+    data: list[str] = []
+    for line in lines:
+        if line == "":
+            if data or event:
+                yield {**event, "data": "\n".join(data)}
+            event, data = {}, []
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            data.append(value)
+        elif name in ("event", "id"):
+            event[name] = value
+    if data or event:
+        yield {**event, "data": "\n".join(data)}
+
+
+def data_of(event: dict, what: str) -> dict:
+    """The JSON object in an event's data."""
+    try:
+        data = json.loads(event["data"])
+    except ValueError:
+        pytest.fail(f"{what}: the data of {event} is not JSON", pytrace=False)
+    assert isinstance(data, dict), f"{what}: the data of {event} is not a JSON object"
+    return data
+
+
+def status_problem(response, what: str, content_type: str) -> None:
+    """Fail unless the answer is 200 with the content type the contract gives."""
+    if response.status_code != 200:
+        response.read()
+        pytest.fail(
+            f"{what} answered {response.status_code}; expected 200 (body: {response.text[:300]})",
+            pytrace=False,
+        )
+    got = response.headers.get("content-type", "")
+    assert got.split(";")[0].strip() == content_type, (
+        f"{what} answered with content type {got!r}; expected {content_type}"
+    )
+
+
+def read_events(response, what: str) -> tuple[list[dict], float | None]:
+    """Every SSE event of a streamed answer, and when the first one came (monotonic)."""
+    events, first_at = [], None
+    try:
+        for event in parse_sse(response.iter_lines()):
+            first_at = first_at or time.monotonic()
+            events.append(event)
+    except (httpx.HTTPError, RuntimeError) as error:
+        pytest.fail(f"{what} broke off after {len(events)} events: {error!r}", pytrace=False)
+    return events, first_at
+
+
+def token_events(events: list[dict], what: str) -> tuple[list[dict], dict | None]:
+    """The token events of a whole stream (ids, texts), and the data of the done event that
+    ends it (None when there is none); fails unless only token events come before it."""
+    done = None
+    if events and events[-1].get("event") == "done":
+        done = data_of(events[-1], what)
+        events = events[:-1]
+    names = {str(event.get("event")) for event in events}
+    assert names <= {"token"}, (
+        f"{what} sent events named {sorted(names)} before the end; expected token events, "
+        "then one done event"
+    )
+    tokens = []
+    for event in events:
+        text = data_of(event, what).get("text")
+        assert isinstance(text, str), f'{what}: token event {event} has no "text" string'
+        tokens.append({"id": event.get("id"), "text": text})
+    return tokens, done
+
+
+def sse_stream(test_client, what: str, flower: dict = SETOSA, headers: dict | None = None):
+    """A whole SSE stream through ``test_client``: (token list, done data, first-event time,
+    total time), both times from the request's start."""
+    started = time.monotonic()
+    try:
+        with test_client.stream(
+            "GET", SSE, params=flower, headers={**KEY, **(headers or {})}, timeout=TIMEOUT
+        ) as response:
+            status_problem(response, what, "text/event-stream")
+            events, first_at = read_events(response, what)
+    except httpx.HTTPError as error:
+        pytest.fail(f"{what} failed: {error!r}", pytrace=False)
+    total = time.monotonic() - started
+    tokens, done = token_events(events, what)
+    return tokens, done, (first_at or time.monotonic()) - started, total
+
+
+def expect_ids_from(tokens: list[dict], start: int, what: str) -> None:
+    ids = [token["id"] for token in tokens]
+    want = [str(number) for number in range(start, start + len(tokens))]
+    assert ids == want, (
+        f"{what}: the token events have ids {ids[:8]}{'...' if len(ids) > 8 else ''}; expected "
+        f"{want[:8]}{'...' if len(want) > 8 else ''} (each token's position, counted from 1)"
+    )
+
+
+def stats(base: str | None = None, test_client=None) -> dict:
+    """``GET /stream-stats`` of the live server at ``base`` (or through ``test_client``)."""
+    try:
+        if test_client is not None:
+            response = test_client.get(STATS)
+        else:
+            response = httpx.get(f"{base}{STATS}", timeout=TIMEOUT)
+    except httpx.HTTPError as error:
+        pytest.fail(f"GET {STATS} failed: {error!r}", pytrace=False)
+    assert response.status_code == 200, f"GET {STATS} answered {response.status_code}"
+    body = response.json()
+    for field in ("tokens_generated", "streams_open", "sockets_open"):
+        assert isinstance(body.get(field), int), (
+            f"GET {STATS} answered {body}; expected an integer {field}"
+        )
+    return body
+
+
+def whole_text(test_client) -> tuple[str, int]:
+    """The whole explanation of SETOSA as the SSE stream sends it, and its token count."""
+    tokens, _, _, _ = sse_stream(test_client, f"GET {SSE}")
+    return "".join(token["text"] for token in tokens), len(tokens)
+
+
+# ---------------------------------------------------------------- WebSockets
+
+
+def log_in(test_client) -> str:
+    response = test_client.post("/token", data={"username": USER, "password": USER_PASSWORD})
+    assert response.status_code == 200, f"POST /token answered {response.status_code}"
+    return response.json()["access_token"]
+
+
+def expect_prediction(frame, species: str, what: str) -> None:
+    assert isinstance(frame, dict) and frame.get("species") == species, (
+        f"{what}: the answer was {json.dumps(frame)[:300]}; expected a prediction whose "
+        f"species is {species}"
+    )
+    probabilities = frame.get("probabilities")
+    assert isinstance(probabilities, dict) and abs(sum(probabilities.values()) - 1) < 1e-6, (
+        f"{what}: the answer has no probabilities that add up to 1: {json.dumps(frame)[:300]}"
+    )
+    assert frame.get("model_version") == GRADER_VERSION, (
+        f"{what}: model_version is {frame.get('model_version')!r}; expected the loaded "
+        f"model's version, {GRADER_VERSION!r}"
+    )
+
+
+def expect_error_frame(frame, code: str, what: str) -> dict:
+    error = frame.get("error") if isinstance(frame, dict) else None
+    assert isinstance(error, dict), (
+        f"{what}: the answer was {json.dumps(frame)[:300]}; expected an error frame "
+        '{"error": {"code": ..., "message": ...}}'
+    )
+    assert error.get("code") == code, (
+        f"{what}: the error code is {error.get('code')!r}; expected {code!r}"
+    )
+    assert isinstance(error.get("message"), str) and error["message"], (
+        f"{what}: the error frame has no message"
+    )
+    return error
+
+
+class Socket:
+    """A TestClient WebSocket whose failures are short messages."""
+
+    def __init__(self, test_client, path: str) -> None:
+        self.test_client, self.path, self.ws = test_client, path, None
+
+    def __enter__(self):
+        from starlette.websockets import WebSocketDisconnect
+
+        try:
+            self.context = self.test_client.websocket_connect(self.path)
+            self.ws = self.context.__enter__()
+        except WebSocketDisconnect as closed:
+            pytest.fail(
+                f"the WebSocket {LIVE} was closed before it was accepted (code {closed.code}): "
+                "accept the connection first",
+                pytrace=False,
+            )
+        except Exception as error:  # noqa: BLE001 - the app may raise anything
+            pytest.fail(
+                f"opening the WebSocket {LIVE} failed: {type(error).__name__}: {error}",
+                pytrace=False,
+            )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with contextlib.suppress(Exception):  # the check already has its result
+            self.context.__exit__(None, None, None)
+
+    def ask(self, text: str, what: str):
+        from starlette.websockets import WebSocketDisconnect
+
+        try:
+            self.ws.send_text(text)
+            return json.loads(self.ws.receive_text())
+        except WebSocketDisconnect as closed:
+            pytest.fail(
+                f"{what}: the server closed the WebSocket (code {closed.code})", pytrace=False
+            )
+        except ValueError:
+            pytest.fail(f"{what}: the answer is not JSON", pytrace=False)
+        except Exception as error:  # noqa: BLE001
+            pytest.fail(f"{what}: {type(error).__name__}: {error}", pytrace=False)
+
+
+def ws_url(base: str, token: str | None) -> str:
+    url = "ws" + base.removeprefix("http") + LIVE
+    return url if token is None else f"{url}?token={token}"
+
+
+async def live_session(base: str, token: str, flowers: list[str], opened: asyncio.Event | None):
+    """One client on the live server: connect, wait until every client is connected, then
+    ask for each flower in turn; the species of the answers."""
+    from websockets.asyncio.client import connect
+
+    async with connect(ws_url(base, token), open_timeout=TIMEOUT) as websocket:
+        if opened is not None:
+            await opened.wait()
+        answers = []
+        for name in flowers:
+            await websocket.send(json.dumps(FLOWERS[name]))
+            answers.append(json.loads(await asyncio.wait_for(websocket.recv(), ANSWER_TIMEOUT)))
+        return answers
+
+
+@contextlib.contextmanager
+def garbage_collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the block runs, in this process.
+
+    A generator that nobody closes runs its ``finally`` only when the collector happens to
+    find it, which is often in a busy process and seldom in a quiet one. With the collector
+    paused, a stream counts as closed only when it was really closed: the same outcome
+    whether the app runs here (normal mode) or in a quiet sandbox process (secure mode).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def wait_until(condition, seconds: float = 3.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+# ---------------------------------------------------------------- the client (client.py)
+
+
+def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dict:
+    """Probe: call ``client.<name>(*args, **kwargs)`` from the submission's client.py (in a
+    sandbox process in secure mode). ``explain`` gets an ``on_token`` that records each
+    token. Returns ``{"returned": ..., "tokens": [...]}``, ``{"http_status": status}`` when
+    it raised ``httpx.HTTPStatusError``, or ``{"problem": message}``."""
+    import httpx
+
+    where = Path(folder).resolve()
+    if not (where / "client.py").is_file():
+        return {"problem": "client.py is missing from the lab folder"}
+    loaded = sys.modules.get("client")
+    loaded_file = getattr(loaded, "__file__", None)
+    if loaded is not None and (not loaded_file or Path(loaded_file).resolve().parent != where):
+        del sys.modules["client"]
+    try:
+        module = importlib.import_module("client")
+    except Exception as error:  # noqa: BLE001
+        return {"problem": f"client.py did not import: {type(error).__name__}: {error}"}
+    function = getattr(module, name, None)
+    if not callable(function):
+        return {"problem": f"client.py has no function {name}()"}
+    tokens: list[str] = []
+    if name == "explain":
+        kwargs = {**kwargs, "on_token": tokens.append}
+    try:
+        return {"returned": function(*args, **kwargs), "tokens": tokens}
+    except httpx.HTTPStatusError as error:
+        return {"http_status": error.response.status_code}
+    except NotImplementedError:
+        return {"problem": f"{name}() raised NotImplementedError: it is still a TODO"}
+
+
+@pytest.fixture(scope="module")
+def client_py(submission_dir: Path):
+    """Calls a function of the submission's client.py; returns its outcome dict."""
+
+    def call(name: str, *args, **kwargs) -> dict:
+        try:
+            outcome = isolation.call(
+                run_client_function, str(submission_dir), name, list(args), kwargs
+            )
+        except isolation.SandboxError as error:
+            pytest.fail(f"client.{name}() raised {error}", pytrace=False)
+        if "problem" in outcome:
+            pytest.fail(outcome["problem"], pytrace=False)
+        return outcome
+
+    return call
+
+
+# ---------------------------------------------------------------- Server-Sent Events
+
+
+@check(
+    points=8,
+    hint="A path operation that yields, with response_class=EventSourceResponse, streams "
+    'each item as an event. Handout: "Server-Sent Events" and the contract.',
+    more="Yield ServerSentEvent(event='token', id=str(position), data={'text': token}) for "
+    "each token, positions counted from 1.",
+)
+def test_explanation_streams_as_token_events_in_order(api_client):
+    """GET /predict/explain answers text/event-stream: one event named token per token, ids
+    1, 2, 3... in order, each data a JSON object with the token's "text"."""
+    tokens, _, _, _ = sse_stream(api_client, f"GET {SSE}")
+    assert len(tokens) >= 5, f"GET {SSE} sent {len(tokens)} token events; expected the whole text"
+    expect_ids_from(tokens, 1, f"GET {SSE}")
+    text = "".join(token["text"] for token in tokens)
+    assert "setosa" in text, f"the streamed text {text!r} does not name the predicted species"
+
+
+@check(
+    points=5,
+    hint="The client needs to know the stream is over, and with what. Handout: the contract, "
+    '"the done event".',
+    more="After the last token, yield one event named done whose data has tokens (the "
+    "count), species and model_version.",
+)
+def test_stream_ends_with_a_done_event(api_client):
+    """The last event of the stream is named done; its data gives the number of tokens, the
+    predicted species and the model version."""
+    tokens, done, _, _ = sse_stream(api_client, f"GET {SSE}")
+    assert done is not None, (
+        f"GET {SSE} ended after {len(tokens)} token events without an event named done"
+    )
+    assert done.get("tokens") == len(tokens), (
+        f"the done event says tokens={done.get('tokens')!r}; the stream sent {len(tokens)}"
+    )
+    assert done.get("species") == "setosa" and done.get("model_version") == GRADER_VERSION, (
+        f"the done event is {done}; expected species 'setosa' and model_version {GRADER_VERSION!r}"
+    )
+
+
+@check(
+    points=8,
+    hint="Yield each token as soon as it exists: a stream that collects first and sends "
+    'after is one big answer. Handout: "Streaming is yielding as you go".',
+    more="Loop over the tokens with `await asyncio.sleep(delay)` between them and yield "
+    "inside the loop; never build a list of every event first.",
+)
+def test_first_event_arrives_before_the_stream_ends(api_client):
+    """The first token event reaches the client in less than half the time the whole stream
+    takes (the tokens are TOKEN_DELAY_SECONDS apart: the stream is not built in advance)."""
+    tokens, _, first_at, total = sse_stream(api_client, f"GET {SSE}")
+    assert first_at < total / 2, (
+        f"the first event came after {first_at:.2f} s of a {total:.2f} s stream of "
+        f"{len(tokens)} tokens: the events were sent together at the end"
+    )
+
+
+@check(
+    points=8,
+    hint="A reconnecting client sends the id of the last event it got in the Last-Event-ID "
+    'header. Handout: "Resuming with Last-Event-ID".',
+    more="Declare last_event_id: Annotated[int | None, Header(ge=0)] = None and skip the "
+    "tokens up to that position; ids keep their positions.",
+)
+def test_last_event_id_resumes_after_that_token(api_client):
+    """With Last-Event-ID: 5 the stream starts at token 6 (same texts, same ids as the full
+    stream), then ends with done; a Last-Event-ID past the end gets only done."""
+    full, _, _, _ = sse_stream(api_client, f"GET {SSE}")
+    what = f"GET {SSE} with Last-Event-ID: 5"
+    rest, _, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": "5"})
+    assert rest, f"{what} sent no token event; expected tokens 6 to {len(full)}"
+    expect_ids_from(rest, 6, what)
+    assert rest == full[5:], (
+        f"{what} sent {len(rest)} tokens starting {rest[0]}; expected the {len(full) - 5} "
+        f"tokens after the fifth, starting {full[5]}"
+    )
+    what = f"GET {SSE} with Last-Event-ID: {len(full)}"
+    after_end, _, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": str(len(full))})
+    assert after_end == [], f"{what} sent {len(after_end)} tokens again; expected only done"
+
+
+@check(
+    points=3,
+    hint="The stream is a prediction: the same dependencies as POST /predict, checked before "
+    'the first byte. Handout: the contract, "Errors".',
+    more="Take the measurements as Annotated[Measurement, Query()] and the Caller dependency.",
+)
+def test_stream_needs_a_caller_and_good_measurements(api_client):
+    """Without an API key the stream is refused with 401, and with a bad measurement with
+    422, in the error envelope (a good request, with a Last-Event-ID past the end to keep it
+    short, answers 200 with text/event-stream)."""
+    sse_stream(api_client, f"GET {SSE} with Last-Event-ID: 1000", headers={"Last-Event-ID": "1000"})
+    response = api_client.get(SSE, params=SETOSA)
+    assert response.status_code == 401, f"GET {SSE} with no key answered {response.status_code}"
+    response = api_client.get(SSE, params={**SETOSA, "petal_length": -1}, headers=KEY)
+    assert response.status_code == 422, (
+        f"GET {SSE} with petal_length=-1 answered {response.status_code}; expected 422"
+    )
+    assert "error" in response.json(), f"the 422 is not in the envelope: {response.text[:200]}"
+
+
+@check(
+    points=6,
+    hint="A generator path operation with no response class streams JSON Lines. Handout: "
+    '"The same stream as JSON Lines".',
+    more='Yield {"event": "token", "id": position, "text": token} per token, then the done '
+    "object, from a route without response_class.",
+)
+def test_json_lines_carry_the_same_events(api_client):
+    """GET /predict/explain/lines answers application/jsonl: one JSON object per line, a
+    token object (event, id, text) per token, in the SSE stream's order, then done."""
+    text, count = whole_text(api_client)
+    what = f"GET {LINES}"
+    with api_client.stream("GET", LINES, params=SETOSA, headers=KEY, timeout=TIMEOUT) as response:
+        status_problem(response, what, "application/jsonl")
+        try:
+            items = [json.loads(line) for line in response.iter_lines() if line.strip()]
+        except ValueError:
+            pytest.fail(f"{what}: a line is not JSON", pytrace=False)
+    assert items and all(isinstance(item, dict) for item in items), f"{what}: {items[:3]}"
+    assert items[-1].get("event") == "done", f"{what}: the last line is {items[-1]}; expected done"
+    tokens = items[:-1]
+    assert [item.get("event") for item in tokens] == ["token"] * count, (
+        f"{what} sent {len(tokens)} lines before done; expected {count} token lines"
+    )
+    assert [item.get("id") for item in tokens] == list(range(1, count + 1)), (
+        f"{what}: the ids are {[item.get('id') for item in tokens][:8]}...; expected 1, 2, 3..."
+    )
+    joined = "".join(str(item.get("text")) for item in tokens)
+    assert joined == text, f"{what} sent the text {joined!r}; the SSE stream sent {text!r}"
+
+
+@check(
+    points=6,
+    hint="uvicorn sends each event as the generator yields it; so must your route. Handout: "
+    '"Streaming is yielding as you go".',
+    more="Stream from an async generator that awaits between tokens; test it with curl -N.",
+)
+def test_a_real_server_streams_event_by_event(served):
+    """Served by uvicorn on a real socket, the SSE stream has the contract's content type,
+    its first event arrives before half the stream's time, and it ends with done."""
+    with httpx.Client(base_url=served, timeout=TIMEOUT) as http:
+        tokens, _, first_at, total = sse_stream(http, f"GET {SSE} on a real server")
+    expect_ids_from(tokens, 1, f"GET {SSE} on a real server")
+    assert first_at < total / 2, (
+        f"on a real server the first event came after {first_at:.2f} s of a {total:.2f} s "
+        "stream: the events were sent together at the end"
+    )
+
+
+@check(
+    points=9,
+    hint="When the client leaves, the generator must stop: nothing may keep producing tokens "
+    'for nobody. Handout: "When the client leaves".',
+    more="Produce the tokens in the generator the route yields from (never in a task of its "
+    "own), and update the counters in try/finally.",
+)
+def test_a_client_that_leaves_stops_the_generator(served):
+    """On a real server: a client reads one event and closes the connection. The count of
+    tokens generated then stops growing, well before the whole explanation, and the stream
+    no longer counts as open in GET /stream-stats."""
+    with garbage_collector_paused():
+        with httpx.Client(base_url=served, timeout=TIMEOUT) as http:
+            tokens, _, _, _ = sse_stream(http, f"GET {SSE} on a real server")
+            before = stats(served)
+            with http.stream("GET", SSE, params=SETOSA, headers=KEY) as response:
+                status_problem(response, f"GET {SSE}", "text/event-stream")
+                next(parse_sse(response.iter_lines()), None)
+        time.sleep(10 * TOKEN_DELAY)
+        first = stats(served)
+        time.sleep(10 * TOKEN_DELAY)
+        second = stats(served)
+        closed = wait_until(lambda: stats(served)["streams_open"] <= before["streams_open"])
+    produced = second["tokens_generated"] - before["tokens_generated"]
+    assert second["tokens_generated"] == first["tokens_generated"], (
+        f"after the client left, tokens_generated kept growing ({first['tokens_generated']} "
+        f"then {second['tokens_generated']}): the generator still runs for nobody"
+    )
+    assert produced < len(tokens), (
+        f"the client read one event and left, yet {produced} tokens were generated: the whole "
+        f"explanation ({len(tokens)}) was produced anyway"
+    )
+    assert closed, (
+        f"streams_open is {stats(served)['streams_open']} after the client left "
+        f"(it was {before['streams_open']} before): the stream was never counted as closed "
+        "(is its generator an async def, with the count lowered in finally?)"
+    )
+
+
+# ---------------------------------------------------------------- the WebSocket
+
+
+@check(
+    points=8,
+    hint="One connection carries many messages: receive, answer, and loop until the client "
+    'leaves. Handout: "A WebSocket of predictions".',
+    more="while True: text = await websocket.receive_text(); await websocket.send_json(...)",
+)
+def test_websocket_answers_many_messages_on_one_connection(api_client):
+    """On one connection to /predict/live?token=..., three flowers sent one after another get
+    three predictions (species, probabilities, model_version), in order."""
+    token = log_in(api_client)
+    with Socket(api_client, f"{LIVE}?token={token}") as socket:
+        for species, flower in FLOWERS.items():
+            what = f"the {species} flower sent over {LIVE}"
+            expect_prediction(socket.ask(json.dumps(flower), what), species, what)
+
+
+@check(
+    points=8,
+    hint="A bad message is the client's mistake, not the end of the conversation: answer it "
+    'with an error frame and keep reading. Handout: "Error frames".',
+    more="Catch the JSON error and pydantic's ValidationError for each message and send "
+    '{"error": {"code": "invalid_json" or "validation_error", "message": ..., ...}}.',
+)
+def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(api_client):
+    """Text that is not JSON gets an error frame with code invalid_json; JSON that is not
+    the four measurements gets validation_error with its fields; the same connection then
+    still predicts."""
+    token = log_in(api_client)
+    with Socket(api_client, f"{LIVE}?token={token}") as socket:
+        expect_prediction(socket.ask(json.dumps(SETOSA), "a flower"), "setosa", "a flower")
+        what = "the text 'not json' sent over the WebSocket"
+        expect_error_frame(socket.ask("not json", what), "invalid_json", what)
+        what = 'the message {"sepal_length": 99} sent over the WebSocket'
+        error = expect_error_frame(
+            socket.ask('{"sepal_length": 99}', what), "validation_error", what
+        )
+        fields = error.get("fields")
+        assert isinstance(fields, list) and fields, f"{what}: the error frame has no fields list"
+        what = "a flower sent after two bad messages"
+        expect_prediction(socket.ask(json.dumps(VIRGINICA), what), "virginica", what)
+
+
+@check(
+    points=7,
+    hint="Accept first, then close with 1008 (policy violation): a client can only read a "
+    'close code on a connection that was accepted. Handout: "Who may connect".',
+    more="await websocket.accept(); then, when user_from_token raises, await "
+    "websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=...) and return.",
+)
+def test_websocket_without_a_valid_token_is_closed_with_1008_after_accept(api_client):
+    """With a valid token the socket predicts; with no token, or a wrong one, the connection
+    is accepted and then closed with code 1008 before any prediction."""
+    from starlette.websockets import WebSocketDisconnect
+
+    token = log_in(api_client)
+    with Socket(api_client, f"{LIVE}?token={token}") as socket:
+        expect_prediction(socket.ask(json.dumps(SETOSA), "a flower"), "setosa", "a flower")
+    for path, who in ((LIVE, "no token"), (f"{LIVE}?token={token}x", "a wrong token")):
+        with Socket(api_client, path) as socket:
+            try:
+                socket.ws.send_text(json.dumps(SETOSA))
+                frame = socket.ws.receive_text()
+            except WebSocketDisconnect as closed:
+                assert closed.code == 1008, (
+                    f"with {who} the socket was closed with code {closed.code}; expected 1008"
+                )
+            else:
+                pytest.fail(f"with {who} the socket answered {frame[:200]}", pytrace=False)
+
+
+@check(
+    points=6,
+    hint="Each connection is its own conversation: keep nothing of one socket where another "
+    'can reach it. Handout: "Several clients at once".',
+    more="Keep the websocket in the route's local variables, never in a module global.",
+)
+def test_several_clients_at_once_get_their_own_answers(api_client, served):
+    """On a real server three clients connect at once and ask, interleaved, for their own
+    flowers: each gets the answers to its own messages, and a refused client (no token)
+    sees close code 1008 after the handshake."""
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    token = log_in(api_client)
+    plans = [["setosa", "virginica"], ["versicolor", "setosa"], ["virginica", "versicolor"]]
+
+    async def everyone():
+        opened = asyncio.Event()
+        tasks = [asyncio.create_task(live_session(served, token, plan, opened)) for plan in plans]
+        await asyncio.sleep(0.3)
+        opened.set()
+        return await asyncio.gather(*tasks)
+
+    try:
+        answers = asyncio.run(everyone())
+    except InvalidStatus as refused:
+        pytest.fail(f"the WebSocket was refused: {refused}", pytrace=False)
+    except (OSError, ConnectionClosed, TimeoutError) as error:
+        pytest.fail(f"a client's connection failed: {type(error).__name__}: {error}", pytrace=False)
+    for number, (plan, got) in enumerate(zip(plans, answers, strict=True), start=1):
+        for species, frame in zip(plan, got, strict=True):
+            expect_prediction(frame, species, f"client {number}'s {species} flower")
+
+    async def refused() -> int | None:
+        from websockets.asyncio.client import connect
+
+        async with connect(ws_url(served, None), open_timeout=TIMEOUT) as websocket:
+            with contextlib.suppress(ConnectionClosed):
+                await asyncio.wait_for(websocket.recv(), TIMEOUT)
+            return websocket.close_code
+
+    try:
+        code = asyncio.run(refused())
+    except InvalidStatus as error:
+        pytest.fail(
+            f"on a real server a client with no token was refused during the handshake "
+            f"({error}): accept first, then close with 1008",
+            pytrace=False,
+        )
+    assert code == 1008, f"on a real server a client with no token got close code {code}"
+
+
+@check(
+    points=5,
+    hint="A socket that ends, however it ends, must give back what it took: clean up in "
+    'finally. Handout: "When the client leaves".',
+    more="STATS.sockets_open += 1 after the token check; -= 1 in the finally of the loop's try.",
+)
+def test_a_closed_websocket_frees_its_resources(api_client, served):
+    """On a real server, GET /stream-stats counts two open sockets while two clients are
+    connected, and none of them once they have closed."""
+    from websockets.sync.client import connect
+
+    token = log_in(api_client)
+    before = stats(served)["sockets_open"]
+    try:
+        with (
+            connect(ws_url(served, token), open_timeout=TIMEOUT) as one,
+            connect(ws_url(served, token), open_timeout=TIMEOUT) as two,
+        ):
+            for websocket in (one, two):
+                websocket.send(json.dumps(SETOSA))
+                answer = json.loads(websocket.recv(timeout=ANSWER_TIMEOUT))
+                expect_prediction(answer, "setosa", "a flower")
+            during = stats(served)["sockets_open"]
+    except Exception as error:  # noqa: BLE001 - websockets raises many kinds
+        pytest.fail(f"a WebSocket client failed: {type(error).__name__}: {error}", pytrace=False)
+    assert during == before + 2, (
+        f"sockets_open was {during} with two clients connected (it was {before} before)"
+    )
+    assert wait_until(lambda: stats(served)["sockets_open"] == before), (
+        f"sockets_open is {stats(served)['sockets_open']} after both clients closed "
+        f"(it was {before} before): a finished socket is still counted"
+    )
+
+
+# ---------------------------------------------------------------- client.py
+
+
+@check(
+    points=5,
+    hint="httpx.stream reads the answer as it arrives; iter_lines gives one JSON Lines "
+    'object at a time. Handout: "A Python client".',
+    more="with httpx.stream('GET', url, params=..., headers=...) as response: "
+    "response.raise_for_status(); for line in response.iter_lines(): ...",
+)
+def test_client_explain_returns_the_streamed_text(api_client, served, client_py):
+    """client.explain(base_url, api_key, flower, on_token) returns the whole explanation your
+    service streams, and calls on_token once per token, in order."""
+    text, count = whole_text(api_client)
+    outcome = client_py("explain", served, API_KEY, SETOSA)
+    if "http_status" in outcome:
+        pytest.fail(f"explain() raised for status {outcome['http_status']}", pytrace=False)
+    assert outcome["returned"] == text, (
+        f"explain() returned {str(outcome['returned'])[:120]!r}; the stream says {text[:120]!r}"
+    )
+    assert len(outcome["tokens"]) == count and "".join(outcome["tokens"]) == text, (
+        f"on_token was called {len(outcome['tokens'])} times; expected once per token ({count})"
+    )
+
+
+@check(
+    points=3,
+    hint='httpx raises for an error status only when asked to. Handout: "A Python client".',
+    more="Call response.raise_for_status() inside the `with httpx.stream(...)` block.",
+)
+def test_client_explain_raises_on_an_error_status(api_client, served, client_py):
+    """client.explain raises httpx.HTTPStatusError when the API key is wrong (401), and
+    returns the text when it is right."""
+    text = client_py("explain", served, API_KEY, SETOSA).get("returned")
+    assert isinstance(text, str) and "setosa" in text, (
+        f"explain() with the right key returned {str(text)[:100]!r}; expected the explanation"
+    )
+    outcome = client_py("explain", served, API_KEY + "x", SETOSA)
+    assert outcome.get("http_status") == 401, (
+        f"explain() with a wrong API key returned {str(outcome.get('returned'))[:100]!r}; "
+        "expected it to raise httpx.HTTPStatusError"
+    )
+
+
+@check(
+    points=5,
+    hint='Open one connection, then send and receive once per flower. Handout: "A Python client".',
+    more="with websockets.sync.client.connect(url) as websocket: for each flower, "
+    "websocket.send(json.dumps(flower)) and json.loads(websocket.recv()).",
+)
+def test_client_predict_live_answers_every_flower(api_client, served, client_py):
+    """client.predict_live(base_url, token, flowers) returns one answer per flower, in order,
+    the error frame of a bad one included."""
+    token = log_in(api_client)
+    flowers = [VERSICOLOR, {"sepal_length": 99}, SETOSA]
+    outcome = client_py("predict_live", served, token, flowers)
+    answers = outcome.get("returned")
+    assert isinstance(answers, list) and len(answers) == 3, (
+        f"predict_live() with 3 flowers returned {str(answers)[:200]}; expected 3 answers"
+    )
+    expect_prediction(answers[0], "versicolor", "predict_live()'s first answer")
+    expect_error_frame(answers[1], "validation_error", "predict_live()'s second answer")
+    expect_prediction(answers[2], "setosa", "predict_live()'s third answer")
