@@ -545,9 +545,17 @@ def test_a_file_that_is_not_csv_is_415(fresh_client):
     "answers 413.",
 )
 def test_an_upload_over_1_mib_is_413(fresh_client):
-    """A small CSV answers 200; a valid CSV of about 1.1 MiB (more than 1 MiB of body)
-    answers 413."""
+    """A small CSV answers 200, and so does a valid CSV of about 0.9 MiB (under the limit);
+    a valid CSV of about 1.1 MiB (more than 1 MiB of body) answers 413."""
     expect_status(upload(fresh_client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
+    # Values written with 17 significant digits, as numpy and pandas export floats.
+    long_line = ",".join(f"{SETOSA[name] + 1e-9:.17g}" for name in FEATURES) + "\n"
+    almost = csv_text([]) + long_line * (int(0.9 * UPLOAD_LIMIT) // len(long_line))
+    expect_status(
+        upload(fresh_client, almost),
+        200,
+        f"POST /predict/csv of a valid {len(almost) / UPLOAD_LIMIT:.2f} MiB CSV (limit: 1 MiB)",
+    )
     line = ",".join(str(SETOSA[name]) for name in FEATURES) + "\n"
     text = csv_text([]) + line * (int(1.1 * UPLOAD_LIMIT) // len(line))
     response = upload(fresh_client, text)
