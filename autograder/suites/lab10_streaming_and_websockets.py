@@ -683,8 +683,8 @@ def test_websocket_without_a_valid_token_is_closed_with_1008_after_accept(api_cl
 )
 def test_several_clients_at_once_get_their_own_answers(api_client, served):
     """On a real server three clients connect at once and ask, interleaved, for their own
-    flowers: each gets the answers to its own messages, and a refused client (no token)
-    sees close code 1008 after the handshake."""
+    flowers: each gets the answers to its own messages. (A refused client is the 1008
+    check's business, not this one's.)"""
     from websockets.exceptions import ConnectionClosed, InvalidStatus
 
     token = log_in(api_client)
@@ -706,24 +706,6 @@ def test_several_clients_at_once_get_their_own_answers(api_client, served):
     for number, (plan, got) in enumerate(zip(plans, answers, strict=True), start=1):
         for species, frame in zip(plan, got, strict=True):
             expect_prediction(frame, species, f"client {number}'s {species} flower")
-
-    async def refused() -> int | None:
-        from websockets.asyncio.client import connect
-
-        async with connect(ws_url(served, None), open_timeout=TIMEOUT) as websocket:
-            with contextlib.suppress(ConnectionClosed):
-                await asyncio.wait_for(websocket.recv(), TIMEOUT)
-            return websocket.close_code
-
-    try:
-        code = asyncio.run(refused())
-    except InvalidStatus as error:
-        pytest.fail(
-            f"on a real server a client with no token was refused during the handshake "
-            f"({error}): accept first, then close with 1008",
-            pytrace=False,
-        )
-    assert code == 1008, f"on a real server a client with no token got close code {code}"
 
 
 @check(
