@@ -61,7 +61,10 @@ def _fuzz(
         + ["run", f"{base_url}/openapi.json", "--phases", phases]
         + ["--checks", ",".join(CHECKS), "--max-examples", str(examples)]
         + ["--seed", "20260101", "--generation-database", "none", "--no-color"]
-        + ["--warnings", "off"],
+        + ["--warnings", "off"]
+        # Lab 09's /simulate routes sleep up to 5 s on purpose: fuzzing them tests nothing
+        # but patience (their contract is graded by the lab's own checks).
+        + ["--exclude-path-regex", "^/simulate/"],
         cwd=workdir,
         capture_output=True,
         text=True,
