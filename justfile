@@ -46,13 +46,14 @@ solution N:
 sync *FLAGS:
     uv run python -m autograder sync {{FLAGS}}
 
-# the course's own tests: lint, format, engine, labs, notebooks, snippets
+# the course's own tests: lint, format, engine, labs, notebooks, snippets (pytest runs one
+# process per core: most tests wait on gradings, and each grading is its own process)
 test:
     uv run ruff check .
     uv run ruff format --check .
     uv run python -m autograder sync --check
     uv run python -m autograder.instructor.course_check
-    uv run pytest
+    uv run pytest -n auto --dist worksteal
     uv run pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -q
 
 # every lab file belongs to course.toml, and carried files agree (--fix carries them forward)

@@ -30,6 +30,7 @@ import pytest
 from autograder import sandbox
 from autograder.course import ROOT, find_lab
 from autograder.variants import apply_edits
+from tests.leftovers import left_over_processes
 
 ATTACKS_FOLDER = ROOT / "tests" / "forgery" / "attacks"
 ATTACKS = sorted(path.name for path in ATTACKS_FOLDER.iterdir() if path.is_dir())
@@ -128,26 +129,4 @@ def test_an_attack_earns_only_its_score(attack, tmp_path):
     assert str(paths["results"]) not in everything.replace(f"--json {paths['results']}", "")
     assert paths["canary"].read_text() == "still here"
     assert fingerprint() == before, "a file of the course changed"
-    assert leftovers() == [], "a process of the grading outlived it"
-
-
-def leftovers() -> list[int]:
-    """Processes of sandbox users started from this checkout's grader that still run."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid < sandbox.SANDBOX_UID_BASE:
-                    continue
-                if str(ROOT).encode() in (entry / "cmdline").read_bytes():
-                    alive.append(int(entry.name))
-            except OSError:
-                continue
-    return [pid for pid in alive if pid in set(sandbox.live_processes_of(_uid(pid)))]
-
-
-def _uid(pid: int) -> int:
-    try:
-        return Path(f"/proc/{pid}").stat().st_uid
-    except OSError:
-        return -1
+    assert left_over_processes() == [], "a process of the grading outlived it"

@@ -8,7 +8,6 @@ mode. ``tests/test_attacks.py`` grades the corpus under ``tests/forgery/attacks/
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -25,6 +24,7 @@ from autograder import sandbox
 from autograder.batch import grade_class
 from autograder.course import ROOT, find_lab, load_labs
 from autograder.runner import Limits
+from tests.leftovers import left_over_processes
 
 FORGERY = ROOT / "tests" / "forgery"
 ATTACKS = sorted(path.name for path in FORGERY.iterdir() if path.is_dir())
@@ -55,26 +55,6 @@ def drops_privileges() -> bool:
     return sandbox.unavailable_reason() is None
 
 
-def live_sandbox_processes() -> list[int]:
-    """Processes of any sandbox user of this checkout's grader that are still alive (their
-    command line names this checkout: another checkout's gradings may run beside)."""
-    users = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if entry.stat().st_uid >= sandbox.SANDBOX_UID_BASE:
-                    users.add(entry.stat().st_uid)
-    alive = [pid for uid in users for pid in sandbox.live_processes_of(uid)]
-    return [pid for pid in alive if str(ROOT).encode() in _command_line(pid)]
-
-
-def _command_line(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_an_attack_scores_zero_in_bounded_time(attack, secure_grader, canary):
     started = time.monotonic()
@@ -82,7 +62,7 @@ def test_an_attack_scores_zero_in_bounded_time(attack, secure_grader, canary):
     assert result.score == 0, [r.check.name for r in result.results if r.passed]
     assert time.monotonic() - started < 120
     assert all(r.message for r in result.results), "every lost check says why"
-    assert live_sandbox_processes() == [], "a sandbox process outlived the grading"
+    assert left_over_processes() == [], "a sandbox process outlived the grading"
     if drops_privileges():
         assert canary.read_text() == "still here"
 
