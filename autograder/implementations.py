@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import isolation
+from autograder.run_cache import RunCache
 from autograder.student_tests import (
     FAILED,
     NO_TESTS,
@@ -157,6 +159,9 @@ class Bench:
     ``workdir``. ``forget`` lists folders a forked run must not reuse modules from (the
     submission). Runs are cached, so the checks of a suite can ask for them in any order.
 
+    ``cache``: where finished runs are remembered between gradings (by default, what the
+    grading's isolation offers; False for none).
+
     With ``jobs`` above 1, while a check waits for one run the bench starts the next ones
     (in the order of the implementations) so that ``jobs`` run at the same time; it stops
     doing so once the tests have failed on a correct implementation, because every buggy
@@ -175,6 +180,7 @@ class Bench:
         mode: str = "fork",
         forget: Iterable[Path] = (),
         jobs: int = 1,
+        cache: RunCache | bool | None = None,
     ) -> None:
         self.implementations = {item.name: item for item in implementations}
         self.tests_dir = Path(tests_dir)
@@ -187,6 +193,10 @@ class Bench:
         self.pristine = copy_service(Path(reference), self.workdir / "reference-copy")
         self.runs: dict[str, TestRun] = {}
         self.in_flight: dict[str, RunningTests] = {}
+        # Runs remembered by the warm grader between gradings, by the files they ran on
+        # (autograder.run_cache); None in secure mode and outside a grading.
+        self.cache = isolation.current().test_runs if cache is None else cache or None
+        self.keys: dict[str, str | None] = {}
 
     @property
     def correct(self) -> list[Implementation]:
@@ -206,6 +216,13 @@ class Bench:
 
     def _start(self, name: str) -> None:
         folder = self.build(name)
+        if self.cache is not None:
+            settings = {"timeout": self.timeout, "mode": self.mode}
+            self.keys[name] = self.cache.key(self.tests_dir, folder, self.env, settings)
+            kept = self.keys[name] and self.cache.get(self.keys[name], name)
+            if kept:
+                self.runs[name] = kept
+                return
         others = [self.workdir / other for other in self.implementations if other != name]
         running = start_tests(
             self.tests_dir,
@@ -217,9 +234,14 @@ class Bench:
             label=name,
         )
         if running.result is not None:
-            self.runs[name] = running.result
+            self._finished(name, running.result)
         else:
             self.in_flight[name] = running
+
+    def _finished(self, name: str, run: TestRun) -> None:
+        self.runs[name] = run
+        if self.cache is not None and self.keys.get(name):
+            self.cache.put(self.keys[name], run)
 
     def _next_to_start(self) -> str | None:
         if any(not self.runs[item.name].passed for item in self.correct if item.name in self.runs):
@@ -237,7 +259,7 @@ class Bench:
             while len(self.in_flight) < self.jobs and (extra := self._next_to_start()):
                 self._start(extra)
             for running in wait_any(list(self.in_flight.values())):
-                self.runs[running.label] = running.result
+                self._finished(running.label, running.result)
                 del self.in_flight[running.label]
         return self.runs[name]
 

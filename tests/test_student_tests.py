@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import isolation, sandbox
+from autograder import implementations, isolation, sandbox
 from autograder.course import find_lab
 from autograder.implementations import (
     Bench,
@@ -23,6 +23,7 @@ from autograder.implementations import (
     load_implementations,
     load_symptoms,
 )
+from autograder.run_cache import RunCache
 from autograder.student_tests import (
     CRASHED,
     ERROR,
@@ -376,6 +377,62 @@ def test_bench_reference_is_copied_without_tests_or_markers(tmp_path):
     bench = Bench(reference, [Implementation("one", True, "ref")], tmp_path / "t", tmp_path / "w")
     assert not (bench.pristine / "tests").exists()
     assert "SOLUTION" not in (bench.pristine / "main.py").read_text()
+
+
+def cached_bench(tmp_path: Path, cache: RunCache, name: str, source: str) -> Bench:
+    """A one-service bench of a student's tests whose folder is new for each grading."""
+    tests = student_tests_folder(tmp_path / name / "tests", test_a=source)
+    return Bench(
+        service(tmp_path / name / "reference"),
+        [Implementation("one", True, "the reference")],
+        tests,
+        tmp_path / name / "work",
+        cache=cache,
+    )
+
+
+def test_a_run_on_the_same_files_is_remembered_between_gradings(tmp_path, monkeypatch):
+    cache = RunCache(tmp_path / "cache")
+    cache.folder.mkdir()
+    source = "import main\n\ndef test_value():\n    assert main.VALUE == 1\n"
+    first = cached_bench(tmp_path, cache, "first", source).run("one")
+    assert first.status == PASSED
+    started = []
+    monkeypatch.setattr(implementations, "start_tests", lambda *a, **k: started.append(1))
+    again = cached_bench(tmp_path, cache, "again", source).run("one")
+    assert (again.status, again.tests, started) == (PASSED, first.tests, [])
+
+
+def test_changed_tests_run_again(tmp_path):
+    cache = RunCache(tmp_path / "cache")
+    cache.folder.mkdir()
+    cached_bench(tmp_path, cache, "first", "def test_a():\n    pass\n").run("one")
+    run = cached_bench(tmp_path, cache, "edited", "def test_a():\n    assert 0\n").run("one")
+    assert run.status == FAILED
+
+
+def test_a_run_that_timed_out_or_reads_through_a_link_is_not_remembered(tmp_path):
+    cache = RunCache(tmp_path / "cache")
+    cache.folder.mkdir()
+    cache.put("k", TestRun("one", status=TIMEOUT, message="slow"))
+    assert cache.get("k", "one") is None
+    tests = student_tests_folder(tmp_path / "t", test_a="def test_a():\n    pass\n")
+    (tests / "data.txt").symlink_to(tmp_path / "anywhere")
+    assert cache.key(tests, service(tmp_path / "s"), {}, {}) is None
+
+
+def test_the_grader_model_counts_by_content_not_by_path(tmp_path):
+    cache = RunCache(tmp_path / "cache")
+    tests = student_tests_folder(tmp_path / "t", test_a="def test_a():\n    pass\n")
+    folder = service(tmp_path / "s")
+    keys = []
+    for name, content in (("a", b"model"), ("b", b"model"), ("c", b"other")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.joblib").write_bytes(content)
+        keys.append(
+            cache.key(tests, folder, {"MODEL_PATH": str(tmp_path / name / "model.joblib")}, {})
+        )
+    assert keys[0] == keys[1] != keys[2]
 
 
 # ---------------------------------------------------------------- lab 06's services

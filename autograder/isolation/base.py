@@ -12,7 +12,10 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from autograder.run_cache import RunCache
 
 
 class Isolation:
@@ -23,6 +26,9 @@ class Isolation:
     def __init__(self) -> None:
         self.folder: Path | None = None  # the folder being graded, once opened
         self.notes: list[str] = []  # what opening the submission has to tell the student
+        # Runs of a student's tests kept between gradings by the files they ran on (see
+        # autograder.run_cache); None where a run must never answer for another grading.
+        self.test_runs: RunCache | None = None
 
     # ------------------------------------------------------------ the warm grader
 
