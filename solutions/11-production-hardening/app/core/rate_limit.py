@@ -9,9 +9,9 @@ Time is whatever number the caller passes as ``now`` (seconds): the service pass
 of the ``get_clock`` dependency, and tests pass any number they like, so a test of the
 refill never sleeps.
 
-The buckets live in this process's memory: a server with four workers has four of them, and
-a caller gets four times the rate. Lab 12 runs several workers; a shared store (Redis, with
-the ``limits`` library) gives them one bucket per caller.
+The buckets live in this process's memory: a server with four worker processes has four
+sets of them, and a caller gets four times the rate. A shared store (Redis, with the
+``limits`` library) gives every worker the same bucket per caller.
 """
 
 import math
