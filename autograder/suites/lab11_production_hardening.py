@@ -453,7 +453,7 @@ def test_requests_beyond_the_capacity_get_429(api):
 )
 def test_retry_after_counts_the_seconds_until_a_token_is_back(app):
     """With time standing still after 3 requests, the 429's Retry-After is 64 (a token
-    every 64 s); 32 seconds later it is 32."""
+    every 64 s); 32 seconds later it is 32, and 32.5 seconds later still 32 (rounded up)."""
     with overridden_and_started(app, "get_clock", grader_clock, MISSING_CLOCK) as test_client:
         drain(test_client, "retry", at=1000)
         first = predict(test_client, "retry", headers={CLOCK_HEADER: "1000"})
@@ -467,6 +467,13 @@ def test_retry_after_counts_the_seconds_until_a_token_is_back(app):
         assert retry_after(later, "a request 32 s later") == 32, (
             f"32 s after the burst Retry-After is {later.headers['retry-after']}; expected 32"
         )
+        between = predict(test_client, "retry", headers={CLOCK_HEADER: "1032.5"})
+        expect_429(between, "a request 32.5 s later")
+        assert retry_after(between, "a request 32.5 s later") == 32, (
+            f"32.5 s after the burst Retry-After is {between.headers['retry-after']}; "
+            "expected 32: the wait is 31.5 s, rounded up (rounded down, a client that obeys "
+            "comes back too early and is refused again)"
+        )
 
 
 @check(
@@ -478,7 +485,8 @@ def test_retry_after_counts_the_seconds_until_a_token_is_back(app):
 )
 def test_a_drained_bucket_refills_with_the_clock(app):
     """After the burst, a request 64 s later (by get_clock) gets 200, and one more at that
-    same moment gets 429 again: one token came back, not the whole bucket."""
+    same moment gets 429 again: one token came back, not the whole bucket. After a long
+    idle, a burst is again CAPACITY requests: the bucket never holds more."""
     with overridden_and_started(app, "get_clock", grader_clock, MISSING_CLOCK) as test_client:
         drain(test_client, "refill", at=5000)
         expect_429(
@@ -493,6 +501,13 @@ def test_a_drained_bucket_refills_with_the_clock(app):
         expect_429(
             predict(test_client, "refill", headers={CLOCK_HEADER: "5064"}),
             "a second request 64 s after the burst (only one token came back)",
+        )
+        idle = 5064 + 100 * 64  # long enough for 100 tokens: the bucket holds CAPACITY
+        drain(test_client, "refill", at=idle)
+        expect_429(
+            predict(test_client, "refill", headers={CLOCK_HEADER: str(idle)}),
+            f"request {CAPACITY + 1} after an idle of 6400 s (a full bucket holds only "
+            f"{CAPACITY} tokens, IRIS_RATE_LIMIT_CAPACITY)",
         )
 
 
