@@ -720,7 +720,8 @@ def test_a_foreign_host_gets_400(api):
     points=4,
     hint="GZipMiddleware compresses large answers for clients that accept gzip, never "
     'small ones. Handout: "Limits, hosts and compression".',
-    more="app.add_middleware(GZipMiddleware, minimum_size=1000, ...).",
+    more="app.add_middleware(GZipMiddleware, minimum_size=1000, ...), added before lab 05's "
+    "request middleware so that it wraps it.",
 )
 def test_large_answers_are_gzipped_small_ones_not(api):
     """With Accept-Encoding: gzip, GET /openapi.json (tens of KB) comes gzip-encoded and
@@ -731,5 +732,7 @@ def test_large_answers_are_gzipped_small_ones_not(api):
     small = api.get("/health", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in small.headers, (
         f"GET /health ({len(small.content)} bytes) came compressed "
-        f"({small.headers.get('content-encoding')}): too small to gain anything"
+        f"({small.headers.get('content-encoding')}): too small to gain anything (GZip "
+        "compresses every answer it receives in pieces: is it added after lab 05's "
+        "app.middleware('http'), so that it wraps it? Add it right after FastAPI(...))"
     )
