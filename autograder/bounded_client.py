@@ -101,15 +101,15 @@ def where_the_app_is() -> str | None:
     submission's code (a hung route), or None (in secure mode the app runs elsewhere)."""
     import sys
 
-    from autograder.submission import ENTRY_MODULE, _inside
+    from autograder import submission
+    from autograder.submission import _inside
 
-    main = sys.modules.get(ENTRY_MODULE)
-    file = getattr(main, "__file__", None)
-    if not isinstance(file, str):
+    if submission.entry_module() is None:
         return None
-    from pathlib import Path
-
-    folder = Path(file).resolve().parent
+    try:
+        folder = submission.entry_folder()
+    except Exception:  # noqa: BLE001 - no importable entry module: no place to show
+        return None
     for frame in sys._current_frames().values():
         while frame is not None:
             relative = _inside(frame.f_code.co_filename, folder)

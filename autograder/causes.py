@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import submission
 from autograder.course import GENERATED_PARTS
 from autograder.results import CheckResult, GradeResult
 
@@ -140,7 +141,8 @@ def group_failures(result: GradeResult, folder: Path | None = None) -> list[Caus
 
 
 def _source_files(folder: Path) -> list[Path]:
-    """The submission's own Python files, main.py first (no symlinks, no installed code)."""
+    """The submission's own Python files, the module that holds the app first (``main.py``
+    or ``app/main.py``), then by depth (no symlinks, no installed code)."""
     found = []
     for path in sorted(folder.rglob("*.py")):
         relative = path.relative_to(folder).parts
@@ -151,7 +153,11 @@ def _source_files(folder: Path) -> list[Path]:
         found.append(path)
         if len(found) >= MAX_FILES:
             break
-    return sorted(found, key=lambda path: (path.name != "main.py", len(path.parts), str(path)))
+    try:
+        entry = folder / submission.entrypoint(folder).file
+    except submission.SubmissionError:
+        entry = folder / submission.Entrypoint().file
+    return sorted(found, key=lambda path: (path != entry, len(path.parts), str(path)))
 
 
 def inside(folder: Path, path: Path) -> bool:

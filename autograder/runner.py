@@ -25,6 +25,7 @@ from pathlib import Path
 
 from autograder import isolation as isolation_modes
 from autograder import processes
+from autograder import submission as submission_loader
 from autograder.attempt import Attempt, GradingState, watch
 from autograder.checks import CheckInfo
 from autograder.course import Lab
@@ -70,6 +71,19 @@ def _warm_up_fastapi() -> None:
         return {"item_id": item_id, "q": q}
 
     app.openapi()
+
+
+def missing_entry(folder: Path) -> str | None:
+    """Why ``folder`` holds no app to grade (no ``main.py``, or no module at the entry point
+    its ``pyproject.toml`` declares), or None when the file is there."""
+    try:
+        entry = submission_loader.entrypoint(folder)
+    except submission_loader.SubmissionError as error:
+        return str(error)
+    if (folder / entry.file).is_file():
+        return None
+    what = submission_loader.missing_what(folder, entry)
+    return f"{folder} has no {what}: is this the lab folder?"
 
 
 class Grader:
@@ -131,8 +145,7 @@ class Grader:
         result = GradeResult(lab=self.lab.folder, submission=str(folder))
         done: dict[str, CheckResult] = {}
         self.state.start_grading()
-        if not (folder / "main.py").is_file():
-            result.problem = f"{folder} has no main.py: is this the lab folder?"
+        result.problem = missing_entry(folder) or ""
         # A grader that has not collected its checks yet runs them all in its first child.
         collected = self._checks is not None
         while not result.problem:

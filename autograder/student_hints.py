@@ -70,7 +70,7 @@ def show_hints(lab: Lab, asked: str | None) -> int:
     if isinstance(entry, dict) and entry.get("problem"):
         print("Your last grading stopped at import:")
         print(_wrapped(str(entry["problem"])))
-        print(_wrapped("Fix that line first: no check runs until main.py imports.") + "\n")
+        print(_wrapped("Fix that line first: no check runs until the app imports.") + "\n")
     elif isinstance(entry, dict) and isinstance(entry.get("failed"), list):
         failed = [str(name) for name in entry["failed"]]
         bases = list(dict.fromkeys(name.split(" [", 1)[0] for name in failed))

@@ -1,9 +1,10 @@
 """``just serve N`` and ``just train N``: run the student's own lab folder.
 
-``serve`` runs ``fastapi dev main.py`` in the lab folder (no second ``uv run``, no shell
-line echoed, Ctrl+C ends it quietly). ``train`` runs the lab's
-``train.py`` there, so the model lands in the lab's own ``models/`` folder; a ``train``
-that is still a TODO is answered with the TODO's place instead of a traceback.
+``serve`` runs ``fastapi dev`` in the lab folder (no second ``uv run``, no shell line
+echoed, Ctrl+C ends it quietly): on ``main.py``, or, for a lab whose ``pyproject.toml``
+declares ``[tool.fastapi] entrypoint``, on that entry point, which `fastapi dev` reads itself.
+``train`` runs the lab's ``train.py`` there, so the model lands in the lab's own ``models/``
+folder; a ``train`` that is still a TODO is answered with the TODO's place instead of a traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from autograder import submission
 from autograder.causes import find_todos
 from autograder.terminal import own_foreground
 
@@ -23,11 +25,20 @@ TRAIN_SCRIPT = "train.py"
 
 
 def serve(folder: Path, extra: list[str]) -> int:
-    """Run ``fastapi dev main.py`` in ``folder`` until Ctrl+C, which ends it quietly."""
-    if not (folder / "main.py").is_file():
-        print(f"error: {folder} has no main.py", file=sys.stderr)
+    """Run ``fastapi dev`` on the lab's app in ``folder`` until Ctrl+C, which ends it
+    quietly."""
+    try:
+        entry = submission.entrypoint(folder)
+    except submission.SubmissionError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    command = [sys.executable, "-m", "fastapi", "dev", "main.py", *extra]
+    if not (folder / entry.file).is_file():
+        print(f"error: {folder} has no {submission.missing_what(folder, entry)}", file=sys.stderr)
+        return 2
+    declared = entry != submission.Entrypoint()
+    # `fastapi dev` reads a declared entry point from pyproject.toml in its working folder
+    target = [] if declared else [entry.file]
+    command = [sys.executable, "-m", "fastapi", "dev", *target, *extra]
     with own_foreground():
         server = subprocess.Popen(command, cwd=folder)
         while True:

@@ -6,14 +6,22 @@ import contextlib
 import importlib
 import importlib.util
 import os
+import re
 import sys
+import tomllib
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+# The app of a lab folder without its own entry point: ``app`` in ``main.py``.
 ENTRY_MODULE = "main"
+ENTRY_ATTRIBUTE = "app"
+# The file a lab folder declares its app in, the way `fastapi dev` and `fastapi run` read it:
+# ``[tool.fastapi] entrypoint = "app.main:app"``.
+PROJECT_FILE = "pyproject.toml"
 MAX_TEXT = 300
 
 
@@ -21,7 +29,83 @@ class SubmissionError(Exception):
     """The submission cannot be graded: the message says which file, line and error."""
 
 
+@dataclass(frozen=True)
+class Entrypoint:
+    """Where a submission's app lives: ``module`` (``main`` or ``app.main``) and the
+    ``attribute`` of that module that is the app (``app``)."""
+
+    module: str = ENTRY_MODULE
+    attribute: str = ENTRY_ATTRIBUTE
+
+    @property
+    def file(self) -> str:
+        """The module's file inside the submission folder: ``main.py``, ``app/main.py``."""
+        return self.module.replace(".", "/") + ".py"
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.attribute}"
+
+
+_IMPORT_STRING = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
+
+
+def entrypoint(folder: str | Path) -> Entrypoint:
+    """Where the app of a submission folder is, found the way `fastapi dev` and `fastapi run`
+    find it when started in that folder:
+
+    1. the entry point a ``pyproject.toml`` declares (``[tool.fastapi] entrypoint =
+       "app.main:app"``), when the folder has one (the course's labs do not: a
+       ``pyproject.toml`` in a lab folder would make ``uv run`` there build an environment
+       of its own instead of using the course's);
+    2. ``app`` in ``main.py`` (labs 01-10);
+    3. ``app`` in ``app/main.py``, the package layout of the later labs.
+
+    A declaration that cannot be read raises :class:`SubmissionError` saying what to write.
+    """
+    folder = Path(folder)
+    project = folder / PROJECT_FILE
+    if not project.is_file():
+        return _discovered(folder)
+    try:
+        with project.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SubmissionError(f"{PROJECT_FILE} cannot be read: {error_text(error)}") from None
+    tool = data.get("tool")
+    fastapi = tool.get("fastapi") if isinstance(tool, dict) else None
+    declared = fastapi.get("entrypoint") if isinstance(fastapi, dict) else None
+    if declared is None:
+        return _discovered(folder)
+    if not isinstance(declared, str) or not _IMPORT_STRING.fullmatch(declared.strip()):
+        raise SubmissionError(
+            f"{PROJECT_FILE}: [tool.fastapi] entrypoint must read like "
+            f'"app.main:app" (module:attribute), not {declared!r}'
+        )
+    module, _, attribute = declared.strip().partition(":")
+    return Entrypoint(module, attribute)
+
+
+def missing_what(folder: Path, entry: Entrypoint) -> str:
+    """What a folder without its app lacks, in words: ``main.py (or app/main.py)``, or the
+    file of the entry point its ``pyproject.toml`` declares."""
+    if entry not in (Entrypoint(), PACKAGE_ENTRY):
+        return f"{entry.file} (the entry point {entry} of its {PROJECT_FILE})"
+    return f"{Entrypoint().file} (or {PACKAGE_ENTRY.file})"
+
+
+def _discovered(folder: Path) -> Entrypoint:
+    """``main:app``, or ``app.main:app`` for a folder with ``app/main.py`` and no ``main.py``."""
+    if not (folder / "main.py").is_file() and (folder / PACKAGE_ENTRY.file).is_file():
+        return PACKAGE_ENTRY
+    return Entrypoint()
+
+
+PACKAGE_ENTRY = Entrypoint("app.main", "app")
+
 _loaded: dict[Path, ModuleType] = {}
+_entries: dict[Path, Entrypoint] = {}
+# The entry point of the submission imported last (what ``find_dependency`` looks in).
+_current = Entrypoint()
 
 
 def _inside(path: str | os.PathLike, folder: Path) -> str | None:
@@ -41,11 +125,25 @@ def _inside(path: str | os.PathLike, folder: Path) -> str | None:
     return relative
 
 
+def _location(module: ModuleType) -> str | None:
+    """The file a module was read from, or the folder of a package without an
+    ``__init__.py`` (a namespace package, such as an ``app/`` folder of modules)."""
+    file = getattr(module, "__file__", None)
+    if isinstance(file, str):
+        return file
+    path = getattr(module, "__path__", None)
+    try:
+        places = list(path) if path is not None else []
+    except Exception:  # noqa: BLE001 - an odd module's path may refuse to be listed
+        return None
+    return places[0] if len(places) == 1 and isinstance(places[0], str) else None
+
+
 def _forget_modules_under(folder: Path) -> None:
     """Drop modules imported from ``folder`` so the next import reads the files again."""
     for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if isinstance(file, str) and _inside(file, folder) is not None:
+        file = _location(module)
+        if file is not None and _inside(file, folder) is not None:
             del sys.modules[name]
 
 
@@ -58,22 +156,38 @@ def modules_from(folder: Path) -> dict[str, ModuleType]:
     prefixes = tuple({str(folder) + os.sep, str(Path(folder).resolve()) + os.sep})
     found = {}
     for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if isinstance(file, str) and file.startswith(prefixes):
+        file = _location(module)
+        if file is not None and (file + os.sep).startswith(prefixes):
             found[name] = module
     return found
 
 
 def entry_folder() -> Path:
-    """The folder of the submission's main.py (the one first on ``sys.path``)."""
-    return Path(importlib.util.find_spec(ENTRY_MODULE).origin).resolve().parent
+    """The submission folder of the app imported last (the folder first on ``sys.path``):
+    ``main.py``'s folder, or the folder that holds the ``app/`` package."""
+    origin = Path(importlib.util.find_spec(_current.module).origin).resolve()
+    return origin.parents[_current.module.count(".")]
+
+
+def entry_module() -> ModuleType | None:
+    """The imported module that holds the app (``main``, or ``app.main``), or None."""
+    return sys.modules.get(_current.module)
+
+
+def app_of(module: ModuleType) -> object:
+    """The app of an imported entry module (its ``app``, or the attribute the folder
+    declares)."""
+    return getattr(module, _current.attribute)
 
 
 @contextmanager
-def imported_afresh(folder: Path, name: str = ENTRY_MODULE) -> Iterator[ModuleType]:
-    """Import the submission's module ``name`` (and its own modules) again, as new modules,
-    so that nothing an earlier start left in them counts; put back the modules that were
-    there before on the way out. Used by checks that need a freshly started app."""
+def imported_afresh(folder: Path, name: str | None = None) -> Iterator[ModuleType]:
+    """Import the submission's module ``name`` (default: the module that holds the app)
+    and its own modules again, as new modules, so that nothing an earlier start left in
+    them counts; put back the modules that were there before on the way out. Used by
+    checks that need a freshly started app."""
+    if name is None:
+        name = entrypoint(folder).module
     saved = modules_from(folder)
     for module in saved:
         del sys.modules[module]
@@ -126,80 +240,92 @@ def error_text(error: BaseException) -> str:
     return f"{name}: {first}" if first else name
 
 
-def describe_import_error(error: BaseException, folder: Path) -> str:
+def describe_import_error(
+    error: BaseException, folder: Path, entry: Entrypoint | None = None
+) -> str:
     """One plain message for an error raised while importing the submission."""
     folder = Path(folder).resolve()
+    file = (entry or Entrypoint()).file
     if isinstance(error, SyntaxError) and error.filename:
         relative = _inside(error.filename, folder) if os.path.isabs(error.filename) else None
         shown = relative or Path(error.filename).name
         return f"{shown}, line {error.lineno}: {type(error).__name__}: {error.msg}"
-    where = where_in_submission(error.__traceback__, folder) or f"{ENTRY_MODULE}.py"
+    where = where_in_submission(error.__traceback__, folder) or file
     if isinstance(error, SystemExit):
         return (
             f"{where}: the code called sys.exit() (exit status {error.code!r}) while being "
-            "imported: the grader imports main.py, so nothing may exit at import time"
+            f"imported: the grader imports {file}, so nothing may exit at import time"
         )
     if isinstance(error, KeyboardInterrupt):
-        return f"{where}: KeyboardInterrupt was raised while main.py was being imported"
+        return f"{where}: KeyboardInterrupt was raised while {file} was being imported"
     return f"{where}: {error_text(error)}"
 
 
-def _check_app(module: ModuleType) -> None:
-    """Raise :class:`SubmissionError` unless ``module.app`` is a FastAPI application."""
+def _check_app(module: ModuleType, entry: Entrypoint) -> None:
+    """Raise :class:`SubmissionError` unless the entry point's attribute (``app``) is a
+    FastAPI application."""
     from fastapi import FastAPI
 
-    expected = "expected app = FastAPI()"
+    name, file = entry.attribute, entry.file
+    expected = f"expected {name} = FastAPI()"
     try:
-        app = getattr(module, "app", None)
+        app = getattr(module, name, None)
     except Exception as error:  # noqa: BLE001 - a module __getattr__ may raise anything
-        raise SubmissionError(
-            f"reading `app` from {ENTRY_MODULE}.py failed: {error_text(error)}"
-        ) from None
+        raise SubmissionError(f"reading `{name}` from {file} failed: {error_text(error)}") from None
     if app is None:
-        raise SubmissionError(f"{ENTRY_MODULE}.py does not define `app` ({expected})")
+        raise SubmissionError(f"{file} does not define `{name}` ({expected})")
     if isinstance(app, FastAPI):
         return
     if isinstance(app, type) and issubclass(app, FastAPI):
         raise SubmissionError(
-            f"`app` in {ENTRY_MODULE}.py is the FastAPI class itself, not an application: "
-            "call it (app = FastAPI())"
+            f"`{name}` in {file} is the FastAPI class itself, not an application: "
+            f"call it ({name} = FastAPI())"
         )
     kind = type(app)
     described = (
         kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
     )
     raise SubmissionError(
-        f"`app` in {ENTRY_MODULE}.py is a {described}, not a FastAPI application ({expected})"
+        f"`{name}` in {file} is a {described}, not a FastAPI application ({expected})"
     )
 
 
 def load(folder: str | Path, *, reload: bool = False) -> ModuleType:
-    """Import ``main.py`` from ``folder`` and check it defines a FastAPI ``app``.
+    """Import the module that holds the app from ``folder`` (``main.py``, or the entry point
+    its ``pyproject.toml`` declares, such as ``app/main.py``) and check it defines a FastAPI
+    app. Returns that module; :func:`app_of` gives its app.
 
     The folder goes first on ``sys.path`` so the submission's own modules (``schemas.py``,
-    ``model.py``...) are the ones imported. Raises :class:`SubmissionError` with one line
-    naming the file, the line and the error.
+    ``model.py``, the ``app`` package...) are the ones imported. Raises
+    :class:`SubmissionError` with one line naming the file, the line and the error.
     """
+    global _current
     folder = Path(folder).resolve()
     if folder in _loaded and not reload:
+        _current = _entries[folder]
         return _loaded[folder]
-    if not (folder / f"{ENTRY_MODULE}.py").is_file():
-        raise SubmissionError(f"{folder} has no {ENTRY_MODULE}.py: is this the lab folder?")
+    entry = entrypoint(folder)
+    if not (folder / entry.file).is_file():
+        raise SubmissionError(
+            f"{folder} has no {missing_what(folder, entry)}: is this the lab folder?"
+        )
     for other in list(_loaded):
         _forget_modules_under(other)
         _loaded.pop(other)
     _forget_modules_under(folder)
-    sys.modules.pop(ENTRY_MODULE, None)
+    for name in (_current.module, entry.module, entry.module.split(".")[0]):
+        sys.modules.pop(name, None)
+    _current = entry
     if str(folder) in sys.path:
         sys.path.remove(str(folder))
     sys.path.insert(0, str(folder))
     importlib.invalidate_caches()
     try:
-        module = importlib.import_module(ENTRY_MODULE)
+        module = importlib.import_module(entry.module)
     except BaseException as error:  # noqa: BLE001 - a submission may raise anything, even SystemExit
-        raise SubmissionError(describe_import_error(error, folder)) from None
-    _check_app(module)
-    _loaded[folder] = module
+        raise SubmissionError(describe_import_error(error, folder, entry)) from None
+    _check_app(module, entry)
+    _loaded[folder], _entries[folder] = module, entry
     return module
 
 
@@ -239,10 +365,10 @@ def _dependencies_of(app) -> Iterator:
 
 
 def find_dependency(app, name: str):
-    """The student's dependency called ``name``, wherever it is defined: ``main.<name>``,
-    or a function of that name one of the app's routes depends on (``model.get_model``
-    used by a router). None when there is none."""
-    found = getattr(sys.modules.get(ENTRY_MODULE), name, None)
+    """The student's dependency called ``name``, wherever it is defined: ``main.<name>``
+    (on the module that holds the app), or a function of that name one of the app's routes
+    depends on (``model.get_model`` used by a router). None when there is none."""
+    found = getattr(entry_module(), name, None)
     if found is not None:
         return found
     for call in _dependencies_of(app):

@@ -25,6 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import submission
 from autograder.course import ROOT, CourseFormatError, Lab, is_generated, load_labs
 from autograder.sync import MarkerError, strip_markers
 
@@ -68,6 +69,15 @@ class CourseReport:
     notes: list[str] = field(default_factory=list)
     labs: list[Lab] = field(default_factory=list)
     files: int = 0
+
+
+def entry_file(folder: Path) -> str:
+    """The module of a lab folder that holds its app: ``main.py`` or the file its
+    ``pyproject.toml`` names (``app/main.py``)."""
+    try:
+        return submission.entrypoint(folder).file
+    except submission.SubmissionError as error:
+        return f"pyproject.toml ({error})"
 
 
 def in_course(path: Path, root: Path) -> Path:
@@ -123,7 +133,8 @@ def missing_parts(root: Path, lab: Lab) -> list[str]:
         if not path.exists():
             problems.append(f"lab {lab.number:02d} has no {part}: {path.relative_to(root)}")
     for folder in ("starter", "solution"):
-        for name in ("README.md", "main.py"):
+        entry = entry_file(in_course(paths[folder], root))
+        for name in ("README.md", entry):
             path = in_course(paths[folder], root) / name
             if not path.is_file():
                 problems.append(

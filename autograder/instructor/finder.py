@@ -2,13 +2,15 @@
 
 Students hand in their work in many shapes: the lab folder itself, the lab folder zipped
 (so one folder down, maybe renamed), or a whole clone of the course. The lab folder is the
-folder that holds ``main.py``; this module finds it, or says in one sentence why it cannot.
+folder that holds the app: ``main.py``, or ``app/main.py`` in the labs laid out as a package;
+this module finds it, or says in one sentence why it cannot.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from autograder import submission
 from autograder.course import Lab
 
 SEARCH_DEPTH = 4  # how many folders down a lab folder may be
@@ -37,9 +39,21 @@ def _candidates(entry: Path):
         level = following
 
 
+def _holds_app(folder: Path) -> bool:
+    """Whether ``folder`` holds an app: its ``main.py``, or ``app/main.py``."""
+    try:
+        return (folder / submission.entrypoint(folder).file).is_file()
+    except submission.SubmissionError:
+        return (folder / "main.py").is_file()
+
+
 def folders_with_main(entry: Path) -> list[Path]:
-    """The folders under ``entry`` that hold a ``main.py``, shallowest first."""
-    return [folder for folder in _candidates(entry) if (folder / "main.py").is_file()]
+    """The folders under ``entry`` that hold an app (``main.py`` or ``app/main.py``),
+    shallowest first. The ``app/`` package of a lab folder is part of that folder, not a lab
+    folder of its own."""
+    found = [folder for folder in _candidates(entry) if _holds_app(folder)]
+    packages = {folder / "app" for folder in found if (folder / "app" / "main.py").is_file()}
+    return [folder for folder in found if folder not in packages]
 
 
 def find_lab_folder(entry: Path, lab: Lab) -> Path | None:
@@ -71,6 +85,7 @@ def why_not_found(entry: Path, lab: Lab) -> str:
             f"hand in only the {lab.folder} folder"
         )
     return (
-        f"no main.py was found: hand in the {lab.folder} folder (with main.py in it) "
+        f"no main.py was found (nor app/main.py): hand in the {lab.folder} folder (with its "
+        "app in it) "
         "or a clone of the course"
     )

@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import readme, sync
+from autograder import readme, submission, sync
 from autograder.course import ROOT, Lab, lab_owning, load_labs
 from autograder.hidden_checks import without_hidden_checks
 from autograder.instructor.committed import (
@@ -124,8 +124,9 @@ def starters_for(committed: dict[str, CommittedFile], released: list[Lab]) -> di
         if any(path.is_relative_to(folder) for folder in folders)
     }
     for lab in released:
-        if (lab.starter_dir / "main.py").relative_to(ROOT).as_posix() not in starters:
-            main = (lab.solution_dir / "main.py").relative_to(ROOT).as_posix()
+        entry = submission.entrypoint(lab.solution_dir).file
+        if (lab.starter_dir / entry).relative_to(ROOT).as_posix() not in starters:
+            main = (lab.solution_dir / entry).relative_to(ROOT).as_posix()
             raise ReleaseError(f"the last commit has no {main}")
     return starters
 

@@ -44,7 +44,7 @@ class InProcess(Isolation):
         return submission_loader.load(folder)
 
     def app(self, folder: Path, *, reload: bool = False) -> Any:
-        return submission_loader.load(folder, reload=reload).app
+        return submission_loader.app_of(submission_loader.load(folder, reload=reload))
 
     def fresh_app(
         self, app: Any, reimport: Callable[[], AbstractContextManager[Any]]
@@ -62,7 +62,7 @@ class InProcess(Isolation):
     def override(self, app: Any, dependency: str, replacement: Callable[..., Any]) -> None:
         original = submission_loader.find_dependency(app, dependency)
         if original is None:
-            raise SandboxError(f"main.py has no function {dependency}() to override")
+            raise SandboxError(f"the app has no dependency {dependency}() to override")
         app.dependency_overrides[original] = replacement
 
     def clear_overrides(self, app: Any) -> None:

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from autograder import sandbox
+from autograder import submission as submission_loader
 from autograder.isolation.base import Isolation
 from autograder.isolation.errors import SandboxError
 
@@ -64,7 +65,11 @@ class Sandboxed(Isolation):
     ) -> str | None:
         self.folder = sandbox.enable(folder, memory_mb=memory_mb, timeout=start_timeout)
         self.notes = sandbox.copy_notes()
-        return sandbox.import_problem(import_timeout)
+        try:
+            entry = submission_loader.entrypoint(folder)
+        except submission_loader.SubmissionError as error:
+            return str(error)
+        return sandbox.import_problem(import_timeout, entry.file)
 
     def pytest_arguments(self) -> list[str]:
         return ["--basetemp", str(sandbox.harness_temporary_folder())]

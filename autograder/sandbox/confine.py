@@ -280,6 +280,16 @@ def move_descriptors(fds: list[int]) -> list[int]:
     return list(range(3, 3 + len(moved)))
 
 
+def _entry_file(folder: Path) -> str:
+    """The submission's module that holds the app (``main.py``, ``app/main.py``)."""
+    from autograder import submission
+
+    try:
+        return submission.entrypoint(folder).file
+    except submission.SubmissionError:
+        return submission.Entrypoint().file
+
+
 def become_student(current: Policy, environment: dict[str, str]) -> None:
     """The last steps in the sandbox, before the student's code: limits, user, environment."""
     apply_limits(current)
@@ -290,7 +300,7 @@ def become_student(current: Policy, environment: dict[str, str]) -> None:
     os.environ["HOME"] = str(current.folder)
     os.environ["TMPDIR"] = "/tmp"
     os.chdir(current.folder)
-    sys.argv = [str(current.folder / "main.py")]
+    sys.argv = [str(current.folder / _entry_file(current.folder))]
     with contextlib.suppress(AttributeError):
         sys.orig_argv = [sys.executable, *sys.argv]
     sys.path.insert(0, str(current.folder))

@@ -60,20 +60,21 @@ def _run_probe(fds: list[int], probe, args, kwargs) -> None:  # pragma: no cover
         harness.write_reply(fds[0], {"error": describe(error, policy().folder)})
 
 
-def import_problem(timeout: float) -> str | None:
-    """Import the submission in a sandbox: why it does not import, or None when it does."""
+def import_problem(timeout: float, file: str = "main.py") -> str | None:
+    """Import the submission in a sandbox: why it does not import, or None when it does.
+    ``file`` is the submission's module that holds the app, named in the messages."""
     try:
         return call(_import_probe, timeout=timeout)
     except SandboxError as error:
         text = str(error)
         if "did not finish" in text:
             return (
-                f"importing main.py did not finish within {timeout:g} s "
+                f"importing {file} did not finish within {timeout:g} s "
                 "(an endless loop or a long computation at import time?)"
             )
         if "ended its process" in text:
-            return "main.py ended the grading process while being imported (sys.exit? a crash?)"
-        return f"main.py: {text}"
+            return f"{file} ended the grading process while being imported (sys.exit? a crash?)"
+        return f"{file}: {text}"
 
 
 def _import_probe() -> str | None:  # pragma: no cover - runs in a sandbox

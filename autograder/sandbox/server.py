@@ -78,7 +78,7 @@ class SandboxServer:
             self.stop()
             if line is None:
                 reason = (
-                    f"the app's start-up (its lifespan, or importing main.py) did not finish "
+                    f"the app's start-up (its lifespan, or importing its modules) did not finish "
                     f"within {self.start_timeout:g} s"
                 )
                 stages.start_up_failed(reason)
@@ -185,10 +185,11 @@ class SandboxServer:
         try:
             module = submission.load(policy().folder)
             for name, replacement in settings["overrides"].items():
-                original = submission.find_dependency(module.app, name)
+                app = submission.app_of(module)
+                original = submission.find_dependency(app, name)
                 if original is None:
-                    raise submission.SubmissionError(f"main.py has no function {name}()")
-                module.app.dependency_overrides[original] = replacement
+                    raise submission.SubmissionError(f"the app has no dependency {name}()")
+                app.dependency_overrides[original] = replacement
         except submission.SubmissionError as error:
             write_reply(fd, {"error": f"the submission did not import: {error}"})
             return
@@ -197,7 +198,7 @@ class SandboxServer:
             options["uds"] = settings["socket_path"]
         else:
             options.update(host="127.0.0.1", port=settings["port"])
-        server = uvicorn.Server(uvicorn.Config(module.app, **options))
+        server = uvicorn.Server(uvicorn.Config(submission.app_of(module), **options))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started and thread.is_alive():

@@ -155,7 +155,7 @@ def reimported_app() -> Iterator:
                 f"{submission.describe_import_error(error, folder)}",
                 pytrace=False,
             )
-        yield module.app
+        yield submission.app_of(module)
 
 
 # ---------------------------------------------------------------- starting the app
