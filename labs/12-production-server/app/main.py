@@ -1,0 +1,67 @@
+"""Lab 12 · the Iris API, ready for production: the app is created here.
+
+The service of lab 10 (predictions, the log, jobs, uploads, streams, the WebSocket) laid out
+as a package, the way larger FastAPI projects are:
+
+- ``app/main.py`` (this file) creates the app, its lifespan and its middleware;
+- ``app/api/main.py`` gathers the routers of ``app/api/routes/``, one module per group;
+- ``app/core/config.py`` holds the settings, ``app/deps.py`` the dependencies routes ask for;
+- the other modules of ``app/`` do the work (the model, the database, the cache...).
+
+Train a model first (`uv run python train.py`), then run `fastapi dev` in the lab folder
+(`pyproject.toml` tells it where the app is: `app.main:app`) and open /docs. At start-up the
+app migrates its database to the latest schema and loads the model.
+"""
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from app import observability
+from app.api.main import api_router
+from app.api.routes.jobs import JobStore
+from app.api_docs import ERRORS, serve_docs_offline
+from app.cache import PredictionCache
+from app.core.config import Settings
+from app.database import make_engine, migrate
+from app.deps import get_model as get_model  # tests override main.get_model
+from app.error_handlers import add_error_handlers
+from app.model import load_model
+from app.security import Passwords
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    """Read the settings, open and migrate the database, and load the model, once when the
+    server starts; close the database's connections when it stops."""
+    observability.setup_logging()
+    settings = Settings()
+    app.state.settings = settings
+    app.state.passwords = Passwords(settings)
+    # Lab 09: the prediction cache and the jobs live as long as the app.
+    app.state.cache = PredictionCache(settings.cache_size)
+    app.state.jobs = JobStore()
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    app.state.engine = engine
+    model_path = Path(settings.model_path)
+    try:
+        app.state.model = load_model(model_path)
+    except Exception:
+        logger.exception("could not load the model from %s; serving without it", model_path)
+        app.state.model = None
+    yield
+    engine.dispose()
+
+
+app = FastAPI(title="Iris API", version="0.11.0", lifespan=lifespan, responses=ERRORS)
+serve_docs_offline(app)  # /docs and /redoc work without internet (see api_docs.py)
+
+# Lab 05: every request gets an id, a time, a log line and a count.
+app.middleware("http")(observability.observe_requests)
+add_error_handlers(app)
+app.include_router(api_router)
