@@ -8,9 +8,11 @@ as a package, the way larger FastAPI projects are:
 - ``app/core/config.py`` holds the settings, ``app/deps.py`` the dependencies routes ask for;
 - the other modules of ``app/`` do the work (the model, the database, the cache...).
 
-Train a model first (`uv run python train.py`), then run `fastapi dev` in the lab folder
-(`pyproject.toml` tells it where the app is: `app.main:app`) and open /docs. At start-up the
-app migrates its database to the latest schema and loads the model.
+Lab 12 serves it with several workers: the once-only start-up work (migrating the database,
+training a missing model) moved out of the lifespan into app/prestart.py, which runs before
+the server starts (`python -m app.prestart && fastapi run --workers 2`, or Gunicorn's
+on_starting hook); each worker's lifespan only opens the database and loads the model, and
+writes its startup and shutdown to the lifecycle log (app/lifecycle.py).
 """
 
 import logging
@@ -19,13 +21,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from app import observability
+from app import lifecycle, observability
 from app.api.main import api_router
 from app.api.routes.jobs import JobStore
 from app.api_docs import ERRORS, serve_docs_offline
 from app.cache import PredictionCache
 from app.core.config import Settings
-from app.database import make_engine, migrate
+from app.database import make_engine
 from app.deps import get_model as get_model  # tests override main.get_model
 from app.error_handlers import add_error_handlers
 from app.model import load_model
@@ -36,8 +38,8 @@ logger = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Read the settings, open and migrate the database, and load the model, once when the
-    server starts; close the database's connections when it stops."""
+    """Read the settings, open the database (migrated by app/prestart.py) and load the model,
+    in each worker when it starts; release them when it stops."""
     observability.setup_logging()
     settings = Settings()
     app.state.settings = settings
@@ -46,7 +48,6 @@ async def lifespan(app: FastAPI):
     app.state.cache = PredictionCache(settings.cache_size)
     app.state.jobs = JobStore()
     engine = make_engine(settings.database_url)
-    migrate(engine)
     app.state.engine = engine
     model_path = Path(settings.model_path)
     try:
@@ -54,11 +55,19 @@ async def lifespan(app: FastAPI):
     except Exception:
         logger.exception("could not load the model from %s; serving without it", model_path)
         app.state.model = None
+    # BEGIN SOLUTION
+    #: # TODO 4: record this worker's "startup", and after yield release the model and the
+    #: # database, then record its "shutdown".
+    #: yield
+    lifecycle.record(settings, "startup")
     yield
+    app.state.model = None
     engine.dispose()
+    lifecycle.record(settings, "shutdown")
+    # END SOLUTION
 
 
-app = FastAPI(title="Iris API", version="0.11.0", lifespan=lifespan, responses=ERRORS)
+app = FastAPI(title="Iris API", version="0.12.0", lifespan=lifespan, responses=ERRORS)
 serve_docs_offline(app)  # /docs and /redoc work without internet (see api_docs.py)
 
 # Lab 05: every request gets an id, a time, a log line and a count.

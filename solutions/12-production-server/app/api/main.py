@@ -23,6 +23,7 @@ from app.api.routes import (
     simulate,
     streams,
     uploads,
+    worker,
 )
 
 api_router = APIRouter()
@@ -43,4 +44,5 @@ api_router.include_router(cache.router)
 api_router.include_router(simulate.router)
 api_router.include_router(streams.router)
 api_router.include_router(live.router)
+api_router.include_router(worker.router)  # Lab 12: GET /worker
 api_router.include_router(draft.router)  # PLACEHOLDER while the lab is a draft

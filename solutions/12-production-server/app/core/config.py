@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     argon2_memory_cost: int = Field(default=65536, ge=64, description="in KiB")
     # Lab 10: the pause between two tokens of a streamed explanation, in seconds.
     token_delay_seconds: float = Field(default=0.05, ge=0, le=5)
+    # Lab 12: the file of the lifecycle log (app/lifecycle.py); none: no log.
+    lifecycle_log: str | None = None
 
     @field_validator("jwt_secret")
     @classmethod
