@@ -73,6 +73,7 @@ class Server:
         self.port = port
         self.data = data
         self.problem: str | None = None
+        self.waited = False
 
     def events(self, name: str) -> list[dict]:
         """The lifecycle log's events called ``name``, in the order they were written."""
@@ -119,65 +120,102 @@ class Server:
 
 
 def wait_until_serving(server: Server) -> None:
-    """Wait until GET /health answers 200, or note why the server is not serving."""
+    """Wait until GET /health answers 200, or note why the server is not serving: it
+    stopped, it kept answering another status for a few seconds, or it never answered."""
     deadline = time.monotonic() + START_SECONDS
+    first_answer = None
     while time.monotonic() < deadline:
         if not server.command.running():
-            server.problem = "the server stopped before it answered GET /health"
+            server.problem = "the server stopped before it answered GET /health" + last_error(
+                server.command.output()
+            )
             return
         try:
-            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
-                return
+            status = httpx.get(f"{server.url}/health", timeout=2).status_code
         except httpx.TransportError:
-            pass
+            status = None
+        if status == 200:
+            return
+        if status is not None:
+            first_answer = first_answer or time.monotonic()
+            if time.monotonic() - first_answer > 3:
+                server.problem = f"GET /health answered {status}, not 200"
+                return
         time.sleep(0.2)
     server.problem = f"GET /health did not answer 200 within {START_SECONDS} s"
 
 
+def last_error(output: str) -> str:
+    """``: <the last line of a traceback>`` when the output ends with one, else nothing."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line):
+            return f" ({line[:200]})"
+    return ""
+
+
+def not_serving(server: Server) -> str | None:
+    """Why ``server`` does not serve (waiting for it the first time), or None."""
+    if not server.waited:
+        server.waited = True
+        wait_until_serving(server)
+    return server.problem
+
+
 def serving(server: Server) -> Server:
-    """``server``, or a failed check that says why it is not serving."""
-    if server.problem:
+    """``server`` once it serves, or a failed check that says why it does not."""
+    if not_serving(server):
         server.fail(server.problem)
     return server
 
 
-@pytest.fixture(scope="module")
-def start(iris_model, tmp_path_factory) -> Iterator:
-    """Start servers for the checks; every one is killed, with its workers, at the end."""
-    started: list[Server] = []
-
-    def start_server(what: str, command_line: str, environment: dict | None = None) -> Server:
-        data = isolation.current().writable_by_app(tmp_path_factory.mktemp("server"))
-        port = free_port()
-        line = command_line.format(python=shlex.quote(sys.executable), port=port)
-        variables = {**settings(iris_model, data), **(environment or {})}
-        command = Command(["/bin/sh", "-c", line], environment=variables).start()
-        server = Server(what, command, port, data)
-        started.append(server)
-        wait_until_serving(server)
-        return server
-
-    yield start_server
-    for server in started:
-        server.command.stop()
-
-
 PRESTART = "{python} -m app.prestart && exec "
-FASTAPI_RUN = PRESTART + "{python} -m fastapi run --port {port} --workers {workers}"
-UVICORN = PRESTART + "{python} -m uvicorn app.main:app --port {port} --workers 2"
+FASTAPI_RUN = PRESTART + "{python} -m fastapi run --port {port} --workers 2"
+UVICORN = PRESTART + "{python} -m uvicorn app.main:app --port {port} --workers 1"
 GUNICORN = "exec {python} -m gunicorn -c gunicorn.conf.py --bind 127.0.0.1:{port} app.main:app"
 
 
 @pytest.fixture(scope="module")
-def fastapi_workers(start) -> Server:
-    """``python -m app.prestart``, then ``fastapi run --workers 2``."""
-    return start("fastapi run --workers 2", FASTAPI_RUN.replace("{workers}", "2"))
+def servers(iris_model, tmp_path_factory) -> Iterator[dict[str, Server]]:
+    """The three servers of the checks, started at once (each check waits for its own);
+    every one is killed, with its workers, at the end."""
+    started: dict[str, Server] = {}
+    ways = {
+        "fastapi": ("fastapi run --workers 2", FASTAPI_RUN, {}),
+        "uvicorn": ("uvicorn --workers 1", UVICORN, {}),
+        "gunicorn": ("gunicorn with WEB_CONCURRENCY=2", GUNICORN, {"WEB_CONCURRENCY": "2"}),
+    }
+    try:
+        for name, (what, command_line, environment) in ways.items():
+            data = isolation.current().writable_by_app(tmp_path_factory.mktemp("server"))
+            port = free_port()
+            line = command_line.format(python=shlex.quote(sys.executable), port=port)
+            variables = {**settings(iris_model, data), **environment}
+            command = Command(["/bin/sh", "-c", line], environment=variables)
+            started[name] = Server(what, command, port, data)
+            command.start()
+        yield started
+    finally:
+        for server in started.values():
+            server.command.stop()
 
 
 @pytest.fixture(scope="module")
-def gunicorn_workers(start) -> Server:
+def fastapi_workers(servers) -> Server:
+    """``python -m app.prestart``, then ``fastapi run --workers 2``."""
+    return servers["fastapi"]
+
+
+@pytest.fixture(scope="module")
+def uvicorn_server(servers) -> Server:
+    """``python -m app.prestart``, then ``uvicorn app.main:app --workers 1``."""
+    return servers["uvicorn"]
+
+
+@pytest.fixture(scope="module")
+def gunicorn_workers(servers) -> Server:
     """Gunicorn with the submission's gunicorn.conf.py and WEB_CONCURRENCY=2."""
-    return start("gunicorn with WEB_CONCURRENCY=2", GUNICORN, {"WEB_CONCURRENCY": "2"})
+    return servers["gunicorn"]
 
 
 def several_workers_answer(server: Server) -> None:
@@ -216,13 +254,20 @@ def test_fastapi_run_serves_with_two_workers(fastapi_workers):
 
 @check(
     points=5,
-    hint="`uvicorn app.main:app --workers 2` must start the same app. Handout: Task 1.",
-    more="uvicorn imports the app from the string app.main:app in every worker, run from "
-    "the lab folder.",
+    hint="`uvicorn app.main:app` must start the same app from the lab folder. Handout: Task 1.",
+    more="uvicorn imports the app from the string app.main:app (in every worker), run from "
+    "the lab folder; its lifespan logs the worker's startup.",
 )
-def test_uvicorn_serves_with_two_workers(start):
-    """``uvicorn app.main:app --workers 2``: two different processes answer GET /worker."""
-    several_workers_answer(start("uvicorn --workers 2", UVICORN))
+def test_uvicorn_serves_the_app(uvicorn_server):
+    """``uvicorn app.main:app --workers 1``: GET /worker answers, and that process logged
+    its ``startup`` event."""
+    server = serving(uvicorn_server)
+    pids = server.worker_pids(1)
+    started = {event.get("pid") for event in server.events("startup")}
+    if not pids or not pids <= started:
+        server.fail(
+            f"the worker {sorted(pids)} logged no startup event ({sorted(started, key=str)})"
+        )
 
 
 def gunicorn_settings() -> dict:
@@ -336,11 +381,12 @@ def _slow_request(url: str, outcome: Shutdown) -> None:
 
 
 @pytest.fixture(scope="module")
-def shutdown(start) -> Shutdown:
-    """A Gunicorn server with two workers, sent SIGTERM half a second into a slow request."""
-    server = start("gunicorn, sent SIGTERM", GUNICORN, {"WEB_CONCURRENCY": "2"})
+def shutdown(gunicorn_workers) -> Shutdown:
+    """The Gunicorn server with two workers, sent SIGTERM half a second into a slow request
+    (after the checks above used it)."""
+    server = gunicorn_workers
     outcome = Shutdown(server)
-    if server.problem:
+    if not_serving(server):
         return outcome
     outcome.workers = server.worker_pids(2)
     request = threading.Thread(target=_slow_request, args=(server.url, outcome))
@@ -586,13 +632,14 @@ class LoadRun:
 
 
 @pytest.fixture(scope="module")
-def load_run(start, fastapi_workers, tmp_path_factory) -> LoadRun:
-    """``python load_report.py --out OUT --users 2 --run-time 2 1=URL 2=URL``."""
-    one = start("fastapi run --workers 1", FASTAPI_RUN.replace("{workers}", "1"))
+def load_run(uvicorn_server, fastapi_workers, tmp_path_factory) -> LoadRun:
+    """``python load_report.py --out OUT --users 2 --run-time 2 1=URL 2=URL``, against the
+    one-worker Uvicorn server and the two-worker ``fastapi run`` server."""
+    one = uvicorn_server
     out = isolation.current().writable_by_app(tmp_path_factory.mktemp("load"))
     run = LoadRun(out)
     for server in (one, fastapi_workers):
-        if server.problem:
+        if not_serving(server):
             run.problem = f"the server for the load test did not start ({server.problem})"
             return run
     arguments = ["load_report.py", "--out", str(out), "--users", "2"]
