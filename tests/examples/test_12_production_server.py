@@ -1,9 +1,9 @@
-"""The examples of lab 12 (examples/12-production-server/) do what the handout and slides say.
-
-PLACEHOLDER tests written by `just new-lab`: test each example the lab quotes.
-"""
+"""The examples of lab 12 (examples/12-production-server/) do what the handout and slides say."""
 
 from __future__ import annotations
+
+import os
+import runpy
 
 from fastapi.testclient import TestClient
 
@@ -13,8 +13,24 @@ from tests.example_apps import load_example
 EXAMPLES = find_lab(12).examples_dir
 
 
-def test_placeholder_example_answers_at_the_root():
-    client = TestClient(load_example(EXAMPLES / "placeholder.py").app)
-    response = client.get("/")
-    assert response.status_code == 200
-    assert response.json() == {"lab": 12, "example": "placeholder"}
+def test_the_worker_route_answers_this_process_id():
+    module = load_example(EXAMPLES / "worker_pid.py")
+    with TestClient(module.app) as client:
+        assert client.get("/worker").json() == {"pid": os.getpid()}
+
+
+def test_the_lifespan_records_startup_then_shutdown():
+    module = load_example(EXAMPLES / "worker_pid.py")
+    module.EVENTS.clear()
+    with TestClient(module.app):
+        assert module.EVENTS == [("startup", os.getpid())]
+    assert module.EVENTS == [("startup", os.getpid()), ("shutdown", os.getpid())]
+
+
+def test_gunicorn_hooks_name_uvicorn_worker_and_prepare_once(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    settings = runpy.run_path(str(EXAMPLES / "gunicorn_hooks.py"))
+    assert settings["worker_class"] == "uvicorn_worker.UvicornWorker"
+    assert settings["workers"] == 3
+    settings["on_starting"](None)
+    assert settings["PREPARED"] == [os.getpid()]
