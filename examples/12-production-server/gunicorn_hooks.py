@@ -1,6 +1,6 @@
 """Lab 12 example: a Gunicorn configuration whose once-only work runs in the master.
 
-    uv run gunicorn -c gunicorn_hooks.py worker_pid:app
+uv run gunicorn -c gunicorn_hooks.py worker_pid:app
 """
 
 import os

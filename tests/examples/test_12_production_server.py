@@ -21,10 +21,11 @@ def test_the_worker_route_answers_this_process_id():
 
 def test_the_lifespan_records_startup_then_shutdown():
     module = load_example(EXAMPLES / "worker_pid.py")
-    module.EVENTS.clear()
+    events = module.EVENTS
+    events.clear()
     with TestClient(module.app):
-        assert module.EVENTS == [("startup", os.getpid())]
-    assert module.EVENTS == [("startup", os.getpid()), ("shutdown", os.getpid())]
+        assert events == [("startup", os.getpid())]
+    assert events == [("startup", os.getpid()), ("shutdown", os.getpid())]
 
 
 def test_gunicorn_hooks_name_uvicorn_worker_and_prepare_once(monkeypatch):
