@@ -140,11 +140,17 @@ def _location(module: ModuleType) -> str | None:
 
 
 def _forget_modules_under(folder: Path) -> None:
-    """Drop modules imported from ``folder`` so the next import reads the files again."""
+    """Drop modules imported from ``folder`` so the next import reads the files again.
+
+    All are found before any is dropped: a namespace package finds its folder through its
+    parent package's entry in ``sys.modules``."""
+    found = []
     for name, module in list(sys.modules.items()):
         file = _location(module)
         if file is not None and _inside(file, folder) is not None:
-            del sys.modules[name]
+            found.append(name)
+    for name in found:
+        sys.modules.pop(name, None)
 
 
 def modules_from(folder: Path) -> dict[str, ModuleType]:

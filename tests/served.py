@@ -1,7 +1,8 @@
 """Serving a lab folder's app on loopback, the way `fastapi run` would, for the course's tests.
 
-Each folder runs in a process of its own (the labs all have a `main.py`, so two of them
-cannot share one interpreter), with MODEL_PATH pointing at a model the course trained.
+Each folder runs in a process of its own (the labs all have a `main.py` or an `app` package,
+so two of them cannot share one interpreter), with MODEL_PATH (IRIS_MODEL_PATH for the labs
+whose settings take a prefix) pointing at a model the course trained.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from autograder.submission import entrypoint
+
 START_TIMEOUT = 30  # seconds: importing scikit-learn on a busy machine is slow
 
 
@@ -30,16 +33,18 @@ def free_port() -> int:
 
 @contextmanager
 def serve(folder: Path, model_path: Path | None) -> Iterator[str]:
-    """Run `main:app` of ``folder`` with uvicorn on 127.0.0.1; yield its base URL."""
+    """Run the app of ``folder`` (`main:app`, or `app.main:app` for a lab laid out as a
+    package) with uvicorn on 127.0.0.1; yield its base URL."""
     port = free_port()
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    if model_path is not None:
-        environment["MODEL_PATH"] = str(model_path)
     # a lab that keeps a database writes it in a folder of its own, never beside the code
     database_folder = Path(tempfile.mkdtemp(prefix="served-database-"))
-    environment["DATABASE_URL"] = f"sqlite:///{database_folder / 'predictions.db'}"
+    for prefix in ("", "IRIS_"):
+        if model_path is not None:
+            environment[f"{prefix}MODEL_PATH"] = str(model_path)
+        environment[f"{prefix}DATABASE_URL"] = f"sqlite:///{database_folder / 'predictions.db'}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1"]
+        [sys.executable, "-m", "uvicorn", str(entrypoint(folder)), "--host", "127.0.0.1"]
         + ["--port", str(port), "--log-level", "critical"],
         cwd=folder,
         env=environment,

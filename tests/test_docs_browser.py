@@ -19,7 +19,11 @@ from tests.browser import Chromium, find_chromium, screenshots_dir
 from tests.served import serve
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = sorted(main.parent for main in (ROOT / "solutions").glob("*/main.py"))
+# every solution: its app is in main.py, or in app/main.py for the labs laid out as a package
+SOLUTIONS = sorted(
+    {main.parent for main in (ROOT / "solutions").glob("*/main.py")}
+    | {main.parent.parent for main in (ROOT / "solutions").glob("*/app/main.py")}
+)
 
 if find_chromium() is None:
     if os.environ.get("CI"):

@@ -1,33 +1,720 @@
-"""Lab 11 · Production hardening: the checks. PLACEHOLDER suite written by `just new-lab`.
+"""Lab 11 checks: settings from ``IRIS_*`` variables that refuse a bad configuration, CORS with
+explicit origins, a token bucket per caller, /v1 beside /v2, and the body, host and
+compression limits.
 
-Every check here is a PLACEHOLDER: it checks the placeholder route of the scaffold's main.py,
-so that the course's own tests run from the first commit (the solution gets full marks, the
-starter scores 0). Replace them with checks of this lab's contract (CONTRIBUTING.md,
-"Checks"; the helpers of ``autograder/suites/support.py``), then remove ``draft = true`` from
-the lab's entry in course.toml.
+The grader's settings are in the environment while the checks run; the app is imported
+afresh and started with them (its middleware is built from the settings when the app is
+created, so an app imported before they were set would not show them). In secure mode every
+start is a new sandbox process that imports the submission with them already.
+
+Each check that predicts uses an API key of its own: every caller has its own bucket of
+``CAPACITY`` tokens, and a token comes back every ``1 / REFILL`` seconds (64 s), so no check
+drains another's. The refill is graded with the clock the handout names, ``get_clock``,
+replaced by one that reads the time from a request header: no check ever sleeps.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
 import pytest
+from fastapi import Request
 
-from autograder import check
+from autograder import check, isolation, submission
+from autograder.iris import GRADER_VERSION
 from autograder.suites import support
+from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
 
-PLACEHOLDER_CHECKS = 10  # the smallest number of checks a suite of the course holds
-EXPECTED = {"lab": 11, "status": "draft"}
+SECRET = secrets.token_hex(32)
+ORIGIN = "https://app.iris.example"
+FOREIGN = "https://evil.example"
+HOSTS = ["testserver", "127.0.0.1", "localhost"]
+CAPACITY = 3
+REFILL = 1 / 64  # tokens per second: one every 64 s (exact in binary, so no rounding)
+MAX_BODY = 4096
+CLOCK_HEADER = "X-Grader-Clock"
+CALLERS = [
+    "burst",
+    "retry",
+    "refill",
+    "one",
+    "two",
+    "override",
+    "v1",
+    "sunset",
+    "v2",
+    "v2-default",
+    "v2-bounds",
+    "body",
+]
+KEYS = {caller: f"{caller}-{secrets.token_urlsafe(18)}" for caller in CALLERS}
+V1, V1_BATCH, V2 = "/v1/predict", "/v1/predict/batch", "/v2/predict"
+
+
+def key(caller: str) -> dict[str, str]:
+    """The X-API-Key header of one of the grader's callers."""
+    return {"X-API-Key": KEYS[caller]}
+
+
+# ---------------------------------------------------------------- settings and the app
+
+
+@pytest.fixture(scope="module", autouse=True)
+def grader_settings(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The service's settings, as IRIS_* variables, while this lab's checks run."""
+    data = tmp_path_factory.mktemp("lab11-data") / "data"
+    data.mkdir()
+    database = isolation.current().writable_by_app(data) / "log.db"
+    environment = {
+        "IRIS_ENVIRONMENT": "development",
+        "IRIS_MODEL_PATH": str(iris_model),
+        "IRIS_JWT_SECRET": SECRET,
+        "IRIS_API_KEYS": json.dumps(KEYS),
+        "IRIS_ARGON2_TIME_COST": "1",
+        "IRIS_ARGON2_MEMORY_COST": "64",
+        "IRIS_DATABASE_URL": f"sqlite:///{database}",
+        "IRIS_CORS_ORIGINS": json.dumps([ORIGIN]),
+        "IRIS_ALLOWED_HOSTS": json.dumps(HOSTS),
+        "IRIS_RATE_LIMIT_CAPACITY": str(CAPACITY),
+        "IRIS_RATE_LIMIT_REFILL_PER_SECOND": str(REFILL),
+        "IRIS_MAX_BODY_BYTES": str(MAX_BODY),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        yield
+
+
+@contextmanager
+def started(app, what: str = "the grader's settings") -> Iterator:
+    """A TestClient of a fresh start of ``app`` with the current environment."""
+    with (
+        isolation.current().fresh_app(app, support.reimported_app) as new_app,
+        support.started(new_app, failure=what, raise_server_exceptions=False) as test_client,
+    ):
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def api(app) -> Iterator:
+    """The app, started once with the grader's settings, for the checks that share it."""
+    with started(app) as test_client:
+        yield test_client
+
+
+def grader_clock(request: Request) -> float:
+    """Replaces the submission's get_clock: the time is the request's X-Grader-Clock
+    header (0 without one), so a check moves time by sending a later number."""
+    return float(request.headers.get(CLOCK_HEADER, "0"))
+
+
+def one_token_settings():
+    """Replaces the submission's get_settings: its own Settings, with buckets of 1 token."""
+    from app.core.config import Settings
+
+    return Settings(rate_limit_capacity=1)
+
+
+MISSING_CLOCK = (
+    "the app has no dependency get_clock(): keep the clock the rate limit reads in a "
+    'dependency of that name (handout: "A clock the tests can replace")'
+)
+MISSING_SETTINGS = (
+    "the app has no dependency get_settings(): the routes must read the settings through "
+    'it (handout: "Settings with pydantic-settings")'
+)
+
+
+@contextmanager
+def overridden_and_started(app, dependency: str, replacement, missing: str) -> Iterator:
+    """A fresh start of ``app`` with one dependency replaced."""
+    with (
+        isolation.current().fresh_app(app, support.reimported_app) as new_app,
+        support.overridden(new_app, dependency, replacement, missing=missing),
+        support.started(
+            new_app, failure="the grader's settings", raise_server_exceptions=False
+        ) as test_client,
+    ):
+        yield test_client
+
+
+# ---------------------------------------------------------------- probes
+
+
+def probe_start(folder: str) -> dict:
+    """Probe: import the app afresh and start it (its lifespan runs) with the current
+    environment; say whether it refused, and with what message."""
+    from fastapi.testclient import TestClient
+
+    support.forget_submission_tables()
+    try:
+        with submission.imported_afresh(Path(folder)) as module:
+            app = submission.app_of(module)
+            with TestClient(app) as test_client:
+                status = test_client.get("/health").status_code
+    except SystemExit as error:
+        code = error.code
+        return {"refused": True, "message": "" if isinstance(code, int) else str(code)}
+    except BaseException as error:  # noqa: BLE001 - the student's start may raise anything
+        return {"refused": True, "message": str(error), "kind": type(error).__name__}
+    return {"refused": False, "status": status}
+
+
+def probe_settings(folder: str) -> dict:
+    """Probe: import app/core/config.py afresh and read its get_settings() twice."""
+    support.forget_submission_tables()
+    try:
+        with submission.imported_afresh(Path(folder), "app.core.config") as config:
+            get_settings = getattr(config, "get_settings", None)
+            if get_settings is None:
+                return {"problem": "app/core/config.py has no get_settings()"}
+            settings = get_settings()
+            again = get_settings()
+            secret = getattr(settings, "jwt_secret", None)
+            keys = getattr(settings, "api_keys", None) or {}
+            reveal = getattr(secret, "get_secret_value", None)
+            return {
+                "shown": f"{settings!r} {settings!s} {settings.model_dump()!r}",
+                "secret": reveal() if callable(reveal) else None,
+                "secret_type": type(secret).__name__,
+                "key_types": sorted({type(value).__name__ for value in keys.values()}),
+                "cached": settings is again,
+            }
+    except BaseException as error:  # noqa: BLE001 - the student's module may raise anything
+        return {"problem": support.crash_text(error, Path(folder))}
+
+
+def start_outcome(submission_dir: Path, environment: dict[str, str | None]) -> dict:
+    """How a start with ``environment`` (None: unset) on top of the grader's settings ends."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment.items():
+            if value is None:
+                patch.delenv(name, raising=False)
+            else:
+                patch.setenv(name, value)
+        try:
+            return isolation.current().call(probe_start, str(submission_dir), timeout=60)
+        except isolation.SandboxError as error:
+            pytest.fail(f"starting the app failed: {error}", pytrace=False)
+
+
+def expect_refusal(outcome: dict, variable: str, what: str) -> None:
+    """The start was refused with one line that names ``variable``."""
+    assert outcome["refused"], (
+        f"with {what} the app started (GET /health answered {outcome.get('status')}); "
+        "it must refuse to start"
+    )
+    message = outcome.get("message", "").strip()
+    assert message and "\n" not in message, (
+        f"with {what} the start was refused, but not with one line: "
+        f"{message[:300] or 'no message at all'!r}"
+    )
+    assert variable in message, (
+        f"with {what} the start was refused with {message[:300]!r}, which does not name {variable}"
+    )
+
+
+# ---------------------------------------------------------------- requests
+
+
+def predict(test_client, caller: str, path: str = V1, **options):
+    """POST one flower (SETOSA unless ``json`` says otherwise) as ``caller``."""
+    headers = {**key(caller), **options.pop("headers", {})}
+    return test_client.post(path, json=options.pop("json", SETOSA), headers=headers, **options)
+
+
+def drain(test_client, caller: str, at: float | None = None) -> None:
+    """Spend the caller's CAPACITY tokens (at time ``at`` of the grader's clock)."""
+    headers = {} if at is None else {CLOCK_HEADER: str(at)}
+    for number in range(1, CAPACITY + 1):
+        response = predict(test_client, caller, headers=headers)
+        assert response.status_code == 200, (
+            f"request {number} of {CAPACITY} (the capacity) to POST {V1} answered "
+            f"{response.status_code}; expected 200 (body: {response.text[:200]})"
+        )
+
+
+def expect_429(response, what: str) -> None:
+    assert response.status_code == 429, (
+        f"{what} answered {response.status_code}; expected 429 (body: {response.text[:200]})"
+    )
+
+
+def retry_after(response, what: str) -> int:
+    """The Retry-After header of a 429, a whole number of seconds."""
+    value = response.headers.get("retry-after")
+    assert value is not None, f"{what} answered 429 without a Retry-After header"
+    assert re.fullmatch(r"\d+", value.strip()), (
+        f"{what}: Retry-After is {value!r}; expected a whole number of seconds"
+    )
+    return int(value)
+
+
+def header_list(response, name: str) -> set[str]:
+    """A comma-separated header as a set of lowercase items."""
+    return {item.strip().lower() for item in response.headers.get(name, "").split(",") if item}
+
+
+def preflight(test_client, origin: str):
+    return test_client.options(
+        V1,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "x-api-key, content-type",
+        },
+    )
+
+
+def expect_approved(response, origin: str) -> None:
+    what = f"a preflight (OPTIONS {V1}) from {origin}"
+    assert response.status_code == 200, f"{what} answered {response.status_code}; expected 200"
+    allowed = response.headers.get("access-control-allow-origin")
+    assert allowed == origin, (
+        f"{what} got Access-Control-Allow-Origin {allowed!r}; expected {origin!r}"
+    )
+    assert response.headers.get("access-control-allow-credentials") == "true", (
+        f"{what} got no Access-Control-Allow-Credentials: true"
+    )
+    assert "post" in header_list(response, "access-control-allow-methods"), (
+        f"{what}: POST is not among the allowed methods"
+    )
+    assert "x-api-key" in header_list(response, "access-control-allow-headers"), (
+        f"{what}: X-API-Key is not among the allowed headers"
+    )
+
+
+# ---------------------------------------------------------------- settings
 
 
 @check(
-    points=1,
-    hint="PLACEHOLDER hint: GET /draft answers the lab's number and its status. Handout: the "
-    'contract, "Routes".',
-    more='PLACEHOLDER fuller hint: return {"lab": 11, "status": "draft"} from GET /draft.',
+    points=5,
+    hint="One Settings class reads IRIS_* variables, keeps secrets as SecretStr, and "
+    'get_settings() builds it once. Handout: "Settings with pydantic-settings".',
+    more="model_config = SettingsConfigDict(env_prefix='IRIS_', env_file='.env', "
+    "extra='ignore'); jwt_secret: SecretStr; api_keys: dict[str, SecretStr]; @lru_cache on "
+    "get_settings.",
 )
-@pytest.mark.parametrize("number", range(1, PLACEHOLDER_CHECKS + 1), ids=str)
-def test_placeholder_check(client, number):
-    """PLACEHOLDER check: GET /draft answers 200 with {"lab": 11, "status": "draft"}."""
-    response = client.get("/draft")
-    support.expect_status(response, 200, "GET /draft")
-    body = support.json_or_fail(response, "GET /draft")
-    assert body == EXPECTED, f"GET /draft answered {body!r}; expected {EXPECTED!r}"
+def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir):
+    """get_settings() in app/core/config.py reads IRIS_JWT_SECRET and IRIS_API_KEYS, returns
+    the same object every time, and printing the settings never shows either secret."""
+    outcome = isolation.current().call(probe_settings, str(submission_dir), timeout=60)
+    assert "problem" not in outcome, f"reading the settings failed: {outcome.get('problem')}"
+    assert outcome["secret_type"] == "SecretStr", (
+        f"jwt_secret is a {outcome['secret_type']}; expected a SecretStr"
+    )
+    assert outcome["key_types"] in ([], ["SecretStr"]) and outcome["key_types"], (
+        f"the API keys are {outcome['key_types'] or 'missing'}; expected SecretStr values "
+        "read from IRIS_API_KEYS"
+    )
+    assert outcome["secret"] == SECRET, (
+        "jwt_secret is not the value of IRIS_JWT_SECRET: are the variables read with the "
+        "IRIS_ prefix?"
+    )
+    leaked = [
+        name for name, value in [("jwt_secret", SECRET), *KEYS.items()] if value in outcome["shown"]
+    ]
+    assert not leaked, f"printing the settings shows the secret of {leaked[0]}"
+    assert outcome["cached"], "get_settings() built new settings on its second call"
+
+
+@check(
+    points=7,
+    hint="A wildcard or a malformed origin must stop the start, with one line naming the "
+    'variable. Handout: "Refusing a bad configuration".',
+    more="A field_validator on cors_origins raises ValueError for '*' or anything but "
+    "scheme://host[:port]; app/main.py turns the ValidationError into "
+    "SystemExit(configuration_problem(error)).",
+)
+def test_a_bad_cors_origin_stops_the_start_in_one_line(submission_dir):
+    """With IRIS_CORS_ORIGINS set to ["*"], or to an origin with a trailing slash, the app
+    refuses to start with one line that names IRIS_CORS_ORIGINS."""
+    for value in (["*"], [f"{ORIGIN}/"]):
+        outcome = start_outcome(submission_dir, {"IRIS_CORS_ORIGINS": json.dumps(value)})
+        expect_refusal(outcome, "IRIS_CORS_ORIGINS", f"IRIS_CORS_ORIGINS={json.dumps(value)}")
+
+
+@check(
+    points=7,
+    hint="Production needs a secret of its own: the development default is public. Handout: "
+    '"Refusing a bad configuration".',
+    more="In the jwt_secret validator, when info.data['environment'] is 'production' and the "
+    "secret is DEVELOPMENT_SECRET, raise ValueError; a real secret must still start.",
+)
+def test_production_refuses_the_development_secret(submission_dir):
+    """With IRIS_ENVIRONMENT=production and no IRIS_JWT_SECRET the app refuses to start with
+    one line naming IRIS_JWT_SECRET; with a secret of its own it starts."""
+    refused = start_outcome(
+        submission_dir, {"IRIS_ENVIRONMENT": "production", "IRIS_JWT_SECRET": None}
+    )
+    expect_refusal(refused, "IRIS_JWT_SECRET", "IRIS_ENVIRONMENT=production and no secret")
+    accepted = start_outcome(submission_dir, {"IRIS_ENVIRONMENT": "production"})
+    assert not accepted["refused"], (
+        "with IRIS_ENVIRONMENT=production and a 64-character IRIS_JWT_SECRET the app refused "
+        f"to start: {accepted.get('message', '')[:300]!r}"
+    )
+    assert accepted["status"] == 200, (
+        f"in production with a secret, GET /health answered {accepted['status']}; expected 200"
+    )
+
+
+# ---------------------------------------------------------------- CORS
+
+
+@check(
+    points=6,
+    hint="CORSMiddleware with the origins of the settings approves their preflights, "
+    'credentials included. Handout: "CORS: which pages may call you".',
+    more="app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, "
+    "allow_credentials=True, allow_methods=[...POST...], allow_headers=[...X-API-Key...]).",
+)
+def test_an_allowed_origins_preflight_is_approved(api):
+    """A preflight from an origin of IRIS_CORS_ORIGINS (POST with X-API-Key) gets 200, its
+    own origin in Access-Control-Allow-Origin, and credentials allowed."""
+    expect_approved(preflight(api, ORIGIN), ORIGIN)
+
+
+@check(
+    points=7,
+    hint="Only the listed origins may call: never `*` with credentials, which makes "
+    'Starlette echo any origin. Handout: "CORS: which pages may call you".',
+    more="allow_origins must be settings.cors_origins, never ['*'] or a regex that matches "
+    "everything.",
+)
+def test_a_foreign_origins_preflight_is_not_approved(api):
+    """A preflight from an origin that is not listed gets no Access-Control-Allow-Origin
+    (while one from a listed origin is approved)."""
+    expect_approved(preflight(api, ORIGIN), ORIGIN)
+    response = preflight(api, FOREIGN)
+    allowed = response.headers.get("access-control-allow-origin")
+    assert allowed is None, (
+        f"a preflight from {FOREIGN} (not listed) got Access-Control-Allow-Origin "
+        f"{allowed!r}: any web page may call the API with its users' credentials"
+    )
+
+
+@check(
+    points=5,
+    hint="A browser script reads only the headers the server exposes. Handout: "
+    '"CORS: which pages may call you".',
+    more="expose_headers=['Retry-After', 'X-Request-ID', ...] in CORSMiddleware.",
+)
+def test_browsers_may_read_retry_after_and_request_id(api):
+    """A GET /health from a listed origin is approved, and Access-Control-Expose-Headers
+    names Retry-After and X-Request-ID."""
+    response = api.get("/health", headers={"Origin": ORIGIN})
+    assert response.headers.get("access-control-allow-origin") == ORIGIN, (
+        f"GET /health from {ORIGIN} got Access-Control-Allow-Origin "
+        f"{response.headers.get('access-control-allow-origin')!r}; expected {ORIGIN!r}"
+    )
+    exposed = header_list(response, "access-control-expose-headers")
+    missing = [name for name in ("retry-after", "x-request-id") if name not in exposed]
+    assert not missing, (
+        f"Access-Control-Expose-Headers is {sorted(exposed)}; it lacks {', '.join(missing)}"
+    )
+
+
+# ---------------------------------------------------------------- the rate limit
+
+
+@check(
+    points=7,
+    hint="Each caller's bucket holds IRIS_RATE_LIMIT_CAPACITY tokens; a request takes one; "
+    'an empty bucket is 429 in the error envelope. Handout: "Rate limiting with a token '
+    'bucket".',
+    more="rate_limit takes one token from the caller's bucket and raises HTTPException(429, "
+    "headers={'Retry-After': ...}); the error handler puts it in the envelope.",
+)
+def test_requests_beyond_the_capacity_get_429(api):
+    """A caller's first 3 predictions (the capacity) get 200; the next, at once, gets 429
+    with the envelope's code too_many_requests."""
+    drain(api, "burst")
+    response = predict(api, "burst")
+    expect_429(response, f"request {CAPACITY + 1} to POST {V1}")
+    body = support.json_or_fail(response, f"the 429 of POST {V1}")
+    code = body.get("error", {}).get("code") if isinstance(body, dict) else None
+    assert code == "too_many_requests", (
+        f"the 429 answered {json.dumps(body)[:200]}; expected the error envelope with the "
+        'code "too_many_requests"'
+    )
+
+
+@check(
+    points=6,
+    hint="Retry-After says in how many whole seconds a token is back, rounded up. Handout: "
+    '"Rate limiting with a token bucket" and the contract.',
+    more="The wait is (1 - tokens) / refill_per_second; send str(max(1, math.ceil(wait))).",
+)
+def test_retry_after_counts_the_seconds_until_a_token_is_back(app):
+    """With time standing still after 3 requests, the 429's Retry-After is 64 (a token
+    every 64 s); 32 seconds later it is 32."""
+    with overridden_and_started(app, "get_clock", grader_clock, MISSING_CLOCK) as test_client:
+        drain(test_client, "retry", at=1000)
+        first = predict(test_client, "retry", headers={CLOCK_HEADER: "1000"})
+        expect_429(first, "the request after the burst")
+        assert retry_after(first, "the request after the burst") == 64, (
+            f"right after the burst Retry-After is {first.headers['retry-after']}; expected "
+            "64: a token comes back every 64 s (IRIS_RATE_LIMIT_REFILL_PER_SECOND=1/64)"
+        )
+        later = predict(test_client, "retry", headers={CLOCK_HEADER: "1032"})
+        expect_429(later, "a request 32 s later")
+        assert retry_after(later, "a request 32 s later") == 32, (
+            f"32 s after the burst Retry-After is {later.headers['retry-after']}; expected 32"
+        )
+
+
+@check(
+    points=7,
+    hint="A bucket gains refill_per_second tokens every second, up to its capacity, by the "
+    'time of get_clock. Handout: "A clock the tests can replace".',
+    more="Before taking a token, add (now - updated) * refill_per_second tokens (at most "
+    "capacity) and set updated = now; read now only from get_clock.",
+)
+def test_a_drained_bucket_refills_with_the_clock(app):
+    """After the burst, a request 64 s later (by get_clock) gets 200, and one more at that
+    same moment gets 429 again: one token came back, not the whole bucket."""
+    with overridden_and_started(app, "get_clock", grader_clock, MISSING_CLOCK) as test_client:
+        drain(test_client, "refill", at=5000)
+        expect_429(
+            predict(test_client, "refill", headers={CLOCK_HEADER: "5000"}),
+            "the request after the burst",
+        )
+        response = predict(test_client, "refill", headers={CLOCK_HEADER: "5064"})
+        assert response.status_code == 200, (
+            f"64 s after the burst (by get_clock) POST {V1} answered {response.status_code}; "
+            "expected 200: one token is back"
+        )
+        expect_429(
+            predict(test_client, "refill", headers={CLOCK_HEADER: "5064"}),
+            "a second request 64 s after the burst (only one token came back)",
+        )
+
+
+@check(
+    points=5,
+    hint="One bucket per caller: one client's burst must not block another. Handout: "
+    '"Rate limiting with a token bucket".',
+    more="Keep the buckets in a dict keyed by the caller (the Caller dependency).",
+)
+def test_each_caller_has_a_bucket_of_its_own(api):
+    """When one API key's bucket is empty (429), another client's key still gets 200."""
+    drain(api, "one")
+    expect_429(predict(api, "one"), "the first client's request after its burst")
+    response = predict(api, "two")
+    assert response.status_code == 200, (
+        f"another client's first request answered {response.status_code}; expected 200"
+    )
+
+
+@check(
+    points=3,
+    hint="The limit reads capacity and refill per request, from the get_settings "
+    'dependency, so a test can replace them. Handout: "Settings with pydantic-settings".',
+    more="Give rate_limit a `settings: SettingsDep` parameter (Annotated[Settings, "
+    "Depends(get_settings)]) instead of reading a global.",
+)
+def test_the_limit_reads_the_settings_through_get_settings(app):
+    """With get_settings replaced by settings whose capacity is 1, a caller's second
+    request gets 429."""
+    with overridden_and_started(
+        app, "get_settings", one_token_settings, MISSING_SETTINGS
+    ) as test_client:
+        first = predict(test_client, "override")
+        assert first.status_code == 200, (
+            f"the first request answered {first.status_code}; expected 200"
+        )
+        expect_429(
+            predict(test_client, "override"),
+            "the second request with a capacity of 1 (get_settings replaced)",
+        )
+
+
+# ---------------------------------------------------------------- versions
+
+
+@check(
+    points=6,
+    hint='Version 1 is lab 10\'s predictions, unchanged, under /v1. Handout: the contract, "/v1".',
+    more="Give the predictions router prefix='/v1' and keep its answers exactly as in lab 10.",
+)
+def test_v1_still_answers_lab_10s_predictions(api):
+    """POST /v1/predict answers species, probabilities, model_version and prediction_id;
+    POST /v1/predict/batch answers one prediction per item, in order."""
+    response = predict(api, "v1", json=VERSICOLOR)
+    support.expect_status(response, 200, f"POST {V1}")
+    body = support.json_or_fail(response, f"POST {V1}")
+    assert body.get("species") == "versicolor", f"POST {V1} answered {body}; expected versicolor"
+    probabilities = body.get("probabilities")
+    assert isinstance(probabilities, dict) and abs(sum(probabilities.values()) - 1) < 1e-6, (
+        f"POST {V1} answered {body}; expected a probabilities object that adds up to 1"
+    )
+    assert body.get("model_version") == GRADER_VERSION and isinstance(
+        body.get("prediction_id"), int
+    ), f"POST {V1} answered {body}; expected model_version and prediction_id"
+    batch = api.post(V1_BATCH, json={"items": [SETOSA, VIRGINICA]}, headers=key("v1"))
+    support.expect_status(batch, 200, f"POST {V1_BATCH}")
+    items = support.json_or_fail(batch, f"POST {V1_BATCH}").get("predictions")
+    species = [item.get("species") for item in items] if isinstance(items, list) else items
+    assert species == ["setosa", "virginica"], (
+        f"POST {V1_BATCH} predicted {species}; expected ['setosa', 'virginica']"
+    )
+
+
+@check(
+    points=6,
+    hint="Every /v1 answer says it is deprecated and when it stops. Handout: "
+    '"Versioning the API" (the exact formats).',
+    more="A dependency of the v1 router sets Deprecation: @<unix seconds> (RFC 9745) and "
+    "Sunset: <HTTP date in GMT> (RFC 8594) on the response.",
+)
+def test_v1_answers_carry_deprecation_and_sunset(api):
+    """Both /v1 routes answer with Deprecation as @ and a Unix time, and Sunset as an HTTP
+    date in GMT later than that."""
+    answers = [
+        (f"POST {V1}", predict(api, "sunset")),
+        (f"POST {V1_BATCH}", api.post(V1_BATCH, json={"items": [SETOSA]}, headers=key("sunset"))),
+    ]
+    for what, response in answers:
+        support.expect_status(response, 200, what)
+        deprecation = response.headers.get("deprecation", "")
+        assert re.fullmatch(r"@-?\d+", deprecation.strip()), (
+            f"{what}: Deprecation is {deprecation!r}; expected @ and a Unix time (@1764547200)"
+        )
+        sunset = response.headers.get("sunset", "")
+        try:
+            moment = parsedate_to_datetime(sunset)
+        except (TypeError, ValueError):
+            moment = None
+        assert moment is not None and sunset.strip().endswith("GMT"), (
+            f"{what}: Sunset is {sunset!r}; expected an HTTP date (Wed, 30 Jun 2027 23:59:59 GMT)"
+        )
+        assert moment.timestamp() > int(deprecation.strip()[1:]), (
+            f"{what}: the Sunset date comes before the Deprecation date"
+        )
+
+
+@check(
+    points=6,
+    hint="Version 2 answers the k most probable species, most probable first. Handout: the "
+    'contract, "/v2".',
+    more="Sort the probabilities from high to low and answer the first k as "
+    "{'species': ..., 'probability': ...} in top_classes; k is a query parameter, 1 to 3, "
+    "3 by default.",
+)
+def test_v2_lists_the_k_most_probable_species(api):
+    """POST /v2/predict?k=2 answers species, top_classes (2 of them, most probable first,
+    the first being the species), model_version and prediction_id; without k it lists 3;
+    k=0 and k=4 are 422."""
+    response = predict(api, "v2", V2, json=VIRGINICA, params={"k": 2})
+    support.expect_status(response, 200, f"POST {V2}?k=2")
+    body = support.json_or_fail(response, f"POST {V2}?k=2")
+    top = body.get("top_classes")
+    assert isinstance(top, list) and len(top) == 2, (
+        f"POST {V2}?k=2 answered {json.dumps(body)[:300]}; expected top_classes with 2 items"
+    )
+    probabilities = [item.get("probability") for item in top if isinstance(item, dict)]
+    assert len(probabilities) == 2 and probabilities == sorted(probabilities, reverse=True), (
+        f"POST {V2}?k=2: top_classes {top} are not from the most probable down"
+    )
+    assert body.get("species") == top[0].get("species") == "virginica", (
+        f"POST {V2}?k=2 answered {json.dumps(body)[:300]}; expected virginica first"
+    )
+    assert body.get("model_version") == GRADER_VERSION and isinstance(
+        body.get("prediction_id"), int
+    ), f"POST {V2} answered {json.dumps(body)[:300]}; expected model_version and prediction_id"
+    default = support.json_or_fail(predict(api, "v2-default", V2), f"POST {V2}")
+    assert isinstance(default.get("top_classes"), list) and len(default["top_classes"]) == 3, (
+        f"POST {V2} without k answered {json.dumps(default)[:300]}; expected 3 top_classes"
+    )
+    for k in (0, 4):
+        bad = predict(api, "v2-bounds", V2, params={"k": k})
+        support.expect_status(bad, 422, f"POST {V2}?k={k}")
+
+
+@check(
+    points=4,
+    hint='Both versions belong in the schema, v1 marked deprecated. Handout: "Versioning the API".',
+    more="APIRouter(prefix='/v1', deprecated=True, ...) marks every v1 operation deprecated "
+    "in /openapi.json.",
+)
+def test_both_versions_are_in_openapi(api):
+    """/openapi.json has /v1/predict, /v1/predict/batch (deprecated) and /v2/predict (not)."""
+    schema = support.json_or_fail(api.get("/openapi.json"), "GET /openapi.json")
+    paths = schema.get("paths", {})
+    missing = [path for path in (V1, V1_BATCH, V2) if "post" not in paths.get(path, {})]
+    assert not missing, f"/openapi.json has no POST {', '.join(missing)}"
+    for path in (V1, V1_BATCH):
+        assert paths[path]["post"].get("deprecated") is True, (
+            f"/openapi.json does not mark POST {path} deprecated"
+        )
+    assert not paths[V2]["post"].get("deprecated"), (
+        "/openapi.json marks POST /v2/predict deprecated"
+    )
+
+
+# ---------------------------------------------------------------- limits and hosts
+
+
+@check(
+    points=5,
+    hint="FastAPI's own max_body_size refuses a body over IRIS_MAX_BODY_BYTES with 413. "
+    'Handout: "Limits, hosts and compression".',
+    more="FastAPI(..., max_body_size=settings.max_body_bytes) in create_app.",
+)
+def test_a_body_over_the_limit_gets_413(api):
+    """With IRIS_MAX_BODY_BYTES=4096, a batch body of about 8 KB gets 413 and one of about
+    3 KB gets 200."""
+    small = json.dumps({"items": [SETOSA] * 30}).encode()
+    large = json.dumps({"items": [SETOSA] * 90}).encode()
+    assert len(small) < MAX_BODY < len(large)
+    headers = {**key("body"), "Content-Type": "application/json"}
+    response = api.post(V1_BATCH, content=large, headers=headers)
+    assert response.status_code == 413, (
+        f"a {len(large)}-byte body (the limit is {MAX_BODY}) answered {response.status_code}; "
+        "expected 413"
+    )
+    response = api.post(V1_BATCH, content=small, headers=headers)
+    assert response.status_code == 200, (
+        f"a {len(small)}-byte body (the limit is {MAX_BODY}) answered {response.status_code}; "
+        "expected 200"
+    )
+
+
+@check(
+    points=4,
+    hint="TrustedHostMiddleware answers 400 to a Host the settings do not list. Handout: "
+    '"Limits, hosts and compression".',
+    more="app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts).",
+)
+def test_a_foreign_host_gets_400(api):
+    """GET /health with Host: evil.example gets 400; with a listed host, 200."""
+    response = api.get("/health", headers={"Host": "evil.example"})
+    assert response.status_code == 400, (
+        f"GET /health for Host evil.example answered {response.status_code}; expected 400"
+    )
+    support.expect_status(api.get("/health"), 200, "GET /health for Host testserver")
+
+
+@check(
+    points=4,
+    hint="GZipMiddleware compresses large answers for clients that accept gzip, never "
+    'small ones. Handout: "Limits, hosts and compression".',
+    more="app.add_middleware(GZipMiddleware, minimum_size=1000, ...).",
+)
+def test_large_answers_are_gzipped_small_ones_not(api):
+    """With Accept-Encoding: gzip, GET /openapi.json (tens of KB) comes gzip-encoded and
+    GET /health (a few bytes) does not."""
+    large = api.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+    encoding = large.headers.get("content-encoding")
+    assert encoding == "gzip", f"GET /openapi.json came with Content-Encoding {encoding!r}"
+    small = api.get("/health", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers, (
+        f"GET /health ({len(small.content)} bytes) came compressed "
+        f"({small.headers.get('content-encoding')}): too small to gain anything"
+    )
