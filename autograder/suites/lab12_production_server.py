@@ -40,7 +40,7 @@ API_KEY = "grader-load-" + "k" * 32
 START_SECONDS = 45  # a server with two workers, each importing scikit-learn, on a busy machine
 SLOW_SECONDS = 2.0  # the in-flight request of the shutdown checks
 LOAD_SECONDS = 2  # each Locust run of the load-test checks
-ROUTES = ("/predict", "/predict/batch")
+ROUTES = ("/v2/predict", "/v1/predict/batch")
 
 
 # ---------------------------------------------------------------- the grader's settings
@@ -50,13 +50,13 @@ def settings(model: Path, data: Path) -> dict[str, str]:
     """The environment every server of this suite starts with: the grader's model, an API
     key, a database and a lifecycle log in ``data`` (a folder of this server alone)."""
     return {
-        "MODEL_PATH": str(model),
-        "API_KEYS": json.dumps({"grader-load": API_KEY}),
-        "JWT_SECRET": "grader-secret-" + "s" * 32,
-        "DATABASE_URL": f"sqlite:///{data / 'log.db'}",
-        "LIFECYCLE_LOG": str(data / "lifecycle.jsonl"),
-        "RATE_LIMIT_CAPACITY": "100000",
-        "RATE_LIMIT_REFILL_PER_SECOND": "100000",
+        "IRIS_MODEL_PATH": str(model),
+        "IRIS_API_KEYS": json.dumps({"grader-load": API_KEY}),
+        "IRIS_JWT_SECRET": "grader-secret-" + "s" * 32,
+        "IRIS_DATABASE_URL": f"sqlite:///{data / 'log.db'}",
+        "IRIS_LIFECYCLE_LOG": str(data / "lifecycle.jsonl"),
+        "IRIS_RATE_LIMIT_CAPACITY": "100000",
+        "IRIS_RATE_LIMIT_REFILL_PER_SECOND": "100000",
     }
 
 
@@ -672,8 +672,8 @@ def fail_run(run: LoadRun, reason: str):
     more="Every request must succeed: send the API key from LOAD_API_KEY in X-API-Key.",
 )
 def test_load_test_ran_headless_against_both_servers(load_run):
-    """OUT/workers-1_stats.csv and OUT/workers-2_stats.csv exist, each with /predict and
-    /predict/batch requests and no failures."""
+    """OUT/workers-1_stats.csv and OUT/workers-2_stats.csv exist, each with /v2/predict and
+    /v1/predict/batch requests and no failures."""
     if load_run.problem:
         fail_run(load_run, load_run.problem)
     for workers in (1, 2):

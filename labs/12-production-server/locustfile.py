@@ -28,5 +28,5 @@ class PredictionClient(FastHttpUser):
     def on_start(self) -> None:
         self.headers = {"X-API-Key": os.environ.get("LOAD_API_KEY", "")}
 
-    # TODO 6: two tasks: POST /predict with one flower (4 times out of 5) and
-    # POST /predict/batch with BATCH_SIZE flowers, both with self.headers.
+    # TODO 6: two tasks: POST /v2/predict with one flower (4 times out of 5) and
+    # POST /v1/predict/batch with BATCH_SIZE flowers, both with self.headers.

@@ -25,10 +25,9 @@ accesslog = "-"
 
 def on_starting(server) -> None:
     """Runs once, in the master, before any worker starts: the prestart work."""
-    from app.core.config import Settings
-    from app.prestart import prepare
+    from app import prestart
 
-    prepare(Settings())
+    prestart.main()
 
 
 # END SOLUTION

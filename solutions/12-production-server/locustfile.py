@@ -29,15 +29,15 @@ class PredictionClient(FastHttpUser):
         self.headers = {"X-API-Key": os.environ.get("LOAD_API_KEY", "")}
 
     # BEGIN SOLUTION
-    #: # TODO 6: two tasks: POST /predict with one flower (4 times out of 5) and
-    #: # POST /predict/batch with BATCH_SIZE flowers, both with self.headers.
+    #: # TODO 6: two tasks: POST /v2/predict with one flower (4 times out of 5) and
+    #: # POST /v1/predict/batch with BATCH_SIZE flowers, both with self.headers.
     @task(4)
     def predict_one(self) -> None:
-        self.client.post("/predict", json=random.choice(FLOWERS), headers=self.headers)
+        self.client.post("/v2/predict", json=random.choice(FLOWERS), headers=self.headers)
 
     @task(1)
     def predict_batch(self) -> None:
         items = random.choices(FLOWERS, k=BATCH_SIZE)
-        self.client.post("/predict/batch", json={"items": items}, headers=self.headers)
+        self.client.post("/v1/predict/batch", json={"items": items}, headers=self.headers)
 
     # END SOLUTION

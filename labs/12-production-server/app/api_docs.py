@@ -94,6 +94,8 @@ TOO_LARGE = {
         "content": {"text/plain": {"schema": {"type": "string"}}},
     }
 }
+#: Lab 11: the caller's bucket is empty: Retry-After says in how many seconds to try again.
+TOO_MANY_REQUESTS = {429: error("Too many requests from this caller", headers=RETRY_AFTER)}
 #: Lab 09: an upload that is not a CSV file.
 UNSUPPORTED_TYPE = {415: error("The file is not text/csv")}
 #: Lab 09: a success that is a CSV file to save, not JSON.

@@ -16,13 +16,13 @@ VIRGINICA = {"sepal_length": 6.3, "sepal_width": 3.3, "petal_length": 6.0, "peta
 
 def log(client, flower=SETOSA) -> int:
     """POST /predict one flower and return the id of its row in the log."""
-    answer = client.post("/predict", json=flower)
+    answer = client.post("/v1/predict", json=flower)
     assert answer.status_code == 200
     return answer.json()["prediction_id"]
 
 
 def test_a_prediction_is_logged_with_what_was_asked(fake_client):
-    answer = fake_client.post("/predict", json=VIRGINICA)
+    answer = fake_client.post("/v1/predict", json=VIRGINICA)
     row = fake_client.get(f"/predictions/{answer.json()['prediction_id']}")
     assert row.status_code == 200
     body = row.json()

@@ -77,7 +77,7 @@ def test_unknown_flower_is_404(client):
 @pytest.mark.parametrize("flower", [SETOSA, VERSICOLOR, VIRGINICA])
 def test_predict_returns_the_models_answer(fake_client, fake_model, flower):
     expected = fake_model.answer_for(flower["petal_length"])
-    response = fake_client.post("/predict", json=flower)
+    response = fake_client.post("/v1/predict", json=flower)
     assert response.status_code == 200
     body = response.json()
     assert body["species"] == expected.species
@@ -87,7 +87,7 @@ def test_predict_returns_the_models_answer(fake_client, fake_model, flower):
 
 def test_batch_answers_in_the_order_of_the_request(fake_client, fake_model):
     items = [VIRGINICA, SETOSA, VERSICOLOR]
-    response = fake_client.post("/predict/batch", json={"items": items})
+    response = fake_client.post("/v1/predict/batch", json={"items": items})
     assert response.status_code == 200
     body = response.json()
     assert [p["species"] for p in body["predictions"]] == ["virginica", "setosa", "versicolor"]
@@ -107,36 +107,36 @@ def test_model_route_describes_the_model(fake_client, fake_model):
 @pytest.mark.parametrize("field", FIELDS)
 @pytest.mark.parametrize("value", [-1.0, 0, 10.5])
 def test_measurement_out_of_range_is_422(fake_client, field, value):
-    response = fake_client.post("/predict", json={**SETOSA, field: value})
+    response = fake_client.post("/v1/predict", json={**SETOSA, field: value})
     assert response.status_code == 422
 
 
 def test_measurements_at_the_upper_bound_are_accepted(fake_client):
     flower = {"sepal_length": 10, "sepal_width": 10, "petal_length": 9.9, "petal_width": 10}
-    assert fake_client.post("/predict", json=flower).status_code == 200
+    assert fake_client.post("/v1/predict", json=flower).status_code == 200
 
 
 @pytest.mark.parametrize("field", FIELDS)
 def test_missing_measurement_is_422(fake_client, field):
     flower = {name: value for name, value in SETOSA.items() if name != field}
-    assert fake_client.post("/predict", json=flower).status_code == 422
+    assert fake_client.post("/v1/predict", json=flower).status_code == 422
 
 
 def test_petal_as_long_as_the_sepal_is_422(fake_client):
     flower = {**SETOSA, "petal_length": SETOSA["sepal_length"]}
-    assert_error(fake_client.post("/predict", json=flower), 422, "validation_error")
+    assert_error(fake_client.post("/v1/predict", json=flower), 422, "validation_error")
 
 
 @pytest.mark.parametrize("size", [1, MAX_BATCH_SIZE])
 def test_batch_within_the_limit_is_accepted(fake_client, size):
-    response = fake_client.post("/predict/batch", json={"items": [SETOSA] * size})
+    response = fake_client.post("/v1/predict/batch", json={"items": [SETOSA] * size})
     assert response.status_code == 200
     assert len(response.json()["predictions"]) == size
 
 
 @pytest.mark.parametrize("size", [0, MAX_BATCH_SIZE + 1])
 def test_batch_outside_the_limit_is_422(fake_client, size):
-    response = fake_client.post("/predict/batch", json={"items": [SETOSA] * size})
+    response = fake_client.post("/v1/predict/batch", json={"items": [SETOSA] * size})
     assert response.status_code == 422
 
 
@@ -145,7 +145,7 @@ def test_batch_outside_the_limit_is_422(fake_client, size):
 
 @pytest.mark.parametrize("flower", [SETOSA, VERSICOLOR, VIRGINICA])
 def test_real_probabilities_sum_to_one(client, flower):
-    response = client.post("/predict", json=flower)
+    response = client.post("/v1/predict", json=flower)
     assert response.status_code == 200
     body = response.json()
     probabilities = body["probabilities"]
@@ -158,8 +158,8 @@ def test_real_probabilities_sum_to_one(client, flower):
 def test_real_model_version_is_reported(client, model_path):
     version = json.loads(model_path.with_suffix(".json").read_text())["version"]
     assert client.get("/model").json()["version"] == version
-    assert client.post("/predict", json=SETOSA).json()["model_version"] == version
-    batch = client.post("/predict/batch", json={"items": [SETOSA, VIRGINICA]})
+    assert client.post("/v1/predict", json=SETOSA).json()["model_version"] == version
+    batch = client.post("/v1/predict/batch", json={"items": [SETOSA, VIRGINICA]})
     assert batch.json()["model_version"] == version
 
 
@@ -167,12 +167,12 @@ def test_model_is_loaded_once_at_start_up(model_path, tmp_path, monkeypatch):
     copy = tmp_path / "model.joblib"
     shutil.copy(model_path, copy)
     shutil.copy(model_path.with_suffix(".json"), copy.with_suffix(".json"))
-    monkeypatch.setenv("MODEL_PATH", str(copy))
-    monkeypatch.setenv("API_KEYS", json.dumps({"tests": TEST_API_KEY}))
+    monkeypatch.setenv("IRIS_MODEL_PATH", str(copy))
+    monkeypatch.setenv("IRIS_API_KEYS", json.dumps({"tests": TEST_API_KEY}))
     with TestClient(main.app, headers={"X-API-Key": TEST_API_KEY}) as client:
         copy.unlink()
         copy.with_suffix(".json").unlink()
-        response = client.post("/predict", json=SETOSA)
+        response = client.post("/v1/predict", json=SETOSA)
     assert response.status_code == 200
 
 
@@ -219,11 +219,12 @@ def test_health_and_ready_with_the_real_model(client, model_path):
 
 
 def test_without_a_model_the_service_starts_but_is_not_ready(tmp_path, monkeypatch):
-    monkeypatch.setenv("MODEL_PATH", str(tmp_path / "missing.joblib"))
-    with TestClient(main.app) as client:
+    monkeypatch.setenv("IRIS_MODEL_PATH", str(tmp_path / "missing.joblib"))
+    monkeypatch.setenv("IRIS_API_KEYS", json.dumps({"tests": TEST_API_KEY}))
+    with TestClient(main.app, headers={"X-API-Key": TEST_API_KEY}) as client:
         assert client.get("/health").status_code == 200
         assert_error(client.get("/ready"), 503)
-        assert_error(client.post("/predict", json=SETOSA), 503, "model_unavailable")
+        assert_error(client.post("/v1/predict", json=SETOSA), 503, "model_unavailable")
 
 
 def test_not_ready_when_the_model_cannot_predict(fake_client, fake_model, monkeypatch):
@@ -234,7 +235,7 @@ def test_not_ready_when_the_model_cannot_predict(fake_client, fake_model, monkey
 
 def test_a_crashing_model_is_a_500_that_reveals_nothing(fake_client, fake_model, monkeypatch):
     monkeypatch.setattr(fake_model, "predict", crash)
-    response = fake_client.post("/predict", json=SETOSA)
+    response = fake_client.post("/v1/predict", json=SETOSA)
     assert_error(response, 500, "internal_error")
     assert SECRET not in response.text
     assert "RuntimeError" not in response.text

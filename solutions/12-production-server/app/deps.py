@@ -5,6 +5,7 @@ behind the alias for each request. Tests replace a function with
 ``app.dependency_overrides[get_model] = ...``: the aliases themselves never change.
 """
 
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -12,7 +13,8 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlmodel import Session
 
 from app.cache import PredictionCache
-from app.core.config import Settings
+from app.core.config import Settings, get_settings
+from app.core.rate_limit import RateLimiter, retry_after
 from app.errors import ModelUnavailableError
 from app.model import IrisModel
 from app.security import (
@@ -27,11 +29,6 @@ from app.security import (
 )
 
 # ---------------------------------------------------------------- what the app holds
-
-
-def get_settings(request: Request) -> Settings:
-    """The settings read when the app started."""
-    return request.app.state.settings
 
 
 def get_passwords(request: Request) -> Passwords:
@@ -118,3 +115,38 @@ def get_caller(
 
 
 Caller = Annotated[str, Depends(get_caller)]
+
+
+# ---------------------------------------------------------------- how often
+
+
+def get_clock() -> float:
+    """The time the rate limiter reads, in seconds. ``time.monotonic`` never jumps when the
+    computer's clock is set; tests replace this dependency to move time by hand."""
+    return time.monotonic()
+
+
+Now = Annotated[float, Depends(get_clock)]
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    """The callers' buckets, made at start-up."""
+    return request.app.state.rate_limiter
+
+
+def rate_limit(
+    caller: Caller,
+    settings: SettingsDep,
+    now: Now,
+    limiter: Annotated[RateLimiter, Depends(get_rate_limiter)],
+) -> None:
+    """Take one token from the caller's bucket; 429 with ``Retry-After`` when it is empty."""
+    wait = limiter.take(
+        caller, settings.rate_limit_capacity, settings.rate_limit_refill_per_second, now
+    )
+    if wait > 0:
+        raise HTTPException(
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"Too many requests: try again in {retry_after(wait)} s.",
+            headers={"Retry-After": retry_after(wait)},
+        )

@@ -14,8 +14,10 @@ full-stack-fastapi-template's `prestart.sh` does.
 import logging
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from app import lifecycle
-from app.core.config import Settings
+from app.core.config import Settings, configuration_problem, get_settings
 from app.database import make_engine, migrate
 
 logger = logging.getLogger(__name__)
@@ -43,9 +45,14 @@ def prepare(settings: Settings) -> None:
 
 
 def main() -> None:
-    """``python -m app.prestart``: prepare with the settings of the environment."""
+    """``python -m app.prestart``: prepare with the settings of the environment (a bad
+    configuration stops it with one line, as it stops the app)."""
     logging.basicConfig(level=logging.INFO)
-    prepare(Settings())
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        raise SystemExit(configuration_problem(error)) from None
+    prepare(settings)
 
 
 if __name__ == "__main__":

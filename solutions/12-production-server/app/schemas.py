@@ -137,6 +137,23 @@ class BatchPredictionOut(BaseModel):
     model_version: str
 
 
+class ClassProbability(BaseModel):
+    """Lab 11: one species and how probable the model finds it."""
+
+    species: Species
+    probability: float
+
+
+class PredictionOutV2(BaseModel):
+    """Lab 11: version 2 of one prediction: the species, then the ``k`` most probable
+    species, most probable first, instead of a dictionary of every probability."""
+
+    species: Species
+    top_classes: list[ClassProbability]
+    model_version: str
+    prediction_id: int
+
+
 class ModelInfo(BaseModel):
     """What the loaded model says about itself (its metadata file)."""
 

@@ -11,6 +11,7 @@ calling: no credentials, or wrong ones; **403** when we know, and the answer is 
 """
 
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -18,7 +19,7 @@ from fastapi import HTTPException, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from app.api_docs import FORBIDDEN, UNAUTHORIZED
 from app.core.config import Role, Settings
@@ -98,7 +99,7 @@ def create_access_token(user: User, settings: Settings) -> str:
         "iat": now,
         "exp": now + timedelta(minutes=settings.access_token_minutes),
     }
-    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
 
 
 def user_from_token(token: str, settings: Settings) -> User:
@@ -106,7 +107,10 @@ def user_from_token(token: str, settings: Settings) -> User:
     expired, or lacks its claims."""
     try:
         claims = jwt.decode(
-            token, settings.jwt_secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "sub"]},
         )
     except jwt.InvalidTokenError:
         raise unauthorized("The token is invalid or has expired: log in again.") from None
@@ -116,7 +120,7 @@ def user_from_token(token: str, settings: Settings) -> User:
     return User(username=username, role=role)
 
 
-def client_for_key(api_key: str, api_keys: dict[str, str]) -> str | None:
+def client_for_key(api_key: str, api_keys: Mapping[str, SecretStr]) -> str | None:
     """The name of the client whose key this is, or None.
 
     ``secrets.compare_digest`` takes as long for a near miss as for a far one, so the time
@@ -126,6 +130,6 @@ def client_for_key(api_key: str, api_keys: dict[str, str]) -> str | None:
     given = api_key.encode()
     found = None
     for client, key in api_keys.items():
-        if secrets.compare_digest(given, key.encode()):
+        if secrets.compare_digest(given, key.get_secret_value().encode()):
             found = client
     return found

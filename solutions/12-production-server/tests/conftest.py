@@ -17,6 +17,8 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 import train
 from app import main
+from app.core.config import get_settings
+from app.database import make_engine, migrate
 from app.schemas import Measurement, Prediction
 
 TEST_MODEL_VERSION = "test-model-1"
@@ -69,11 +71,24 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Lab 11: get_settings reads the environment once and keeps what it read. Each test
+    sets an environment of its own, so each one starts and ends with nothing kept."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every test's app uses a new, empty database file in the test's own folder, so no
     test sees another's rows, and the lab's predictions.db is never touched."""
     url = f"sqlite:///{tmp_path / 'test.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("IRIS_DATABASE_URL", url)
+    # Lab 12: the lifespan no longer migrates (app/prestart.py does, once): so do the tests.
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
     return url
 
 
@@ -90,11 +105,11 @@ def client(
     model_path: Path, admin_users: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TestClient]:
     """A client of the real service, started like a server: lifespan loads the model."""
-    monkeypatch.setenv("MODEL_PATH", str(model_path))
-    monkeypatch.setenv("API_KEYS", json.dumps({"tests": TEST_API_KEY}))
-    monkeypatch.setenv("USERS", admin_users)
-    monkeypatch.setenv("ARGON2_TIME_COST", "1")
-    monkeypatch.setenv("ARGON2_MEMORY_COST", "64")
+    monkeypatch.setenv("IRIS_MODEL_PATH", str(model_path))
+    monkeypatch.setenv("IRIS_API_KEYS", json.dumps({"tests": TEST_API_KEY}))
+    monkeypatch.setenv("IRIS_USERS", admin_users)
+    monkeypatch.setenv("IRIS_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("IRIS_ARGON2_MEMORY_COST", "64")
     with TestClient(main.app, headers={"X-API-Key": TEST_API_KEY}) as test_client:
         yield test_client
 

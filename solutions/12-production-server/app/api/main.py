@@ -9,7 +9,6 @@ from fastapi import APIRouter
 from app.api.routes import (
     auth,
     cache,
-    draft,
     flowers,
     greetings,
     health,
@@ -18,7 +17,8 @@ from app.api.routes import (
     metrics,
     models,
     observations,
-    predict,
+    predict_v1,
+    predict_v2,
     prediction_log,
     simulate,
     streams,
@@ -34,7 +34,8 @@ api_router.include_router(metrics.router)
 api_router.include_router(greetings.router)
 api_router.include_router(flowers.router)
 api_router.include_router(observations.router)
-api_router.include_router(predict.router)
+api_router.include_router(predict_v1.router)  # /v1/predict, /v1/predict/batch
+api_router.include_router(predict_v2.router)  # /v2/predict
 api_router.include_router(models.router)
 api_router.include_router(auth.router)  # POST /token and GET /users/me
 api_router.include_router(prediction_log.router)
@@ -45,4 +46,3 @@ api_router.include_router(simulate.router)
 api_router.include_router(streams.router)
 api_router.include_router(live.router)
 api_router.include_router(worker.router)  # Lab 12: GET /worker
-api_router.include_router(draft.router)  # PLACEHOLDER while the lab is a draft

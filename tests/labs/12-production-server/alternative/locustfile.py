@@ -12,11 +12,11 @@ class Client(HttpUser):
 
     @task(3)
     def single(self):
-        self.client.post("/predict", json=FLOWER, headers=self.key())
+        self.client.post("/v2/predict", json=FLOWER, headers=self.key())
 
     @task
     def batch(self):
         body = {"items": [FLOWER] * 20}
         self.client.post(
-            "/predict/batch", json=body, headers={"X-API-Key": os.environ["LOAD_API_KEY"]}
+            "/v1/predict/batch", json=body, headers={"X-API-Key": os.environ["LOAD_API_KEY"]}
         )

@@ -1,29 +1,52 @@
-"""Lab 12 · predictions: one flower, or a batch of up to 100, each logged (lab 08).
+"""Lab 12 · version 1 of the predictions: lab 10's ``POST /predict`` and
+``POST /predict/batch``, unchanged, under ``/v1``, deprecated in favour of ``/v2``.
+
+Every answer says so (``Deprecation``, ``Sunset``), and /docs shows the routes struck
+through. Each call takes a token from the caller's bucket (429 when it is empty).
 
 Inference is CPU-bound, so these are plain `def` routes: FastAPI runs them in a worker
 thread and the event loop stays free for other requests.
 """
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from app import observability
+from app.api.deprecation import mark_v1_deprecated
 from app.api.routes import prediction_log
-from app.api_docs import MODEL_UNAVAILABLE
+from app.api_docs import MODEL_UNAVAILABLE, TOO_MANY_REQUESTS
 from app.cache import cache_key
-from app.deps import CacheDep, Caller, ModelDep, SessionDep
+from app.deps import CacheDep, Caller, ModelDep, SessionDep, rate_limit
 from app.schemas import (
     BatchPredictionOut,
     BatchRequest,
     LoggedPrediction,
     Measurement,
+    Prediction,
     PredictionOut,
 )
 from app.security import AUTH_ERRORS
 
-router = APIRouter(tags=["predictions"])
+# A prediction needs a caller (401 without one), a token (429 without one) and a model
+# (503 without one).
+PREDICT_ERRORS = {**AUTH_ERRORS, **TOO_MANY_REQUESTS, **MODEL_UNAVAILABLE}
 
-# A prediction needs a caller (401 without one) and a model (503 without one).
-PREDICT_ERRORS = {**AUTH_ERRORS, **MODEL_UNAVAILABLE}
+router = APIRouter(
+    prefix="/v1",
+    tags=["predictions v1"],
+    deprecated=True,
+    dependencies=[Depends(mark_v1_deprecated), Depends(rate_limit)],
+)
+
+
+def classify(measurement: Measurement, model, cache) -> Prediction:
+    """The model's prediction for one flower, from the cache when the same model has
+    already classified the same flower."""
+    key = cache_key(model.version, measurement)
+    prediction = cache.get(key)
+    if prediction is None:
+        (prediction,) = model.predict([measurement])
+        cache.put(key, prediction)
+    return prediction
 
 
 @router.post(
@@ -41,11 +64,7 @@ def predict(
 ) -> PredictionOut:
     """Predict the species of one flower (from the cache when the same model has already
     classified the same flower), and log it."""
-    key = cache_key(model.version, measurement)
-    prediction = cache.get(key)
-    if prediction is None:
-        (prediction,) = model.predict([measurement])
-        cache.put(key, prediction)
+    prediction = classify(measurement, model, cache)
     observability.record_predictions(request, [prediction], model.version)
     (record,) = prediction_log.log_predictions(
         session, request, [measurement], [prediction], model_version=model.version, caller=caller
