@@ -2,9 +2,10 @@
 
 * hello: a bare FastAPI app with one ``def`` route, served by the same Uvicorn command
   (one worker, no access log) as the solution: the ceiling for this machine and server;
-* predict: the solution's ``POST /predict`` (one flower, each request a different one of 64,
-  so the prediction cache helps little), with the grader's model and an API key;
-* batch: ``POST /predict/batch`` with 100 flowers a request.
+* predict: the solution's single prediction (``POST /v2/predict`` in lab 12), one flower,
+  each request a different one of 64 (so the prediction cache helps little), with the
+  grader's model and an API key;
+* batch: its batch prediction (``POST /v1/predict/batch``) with 100 flowers a request.
 
 It prints requests per second and p50/p95/p99 latencies for each, then the two ratios the
 course aims for: predict at least 50% of hello's throughput, and batch at least 20 times the
@@ -67,7 +68,7 @@ def settings(data: Path) -> dict[str, str]:
         "RATE_LIMIT_CAPACITY": "1000000",
         "RATE_LIMIT_REFILL_PER_SECOND": "1000000",
     }
-    # The same settings under the prefix lab 11 gives them (ignored by earlier labs).
+    # The same settings under the prefix lab 11 gives them (earlier labs read them bare).
     return {**values, **{f"IRIS_{name}": value for name, value in values.items()}}
 
 
@@ -100,6 +101,14 @@ def serve(folder: Path, target: str, port: int, environment: dict[str, str]):
             time.sleep(0.2)
     process.kill()
     raise SystemExit(f"{target} did not answer within 60 s")
+
+
+def routes(folder: Path) -> tuple[str, str]:
+    """The single and batch prediction paths: /v2/predict and /v1/predict/batch from lab
+    11 on (versioned), /predict and /predict/batch before."""
+    if (folder / "app" / "api" / "routes" / "predict_v2.py").exists():
+        return "/v2/predict", "/v1/predict/batch"
+    return "/predict", "/predict/batch"
 
 
 def load(name: str, port: int, requests: list[bytes], connections: int, seconds: float):
@@ -147,8 +156,9 @@ def main() -> None:
                         "hello", port, requests, options.connections, options.seconds
                     )
                     continue
-                singles = [request_bytes("POST", "/predict", one, headers) for one in flowers(64)]
-                many = [request_bytes("POST", "/predict/batch", {"items": batch}, headers)]
+                single, many_path = routes(folder)
+                singles = [request_bytes("POST", single, one, headers) for one in flowers(64)]
+                many = [request_bytes("POST", many_path, {"items": batch}, headers)]
                 results["predict"] = load(
                     "predict", port, singles, options.connections, options.seconds
                 )
