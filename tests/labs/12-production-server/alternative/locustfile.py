@@ -17,6 +17,7 @@ class Client(HttpUser):
     @task
     def batch(self):
         body = {"items": [FLOWER] * 20}
-        self.client.post(
-            "/v1/predict/batch", json=body, headers={"X-API-Key": os.environ["LOAD_API_KEY"]}
-        )
+        self.client.post("/v1/predict/batch", json=body, headers=self.key())
+
+    def key(self) -> dict:
+        return {"X-API-Key": os.environ["LOAD_API_KEY"]}
