@@ -37,7 +37,7 @@ from autograder.isolation.commands import Command, python
 from autograder.live import free_port
 
 API_KEY = "grader-load-" + "k" * 32
-START_SECONDS = 45  # a server with two workers, each importing scikit-learn, on a busy machine
+START_SECONDS = 90  # two workers, each importing scikit-learn, on a busy shared machine
 SLOW_SECONDS = 3  # the in-flight request of the shutdown checks
 IN_FLIGHT_SECONDS = 1.0  # how long it has been running when SIGTERM comes
 LOAD_SECONDS = 2  # each Locust run of the load-test checks
