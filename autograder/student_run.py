@@ -1,8 +1,8 @@
 """``just serve N`` and ``just train N``: run the student's own lab folder.
 
 ``serve`` runs ``fastapi dev`` in the lab folder (no second ``uv run``, no shell line
-echoed, Ctrl+C ends it quietly): on ``main.py``, or, for a lab whose ``pyproject.toml``
-declares ``[tool.fastapi] entrypoint``, on that entry point, which `fastapi dev` reads itself.
+echoed, Ctrl+C ends it quietly), on the app the grader grades: ``main.py``, or
+``app.main:app`` for a lab laid out as a package (``submission.entrypoint``).
 ``train`` runs the lab's ``train.py`` there, so the model lands in the lab's own ``models/``
 folder; a ``train`` that is still a TODO is answered with the TODO's place instead of a traceback.
 """
@@ -35,9 +35,8 @@ def serve(folder: Path, extra: list[str]) -> int:
     if not (folder / entry.file).is_file():
         print(f"error: {folder} has no {submission.missing_what(folder, entry)}", file=sys.stderr)
         return 2
-    declared = entry != submission.Entrypoint()
-    # `fastapi dev` reads a declared entry point from pyproject.toml in its working folder
-    target = [] if declared else [entry.file]
+    # main.py as a path (as the earlier labs' handouts show), any other app by its entry point
+    target = [entry.file] if entry == submission.Entrypoint() else ["--entrypoint", str(entry)]
     command = [sys.executable, "-m", "fastapi", "dev", *target, *extra]
     if (folder / "app" / "prestart.py").is_file():
         # From lab 12 on, the once-only start-up work (migrations) runs before the server;

@@ -17,6 +17,7 @@ import pytest
 from autograder.course import find_lab, load_labs
 from autograder.instructor.gradescope import build_zip
 from autograder.instructor.release import ReleaseError, release
+from autograder.submission import entrypoint
 from tests.course_copy import course_clone, git
 
 NUMBER, SLUG, TITLE = 13, "demo-lab", "A demo lab"
@@ -62,11 +63,13 @@ def test_the_lab_gets_its_folder_set_and_a_draft_entry(course):
     lab = labs[-1]
     assert (lab.number, lab.slug, lab.title, lab.draft) == (NUMBER, SLUG, TITLE, True)
     previous = labs[-2]
-    assert set(lab.carries) >= set(previous.carries) - {"main.py"}
+    # the placeholder app goes where the previous lab keeps its app (main.py, app/main.py)
+    entry = entrypoint(course / f"solutions/{previous.folder}").file
+    assert set(lab.carries) >= set(previous.carries) - {entry}
     for name in (
         f"solutions/{FOLDER}/README.md",
-        f"solutions/{FOLDER}/main.py",
-        f"labs/{FOLDER}/main.py",
+        f"solutions/{FOLDER}/{entry}",
+        f"labs/{FOLDER}/{entry}",
         f"autograder/suites/lab{NUMBER}_{SLUG.replace('-', '_')}.py",
         f"tests/known_bad/{FOLDER}.toml",
         f"examples/{FOLDER}/placeholder.py",
@@ -74,7 +77,7 @@ def test_the_lab_gets_its_folder_set_and_a_draft_entry(course):
         f"slides/{FOLDER}.md",
     ):
         assert (course / name).is_file(), name
-    starter = (course / f"labs/{FOLDER}/main.py").read_text()
+    starter = (course / f"labs/{FOLDER}/{entry}").read_text()
     assert "# TODO 1:" in starter and "raise NotImplementedError" in starter
     assert f"[{TITLE}](labs/{FOLDER}/README.md)" in (course / "README.md").read_text()
 

@@ -26,13 +26,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import sync
+from autograder import submission, sync
 from autograder.course import ROOT, Lab, find_lab, is_generated, load_labs
 from autograder.instructor.course_check import PLACEHOLDER, carried_copy
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "new-lab"
 PLACEHOLDER_CHECKS = 10
-NOT_CARRIED = {"README.md", "main.py"}
+NOT_CARRIED = {"README.md"}  # and the module that holds the app: the new lab's own
 DIAGRAM_ALT = (
     "PLACEHOLDER diagram: the trip of one request through FastAPI, until this lab draws its own"
 )
@@ -46,10 +46,20 @@ def _render(name: str, values: dict[str, str]) -> str:
     return string.Template((TEMPLATES / name).read_text()).substitute(values)
 
 
-def values_for(lab: Lab, previous: Lab) -> dict[str, str]:
+def entry_file(previous: Lab, root: Path) -> str:
+    """Where the previous lab's app is (``main.py``, or ``app/main.py`` for a package): the
+    new lab's placeholder app goes there, beside the modules it carries."""
+    return submission.entrypoint(root / previous.solution_dir.relative_to(ROOT)).file
+
+
+def values_for(lab: Lab, previous: Lab, root: Path = ROOT) -> dict[str, str]:
     """What the templates fill in."""
     names = [f"placeholder check [{number}]" for number in range(1, PLACEHOLDER_CHECKS + 1)]
+    entry = entry_file(previous, root)
+    package = entry.rpartition("/")[0].replace("/", ".")
     return {
+        "entry_file": entry,
+        "api_docs_module": f"{package}.api_docs" if package else "api_docs",
         "number": str(lab.number),
         "number2": f"{lab.number:02d}",
         "title": lab.title,
@@ -65,12 +75,13 @@ def values_for(lab: Lab, previous: Lab) -> dict[str, str]:
 
 def carried_files(previous: Lab, lab: Lab, root: Path) -> dict[str, str]:
     """The previous lab's solution files as the new lab inherits them (:func:`carried_copy`);
-    README.md and main.py are the new lab's own."""
+    README.md and the module that holds the app are the new lab's own."""
     source = root / previous.solution_dir.relative_to(ROOT)
+    own = NOT_CARRIED | {entry_file(previous, root)}
     carried = {}
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
-        if not path.is_file() or is_generated(relative) or relative.as_posix() in NOT_CARRIED:
+        if not path.is_file() or is_generated(relative) or relative.as_posix() in own:
             continue
         carried[relative.as_posix()] = carried_copy(path.read_text(), lab.number)
     return carried
@@ -137,11 +148,11 @@ def course_entry(lab: Lab, carries: list[str]) -> str:
 
 def planned_files(lab: Lab, previous: Lab, root: Path) -> dict[Path, str]:
     """Path under ``root`` -> content, for every file the new lab gets (starter excluded)."""
-    values = values_for(lab, previous)
+    values = values_for(lab, previous, root)
     solution = root / lab.solution_dir.relative_to(ROOT)
     files = {solution / name: text for name, text in carried_files(previous, lab, root).items()}
     files[solution / "README.md"] = _render("README.md.tmpl", values)
-    files[solution / "main.py"] = _render("main.py.tmpl", values)
+    files[solution / values["entry_file"]] = _render("main.py.tmpl", values)
 
     def at(path: Path) -> Path:
         return root / path.relative_to(ROOT)

@@ -10,20 +10,19 @@ from fastapi import Depends, FastAPI, Header, HTTPException
 
 @dataclass
 class TokenBucket:
-    capacity: float
-    refill_per_second: float
+    capacity: float  # the largest burst
+    rate: float  # tokens per second
     tokens: float
-    updated: float
+    last: float  # when tokens was counted
 
     def take(self, now: float) -> float:
         """Take one token: 0, or the seconds until one is back."""
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(self.capacity, self.tokens + elapsed * self.refill_per_second)
-        self.updated = max(self.updated, now)
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.refill_per_second
+        self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1:
+            return (1 - self.tokens) / self.rate  # nothing taken
+        self.tokens -= 1
+        return 0.0
 
 
 def get_clock() -> float:
@@ -38,7 +37,7 @@ def rate_limit(
     x_client: Annotated[str, Header()], now: Annotated[float, Depends(get_clock)]
 ) -> None:
     """Two requests in a burst, then one every 5 seconds, per client."""
-    bucket = buckets.setdefault(x_client, TokenBucket(2, 0.2, tokens=2, updated=now))
+    bucket = buckets.setdefault(x_client, TokenBucket(2, 0.2, tokens=2, last=now))
     wait = bucket.take(now)
     if wait > 0:
         seconds = str(max(1, math.ceil(wait)))

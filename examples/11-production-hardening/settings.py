@@ -42,6 +42,7 @@ def one_line(error: ValidationError) -> str:
 def settings_or_exit() -> Settings:
     """The settings, or SystemExit: Python prints its message alone and exits with 1."""
     try:
-        return get_settings()
+        settings = get_settings()
     except ValidationError as error:
         raise SystemExit(one_line(error)) from None
+    return settings
