@@ -49,6 +49,17 @@ def classify(measurement: Measurement, model, cache) -> Prediction:
     return prediction
 
 
+def record_prediction(
+    request: Request, session, measurement: Measurement, prediction: Prediction, model, caller
+) -> int:
+    """Count one prediction in the metrics and log it; its id in the log."""
+    observability.record_predictions(request, [prediction], model.version)
+    (record,) = prediction_log.log_predictions(
+        session, request, [measurement], [prediction], model_version=model.version, caller=caller
+    )
+    return record.id
+
+
 @router.post(
     "/predict",
     summary="Predict the species of one flower",
@@ -65,12 +76,9 @@ def predict(
     """Predict the species of one flower (from the cache when the same model has already
     classified the same flower), and log it."""
     prediction = classify(measurement, model, cache)
-    observability.record_predictions(request, [prediction], model.version)
-    (record,) = prediction_log.log_predictions(
-        session, request, [measurement], [prediction], model_version=model.version, caller=caller
-    )
+    prediction_id = record_prediction(request, session, measurement, prediction, model, caller)
     return PredictionOut(
-        **prediction.model_dump(), model_version=model.version, prediction_id=record.id
+        **prediction.model_dump(), model_version=model.version, prediction_id=prediction_id
     )
 
 

@@ -9,9 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from app import observability
-from app.api.routes import prediction_log
-from app.api.routes.predict_v1 import PREDICT_ERRORS, classify
+from app.api.routes.predict_v1 import PREDICT_ERRORS, classify, record_prediction
 from app.deps import CacheDep, Caller, ModelDep, SessionDep, rate_limit
 from app.schemas import ClassProbability, Measurement, PredictionOutV2
 
@@ -33,14 +31,10 @@ def predict_v2(
     """Predict the species of one flower and list the ``k`` most probable species, with
     their probabilities, most probable first; log the prediction."""
     prediction = classify(measurement, model, cache)
-    observability.record_predictions(request, [prediction], model.version)
-    (record,) = prediction_log.log_predictions(
-        session, request, [measurement], [prediction], model_version=model.version, caller=caller
-    )
     ranked = sorted(prediction.probabilities.items(), key=lambda item: item[1], reverse=True)
     return PredictionOutV2(
         species=prediction.species,
         top_classes=[ClassProbability(species=name, probability=p) for name, p in ranked[:k]],
         model_version=model.version,
-        prediction_id=record.id,
+        prediction_id=record_prediction(request, session, measurement, prediction, model, caller),
     )
