@@ -28,6 +28,4 @@ def on_starting(server) -> None:
     from app import prestart
 
     prestart.main()
-
-
-# END SOLUTION
+    # END SOLUTION

@@ -39,5 +39,4 @@ class PredictionClient(FastHttpUser):
     def predict_batch(self) -> None:
         items = random.choices(FLOWERS, k=BATCH_SIZE)
         self.client.post("/v1/predict/batch", json={"items": items}, headers=self.headers)
-
-    # END SOLUTION
+        # END SOLUTION
