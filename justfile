@@ -82,6 +82,10 @@ bench *ARGS:
 bench-commands *ARGS:
     @uv run python bench/commands.py {{ARGS}}
 
+# serving speed of lab 12's solution: /predict vs a bare hello route, batch vs single, p99
+bench-serve *ARGS:
+    uv run python bench/serve.py {{ARGS}}
+
 # Batch grading runs students' code as another user, so it runs as root on Linux:
 #   uv sync && sudo .venv/bin/python -m autograder batch LAB DIR
 # grade a class securely: one entry per student in DIR (as root; see README.md)

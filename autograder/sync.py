@@ -1,6 +1,7 @@
 """Generating the starters in ``labs/`` from the reference solutions in ``solutions/``.
 
-Solutions are the single source. In a solution's ``.py`` files, a *solution block* is::
+Solutions are the single source. In a solution's ``.py`` files (and its ``Dockerfile`` and
+``.dockerignore``, whose comments start with ``#`` too), a *solution block* is::
 
     # BEGIN SOLUTION
     #: # TODO: return the flower with this id, or 404.
@@ -27,6 +28,8 @@ from autograder.course import ROOT, is_generated, load_labs
 
 BEGIN, END, STARTER_PREFIX = "# BEGIN SOLUTION", "# END SOLUTION", "#:"
 MANIFEST = ROOT / "labs" / ".generated.json"
+# Files besides ``.py`` ones whose solution blocks the starter replaces.
+MARKED_NAMES = ("Dockerfile", ".dockerignore")
 
 
 class MarkerError(ValueError):
@@ -95,7 +98,7 @@ def expected_starters(root: Path = ROOT) -> dict[Path, bytes]:
             continue
         for relative in solution_files(source_dir):
             data = (source_dir / relative).read_bytes()
-            if relative.suffix == ".py":
+            if relative.suffix == ".py" or relative.name in MARKED_NAMES:
                 data = make_starter(data.decode(), str(relative)).encode()
             files[lab.starter_dir.relative_to(ROOT) / relative] = data
     return files

@@ -1,0 +1,763 @@
+"""Lab 12 · production server: the checks.
+
+Every server here is a real one, started the way the handout starts it (``fastapi run
+--workers 2``, ``uvicorn --workers 2``, Gunicorn with ``gunicorn.conf.py``) on a free loopback
+port, in the submission's folder, with the grader's settings (:func:`settings`). Requests go
+over real sockets; ``SIGTERM`` goes to the server's master process, as a process manager
+(Docker, systemd, Kubernetes) would send it. What happened inside the server is read from
+the lifecycle log the contract defines: one JSON line per event (``prestart``, ``startup``,
+``shutdown``) with the process id that wrote it.
+
+The image description (``Dockerfile``, ``.dockerignore``) is read, never built: hadolint
+checks it and the checks parse it. The load test runs the student's ``load_report.py``
+against two servers started here, for a few seconds, and compares the report with Locust's
+own CSV; latencies are reported, never graded.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from fnmatch import fnmatch
+from pathlib import Path
+
+import httpx
+import pytest
+
+from autograder import check, isolation
+from autograder.isolation.commands import Command, python
+from autograder.live import free_port
+
+API_KEY = "grader-load-" + "k" * 32
+START_SECONDS = 90  # two workers, each importing scikit-learn, on a busy shared machine
+SLOW_SECONDS = 3  # the in-flight request of the shutdown checks
+IN_FLIGHT_SECONDS = 1.0  # how long it has been running when SIGTERM comes
+LOAD_SECONDS = 2  # each Locust run of the load-test checks
+ROUTES = ("/v2/predict", "/v1/predict/batch")
+
+
+# ---------------------------------------------------------------- the grader's settings
+
+
+def settings(model: Path, data: Path) -> dict[str, str]:
+    """The environment every server of this suite starts with: the grader's model, an API
+    key, a database and a lifecycle log in ``data`` (a folder of this server alone)."""
+    return {
+        "IRIS_MODEL_PATH": str(model),
+        "IRIS_API_KEYS": json.dumps({"grader-load": API_KEY}),
+        "IRIS_JWT_SECRET": "grader-secret-" + "s" * 32,
+        "IRIS_DATABASE_URL": f"sqlite:///{data / 'log.db'}",
+        "IRIS_LIFECYCLE_LOG": str(data / "lifecycle.jsonl"),
+        "IRIS_RATE_LIMIT_CAPACITY": "100000",
+        "IRIS_RATE_LIMIT_REFILL_PER_SECOND": "100000",
+    }
+
+
+# ---------------------------------------------------------------- real servers
+
+
+class Server:
+    """A server of the student's, started with a command line of the handout."""
+
+    def __init__(self, what: str, command: Command, port: int, data: Path) -> None:
+        self.what = what
+        self.command = command
+        self.url = f"http://127.0.0.1:{port}"
+        self.port = port
+        self.data = data
+        self.problem: str | None = None
+        self.waited = False
+        self.pids: set[int] = set()  # the worker pids GET /worker has answered
+        self.gave_up: int | None = None  # a number of workers waited for in vain
+
+    def events(self, name: str) -> list[dict]:
+        """The lifecycle log's events called ``name``, in the order they were written."""
+        path = self.data / "lifecycle.jsonl"
+        if not path.exists():
+            return []
+        found = []
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and event.get("event") == name:
+                found.append(event)
+        return found
+
+    def fail(self, reason: str):
+        """Fail the check with ``reason`` and the end of what the server printed."""
+        output = self.command.output()
+        shown = f"\nThe server printed:\n{output}" if output else ""
+        pytest.fail(f"{self.what}: {reason}{shown}", pytrace=False)
+
+    def worker_pids(self, wanted: int, seconds: float = 15) -> set[int]:
+        """The process ids GET /worker answers with, asked on new connections until
+        ``wanted`` different ones came (or ``seconds`` passed)."""
+        pids = self.pids  # every pid seen so far: a later check asks again only if needed
+        if self.gave_up is not None and wanted >= self.gave_up:
+            return set(pids)  # an earlier check already waited for as many, in vain
+        deadline = time.monotonic() + seconds
+        while len(pids) < wanted and time.monotonic() < deadline:
+            try:
+                response = httpx.get(f"{self.url}/worker", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.1)
+                continue
+            if response.status_code != 200:
+                self.fail(f"GET /worker answered {response.status_code}; expected 200")
+            try:
+                pid = response.json()["pid"]
+            except (ValueError, KeyError, TypeError):
+                self.fail(f"GET /worker answered {response.text[:200]!r}, not {{'pid': <int>}}")
+            if not isinstance(pid, int) or isinstance(pid, bool):
+                self.fail(f"GET /worker answered pid {pid!r}, not an integer")
+            pids.add(pid)
+        if len(pids) < wanted:
+            self.gave_up = wanted
+        return set(pids)
+
+
+def wait_until_serving(server: Server) -> None:
+    """Wait until GET /health answers 200, or note why the server is not serving: it
+    stopped, it kept answering another status for a few seconds, or it never answered."""
+    deadline = time.monotonic() + START_SECONDS
+    first_answer = None
+    while time.monotonic() < deadline:
+        if not server.command.running():
+            server.problem = "the server stopped before it answered GET /health" + last_error(
+                server.command.output()
+            )
+            return
+        try:
+            status = httpx.get(f"{server.url}/health", timeout=2).status_code
+        except httpx.TransportError:
+            status = None
+        if status == 200:
+            return
+        if status is not None:
+            first_answer = first_answer or time.monotonic()
+            if time.monotonic() - first_answer > 3:
+                server.problem = f"GET /health answered {status}, not 200"
+                return
+        time.sleep(0.2)
+    server.problem = f"GET /health did not answer 200 within {START_SECONDS} s"
+
+
+def last_error(output: str) -> str:
+    """``: <the last line of a traceback>`` when the output ends with one, else nothing."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line):
+            return f" ({line[:200]})"
+    return ""
+
+
+def not_serving(server: Server) -> str | None:
+    """Why ``server`` does not serve (waiting for it the first time), or None."""
+    if not server.waited:
+        server.waited = True
+        wait_until_serving(server)
+    return server.problem
+
+
+def serving(server: Server) -> Server:
+    """``server`` once it serves, or a failed check that says why it does not."""
+    if not_serving(server):
+        server.fail(server.problem)
+    return server
+
+
+PRESTART = "{python} -m app.prestart && exec "
+FASTAPI_RUN = PRESTART + "{python} -m fastapi run --port {port} --workers 2"
+UVICORN = PRESTART + "{python} -m uvicorn app.main:app --port {port} --workers 1"
+GUNICORN = "exec {python} -m gunicorn -c gunicorn.conf.py --bind 127.0.0.1:{port} app.main:app"
+
+
+@pytest.fixture(scope="module")
+def servers(iris_model, tmp_path_factory) -> Iterator[dict[str, Server]]:
+    """The three servers of the checks, started at once (each check waits for its own);
+    every one is killed, with its workers, at the end."""
+    started: dict[str, Server] = {}
+    ways = {
+        "fastapi": ("fastapi run --workers 2", FASTAPI_RUN, {}),
+        "uvicorn": ("uvicorn --workers 1", UVICORN, {}),
+        "gunicorn": ("gunicorn with WEB_CONCURRENCY=2", GUNICORN, {"WEB_CONCURRENCY": "2"}),
+    }
+    try:
+        for name, (what, command_line, environment) in ways.items():
+            data = isolation.current().writable_by_app(tmp_path_factory.mktemp("server"))
+            port = free_port()
+            line = command_line.format(python=shlex.quote(sys.executable), port=port)
+            variables = {**settings(iris_model, data), **environment}
+            command = Command(["/bin/sh", "-c", line], environment=variables)
+            started[name] = Server(what, command, port, data)
+            command.start()
+        yield started
+    finally:
+        for server in started.values():
+            server.command.stop()
+
+
+@pytest.fixture(scope="module")
+def fastapi_workers(servers) -> Server:
+    """``python -m app.prestart``, then ``fastapi run --workers 2``."""
+    return servers["fastapi"]
+
+
+@pytest.fixture(scope="module")
+def uvicorn_server(servers) -> Server:
+    """``python -m app.prestart``, then ``uvicorn app.main:app --workers 1``."""
+    return servers["uvicorn"]
+
+
+@pytest.fixture(scope="module")
+def gunicorn_workers(servers) -> Server:
+    """Gunicorn with the submission's gunicorn.conf.py and WEB_CONCURRENCY=2."""
+    return servers["gunicorn"]
+
+
+def several_workers_answer(server: Server) -> None:
+    pids = serving(server).worker_pids(2)
+    if len(pids) < 2:
+        server.fail(f"only the process(es) {sorted(pids)} answered GET /worker; expected two")
+
+
+# ---------------------------------------------------------------- workers
+
+
+@check(
+    points=5,
+    hint="Add GET /worker, answering the process id of the worker that handles the request. "
+    "Handout: the contract, GET /worker.",
+    more="os.getpid() is the id of the process running the code: in a route, the worker's.",
+)
+def test_worker_route_answers_its_process_id(fastapi_workers):
+    """GET /worker answers 200 with ``{"pid": <the worker's process id>}``."""
+    pids = serving(fastapi_workers).worker_pids(1)
+    assert pids, "GET /worker never answered"
+
+
+@check(
+    points=10,
+    hint="Start the server the way the handout does (`fastapi run --workers 2`) and make "
+    "sure the app starts in every worker. Handout: Task 1, workers.",
+    more="Each worker imports app.main on its own and runs the lifespan: anything that may "
+    "happen only once (migrations) must not be there.",
+)
+def test_fastapi_run_serves_with_two_workers(fastapi_workers):
+    """``fastapi run --workers 2``: GET /worker asked on new connections is answered by two
+    different processes."""
+    several_workers_answer(fastapi_workers)
+
+
+@check(
+    points=5,
+    hint="`uvicorn app.main:app` must start the same app from the lab folder. Handout: Task 1.",
+    more="uvicorn imports the app from the string app.main:app (in every worker), run from "
+    "the lab folder; its lifespan logs the worker's startup.",
+)
+def test_uvicorn_serves_the_app(uvicorn_server):
+    """``uvicorn app.main:app --workers 1``: GET /worker answers, and that process logged
+    its ``startup`` event."""
+    server = serving(uvicorn_server)
+    pids = server.worker_pids(1)
+    started = {event.get("pid") for event in server.events("startup")}
+    if not pids or not pids <= started:
+        server.fail(
+            f"the worker {sorted(pids)} logged no startup event ({sorted(started, key=str)})"
+        )
+
+
+def gunicorn_settings() -> dict:
+    """A probe: the settings gunicorn.conf.py defines (run as Gunicorn runs it)."""
+    import runpy
+
+    import app
+
+    path = Path(app.__file__).resolve().parent.parent / "gunicorn.conf.py"
+    if not path.exists():
+        return {"missing": True}
+    values = runpy.run_path(str(path))
+    return {name: value for name, value in values.items() if isinstance(value, str | int)}
+
+
+@check(
+    points=5,
+    hint="gunicorn.conf.py must name the worker class of the uvicorn-worker package. "
+    "Handout: Task 2, Gunicorn.",
+    more="uvicorn.workers.UvicornWorker is deprecated; the class now lives in the "
+    "uvicorn_worker package.",
+)
+def test_gunicorn_config_uses_uvicorn_worker():
+    """gunicorn.conf.py sets ``worker_class = "uvicorn_worker.UvicornWorker"``."""
+    try:
+        values = isolation.call(gunicorn_settings, timeout=30)
+    except isolation.SandboxError as error:
+        pytest.fail(f"gunicorn.conf.py did not run: {error}", pytrace=False)
+    assert not values.get("missing"), "there is no gunicorn.conf.py in the lab folder"
+    worker_class = values.get("worker_class")
+    assert worker_class == "uvicorn_worker.UvicornWorker", (
+        f"gunicorn.conf.py sets worker_class = {worker_class!r}; expected "
+        "'uvicorn_worker.UvicornWorker'"
+    )
+
+
+@check(
+    points=5,
+    hint="Gunicorn's number of workers comes from WEB_CONCURRENCY in gunicorn.conf.py. "
+    "Handout: Task 2.",
+    more="workers = int(os.environ.get('WEB_CONCURRENCY', '2')): read it from the environment.",
+)
+def test_gunicorn_serves_with_web_concurrency_workers(gunicorn_workers):
+    """Gunicorn with the lab's gunicorn.conf.py and ``WEB_CONCURRENCY=2``: two different
+    processes answer GET /worker."""
+    several_workers_answer(gunicorn_workers)
+
+
+def ran_once(server: Server) -> None:
+    """The prestart event came once, and a startup event from every worker that answered."""
+    pids = serving(server).worker_pids(2)
+    prestarts = server.events("prestart")
+    if len(prestarts) != 1:
+        server.fail(
+            f"the lifecycle log has {len(prestarts)} prestart event(s) with "
+            f"{len(pids)} worker(s) answering; the once-only work must run exactly once"
+        )
+    started = {event.get("pid") for event in server.events("startup")}
+    missing = pids - started
+    if missing:
+        server.fail(
+            f"the workers {sorted(missing)} answered GET /worker but logged no startup "
+            f"event (the log has startup events from {sorted(started, key=str)})"
+        )
+
+
+@check(
+    points=5,
+    hint="The once-only work (migrating the database, checking the model) belongs in "
+    "app/prestart.py, run before the server; never in the lifespan. Handout: Task 3.",
+    more="With two workers the lifespan runs twice, at the same moment: two migrations race "
+    "on one database.",
+)
+def test_start_up_work_ran_once_under_fastapi_run(fastapi_workers):
+    """``python -m app.prestart`` then ``fastapi run --workers 2``: the lifecycle log has
+    one ``prestart`` event, and a ``startup`` event from each worker."""
+    ran_once(fastapi_workers)
+
+
+@check(
+    points=10,
+    hint="Under Gunicorn the once-only work runs in the master before it forks the workers: "
+    "a server hook of gunicorn.conf.py. Handout: Task 3.",
+    more="on_starting(server) runs once in the master; post_fork runs in every worker.",
+)
+def test_start_up_work_ran_once_under_gunicorn(gunicorn_workers):
+    """Gunicorn with two workers: one ``prestart`` event (run by the master before the
+    workers start), and a ``startup`` event from each worker."""
+    ran_once(gunicorn_workers)
+
+
+# ---------------------------------------------------------------- graceful shutdown
+
+
+class Shutdown:
+    """What a Gunicorn server did when it got SIGTERM during a slow request."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.workers: set[int] = set()
+        self.slow: int | str | None = None  # its status, or why there was none
+        self.new_connection: str | None = None
+        self.ended = False
+
+
+def send_slow_request(port: int) -> socket.socket:
+    """A connection with GET /simulate/io?seconds=3 sent in full: from here on the request is
+    the server's, whatever the threads of this process do."""
+    connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+    request = f"GET /simulate/io?seconds={SLOW_SECONDS} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    connection.sendall((request + "Connection: close\r\n\r\n").encode())
+    return connection
+
+
+def answer_status(connection: socket.socket) -> int | str:
+    """The status of the answer on ``connection``, or why none came."""
+    data = b""
+    try:
+        with connection:
+            while chunk := connection.recv(65536):
+                data += chunk
+    except OSError as error:
+        return f"{type(error).__name__}: {error}"
+    match = re.match(rb"HTTP/1\.[01] (\d{3})", data)
+    return int(match[1]) if match else "the connection was closed with no answer"
+
+
+@pytest.fixture(scope="module")
+def shutdown(gunicorn_workers) -> Shutdown:
+    """The Gunicorn server with two workers, sent SIGTERM one second into a slow request
+    (after the checks above used it)."""
+    server = gunicorn_workers
+    outcome = Shutdown(server)
+    if not_serving(server):
+        return outcome
+    outcome.workers = server.worker_pids(2)
+    try:
+        connection = send_slow_request(server.port)
+    except OSError as error:
+        outcome.slow = f"it could not be sent ({error})"
+        return outcome
+    time.sleep(IN_FLIGHT_SECONDS)
+    server.command.signal(signal.SIGTERM)
+    time.sleep(0.3)
+    try:
+        answer = httpx.get(f"{server.url}/health", timeout=3)
+        outcome.new_connection = f"answered {answer.status_code}"
+    except httpx.ConnectError:
+        outcome.new_connection = None
+    except httpx.HTTPError as error:
+        outcome.new_connection = f"was accepted, then {type(error).__name__}"
+    outcome.slow = answer_status(connection)
+    outcome.ended = server.command.wait(20)
+    return outcome
+
+
+@check(
+    points=10,
+    hint="On SIGTERM the server must stop accepting, then let running requests finish. "
+    "Something in your code ends the process at once. Handout: Task 4, graceful shutdown.",
+    more="Gunicorn waits graceful_timeout seconds for the workers; a signal handler of your "
+    "own, or a graceful_timeout shorter than a request, cuts requests off.",
+)
+def test_in_flight_request_finishes_after_sigterm(shutdown):
+    """GET /simulate/io?seconds=3, running for a second when SIGTERM comes, still answers
+    200."""
+    server = serving(shutdown.server)
+    if not isinstance(shutdown.slow, int):
+        server.fail(f"the request in flight at SIGTERM got no answer ({shutdown.slow})")
+    if shutdown.slow != 200:
+        server.fail(f"the request in flight at SIGTERM answered {shutdown.slow}")
+
+
+@check(
+    points=5,
+    hint="After SIGTERM the server closes its listening socket at once: new clients are "
+    "refused and go to another instance. Handout: Task 4.",
+    more="Gunicorn's master closes its sockets on SIGTERM; a server kept alive by your own "
+    "signal handling keeps accepting.",
+)
+def test_new_connections_are_refused_after_sigterm(shutdown):
+    """The server answered GET /worker before SIGTERM; a new connection opened just after
+    SIGTERM is refused."""
+    server = serving(shutdown.server)
+    if not shutdown.workers:
+        server.fail("no worker answered GET /worker before SIGTERM: nothing to compare")
+    if shutdown.new_connection is not None:
+        server.fail(f"GET /health on a new connection after SIGTERM {shutdown.new_connection}")
+
+
+@check(
+    points=10,
+    hint="The lifespan's code after `yield` releases the model and writes the shutdown "
+    "event, in every worker. Handout: Task 4 and the lifecycle log.",
+    more="Write the event last, after the model and the database are released; a process "
+    "that exits on its own never reaches it.",
+)
+def test_every_worker_ran_its_shutdown(shutdown):
+    """After SIGTERM the server exits, and each worker that answered logged a ``shutdown``
+    event."""
+    server = serving(shutdown.server)
+    if not shutdown.ended:
+        server.fail("the server was still running 20 s after SIGTERM")
+    stopped = {event.get("pid") for event in server.events("shutdown")}
+    missing = shutdown.workers - stopped
+    if not shutdown.workers or missing:
+        server.fail(
+            f"the workers {sorted(missing)} logged no shutdown event (the log has shutdown "
+            f"events from {sorted(stopped, key=str)})"
+        )
+
+
+# ---------------------------------------------------------------- the image description
+
+
+def read_file(folder: Path, name: str) -> str:
+    path = folder / name
+    if not path.is_file():
+        pytest.fail(f"there is no {name} in the lab folder", pytrace=False)
+    return path.read_text(errors="replace")
+
+
+def instructions(text: str) -> list[tuple[str, str]]:
+    """The Dockerfile's instructions as (KEYWORD, arguments): continuation lines joined,
+    comments and blank lines left out."""
+    joined = re.sub(r"\\\r?\n", " ", text)
+    found = []
+    for line in joined.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        keyword, _, arguments = stripped.partition(" ")
+        found.append((keyword.upper(), arguments.strip()))
+    return found
+
+
+def final_stage(steps: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The instructions of the last stage (from its FROM on)."""
+    starts = [index for index, (keyword, _) in enumerate(steps) if keyword == "FROM"]
+    return steps[starts[-1] :] if starts else steps
+
+
+def exec_form(arguments: str) -> list[str] | None:
+    """The list of a JSON-array (exec-form) CMD/ENTRYPOINT/HEALTHCHECK CMD, else None."""
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        return None
+    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+# The rules the parsing checks below own: each bug costs its own check, not this one too.
+OWNED_RULES = ("DL3002", "DL3025")
+
+
+@check(
+    points=5,
+    hint="Run `uv run hadolint Dockerfile` and fix each warning it prints. Handout: Task 5.",
+    more="Each finding names a rule (DL3008...) with a page that explains it and the fix.",
+)
+def test_dockerfile_passes_hadolint(submission_dir):
+    """hadolint finds nothing at the level "warning" or above in the Dockerfile."""
+    keywords = {keyword for keyword, _ in instructions(read_file(submission_dir, "Dockerfile"))}
+    assert {"FROM", "CMD"} <= keywords, "the Dockerfile has no FROM and CMD yet"
+    tool = Path(sys.executable).parent / "hadolint"
+    command = [str(tool), "--format", "json", "--no-fail"]
+    command += [option for rule in OWNED_RULES for option in ("--ignore", rule)]
+    result = subprocess.run(
+        [*command, "-"],
+        input=(submission_dir / "Dockerfile").read_bytes(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    try:
+        findings = json.loads(result.stdout or b"[]")
+    except ValueError:
+        pytest.fail(f"hadolint could not read the Dockerfile: {result.stderr[:300]!r}")
+    serious = [f for f in findings if f.get("level") in ("error", "warning")]
+    assert not serious, "hadolint: " + "; ".join(
+        f"line {f.get('line')} {f.get('code')} {f.get('message')}" for f in serious[:5]
+    )
+
+
+@check(
+    points=5,
+    hint="Build in two stages: one with uv installs the dependencies, the final one copies "
+    "only the environment and the code. Handout: Task 5.",
+    more="Two FROM lines, the first named (AS builder), uv used in the first, COPY "
+    "--from=builder in the last.",
+)
+def test_dockerfile_builds_in_two_stages_with_uv(submission_dir):
+    """The Dockerfile has at least two stages, uses uv, and the last stage copies from an
+    earlier one."""
+    steps = instructions(read_file(submission_dir, "Dockerfile"))
+    stages = [arguments for keyword, arguments in steps if keyword == "FROM"]
+    assert len(stages) >= 2, f"the Dockerfile has {len(stages)} stage(s) (FROM); expected two"
+    assert any(re.search(r"\buv\b|astral-sh/uv", arguments) for _, arguments in steps), (
+        "the Dockerfile never uses uv"
+    )
+    copies = [arguments for keyword, arguments in final_stage(steps) if keyword == "COPY"]
+    assert any("--from=" in arguments for arguments in copies), (
+        "the last stage copies nothing from an earlier stage (COPY --from=...)"
+    )
+
+
+@check(
+    points=5,
+    hint="The server must not run as root in the container. Handout: Task 5.",
+    more="Create a user in the last stage (useradd) and switch to it with USER before CMD.",
+)
+def test_image_runs_as_a_non_root_user(submission_dir):
+    """The last stage's last USER names a user other than root (or uid 0)."""
+    steps = final_stage(instructions(read_file(submission_dir, "Dockerfile")))
+    users = [arguments for keyword, arguments in steps if keyword == "USER"]
+    assert users, "the last stage has no USER: the server would run as root"
+    name = users[-1].split(":")[0].strip()
+    assert name not in ("root", "0"), f"the last stage runs as USER {users[-1]}"
+
+
+@check(
+    points=5,
+    hint="Write CMD in exec form, a JSON list, so the server is PID 1 and gets SIGTERM. "
+    "Handout: Task 5.",
+    more='CMD ["gunicorn", "-c", "gunicorn.conf.py", "app.main:app"]: no shell in between.',
+)
+def test_cmd_is_exec_form(submission_dir):
+    """The Dockerfile's last CMD is a JSON list (exec form) that starts a server."""
+    steps = instructions(read_file(submission_dir, "Dockerfile"))
+    commands = [arguments for keyword, arguments in steps if keyword == "CMD"]
+    assert commands, "the Dockerfile has no CMD"
+    listed = exec_form(commands[-1])
+    assert listed, f"CMD {commands[-1]} is in shell form: the server would not get SIGTERM"
+    assert any(word in " ".join(listed) for word in ("gunicorn", "fastapi", "uvicorn")), (
+        f"CMD {commands[-1]} does not start gunicorn, fastapi or uvicorn"
+    )
+
+
+@check(
+    points=5,
+    hint="Add a HEALTHCHECK that asks GET /health of the server. Handout: Task 5.",
+    more='The slim image has no curl: HEALTHCHECK CMD ["python", "-c", ...] with urllib.',
+)
+def test_healthcheck_probes_health(submission_dir):
+    """The Dockerfile has a HEALTHCHECK whose command requests /health."""
+    steps = instructions(read_file(submission_dir, "Dockerfile"))
+    checks = [arguments for keyword, arguments in steps if keyword == "HEALTHCHECK"]
+    assert checks, "the Dockerfile has no HEALTHCHECK"
+    assert "/health" in checks[-1], f"HEALTHCHECK {checks[-1][:120]} never asks for /health"
+
+
+@check(
+    points=5,
+    hint="A .dockerignore keeps local files out of the image: the virtual environment, the "
+    "database, caches. Handout: Task 5.",
+    more="List .venv, *.db and __pycache__ in .dockerignore.",
+)
+def test_dockerignore_keeps_out_local_files(submission_dir):
+    """.dockerignore keeps out ``.venv`` and SQLite files (``*.db``)."""
+    patterns = [
+        line.strip().strip("/").removeprefix("**/")
+        for line in read_file(submission_dir, ".dockerignore").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for name in (".venv", "predictions.db"):
+        assert any(fnmatch(name, pattern) for pattern in patterns), (
+            f".dockerignore does not keep out {name}"
+        )
+
+
+# ---------------------------------------------------------------- the load test
+
+
+class LoadRun:
+    """The student's load_report.py, run against a 1-worker and a 2-worker server."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.problem: str | None = None
+        self.output = ""
+
+
+@pytest.fixture(scope="module")
+def load_run(uvicorn_server, fastapi_workers, tmp_path_factory) -> LoadRun:
+    """``python load_report.py --out OUT --users 2 --run-time 2 1=URL 2=URL``, against the
+    one-worker Uvicorn server and the two-worker ``fastapi run`` server."""
+    one = uvicorn_server
+    out = isolation.current().writable_by_app(tmp_path_factory.mktemp("load"))
+    run = LoadRun(out)
+    for server in (one, fastapi_workers):
+        if not_serving(server):
+            run.problem = f"the server for the load test did not start ({server.problem})"
+            return run
+    arguments = ["load_report.py", "--out", str(out), "--users", "2"]
+    arguments += ["--run-time", str(LOAD_SECONDS), f"1={one.url}", f"2={fastapi_workers.url}"]
+    command = Command(python(*arguments), environment={"LOAD_API_KEY": API_KEY}).start()
+    try:
+        if not command.wait(60):
+            run.problem = "load_report.py was still running after 60 s"
+    finally:
+        command.stop()
+    run.output = command.output()
+    return run
+
+
+def locust_rows(path: Path) -> dict[str, dict]:
+    """Locust's CSV rows by route name (without the Aggregated total)."""
+    with path.open(newline="") as handle:
+        return {row["Name"]: row for row in csv.DictReader(handle) if row["Name"] != "Aggregated"}
+
+
+def fail_run(run: LoadRun, reason: str):
+    shown = f"\nload_report.py printed:\n{run.output}" if run.output else ""
+    pytest.fail(f"{reason}{shown}", pytrace=False)
+
+
+@check(
+    points=5,
+    hint="load_report.py runs Locust headless against each WORKERS=URL with --csv "
+    "OUT/workers-N. Handout: Task 6, the load test.",
+    more="Every request must succeed: send the API key from LOAD_API_KEY in X-API-Key.",
+)
+def test_load_test_ran_headless_against_both_servers(load_run):
+    """OUT/workers-1_stats.csv and OUT/workers-2_stats.csv exist, each with /v2/predict and
+    /v1/predict/batch requests and no failures."""
+    if load_run.problem:
+        fail_run(load_run, load_run.problem)
+    for workers in (1, 2):
+        path = load_run.out / f"workers-{workers}_stats.csv"
+        if not path.exists():
+            fail_run(load_run, f"there is no {path.name} in the output folder")
+        rows = locust_rows(path)
+        for route in ROUTES:
+            row = rows.get(route)
+            if row is None or int(row["Request Count"]) == 0:
+                fail_run(load_run, f"{path.name} has no requests to {route} ({sorted(rows)})")
+            if int(row["Failure Count"]):
+                fail_run(
+                    load_run, f"{path.name}: {row['Failure Count']} requests to {route} failed"
+                )
+
+
+def report_table(text: str) -> list[dict[str, str]]:
+    """The first Markdown table of the report, as rows keyed by lowercase header."""
+    lines = [line.strip() for line in text.splitlines() if line.strip().startswith("|")]
+    if len(lines) < 3:
+        return []
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    header = [name.lower() for name in cells[0]]
+    return [dict(zip(header, row, strict=False)) for row in cells[2:]]
+
+
+@check(
+    points=10,
+    hint="report.md has one table with a row per worker count and route, copied from "
+    "Locust's CSV, and latency.png beside it. Handout: Task 6 and the report's format.",
+    more="Columns: workers, route, requests, failures, req/s, p50 ms, p95 ms, p99 ms.",
+)
+def test_load_report_matches_locust_csv(load_run):
+    """OUT/report.md has a row for each (workers, route) Locust measured with the same
+    request and failure counts as its CSV, and OUT/latency.png is a PNG image."""
+    if load_run.problem:
+        fail_run(load_run, load_run.problem)
+    report = load_run.out / "report.md"
+    if not report.exists():
+        fail_run(load_run, "there is no report.md in the output folder")
+    rows = report_table(report.read_text(errors="replace"))
+    if not rows or not {"workers", "route", "requests", "failures"} <= set(rows[0]):
+        fail_run(load_run, "report.md has no table with the contract's columns")
+    for workers in (1, 2):
+        measured = locust_rows(load_run.out / f"workers-{workers}_stats.csv")
+        for route, row in measured.items():
+            match = [r for r in rows if r["workers"] == str(workers) and r["route"] == route]
+            if not match:
+                fail_run(load_run, f"report.md has no row for {workers} worker(s), {route}")
+            wanted = (row["Request Count"], row["Failure Count"])
+            found = (match[0]["requests"], match[0]["failures"])
+            if found != wanted:
+                fail_run(
+                    load_run,
+                    f"report.md gives {workers} worker(s), {route} {found[0]} requests and "
+                    f"{found[1]} failures; Locust's CSV says {wanted[0]} and {wanted[1]}",
+                )
+    picture = load_run.out / "latency.png"
+    if not picture.exists() or not picture.read_bytes().startswith(b"\x89PNG"):
+        fail_run(load_run, "there is no PNG image latency.png in the output folder")
