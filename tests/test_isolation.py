@@ -155,7 +155,7 @@ def test_a_dependency_is_found_wherever_a_route_uses_it():
 
 def test_overriding_a_missing_dependency_says_which():
     app = FastAPI()
-    with pytest.raises(isolation.SandboxError, match=r"no function get_model\(\)"):
+    with pytest.raises(isolation.SandboxError, match=r"no dependency get_model\(\)"):
         isolation.InProcess().override(app, "get_model", lambda: None)
 
 
