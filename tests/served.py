@@ -43,6 +43,7 @@ def serve(folder: Path, model_path: Path | None) -> Iterator[str]:
         if model_path is not None:
             environment[f"{prefix}MODEL_PATH"] = str(model_path)
         environment[f"{prefix}DATABASE_URL"] = f"sqlite:///{database_folder / 'predictions.db'}"
+    _run_prestart(folder, environment)
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", str(entrypoint(folder)), "--host", "127.0.0.1"]
         + ["--port", str(port), "--log-level", "critical"],
@@ -65,6 +66,24 @@ def serve(folder: Path, model_path: Path | None) -> Iterator[str]:
             process.wait()
         process.stderr.close()
         shutil.rmtree(database_folder, ignore_errors=True)
+
+
+def _run_prestart(folder: Path, environment: dict[str, str]) -> None:
+    """Run the lab's once-only start-up work (``python -m app.prestart``: migrations, a
+    missing model) when the lab has one, as its handout does before the server starts."""
+    if not (folder / "app" / "prestart.py").is_file():
+        return
+    result = subprocess.run(
+        [sys.executable, "-m", "app.prestart"],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT * 2,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"python -m app.prestart failed:\n{result.stderr[-2000:]}")
 
 
 def _wait_until_up(process: subprocess.Popen, base_url: str) -> None:

@@ -40,6 +40,7 @@ API_KEY = "grader-load-" + "k" * 32
 START_SECONDS = 90  # two workers, each importing scikit-learn, on a busy shared machine
 SLOW_SECONDS = 3  # the in-flight request of the shutdown checks
 IN_FLIGHT_SECONDS = 1.0  # how long it has been running when SIGTERM comes
+PRESTART_SECONDS = 60  # migrating an empty database and training the iris model
 LOAD_SECONDS = 2  # each Locust run of the load-test checks
 ROUTES = ("/v2/predict", "/v1/predict/batch")
 
@@ -113,7 +114,16 @@ class Server:
                 time.sleep(0.1)
                 continue
             if response.status_code != 200:
-                self.fail(f"GET /worker answered {response.status_code}; expected 200")
+                public = (
+                    " (it must be public, like /health)"
+                    if response.status_code
+                    in (
+                        401,
+                        403,
+                    )
+                    else ""
+                )
+                self.fail(f"GET /worker answered {response.status_code}; expected 200{public}")
             try:
                 pid = response.json()["pid"]
             except (ValueError, KeyError, TypeError):
@@ -149,7 +159,10 @@ def wait_until_serving(server: Server) -> None:
                 server.problem = f"GET /health answered {status}, not 200"
                 return
         time.sleep(0.2)
-    server.problem = f"GET /health did not answer 200 within {START_SECONDS} s"
+    server.problem = (
+        f"the server did not start within {START_SECONDS} s (GET /health never answered): "
+        "the machine may be busy; grade again when it is idle"
+    )
 
 
 def last_error(output: str) -> str:
@@ -247,7 +260,7 @@ def test_worker_route_answers_its_process_id(fastapi_workers):
 
 
 @check(
-    points=10,
+    points=5,
     hint="Start the server the way the handout does (`fastapi run --workers 2`) and make "
     "sure the app starts in every worker. Handout: Task 1, workers.",
     more="Each worker imports app.main on its own and runs the lifespan: anything that may "
@@ -277,11 +290,15 @@ def test_uvicorn_serves_the_app(uvicorn_server):
         )
 
 
-def gunicorn_settings() -> dict:
-    """A probe: the settings gunicorn.conf.py defines (run as Gunicorn runs it)."""
+def gunicorn_settings(web_concurrency: str = "3") -> dict:
+    """A probe: the settings gunicorn.conf.py defines (run as Gunicorn runs it), with
+    ``WEB_CONCURRENCY`` set to ``web_concurrency`` in the environment."""
+    import os
     import runpy
 
     import app
+
+    os.environ["WEB_CONCURRENCY"] = web_concurrency
 
     path = Path(app.__file__).resolve().parent.parent / "gunicorn.conf.py"
     if not path.exists():
@@ -318,8 +335,18 @@ def test_gunicorn_config_uses_uvicorn_worker():
     more="workers = int(os.environ.get('WEB_CONCURRENCY', '2')): read it from the environment.",
 )
 def test_gunicorn_serves_with_web_concurrency_workers(gunicorn_workers):
-    """Gunicorn with the lab's gunicorn.conf.py and ``WEB_CONCURRENCY=2``: two different
-    processes answer GET /worker."""
+    """gunicorn.conf.py read with ``WEB_CONCURRENCY=3`` sets ``workers = 3``; Gunicorn
+    started with ``WEB_CONCURRENCY=2``: two different processes answer GET /worker."""
+    try:
+        values = isolation.call(gunicorn_settings, "3", timeout=30)
+    except isolation.SandboxError as error:
+        pytest.fail(f"gunicorn.conf.py did not run: {error}", pytrace=False)
+    assert not values.get("missing"), "there is no gunicorn.conf.py in the lab folder"
+    workers = values.get("workers")
+    assert workers == 3, (
+        f"with WEB_CONCURRENCY=3 in the environment, gunicorn.conf.py sets workers = "
+        f"{workers!r}; expected 3"
+    )
     several_workers_answer(gunicorn_workers)
 
 
@@ -355,7 +382,7 @@ def test_start_up_work_ran_once_under_fastapi_run(fastapi_workers):
 
 
 @check(
-    points=10,
+    points=5,
     hint="Under Gunicorn the once-only work runs in the master before it forks the workers: "
     "a server hook of gunicorn.conf.py. Handout: Task 3.",
     more="on_starting(server) runs once in the master; post_fork runs in every worker.",
@@ -364,6 +391,38 @@ def test_start_up_work_ran_once_under_gunicorn(gunicorn_workers):
     """Gunicorn with two workers: one ``prestart`` event (run by the master before the
     workers start), and a ``startup`` event from each worker."""
     ran_once(gunicorn_workers)
+
+
+@check(
+    points=5,
+    hint="When there is no model at IRIS_MODEL_PATH, the prestart work trains one there "
+    "(the lab's train.py). Handout: Task 3.",
+    more="A missing model is once-only work: train it in prepare(), before the workers start, "
+    "so every worker finds it at IRIS_MODEL_PATH.",
+)
+def test_prestart_trains_a_missing_model(tmp_path_factory):
+    """``python -m app.prestart`` with ``IRIS_MODEL_PATH`` naming a file that does not exist
+    (in an empty folder) ends, and the model is there afterwards."""
+    data = isolation.current().writable_by_app(tmp_path_factory.mktemp("prestart"))
+    model = data / "model.joblib"
+    command = Command(python("-m", "app.prestart"), environment=settings(model, data)).start()
+    try:
+        ended = command.wait(PRESTART_SECONDS)
+    finally:
+        command.stop()
+    output = command.output()
+    shown = f"\nIt printed:\n{output}" if output else ""
+    if not ended:
+        pytest.fail(
+            f"python -m app.prestart was still running after {PRESTART_SECONDS} s{shown}",
+            pytrace=False,
+        )
+    if not model.is_file():
+        pytest.fail(
+            "python -m app.prestart, with IRIS_MODEL_PATH naming a missing file, left no "
+            f"model there{shown}",
+            pytrace=False,
+        )
 
 
 # ---------------------------------------------------------------- graceful shutdown
@@ -466,7 +525,7 @@ def test_new_connections_are_refused_after_sigterm(shutdown):
 
 
 @check(
-    points=10,
+    points=5,
     hint="The lifespan's code after `yield` releases the model and writes the shutdown "
     "event, in every worker. Handout: Task 4 and the lifecycle log.",
     more="Write the event last, after the model and the database are released; a process "
@@ -717,6 +776,19 @@ def test_load_test_ran_headless_against_both_servers(load_run):
                 )
 
 
+REPORT_COLUMNS = ("workers", "route", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms")
+# the report's latency columns and the columns of Locust's CSV they are copied from
+PERCENTILES = {"p50 ms": "50%", "p95 ms": "95%", "p99 ms": "99%"}
+
+
+def same_number(written: str, measured: str) -> bool:
+    """Whether the report's ``written`` is the CSV's ``measured`` (``12`` and ``12.0`` are)."""
+    try:
+        return float(written) == float(measured)
+    except ValueError:
+        return written.strip() == measured.strip()
+
+
 def report_table(text: str) -> list[dict[str, str]]:
     """The first Markdown table of the report, as rows keyed by lowercase header."""
     lines = [line.strip() for line in text.splitlines() if line.strip().startswith("|")]
@@ -728,7 +800,7 @@ def report_table(text: str) -> list[dict[str, str]]:
 
 
 @check(
-    points=10,
+    points=5,
     hint="report.md has one table with a row per worker count and route, copied from "
     "Locust's CSV, and latency.png beside it. Handout: Task 6 and the report's format.",
     more="Columns: workers, route, requests, failures, req/s, p50 ms, p95 ms, p99 ms.",
@@ -742,7 +814,7 @@ def test_load_report_matches_locust_csv(load_run):
     if not report.exists():
         fail_run(load_run, "there is no report.md in the output folder")
     rows = report_table(report.read_text(errors="replace"))
-    if not rows or not {"workers", "route", "requests", "failures"} <= set(rows[0]):
+    if not rows or not set(REPORT_COLUMNS) <= set(rows[0]):
         fail_run(load_run, "report.md has no table with the contract's columns")
     for workers in (1, 2):
         measured = locust_rows(load_run.out / f"workers-{workers}_stats.csv")
@@ -758,6 +830,14 @@ def test_load_report_matches_locust_csv(load_run):
                     f"report.md gives {workers} worker(s), {route} {found[0]} requests and "
                     f"{found[1]} failures; Locust's CSV says {wanted[0]} and {wanted[1]}",
                 )
+            for column, locust_column in PERCENTILES.items():
+                if not same_number(match[0][column], row[locust_column]):
+                    fail_run(
+                        load_run,
+                        f"report.md gives {workers} worker(s), {route} {column} = "
+                        f"{match[0][column]}; Locust's CSV says {locust_column} = "
+                        f"{row[locust_column]}",
+                    )
     picture = load_run.out / "latency.png"
     if not picture.exists() or not picture.read_bytes().startswith(b"\x89PNG"):
         fail_run(load_run, "there is no PNG image latency.png in the output folder")
