@@ -319,8 +319,12 @@ def load(folder: str | Path, *, reload: bool = False) -> ModuleType:
         _forget_modules_under(other)
         _loaded.pop(other)
     _forget_modules_under(folder)
-    for name in (_current.module, entry.module, entry.module.split(".")[0]):
-        sys.modules.pop(name, None)
+    # Modules of the same names imported from elsewhere (another lab's ``app`` package, and
+    # its ``app.api``...) would shadow the submission's: drop them, submodules too.
+    for name in (_current.module, entry.module):
+        top = name.split(".")[0]
+        for loaded in [key for key in sys.modules if key == top or key.startswith(top + ".")]:
+            sys.modules.pop(loaded, None)
     _current = entry
     if str(folder) in sys.path:
         sys.path.remove(str(folder))

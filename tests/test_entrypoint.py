@@ -135,3 +135,19 @@ def test_the_finder_takes_the_lab_folder_not_its_app_package(tmp_path):
     handed_in = package_app(tmp_path / "zip" / "my-work")
     assert find_lab_folder(tmp_path / "zip", lab) == handed_in
     assert "no main.py was found" in why_not_found(tmp_path / "empty", lab)
+
+
+def test_a_package_of_the_same_name_imported_elsewhere_does_not_shadow_it(
+    tmp_path, restore_imports
+):
+    """Another ``app`` package (another lab's, a test's) already imported, with an
+    ``app.api`` of its own: the submission's ``app.api.routes`` is still the one found."""
+    other = write(tmp_path / "other", {"app/__init__.py": "", "app/api/__init__.py": ""})
+    for name in [name for name in sys.modules if name == "app" or name.startswith("app.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(other))
+    __import__("app.api")
+    sys.path.remove(str(other))
+    module = submission.load(package_app(tmp_path / "lab", value=7))
+    assert submission.app_of(module).routes and "app.api.routes" in sys.modules
+    assert str(tmp_path / "lab") in sys.modules["app.api.routes"].__file__
