@@ -7,6 +7,7 @@ fixtures suites share (``submission_dir``, ``app``, ``client``, ``live_server``,
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,7 +61,7 @@ def submission_dir(request: pytest.FixtureRequest) -> Path:
         return isolation.current().folder
     chosen = request.config.getoption("--submission")
     if chosen:
-        return Path(chosen).resolve()
+        return opened(Path(chosen).resolve())
     lab = lab_for_suite(request.node.path if hasattr(request.node, "path") else "")
     if lab is None:
         for item in request.session.items:
@@ -69,7 +70,26 @@ def submission_dir(request: pytest.FixtureRequest) -> Path:
                 break
     if lab is None:
         raise pytest.UsageError("pass --submission DIR: this suite belongs to no lab")
-    return lab.starter_dir
+    return opened(lab.starter_dir)
+
+
+def opened(folder: Path) -> Path:
+    """``folder``, opened as the grader opens it (the in-process isolation imports it, with the
+    folder first on ``sys.path``), for a suite run directly with ``pytest``: its commands
+    start there and its modules import. A submission that does not import is left to the
+    checks, which report it."""
+    isolation.current().folder = folder
+    with contextlib.suppress(submission_loader.SubmissionError):
+        isolation.current().module(folder)
+    return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def open_submission(request: pytest.FixtureRequest) -> None:
+    """A suite run directly with ``pytest`` opens its submission before the first check, as
+    the grader does (commands of the student's start in its folder)."""
+    if isolation.current().folder is None:
+        request.getfixturevalue("submission_dir")
 
 
 @pytest.fixture(scope="session")

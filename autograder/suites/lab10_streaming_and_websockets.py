@@ -221,9 +221,24 @@ def stats(base: str | None = None, test_client=None) -> dict:
     return body
 
 
-def whole_text(test_client) -> tuple[str, int]:
+@pytest.fixture(scope="module")
+def setosa_stream(api_client):
+    """Reads the whole SSE stream of SETOSA through ``api_client`` the first time it is called
+    and gives that same reading to every later call: the checks that only look at the
+    stream share one (each takes about a second). A stream that failed is read again."""
+    readings: list[tuple] = []
+
+    def read() -> tuple:
+        if not readings:
+            readings.append(sse_stream(api_client, f"GET {SSE}"))
+        return readings[0]
+
+    return read
+
+
+def whole_text(setosa_stream) -> tuple[str, int]:
     """The whole explanation of SETOSA as the SSE stream sends it, and its token count."""
-    tokens, _, _, _ = sse_stream(test_client, f"GET {SSE}")
+    tokens, _, _, _ = setosa_stream()
     return "".join(token["text"] for token in tokens), len(tokens)
 
 
@@ -451,10 +466,10 @@ def client_py(submission_dir: Path):
     more="Yield ServerSentEvent(event='token', id=str(position), data={'text': token}) for "
     "each token, positions counted from 1.",
 )
-def test_explanation_streams_as_token_events_in_order(api_client):
+def test_explanation_streams_as_token_events_in_order(setosa_stream):
     """GET /predict/explain answers text/event-stream: one event named token per token, ids
     1, 2, 3... in order, each data a JSON object with the token's "text"."""
-    tokens, _, _, _ = sse_stream(api_client, f"GET {SSE}")
+    tokens, _, _, _ = setosa_stream()
     assert len(tokens) >= 5, f"GET {SSE} sent {len(tokens)} token events; expected the whole text"
     expect_ids_from(tokens, 1, f"GET {SSE}")
     text = "".join(token["text"] for token in tokens)
@@ -468,10 +483,10 @@ def test_explanation_streams_as_token_events_in_order(api_client):
     more="After the last token, yield one event named done whose data has tokens (the "
     "count), species and model_version.",
 )
-def test_stream_ends_with_a_done_event(api_client):
+def test_stream_ends_with_a_done_event(setosa_stream):
     """The last event of the stream is named done; its data gives the number of tokens, the
     predicted species and the model version."""
-    tokens, done, _, _ = sse_stream(api_client, f"GET {SSE}")
+    tokens, done, _, _ = setosa_stream()
     assert done is not None, (
         f"GET {SSE} ended after {len(tokens)} token events without an event named done"
     )
@@ -490,10 +505,10 @@ def test_stream_ends_with_a_done_event(api_client):
     more="Loop over the tokens with `await asyncio.sleep(delay)` between them and yield "
     "inside the loop; never build a list of every event first.",
 )
-def test_first_event_arrives_before_the_stream_ends(api_client):
+def test_first_event_arrives_before_the_stream_ends(setosa_stream):
     """The first token event reaches the client in less than half the time the whole stream
     takes (the tokens are TOKEN_DELAY_SECONDS apart: the stream is not built in advance)."""
-    tokens, _, first_at, total = sse_stream(api_client, f"GET {SSE}")
+    tokens, _, first_at, total = setosa_stream()
     assert first_at < total / 2, (
         f"the first event came after {first_at:.2f} s of a {total:.2f} s stream of "
         f"{len(tokens)} tokens: the events were sent together at the end"
@@ -507,10 +522,10 @@ def test_first_event_arrives_before_the_stream_ends(api_client):
     more="Declare last_event_id: Annotated[int | None, Header(ge=0)] = None and skip the "
     "tokens up to that position; ids keep their positions.",
 )
-def test_last_event_id_resumes_after_that_token(api_client):
+def test_last_event_id_resumes_after_that_token(api_client, setosa_stream):
     """With Last-Event-ID: 5 the stream starts at token 6 (same texts, same ids as the full
     stream), then ends with done; a Last-Event-ID past the end gets only done."""
-    full, _, _, _ = sse_stream(api_client, f"GET {SSE}")
+    full, _, _, _ = setosa_stream()
     what = f"GET {SSE} with Last-Event-ID: 5"
     rest, _, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": "5"})
     assert rest, f"{what} sent no token event; expected tokens 6 to {len(full)}"
@@ -551,10 +566,10 @@ def test_stream_needs_a_caller_and_good_measurements(api_client):
     more='Yield {"event": "token", "id": position, "text": token} per token, then the done '
     "object, from a route without response_class.",
 )
-def test_json_lines_carry_the_same_events(api_client):
+def test_json_lines_carry_the_same_events(api_client, setosa_stream):
     """GET /predict/explain/lines answers application/jsonl: one JSON object per line, a
     token object (event, id, text) per token, in the SSE stream's order, then done."""
-    text, count = whole_text(api_client)
+    text, count = whole_text(setosa_stream)
     what = f"GET {LINES}"
     with api_client.stream("GET", LINES, params=SETOSA, headers=KEY, timeout=TIMEOUT) as response:
         status_problem(response, what, "application/jsonl")
@@ -782,10 +797,10 @@ def test_a_closed_websocket_frees_its_resources(api_client, served):
     more="with httpx.stream('GET', url, params=..., headers=...) as response: "
     "response.raise_for_status(); for line in response.iter_lines(): ...",
 )
-def test_client_explain_returns_the_streamed_text(api_client, served, client_py):
+def test_client_explain_returns_the_streamed_text(setosa_stream, served, client_py):
     """client.explain(base_url, api_key, flower, on_token) returns the whole explanation your
     service streams, and calls on_token once per token, in order."""
-    text, count = whole_text(api_client)
+    text, count = whole_text(setosa_stream)
     outcome = client_py("explain", served, API_KEY, SETOSA)
     if "http_status" in outcome:
         pytest.fail(f"explain() raised for status {outcome['http_status']}", pytrace=False)
