@@ -42,7 +42,12 @@ def test_known_bad_variant_loses_exactly_its_points(variant, grader_for, tmp_pat
     failed = {r.check.name for r in result.results if not r.passed}
     assert failed == set(variant.fails), (
         f"{variant.name} ({variant.bug}) should fail exactly {sorted(variant.fails)}; "
-        f"it failed {sorted(failed)}"
+        f"it failed {sorted(failed)}. Unexpected: "
+        + "; ".join(
+            f"{r.check.name}: {r.message}"
+            for r in result.results
+            if r.passed == (r.check.name in variant.fails)
+        )
     )
     lost = sum(r.check.points for r in result.results if r.check.name in variant.fails)
     assert result.score == pytest.approx(result.max_score - lost)
