@@ -2,6 +2,9 @@
 
 * hello: a bare FastAPI app with one ``def`` route, served by the same Uvicorn command
   (one worker, no access log) as the solution: the ceiling for this machine and server;
+* health: the solution's ``GET /health``, which does nothing but pass through the
+  service's middleware (request id, timing, JSON log, metrics, body limit, hosts, CORS,
+  GZip): what every route of the service pays before its own work;
 * predict: the solution's single prediction (``POST /v2/predict`` in lab 12), one flower,
   each request a different one of 64 (so the prediction cache helps little), with the
   grader's model and an API key;
@@ -156,6 +159,11 @@ def main() -> None:
                         "hello", port, requests, options.connections, options.seconds
                     )
                     continue
+                # The service's own middleware around a route that does nothing else.
+                health = [request_bytes("GET", "/health")]
+                results["health"] = load(
+                    "health", port, health, options.connections, options.seconds
+                )
                 single, many_path = routes(folder)
                 singles = [request_bytes("POST", single, one, headers) for one in flowers(64)]
                 many = [request_bytes("POST", many_path, {"items": batch}, headers)]
@@ -168,11 +176,14 @@ def main() -> None:
                 process.wait(timeout=30)
     print(f"lab {options.lab} solution, uvicorn with 1 worker, {options.connections} connections")
     show(results["hello"])
+    show(results["health"])
     show(results["predict"])
     show(results["batch"], rows=len(batch))
     share = results["predict"].per_second / results["hello"].per_second
     rows = results["batch"].per_second * len(batch) / results["predict"].per_second
     print(f"predict / hello throughput: {share:.0%} (goal: at least 50%)")
+    floor = results["health"].per_second / results["hello"].per_second
+    print(f"health / hello throughput: {floor:.0%} (the service's middleware alone)")
     print(f"batch rows/s / single rows/s: {rows:.1f}x (goal: at least 20x)")
 
 
