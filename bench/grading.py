@@ -27,10 +27,12 @@ from autograder.runner import Grader  # noqa: E402
 
 
 def third_party_imports(folder: Path) -> list[str]:
-    """Top-level modules a lab's solution imports that are not its own files or stdlib."""
-    local = {path.stem for path in folder.glob("*.py")}
+    """Top-level modules a lab's solution imports that are not its own files or stdlib (its
+    modules and packages, such as labs 11-12's ``app/``; its own tests are left out)."""
+    files = [path for path in folder.rglob("*.py") if "tests" not in path.relative_to(folder).parts]
+    local = {path.relative_to(folder).parts[0].removesuffix(".py") for path in files}
     found = set()
-    for path in folder.glob("*.py"):
+    for path in files:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
