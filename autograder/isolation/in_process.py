@@ -19,6 +19,7 @@ from typing import Any
 
 from autograder import processes
 from autograder import submission as submission_loader
+from autograder.isolation import fork_server
 from autograder.isolation.base import Isolation
 from autograder.isolation.errors import SandboxError
 
@@ -29,6 +30,9 @@ class InProcess(Isolation):
     """The student's code runs in this process (the grading child)."""
 
     name = "in-process"
+    # Forks the processes the checks start (see fork_server); made when a grading opens.
+    fork_server: fork_server.ForkServer | None = None
+    fork_server_owner = 0
 
     def prepare(self, preload: tuple[str, ...], suite_module: str) -> tuple[str, ...]:
         from autograder.run_cache import RunCache
@@ -47,6 +51,9 @@ class InProcess(Isolation):
         self, folder: Path, *, memory_mb: int, start_timeout: float, import_timeout: float
     ) -> str | None:
         self.folder = Path(folder)
+        # Before any student code runs (and starts threads): later processes fork from it.
+        self.fork_server = fork_server.start()
+        self.fork_server_owner = os.getpid()
         try:
             submission_loader.load(self.folder)
         except submission_loader.SubmissionError as error:
@@ -99,6 +106,8 @@ class InProcess(Isolation):
             shutil.copytree(folder, workdir / name, dirs_exist_ok=True)
 
     def spawn(self, target: Callable[..., None], arguments: tuple, fds: list[int]) -> int:
+        if self.fork_server is not None and self.fork_server_owner == os.getpid():
+            return self.fork_server.spawn(target, arguments, fds)
         pid = processes.fork_with_retries()
         if pid == 0:  # pragma: no cover - runs in the new process
             try:
