@@ -14,6 +14,14 @@ Each lab's known-bad file (``Lab.known_bad``: ``tests/known_bad/NN-slug.toml``) 
 
 A variant is built by copying the solution and applying its edits, so the corpus follows the
 solution as it evolves, and an edit that no longer applies fails loudly.
+
+A variant whose edits touch only files that a few checks read may say so::
+
+    graded_on = ["cmd is exec form", "image runs as a non root user"]
+
+It is then graded on those checks alone, and must fail exactly its own among them: lab 12's
+Dockerfile is read by its static checks only (the grader starts the servers with its own
+commands), so a Dockerfile bug needs none of the real servers a full grading starts.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ class Variant:
     fails: tuple[str, ...]
     edits: tuple[dict, ...]
     says: str = ""  # a text one of its failure messages must contain (the real cause)
+    graded_on: tuple[str, ...] | None = None  # the checks it is graded on (None: all)
 
     def build(self, destination: Path) -> Path:
         """Write the variant into ``destination`` and return it."""
@@ -53,6 +62,7 @@ def variants_for(lab: Lab) -> list[Variant]:
             fails=tuple(entry["fails"]),
             edits=tuple(entry["edit"]),
             says=entry.get("says", ""),
+            graded_on=tuple(entry["graded_on"]) if "graded_on" in entry else None,
         )
         for entry in data.get("variant", [])
     ]

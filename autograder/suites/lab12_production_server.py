@@ -40,6 +40,7 @@ API_KEY = "grader-load-" + "k" * 32
 START_SECONDS = 90  # two workers, each importing scikit-learn, on a busy shared machine
 SLOW_SECONDS = 3  # the in-flight request of the shutdown checks
 IN_FLIGHT_SECONDS = 1.0  # how long it has been running when SIGTERM comes
+REFUSAL_AFTER_SECONDS = 0.8  # after SIGTERM, a new connection is tried
 PRESTART_SECONDS = 60  # migrating an empty database and training the iris model
 LOAD_SECONDS = 2  # each Locust run of the load-test checks
 ROUTES = ("/v2/predict", "/v1/predict/batch")
@@ -195,9 +196,17 @@ UVICORN = PRESTART + "{python} -m uvicorn app.main:app --port {port} --workers 1
 GUNICORN = "exec {python} -m gunicorn -c gunicorn.conf.py --bind 127.0.0.1:{port} app.main:app"
 
 
+# the fixture through which the checks reach each server
+SERVER_FIXTURES = {
+    "fastapi": "fastapi_workers",
+    "uvicorn": "uvicorn_server",
+    "gunicorn": "gunicorn_workers",
+}
+
+
 @pytest.fixture(scope="module")
-def servers(iris_model, tmp_path_factory) -> Iterator[dict[str, Server]]:
-    """The three servers of the checks, started at once (each check waits for its own);
+def servers(request, iris_model, tmp_path_factory) -> Iterator[dict[str, Server]]:
+    """The servers of the checks being run, started at once (each check waits for its own);
     every one is killed, with its workers, at the end."""
     started: dict[str, Server] = {}
     ways = {
@@ -205,8 +214,16 @@ def servers(iris_model, tmp_path_factory) -> Iterator[dict[str, Server]]:
         "uvicorn": ("uvicorn --workers 1", UVICORN, {}),
         "gunicorn": ("gunicorn with WEB_CONCURRENCY=2", GUNICORN, {"WEB_CONCURRENCY": "2"}),
     }
+    # A grading that runs some checks only (a re-run after a hang) starts only their servers.
+    needed = {
+        name
+        for name, fixture in SERVER_FIXTURES.items()
+        if any(fixture in item.fixturenames for item in request.session.items)
+    }
     try:
         for name, (what, command_line, environment) in ways.items():
+            if name not in needed:
+                continue
             data = isolation.current().writable_by_app(tmp_path_factory.mktemp("server"))
             port = free_port()
             line = command_line.format(python=shlex.quote(sys.executable), port=port)
@@ -477,11 +494,14 @@ def shutdown(gunicorn_workers) -> Shutdown:
         return outcome
     time.sleep(IN_FLIGHT_SECONDS)
     server.command.signal(signal.SIGTERM)
-    time.sleep(0.3)
+    # A moment for the signal to reach the workers (a loaded machine is slow to schedule
+    # them); the slow request is still in flight for a second or more after it.
+    time.sleep(REFUSAL_AFTER_SECONDS)
     try:
         answer = httpx.get(f"{server.url}/health", timeout=3)
         outcome.new_connection = f"answered {answer.status_code}"
-    except httpx.ConnectError:
+    except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError):
+        # refused, or queued by the kernel and reset when the listening socket closed
         outcome.new_connection = None
     except httpx.HTTPError as error:
         outcome.new_connection = f"was accepted, then {type(error).__name__}"
@@ -757,23 +777,30 @@ def fail_run(run: LoadRun, reason: str):
     more="Every request must succeed: send the API key from LOAD_API_KEY in X-API-Key.",
 )
 def test_load_test_ran_headless_against_both_servers(load_run):
-    """OUT/workers-1_stats.csv and OUT/workers-2_stats.csv exist, each with /v2/predict and
-    /v1/predict/batch requests and no failures."""
+    """OUT/workers-1_stats.csv and OUT/workers-2_stats.csv exist, each with requests and no
+    failures; both routes, /v2/predict and /v1/predict/batch, were requested."""
     if load_run.problem:
         fail_run(load_run, load_run.problem)
+    requested = set()
     for workers in (1, 2):
         path = load_run.out / f"workers-{workers}_stats.csv"
         if not path.exists():
             fail_run(load_run, f"there is no {path.name} in the output folder")
         rows = locust_rows(path)
-        for route in ROUTES:
-            row = rows.get(route)
-            if row is None or int(row["Request Count"]) == 0:
-                fail_run(load_run, f"{path.name} has no requests to {route} ({sorted(rows)})")
-            if int(row["Failure Count"]):
+        counted = {route: int(row["Request Count"] or 0) for route, row in rows.items()}
+        if not any(counted.values()):
+            fail_run(load_run, f"{path.name} has no requests")
+        requested |= {route for route, count in counted.items() if count}
+        for route, row in rows.items():
+            if int(row["Failure Count"] or 0):
                 fail_run(
                     load_run, f"{path.name}: {row['Failure Count']} requests to {route} failed"
                 )
+    # Locust picks each user's next task at random: a short run on a slow machine may send
+    # a server a few requests only, so each route must appear in one of the runs, not both.
+    missing = [route for route in ROUTES if route not in requested]
+    if missing:
+        fail_run(load_run, f"no run sent requests to {', '.join(missing)} ({sorted(requested)})")
 
 
 REPORT_COLUMNS = ("workers", "route", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms")
