@@ -46,8 +46,8 @@ solution N:
 sync *FLAGS:
     uv run python -m autograder sync {{FLAGS}}
 
-# the course's own tests: lint, format, engine, labs, notebooks, snippets (pytest runs one
-# process per core: most tests wait on gradings, and each grading is its own process)
+# the course's own tests: lint, format, engine, labs, notebooks, snippets (pytest runs two
+# processes per core, see tests/conftest.py: most tests wait on gradings and servers)
 test:
     uv run ruff check .
     uv run ruff format --check .

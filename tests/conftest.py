@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import os
+
 import pytest
 
 from autograder.course import find_lab
 from autograder.runner import Grader, Limits
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers per core, at most four more than the cores.
+
+    Most tests wait: on a grading child, a real server starting, a stream's pauses. On
+    2 cores, 2 workers left the cores idle a third of the time (1418 s for the whole run);
+    4 workers ran it in 940 s, every test passing.
+    """
+    cores = os.cpu_count() or 1
+    return min(2 * cores, cores + 4)
 
 
 @pytest.fixture(scope="session")
