@@ -38,6 +38,9 @@ LIMITS = {"check_timeout": CHECK_TIMEOUT, "import_timeout": IMPORT_TIMEOUT, "mem
 ROUTE = "/flowers/{flower_id}"  # the route the partial-credit cases break
 # Slack on top of the time limits a case may use: forks, imports and checks on a busy machine.
 SLACK = 6.0
+# A check that would sleep for 600 s must end far sooner; how much sooner on a machine busy
+# with other gradings is not the point (a test run once took 7.5 s for a 1 s limit).
+CUT_SHORT = 60.0
 NOT_RUN = "not run: the submission did not import"
 GRADER_TROUBLE = ("the grader failed", "stopped responding", "stopped before this check")
 
@@ -459,7 +462,7 @@ def test_a_check_that_hangs_in_its_own_code_times_out_without_a_line(tmp_path):
     waits, root = result.results
     assert (waits.passed, waits.message) == (False, "timed out after 1 s")
     assert root.passed and result.score == 2
-    assert seconds < 1 + SLACK
+    assert seconds < CUT_SHORT
 
 
 def test_strict_grading_holds_when_the_plugin_was_imported_first(grader_for):
