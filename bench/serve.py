@@ -6,8 +6,9 @@
   service's middleware (request id, timing, JSON log, metrics, body limit, hosts, CORS,
   GZip): what every route of the service pays before its own work;
 * predict: the solution's single prediction (``POST /v2/predict`` in lab 12), one flower,
-  each request a different one of 64 (so the prediction cache helps little), with the
-  grader's model and an API key;
+  each request one of 64 in turn, with the grader's model and an API key (after the first
+  64 the prediction cache answers: this measures the service around the model, its
+  validation, authentication, rate limit, database write and logs);
 * batch: its batch prediction (``POST /v1/predict/batch``) with 100 flowers a request.
 
 It prints requests per second and p50/p95/p99 latencies for each, then the two ratios the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import runpy
 
+from fastapi import WebSocket
 from fastapi.testclient import TestClient
 
 from autograder.course import find_lab
@@ -35,3 +36,23 @@ def test_gunicorn_hooks_name_uvicorn_worker_and_prepare_once(monkeypatch):
     assert settings["workers"] == 3
     settings["on_starting"](None)
     assert settings["PREPARED"] == [os.getpid()]
+
+
+def test_the_asgi_middleware_times_every_answer_and_lets_websockets_pass():
+    module = load_example(EXAMPLES / "asgi_middleware.py")
+
+    @module.app.websocket("/echo")
+    async def echo(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_text(await websocket.receive_text())
+        await websocket.close()
+
+    with TestClient(module.app) as client:
+        answer = client.get("/hello")
+        assert answer.json() == {"message": "hello"}
+        assert float(answer.headers["X-Process-Time"]) >= 0
+        missing = client.get("/nowhere")
+        assert missing.status_code == 404 and "X-Process-Time" in missing.headers
+        with client.websocket_connect("/echo") as websocket:
+            websocket.send_text("hi")
+            assert websocket.receive_text() == "hi"

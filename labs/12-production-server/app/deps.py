@@ -3,6 +3,11 @@
 A route writes ``settings: SettingsDep`` or ``caller: Caller`` and FastAPI calls the function
 behind the alias for each request. Tests replace a function with
 ``app.dependency_overrides[get_model] = ...``: the aliases themselves never change.
+
+Lab 12: the dependencies that only read what the app holds or check a header are
+``async def``. FastAPI calls a plain ``def`` dependency in a worker thread, and that trip costs
+more than their work; a prediction asked for seven of them. ``get_session`` stays a plain
+``def`` (closing a session may wait on the database), and so does ``get_settings``.
 """
 
 import time
@@ -31,7 +36,7 @@ from app.security import (
 # ---------------------------------------------------------------- what the app holds
 
 
-def get_passwords(request: Request) -> Passwords:
+async def get_passwords(request: Request) -> Passwords:
     """The password checker made when the app started."""
     return request.app.state.passwords
 
@@ -42,14 +47,14 @@ PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 
 def get_session(request: Request) -> Iterator[Session]:
     """A session for one request, closed when the request is over."""
-    with Session(request.app.state.engine) as session:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_model(request: Request) -> IrisModel:
+async def get_model(request: Request) -> IrisModel:
     """The model loaded at start-up (a dependency, so tests can replace it)."""
     model = getattr(request.app.state, "model", None)
     if model is None:
@@ -60,7 +65,7 @@ def get_model(request: Request) -> IrisModel:
 ModelDep = Annotated[IrisModel, Depends(get_model)]
 
 
-def get_cache(request: Request) -> PredictionCache:
+async def get_cache(request: Request) -> PredictionCache:
     """The cache made at start-up (a dependency, so tests can replace it)."""
     return request.app.state.cache
 
@@ -71,7 +76,7 @@ CacheDep = Annotated[PredictionCache, Depends(get_cache)]
 # ---------------------------------------------------------------- who is calling
 
 
-def get_current_user(
+async def get_current_user(
     token: Annotated[str | None, Depends(bearer_scheme)], settings: SettingsDep
 ) -> User:
     """The user of the bearer token; 401 without one."""
@@ -83,7 +88,7 @@ def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_admin(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> User:
     """The current user, who must be an admin: 403 for anyone else."""
     if user.role != "admin":
         raise HTTPException(
@@ -95,7 +100,7 @@ def require_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(require_admin)]
 
 
-def get_caller(
+async def get_caller(
     api_key: Annotated[str | None, Depends(api_key_scheme)],
     token: Annotated[str | None, Depends(bearer_scheme)],
     settings: SettingsDep,
@@ -120,7 +125,7 @@ Caller = Annotated[str, Depends(get_caller)]
 # ---------------------------------------------------------------- how often
 
 
-def get_clock() -> float:
+async def get_clock() -> float:
     """The time the rate limiter reads, in seconds. ``time.monotonic`` never jumps when the
     computer's clock is set; tests replace this dependency to move time by hand."""
     return time.monotonic()
@@ -129,12 +134,12 @@ def get_clock() -> float:
 Now = Annotated[float, Depends(get_clock)]
 
 
-def get_rate_limiter(request: Request) -> RateLimiter:
+async def get_rate_limiter(request: Request) -> RateLimiter:
     """The callers' buckets, made at start-up."""
     return request.app.state.rate_limiter
 
 
-def rate_limit(
+async def rate_limit(
     caller: Caller,
     settings: SettingsDep,
     now: Now,

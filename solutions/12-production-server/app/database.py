@@ -47,6 +47,7 @@ def make_engine(url: str) -> Engine:
         cursor = connection.cursor()
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.close()
 

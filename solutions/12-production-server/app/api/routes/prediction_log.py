@@ -54,9 +54,7 @@ def log_predictions(
         for measurement, prediction in zip(measurements, predictions, strict=True)
     ]
     session.add_all(records)
-    session.commit()
-    for record in records:
-        session.refresh(record)
+    session.commit()  # each record has its id now: the session keeps what it wrote
     return records
 
 
