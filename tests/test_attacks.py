@@ -119,7 +119,10 @@ def test_an_attack_earns_only_its_score(attack, tmp_path):
     elif expect == "full":
         assert document["score"] == document["max_score"], failed
     else:
-        assert failed == set(details["fails"]), failed
+        # A check after the attack that uses the server the attack killed may fail too, on
+        # a busy machine (its connection reset); an attack never earns what it did not.
+        allowed = set(details["fails"]) | set(details.get("may_also_fail", []))
+        assert set(details["fails"]) <= failed <= allowed, failed
     assert all(
         test["output"].strip() for test in document["tests"] if test["status"] != "passed"
     ), "every lost check says why"
