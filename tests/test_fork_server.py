@@ -23,15 +23,20 @@ SCRIPT = textwrap.dedent(
     LOCK = threading.Lock()  # stands for SQLite's allocator mutex, held by an app's thread
 
 
-    def target(fds, word):
+    def target(fds, word, caller):
         got = LOCK.acquire(timeout=2)
+        # Forked twice, the process is the caller's once the middle process has ended:
+        # give that a moment on a busy machine before saying who the parent is.
+        deadline = time.monotonic() + 10
+        while os.getppid() != caller and time.monotonic() < deadline:
+            time.sleep(0.01)
         os.write(fds[0], f"{word} {got} {os.getppid()} {os.environ.get('LATE')}".encode())
         os._exit(3)
 
 
     def run(spawn):
         read_end, write_end = os.pipe()
-        pid = spawn(target, ("hello",), [write_end])
+        pid = spawn(target, ("hello", os.getpid()), [write_end])
         os.close(write_end)
         answer = os.read(read_end, 200).decode()
         os.close(read_end)
