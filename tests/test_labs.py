@@ -1,11 +1,14 @@
-"""Every lab proves itself: the solution gets full marks, the starter gets only its free points,
-and every known-bad variant loses exactly the checks of its bug."""
+"""Every lab proves itself: the solution gets full marks, the starter gets only its free points
+(with a report that fits a screen), and every known-bad variant loses exactly the checks of
+its bug."""
 
 from __future__ import annotations
 
 import pytest
 
+from autograder.causes import find_todos
 from autograder.course import load_labs
+from tests.screen import SCREEN, printed
 from tests.variants import variants_for
 
 LABS = load_labs()
@@ -21,10 +24,17 @@ def test_solution_gets_full_marks(lab, grader_for):
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.folder)
-def test_starter_gets_only_its_free_points(lab, grader_for):
+def test_starter_gets_only_its_free_points_and_a_report_that_fits_a_screen(lab, grader_for):
     result = grader_for(lab.number).grade(lab.starter_dir)
     passed = [r.check.name for r in result.results if r.passed]
     assert result.score == lab.free_points, f"the starter passes {passed}"
+    # What the student sees first: it fits an 80 x 24 terminal and names the first TODO.
+    lines = printed(result)
+    first = find_todos(lab.starter_dir)[0]
+    assert len(lines) <= SCREEN - 2, "\n".join(lines)  # the command line and the next prompt
+    assert all(len(line) <= 80 for line in lines), "\n".join(lines)
+    assert f"{first.label} in {first.place}" in lines[-1] + lines[-2], "\n".join(lines)
+    assert lines[-3].startswith("Score: 0/") or lines[-2].startswith("Score: 0/")
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.folder)
