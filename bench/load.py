@@ -64,31 +64,42 @@ async def _read_answer(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _connection(port: int, request: bytes, stop_at: float, latencies: list[float]):
+async def _connection(
+    port: int, request: bytes, stop_at: float, latencies: list[float], once: bool
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        while time.monotonic() < stop_at:
+        while once or time.monotonic() < stop_at:
             started = time.perf_counter()
             writer.write(request)
             status = await _read_answer(reader)
             if status != 200:
+                if once:
+                    return
                 raise RuntimeError(f"the server answered {status}")
             latencies.append(time.perf_counter() - started)
+            if once:
+                return
     finally:
         writer.close()
 
 
-async def _run(port: int, request: bytes, connections: int, seconds: float) -> list[float]:
+async def _run(
+    port: int, request: bytes, connections: int, seconds: float, once: bool
+) -> list[float]:
     latencies: list[float] = []
     stop_at = time.monotonic() + seconds
     await asyncio.gather(
-        *(_connection(port, request, stop_at, latencies) for _ in range(connections))
+        *(_connection(port, request, stop_at, latencies, once) for _ in range(connections))
     )
     return latencies
 
 
-def measure(name: str, port: int, request: bytes, *, connections: int, seconds: float) -> Result:
-    """Send ``request`` over ``connections`` connections for ``seconds``; what came back."""
+def measure(
+    name: str, port: int, request: bytes, *, connections: int, seconds: float, once: bool = False
+) -> Result:
+    """Send ``request`` over ``connections`` connections for ``seconds`` (or one request each,
+    and no error for another status than 200, when ``once``); what came back."""
     started = time.monotonic()
-    latencies = asyncio.run(_run(port, request, connections, seconds))
+    latencies = asyncio.run(_run(port, request, connections, seconds, once))
     return Result(name, time.monotonic() - started, latencies)
