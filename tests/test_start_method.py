@@ -16,36 +16,57 @@ LABS = (1, 2)
 EVERY_NTH_VARIANT = {1: 3, 2: 1}
 
 
+def _cases() -> list[tuple[int, str]]:
+    """(lab, what is graded): the solution, the starter and the chosen variants, each a test
+    of its own so that parallel workers share them."""
+    cases = []
+    for number in LABS:
+        variants = variants_for(find_lab(number))[:: EVERY_NTH_VARIANT[number]]
+        cases += [(number, name) for name in ("solution", "starter", *(v.name for v in variants))]
+    return cases
+
+
 def outcome(result) -> tuple:
     checks = tuple((r.check.name, r.passed, r.message) for r in result.results)
     return result.problem, checks
 
 
-@pytest.fixture(scope="module", params=LABS, ids=lambda number: f"lab{number:02d}")
-def graders(request) -> tuple[Grader, Grader]:
-    lab = find_lab(request.param)
-    made = []
-    with pytest.MonkeyPatch.context() as patch:
-        for method in ("fork", "spawn"):
-            patch.setenv(processes.START_VARIABLE, method)
-            made.append(Grader(lab, Limits(check_timeout=lab.check_timeout)))
-    forked, spawned = made
-    assert (forked.start, spawned.start) == ("fork", "spawn")
-    return forked, spawned
+@pytest.fixture(scope="session")
+def graders_for():
+    """``graders_for(lab) -> (forked, spawned)``: the two graders of a lab, made once."""
+    made: dict[int, tuple[Grader, Grader]] = {}
+
+    def get(number: int) -> tuple[Grader, Grader]:
+        if number not in made:
+            lab = find_lab(number)
+            pair = []
+            with pytest.MonkeyPatch.context() as patch:
+                for method in ("fork", "spawn"):
+                    patch.setenv(processes.START_VARIABLE, method)
+                    pair.append(Grader(lab, Limits(check_timeout=lab.check_timeout)))
+            assert (pair[0].start, pair[1].start) == ("fork", "spawn")
+            made[number] = (pair[0], pair[1])
+        return made[number]
+
+    return get
 
 
-def test_spawned_children_grade_like_forked_ones(graders, tmp_path):
-    forked, spawned = graders
+CASES = _cases()
+
+
+@pytest.mark.parametrize(
+    ("number", "name"), CASES, ids=[f"lab{number:02d}-{name}" for number, name in CASES]
+)
+def test_spawned_children_grade_like_forked_ones(graders_for, number, name, tmp_path):
+    forked, spawned = graders_for(number)
     lab = forked.lab
-    folders = {"solution": lab.solution_dir, "starter": lab.starter_dir}
-    for variant in variants_for(lab)[:: EVERY_NTH_VARIANT[lab.number]]:
-        folders[variant.name] = variant.build(tmp_path / variant.name)
-    different = {}
-    for name, folder in folders.items():
-        by_fork, by_spawn = outcome(forked.grade(folder)), outcome(spawned.grade(folder))
-        if by_fork != by_spawn:
-            different[name] = (by_fork, by_spawn)
-    assert not different, different
+    if name in ("solution", "starter"):
+        folder = lab.solution_dir if name == "solution" else lab.starter_dir
+    else:
+        (variant,) = [v for v in variants_for(lab) if v.name == name]
+        folder = variant.build(tmp_path / name)
+    by_fork, by_spawn = outcome(forked.grade(folder)), outcome(spawned.grade(folder))
+    assert by_fork == by_spawn
 
 
 def test_an_unknown_start_method_is_a_clear_error(monkeypatch):
