@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ class Result:
     name: str
     seconds: float
     latencies: list[float] = field(default_factory=list)
+    server_cpu: float | None = None  # CPU seconds the server spent meanwhile (Linux)
 
     @property
     def requests(self) -> int:
@@ -30,6 +32,14 @@ class Result:
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_per_request(self) -> float | None:
+        """The server's CPU time per answer, in milliseconds: steadier than the throughput
+        on a machine whose cores the load generator shares."""
+        if self.server_cpu is None or not self.requests:
+            return None
+        return self.server_cpu / self.requests * 1000
 
     def percentile(self, share: float) -> float:
         """The latency under which ``share`` of the answers came (milliseconds)."""
@@ -95,11 +105,37 @@ async def _run(
     return latencies
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user and system) process ``pid`` has used so far, or None where /proc does
+    not say (not Linux)."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(
-    name: str, port: int, request: bytes, *, connections: int, seconds: float, once: bool = False
+    name: str,
+    port: int,
+    request: bytes,
+    *,
+    connections: int,
+    seconds: float,
+    once: bool = False,
+    server_pid: int | None = None,
 ) -> Result:
     """Send ``request`` over ``connections`` connections for ``seconds`` (or one request each,
-    and no error for another status than 200, when ``once``); what came back."""
+    and no error for another status than 200, when ``once``); what came back, with the CPU
+    time process ``server_pid`` spent meanwhile when given."""
+    cpu_before = cpu_seconds(server_pid)
     started = time.monotonic()
     latencies = asyncio.run(_run(port, request, connections, seconds, once))
-    return Result(name, time.monotonic() - started, latencies)
+    result = Result(name, time.monotonic() - started, latencies)
+    cpu_after = cpu_seconds(server_pid)
+    if cpu_before is not None and cpu_after is not None:
+        result.server_cpu = cpu_after - cpu_before
+    return result

@@ -54,10 +54,10 @@ def record_prediction(
 ) -> int:
     """Count one prediction in the metrics and log it; its id in the log."""
     observability.record_predictions(request, [prediction], model.version)
-    (record,) = prediction_log.log_predictions(
+    (prediction_id,) = prediction_log.log_predictions(
         session, request, [measurement], [prediction], model_version=model.version, caller=caller
     )
-    return record.id
+    return prediction_id
 
 
 @router.post(
@@ -97,11 +97,11 @@ def predict_batch(
     """Predict the species of 1 to 100 flowers in one call, and log each one."""
     answers = model.predict(batch.items)
     observability.record_predictions(request, answers, model.version)
-    records = prediction_log.log_predictions(
+    prediction_ids = prediction_log.log_predictions(
         session, request, batch.items, answers, model_version=model.version, caller=caller
     )
     logged = [
-        LoggedPrediction(**answer.model_dump(), prediction_id=record.id)
-        for answer, record in zip(answers, records, strict=True)
+        LoggedPrediction(**answer.model_dump(), prediction_id=prediction_id)
+        for answer, prediction_id in zip(answers, prediction_ids, strict=True)
     ]
     return BatchPredictionOut(predictions=logged, model_version=model.version)

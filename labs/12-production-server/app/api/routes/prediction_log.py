@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from sqlalchemy import case, func
+from sqlalchemy import case, func, insert
 from sqlmodel import Session, col, select
 
 from app.api_docs import not_found
@@ -21,6 +21,7 @@ from app.records import (
     PredictionPublic,
     PredictionRecord,
     VersionAccuracy,
+    utc_now,
 )
 from app.schemas import Measurement, Prediction, Species
 from app.security import ADMIN_ERRORS, AUTH_ERRORS
@@ -41,21 +42,33 @@ def log_predictions(
     *,
     model_version: str,
     caller: str,
-) -> list[PredictionRecord]:
-    """Write one row per predicted flower, in one transaction; return the rows (with ids)."""
-    records = [
-        PredictionRecord.from_prediction(
-            measurement,
-            prediction,
-            model_version=model_version,
-            request_id=request.state.request_id,
-            caller=caller,
-        )
+) -> list[int]:
+    """Write one row per predicted flower with one INSERT; return their ids, in order.
+
+    Lab 12: the rows go in as plain dictionaries, one ``INSERT ... RETURNING id`` for them
+    all (SQLAlchemy's bulk INSERT), instead of a ``PredictionRecord`` object per row that the
+    session tracks and flushes. The rows are the same; building and flushing 100 objects was
+    most of a batch prediction's time.
+    """
+    logged_at = utc_now()  # the rows of one request share their time
+    rows = [
+        {
+            **measurement.model_dump(),
+            "created_at": logged_at,
+            "species": prediction.species,
+            "probabilities": prediction.probabilities,
+            "model_version": model_version,
+            "request_id": request.state.request_id,
+            "caller": caller,
+        }
         for measurement, prediction in zip(measurements, predictions, strict=True)
     ]
-    session.add_all(records)
-    session.commit()  # each record has its id now: the session keeps what it wrote
-    return records
+    statement = insert(PredictionRecord).returning(
+        PredictionRecord.id, sort_by_parameter_order=True
+    )
+    ids = list(session.scalars(statement, rows))
+    session.commit()
+    return ids
 
 
 def as_utc(moment: datetime) -> datetime:
