@@ -96,7 +96,12 @@ class SandboxedApp:
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode("latin-1")
         if server.http is None:
-            transport = httpx.AsyncHTTPTransport(uds=str(server.socket_path))
+            # A new connection for every request, as every in-process request is on its own:
+            # uvicorn closes a connection after an app's exception once the 500 is sent, and
+            # a kept-alive connection could be taken for the next check before that close
+            # arrived (a ReadError that failed a check the student's code never broke).
+            no_reuse = httpx.Limits(max_keepalive_connections=0)
+            transport = httpx.AsyncHTTPTransport(uds=str(server.socket_path), limits=no_reuse)
             timeout = httpx.Timeout(policy().timeout + 5)
             server.http = httpx.AsyncClient(transport=transport, timeout=timeout)
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
