@@ -50,12 +50,29 @@ def _anyio_plugin() -> list[str]:
 # ---------------------------------------------------------------- suite runs
 
 
+# The plugins the suites' pytest.ini names with ``-p``. A suite run registers them as modules
+# (:func:`suite_plugins`) and sets that ini's ``addopts`` aside: pytest looks a ``-p`` name up
+# among every installed package's entry points first, 10 ms each on a course's environment.
+SUITE_PLUGINS = ("anyio.pytest_plugin", "autograder.plugin", "autograder.suites.collection")
+
+
+def suite_plugins() -> list:
+    """The modules of :data:`SUITE_PLUGINS` that are installed, imported."""
+    return [
+        importlib.import_module(name)
+        for name in SUITE_PLUGINS
+        if importlib.util.find_spec(name.split(".")[0]) is not None
+    ]
+
+
 def suite_base_arguments(suite: Path) -> list[str]:
-    """Arguments that make pytest read only the graders' own configuration and plugins."""
-    args = [str(suite), "-c", str(SUITE_CONFIG), "--rootdir", str(SUITES)]
+    """Arguments that make pytest read only the graders' own configuration; its plugins are
+    :func:`suite_plugins`, given to ``pytest.main`` as objects (the ini's ``addopts`` name
+    the same ones for a direct run of a suite)."""
+    args = [str(suite), "-c", str(SUITE_CONFIG), "--rootdir", str(SUITES), "-o", "addopts="]
     for name in UNUSED_PLUGINS:
         args += ["-p", f"no:{name}"]
-    return args + _anyio_plugin()
+    return args
 
 
 def suite_arguments(
@@ -151,7 +168,8 @@ class ShortReports:
 def run_suite(args: list[str], plugins: list) -> int:
     """``pytest.main`` for a suite run: no auto-loaded plugins, short failure reports."""
     with NoPluginAutoload() as autoload:
-        return int(pytest.main(args, plugins=[*plugins, autoload, ShortReports()]))
+        plugins = [*suite_plugins(), *plugins, autoload, ShortReports()]
+        return int(pytest.main(args, plugins=plugins))
 
 
 # ---------------------------------------------------------------- warnings
@@ -200,7 +218,7 @@ def collect_checks(suite: Path) -> list[CheckInfo]:
         args = [*suite_base_arguments(suite), "--collect-only", "-q"]
         for name in COLLECTION_UNUSED_PLUGINS:
             args += ["-p", f"no:{name}"]
-        code = pytest.main(args, plugins=[collector, autoload])
+        code = pytest.main(args, plugins=[*suite_plugins(), collector, autoload])
     if code != 0 or not collector.checks:
         raise RuntimeError(f"could not collect the checks of {suite}:\n{output.getvalue()}")
     return collector.checks

@@ -139,14 +139,29 @@ def _location(module: ModuleType) -> str | None:
     return places[0] if len(places) == 1 and isinstance(places[0], str) else None
 
 
+# name -> (module, its location): a module's file does not change, and a grading looks for
+# the submission's modules among every imported one up to thirty times (lab 03: 3 ms a look).
+_locations: dict[str, tuple[object, str | None]] = {}
+
+
+def _module_locations() -> list[tuple[str, str | None]]:
+    """``(name, location)`` of every module in ``sys.modules`` (see :func:`_location`)."""
+    found = []
+    for name, module in list(sys.modules.items()):
+        known = _locations.get(name)
+        if known is None or known[0] is not module:
+            known = _locations[name] = (module, _location(module))
+        found.append((name, known[1]))
+    return found
+
+
 def _forget_modules_under(folder: Path) -> None:
     """Drop modules imported from ``folder`` so the next import reads the files again.
 
     All are found before any is dropped: a namespace package finds its folder through its
     parent package's entry in ``sys.modules``."""
     found = []
-    for name, module in list(sys.modules.items()):
-        file = _location(module)
+    for name, file in _module_locations():
         if file is not None and _inside(file, folder) is not None:
             found.append(name)
     for name in found:
@@ -161,10 +176,9 @@ def modules_from(folder: Path) -> dict[str, ModuleType]:
     """
     prefixes = tuple({str(folder) + os.sep, str(Path(folder).resolve()) + os.sep})
     found = {}
-    for name, module in list(sys.modules.items()):
-        file = _location(module)
+    for name, file in _module_locations():
         if file is not None and (file + os.sep).startswith(prefixes):
-            found[name] = module
+            found[name] = sys.modules[name]
     return found
 
 

@@ -27,3 +27,19 @@ def test_a_suite_run_directly_starts_the_students_commands_in_its_folder():
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "1 passed" in result.stdout, result.stdout[-2000:]
+
+
+def test_a_direct_run_loads_the_plugins_a_grading_registers():
+    """The suites' pytest.ini names with ``-p`` the plugins that a grading gives pytest as
+    modules (it sets the ini's ``addopts`` aside): the two lists must be the same."""
+    import configparser
+    import shlex
+
+    from autograder.pytest_run import SUITE_CONFIG, SUITE_PLUGINS
+
+    ini = configparser.ConfigParser()
+    ini.read(SUITE_CONFIG)
+    words = shlex.split(ini["pytest"]["addopts"])
+    named = [words[i + 1] for i, word in enumerate(words) if word == "-p"]
+    assert [name for name in named if not name.startswith("no:")] == list(SUITE_PLUGINS)
+    assert "--disable-plugin-autoload" in words
