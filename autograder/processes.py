@@ -11,6 +11,7 @@ must stay light, uses this module too.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import resource
@@ -21,6 +22,7 @@ import warnings
 from pathlib import Path
 
 FORK_ATTEMPTS = 20
+_forked_here = False  # whether this process is a child made by fork_with_retries
 DUMP_WAIT_SECONDS = 1.0  # how long the parent waits for a hung child's stack dump
 DUMP_QUIET_SECONDS = 0.1  # a dump that has not grown for this long is complete
 MAX_FD = 65536
@@ -67,18 +69,35 @@ def fork_with_retries(attempts: int = FORK_ATTEMPTS) -> int:
     The caller's buffered output is flushed first, so the child does not print it again.
     Python 3.12+ warns when a process with threads forks; a child made here runs only the
     engine's own code and ends with ``os._exit``, so that warning is not shown.
+
+    The child starts with every object it inherited frozen (``gc.freeze``): its garbage
+    collections skip them. Otherwise the first full collection in the child walks the whole
+    inherited heap (FastAPI, pydantic, scikit-learn...), and writing to each object's
+    header copies every page of it: a sandboxed app spent half of its CPU time on that.
+    A process that was not itself forked here (the warm grader, the sandbox launcher) lives
+    long, so it thaws its own objects again after the fork.
     """
+    global _forked_here
     sys.stdout.flush()
     sys.stderr.flush()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", r".*fork\(\)", DeprecationWarning)
-        for attempt in range(attempts):
-            try:
-                return os.fork()
-            except BlockingIOError:
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.1 * (attempt + 1))
+    gc.freeze()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", r".*fork\(\)", DeprecationWarning)
+            for attempt in range(attempts):
+                try:
+                    pid = os.fork()
+                except BlockingIOError:
+                    if attempt == attempts - 1:
+                        raise
+                    time.sleep(0.1 * (attempt + 1))
+                    continue
+                if pid == 0:
+                    _forked_here = True
+                return pid
+    finally:
+        if not _forked_here:
+            gc.unfreeze()
     raise AssertionError("unreachable")
 
 
