@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from autograder import stages
+from autograder.live import prompt_server
 from autograder.sandbox import harness
 from autograder.sandbox.harness import write_reply
 from autograder.sandbox.logbridge import LogForwarder, replay
@@ -198,7 +199,7 @@ class SandboxServer:
             options["uds"] = settings["socket_path"]
         else:
             options.update(host="127.0.0.1", port=settings["port"])
-        server = _prompt_server(uvicorn.Config(submission.app_of(module), **options))
+        server = prompt_server(uvicorn.Config(submission.app_of(module), **options))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started and thread.is_alive():
@@ -239,39 +240,6 @@ class SandboxServer:
         shutil.rmtree(self.socket_dir, ignore_errors=True)
         self.pid = self._reply_fd = self._log_fd = self._control_fd = None
         self.http = None
-
-
-def _prompt_server(config):  # pragma: no cover - the sandbox
-    """A uvicorn ``Server`` that begins its shutdown as soon as :meth:`exit_now` is called.
-
-    uvicorn looks at ``should_exit`` ten times a second, so an app stopped at the end of each
-    check's client waited 50 ms on average before its shutdown began (a secure grading of
-    lab 04 starts and stops 17 apps). The main loop below ticks as uvicorn's does and also
-    wakes when told to exit.
-    """
-    import asyncio
-
-    import uvicorn
-
-    class PromptServer(uvicorn.Server):
-        loop: asyncio.AbstractEventLoop | None = None
-        wake: asyncio.Event | None = None
-
-        async def main_loop(self) -> None:
-            self.wake, self.loop = asyncio.Event(), asyncio.get_running_loop()
-            counter = 0
-            while not await self.on_tick(counter):
-                counter = (counter + 1) % 864000
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), 0.1)
-
-        def exit_now(self) -> None:
-            self.should_exit = True
-            if self.loop is not None and self.wake is not None:
-                with contextlib.suppress(RuntimeError):  # the loop has already ended
-                    self.loop.call_soon_threadsafe(self.wake.set)
-
-    return PromptServer(config)
 
 
 def _run_server(fds: list[int], settings: dict) -> None:  # pragma: no cover - the sandbox
