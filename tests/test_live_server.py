@@ -1,0 +1,69 @@
+"""The server the engine serves apps with (:func:`autograder.live.prompt_server`) stops the way
+uvicorn's does, only without its fixed pauses: a request in flight when it is told to exit
+still gets its answer, new connections are refused, and the app's lifespan shutdown runs."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from contextlib import asynccontextmanager
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from autograder.live import free_port, prompt_server
+
+
+def slow_app(events: list[str]) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/slow")
+    async def slow() -> dict:
+        events.append("request started")
+        await asyncio.sleep(0.5)
+        return {"finished": True}
+
+    return app
+
+
+def test_a_request_in_flight_finishes_and_the_lifespan_shuts_down():
+    events: list[str] = []
+    port = free_port()
+    config = uvicorn.Config(slow_app(events), host="127.0.0.1", port=port, log_level="error")
+    server = prompt_server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started, "the server did not start"
+
+    answers: list[httpx.Response] = []
+    client = threading.Thread(
+        target=lambda: answers.append(httpx.get(f"http://127.0.0.1:{port}/slow", timeout=10))
+    )
+    client.start()
+    while "request started" not in events and time.monotonic() < deadline:
+        time.sleep(0.01)
+    server.exit_now()
+    client.join(timeout=10)
+    thread.join(timeout=10)
+
+    assert not thread.is_alive(), "the server did not stop"
+    assert [answer.status_code for answer in answers] == [200]
+    assert answers[0].json() == {"finished": True}
+    assert events == ["startup", "request started", "shutdown"]
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/slow", timeout=2)
+    except httpx.ConnectError:
+        pass
+    else:
+        raise AssertionError("a stopped server still accepted a connection")
