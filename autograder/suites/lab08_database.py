@@ -768,9 +768,8 @@ def test_concurrent_predictions_all_land(app, database: Path):
     """Forty POST /predict sent by sixteen threads at once to the app served by uvicorn all
     answer 200 with different prediction ids, all forty rows are in the log and in the file,
     and the file is in WAL mode."""
-    import httpx
 
-    with served(app) as base_url, httpx.Client(base_url=base_url, timeout=60) as http:
+    with served(app) as base_url, support.loopback_client(base_url=base_url, timeout=60) as http:
 
         def one(number: int):
             flower = (SETOSA, VERSICOLOR, VIRGINICA)[number % 3]

@@ -279,7 +279,7 @@ def test_blocking_work_leaves_the_server_free(live_server):
 
     def slow() -> None:
         try:
-            with httpx.Client(base_url=live_server, timeout=60) as http:
+            with support.loopback_client(base_url=live_server, timeout=60) as http:
                 response = http.get("/simulate/blocking", params={"seconds": BLOCKING_SECONDS})
             result["status"], result["body"] = response.status_code, response.text
         except httpx.HTTPError as error:
@@ -290,7 +290,7 @@ def test_blocking_work_leaves_the_server_free(live_server):
     worker = threading.Thread(target=slow, daemon=True)
     worker.start()
     time.sleep(0.5)
-    with httpx.Client(base_url=live_server, timeout=60) as http:
+    with support.loopback_client(base_url=live_server, timeout=60) as http:
         health = http.get("/health")
     health_ended = time.monotonic()
     worker.join(timeout=60)
@@ -328,11 +328,11 @@ def test_concurrent_waits_overlap(live_server):
 
     def one(_: int) -> tuple[int, float]:
         began = time.monotonic()
-        with httpx.Client(base_url=live_server, timeout=90) as http:
+        with support.loopback_client(base_url=live_server, timeout=90) as http:
             response = http.get("/simulate/io", params={"seconds": WAIT_SECONDS})
         return response.status_code, time.monotonic() - began
 
-    with httpx.Client(base_url=live_server, timeout=60) as http:
+    with support.loopback_client(base_url=live_server, timeout=60) as http:
         response = http.get("/simulate/io", params={"seconds": 0.05})
     expect_status(response, 200, "GET /simulate/io?seconds=0.05 (one call alone)")
     began = time.monotonic()
@@ -613,9 +613,8 @@ def test_an_oversized_upload_is_refused_before_it_is_read(live_server):
     """On uvicorn: a small CSV upload answers 200; a request that announces a 64 MiB body
     and sends 64 KiB of it is answered 413 within 10 s, without the server waiting for the
     rest."""
-    import httpx
 
-    with httpx.Client(base_url=live_server, timeout=60) as http:
+    with support.loopback_client(base_url=live_server, timeout=60) as http:
         response = http.post(
             "/predict/csv",
             files={"file": ("flowers.csv", csv_text([SETOSA]), "text/csv")},

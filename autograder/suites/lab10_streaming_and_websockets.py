@@ -209,7 +209,7 @@ def stats(base: str | None = None, test_client=None) -> dict:
         if test_client is not None:
             response = test_client.get(STATS)
         else:
-            response = httpx.get(f"{base}{STATS}", timeout=TIMEOUT)
+            response = support.loopback_get(f"{base}{STATS}", timeout=TIMEOUT)
     except httpx.HTTPError as error:
         pytest.fail(f"GET {STATS} failed: {error!r}", pytrace=False)
     assert response.status_code == 200, f"GET {STATS} answered {response.status_code}"
@@ -599,7 +599,7 @@ def test_json_lines_carry_the_same_events(api_client, setosa_stream):
 def test_a_real_server_streams_event_by_event(served):
     """Served by uvicorn on a real socket, the SSE stream has the contract's content type,
     its first event arrives before half the stream's time, and it ends with done."""
-    with httpx.Client(base_url=served, timeout=TIMEOUT) as http:
+    with support.loopback_client(base_url=served, timeout=TIMEOUT) as http:
         tokens, _, first_at, total = sse_stream(http, f"GET {SSE} on a real server")
     expect_ids_from(tokens, 1, f"GET {SSE} on a real server")
     assert first_at < total / 2, (
@@ -620,7 +620,7 @@ def test_a_client_that_leaves_stops_the_generator(served):
     tokens generated then stops growing, well before the whole explanation, and the stream
     no longer counts as open in GET /stream-stats."""
     with garbage_collector_paused():
-        with httpx.Client(base_url=served, timeout=TIMEOUT) as http:
+        with support.loopback_client(base_url=served, timeout=TIMEOUT) as http:
             tokens, _, _, _ = sse_stream(http, f"GET {SSE} on a real server")
             before = stats(served)
             with http.stream("GET", SSE, params=SETOSA, headers=KEY) as response:

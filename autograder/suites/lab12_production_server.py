@@ -35,6 +35,7 @@ import pytest
 from autograder import check, isolation
 from autograder.isolation.commands import Command, python
 from autograder.live import free_port
+from autograder.suites import support
 
 API_KEY = "grader-load-" + "k" * 32
 START_SECONDS = 90  # two workers, each importing scikit-learn, on a busy shared machine
@@ -43,6 +44,7 @@ IN_FLIGHT_SECONDS = 1.0  # how long it has been running when SIGTERM comes
 REFUSAL_AFTER_SECONDS = 0.8  # after SIGTERM, a new connection is tried
 PRESTART_SECONDS = 60  # migrating an empty database and training the iris model
 LOAD_SECONDS = 2  # each Locust run of the load-test checks
+ASK_AGAIN_SECONDS = 0.02  # between the requests that wait for every worker to answer
 ROUTES = ("/v2/predict", "/v1/predict/batch")
 
 
@@ -110,7 +112,7 @@ class Server:
         deadline = time.monotonic() + seconds
         while len(pids) < wanted and time.monotonic() < deadline:
             try:
-                response = httpx.get(f"{self.url}/worker", timeout=5)
+                response = support.loopback_get(f"{self.url}/worker", timeout=5)
             except httpx.TransportError:
                 time.sleep(0.1)
                 continue
@@ -132,6 +134,8 @@ class Server:
             if not isinstance(pid, int) or isinstance(pid, bool):
                 self.fail(f"GET /worker answered pid {pid!r}, not an integer")
             pids.add(pid)
+            if len(pids) < wanted:
+                time.sleep(ASK_AGAIN_SECONDS)  # let the other workers take a connection
         if len(pids) < wanted:
             self.gave_up = wanted
         return set(pids)
@@ -149,7 +153,7 @@ def wait_until_serving(server: Server) -> None:
             )
             return
         try:
-            status = httpx.get(f"{server.url}/health", timeout=2).status_code
+            status = support.loopback_get(f"{server.url}/health", timeout=2).status_code
         except httpx.TransportError:
             status = None
         if status == 200:
@@ -498,7 +502,7 @@ def shutdown(gunicorn_workers) -> Shutdown:
     # them); the slow request is still in flight for a second or more after it.
     time.sleep(REFUSAL_AFTER_SECONDS)
     try:
-        answer = httpx.get(f"{server.url}/health", timeout=3)
+        answer = support.loopback_get(f"{server.url}/health", timeout=3)
         outcome.new_connection = f"answered {answer.status_code}"
     except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError):
         # refused, or queued by the kernel and reset when the listening socket closed

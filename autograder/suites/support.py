@@ -18,7 +18,8 @@ What is here:
 * the grader's model and settings: :func:`copy_model`, :func:`password_hashes`,
   :data:`FAST_ARGON2`;
 * log records: :func:`captured` (what one logger writes while a block runs),
-  :func:`app_errors` and :func:`formatted`.
+  :func:`app_errors` and :func:`formatted`;
+* live servers on loopback: :func:`loopback_client` and :func:`loopback_get`.
 
 This module is not a suite: pytest never collects it (only the suites ``course.toml`` names
 are collected), and it holds no checks and no fixtures.
@@ -304,3 +305,25 @@ def formatted(record: logging.LogRecord) -> str:
         return logging.Formatter().format(record)
     except Exception:  # noqa: BLE001 - a record whose arguments do not fit its message
         return str(record.msg)
+
+
+# ---------------------------------------------------------------- live servers on loopback
+
+
+def loopback_client(base_url: str = "", **options):
+    """An ``httpx.Client`` for a server the grading started on loopback (plain HTTP).
+
+    ``httpx.get(...)`` and a default ``httpx.Client`` first build a TLS context and load the
+    whole CA bundle: about 30 ms of CPU, which a plain-HTTP request never uses (the request
+    itself takes 1-2 ms). A check that asks a server again and again, until its workers
+    have all answered, spent most of its time there.
+    """
+    import httpx
+
+    return httpx.Client(base_url=base_url, verify=False, **options)
+
+
+def loopback_get(url: str, **options):
+    """``GET url`` on a new connection to a server on loopback (see :func:`loopback_client`)."""
+    with loopback_client() as client:
+        return client.get(url, **options)
