@@ -10,30 +10,20 @@ they read course.toml and the last results, and never import pytest, FastAPI or 
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.timing import median_time  # noqa: E402
+
 GOAL = 0.5
 COMMANDS = {
     "labs": ["labs"],
     "hint 3": ["hint", "3"],
     "progress": ["progress"],
 }
-
-
-def median_time(command: list[str], repeat: int) -> float:
-    """Median wall time of a command, after one untimed warm-up run (disk cache)."""
-    subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

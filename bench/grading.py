@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import ast
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.course import find_lab, load_labs  # noqa: E402
 from autograder.runner import Grader  # noqa: E402
+from bench.timing import median_time  # noqa: E402
 
 
 def third_party_imports(folder: Path) -> list[str]:
@@ -44,17 +44,6 @@ def third_party_imports(folder: Path) -> list[str]:
         if name.split(".")[0] not in local and name.split(".")[0] not in sys.stdlib_module_names
     }
     return sorted(keep | {"fastapi.testclient"})
-
-
-def timed(command: list[str], repeat: int) -> float:
-    """Median wall time of a command, after one untimed warm-up run (disk cache)."""
-    subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def regrade_time(lab_number: int, repeat: int) -> float:
@@ -84,9 +73,9 @@ def main() -> None:
     for lab in labs:
         modules = third_party_imports(lab.solution_dir)
         statement = "import " + ", ".join(modules)
-        floor = timed([python, "-c", statement], args.repeat)
-        floor_pytest = timed([python, "-c", statement + ", pytest"], args.repeat)
-        grade = timed(["uv", "run", "just", "solution", str(lab.number)], args.repeat)
+        floor = median_time([python, "-c", statement], args.repeat)
+        floor_pytest = median_time([python, "-c", statement + ", pytest"], args.repeat)
+        grade = median_time(["uv", "run", "just", "solution", str(lab.number)], args.repeat)
         regrade = regrade_time(lab.number, max(args.repeat, 5))
         print(
             f"{lab.folder:24s} {floor:7.2f} {floor_pytest:8.2f} {grade:7.2f} "
