@@ -81,3 +81,31 @@ def test_every_lab_named_exists(path):
 )
 def test_mentions_are_found(text, unknown):
     assert bool(unknown_labs(text)) == unknown
+
+
+# 'Handout: "Resuming with Last-Event-ID"', 'Handout: the contract, "Routes"'
+HANDOUT_SECTION = re.compile(r"Handout:?([^.]*)")
+
+
+def headings_of(handout: Path) -> list[str]:
+    """The headings of a handout, as a hint names them (no backticks or stars, any case)."""
+    found = re.findall(r"^#+\s+(.*)$", handout.read_text(), re.MULTILINE)
+    return [re.sub(r"[`*]", "", heading).strip().lower() for heading in found]
+
+
+@pytest.mark.parametrize("lab", load_labs(), ids=lambda lab: lab.folder)
+def test_every_handout_section_a_hint_names_is_a_heading_of_the_handout(lab):
+    from autograder.hints import read_hints
+
+    headings = headings_of(lab.starter_dir / "README.md")
+    missing = []
+    for hint in read_hints(lab.suite):
+        for text in (hint.hint, hint.more):
+            for reference in HANDOUT_SECTION.finditer(text or ""):
+                for name in re.findall(r'"([^"]+)"', reference.group(1)):
+                    wanted = re.sub(r"[`*]", "", name).strip().lower()
+                    if not any(wanted in heading for heading in headings):
+                        missing.append(f"{hint.name}: {name!r}")
+    assert not missing, (
+        f"hints name sections {lab.starter_dir.name}/README.md does not have: {missing}"
+    )

@@ -479,7 +479,7 @@ def test_explanation_streams_as_token_events_in_order(setosa_stream):
 @check(
     points=5,
     hint="The client needs to know the stream is over, and with what. Handout: the contract, "
-    '"the done event".',
+    '"GET /predict/explain: Server-Sent Events" (the done row).',
     more="After the last token, yield one event named done whose data has tokens (the "
     "count), species and model_version.",
 )
@@ -519,12 +519,14 @@ def test_first_event_arrives_before_the_stream_ends(setosa_stream):
     points=8,
     hint="A reconnecting client sends the id of the last event it got in the Last-Event-ID "
     'header. Handout: "Resuming with Last-Event-ID".',
-    more="Declare last_event_id: Annotated[int | None, Header(ge=0)] = None and skip the "
-    "tokens up to that position; ids keep their positions.",
+    more="Declare last_event_id: Annotated[int | None, Header(ge=0)] = None (FastAPI then "
+    "answers 422 for abc or -1) and skip the tokens up to that position; ids keep their "
+    "positions.",
 )
 def test_last_event_id_resumes_after_that_token(api_client, setosa_stream):
     """With Last-Event-ID: 5 the stream starts at token 6 (same texts, same ids as the full
-    stream), then ends with done; a Last-Event-ID past the end gets only done."""
+    stream), then ends with done; a Last-Event-ID past the end gets only done; one that is
+    not a whole number of 0 or more (abc, -1) is refused with 422, in the error envelope."""
     full, _, _, _ = setosa_stream()
     what = f"GET {SSE} with Last-Event-ID: 5"
     rest, _, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": "5"})
@@ -537,12 +539,19 @@ def test_last_event_id_resumes_after_that_token(api_client, setosa_stream):
     what = f"GET {SSE} with Last-Event-ID: {len(full)}"
     after_end, _, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": str(len(full))})
     assert after_end == [], f"{what} sent {len(after_end)} tokens again; expected only done"
+    for value in ("abc", "-1"):
+        response = api_client.get(SSE, params=SETOSA, headers={**KEY, "Last-Event-ID": value})
+        assert response.status_code == 422, (
+            f"GET {SSE} with Last-Event-ID: {value} answered {response.status_code}; expected "
+            "422 (an id is a whole number, 0 or more)"
+        )
+        assert "error" in response.json(), f"the 422 is not in the envelope: {response.text[:200]}"
 
 
 @check(
     points=3,
     hint="The stream is a prediction: the same dependencies as POST /predict, checked before "
-    'the first byte. Handout: the contract, "Errors".',
+    'the first byte. Handout: the contract, "GET /predict/explain: Server-Sent Events".',
     more="Take the measurements as Annotated[Measurement, Query()] and the Caller dependency.",
 )
 def test_stream_needs_a_caller_and_good_measurements(api_client):
@@ -669,7 +678,7 @@ def test_websocket_answers_many_messages_on_one_connection(api_client):
 @check(
     points=8,
     hint="A bad message is the client's mistake, not the end of the conversation: answer it "
-    'with an error frame and keep reading. Handout: "Error frames".',
+    'with an error frame and keep reading. Handout: "A WebSocket of predictions".',
     more="Catch the JSON error and pydantic's ValidationError for each message and send "
     '{"error": {"code": "invalid_json" or "validation_error", "message": ..., ...}}.',
 )
@@ -723,7 +732,7 @@ def test_websocket_without_a_valid_token_is_closed_with_1008_after_accept(api_cl
 @check(
     points=6,
     hint="Each connection is its own conversation: keep nothing of one socket where another "
-    'can reach it. Handout: "Several clients at once".',
+    'can reach it. Handout: "Several clients, and cleaning up".',
     more="Keep the websocket in the route's local variables, never in a module global.",
 )
 def test_several_clients_at_once_get_their_own_answers(api_client, served):
@@ -756,7 +765,7 @@ def test_several_clients_at_once_get_their_own_answers(api_client, served):
 @check(
     points=5,
     hint="A socket that ends, however it ends, must give back what it took: clean up in "
-    'finally. Handout: "When the client leaves".',
+    'finally. Handout: "Several clients, and cleaning up".',
     more="STATS.sockets_open += 1 after the token check; -= 1 in the finally of the loop's try.",
 )
 def test_a_closed_websocket_frees_its_resources(api_client, served):

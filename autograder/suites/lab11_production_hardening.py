@@ -330,14 +330,16 @@ def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir
     'variable. Handout: "Refusing a bad configuration".',
     more="A field_validator on cors_origins raises ValueError for '*' or anything but "
     "scheme://host[:port]; app/main.py turns the ValidationError into "
-    "SystemExit(configuration_problem(error)).",
+    "SystemExit(configuration_problem(error)). Keep the given NoDecode fields and their "
+    "JSON validator: text that is not JSON is then a ValidationError too.",
 )
 def test_a_bad_cors_origin_stops_the_start_in_one_line(submission_dir):
-    """With IRIS_CORS_ORIGINS set to ["*"], or to an origin with a trailing slash, the app
-    refuses to start with one line that names IRIS_CORS_ORIGINS."""
-    for value in (["*"], [f"{ORIGIN}/"]):
-        outcome = start_outcome(submission_dir, {"IRIS_CORS_ORIGINS": json.dumps(value)})
-        expect_refusal(outcome, "IRIS_CORS_ORIGINS", f"IRIS_CORS_ORIGINS={json.dumps(value)}")
+    """With IRIS_CORS_ORIGINS set to ["*"], to an origin with a trailing slash, or to an
+    origin that is not JSON (no brackets, no quotes), the app refuses to start with one line
+    that names IRIS_CORS_ORIGINS."""
+    for text in (json.dumps(["*"]), json.dumps([f"{ORIGIN}/"]), ORIGIN):
+        outcome = start_outcome(submission_dir, {"IRIS_CORS_ORIGINS": text})
+        expect_refusal(outcome, "IRIS_CORS_ORIGINS", f"IRIS_CORS_ORIGINS={text}")
 
 
 @check(
@@ -555,12 +557,15 @@ def test_the_limit_reads_the_settings_through_get_settings(app):
 
 @check(
     points=6,
-    hint='Version 1 is lab 10\'s predictions, unchanged, under /v1. Handout: the contract, "/v1".',
-    more="Give the predictions router prefix='/v1' and keep its answers exactly as in lab 10.",
+    hint="Version 1 is lab 10's predictions, unchanged, moved under /v1. Handout: the "
+    'contract, "/v1".',
+    more="Give the predictions router prefix='/v1' and keep its answers exactly as in lab 10; "
+    "nothing answers at the old unversioned paths any more.",
 )
 def test_v1_still_answers_lab_10s_predictions(api):
     """POST /v1/predict answers species, probabilities, model_version and prediction_id;
-    POST /v1/predict/batch answers one prediction per item, in order."""
+    POST /v1/predict/batch answers one prediction per item, in order. They moved: the
+    unversioned POST /predict and POST /predict/batch of lab 10 answer 404."""
     response = predict(api, "v1", json=VERSICOLOR)
     support.expect_status(response, 200, f"POST {V1}")
     body = support.json_or_fail(response, f"POST {V1}")
@@ -579,6 +584,13 @@ def test_v1_still_answers_lab_10s_predictions(api):
     assert species == ["setosa", "virginica"], (
         f"POST {V1_BATCH} predicted {species}; expected ['setosa', 'virginica']"
     )
+    for path, body in (("/predict", SETOSA), ("/predict/batch", {"items": [SETOSA]})):
+        old_path = api.post(path, json=body, headers=key("v1"))
+        assert old_path.status_code in (404, 405), (
+            f"POST {path} answered {old_path.status_code}; lab 10's predictions moved to /v1, "
+            "so the old path must be gone (404): a client left there escapes the rate limit "
+            "and never hears of the deprecation"
+        )
 
 
 @check(
