@@ -80,7 +80,7 @@ class EventReader:
                 continue
             try:
                 event = _loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested beyond Python's stack
                 continue
             if isinstance(event, dict) and isinstance(event.get("event"), str):
                 yield event

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -129,6 +130,9 @@ def test_an_attack_earns_only_its_score(attack, tmp_path):
     assert seconds < details.get("max_seconds", 120), f"{seconds:.1f} s"
     everything = finished.stdout + finished.stderr + written
     assert SECRET not in everything and TOKEN not in everything, "a secret came back"
+    for text in details.get("never_shown", []):  # what the grader knows and keeps to itself
+        assert text not in everything, f"{text!r} came back"
+    assert stat.S_IMODE(paths["secret"].stat().st_mode) == 0o600, "the secret file was opened up"
     assert str(paths["results"]) not in everything.replace(f"--json {paths['results']}", "")
     assert paths["canary"].read_text() == "still here"
     assert fingerprint() == before, "a file of the course changed"

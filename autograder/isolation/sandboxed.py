@@ -128,8 +128,10 @@ class Sandboxed(Isolation):
 
     def writable_by_app(self, folder: Path) -> Path:
         uid = sandbox.policy().uid
-        for path in [folder, *folder.rglob("*")]:
-            os.chown(path, uid, uid)
+        os.lchown(folder, uid, uid)
+        for parent, subfolders, files in os.walk(folder, followlinks=False):
+            for name in [*subfolders, *files]:
+                os.lchown(Path(parent) / name, uid, uid)  # a link itself, never its target
         return folder
 
     # ------------------------------------------------------------ processes of student code

@@ -246,10 +246,10 @@ def copy_into_submission(source: Path, name: str) -> Path:
 
 
 def socket_folder() -> Path:
-    """A new folder for one app server's Unix socket, writable by the sandbox user."""
-    folder = Path(tempfile.mkdtemp(dir=policy().base / "sockets"))
-    os.chown(folder, policy().uid, policy().uid)
-    return folder
+    """A new folder for one app server's Unix socket: the harness's alone (root, 0700). The
+    harness binds the socket there and connects to it by its path, so the sandbox must not
+    be able to replace it (with a link to another socket of the machine, say)."""
+    return Path(tempfile.mkdtemp(dir=policy().base / "sockets"))
 
 
 # ---------------------------------------------------------------- replies and ends

@@ -30,6 +30,7 @@ from pathlib import Path
 from autograder import processes
 from autograder.sandbox import confine
 from autograder.sandbox.state import (
+    LAUNCHER_ROOT_PREFIX,
     MAX_REPLY_BYTES,
     Policy,
     SandboxError,
@@ -40,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NAMESPACES = confine.CLONE_NEWNS | confine.CLONE_NEWPID | confine.CLONE_NEWIPC
 NAMESPACES |= confine.CLONE_NEWUTS
 MAX_FDS = 8
+SUITES_PACKAGE = "autograder.suites."
 BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from autograder.sandbox.launcher import main; main()"  # noqa: E501
 
 
@@ -151,7 +153,14 @@ class Launcher:
                 self.process.kill()
             with contextlib.suppress(Exception):
                 self.process.wait(timeout=5)
+            with contextlib.suppress(OSError):  # killed, it could not remove its own
+                root_folder(self.process.pid).rmdir()
             self.process = None
+
+
+def root_folder(launcher_pid: int) -> Path:
+    """The empty folder a launcher's sandboxes mount their new root on."""
+    return Path(f"{LAUNCHER_ROOT_PREFIX}{launcher_pid}")
 
 
 # ---------------------------------------------------------------- inside the launcher
@@ -167,7 +176,7 @@ def main() -> None:  # pragma: no cover - runs in the launcher process
     settings = pickle.loads(data)
     _preload(settings.get("preload", ()))
     read_only = confine.read_only_folders(ROOT)
-    new_root = Path(f"/tmp/autograder-launcher-{os.getpid()}")
+    new_root = root_folder(os.getpid())
     new_root.mkdir(mode=0o700, exist_ok=True)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
     try:
@@ -211,7 +220,57 @@ def _preload(modules) -> None:  # pragma: no cover - runs in the launcher proces
         warnings.simplefilter("ignore")
         for name in ("autograder.sandbox", "autograder.submission", *modules):
             with contextlib.suppress(Exception):
-                importlib.import_module(name)
+                if name.startswith(SUITES_PACKAGE):
+                    _import_without_checks(name)
+                else:
+                    importlib.import_module(name)
+
+
+def _import_without_checks(name: str) -> None:  # pragma: no cover - in the launcher
+    """Import a suite for its probes only: its checks (``test_*``) are never defined here.
+
+    Every sandbox is forked from this process, with its memory: a suite imported whole would
+    let the student's code read every check, hidden ones included (their code, docstrings,
+    hints and points). A forked child reads the source, drops the checks and compiles the
+    rest; only that code comes back, so the launcher never holds the checks' text at all.
+    """
+    import ast
+    import importlib.util
+    import marshal
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ImportError(name)
+    read_fd, write_fd = os.pipe()
+    pid = processes.fork_with_retries()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            tree = ast.parse(Path(spec.origin).read_text(), spec.origin)
+            tree.body = [node for node in tree.body if not _is_check(node)]
+            code = marshal.dumps(compile(tree, spec.origin, "exec"))
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(code)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as answer:
+        data = answer.read()
+    os.waitpid(pid, 0)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        exec(marshal.loads(data), module.__dict__)  # noqa: S102 - the course's own suite
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+
+
+def _is_check(node) -> bool:  # pragma: no cover - in the launcher's child
+    import ast
+
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    return isinstance(node, functions) and node.name.startswith("test_")
 
 
 def _keeper(

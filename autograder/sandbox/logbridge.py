@@ -63,10 +63,14 @@ def replay(document: dict) -> None:
     import logging
 
     fields = {key: document[key] for key in document if key not in ("extra", "exc_text")}
-    fields.update(document.get("extra", {}))
+    extra = document.get("extra", {})
+    fields.update(extra if isinstance(extra, dict) else {})
     fields["args"] = None
     if "exc_text" in document:
-        fields["exc_info"] = (RemoteError, RemoteError(document["exc_text"]), None)
-        fields["exc_text"] = document["exc_text"]
-    record = logging.makeLogRecord(fields)
-    logging.getLogger(record.name).handle(record)
+        fields["exc_info"] = (RemoteError, RemoteError(str(document["exc_text"])), None)
+        fields["exc_text"] = str(document["exc_text"])
+    try:
+        record = logging.makeLogRecord(fields)
+        logging.getLogger(str(record.name)).handle(record)
+    except Exception:  # noqa: BLE001 - a line the student's code forged: not a record
+        return

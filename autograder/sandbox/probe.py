@@ -43,7 +43,7 @@ def call(probe, *args, timeout: float | None = None, **kwargs) -> Any:
         raise SandboxError("the student's code ended its process before answering")
     try:
         document = json.loads(reply)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
         raise SandboxError("the sandbox answered something that is not JSON") from None
     if not isinstance(document, dict):
         raise SandboxError("the sandbox answered something that is not a reply")

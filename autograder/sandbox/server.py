@@ -45,7 +45,8 @@ class SandboxServer:
         self._log_fd: int | None = None
         self._control_fd: int | None = None
         self._log_buffer = b""
-        # Inside the grading's folder: the sandbox sees it, and the grader removes it.
+        # Inside the grading's folder (the grader removes it), and the harness's own: the
+        # harness binds the socket and hands the sandbox the listening descriptor.
         self.socket_dir = harness.socket_folder()
         self.socket_path = self.socket_dir / "app.sock"
         self.pid: int | None = None
@@ -62,16 +63,22 @@ class SandboxServer:
         read_fd, write_fd = os.pipe()
         log_read, log_write = os.pipe()
         control_read, control_write = os.pipe()
-        settings = {
-            "port": self.port,
-            "socket_path": str(self.socket_path),
-            "overrides": self.overrides,
-        }
+        settings = {"port": self.port, "overrides": self.overrides}
+        fds = [write_fd, log_write, control_read]
+        listener = None
+        if self.port is None:
+            # Bound here, by root, in a folder only root may change: the sandbox cannot put
+            # a link to another socket in its place for the harness to connect to.
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(str(self.socket_path))
+            fds.append(listener.fileno())
         try:
-            pid = harness.spawn(_run_server, (settings,), [write_fd, log_write, control_read])
+            pid = harness.spawn(_run_server, (settings,), fds)
         finally:
             for fd in (write_fd, log_write, control_read):
                 os.close(fd)
+            if listener is not None:
+                listener.close()
         self.pid, self._reply_fd = pid, read_fd
         self._log_fd, self._control_fd = log_read, control_write
         line = self._read_line(time.monotonic() + self.start_timeout)
@@ -85,7 +92,12 @@ class SandboxServer:
                 stages.start_up_failed(reason)
                 raise SandboxError(reason)
             raise SandboxError("the app's process ended before the app started")
-        document = json.loads(line)
+        try:
+            document = json.loads(line)
+        except (ValueError, RecursionError):
+            document = {"error": "the app's process answered something that is not JSON"}
+        if not isinstance(document, dict):
+            document = {"error": "the app's process answered something that is not a reply"}
         self.sync_logs()
         if "error" in document:
             self.stop()
@@ -122,7 +134,9 @@ class SandboxServer:
                 line, self._log_buffer = self._log_buffer.split(b"\n", 1)
                 try:
                     document = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
+                    continue
+                if not isinstance(document, dict):
                     continue
                 if "sync" in document:
                     return
@@ -154,7 +168,9 @@ class SandboxServer:
         return data.split(b"\n")[0]
 
     @staticmethod
-    def _serve(fd: int, log_fd: int, control_fd: int, settings: dict) -> None:  # pragma: no cover
+    def _serve(  # pragma: no cover - runs in the sandbox
+        fd: int, log_fd: int, control_fd: int, listener_fd: int | None, settings: dict
+    ) -> None:
         import logging
 
         import uvicorn
@@ -196,7 +212,7 @@ class SandboxServer:
             return
         options: dict[str, Any] = {"lifespan": "on", "log_level": "error", "access_log": False}
         if settings["port"] is None:
-            options["uds"] = settings["socket_path"]
+            options["fd"] = listener_fd  # the socket the harness bound (see start)
         else:
             options.update(host="127.0.0.1", port=settings["port"])
         server = prompt_server(uvicorn.Config(submission.app_of(module), **options))
@@ -245,7 +261,8 @@ class SandboxServer:
 def _run_server(fds: list[int], settings: dict) -> None:  # pragma: no cover - the sandbox
     """In a sandbox: import the student's app and serve it."""
     try:
-        SandboxServer._serve(fds[0], fds[1], fds[2], settings)
+        listener = fds[3] if settings["port"] is None else None
+        SandboxServer._serve(fds[0], fds[1], fds[2], listener, settings)
     except BaseException as error:  # noqa: BLE001 - report it, never end silently
         message = describe(error, policy().folder)
         write_reply(fds[0], {"error": f"the app could not be served: {message}"})

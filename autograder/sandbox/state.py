@@ -9,8 +9,13 @@ from autograder.isolation.errors import SandboxError, SecureModeUnavailable  # n
 
 MAX_REPLY_BYTES = 4 << 20
 COPY_PREFIX = "autograder-sandbox-"  # the folders of one grading: <prefix><harness pid>-...
-SANDBOX_UID_BASE = 61000  # unprivileged user ids (no account needed) for student code
-SANDBOX_UID_SPAN = 20000
+# The empty folder each launcher mounts its sandboxes' new root on (plus its pid).
+LAUNCHER_ROOT_PREFIX = "/tmp/autograder-launcher-"
+# Unprivileged user ids for student code (no account needed): the base plus the harness's
+# pid, so no two running gradings share one. Above the ranges systems hand out (accounts,
+# systemd's dynamic users and containers); the span is Linux's largest pid_max.
+SANDBOX_UID_BASE = 2_000_000_000
+SANDBOX_UID_SPAN = 1 << 22
 
 
 @dataclass
@@ -64,4 +69,4 @@ def set_policy(value: Policy | None) -> None:
 
 def sandbox_uid_for(harness_pid: int) -> int:
     """The user id the sandboxes of one grading run as: unique among running gradings."""
-    return SANDBOX_UID_BASE + harness_pid % SANDBOX_UID_SPAN
+    return SANDBOX_UID_BASE + harness_pid % SANDBOX_UID_SPAN  # a pid is below the span

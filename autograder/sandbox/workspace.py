@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from autograder import processes
-from autograder.sandbox.state import COPY_PREFIX, sandbox_uid_for
+from autograder.sandbox.state import COPY_PREFIX, LAUNCHER_ROOT_PREFIX, sandbox_uid_for
 
 IGNORED = {"__pycache__", ".venv", ".git", "node_modules", ".mypy_cache", ".pytest_cache"}
 MAX_COPY_BYTES = 256 * 1024 * 1024
@@ -99,20 +99,47 @@ def hand_over(folder: Path, uid: int) -> None:
 
 
 def share_with_sandbox(path: Path) -> Path:
-    """Let the sandbox user read a file or folder the harness made (and its parents)."""
+    """Let the sandbox user read a file or folder the harness made (and its parents).
+
+    Only what the harness owns is opened up, never through a link: the sandbox user may
+    write in some of these folders, and a link it planted there must not lead the harness
+    (root) to open up a file of the machine."""
     path = Path(path)
     for item in [path, *path.parents]:
         if str(item) in ("/", tempfile.gettempdir()):
             break
-        with contextlib.suppress(OSError):
-            mode = item.stat().st_mode
-            extra = 0o055 if item.is_dir() else 0o044
-            item.chmod(mode | extra)
-    if path.is_dir():
-        for item in path.rglob("*"):
-            with contextlib.suppress(OSError):
-                item.chmod(item.stat().st_mode | (0o055 if item.is_dir() else 0o044))
+        _let_the_sandbox_read(item)
+    if _let_the_sandbox_read(path) == "folder":
+        for folder, subfolders, files in os.walk(path, followlinks=False):
+            for name in [*subfolders, *files]:
+                _let_the_sandbox_read(Path(folder) / name)
     return path
+
+
+def _let_the_sandbox_read(item: Path) -> str | None:
+    """Add read (and, for a folder, enter) permission for everyone to ``item`` when it is a
+    file or folder of the harness's own user and not a link; return "folder", "file" or None.
+
+    The item is opened without following a link (``O_PATH | O_NOFOLLOW``) and changed
+    through that descriptor, so swapping it for a link in between changes nothing else.
+    """
+    try:
+        descriptor = os.open(item, os.O_PATH | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        kind = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+        if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
+            return None  # a link (opened as itself), a socket, a pipe: left as they are
+        if info.st_uid != os.geteuid():
+            return kind  # the sandbox user's own: it can read it already
+        extra = 0o055 if kind == "folder" else 0o044
+        with contextlib.suppress(OSError):
+            os.chmod(f"/proc/self/fd/{descriptor}", stat.S_IMODE(info.st_mode) | extra)
+        return kind
+    finally:
+        os.close(descriptor)
 
 
 # ---------------------------------------------------------------- cleaning up
@@ -161,8 +188,15 @@ def clean_up_after(harness_pid: int) -> None:
 
 
 def clean_up_stale() -> None:
-    """Drop the folders of harnesses that no longer run (a grader killed with ``kill -9``)."""
+    """Drop the folders of harnesses that no longer run (a grader killed with ``kill -9``),
+    and the empty root folders of launchers that no longer run."""
     for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*"):
         pid = path.name.removeprefix(COPY_PREFIX).split("-", 1)[0]
         if pid.isdigit() and not processes.alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
+    folder, prefix = LAUNCHER_ROOT_PREFIX.rsplit("/", 1)
+    for path in Path(folder).glob(f"{prefix}*"):
+        pid = path.name.removeprefix(prefix)
+        if pid.isdigit() and not processes.alive(int(pid)):
+            with contextlib.suppress(OSError):
+                path.rmdir()  # empty, unless a launcher died while a sandbox was mounting

@@ -2,13 +2,13 @@
 
 A server with several workers is several processes, each with its own lifespan. To see what
 ran where (and how often), each moment writes one line to the file named by the
-LIFECYCLE_LOG setting, with the id of the process that wrote it:
+IRIS_LIFECYCLE_LOG setting, with the id of the process that wrote it:
 
     {"event": "prestart", "pid": 4100, "time": "2026-05-04T10:00:00.123456+00:00"}
     {"event": "startup", "pid": 4107, ...}     one for each worker, its model loaded
     {"event": "shutdown", "pid": 4107, ...}    one for each worker, its model released
 
-Without LIFECYCLE_LOG nothing is written. Each line is written by one `write` call on a
+Without IRIS_LIFECYCLE_LOG nothing is written. Each line is written by one `write` call on a
 file opened for appending, so the lines of processes writing at once never mix.
 """
 

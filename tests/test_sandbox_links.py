@@ -1,0 +1,75 @@
+"""Secure mode never changes a file of the machine through a link the student's code made.
+
+The harness (root) opens up the files it makes for the sandbox user to read, and hands it
+folders to write in. The sandbox user can put links in those folders; whatever the harness
+does there afterwards must act on the link itself, never on where it points (a root-only
+file of the machine made readable, say).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from autograder.isolation.sandboxed import Sandboxed
+from autograder.sandbox import state, workspace
+
+SANDBOX_UID = 2_000_000_000 + (1 << 22) + 7  # of no grading
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root, as secure mode does"
+)
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+@pytest.fixture
+def machine(tmp_path: Path) -> dict[str, Path]:
+    """A root-only file and folder of "the machine", outside the grading's folder."""
+    private = tmp_path / "machine"
+    private.mkdir(mode=0o700)
+    secret = private / "secret.txt"
+    secret.write_text("root only")
+    secret.chmod(0o600)
+    return {"folder": private, "secret": secret}
+
+
+def test_sharing_a_folder_opens_up_the_harness_files_but_never_a_link_target(tmp_path, machine):
+    shared = tmp_path / "grading" / "pytest"
+    shared.mkdir(parents=True, mode=0o700)
+    (shared / "model.json").write_text("{}")
+    (shared / "model.json").chmod(0o600)
+    for_the_app = shared / "data"  # a folder the app may write in: the sandbox user's
+    for_the_app.mkdir()
+    os.chown(for_the_app, SANDBOX_UID, SANDBOX_UID)
+    (for_the_app / "to-a-file").symlink_to(machine["secret"])
+    (for_the_app / "to-a-folder").symlink_to(machine["folder"])
+    (shared / "at-the-top").symlink_to(machine["secret"])
+
+    workspace.share_with_sandbox(shared)
+
+    assert mode_of(shared / "model.json") == 0o644  # the harness's own file: shared
+    assert mode_of(shared) & 0o055 == 0o055
+    assert mode_of(machine["secret"]) == 0o600, "a link led the harness to open up a file"
+    assert mode_of(machine["folder"]) == 0o700, "a link led the harness to open up a folder"
+
+
+def test_a_folder_given_to_the_app_gives_away_links_never_their_targets(
+    tmp_path, machine, monkeypatch
+):
+    folder = tmp_path / "for-the-app"
+    folder.mkdir()
+    (folder / "to-a-file").symlink_to(machine["secret"])
+    policy = state.Policy(base=tmp_path, folder=tmp_path / "copy", uid=SANDBOX_UID)
+    monkeypatch.setattr(state, "_policy", policy)
+
+    Sandboxed().writable_by_app(folder)
+
+    assert os.lstat(folder).st_uid == SANDBOX_UID
+    assert os.lstat(folder / "to-a-file").st_uid == SANDBOX_UID  # the link itself
+    assert os.stat(machine["secret"]).st_uid == 0, "a link gave a file of the machine away"
