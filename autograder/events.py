@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Iterator
 
 MAX_EVENT_BYTES = 16_000
@@ -47,10 +48,11 @@ class EventWriter:
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
+        self._lock = threading.Lock()  # a line longer than a pipe's atomic write stays whole
 
     def send(self, event: str, **fields) -> None:
         data = encode(event, fields)
-        with contextlib.suppress(OSError):  # a parent that stopped listening
+        with self._lock, contextlib.suppress(OSError):  # OSError: a parent stopped listening
             while data:
                 data = data[_write(self.fd, data) :]
 

@@ -195,3 +195,27 @@ def test_known_bad_variants_lose_the_same_points_in_secure_mode(variant, grader_
     assert failed == set(variant.fails), {
         r.check.name: r.message for r in result.results if r.check.name in failed
     }
+
+
+HOLDERS = """import os as _os
+import time as _time
+
+for _ in range(3):  # each within its own memory limit; together past the grading's budget
+    if _os.fork() == 0:
+        _held = b"x" * (200 << 20)
+        _time.sleep(30)
+        _os._exit(0)
+_time.sleep(3)
+"""
+
+
+def test_processes_that_together_hold_too_much_memory_are_all_stopped(grader_for, tmp_path):
+    submission = tmp_path / "holders"
+    shutil.copytree(LAB.starter_dir, submission)
+    main = submission / "main.py"
+    main.write_text(HOLDERS + main.read_text())
+    grader = grader_for(LAB.number, secure=True, check_timeout=10, memory_mb=256)
+    result = grader.grade(submission)
+    assert result.score == 0
+    assert any("MB of memory" in note for note in result.notes), result.notes
+    assert left_over_processes() == [], "a sandbox process outlived the grading"

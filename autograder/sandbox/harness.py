@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import processes
-from autograder.sandbox import confine, workspace
+from autograder import processes, stages
+from autograder.sandbox import confine, watchdog, workspace
 from autograder.sandbox.launcher import Launcher
 from autograder.sandbox.state import (
     MAX_REPLY_BYTES,
@@ -164,6 +164,10 @@ def enable(submission: Path, *, memory_mb: int = 2048, timeout: float = 20.0) ->
             base=base, folder=folder, uid=uid, memory_mb=memory_mb, timeout=timeout, cpu_seconds=cpu
         )
     )
+    budget = watchdog.MEMORY_FACTOR * memory_mb  # all processes of the grading together
+    watchdog.Watchdog(
+        uid, base, memory_mb=budget, disk_mb=watchdog.DISK_MB, report=stages.note
+    ).start()
     return folder
 
 

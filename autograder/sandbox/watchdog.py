@@ -1,0 +1,134 @@
+"""The grading's watchdog: all the sandboxes of one grading together stay within a memory
+budget and a share of the disk.
+
+Each sandbox process has limits of its own (:func:`confine.apply_limits`: address space,
+file size, processes...). A submission may still start many processes, each within its
+limits, that together hold more memory than the machine has; or write file after file,
+each under the size limit, until the disk is full. Either would hurt the grader and every
+other grading on the machine. So a thread of the harness looks, a few times a second, at
+what the grading's user holds:
+
+* the memory of its processes: their resident pages, and where those add up past the
+  budget, their proportional share (pages a fork shares with its parent count once);
+* how much the disk that holds the grading's folder filled since the grading began.
+
+Past either limit every process of that user is stopped (a sandbox is PID 1 of its
+namespace: its whole tree goes with it), and the grading gets a note that says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from autograder.sandbox.workspace import live_processes_of
+
+INTERVAL_SECONDS = 0.25
+MEMORY_FACTOR = 2  # all processes of a grading: twice what one may hold (lab 12: under 1 GB)
+DISK_MB = 2048  # what a grading may write to the disk (honest ones write a few MB)
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+MEGABYTE = 1024 * 1024
+
+
+def resident_bytes(pid: int) -> int:
+    """Resident memory of one process (pages it shares with others count in full)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+    return 0
+
+
+def proportional_bytes(pid: int) -> int:
+    """Proportional memory of one process (PSS: a page shared by n processes counts 1/n)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def memory_of(uid: int, budget: int) -> int:
+    """Bytes of memory ``uid``'s processes hold together, counted exactly (PSS) only where
+    the cheap count (resident pages, shared ones counted by each process) exceeds
+    ``budget``."""
+    pids = live_processes_of(uid)
+    total = sum(resident_bytes(pid) for pid in pids)
+    if total <= budget:
+        return total
+    return sum(proportional_bytes(pid) for pid in pids)
+
+
+def disk_free_bytes(folder: Path) -> int:
+    info = os.statvfs(folder)
+    return info.f_bavail * info.f_frsize
+
+
+def stop_everything_of(uid: int) -> None:
+    """SIGKILL every process of ``uid``, a few passes (one may fork while it is being hit)."""
+    for _ in range(5):
+        pids = live_processes_of(uid)
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+
+
+class Watchdog:
+    """Watches one grading's user; ``report`` is told once why it stopped that user."""
+
+    def __init__(
+        self,
+        uid: int,
+        folder: Path,
+        *,
+        memory_mb: int,
+        disk_mb: int,
+        report: Callable[[str], None],
+    ) -> None:
+        self.uid = uid
+        self.folder = folder
+        self.memory_budget = memory_mb * MEGABYTE
+        self.disk_budget = disk_mb * MEGABYTE
+        self.report = report
+        self.free_at_start = disk_free_bytes(folder)
+        self.tripped = ""
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="sandbox-watchdog", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(INTERVAL_SECONDS)
+            with contextlib.suppress(Exception):  # a watchdog never ends the grading
+                self.look()
+
+    def look(self) -> str:
+        """Look once; stop the user's processes when past a limit; return why ("" if not)."""
+        reason = ""
+        memory = memory_of(self.uid, self.memory_budget)
+        if memory > self.memory_budget:
+            reason = (
+                f"the submission's processes together held {memory // MEGABYTE} MB of memory "
+                f"(at most {self.memory_budget // MEGABYTE} MB for all of them): every one "
+                "was stopped"
+            )
+        else:
+            written = self.free_at_start - disk_free_bytes(self.folder)
+            if written > self.disk_budget:
+                reason = (
+                    f"the submission wrote {written // MEGABYTE} MB to disk (at most "
+                    f"{self.disk_budget // MEGABYTE} MB in a grading): every one of its "
+                    "processes was stopped"
+                )
+        if reason:
+            if not self.tripped:  # told first: the grading may end as soon as they are gone
+                self.tripped = reason
+                self.report(reason)
+            stop_everything_of(self.uid)
+        return reason

@@ -1,0 +1,84 @@
+"""The watchdog keeps a grading's processes, together, within a memory budget and a share of
+the disk: each process alone may be within its own limits while together they are not."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import watchdog
+
+UID = 2_000_000_000 + (1 << 22) + 11  # of no grading
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root, as secure mode does"
+)
+
+
+def holders(count: int, megabytes: int) -> list[int]:
+    """``count`` processes of UID, each holding ``megabytes`` of memory it has written."""
+    pids = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                os.setgroups([])
+                os.setgid(UID)
+                os.setuid(UID)
+                held = b"x" * (megabytes << 20)  # noqa: F841 - written, so resident
+                time.sleep(60)
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    deadline = time.monotonic() + 20
+    while sum(map(watchdog.proportional_bytes, pids)) < count * megabytes * 0.9 * (1 << 20):
+        assert time.monotonic() < deadline, "the holders did not fill their memory"
+        time.sleep(0.05)
+    return pids
+
+
+def reap(pids: list[int]) -> list[int]:
+    """Kill and reap ``pids``; return those that were still running."""
+    running = []
+    for pid in pids:
+        if os.waitpid(pid, os.WNOHANG) == (0, 0):
+            running.append(pid)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    return running
+
+
+def test_processes_that_together_pass_the_memory_budget_are_all_stopped(tmp_path):
+    reports: list[str] = []
+    dog = watchdog.Watchdog(UID, tmp_path, memory_mb=250, disk_mb=1 << 20, report=reports.append)
+    pids = holders(3, 120)  # each alone well within any per-process limit
+    reason = dog.look()
+    time.sleep(0.2)
+    running = reap(pids)
+    assert "MB of memory" in reason and reports == [reason]
+    assert running == [], "a process of the grading kept running"
+
+
+def test_processes_within_the_budget_keep_running(tmp_path):
+    dog = watchdog.Watchdog(UID, tmp_path, memory_mb=1024, disk_mb=1 << 20, report=print)
+    pids = holders(2, 100)
+    try:
+        assert dog.look() == ""
+        assert all(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in pids)
+    finally:
+        reap(pids)
+
+
+def test_a_grading_that_fills_the_disk_past_its_share_is_stopped(tmp_path: Path):
+    reports: list[str] = []
+    dog = watchdog.Watchdog(UID, tmp_path, memory_mb=1024, disk_mb=32, report=reports.append)
+    with open(tmp_path / "big", "wb") as big:
+        for _ in range(64):
+            big.write(b"\0" * (1 << 20))
+        big.flush()
+        os.fsync(big.fileno())
+    assert "MB to disk" in dog.look()
+    assert len(reports) == 1
