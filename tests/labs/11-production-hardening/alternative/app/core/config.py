@@ -14,9 +14,10 @@ A bad configuration never starts a half-working service: ``app/main.py`` turns t
 ``ValidationError`` into one line that names each bad variable (``configuration_problem``).
 """
 
+import json
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -27,7 +28,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Role = Literal["admin", "user"]
 ENV_PREFIX = "IRIS_"
@@ -62,23 +63,36 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     access_token_minutes: int = Field(default=30, gt=0)
     # IRIS_API_KEYS='{"client name": "its key", ...}'
-    api_keys: dict[str, SecretStr] = {}
+    api_keys: Annotated[dict[str, SecretStr], NoDecode] = {}
     # IRIS_USERS='{"ada": {"password_hash": "$argon2id$...", "role": "admin"}, ...}'
-    users: dict[str, UserRecord] = {}
+    users: Annotated[dict[str, UserRecord], NoDecode] = {}
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=65536, ge=64, description="in KiB")
     token_delay_seconds: float = Field(default=0.05, ge=0, le=5)
     # Lab 11: the web pages (origins) whose scripts may call the API from a browser.
-    cors_origins: list[str] = ["http://localhost:5173"]
+    cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:5173"]
     # Lab 11: the host names this service answers to (the Host header); "testserver" is
     # the name FastAPI's TestClient sends.
-    allowed_hosts: list[str] = ["localhost", "127.0.0.1", "testserver"]
+    allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1", "testserver"]
     # Lab 11: each caller's token bucket: how many requests in a burst, and how many
     # tokens come back per second.
     rate_limit_capacity: int = Field(default=60, ge=1)
     rate_limit_refill_per_second: float = Field(default=1.0, gt=0)
     # Lab 11: the largest request body, in bytes (a route may set its own, as uploads do).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+
+    @field_validator("api_keys", "users", "cors_origins", "allowed_hosts", mode="before")
+    @classmethod
+    def json_from_the_environment(cls, value: object) -> object:
+        """A list or a dict is JSON text in its variable (given in the starter)."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError(
+                'not JSON: write a list as ["a", "b"] and a map as {"name": "value"}'
+            ) from None
 
     @field_validator("jwt_secret")
     @classmethod
