@@ -72,13 +72,28 @@ def test_processes_within_the_budget_keep_running(tmp_path):
         reap(pids)
 
 
-def test_a_grading_that_fills_the_disk_past_its_share_is_stopped(tmp_path: Path):
-    reports: list[str] = []
-    dog = watchdog.Watchdog(UID, tmp_path, memory_mb=1024, disk_mb=32, report=reports.append)
-    with open(tmp_path / "big", "wb") as big:
-        for _ in range(64):
-            big.write(b"\0" * (1 << 20))
+def fill(path: Path, megabytes: int) -> None:
+    with open(path, "wb") as big:
+        for _ in range(megabytes):
+            big.write(b"\1" * (1 << 20))
         big.flush()
         os.fsync(big.fileno())
+
+
+def test_a_grading_that_fills_the_disk_past_its_share_is_stopped(tmp_path: Path):
+    reports: list[str] = []
+    grading = tmp_path / "grading"
+    grading.mkdir()
+    dog = watchdog.Watchdog(UID, grading, memory_mb=1024, disk_mb=32, report=reports.append)
+    fill(grading / "big", 64)
     assert "MB to disk" in dog.look()
     assert len(reports) == 1
+
+
+def test_what_others_write_on_the_same_disk_is_not_the_gradings(tmp_path: Path):
+    grading = tmp_path / "grading"
+    grading.mkdir()
+    dog = watchdog.Watchdog(UID, grading, memory_mb=1024, disk_mb=32, report=print)
+    fill(tmp_path / "someone-else", 64)  # beside the grading's folder, on the same disk
+    fill(grading / "small", 4)
+    assert dog.look() == ""

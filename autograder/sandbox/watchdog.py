@@ -10,7 +10,8 @@ what the grading's user holds:
 
 * the memory of its processes: their resident pages, and where those add up past the
   budget, their proportional share (pages a fork shares with its parent count once);
-* how much the disk that holds the grading's folder filled since the grading began.
+* how much the disk that holds the grading's folder filled since the grading began, and
+  when that passes the budget, how much of it is in the grading's own folder.
 
 Past either limit every process of that user is stopped (a sandbox is PID 1 of its
 namespace: its whole tree goes with it), and the grading gets a note that says why.
@@ -31,6 +32,7 @@ from autograder.sandbox.workspace import live_processes_of
 INTERVAL_SECONDS = 0.25
 MEMORY_FACTOR = 2  # all processes of a grading: twice what one may hold (lab 12: under 1 GB)
 DISK_MB = 2048  # what a grading may write to the disk (honest ones write a few MB)
+MAX_ENTRIES = 200_000  # files and folders a grading may make (each costs the disk too)
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 MEGABYTE = 1024 * 1024
 
@@ -65,6 +67,20 @@ def memory_of(uid: int, budget: int) -> int:
 def disk_free_bytes(folder: Path) -> int:
     info = os.statvfs(folder)
     return info.f_bavail * info.f_frsize
+
+
+def folder_bytes(folder: Path, most_entries: int) -> int | None:
+    """Bytes the files under ``folder`` take on the disk (blocks, so a sparse file counts
+    what it holds), or None past ``most_entries`` files and folders."""
+    total, entries = 0, 0
+    for parent, subfolders, files in os.walk(folder, followlinks=False):
+        entries += len(subfolders) + len(files)
+        if entries > most_entries:
+            return None
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(parent, name)).st_blocks * 512
+    return total
 
 
 def stop_everything_of(uid: int) -> None:
@@ -118,14 +134,23 @@ class Watchdog:
                 f"(at most {self.memory_budget // MEGABYTE} MB for all of them): every one "
                 "was stopped"
             )
-        else:
-            written = self.free_at_start - disk_free_bytes(self.folder)
-            if written > self.disk_budget:
+        elif self.free_at_start - disk_free_bytes(self.folder) > self.disk_budget:
+            # The disk filled by more than the budget since the grading began: the grading's
+            # own folder says whether it did (another program on the machine may have).
+            written = folder_bytes(self.folder, MAX_ENTRIES)
+            if written is None:
+                reason = (
+                    f"the submission made more than {MAX_ENTRIES} files: every one of its "
+                    "processes was stopped"
+                )
+            elif written > self.disk_budget:
                 reason = (
                     f"the submission wrote {written // MEGABYTE} MB to disk (at most "
                     f"{self.disk_budget // MEGABYTE} MB in a grading): every one of its "
                     "processes was stopped"
                 )
+            else:
+                self.free_at_start = disk_free_bytes(self.folder) + written  # not ours
         if reason:
             if not self.tripped:  # told first: the grading may end as soon as they are gone
                 self.tripped = reason
