@@ -23,6 +23,7 @@ lives in the lab's TOML file (``[[symptom]]``, :func:`load_symptoms`).
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 import time
 import tomllib
@@ -152,6 +153,14 @@ def explain_failure_on_correct(
 # ---------------------------------------------------------------- a bench of implementations
 
 
+def opaque_folder(parent: Path) -> Path:
+    """A new folder of ``parent`` with a random name, that may be entered but not listed."""
+    folder = parent / secrets.token_hex(8)
+    folder.mkdir(mode=0o711)
+    folder.chmod(0o711)
+    return folder
+
+
 class Bench:
     """The student's tests against every implementation, each run once, when first needed.
 
@@ -190,7 +199,14 @@ class Bench:
         self.mode = mode
         self.forget = [Path(p).resolve() for p in forget]
         self.jobs = max(1, int(jobs))
-        self.pristine = copy_service(Path(reference), self.workdir / "reference-copy")
+        # Every folder here has a name that says nothing, in a folder that cannot be listed:
+        # a run's tests (the student's code) see only their own service, and cannot tell
+        # which implementation it is from where it runs, nor read the others.
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        names = list(self.implementations)
+        self.folder_of = {name: opaque_folder(self.workdir) / "service" for name in names}
+        self.pristine = copy_service(Path(reference), opaque_folder(self.workdir))
+        self.workdir.chmod(0o711)
         self.runs: dict[str, TestRun] = {}
         self.in_flight: dict[str, RunningTests] = {}
         # Runs remembered by the warm grader between gradings, by the files they ran on
@@ -209,7 +225,7 @@ class Bench:
     def build(self, name: str) -> Path:
         """The folder of one implementation (built on first use)."""
         item = self.implementations[name]
-        folder = self.workdir / name
+        folder = self.folder_of[name]
         if not folder.exists():
             build_variant(self.pristine, folder, item.edits, item.name)
         return folder
@@ -223,7 +239,7 @@ class Bench:
             if kept:
                 self.runs[name] = kept
                 return
-        others = [self.workdir / other for other in self.implementations if other != name]
+        others = [path for other, path in self.folder_of.items() if other != name]
         running = start_tests(
             self.tests_dir,
             folder,

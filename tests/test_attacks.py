@@ -22,6 +22,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -68,9 +69,11 @@ def build(attack: str, workdir: Path) -> tuple[Path, dict]:
     submission = workdir / "submission"
     shutil.copytree(base, submission, ignore=shutil.ignore_patterns("__pycache__", "models"))
     source = ATTACKS_FOLDER / attack
-    for path in source.iterdir():
-        if path.name not in ("attack.toml", "patch.toml"):
-            shutil.copy(path, submission / path.name)
+    for path in source.rglob("*"):  # its files, in their folders (tests/test_x.py...)
+        if path.is_file() and path.name not in ("attack.toml", "patch.toml"):
+            target = submission / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
     if (source / "patch.toml").exists():
         edits = tomllib.loads((source / "patch.toml").read_text())["edit"]
         apply_edits(submission, edits, attack)
@@ -81,8 +84,12 @@ def build(attack: str, workdir: Path) -> tuple[Path, dict]:
     secret_file = workdir / "secret.txt"
     secret_file.write_text(SECRET)
     secret_file.chmod(0o600)
-    canary = workdir / "canary.txt"
+    # A file anyone on the machine may reach and write: no process of the grading may.
+    public = Path(tempfile.mkdtemp(prefix="autograder-attack-canary-"))
+    public.chmod(0o755)
+    canary = public / "canary.txt"
     canary.write_text("still here")
+    canary.chmod(0o666)
     paths = {
         "results": workdir / "results.json",
         "course": ROOT,
@@ -135,5 +142,6 @@ def test_an_attack_earns_only_its_score(attack, tmp_path):
     assert stat.S_IMODE(paths["secret"].stat().st_mode) == 0o600, "the secret file was opened up"
     assert str(paths["results"]) not in everything.replace(f"--json {paths['results']}", "")
     assert paths["canary"].read_text() == "still here"
+    shutil.rmtree(paths["canary"].parent)
     assert fingerprint() == before, "a file of the course changed"
     assert left_over_processes() == [], "a process of the grading outlived it"

@@ -210,7 +210,9 @@ def share_pytest_temporary_folders() -> None:
         return workspace.share_with_sandbox(make_temporary(self, basename, numbered))
 
     def getbasetemp(self) -> Path:
-        return workspace.share_with_sandbox(base_temporary(self))
+        # The base alone: what is in it was shared when it was made (mktemp), and the
+        # folders a check keeps from the sandbox (student tests' other services) stay so.
+        return workspace.share_with_sandbox(base_temporary(self), recursive=False)
 
     TempPathFactory.mktemp, TempPathFactory.getbasetemp = mktemp, getbasetemp
     TempPathFactory._shared_with_sandbox = True
@@ -223,30 +225,25 @@ def harness_temporary_folder() -> Path:
 
 
 def copy_into_submission(source: Path, name: str) -> Path:
-    """Copy the harness's folder ``source`` to ``name`` in the submission's copy, as the
-    sandbox user: a link the student's code may have planted there leads nowhere that user
-    could not write to anyway (the harness itself never writes into the student's folder)."""
-    import subprocess
+    """Copy the harness's folder ``source`` to ``name`` in the submission's copy, in a
+    sandbox: there a link the student's code may have planted leads only into the sandbox's
+    own view, to what that user may write anyway (the harness never writes into the
+    student's folder, and nothing runs as that user outside a sandbox)."""
+    from autograder.sandbox import probe
 
-    current = policy()
-    target = current.folder / name
+    target = policy().folder / name
     workspace.share_with_sandbox(source)
-    script = 'mkdir -p -- "$1" && cp -R -- "$2/." "$1"'
-    finished = subprocess.run(
-        ["/bin/sh", "-c", script, "sh", str(target), str(source)],
-        user=current.uid,
-        group=current.uid,
-        extra_groups=[],
-        env={"PATH": "/usr/bin:/bin"},
-        cwd="/",
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    if finished.returncode != 0:
-        raise SandboxError(f"the grader could not place {name}/ in the submission's folder")
+    try:
+        probe.call(_copy_tree, str(source), str(target), timeout=60)
+    except SandboxError:
+        what = f"the grader could not place {name}/ in the submission's folder"
+        raise SandboxError(what) from None
     return target
+
+
+def _copy_tree(source: str, target: str) -> bool:  # pragma: no cover - runs in a sandbox
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    return True
 
 
 def socket_folder() -> Path:

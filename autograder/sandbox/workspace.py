@@ -98,25 +98,26 @@ def hand_over(folder: Path, uid: int) -> None:
             os.lchown(path, uid, uid)
 
 
-def share_with_sandbox(path: Path) -> Path:
-    """Let the sandbox user read a file or folder the harness made (and its parents).
+def share_with_sandbox(path: Path, *, recursive: bool = True) -> Path:
+    """Let the sandbox user read a file or folder the harness made (with what is in it,
+    unless not ``recursive``), and pass through its parents (enter them, never list them).
 
     Only what the harness owns is opened up, never through a link: the sandbox user may
     write in some of these folders, and a link it planted there must not lead the harness
     (root) to open up a file of the machine."""
     path = Path(path)
-    for item in [path, *path.parents]:
+    for item in path.parents:
         if str(item) in ("/", tempfile.gettempdir()):
             break
-        _let_the_sandbox_read(item)
-    if _let_the_sandbox_read(path) == "folder":
+        _let_the_sandbox_read(item, extra_for_folders=0o011)
+    if _let_the_sandbox_read(path) == "folder" and recursive:
         for folder, subfolders, files in os.walk(path, followlinks=False):
             for name in [*subfolders, *files]:
                 _let_the_sandbox_read(Path(folder) / name)
     return path
 
 
-def _let_the_sandbox_read(item: Path) -> str | None:
+def _let_the_sandbox_read(item: Path, extra_for_folders: int = 0o055) -> str | None:
     """Add read (and, for a folder, enter) permission for everyone to ``item`` when it is a
     file or folder of the harness's own user and not a link; return "folder", "file" or None.
 
@@ -134,7 +135,7 @@ def _let_the_sandbox_read(item: Path) -> str | None:
             return None  # a link (opened as itself), a socket, a pipe: left as they are
         if info.st_uid != os.geteuid():
             return kind  # the sandbox user's own: it can read it already
-        extra = 0o055 if kind == "folder" else 0o044
+        extra = extra_for_folders if kind == "folder" else 0o044
         with contextlib.suppress(OSError):
             os.chmod(f"/proc/self/fd/{descriptor}", stat.S_IMODE(info.st_mode) | extra)
         return kind

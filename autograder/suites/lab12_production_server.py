@@ -17,6 +17,7 @@ own CSV; latencies are reported, never graded.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import shlex
@@ -84,11 +85,11 @@ class Server:
 
     def events(self, name: str) -> list[dict]:
         """The lifecycle log's events called ``name``, in the order they were written."""
-        path = self.data / "lifecycle.jsonl"
-        if not path.exists():
+        text = support.read_own_text(self.data / "lifecycle.jsonl")
+        if text is None:
             return []
         found = []
-        for line in path.read_text(errors="replace").splitlines():
+        for line in text.splitlines():
             try:
                 event = json.loads(line)
             except ValueError:
@@ -574,10 +575,11 @@ def test_every_worker_ran_its_shutdown(shutdown):
 
 
 def read_file(folder: Path, name: str) -> str:
-    path = folder / name
-    if not path.is_file():
-        pytest.fail(f"there is no {name} in the lab folder", pytrace=False)
-    return path.read_text(errors="replace")
+    """A file of the lab folder (never through a link: see support.read_own_file)."""
+    text = support.read_own_text(folder / name)
+    if text is None:
+        pytest.fail(f"there is no {name} in the lab folder (a file, not a link)", pytrace=False)
+    return text
 
 
 def instructions(text: str) -> list[tuple[str, str]]:
@@ -627,7 +629,7 @@ def test_dockerfile_passes_hadolint(submission_dir):
     command += [option for rule in OWNED_RULES for option in ("--ignore", rule)]
     result = subprocess.run(
         [*command, "-"],
-        input=(submission_dir / "Dockerfile").read_bytes(),
+        input=read_file(submission_dir, "Dockerfile").encode(),
         capture_output=True,
         timeout=60,
         check=False,
@@ -793,8 +795,11 @@ def too_few_requests(out: Path) -> bool:
 
 def locust_rows(path: Path) -> dict[str, dict]:
     """Locust's CSV rows by route name (without the Aggregated total)."""
-    with path.open(newline="") as handle:
-        return {row["Name"]: row for row in csv.DictReader(handle) if row["Name"] != "Aggregated"}
+    text = support.read_own_text(path)
+    if text is None:
+        raise FileNotFoundError(path)
+    rows = csv.DictReader(io.StringIO(text, newline=""))
+    return {row["Name"]: row for row in rows if row["Name"] != "Aggregated"}
 
 
 def fail_run(run: LoadRun, reason: str):
@@ -869,10 +874,10 @@ def test_load_report_matches_locust_csv(load_run):
     request and failure counts as its CSV, and OUT/latency.png is a PNG image."""
     if load_run.problem:
         fail_run(load_run, load_run.problem)
-    report = load_run.out / "report.md"
-    if not report.exists():
+    report = support.read_own_text(load_run.out / "report.md")
+    if report is None:
         fail_run(load_run, "there is no report.md in the output folder")
-    rows = report_table(report.read_text(errors="replace"))
+    rows = report_table(report)
     if not rows or not set(REPORT_COLUMNS) <= set(rows[0]):
         fail_run(load_run, "report.md has no table with the contract's columns")
     for workers in (1, 2):
@@ -897,6 +902,6 @@ def test_load_report_matches_locust_csv(load_run):
                         f"{match[0][column]}; Locust's CSV says {locust_column} = "
                         f"{row[locust_column]}",
                     )
-    picture = load_run.out / "latency.png"
-    if not picture.exists() or not picture.read_bytes().startswith(b"\x89PNG"):
+    picture = support.read_own_file(load_run.out / "latency.png", limit=8)
+    if picture is None or not picture.startswith(b"\x89PNG"):
         fail_run(load_run, "there is no PNG image latency.png in the output folder")
