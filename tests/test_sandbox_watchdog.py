@@ -40,6 +40,31 @@ def holders(count: int, megabytes: int) -> list[int]:
     return pids
 
 
+def file_holders(count: int, megabytes: int) -> list[int]:
+    """``count`` processes of UID, each holding ``megabytes`` in a memory file it never maps
+    (``memfd_create``): no page of it is the process's own."""
+    pids = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                os.setgroups([])
+                os.setgid(UID)
+                os.setuid(UID)
+                descriptor = os.memfd_create("held")
+                for _ in range(megabytes):
+                    os.write(descriptor, b"x" * (1 << 20))
+                time.sleep(60)
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    deadline = time.monotonic() + 20
+    while watchdog.memory_in_files(pids) < count * megabytes * 0.9 * (1 << 20):
+        assert time.monotonic() < deadline, "the holders did not fill their memory files"
+        time.sleep(0.05)
+    return pids
+
+
 def reap(pids: list[int]) -> list[int]:
     """Kill and reap ``pids``; return those that were still running."""
     running = []
@@ -97,3 +122,14 @@ def test_what_others_write_on_the_same_disk_is_not_the_gradings(tmp_path: Path):
     fill(tmp_path / "someone-else", 64)  # beside the grading's folder, on the same disk
     fill(grading / "small", 4)
     assert dog.look() == ""
+
+
+def test_memory_held_in_files_a_process_never_maps_counts_too(tmp_path):
+    reports: list[str] = []
+    dog = watchdog.Watchdog(UID, tmp_path, memory_mb=200, disk_mb=1 << 20, report=reports.append)
+    pids = file_holders(2, 150)
+    reason = dog.look()
+    time.sleep(0.2)
+    running = reap(pids)
+    assert "MB of memory" in reason, reason
+    assert running == []

@@ -219,3 +219,28 @@ def test_processes_that_together_hold_too_much_memory_are_all_stopped(grader_for
     assert result.score == 0
     assert any("MB of memory" in note for note in result.notes), result.notes
     assert left_over_processes() == [], "a sandbox process outlived the grading"
+
+
+IN_FILES = """import os as _os
+import time as _time
+
+_held = []
+for _number in range(3):  # memory, though no page of any process: 50 MB files (the limit: 64)
+    for _place in ("/tmp", "/dev/shm"):
+        with open(f"{_place}/held-{_number}", "wb") as _file:
+            _file.write(b"x" * (50 << 20))
+    _held.append(_os.memfd_create("held"))
+    _os.write(_held[-1], b"x" * (50 << 20))
+_time.sleep(3)
+"""
+
+
+def test_memory_held_in_files_counts_against_the_budget_too(grader_for, tmp_path):
+    submission = tmp_path / "in-files"
+    shutil.copytree(LAB.starter_dir, submission)
+    main = submission / "main.py"
+    main.write_text(IN_FILES + main.read_text())
+    grader = grader_for(LAB.number, secure=True, check_timeout=10, memory_mb=200)
+    result = grader.grade(submission)
+    assert result.score == 0
+    assert any("MB of memory" in note for note in result.notes), result.notes

@@ -9,7 +9,8 @@ other grading on the machine. So a thread of the harness looks, a few times a se
 what the grading's user holds:
 
 * the memory of its processes: their resident pages, and where those add up past the
-  budget, their proportional share (pages a fork shares with its parent count once);
+  budget, their proportional share (pages a fork shares with its parent count once); and
+  the memory it holds as files (its sandboxes' own ``/tmp`` and ``/dev/shm``, memfds);
 * how much the disk that holds the grading's folder filled since the grading began, and
   when that passes the budget, how much of it is in the grading's own folder.
 
@@ -53,15 +54,56 @@ def proportional_bytes(pid: int) -> int:
     return 0
 
 
+def private_memory_mounts(pid: int) -> list[str]:
+    """Where a process sees the sandbox's own memory file systems: ``/tmp`` and ``/dev/shm``
+    when they are tmpfs mounts of its view (from ``/proc/<pid>/mountinfo``)."""
+    found = []
+    for line in Path(f"/proc/{pid}/mountinfo").read_text().splitlines():
+        fields, _, rest = line.partition(" - ")
+        place = fields.split()[4]
+        if place in ("/tmp", "/dev/shm") and rest.split()[:1] == ["tmpfs"]:
+            found.append(place)
+    return found
+
+
+def memory_in_files(pids: list[int]) -> int:
+    """Bytes of memory held as files rather than by a process's pages: the files of each
+    sandbox's own ``/tmp`` and ``/dev/shm`` (tmpfs, one of each per mount namespace), and
+    anonymous memory files (``memfd_create``) held open, each counted once, mapped or not."""
+    total = 0
+    namespaces = {os.stat("/proc/self/ns/mnt").st_ino}  # the machine's: not a sandbox's
+    seen: set[tuple[int, int]] = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            namespace = os.stat(f"/proc/{pid}/ns/mnt").st_ino
+            if namespace not in namespaces:
+                namespaces.add(namespace)
+                for place in private_memory_mounts(pid):
+                    with contextlib.suppress(OSError):
+                        info = os.statvfs(f"/proc/{pid}/root{place}")
+                        total += (info.f_blocks - info.f_bfree) * info.f_frsize
+        with contextlib.suppress(OSError):
+            for descriptor in os.listdir(f"/proc/{pid}/fd"):
+                link = f"/proc/{pid}/fd/{descriptor}"
+                with contextlib.suppress(OSError):
+                    if os.readlink(link).startswith("/memfd:"):
+                        info = os.stat(link)
+                        if (info.st_dev, info.st_ino) not in seen:
+                            seen.add((info.st_dev, info.st_ino))
+                            total += info.st_blocks * 512
+    return total
+
+
 def memory_of(uid: int, budget: int) -> int:
-    """Bytes of memory ``uid``'s processes hold together, counted exactly (PSS) only where
-    the cheap count (resident pages, shared ones counted by each process) exceeds
-    ``budget``."""
+    """Bytes of memory ``uid``'s processes hold together, and the memory files they hold
+    (:func:`memory_in_files`); their pages are counted exactly (PSS) only where the cheap
+    count (resident pages, shared ones counted by each process) passes ``budget``."""
     pids = live_processes_of(uid)
-    total = sum(resident_bytes(pid) for pid in pids)
+    in_files = memory_in_files(pids)
+    total = in_files + sum(resident_bytes(pid) for pid in pids)
     if total <= budget:
         return total
-    return sum(proportional_bytes(pid) for pid in pids)
+    return in_files + sum(proportional_bytes(pid) for pid in pids)
 
 
 def disk_free_bytes(folder: Path) -> int:
