@@ -27,6 +27,7 @@ import json
 import secrets
 import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -207,30 +208,49 @@ def model_version_changed(model_file: Path, version: str) -> Iterator[None]:
         metadata_file.write_text(original)
 
 
+MAX_DATABASE_BYTES = 64 * 1024 * 1024
+
+
+@contextmanager
+def database_copy(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to a copy of the database file the app wrote (and of its write-ahead
+    log), the grader's own: the app's folder is the student's, and the grader never opens
+    a file of it by a path a link could lead elsewhere (see support.read_own_file)."""
+    data = support.read_own_file(path, limit=MAX_DATABASE_BYTES)
+    assert data is not None, f"there is no database file at {path.name}: is DATABASE_URL used?"
+    log = support.read_own_file(path.with_name(f"{path.name}-wal"), limit=MAX_DATABASE_BYTES)
+    with tempfile.TemporaryDirectory(prefix="database-") as folder:
+        copy = Path(folder) / path.name
+        copy.write_bytes(data)
+        if log:
+            copy.with_name(f"{copy.name}-wal").write_bytes(log)
+        connection = sqlite3.connect(copy)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
 def rows_in_file(path: Path) -> list[dict]:
-    """The rows of the table "prediction", read from the file with sqlite3."""
-    assert path.is_file(), f"there is no database file at {path.name}: is DATABASE_URL used?"
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        connection.row_factory = sqlite3.Row
-        return [dict(row) for row in connection.execute("SELECT * FROM prediction ORDER BY id")]
-    except sqlite3.Error as error:
-        pytest.fail(f"reading the table prediction of the database file: {error}", pytrace=False)
-    finally:
-        connection.close()
+    """The rows of the table "prediction", read from (a copy of) the file with sqlite3."""
+    with database_copy(path) as connection:
+        try:
+            connection.row_factory = sqlite3.Row
+            rows = connection.execute("SELECT * FROM prediction ORDER BY id")
+            return [dict(row) for row in rows]
+        except sqlite3.Error as error:
+            what = f"reading the table prediction of the database file: {error}"
+            pytest.fail(what, pytrace=False)
 
 
 def journal_mode(path: Path) -> str:
-    """The journal mode of the database file (``PRAGMA journal_mode``, read only: reading it
-    on a read-only connection never changes it)."""
-    assert path.is_file(), f"there is no database file at {path.name}: is DATABASE_URL used?"
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
-    except sqlite3.Error as error:
-        pytest.fail(f"reading the journal mode of the database file: {error}", pytrace=False)
-    finally:
-        connection.close()
+    """The journal mode of the database file (``PRAGMA journal_mode``, read from a copy)."""
+    with database_copy(path) as connection:
+        try:
+            return str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+        except sqlite3.Error as error:
+            what = f"reading the journal mode of the database file: {error}"
+            pytest.fail(what, pytrace=False)
 
 
 # ---------------------------------------------------------------- requests
