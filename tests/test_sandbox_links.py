@@ -73,3 +73,20 @@ def test_a_folder_given_to_the_app_gives_away_links_never_their_targets(
     assert os.lstat(folder).st_uid == SANDBOX_UID
     assert os.lstat(folder / "to-a-file").st_uid == SANDBOX_UID  # the link itself
     assert os.stat(machine["secret"]).st_uid == 0, "a link gave a file of the machine away"
+
+
+def test_a_suite_reads_a_file_of_the_students_folder_never_through_a_link(tmp_path, machine):
+    from autograder.suites.support import read_own_file
+
+    folder = tmp_path / "copy"
+    (folder / "app").mkdir(parents=True)
+    (folder / "Dockerfile").write_text("FROM python\n")
+    (folder / "linked").symlink_to(machine["secret"])
+    (folder / "app-link").symlink_to(folder / "app")
+    (folder / "app" / "x.txt").write_text("x")
+
+    assert read_own_file(folder / "Dockerfile") == b"FROM python\n"
+    assert read_own_file(folder / "app" / "x.txt") == b"x"
+    assert read_own_file(folder / "linked") is None  # a link to a file of the machine
+    assert read_own_file(folder / "app-link" / "x.txt") is None  # a link on the way
+    assert read_own_file(folder / "missing") is None
