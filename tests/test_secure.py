@@ -244,3 +244,43 @@ def test_memory_held_in_files_counts_against_the_budget_too(grader_for, tmp_path
     result = grader.grade(submission)
     assert result.score == 0
     assert any("MB of memory" in note for note in result.notes), result.notes
+
+
+OWN_MOUNT = """import ctypes as _ctypes
+import os as _os
+import time as _time
+
+# Memory in a tmpfs of its own, mounted in a user namespace of its own (where the watchdog
+# would not look); where that is refused, in ordinary files of /tmp (where it does look).
+_libc = _ctypes.CDLL(None, use_errno=True)
+_uid, _gid = _os.getuid(), _os.getgid()
+_place = "/tmp/own"
+_os.makedirs(_place, exist_ok=True)
+_libc.prctl(4, 1, 0, 0, 0)  # dumpable again: /proc/self/uid_map becomes writable
+if _libc.unshare(0x10000000 | 0x00020000) == 0:
+    _maps = {"uid_map": f"0 {_uid} 1", "setgroups": "deny", "gid_map": f"0 {_gid} 1"}
+    for _name, _text in _maps.items():
+        with open(f"/proc/self/{_name}", "w") as _file:
+            _file.write(_text)
+    _libc.mount(b"none", _place.encode(), b"tmpfs", 0, b"size=2g")
+_held = []
+for _number in range(5):  # 250 MB in 50 MB files (the file size limit: 64; /tmp's size: 256)
+    with open(f"{_place}/held-{_number}", "wb") as _file:
+        _file.write(b"x" * (50 << 20))
+for _number in range(4):  # and 200 MB the watchdog counts wherever it is
+    _held.append(_os.memfd_create("held"))
+    _os.write(_held[-1], b"x" * (50 << 20))
+_time.sleep(3)
+"""
+
+
+def test_memory_in_a_file_system_of_its_own_making_counts_too(grader_for, tmp_path):
+    # The system-call filter refuses the namespace, so the files land where they are counted.
+    submission = tmp_path / "own-mount"
+    shutil.copytree(LAB.starter_dir, submission)
+    main = submission / "main.py"
+    main.write_text(OWN_MOUNT + main.read_text())
+    grader = grader_for(LAB.number, secure=True, check_timeout=10, memory_mb=200)
+    result = grader.grade(submission)
+    assert result.score == 0
+    assert any("MB of memory" in note for note in result.notes), result.notes

@@ -19,6 +19,8 @@ an unprivileged user):
   ``setsid`` double fork included);
 * an unprivileged user id of its own, no supplementary groups, no capabilities,
   ``no_new_privs``, limits on memory, processes, file size, open files and CPU time;
+* a system-call filter: no namespaces, mounts or keyrings of its own
+  (:mod:`autograder.sandbox.syscall_filter`);
 * an environment built from an allow-list, and an argv of its own.
 """
 
@@ -36,11 +38,13 @@ import struct
 import sys
 from pathlib import Path
 
+from autograder.sandbox import syscall_filter
 from autograder.sandbox.state import Policy
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -91,6 +95,15 @@ def _check(result: int, what: str) -> None:
 
 def unshare(flags: int) -> None:
     _check(_libc.unshare(flags), "unshare")
+
+
+def may_unshare(flags: int) -> bool:
+    """Whether this process could make the namespaces ``flags`` names (tried in a child)."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if _libc.unshare(flags) == 0 else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def setns(fd: int, kind: int) -> None:
@@ -294,6 +307,7 @@ def become_student(current: Policy, environment: dict[str, str]) -> None:
     """The last steps in the sandbox, before the student's code: limits, user, environment."""
     apply_limits(current)
     drop_privileges(current.uid)
+    syscall_filter.install()  # no namespaces, mounts or keyrings of its own from here on
     die_with_parent()  # armed again: changing user clears it
     os.environ.clear()
     os.environ.update(environment)

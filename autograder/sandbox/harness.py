@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import platform
 import select
 import shutil
 import sys
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 from autograder import processes, stages
-from autograder.sandbox import confine, watchdog, workspace
+from autograder.sandbox import confine, syscall_filter, watchdog, workspace
 from autograder.sandbox.launcher import Launcher
 from autograder.sandbox.state import (
     MAX_REPLY_BYTES,
@@ -58,19 +59,28 @@ def unavailable_reason() -> str | None:
 def _find_reason() -> str | None:
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return f"secure mode needs Linux (this is {sys.platform}); {HOW_TO_FIX}"
+    if platform.machine() not in syscall_filter.ARCHITECTURES:
+        known = ", ".join(syscall_filter.ARCHITECTURES)
+        return f"secure mode runs on {known}, not on {platform.machine()}; {HOW_TO_FIX}"
     if os.geteuid() != 0:
         return f"secure mode needs root (the grader runs as user {os.geteuid()}); {HOW_TO_FIX}"
     try:
         answer = _self_test()
     except (OSError, SandboxError) as error:
         return f"the sandbox could not be made here ({error}); {HOW_TO_FIX}"
-    if answer.get("uid") in (None, 0) or answer.get("pid") != 1 or answer.get("course"):
+    held = answer.get("pid") == 1 and not answer.get("course") and not answer.get("namespace")
+    if answer.get("uid") in (None, 0) or not held:
         return f"the sandbox did not hold in its self-test ({answer}); {HOW_TO_FIX}"
     return None
 
 
 def _self_test_probe(course: str) -> dict:  # pragma: no cover - runs in a sandbox
-    return {"uid": os.getuid(), "pid": os.getpid(), "course": os.path.exists(course)}
+    return {
+        "uid": os.getuid(),
+        "pid": os.getpid(),
+        "course": os.path.exists(course),
+        "namespace": confine.may_unshare(confine.CLONE_NEWUSER | confine.CLONE_NEWNS),
+    }
 
 
 def _self_test() -> dict:
