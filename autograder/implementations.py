@@ -22,6 +22,7 @@ lives in the lab's TOML file (``[[symptom]]``, :func:`load_symptoms`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import shutil
@@ -45,6 +46,9 @@ from autograder.student_tests import (
 from autograder.variants import build_variant
 
 IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
+# Chosen once per grader process (a warm grader keeps it between re-grades, so remembered
+# runs still apply): the mark every service's files get, see :func:`disguise`.
+DISGUISE_SEED = secrets.token_hex(8)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,43 @@ def copy_service(source: Path, destination: Path, *, exclude: Iterable[str] = ()
         else:
             shutil.copy2(path, target)
     return destination
+
+
+def disguise(folder: Path, decoys: Iterable[str], seed: str = DISGUISE_SEED) -> None:
+    """Mark every Python file of a built service so that tests cannot tell services apart by
+    their text, only by what they do.
+
+    The services are built from edits the student has (the lab's TOML file ships with the
+    course), so a test could recognise a service by its source instead of testing it: a
+    hash of the files, or a search for a bug's text. Each file gets, at its end (so no line
+    moves), a constant with a name and value drawn from ``seed`` and the file's name, and
+    every bug's text (``decoys``) as comments. A hash matches no service the student could
+    build, and every service, correct ones included, contains every bug's text.
+    """
+    texts = sorted({line.rstrip() for text in decoys for line in text.splitlines()} - {""})
+    comments = "".join(f"# {line}\n" for line in texts)
+    for path in sorted(folder.rglob("*.py")):
+        name = path.relative_to(folder).as_posix()
+        mark = hashlib.sha256(f"{seed}:{name}".encode()).hexdigest()[:8]
+        text = path.read_text()
+        ending = "" if text.endswith("\n") else "\n"
+        path.write_text(f"{text}{ending}\n_build_{mark} = {int(mark, 16)}\n{comments}")
+
+
+def decoy_texts(pristine: Path, implementations: Iterable[Implementation]) -> list[str]:
+    """The whole lines each buggy implementation changes or adds (see :func:`disguise`)."""
+    lines = []
+    for item in implementations:
+        if item.correct:
+            continue
+        edited: dict[str, str] = {}
+        for edit in item.edits:
+            text = edited.get(edit["file"]) or (pristine / edit["file"]).read_text()
+            edited[edit["file"]] = text.replace(edit["replace"], edit["with"], 1)
+        for file, text in edited.items():
+            before = set((pristine / file).read_text().splitlines())
+            lines += [line for line in text.splitlines() if line not in before]
+    return lines
 
 
 # ---------------------------------------------------------------- explaining a failure
@@ -206,6 +247,7 @@ class Bench:
         names = list(self.implementations)
         self.folder_of = {name: opaque_folder(self.workdir) / "service" for name in names}
         self.pristine = copy_service(Path(reference), opaque_folder(self.workdir))
+        self.decoys = decoy_texts(self.pristine, implementations)
         self.workdir.chmod(0o711)
         self.runs: dict[str, TestRun] = {}
         self.in_flight: dict[str, RunningTests] = {}
@@ -228,6 +270,7 @@ class Bench:
         folder = self.folder_of[name]
         if not folder.exists():
             build_variant(self.pristine, folder, item.edits, item.name)
+            disguise(folder, self.decoys)
         return folder
 
     def _start(self, name: str) -> None:

@@ -6,6 +6,7 @@ files written on the spot, run in a fork of this process as the grader does.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -366,6 +367,43 @@ def test_bench_stops_starting_runs_ahead_once_a_correct_one_failed(tmp_path):
     bench.run("one")
     bench.close()
     assert "three" not in bench.runs
+
+
+def test_tests_that_recognise_a_service_by_its_text_catch_nothing(tmp_path):
+    # A hash of the files or a search for a bug's text: every service, correct or not,
+    # carries a mark of this grader and the text of every bug.
+    reference_hash = hashlib.sha256((service(tmp_path / "plain") / "main.py").read_bytes())
+    recognising = textwrap.dedent(
+        f"""
+        import hashlib
+        from pathlib import Path
+
+        import main
+
+        def test_by_its_text():
+            text = Path(main.__file__).read_bytes()
+            assert hashlib.sha256(text).hexdigest() == "{reference_hash.hexdigest()}"
+
+        def test_by_a_bug_of_its_text():
+            assert "VALUE = 2" not in Path(main.__file__).read_text()
+        """
+    )
+    bench = tiny_bench(tmp_path, recognising)
+    try:
+        item, _ = bench.first_failing_correct()
+        assert item.name == "one"
+        text = (bench.build("also-one") / "main.py").read_text()
+        assert "VALUE = 1.0" in text and "# VALUE = 2" in text and "# VALUE = 3" in text
+    finally:
+        bench.close()
+
+
+def test_a_service_is_marked_the_same_way_within_a_grader_only(tmp_path):
+    for seed in ("first", "first", "second"):
+        folder = service(tmp_path / seed / str(len(list(tmp_path.iterdir()))))
+        implementations.disguise(folder, ["VALUE = 2"], seed)
+    texts = [path.read_text() for path in sorted(tmp_path.rglob("main.py"))]
+    assert texts[0] == texts[1] != texts[2]
 
 
 def test_bench_reference_is_copied_without_tests_or_markers(tmp_path):
