@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shlex
 import signal
@@ -620,17 +621,26 @@ OWNED_RULES = ("DL3002", "DL3025")
     hint="Run `uv run hadolint Dockerfile` and fix each warning it prints. Handout: Task 5.",
     more="Each finding names a rule (DL3008...) with a page that explains it and the fix.",
 )
-def test_dockerfile_passes_hadolint(submission_dir):
-    """hadolint finds nothing at the level "warning" or above in the Dockerfile."""
+def test_dockerfile_passes_hadolint(submission_dir, tmp_path):
+    """hadolint finds nothing at the level "warning" or above in the Dockerfile (with the
+    grader's settings: a `.hadolint.yaml` or an ignore comment of yours does not count)."""
     keywords = {keyword for keyword, _ in instructions(read_file(submission_dir, "Dockerfile"))}
     assert {"FROM", "CMD"} <= keywords, "the Dockerfile has no FROM and CMD yet"
+    # Run from a folder of the grader's, with its own empty configuration: hadolint would
+    # otherwise read a .hadolint.yaml from where it runs, or from the user's home.
+    settings = tmp_path / "hadolint.yaml"
+    settings.write_text("{}\n")
     tool = Path(sys.executable).parent / "hadolint"
-    command = [str(tool), "--format", "json", "--no-fail"]
+    command = [str(tool), "--config", str(settings), "--disable-ignore-pragma"]
+    command += ["--format", "json", "--no-fail"]
     command += [option for rule in OWNED_RULES for option in ("--ignore", rule)]
+    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
     result = subprocess.run(
         [*command, "-"],
         input=read_file(submission_dir, "Dockerfile").encode(),
         capture_output=True,
+        cwd=tmp_path,
+        env={**environment, "XDG_CONFIG_HOME": str(tmp_path)},
         timeout=60,
         check=False,
     )
