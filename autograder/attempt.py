@@ -7,6 +7,9 @@ turns them into results, and decides what a silence or an end means:
 * a check that runs past its time limit is failed ("timed out after N s", with the line of
   the submission that was running); the grader then kills the child and starts another for
   the checks that remain;
+* a check during which the child reported a hang (a request that did not answer in time, an
+  app's start-up that did not finish) and that failed is marked as timed out too: the
+  result's ``timed_out`` flag, which the gradebook reads, never the message's words;
 * a child that exits or crashes loses no result already reported: only the check that was
   running is failed;
 * a submission that does not import gets one message (:attr:`Attempt.import_problem`).
@@ -55,7 +58,9 @@ class Attempt:
     results: dict[str, CheckResult] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     import_problem: str = ""
+    import_timed_out: bool = False  # the import_problem is a time limit it ran past
     stopped: str = ""  # why the child stopped early, when it did
+    stopped_timed_out: bool = False  # it stopped because something ran past a time limit
     not_run: str = ""  # why pytest ended without running the checks still waiting
 
 
@@ -75,10 +80,18 @@ class _Watch:
         self.called: dict[str, bool] = {}  # checks whose verdict is in, teardown still running
         self.tainted = False
         self.collect_errors: list[str] = []
+        self.hung: set[str] = set()  # checks during which a request or a start-up hung
 
-    def result(self, nodeid: str, passed: bool, message: str) -> None:
+    def result(self, nodeid: str, passed: bool, message: str, *, timed_out: bool = False) -> None:
+        """A check's result; a failed check during which something hung timed out."""
         check = self.state.by_nodeid[nodeid]
-        self.attempt.results[nodeid] = CheckResult(check, passed, message)
+        timed_out = not passed and (timed_out or nodeid in self.hung)
+        self.attempt.results[nodeid] = CheckResult(check, passed, message, timed_out)
+
+    def hung_in_current(self) -> None:
+        """The child reports a hang: if the running check fails, it timed out."""
+        if self.current:
+            self.hung.add(self.current)
 
     def handle(self, event: dict) -> bool:
         """Apply one event; True when the attempt is over."""
@@ -89,13 +102,16 @@ class _Watch:
             self.phase = "checks"
         elif kind == "import_error":
             attempt.import_problem = str(event.get("message", "main.py did not import"))
+            attempt.import_timed_out = event.get("timed_out") is True
             return True
         elif kind == "start" and nodeid in waiting:
             self.current, self.stage, self.started_at = nodeid, "checks", time.monotonic()
         elif kind == "hung":
             state.hung = True  # a request hung: later checks get less time
+            self.hung_in_current()
         elif kind == "start_up_failed":
             state.start_up_problem = str(event.get("message", "the app's start-up hung"))
+            self.hung_in_current()
         elif kind == "tainted":
             self.tainted = True  # a thread was abandoned: go on in a fresh child
         elif kind == "stage":
@@ -196,6 +212,7 @@ class _Watch:
                 f"{still}"
                 + ("" if where else " (an endless loop or a long computation at import time?)")
             )
+            attempt.import_timed_out = True
             return
         if self.stage == "shutdown" or (current and current in self.called):
             # The verdict was in; the app's shutdown (a teardown) hung: a note, no points lost.
@@ -216,13 +233,14 @@ class _Watch:
             reason = f"the app's start-up (its lifespan) did not finish within {seconds:g} s{still}"
             state.start_up_problem = reason
             if current:
-                self.result(current, False, reason)
+                self.result(current, False, reason, timed_out=True)
             else:
-                attempt.stopped = reason
+                attempt.stopped, attempt.stopped_timed_out = reason, True
         elif current:
-            self.result(current, False, f"timed out after {seconds:g} s{still}")
+            self.result(current, False, f"timed out after {seconds:g} s{still}", timed_out=True)
         else:
             attempt.stopped = f"grading stopped responding for {seconds:g} s{still}"
+            attempt.stopped_timed_out = True
 
     def ended(self, how: str) -> None:
         where = self.child.where(live=False)

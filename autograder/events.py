@@ -30,13 +30,17 @@ _loads = json.loads
 _write = os.write
 
 
+def cut(message: str) -> str:
+    """``message`` cut to :data:`MAX_MESSAGE_CHARS` characters ("..." ends a cut message)."""
+    if len(message) > MAX_MESSAGE_CHARS:
+        return message[:MAX_MESSAGE_CHARS] + "..."
+    return message
+
+
 def encode(event: str, fields: dict) -> bytes:
     """One event as a line, its message cut to the size policy."""
     if "message" in fields:
-        message = str(fields["message"])
-        if len(message) > MAX_MESSAGE_CHARS:
-            message = message[:MAX_MESSAGE_CHARS] + "..."
-        fields = {**fields, "message": message}
+        fields = {**fields, "message": cut(str(fields["message"]))}
     line = _dumps({"event": event, **fields})
     if len(line) > MAX_EVENT_BYTES:
         line = _dumps({"event": event, **fields, "message": TOO_LONG})

@@ -102,7 +102,7 @@ def run_child(
         for note in isolation.notes:
             channel.send("note", message=note)
         if problem:
-            channel.send("import_error", message=problem)
+            channel.send("import_error", message=problem, timed_out=isolation.import_timed_out)
             os._exit(0)
         channel.send("imported")
         args = pytest_run.suite_arguments(

@@ -7,6 +7,10 @@ evidence (what was sent, what came back) and a nudge; the fuller hint is one com
 (``just hint N``). Entries are shown in full while they fit the screen; the rest are named
 in a line. The bottom lines are the score and the next thing to do. The JSON and Gradescope
 outputs (:mod:`autograder.results`) keep every check in full.
+
+Every line is printed with its control characters written as escapes (``\\x1b`` for ESC,
+see :mod:`autograder.printable`): besides the checks' messages, the report quotes the
+submission's own files (a TODO, a line of code) and folder name.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from rich.console import Console
 from rich.text import Text
 
 from autograder.causes import Cause, find_todos, group_failures, inside
+from autograder.printable import printable
 from autograder.results import GradeResult
 
 SCREEN_LINES = 24  # a terminal's default height: the report fits it when it is not a terminal
@@ -309,8 +314,15 @@ def render(
     lines = report.lines()
     if problem_only and result.problem:
         lines = [*report.header(), *report.problem()]
-    for line in lines:
+    for line in map(_printable_line, lines):
         line.no_wrap = True
         line.overflow = "ellipsis"
         console.print(line)
     return len(lines)
+
+
+def _printable_line(line: Text) -> Text:
+    """``line`` as it may reach a terminal: a line holding a control character is printed
+    with it written as an escape (and in the line's one style)."""
+    text = printable(line.plain, one_line=True)
+    return line if text == line.plain else Text(text, style=line.style)

@@ -1,4 +1,11 @@
-"""What a grading produces: one result per check, the total, and the Gradescope JSON form."""
+"""What a grading produces: one result per check, the total, and the Gradescope JSON form.
+
+Every text a report shows (a check's message, the reason a whole submission failed, the
+notes) is made printable when it is set (:func:`shown`): whatever the student's app answered
+reaches the terminal, the feedback files, Gradescope and GitHub Classroom with its control
+characters written as escapes (``\\x1b`` for ESC), and cut to
+:data:`~autograder.events.MAX_MESSAGE_CHARS` characters.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +13,38 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from autograder.events import cut
+from autograder.printable import printable
 
 if TYPE_CHECKING:  # only for annotations: the small commands never import pytest
     from autograder.checks import CheckInfo
 
 
+def shown(text: str) -> str:
+    """A message as every report shows it: printable, and no longer than the size policy."""
+    return cut(printable(text)) if text else ""
+
+
 @dataclass
 class CheckResult:
-    """The outcome of one check: full points when passed, none otherwise."""
+    """The outcome of one check: full points when passed, none otherwise.
+
+    ``timed_out`` says the check failed because the grader stopped it at a time limit (the
+    check's own, a request's or the app's start-up): the grader sets it from what it
+    measured, never from the message, which the student's app can fill with any words.
+    """
 
     check: CheckInfo
     passed: bool
     message: str = ""
+    timed_out: bool = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "message":
+            value = shown(value)
+        super().__setattr__(name, value)
 
     @property
     def score(self) -> float:
@@ -33,8 +59,18 @@ class GradeResult:
     submission: str
     results: list[CheckResult] = field(default_factory=list)
     problem: str = ""  # a reason that applies to the whole submission (e.g. it did not import)
-    notes: list[str] = field(default_factory=list)  # worth knowing, costs no points
+    # Worth knowing, costs no points. Add with ``+=`` (not ``append``): that sets the list,
+    # and each note is made printable as it is set.
+    notes: list[str] = field(default_factory=list)
     execution_time: float = 0.0
+    import_timed_out: bool = False  # the problem: importing the submission ran past its limit
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "problem":
+            value = shown(value)
+        elif name == "notes":
+            value = [shown(note) for note in value]
+        super().__setattr__(name, value)
 
     @property
     def score(self) -> float:

@@ -33,7 +33,7 @@ from autograder.grading_child import run_child, start_fresh
 from autograder.limits import Limits
 from autograder.processes import where_in_dump
 from autograder.pytest_run import AUTOLOAD_VARIABLE, collect_checks
-from autograder.results import CheckResult, GradeResult
+from autograder.results import CheckResult, GradeResult, shown
 
 # Modules every lab's checks use: imported once by the warm parent, never per grading.
 BASE_PRELOAD = ("fastapi", "fastapi.testclient", "anyio._backends._asyncio")
@@ -172,9 +172,10 @@ class Grader:
                 collected = True
                 pending = [check.nodeid for check in self.checks]
             done.update(attempt.results)
-            result.notes += [note for note in attempt.notes if note not in result.notes]
+            result.notes += [note for note in attempt.notes if shown(note) not in result.notes]
             if attempt.import_problem:
                 result.problem = attempt.import_problem
+                result.import_timed_out = attempt.import_timed_out
             elif attempt.not_run:
                 # pytest ran to its end without these checks: running it again cannot help.
                 for nodeid in pending:
@@ -184,7 +185,7 @@ class Grader:
                 # The child stopped before finishing any check: charge the first one.
                 first = self.state.by_nodeid[pending[0]]
                 reason = attempt.stopped or "the grading process stopped before this check"
-                done[first.nodeid] = CheckResult(first, False, reason)
+                done[first.nodeid] = CheckResult(first, False, reason, attempt.stopped_timed_out)
         for check in self.checks if chosen is None else chosen:
             if check.nodeid in done:
                 result.results.append(done[check.nodeid])

@@ -4,6 +4,7 @@ happened to each, a class summary, and nothing lost to a kill -9."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import shutil
@@ -20,7 +21,13 @@ from autograder.course import ROOT, find_lab
 from autograder.instructor import privilege
 from autograder.instructor.batch import _now_grading, grade_class
 from autograder.instructor.commands import default_gradebook
-from autograder.instructor.feedback import GRADED, NOT_GRADED, TIMED_OUT
+from autograder.instructor.feedback import (
+    GRADED,
+    NOT_GRADED,
+    TIMED_OUT,
+    display_name,
+    file_stem,
+)
 from autograder.runner import Limits
 
 LAB = find_lab(2)
@@ -243,3 +250,81 @@ def test_a_grader_failure_costs_one_student_not_the_class(monkeypatch, tmp_path)
     assert rows["fine"]["status"] == GRADED and float(rows["fine"]["score"]) == 100
     assert rows["crashes"]["status"] == NOT_GRADED
     assert "RuntimeError: a bug in the grader" in rows["crashes"]["reason"]
+
+
+ODD_NAMES = {
+    "non-utf8": "caf\udce9",  # the folder b"caf\xe9"
+    "long": "d" * 250,
+    "formula": '=HYPERLINK("http:"&CHAR(47)&CHAR(47)&"evil.example","bob")',
+    "newline": "carol\nalice",
+}
+
+
+def test_odd_folder_names_get_their_own_rows_and_files(tmp_path):
+    submissions = tmp_path / "submissions"
+    shutil.copytree(LAB.solution_dir, submissions / ODD_NAMES["non-utf8"])
+    for key in ("long", "formula", "newline"):
+        (submissions / ODD_NAMES[key]).mkdir(parents=True)  # no lab folder: not graded
+    out = tmp_path / "grades.csv"
+    run = grade_class(LAB, submissions, out, limits=LIMITS, show_progress=False)
+    assert sorted(run.graded) == sorted(ODD_NAMES.values())
+    rows = read_gradebook(out)
+    shown = {key: display_name(name) for key, name in ODD_NAMES.items()}
+    assert set(rows) == {shown["non-utf8"], shown["long"], shown["newline"], "'" + shown["formula"]}
+    assert rows[r"caf\xe9"]["status"] == GRADED and float(rows[r"caf\xe9"]["score"]) == 100
+    assert rows["carol\\x0aalice"]["status"] == NOT_GRADED
+    feedback = out.with_name("grades-feedback")
+    for name in ODD_NAMES.values():
+        stem = file_stem(name)
+        assert len(stem.encode()) <= 111
+        assert json.loads((feedback / f"{stem}.json").read_text())["student"] == display_name(name)
+        assert (feedback / f"{stem}.md").read_text().startswith("# Lab 02 ")
+    assert (feedback / f"{ODD_NAMES['formula']}.json").is_file(), "a plain name keeps its files"
+    again = grade_class(LAB, submissions, out, limits=LIMITS, show_progress=False)
+    assert sorted(again.unchanged) == sorted(ODD_NAMES.values()) and not again.graded
+
+
+def test_feedback_that_cannot_be_written_costs_one_student_not_the_class(monkeypatch, tmp_path):
+    from autograder.instructor import feedback
+
+    for name in ("alice", "bob", "carol"):
+        (tmp_path / "submissions" / name).mkdir(parents=True)
+    write = feedback.write_atomically
+    report = feedback.markdown_report
+
+    def fails_for_bob(student, result, title):  # once: then the record says why
+        if student == "bob" and "could not be written" not in result.problem:
+            raise OSError(28, "No space left on device")
+        return report(student, result, title)
+
+    def never_for_carol(path, text):
+        if path.name.startswith("carol."):
+            raise OSError(5, "Input/output error")
+        write(path, text)
+
+    monkeypatch.setattr(feedback, "markdown_report", fails_for_bob)
+    monkeypatch.setattr(feedback, "write_atomically", never_for_carol)
+    out = tmp_path / "grades.csv"
+    grade_class(LAB, tmp_path / "submissions", out, limits=LIMITS, show_progress=False)
+    rows = read_gradebook(out)
+    assert sorted(rows) == ["alice", "bob", "carol"]
+    assert all(row["status"] == NOT_GRADED for row in rows.values())
+    assert "no main.py was found" in rows["alice"]["reason"]
+    assert "feedback files could not be written (OSError" in rows["bob"]["reason"]
+    assert "no feedback record" in rows["carol"]["reason"]
+    record = json.loads((tmp_path / "grades-feedback" / "bob.json").read_text())
+    assert record["submission_sha256"] == "", "graded again on the next run"
+
+
+def test_the_progress_shows_names_as_text(monkeypatch):
+    from autograder.instructor.batch import _progress
+
+    monkeypatch.setattr(time, "monotonic", lambda: 100.0)
+    description = _now_grading({"[/bold]\x1b]0;x\x07": 99.0})
+    assert description == r"grading [/bold]\x1b]0;x\x07"
+    stream = io.StringIO()
+    progress = _progress(True, 1, 0)
+    progress.console.file = stream
+    with progress:
+        progress.update(progress.tasks[0].id, description=description)
+    assert "[/bold]" in stream.getvalue() and "\x1b]0;" not in stream.getvalue()

@@ -169,6 +169,7 @@ class NoImport:
 
     problem: str  # a regular expression the message must match
     seconds: float = SLACK
+    timed_out: bool = False  # the grader stopped the import at its time limit
 
 
 NO_IMPORT = {
@@ -181,6 +182,7 @@ NO_IMPORT = {
         # the loop's two lines: the dump may catch the interpreter on either
         r"\(still running main\.py, line [78], in <module>\)$",
         seconds=IMPORT_TIMEOUT + SLACK,
+        timed_out=True,
     ),
     "import_sys_exit": NoImport(
         r"^main\.py, line 10, in <module>: the code called sys\.exit\(\) \(exit status 2\)"
@@ -202,6 +204,7 @@ def test_a_submission_that_does_not_import_scores_zero_with_one_reason(name, gra
     result, seconds = graded(grader, copy_case(name, tmp_path))
     assert re.search(expected.problem, result.problem), result.problem
     assert "Traceback" not in result.problem and "\n" not in result.problem
+    assert result.import_timed_out == expected.timed_out
     assert result.score == 0
     assert all(item.message.startswith(NOT_RUN) for item in result.results)
     assert seconds < expected.seconds
@@ -258,6 +261,8 @@ def test_a_broken_route_costs_its_checks_and_the_app_keeps_the_rest(name, grader
         if all(re.search(pattern, message) for pattern in expected.messages)
     ]
     assert matching, f"no check failed with {expected.messages}: {messages}"
+    timed_out = {item.message for item in result.results if item.timed_out}
+    assert timed_out >= set(matching) if expected.timeouts else not timed_out, timed_out
     assert not [m for m in messages.values() if any(text in m for text in GRADER_TROUBLE)]
     limit = SLACK + (len(matching) * (CHECK_TIMEOUT + 1) if expected.timeouts else 0)
     assert seconds < limit
@@ -332,6 +337,7 @@ def test_a_hung_check_costs_only_itself(grader, callers, tmp_path):
     failed = failures(result)
     assert len(failed) == 1 and set(failed) <= callers, failed
     (message,) = failed.values()
+    assert [item.message for item in result.results if item.timed_out] == [message]
     assert re.search(
         r"(^timed out after|did not answer within) [\d.]+ s \(still running main\.py, line "
         rf"({line + 3}|{line + 4}), in ",
@@ -460,8 +466,8 @@ def test_a_check_that_hangs_in_its_own_code_times_out_without_a_line(tmp_path):
     grader = grader_of_suite(tmp_path, "hangs", code, check_timeout=1)
     result, seconds = graded(grader, LAB.solution_dir)
     waits, root = result.results
-    assert (waits.passed, waits.message) == (False, "timed out after 1 s")
-    assert root.passed and result.score == 2
+    assert (waits.passed, waits.message, waits.timed_out) == (False, "timed out after 1 s", True)
+    assert root.passed and not root.timed_out and result.score == 2
     assert seconds < CUT_SHORT
 
 

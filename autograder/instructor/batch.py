@@ -11,10 +11,17 @@ of the suite that graded them. A re-run grades the new students, re-grades those
 submission (or the suite) changed, and keeps the others; ``regrade`` re-grades everyone.
 Feedback files are written atomically as each student finishes, so a run that is killed
 loses nothing, and the gradebook and the class summary are rebuilt from them.
+
+Nothing that goes wrong with one student stops the class: a submission that cannot be read,
+a grading that fails, feedback files that cannot be written all make that student's row
+"could not be graded", with why. A folder's name may be anything (bytes that are not UTF-8,
+250 characters): its files get a plain name (:func:`~autograder.instructor.feedback.file_stem`)
+and the reports show it escaped (:func:`~autograder.instructor.feedback.display_name`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import time
@@ -24,6 +31,7 @@ from pathlib import Path
 from autograder.course import Lab
 from autograder.instructor import feedback
 from autograder.instructor.class_summary import write_summary
+from autograder.instructor.feedback import display_name
 from autograder.instructor.finder import find_lab_folder, why_not_found
 from autograder.instructor.fingerprint import submission_digest, suite_digest
 from autograder.instructor.gradebook import gradebook_rows, write_gradebook
@@ -77,28 +85,53 @@ def feedback_dir_for(gradebook: Path) -> Path:
 
 
 def _grade_student(task: Task) -> str:
-    """Grade one student in a worker and write their feedback files; returns the student."""
+    """Grade one student in a worker and write their feedback files; returns the student.
+
+    When the files cannot be written, a "could not be graded" record saying why is written
+    instead, without the submission's fingerprint (the next run grades it again); when even
+    that fails, the gradebook gives the student such a row itself."""
     assert _grader is not None
     if _started is not None:
         _started.put((task.student, time.monotonic()))
-    problem = task.missing
-    if task.folder is not None:
-        try:
-            result = _grader.grade(task.folder)
-        except Exception as error:  # one student's grading never stops the class
-            problem = f"the grader failed on this submission ({type(error).__name__}: {error})"
-    if problem:
-        result = GradeResult(lab=_grader.lab.folder, submission=task.folder or "")
-        result.problem = problem
-        result.results = [CheckResult(check, False, problem) for check in _grader.checks]
-    out = Path(task.feedback_dir)
-    report = feedback.markdown_report(task.student, result, task.title)
-    feedback.write_atomically(out / f"{task.student}.md", report)
-    document = feedback.record(
-        result, task.student, submission=task.submission_sha256, suite=task.suite_sha256
-    )
-    feedback.write_atomically(out / f"{task.student}.json", json.dumps(document, indent=2) + "\n")
+    result = _graded(task)
+    try:
+        _write_feedback(task, result, task.submission_sha256)
+    except Exception as error:  # one student's files never stop the class
+        problem = f"the feedback files could not be written ({type(error).__name__}: {error})"
+        with contextlib.suppress(Exception):
+            _write_feedback(task, _not_graded(problem, task.folder), "")
     return task.student
+
+
+def _graded(task: Task) -> GradeResult:
+    """The student's grading, or a result saying why there is none."""
+    assert _grader is not None
+    if task.folder is None:
+        return _not_graded(task.missing, None)
+    try:
+        return _grader.grade(task.folder)
+    except Exception as error:  # one student's grading never stops the class
+        problem = f"the grader failed on this submission ({type(error).__name__}: {error})"
+        return _not_graded(problem, task.folder)
+
+
+def _not_graded(problem: str, folder: str | None) -> GradeResult:
+    """Every check failed, with ``problem`` as the reason."""
+    assert _grader is not None
+    result = GradeResult(lab=_grader.lab.folder, submission=folder or "", problem=problem)
+    result.results = [CheckResult(check, False, problem) for check in _grader.checks]
+    return result
+
+
+def _write_feedback(task: Task, result: GradeResult, submission_sha256: str) -> None:
+    """The student's Markdown report and JSON record, each written atomically."""
+    out, stem = Path(task.feedback_dir), feedback.file_stem(task.student)
+    report = feedback.markdown_report(task.student, result, task.title)
+    feedback.write_atomically(out / f"{stem}.md", report)
+    document = feedback.record(
+        result, task.student, submission=submission_sha256, suite=task.suite_sha256
+    )
+    feedback.write_atomically(out / f"{stem}.json", json.dumps(document, indent=2) + "\n")
 
 
 def _worker_init() -> None:
@@ -125,20 +158,35 @@ def plan(
     tasks = []
     for student in run.students:
         entry = submissions / student
-        digest = submission_digest(entry)
-        previous = feedback.read_record(feedback_dir / f"{student}.json")
+        digest, unreadable = _fingerprint(entry)
+        previous = feedback.read_record(feedback_dir / f"{feedback.file_stem(student)}.json")
         same = previous is not None and (
             previous.get("submission_sha256") == digest and previous.get("suite_sha256") == suite
         )
-        if same and not regrade:
+        if same and not regrade and not unreadable:
             run.unchanged.append(student)
             continue
         (run.graded if previous is None else run.regraded).append(student)
-        folder = find_lab_folder(entry, lab)
-        missing = "" if folder else why_not_found(entry, lab)
-        path = None if folder is None else str(folder)
+        path, missing = (None, unreadable) if unreadable else _lab_folder(entry, lab)
         tasks.append(Task(student, path, missing, digest, suite, str(feedback_dir), title))
     return run, tasks
+
+
+def _fingerprint(entry: Path) -> tuple[str, str]:
+    """``(digest, "")``, or ``("", why)`` when the submission cannot be read."""
+    try:
+        return submission_digest(entry), ""
+    except Exception as error:  # one student's folder never stops the class
+        return "", f"the submission could not be read ({type(error).__name__}: {error})"
+
+
+def _lab_folder(entry: Path, lab: Lab) -> tuple[str | None, str]:
+    """``(lab folder, "")``, or ``(None, why there is none)``."""
+    try:
+        folder = find_lab_folder(entry, lab)
+        return (str(folder), "") if folder else (None, why_not_found(entry, lab))
+    except Exception as error:  # one student's folder never stops the class
+        return None, f"the submission could not be searched ({type(error).__name__}: {error})"
 
 
 def grade_class(
@@ -168,7 +216,8 @@ def grade_class(
     finally:
         _started = None
     checks = [(check.name, check.points) for check in _grader.checks]
-    run.records = gradebook_rows(feedback_dir, run.students)
+    top = sum(points for _, points in checks)
+    run.records = gradebook_rows(feedback_dir, run.students, top)
     write_gradebook(out, run.records, [name for name, _ in checks])
     run.summary, run.plot = write_summary(out, title, run.records, checks)
     run.gradebook, run.feedback = out, feedback_dir
@@ -208,7 +257,7 @@ def _now_grading(running: dict[str, float]) -> str:
         return "grading"
     now = time.monotonic()
     names = [
-        f"{student} ({now - since:.0f} s)" if now - since >= 5 else student
+        display_name(student) + (f" ({now - since:.0f} s)" if now - since >= 5 else "")
         for student, since in sorted(running.items(), key=lambda item: item[1])
     ]
     return "grading " + ", ".join(names)
@@ -221,7 +270,7 @@ def _progress(enabled: bool, total: int, done: int):
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # names are shown as they are
         disable=not enabled,
         transient=False,
     )

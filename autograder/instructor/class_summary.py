@@ -11,7 +11,13 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.instructor.feedback import GRADED, NOT_GRADED, STATUSES, write_atomically
+from autograder.instructor.feedback import (
+    GRADED,
+    NOT_GRADED,
+    STATUSES,
+    markdown_text,
+    write_atomically,
+)
 
 BINS = 10  # score distribution: tenths of the maximum
 
@@ -87,7 +93,11 @@ def markdown(title: str, records: list[dict], rates: list[CheckRate], plot: str 
     to_see = [document for document in records if document.get("status") != GRADED]
     if to_see:
         lines += ["", "## Students to look at", ""]
-        lines += [f"- {d['student']}: {d.get('status')} ({d.get('reason', '')})" for d in to_see]
+        lines += [
+            f"- {markdown_text(d['student'])}: {d.get('status')} "
+            f"({markdown_text(d.get('reason', ''))})"
+            for d in to_see
+        ]
     return "\n".join(lines) + "\n"
 
 

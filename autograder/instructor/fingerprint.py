@@ -8,6 +8,7 @@ removed or edited file changes it, and a copy of the same files anywhere else do
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from autograder.course import SUITES, Lab
@@ -35,12 +36,12 @@ def submission_digest(entry: Path) -> str:
         if NOT_WORK.intersection(relative.parts) or path.suffix == ".pyc":
             continue
         if path.is_symlink():
-            content = b"link:" + str(path.readlink()).encode()
+            content = b"link:" + os.fsencode(path.readlink())
         elif path.is_file():
             content = path.read_bytes()
         else:
             continue
-        name = relative.as_posix().encode()
+        name = os.fsencode(relative.as_posix())  # a name's own bytes, UTF-8 or not
         digest.update(len(name).to_bytes(8, "big") + name)
         digest.update(len(content).to_bytes(8, "big") + content)
     return digest.hexdigest()

@@ -52,7 +52,8 @@ cd "$root/source"
     --json "$results" --quiet --secure 2>"$root/results/grader-errors.txt"
 status=$?
 if [ "$status" -ge 2 ] || [ ! -s "$results" ]; then
-    reason="$(tail -n 1 "$root/results/grader-errors.txt" | tr -d '"\\\\' | cut -c 1-300)"
+    # The last line of the errors, without what would end or break a JSON string.
+    reason="$(tail -n 1 "$root/results/grader-errors.txt" | tr -d '"\\\\[:cntrl:]' | cut -c 1-300)"
     printf '{{"score": 0, "tests": [], "output": "%s %s"}}\\n' "{fallback}" "$reason" >"$results"
 fi
 exit 0

@@ -26,6 +26,8 @@ class Isolation:
     def __init__(self) -> None:
         self.folder: Path | None = None  # the folder being graded, once opened
         self.notes: list[str] = []  # what opening the submission has to tell the student
+        # Set by open() when the import it reports as a problem ran past its time limit.
+        self.import_timed_out = False
         # Runs of a student's tests kept between gradings by the files they ran on (see
         # autograder.run_cache); None where a run must never answer for another grading.
         self.test_runs: RunCache | None = None
@@ -64,7 +66,8 @@ class Isolation:
     ) -> str | None:
         """In the grading child: import the submission in ``folder`` where this mode runs
         student code. Returns why it did not import, or None; :attr:`folder` is then the
-        folder the checks grade and :attr:`notes` what the student should know about it."""
+        folder the checks grade, :attr:`notes` what the student should know about it, and
+        :attr:`import_timed_out` whether the import was stopped at its time limit."""
         raise NotImplementedError
 
     def pytest_arguments(self) -> list[str]:

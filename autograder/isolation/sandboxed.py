@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -69,7 +70,12 @@ class Sandboxed(Isolation):
             entry = submission_loader.entrypoint(folder)
         except submission_loader.SubmissionError as error:
             return str(error)
-        return sandbox.import_problem(import_timeout, entry.file)
+        started = time.monotonic()
+        problem = sandbox.import_problem(import_timeout, entry.file)
+        # Timed here, not read from the problem's words (the student's own error can say
+        # anything): an import that failed only once its whole time had gone timed out.
+        self.import_timed_out = bool(problem) and time.monotonic() - started >= import_timeout
+        return problem
 
     def pytest_arguments(self) -> list[str]:
         return ["--basetemp", str(sandbox.harness_temporary_folder())]
