@@ -284,3 +284,13 @@ def test_memory_in_a_file_system_of_its_own_making_counts_too(grader_for, tmp_pa
     result = grader.grade(submission)
     assert result.score == 0
     assert any("MB of memory" in note for note in result.notes), result.notes
+
+
+def test_an_import_error_that_reads_like_a_timeout_is_shown_as_it_is(secure_grader, tmp_path):
+    submission = tmp_path / "words"
+    shutil.copytree(LAB.starter_dir, submission)
+    main = submission / "main.py"
+    main.write_text('raise RuntimeError("the code did not finish within 1 s")\n' + main.read_text())
+    result = secure_grader.grade(submission)
+    assert "RuntimeError: the code did not finish within 1 s" in result.problem, result.problem
+    assert not result.import_timed_out

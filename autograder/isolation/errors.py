@@ -8,5 +8,13 @@ class SandboxError(AssertionError):
     message says how, in words for the student."""
 
 
+class SandboxTimedOut(SandboxError):
+    """The student's code did not answer within its time limit."""
+
+
+class SandboxEndedEarly(SandboxError):
+    """The student's code ended its process before it answered."""
+
+
 class SecureModeUnavailable(RuntimeError):
     """Secure mode cannot be arranged on this machine; the message says why and what to do."""

@@ -13,6 +13,7 @@ import os
 import time
 from typing import Any
 
+from autograder.isolation.errors import SandboxEndedEarly, SandboxTimedOut
 from autograder.sandbox import harness
 from autograder.sandbox.state import SandboxError, policy
 from autograder.submission import describe_error as describe
@@ -38,9 +39,9 @@ def call(probe, *args, timeout: float | None = None, **kwargs) -> Any:
         os.close(read_fd)
         harness.end(pid)
     if reply is None:
-        raise SandboxError(f"the student's code did not finish within {limit:g} s")
+        raise SandboxTimedOut(f"the student's code did not finish within {limit:g} s")
     if not reply:
-        raise SandboxError("the student's code ended its process before answering")
+        raise SandboxEndedEarly("the student's code ended its process before answering")
     try:
         document = json.loads(reply)
     except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
@@ -65,16 +66,15 @@ def import_problem(timeout: float, file: str = "main.py") -> str | None:
     ``file`` is the submission's module that holds the app, named in the messages."""
     try:
         return call(_import_probe, timeout=timeout)
+    except SandboxTimedOut:
+        return (
+            f"importing {file} did not finish within {timeout:g} s "
+            "(an endless loop or a long computation at import time?)"
+        )
+    except SandboxEndedEarly:
+        return f"{file} ended the grading process while being imported (sys.exit? a crash?)"
     except SandboxError as error:
-        text = str(error)
-        if "did not finish" in text:
-            return (
-                f"importing {file} did not finish within {timeout:g} s "
-                "(an endless loop or a long computation at import time?)"
-            )
-        if "ended its process" in text:
-            return f"{file} ended the grading process while being imported (sys.exit? a crash?)"
-        return f"{file}: {text}"
+        return f"{file}: {error}"
 
 
 def _import_probe() -> str | None:  # pragma: no cover - runs in a sandbox
