@@ -6,10 +6,12 @@ starts it afresh, with ``MODEL_PATH`` pointing to that model or, for the checks 
 missing model, to a file that does not exist. To cause an unexpected error the grader
 replaces the handout's ``get_model`` dependency (``app.dependency_overrides``) with a model
 whose ``predict`` raises a ``RuntimeError`` carrying a secret-looking message
-(``support.overridden``, so that the same check works when the app runs in a sandbox); the same
-way, another replacement raises an ``HTTPException`` with a status that ``HTTP_ERROR_CODES``
-does not hold and a header of its own. Log records of ``uvicorn`` loggers are ignored: they
-are the server's, not the app's.
+(``support.overridden``, so that the same check works when the app runs in a sandbox), and for
+one check also a model whose ``predict`` raises ``ModelMeltdown``, an exception class of the
+grader's own that derives from ``Exception`` only (so a catch-all registered for a narrower
+class than ``Exception`` leaves it unanswered); the same way, another replacement raises an
+``HTTPException`` with a status that ``HTTP_ERROR_CODES`` does not hold and a header of its
+own. Log records of ``uvicorn`` loggers are ignored: they are the server's, not the app's.
 """
 
 from __future__ import annotations
@@ -167,6 +169,23 @@ def broken_model() -> BrokenModel:
     return BrokenModel()
 
 
+class ModelMeltdown(Exception):
+    """An exception no handler of the contract knows: not a RuntimeError, nor any
+    built-in error a handler might take, only an Exception."""
+
+
+class MeltingModel(BrokenModel):
+    """Looks like the loaded model, but every prediction raises ModelMeltdown."""
+
+    def predict(self, measurements):
+        raise ModelMeltdown("the grader's model melted down")
+
+
+def melting_model() -> MeltingModel:
+    """The dependency the grader puts in place of get_model for the second kind of crash."""
+    return MeltingModel()
+
+
 def teapot_model() -> NoReturn:
     """A dependency in place of get_model that raises an HTTPException of an unusual status."""
     name, value = TEAPOT_HEADER
@@ -242,11 +261,13 @@ def teapot_client(app, iris_model: Path) -> Iterator:
         yield test_client
 
 
-def broken_predict(model_client, request_id: str = "grader-500-check"):
+def broken_predict(
+    model_client, request_id: str = "grader-500-check", raised: str = "RuntimeError"
+):
     response = model_client.post("/predict", json=SETOSA, headers={REQUEST_ID: request_id})
     expect(
         response.status_code == 500,
-        f"POST /predict with a model whose predict raises RuntimeError answered "
+        f"POST /predict with a model whose predict raises {raised} answered "
         f"{response.status_code}; expected 500. The grader replaces get_model through "
         f"app.dependency_overrides: /predict must take its model from get_model and must not "
         f"catch the model's errors (body: {response.text[:200]!r})",
@@ -530,23 +551,33 @@ def test_bad_value_is_named_by_its_path(model_client, case):
 
 @check(
     points=6,
-    hint="The catch-all handler answers every other exception, outside your middleware. "
-    'Handout: "The catch-all: a 500 that leaks nothing".',
-    more='Register a handler for Exception: it answers 500 with code "internal_error". It runs '
-    "outside your middleware, so error_response must set X-Request-ID itself.",
+    hint="The catch-all handler answers every exception no other handler takes, whatever its "
+    'class, outside your middleware. Handout: "The catch-all: a 500 that leaks nothing".',
+    more="Register a handler for Exception itself (not a subclass such as RuntimeError): it "
+    'answers 500 with code "internal_error". It runs outside your middleware, so '
+    "error_response must set X-Request-ID itself.",
 )
-def test_unexpected_error_is_500_in_the_envelope(broken_client):
-    """When the model raises an unexpected error, POST /predict answers 500 in the envelope
-    with code "internal_error", and the X-Request-ID header and request_id agree."""
-    response = broken_predict(broken_client)
-    error = envelope(response, "POST /predict (broken model)")
-    expect_code(error, "internal_error", "POST /predict (broken model)")
-    header = response.headers.get(REQUEST_ID)
-    expect(
-        header and header == error["request_id"],
-        f"POST /predict (broken model) answered 500 with X-Request-ID {header!r} and request_id "
-        f"{error['request_id']!r}; every answer, even a 500, carries the request id in both",
-    )
+def test_unexpected_error_is_500_in_the_envelope(app, iris_model: Path):
+    """When the model raises an unexpected error, a RuntimeError or an exception of a class
+    of the grader's own (derived from Exception only), POST /predict answers 500 in the
+    envelope with code "internal_error", and the X-Request-ID header and request_id agree."""
+    for replacement, raised in (
+        (broken_model, "RuntimeError"),
+        (melting_model, f"{ModelMeltdown.__name__}, a plain Exception subclass"),
+    ):
+        what = f"POST /predict (the model raises {raised})"
+        with started_with_override(
+            app, iris_model, replacement, raise_server_exceptions=False
+        ) as test_client:
+            response = broken_predict(test_client, raised=raised)
+        error = envelope(response, what)
+        expect_code(error, "internal_error", what)
+        header = response.headers.get(REQUEST_ID)
+        expect(
+            header and header == error["request_id"],
+            f"{what} answered 500 with X-Request-ID {header!r} and request_id "
+            f"{error['request_id']!r}; every answer, even a 500, carries the request id in both",
+        )
 
 
 @check(

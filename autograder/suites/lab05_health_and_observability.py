@@ -6,10 +6,13 @@ The app is started (its lifespan runs) afresh for every check, with ``MODEL_PATH
 * no model: a path where no file exists, so loading fails (the checks start it themselves);
 * ``broken_model_client``: a file that joblib loads but that is not a model (a plain dict),
   with a valid model.json beside it (``broken_model``), so loading may succeed but any
-  prediction fails;
+  prediction fails (the app may also refuse it at start-up: the handout leaves that open);
 * ``slow_client``: the grader's model, with ``main.get_model`` overridden
   (``support.overridden``) so that every prediction takes at least ``SLOW_SECONDS``: a request
-  whose duration is known, to check the units of the timings.
+  whose duration is known, to check the units of the timings;
+* ``crashing_client``: the grader's model, with ``main.get_model`` overridden the same way by
+  a model whose ``predict`` raises (``CrashingModel``): a crash of ``POST /predict`` that does
+  not depend on what the app's lifespan does with a broken file.
 
 Metrics accumulate while an app runs, so metric checks compare values before and after their
 own requests. Log records are read from the loggers ``iris.access`` and ``iris.predictions``
@@ -176,6 +179,32 @@ def slow_client(app, iris_model: Path) -> Iterator:
     missing = "main.py has no get_model: keep `from model import get_model as get_model`"
     with (
         support.overridden(app, "get_model", slow_model, missing=missing),
+        started(app, iris_model, "the grader's model") as test_client,
+    ):
+        yield test_client
+
+
+class CrashingModel:
+    """Looks like the loaded model, but every prediction raises: a bug in the model."""
+
+    version = GRADER_VERSION
+    metadata = {"version": GRADER_VERSION}
+
+    def predict(self, measurements):
+        raise RuntimeError("the grader's model crashes on purpose")
+
+
+def crashing_model() -> CrashingModel:
+    """The dependency the grader puts in place of get_model to make POST /predict crash."""
+    return CrashingModel()
+
+
+@pytest.fixture
+def crashing_client(app, iris_model: Path) -> Iterator:
+    """The app started with the grader's model, every prediction raising RuntimeError."""
+    missing = "main.py has no get_model: keep `from model import get_model as get_model`"
+    with (
+        support.overridden(app, "get_model", crashing_model, missing=missing),
         started(app, iris_model, "the grader's model") as test_client,
     ):
         yield test_client
@@ -613,20 +642,22 @@ def test_every_response_has_a_process_time_header(model_client):
     "headers, the log line and the count as for any response. If your middleware already does, "
     "compare the crash's log line with a normal one: same fields, same types.",
 )
-def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
-    """When a route crashes (POST /predict with a model that cannot predict answers 500),
-    the 500 is lab 04's error envelope, still has X-Request-ID (the envelope's request_id)
-    and X-Process-Time, writes its access log line and is counted in http_requests_total
-    with status="500"."""
+def test_a_crash_is_still_timed_logged_and_counted(crashing_client):
+    """When a route crashes (the grader gives POST /predict, through main.get_model, a model
+    whose predict raises RuntimeError, so it answers 500), the 500 is lab 04's error envelope,
+    still has X-Request-ID (the envelope's request_id) and X-Process-Time, writes its access
+    log line and is counted in http_requests_total with status="500"."""
     labels = {"method": "POST", "route": "/predict", "status": "500"}
-    before = total(metric_samples(broken_model_client), "http_requests_total", **labels)
+    before = total(metric_samples(crashing_client), "http_requests_total", **labels)
     with support.captured("iris.access") as records:
-        response = broken_model_client.post(
+        response = crashing_client.post(
             "/predict", json=SETOSA, headers={"X-Request-ID": "lab05-crash-1"}
         )
     assert response.status_code == 500, (
-        f"POST /predict with a model that cannot predict answered {response.status_code}; "
-        "expected 500 (lab 04's handler for unexpected errors)"
+        f"POST /predict with a model whose predict raises RuntimeError answered "
+        f"{response.status_code}; expected 500 (lab 04's handler for unexpected errors). The "
+        "grader gives /predict that model through main.get_model: take the model from it "
+        "(ModelDep) and do not catch the model's errors"
     )
     headers = {name: response.headers.get(name) for name in ("X-Request-ID", "X-Process-Time")}
     assert headers["X-Request-ID"] and headers["X-Process-Time"], (
@@ -647,7 +678,7 @@ def test_a_crash_is_still_timed_logged_and_counted(broken_model_client):
         f"the 500 of POST /predict wrote access log lines with statuses {statuses}{text}; "
         "expected one line with status 500, a number"
     )
-    after = metric_samples(broken_model_client)
+    after = metric_samples(crashing_client)
     require_metric(after, "http_requests_total")
     change = total(after, "http_requests_total", **labels) - before
     assert change == 1, (

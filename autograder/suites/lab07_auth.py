@@ -132,6 +132,11 @@ def with_payload(token: str, **changes) -> str:
     return f"{header}.{encoded}.{signature}"
 
 
+def is_number(value) -> bool:
+    """A JSON number (an int or a float), not a boolean."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -224,13 +229,16 @@ def test_login_issues_a_bearer_token(fresh_client):
     "timedelta(minutes=settings.access_token_minutes)} with jwt.encode(claims, "
     "settings.jwt_secret, algorithm='HS256'); take now from datetime.now(UTC).",
 )
-def test_token_is_hs256_with_sub_role_and_exp(fresh_client):
+def test_token_is_hs256_with_sub_role_iat_and_exp(fresh_client):
     """The access token is a JWT signed with HS256 and JWT_SECRET, whose claims say who
-    (sub, the user name), which role, and when it expires: ACCESS_TOKEN_MINUTES from now."""
+    (sub, the user name), which role, when it was issued (iat: now, in seconds since the
+    epoch) and when it expires (exp: ACCESS_TOKEN_MINUTES from now)."""
     import jwt
 
     for username in (ADMIN, USER):
+        asked_at = time.time()
         token = token_from_login(fresh_client, username)
+        answered_at = time.time()
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, SECRET, algorithms=["HS256"])
@@ -247,6 +255,12 @@ def test_token_is_hs256_with_sub_role_and_exp(fresh_client):
         assert claims.get("role") == ROLES[username], (
             f"the token of {username!r} has role {claims.get('role')!r}; expected "
             f"{ROLES[username]!r} (the role in USERS)"
+        )
+        iat = claims.get("iat")
+        assert is_number(iat) and asked_at - CLOCK_SLACK <= iat <= answered_at + CLOCK_SLACK, (
+            f"the token of {username!r} has "
+            f"{'no iat claim' if iat is None else f'iat {iat!r}'}; expected an iat saying when it "
+            f"was issued: the time of the login ({int(answered_at)}), in seconds since the epoch"
         )
         expected = time.time() + TOKEN_MINUTES * 60
         exp = claims.get("exp")
@@ -479,8 +493,9 @@ def test_api_key_allows_predictions(fresh_client):
 )
 def test_missing_or_wrong_api_key_is_401(fresh_client):
     """POST /predict works with a valid key, and answers 401 with no credentials at all, with
-    a wrong key, and with a valid key cut short by one character or lengthened by one;
-    POST /predict/batch works with a valid key, and answers 401 with no credentials."""
+    a wrong key, with a valid key cut short by one character or lengthened by one, and with a
+    valid key whose letters changed case; POST /predict/batch works with a valid key, and
+    answers 401 with no credentials."""
     support.expect_status(
         predict(fresh_client, key_headers()), 200, "POST /predict with a valid key"
     )
@@ -494,6 +509,7 @@ def test_missing_or_wrong_api_key_is_401(fresh_client):
         ("a wrong key", secrets.token_urlsafe(24)),
         ("a valid key cut short", key[:-1]),
         ("a valid key with one more character", key + "x"),
+        ("a valid key with its letters' case swapped", key.swapcase()),
     ):
         support.expect_status(
             predict(fresh_client, {"X-API-Key": wrong}), 401, f"POST /predict with {what}"
@@ -559,14 +575,16 @@ def test_predictions_reject_a_bad_token(fresh_client):
 
 @check(
     points=3,
-    hint="When a request carries both kinds of credentials, one of them decides. Handout: the "
-    'contract, "Routes".',
+    hint="When a request carries both kinds of credentials, one of them decides, and the other "
+    'is not looked at. Handout: the contract, "Routes".',
     more="When the X-API-Key header is there, the key decides: a key that matches no client "
-    "is a 401 at once, even if the request also carries a valid bearer token.",
+    "is a 401 at once, even if the request also carries a valid bearer token, and a valid "
+    "key is accepted without reading the bearer token at all.",
 )
-def test_wrong_api_key_is_401_even_with_a_valid_token(fresh_client):
+def test_the_api_key_decides_when_a_token_is_sent_too(fresh_client):
     """POST /predict accepts a valid token alone, and answers 401 when the same request also
-    carries a wrong API key."""
+    carries a wrong API key; it accepts a valid API key alone, and still answers 200 when the
+    same request also carries a bad bearer token (one signed with another key)."""
     token = forged(claims_for(USER))
     support.expect_status(
         predict(fresh_client, bearer(token)), 200, "POST /predict with a valid token"
@@ -574,6 +592,16 @@ def test_wrong_api_key_is_401_even_with_a_valid_token(fresh_client):
     headers = {**bearer(token), "X-API-Key": secrets.token_urlsafe(24)}
     support.expect_status(
         predict(fresh_client, headers), 401, "POST /predict, a wrong key and a valid token"
+    )
+    support.expect_status(
+        predict(fresh_client, key_headers()), 200, "POST /predict with a valid key"
+    )
+    bad_token = forged(claims_for(USER), key=secrets.token_hex(32))
+    headers = {**bearer(bad_token), **key_headers()}
+    support.expect_status(
+        predict(fresh_client, headers),
+        200,
+        "POST /predict, a valid key and a bad token (the key decides)",
     )
 
 

@@ -213,7 +213,8 @@ def get_caller(
 ) -> str:
     """Who is calling: the client of a valid API key, or the user of a valid bearer token.
 
-    Wrong credentials are a 401 even when other ones would do; none at all is a 401 too.
+    An API key decides alone (the token is not read then): a wrong key is a 401 even beside
+    a valid token. No credentials at all are a 401 too.
     """
     # BEGIN SOLUTION
     #: # TODO 5b: with an api_key: the client_for_key name, or 401 when it matches none.

@@ -107,7 +107,8 @@ async def get_caller(
 ) -> str:
     """Who is calling: the client of a valid API key, or the user of a valid bearer token.
 
-    Wrong credentials are a 401 even when other ones would do; none at all is a 401 too.
+    An API key decides alone (the token is not read then): a wrong key is a 401 even beside
+    a valid token. No credentials at all are a 401 too.
     """
     if api_key is not None:
         client = client_for_key(api_key, settings.api_keys)

@@ -1,0 +1,41 @@
+"""Lab 05: a solution that makes a choice the handout leaves open gets full marks in both modes.
+
+"Whether loading the third file succeeds (lab 04's code accepts it) or fails (if you check what
+you loaded) is up to you": this alternative checks what it loaded in ``lifespan`` and refuses a
+file that holds no fitted pipeline, so with the grader's broken file it serves without a model
+(``/predict`` answers lab 04's 503). The checks that need a crash must cause it some other way.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from autograder.course import find_lab
+from autograder.variants import build_variant
+
+LAB = find_lab(5)
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs fork")
+
+CHECKS_WHAT_IT_LOADED = [
+    {
+        "file": "main.py",
+        "replace": "        app.state.model = load_model(model_path)\n",
+        "with": (
+            "        loaded = load_model(model_path)\n"
+            '        if not hasattr(loaded.pipeline, "predict_proba"):\n'
+            '            raise TypeError(f"{model_path} holds no fitted pipeline")\n'
+            "        app.state.model = loaded\n"
+        ),
+    }
+]
+
+
+@pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
+def test_checking_the_loaded_model_at_start_up_gets_full_marks(grader_for, tmp_path, secure):
+    folder = build_variant(LAB.solution_dir, tmp_path / LAB.folder, CHECKS_WHAT_IT_LOADED)
+    result = grader_for(LAB.number, secure=secure).grade(folder)
+    failed = {r.check.name: r.message for r in result.results if not r.passed}
+    assert not result.problem, result.problem
+    assert not failed, failed
