@@ -22,7 +22,8 @@ lives in the lab's TOML file (``[[symptom]]``, :func:`load_symptoms`).
 
 from __future__ import annotations
 
-import hashlib
+import ast
+import random
 import re
 import secrets
 import shutil
@@ -118,19 +119,47 @@ def disguise(folder: Path, decoys: Iterable[str], seed: str = DISGUISE_SEED) -> 
 
     The services are built from edits the student has (the lab's TOML file ships with the
     course), so a test could recognise a service by its source instead of testing it: a
-    hash of the files, or a search for a bug's text. Each file gets, at its end (so no line
-    moves), a constant with a name and value drawn from ``seed`` and the file's name, and
-    every bug's text (``decoys``) as comments. A hash matches no service the student could
-    build, and every service, correct ones included, contains every bug's text.
+    hash of the files, or a search for a bug's text. Between the file's top-level
+    statements, at places drawn from ``seed`` and the file's name, go constants with drawn
+    names and values, and every bug's changed lines (``decoys``) as comments. A hash (of
+    the file, or of what is left once its end or its comments are cut) matches no service
+    the student could build, and every service, correct ones included, contains every
+    bug's text. Tests that parse the code can still undo this; they are plain to see.
     """
     texts = sorted({line.rstrip() for text in decoys for line in text.splitlines()} - {""})
-    comments = "".join(f"# {line}\n" for line in texts)
     for path in sorted(folder.rglob("*.py")):
         name = path.relative_to(folder).as_posix()
-        mark = hashlib.sha256(f"{seed}:{name}".encode()).hexdigest()[:8]
-        text = path.read_text()
-        ending = "" if text.endswith("\n") else "\n"
-        path.write_text(f"{text}{ending}\n_build_{mark} = {int(mark, 16)}\n{comments}")
+        draw = random.Random(f"{seed}:{name}")
+        lines = path.read_text().splitlines()
+        places = _statement_ends(lines)
+        inserts: dict[int, list[str]] = {}
+        for text in [f"# {line}" for line in texts] + [""] * max(2, len(places) // 3):
+            if not text:  # a constant: a name and a value nobody can guess
+                letters = "".join(draw.choices("abcdefghijklmnopqrstuvwxyz", k=10))
+                text = f"_{letters} = {draw.randrange(1 << 31)}"
+            inserts.setdefault(draw.choice(places), []).append(text)
+        for place in sorted(inserts, reverse=True):
+            lines[place:place] = inserts[place]
+        path.write_text("\n".join(lines) + "\n")
+
+
+def _statement_ends(lines: list[str]) -> list[int]:
+    """Line indexes where a new line can go between top-level statements (after the module's
+    docstring and ``from __future__`` imports, which must come first); the end if the file
+    does not parse."""
+    try:
+        body = ast.parse("\n".join(lines)).body
+    except SyntaxError:
+        return [len(lines)]
+    first = 0
+    for index, node in enumerate(body):
+        is_docstring = (
+            index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        )
+        if is_docstring or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            first = index + 1
+    ends = [node.end_lineno for node in body[first:] if node.end_lineno is not None]
+    return ends or [len(lines)]
 
 
 def decoy_texts(pristine: Path, implementations: Iterable[Implementation]) -> list[str]:

@@ -133,6 +133,7 @@ class RunningTests:
         events = self.reader.read()
         if events is None:
             return True
+        events = [event for event in events if well_formed(event)]
         self.events += events
         self.finished = self.finished or any(event["event"] == "finished" for event in events)
         # Done once pytest says so, even if a process the tests started still holds the pipe.
@@ -316,10 +317,35 @@ def _run_tests(
         os._exit(0)
 
 
+# The fields each event of a run carries, with their types (see autograder.student_reporter).
+EVENT_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "collect_error": {"nodeid": (str, type(None)), "message": (str,)},
+    "collected": {"count": (int,)},
+    "start": {"nodeid": (str,)},
+    "result": {"nodeid": (str,), "outcome": (str,), "message": (str,)},
+    "finished": {"exit_status": (int,)},
+    "crash": {"message": (str,)},
+}
+
+
+def well_formed(event: object) -> bool:
+    """Whether ``event`` is one the reporter writes: a known kind with its fields' types.
+
+    The reporter runs in the process of the student's tests, which can write on its pipe
+    too: a line of another shape is left out rather than trusted."""
+    if not isinstance(event, dict) or event.get("event") not in EVENT_FIELDS:
+        return False
+    fields = EVENT_FIELDS[event["event"]]
+    return all(
+        isinstance(event.get(name), kinds) and not isinstance(event.get(name), bool)
+        for name, kinds in fields.items()
+    )
+
+
 def _interpret(run: TestRun, events: list[dict], *, timed_out: bool, timeout: float, ended: str):
     """Turn a run's events into its status and a plain message."""
     collect_errors, started, finished, crash = [], None, None, ""
-    for event in events:
+    for event in filter(well_formed, events):
         kind = event.get("event")
         if kind == "collect_error":
             collect_errors.append(event)

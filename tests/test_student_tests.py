@@ -81,6 +81,31 @@ def test_passing_tests_pass(tmp_path):
     assert run.summary() == "1 passed, 1 skipped"
 
 
+def test_events_the_tests_write_themselves_are_left_out(tmp_path):
+    # The tests run in the reporter's process and can write on its pipe: lines of another
+    # shape (a start without its test, a result with a number for a name) change nothing.
+    forged = """
+        import json, os, stat
+
+        def test_forges_events():
+            lines = [json.dumps(event).encode() + b"\\n" for event in (
+                {"event": "start"}, {"event": "result", "nodeid": 1}, [1], "x",
+                {"event": "finished", "exit_status": True},
+            )]
+            for fd in range(3, 64):  # every pipe this process may write to
+                try:
+                    if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                        for line in lines:
+                            os.write(fd, line)
+                except OSError:
+                    pass
+    """
+    tests = student_tests_folder(tmp_path / "tests", test_a=PASSING, test_b=forged)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert run.status == PASSED, run.message
+    assert run.count("passed") == 2 and run.count("skipped") == 1
+
+
 def test_a_tests_package_is_not_confused_with_the_graders_own(tmp_path):
     # This very file is tests.test_student_tests: a package called "tests" is imported here.
     tests = student_tests_folder(tmp_path / "tests", __init__="", test_a=PASSING)

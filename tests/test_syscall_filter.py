@@ -61,6 +61,8 @@ def _refused_calls(mount_point: bytes) -> dict:
         ),
         "mount a tmpfs": _error_of(libc.mount(b"none", mount_point, b"tmpfs", 0, None), libc),
         "add a key": _error_of(libc.syscall(numbers["add_key"], b"user", b"k", b"v", 1, -2), libc),
+        "memfd_create": _error_of(libc.syscall(numbers["memfd_create"], b"held", 0), libc),
+        "memfd_secret": _error_of(libc.syscall(numbers["memfd_secret"], 0), libc),
         "clone3": _error_of(libc.syscall(numbers["clone3"], 0, 0), libc),
         "io_uring_setup": _error_of(libc.syscall(numbers["io_uring_setup"], 1, 0), libc),
     }
@@ -75,6 +77,8 @@ def test_namespaces_mounts_and_keyrings_are_refused(tmp_path):
         "clone into a user namespace": "EPERM",
         "mount a tmpfs": "EPERM",
         "add a key": "EPERM",
+        "memfd_create": "EPERM",  # a memory file could travel in a socket, seen by no one
+        "memfd_secret": "EPERM",
         "clone3": "ENOSYS",  # so the C library falls back to clone
         "io_uring_setup": "ENOSYS",  # as on a kernel without io_uring
     }

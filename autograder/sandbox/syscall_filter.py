@@ -10,7 +10,11 @@ grading. The filter refuses, for the sandbox and everything it starts (even acro
   ``clone3`` answers "not implemented", so the C library falls back to ``clone``;
 * mounting: ``mount``, ``umount2``, ``pivot_root`` and the newer mount calls;
 * keyrings (``add_key``, ``request_key``, ``keyctl``), ``bpf``, ``userfaultfd`` and
-  ``io_uring`` (answered "not implemented", as on a kernel without it: libraries fall back).
+  ``io_uring`` (answered "not implemented", as on a kernel without it: libraries fall back);
+* memory files (``memfd_create``, ``memfd_secret``): a memory file can be sent over a
+  socket and closed, and then lives in the socket's queue, held by no process the watchdog
+  could look at. Files in the sandbox's ``/tmp`` and ``/dev/shm`` are counted wherever
+  their descriptors go (the watchdog reads how full those file systems are).
 
 It is classic BPF, written here because it is some thirty instructions long: the program checks
 the architecture first (a 32-bit or x32 system call number would otherwise slip past), then
@@ -44,14 +48,16 @@ _GENERIC = {
     "pivot_root": 41, "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
     "fsmount": 432, "fspick": 433, "mount_setattr": 442, "add_key": 217, "request_key": 218,
     "keyctl": 219, "bpf": 280, "userfaultfd": 282, "io_uring_setup": 425,
-    "io_uring_enter": 426, "io_uring_register": 427,
+    "io_uring_enter": 426, "io_uring_register": 427, "memfd_create": 279, "memfd_secret": 447,
+    "open_tree_attr": 467,
 }  # fmt: skip
 _X86_64 = {
     "clone": 56, "clone3": 435, "unshare": 272, "setns": 308, "mount": 165, "umount2": 166,
     "pivot_root": 155, "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
     "fsmount": 432, "fspick": 433, "mount_setattr": 442, "add_key": 248, "request_key": 249,
     "keyctl": 250, "bpf": 321, "userfaultfd": 323, "io_uring_setup": 425,
-    "io_uring_enter": 426, "io_uring_register": 427,
+    "io_uring_enter": 426, "io_uring_register": 427, "memfd_create": 319, "memfd_secret": 447,
+    "open_tree_attr": 467,
 }  # fmt: skip
 # machine -> (AUDIT_ARCH_* value, system call numbers, whether x32 numbers exist)
 ARCHITECTURES = {
@@ -63,7 +69,7 @@ NOT_IMPLEMENTED = ("clone3", "io_uring_setup", "io_uring_enter", "io_uring_regis
 REFUSED = (
     "unshare", "setns", "mount", "umount2", "pivot_root", "open_tree", "move_mount",
     "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "add_key", "request_key",
-    "keyctl", "bpf", "userfaultfd",
+    "keyctl", "bpf", "userfaultfd", "open_tree_attr", "memfd_create", "memfd_secret",
 )  # fmt: skip
 
 
