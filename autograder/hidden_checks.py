@@ -2,7 +2,9 @@
 
 A check declared with ``@check(..., hidden=True)`` is removed from the suite the student
 release ships; the shipped suite keeps their number (``HIDDEN_CHECKS = N``) so the grader
-can tell the student "N hidden checks not run".
+can tell the student "N hidden checks not run". The services that only hidden checks run
+students' tests against (``hidden = true`` in a lab's ``implementations.toml``) are left out
+of the students' copy too.
 """
 
 from __future__ import annotations
@@ -45,3 +47,18 @@ def hidden_checks_in(suite: Path) -> int:
     """How many hidden checks were removed from this suite (0 in the instructors' copy)."""
     match = HIDDEN_COUNT.search(suite.read_text()) if suite.is_file() else None
     return int(match.group(1)) if match else 0
+
+
+IMPLEMENTATIONS_FILE = "implementations.toml"  # a lab's services for students' tests
+
+
+def without_hidden_implementations(text: str) -> str:
+    """An implementations TOML file without its ``hidden = true`` entries (comments kept),
+    for the students' copy of the course: hidden checks are not there to use them."""
+    blocks = re.split(r"(?m)^(?=\[\[(?:implementation|symptom)\]\])", text)
+    kept = [
+        block
+        for block in blocks
+        if not re.search(r"(?m)^hidden\s*=\s*true\s*$", block.split("[[implementation.edit]]")[0])
+    ]
+    return "".join(kept)

@@ -60,6 +60,7 @@ class Implementation:
     correct: bool
     description: str  # what is different about it, in plain words (shown to students)
     edits: tuple[Mapping[str, str], ...] = ()
+    hidden: bool = False  # used by hidden checks only: left out of the students' copy
 
 
 def load_implementations(path: Path) -> list[Implementation]:
@@ -73,6 +74,7 @@ def load_implementations(path: Path) -> list[Implementation]:
                 correct=bool(entry["correct"]),
                 description=entry["description"],
                 edits=tuple(entry.get("edit", ())),
+                hidden=bool(entry.get("hidden", False)),
             )
         )
     names = [item.name for item in found]

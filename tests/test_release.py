@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from autograder.course import ROOT, load_labs
-from autograder.hidden_checks import hidden_checks_in, without_hidden_checks
+from autograder.hidden_checks import IMPLEMENTATIONS_FILE, hidden_checks_in, without_hidden_checks
+from autograder.implementations import load_implementations
 from autograder.instructor.release import ReleaseError, parse_labs, release
 from autograder.sync import BEGIN, END, make_starter
 from tests.course_copy import course_clone
@@ -196,6 +197,25 @@ def test_the_course_hidden_checks_stay_out_of_the_release(released):
         assert hidden_checks_in(shipped) == original
         removed += original
     assert removed == made.hidden_checks > 0
+
+
+def test_services_only_hidden_checks_use_stay_out_of_the_release(released):
+    destination, _ = released
+    hidden = 0
+    for lab in LABS:
+        source = lab.data_dir / IMPLEMENTATIONS_FILE
+        if not source.is_file():
+            continue
+        everything = load_implementations(source)
+        shipped = destination / source.relative_to(ROOT)
+        assert [item.name for item in load_implementations(shipped)] == [
+            item.name for item in everything if not item.hidden
+        ]
+        text = shipped.read_text()
+        for item in (item for item in everything if item.hidden):
+            hidden += 1
+            assert all(edit["with"] not in text for edit in item.edits), item.name
+    assert hidden > 0
 
 
 def release_environment() -> dict[str, str]:

@@ -26,7 +26,11 @@ from pathlib import Path
 
 from autograder import readme, submission, sync
 from autograder.course import ROOT, Lab, lab_owning, load_labs
-from autograder.hidden_checks import without_hidden_checks
+from autograder.hidden_checks import (
+    IMPLEMENTATIONS_FILE,
+    without_hidden_checks,
+    without_hidden_implementations,
+)
 from autograder.instructor.committed import (
     CommittedFile,
     commit_of,
@@ -166,6 +170,9 @@ def student_files(
         if lab is not None and name == lab.suite.relative_to(ROOT).as_posix():
             text, count = without_hidden_checks(file.data.decode())
             file, hidden = CommittedFile(text.encode()), hidden + count
+        elif lab is not None and name.endswith(f"/{IMPLEMENTATIONS_FILE}"):
+            text = without_hidden_implementations(file.data.decode())
+            file = CommittedFile(text.encode())
         out[name] = file
     course = committed["course.toml"].data.decode()
     out["course.toml"] = CommittedFile(course_toml_for(course, released).encode())
