@@ -174,7 +174,8 @@ def test_your_tests_accept_other_error_messages(bench):
 def test_your_tests_accept_other_internals(bench):
     """Your tests pass on a correct service organised differently inside: other variable
     names, the model kept elsewhere and released when the app shuts down, observation ids
-    that do not start at 1, request ids in another format."""
+    that do not start at 1, request ids in another format, one more key in its error objects
+    (the contract allows it)."""
     passes_on_correct_service(bench, "restructured")
 
 
@@ -286,8 +287,8 @@ def test_catches_batch_predictions_out_of_order(bench):
     name="buggy service: a leaked observer email",
 )
 def test_catches_a_leaked_observer_email(bench):
-    """Your tests fail on a service that returns the observer's e-mail address from
-    POST /observations."""
+    """Your tests fail on a service that keeps the observer's e-mail address and returns it
+    from GET /observations/{id} (its POST answer is right)."""
     catches(bench, "email-leaked")
 
 
@@ -329,6 +330,6 @@ def test_catches_ready_without_a_smoke_prediction(bench):
     name="buggy service: an internal error that leaks details",
 )
 def test_catches_an_internal_error_that_leaks_details(bench):
-    """Your tests fail on a service whose 500 repeats the exception (its class and its
-    message) instead of revealing nothing."""
+    """Your tests fail on a service whose 500 names the exception's class instead of
+    revealing nothing (the handout: neither the exception's message nor its class name)."""
     catches(bench, "internal-error-leaked")
