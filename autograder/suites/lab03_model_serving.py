@@ -452,8 +452,8 @@ def test_batch_predictions_agree_with_the_model_in_request_order(api, grader_pip
 
 @check(
     points=8,
-    hint="A list field can have a smallest and a largest length; 100 itself is allowed. "
-    'Handout: "Batches, with a limit".',
+    hint="A list field can have a smallest and a largest length; 100 itself is allowed, and "
+    'every item sent gets its own prediction. Handout: "Batches, with a limit".',
     more="Give items Field(min_length=1, max_length=100): 100 items is allowed, 101 is not, "
     "and an empty list is refused.",
 )
@@ -466,7 +466,8 @@ def test_batch_accepts_1_to_100_items(api):
         answer = support.json_or_fail(response, what, body_chars=0)
         predictions = answer.get("predictions")
         assert isinstance(predictions, list) and len(predictions) == size, (
-            f"POST /predict/batch with {size} items answered {len(predictions or [])} predictions"
+            f"POST /predict/batch with {size} items answered {len(predictions or [])} "
+            "predictions; expected one per flower sent, repeated flowers included"
         )
     for size in (0, 101):
         what = f"POST /predict/batch with {size} items"
