@@ -294,3 +294,23 @@ def test_an_import_error_that_reads_like_a_timeout_is_shown_as_it_is(secure_grad
     result = secure_grader.grade(submission)
     assert "RuntimeError: the code did not finish within 1 s" in result.problem, result.problem
     assert not result.import_timed_out
+
+
+def test_two_graders_starting_at_once_test_their_sandboxes_as_different_users():
+    # Each self-test kills what its user left running: a shared user let one grader's
+    # self-test kill the other's ("the self-test sandbox ended without answering").
+    from autograder.sandbox import harness
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write_fd, str(harness.self_test_uid()).encode())
+        os._exit(0)
+    os.close(write_fd)
+    theirs = int(os.read(read_fd, 64))
+    os.close(read_fd)
+    os.waitpid(pid, 0)
+    mine = harness.self_test_uid()
+    assert mine != theirs
+    for uid in (mine, theirs):
+X

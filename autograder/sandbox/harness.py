@@ -35,7 +35,13 @@ from autograder.sandbox.state import (
     set_policy,
 )
 
-SELF_TEST_UID = SANDBOX_UID_BASE + SANDBOX_UID_SPAN  # never a harness's user
+
+def self_test_uid() -> int:
+    """The user of this grader's self-test sandbox: one per grader process, above every
+    harness's user (two graders starting at once each test, and clean up, their own)."""
+    return SANDBOX_UID_BASE + SANDBOX_UID_SPAN + os.getpid() % SANDBOX_UID_SPAN
+
+
 HOW_TO_FIX = (
     "secure mode runs each student's code as another user, in namespaces of its own, which "
     "needs root on Linux: run the grader as root (sudo, or a container's root user)"
@@ -88,7 +94,7 @@ def _self_test() -> dict:
     try:
         folder = base / "submission"
         folder.mkdir()
-        current = Policy(base=base, folder=folder, uid=SELF_TEST_UID, timeout=30)
+        current = Policy(base=base, folder=folder, uid=self_test_uid(), timeout=30)
         course = str(Path(__file__).resolve().parents[1])
         read_fd, write_fd = os.pipe()
         network = os.open("/proc/self/ns/net", os.O_RDONLY)
@@ -110,7 +116,7 @@ def _self_test() -> dict:
             raise SandboxError("the self-test sandbox ended without answering")
         return json.loads(reply)
     finally:
-        workspace.kill_user(SELF_TEST_UID)
+        workspace.kill_user(self_test_uid())
         shutil.rmtree(base, ignore_errors=True)
 
 
