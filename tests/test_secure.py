@@ -313,4 +313,4 @@ def test_two_graders_starting_at_once_test_their_sandboxes_as_different_users():
     mine = harness.self_test_uid()
     assert mine != theirs
     for uid in (mine, theirs):
-X
+        assert uid >= harness.SANDBOX_UID_BASE + harness.SANDBOX_UID_SPAN  # no harness's user
