@@ -23,6 +23,7 @@ lives in the lab's TOML file (``[[symptom]]``, :func:`load_symptoms`).
 from __future__ import annotations
 
 import ast
+import os
 import random
 import re
 import secrets
@@ -33,7 +34,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import isolation
+from autograder import isolation, stages
+from autograder.own_files import read_own_text
 from autograder.run_cache import RunCache
 from autograder.student_tests import (
     FAILED,
@@ -233,6 +235,58 @@ def opaque_folder(parent: Path) -> Path:
     return folder
 
 
+# What tests that look at a service's text instead of its behaviour use: the checks count
+# what services do, so a test that reads their code is worth an instructor's look.
+CODE_READING = re.compile(
+    r"__file__|__loader__|__cached__|__code__|\bco_(?:code|consts|names)\b|getsource|"
+    r"linecache|get_source|find_spec|\bmarshal\b|\bhashlib\b|\bimport (?:ast|dis|inspect)\b|"
+    r"\bfrom (?:ast|dis|inspect) import|[\"']\*?\.pyc?[\"']"
+)
+MAX_SHOWN_READINGS = 3
+_noted: set[Path] = set()
+
+
+def code_readings(tests_dir: Path) -> list[str]:
+    """Where the student's tests use what reads code or files of code: "file, line: text".
+
+    The files are read without following links (the checks may run as root)."""
+    found = []
+    for parent, folders, files in os.walk(tests_dir, followlinks=False):
+        folders[:] = sorted(name for name in folders if name != "__pycache__")
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            path = Path(parent) / name
+            text = read_own_text(path) or ""
+            for number, line in enumerate(text.splitlines(), start=1):
+                match = CODE_READING.search(line)
+                if match:
+                    where = path.relative_to(tests_dir.parent).as_posix()
+                    found.append(f"{where}, line {number}: `{match.group()}`")
+    return found
+
+
+def note_code_reading(tests_dir: Path) -> None:
+    """Tell the student (and the instructor) once when their tests look at code, not at
+    what the service does: it costs no points, and it is worth a look."""
+    tests_dir = Path(tests_dir)
+    if tests_dir in _noted:
+        return
+    _noted.add(tests_dir)
+    found = code_readings(tests_dir)
+    if found:
+        shown = "; ".join(found[:MAX_SHOWN_READINGS])
+        more = (
+            f" (and {len(found) - MAX_SHOWN_READINGS} more)"
+            if len(found) > MAX_SHOWN_READINGS
+            else ""
+        )
+        stages.note(
+            f"worth a look: your tests read code or files of code ({shown}{more}). The checks "
+            "count what each service does; a test that looks at a service's text tests nothing."
+        )
+
+
 class Bench:
     """The student's tests against every implementation, each run once, when first needed.
 
@@ -279,6 +333,7 @@ class Bench:
         self.folder_of = {name: opaque_folder(self.workdir) / "service" for name in names}
         self.pristine = copy_service(Path(reference), opaque_folder(self.workdir))
         self.decoys = decoy_texts(self.pristine, implementations)
+        note_code_reading(self.tests_dir)
         self.workdir.chmod(0o711)
         self.runs: dict[str, TestRun] = {}
         self.in_flight: dict[str, RunningTests] = {}

@@ -423,6 +423,21 @@ def test_tests_that_recognise_a_service_by_its_text_catch_nothing(tmp_path):
         bench.close()
 
 
+def test_tests_that_read_code_are_pointed_out_and_honest_ones_are_not(tmp_path):
+    reading = student_tests_folder(
+        tmp_path / "reading" / "tests",
+        test_a="import hashlib\nfrom pathlib import Path\n\nimport main\n\n"
+        "def test_x():\n    assert Path(main.__file__).read_bytes()\n",
+    )
+    honest = student_tests_folder(tmp_path / "honest" / "tests", test_a=PASSING)
+    assert implementations.code_readings(reading) == [
+        "tests/test_a.py, line 1: `hashlib`",
+        "tests/test_a.py, line 7: `__file__`",
+    ]
+    assert implementations.code_readings(honest) == []
+    assert implementations.code_readings(service(tmp_path / "solution") / "tests") == []
+
+
 def test_a_service_is_marked_the_same_way_within_a_grader_only(tmp_path):
     for seed in ("first", "first", "second"):
         folder = service(tmp_path / seed / str(len(list(tmp_path.iterdir()))))
