@@ -63,6 +63,7 @@ class Implementation:
     description: str  # what is different about it, in plain words (shown to students)
     edits: tuple[Mapping[str, str], ...] = ()
     hidden: bool = False  # used by hidden checks only: left out of the students' copy
+    tests_in_reverse: bool = False  # the tests run last to first on it (order must not matter)
 
 
 def load_implementations(path: Path) -> list[Implementation]:
@@ -77,6 +78,7 @@ def load_implementations(path: Path) -> list[Implementation]:
                 description=entry["description"],
                 edits=tuple(entry.get("edit", ())),
                 hidden=bool(entry.get("hidden", False)),
+                tests_in_reverse=bool(entry.get("tests_in_reverse", False)),
             )
         )
     names = [item.name for item in found]
@@ -194,6 +196,7 @@ def explain_failure_on_correct(
     *,
     fails_on_reference: bool,
     symptoms: Iterable[tuple[str, str]] = (),
+    in_reverse: bool = False,
 ) -> str:
     """Why the tests do not pass on a correct service, in words a student can act on.
 
@@ -201,13 +204,20 @@ def explain_failure_on_correct(
     (the ``reference`` implementation), so a test contradicts the contract or starts the app
     wrongly; otherwise a test is over-specific. ``symptoms`` are ``(regular expression,
     advice)`` pairs: the advice of each one found in the failure's message is added.
+    ``in_reverse``: the tests ran last to first on that service, and pass in their order.
     """
     if run.status == NO_TESTS:
         return f"Nothing was tested: {run.message}."
     if run.status != FAILED:
         return f"On {description}: {run.message}"
     lines = [f"Your tests fail on {description}.", run.message]
-    if fails_on_reference:
+    if in_reverse and not fails_on_reference:
+        lines.append(
+            "They pass in their own order: a test counts on what another one did before it "
+            "(an observation it created, a model it loaded). Give each test what it needs "
+            "with fixtures, and run one alone to see (`uv run pytest tests/...::test_name`)."
+        )
+    elif fails_on_reference:
         also = "" if run.implementation == REFERENCE else " as well"
         lines.append(
             f"They fail on the reference service, the one you were given{also}: a test "
@@ -363,6 +373,7 @@ class Bench:
         folder = self.build(name)
         if self.cache is not None:
             settings = {"timeout": self.timeout, "mode": self.mode}
+            settings["reverse"] = self.implementations[name].tests_in_reverse
             self.keys[name] = self.cache.key(self.tests_dir, folder, self.env, settings)
             kept = self.keys[name] and self.cache.get(self.keys[name], name)
             if kept:
@@ -377,6 +388,7 @@ class Bench:
             mode=self.mode,
             forget=[*self.forget, *others, self.pristine],
             label=name,
+            reverse=self.implementations[name].tests_in_reverse,
         )
         if running.result is not None:
             self._finished(name, running.result)

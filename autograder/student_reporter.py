@@ -13,6 +13,7 @@ import pytest
 from autograder.events import EventWriter
 
 REPORT_FD_VARIABLE = "AUTOGRADER_STUDENT_TESTS_FD"
+REVERSE_VARIABLE = "AUTOGRADER_TESTS_IN_REVERSE"  # "1": run the tests last to first
 SHOWN_CHARS = 400  # of a failure's message, shown to the student
 
 
@@ -42,10 +43,16 @@ def _report_message(report) -> str:
 class Reporter(EventWriter):
     """A pytest plugin that writes each test's outcome on a pipe, one event a line."""
 
-    def __init__(self, fd: int, *, exit_when_finished: bool = False) -> None:
+    def __init__(self, fd: int, *, exit_when_finished: bool = False, reverse: bool = False) -> None:
         super().__init__(fd)
         self.exit_when_finished = exit_when_finished
+        self.reverse = reverse  # run the tests in reverse order: each must stand alone
         self.phases: dict[str, list] = {}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items) -> None:
+        if self.reverse:
+            items.reverse()
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
@@ -85,6 +92,8 @@ class Reporter(EventWriter):
 
 def pytest_configure(config) -> None:
     """Used as ``-p autograder.student_reporter`` by a subprocess run: report on the given fd."""
-    fd = os.environ.get(REPORT_FD_VARIABLE)
+    fd = os.environ.pop(REPORT_FD_VARIABLE, None)
+    reverse = os.environ.pop(REVERSE_VARIABLE, None) == "1"
     if fd and not config.pluginmanager.has_plugin("autograder-student-reporter"):
-        config.pluginmanager.register(Reporter(int(fd)), "autograder-student-reporter")
+        reporter = Reporter(int(fd), reverse=reverse)
+        config.pluginmanager.register(reporter, "autograder-student-reporter")

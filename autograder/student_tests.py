@@ -37,7 +37,7 @@ from pathlib import Path
 from autograder import isolation, processes, pytest_run
 from autograder.course import ROOT
 from autograder.events import EventReader
-from autograder.student_reporter import REPORT_FD_VARIABLE, Reporter
+from autograder.student_reporter import REPORT_FD_VARIABLE, REVERSE_VARIABLE, Reporter
 
 TESTS_FOLDER = "tests"
 IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
@@ -160,12 +160,14 @@ def start_tests(
     mode: str = "fork",
     forget: Iterable[Path] = (),
     label: str | None = None,
+    reverse: bool = False,
 ) -> RunningTests:
     """Start running the tests of ``tests_dir`` against the implementation in ``folder``.
 
     ``env`` is added to the environment of the run, ``forget`` names folders whose modules
-    a forked run must not reuse (the submission's, other implementations'). Wait for the
-    result with :func:`wait_any`.
+    a forked run must not reuse (the submission's, other implementations'); ``reverse``
+    runs the tests last to first (tests that only pass in their own order depend on each
+    other). Wait for the result with :func:`wait_any`.
     """
     folder = Path(folder).resolve()
     running = RunningTests(label or folder.name, timeout)
@@ -184,9 +186,10 @@ def start_tests(
         if mode == "fork":
             # The graded folder's modules are never reused either (the sandbox's copy of it).
             stale = [str(path) for path in [*forget, where.folder] if path is not None]
-            running.pid = where.spawn(_run_tests, (str(folder), dict(env), stale), [write_fd])
+            arguments = (str(folder), dict(env), stale, reverse)
+            running.pid = where.spawn(_run_tests, arguments, [write_fd])
         else:
-            running.process = _start_subprocess(write_fd, folder, env)
+            running.process = _start_subprocess(write_fd, folder, env, reverse)
             running.pid = running.process.pid
     except BaseException:
         os.close(read_fd)
@@ -235,10 +238,13 @@ def _reap(pid: int, process: subprocess.Popen | None) -> str:
     return processes.reap(pid)
 
 
-def _start_subprocess(fd: int, folder: Path, env: dict[str, str]) -> subprocess.Popen:
+def _start_subprocess(
+    fd: int, folder: Path, env: dict[str, str], reverse: bool
+) -> subprocess.Popen:
     environment = {**os.environ, **env}
     environment["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)])
     environment[REPORT_FD_VARIABLE] = str(fd)
+    environment[REVERSE_VARIABLE] = "1" if reverse else "0"
     return subprocess.Popen(
         pytest_run.student_tests_command(folder, TESTS_FOLDER),
         cwd=folder,
@@ -292,11 +298,11 @@ def _top_level_names(folder: Path) -> set[str]:
 
 
 def _run_tests(
-    fds: list[int], folder: str, environment: dict[str, str], forget: list[str]
+    fds: list[int], folder: str, environment: dict[str, str], forget: list[str], reverse: bool
 ):  # pragma: no cover - runs in the run's own process
     """In the run's process (see :meth:`Isolation.spawn`): run pytest on the copied tests
-    inside ``folder``; report on ``fds[0]``. Never returns."""
-    reporter = Reporter(fds[0], exit_when_finished=True)
+    inside ``folder`` (last to first when ``reverse``); report on ``fds[0]``. Never returns."""
+    reporter = Reporter(fds[0], exit_when_finished=True, reverse=reverse)
     from autograder import stages
 
     stages.sink, stages.start_up_problem = None, ""  # the grader's pipe is not this run's

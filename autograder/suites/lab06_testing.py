@@ -69,6 +69,7 @@ def failure_on_correct(bench: Bench, name: str) -> str:
         run,
         fails_on_reference=fails_on_reference,
         symptoms=load_symptoms(IMPLEMENTATIONS),
+        in_reverse=bench.implementations[name].tests_in_reverse,
     )
 
 
@@ -126,15 +127,18 @@ REFERENCE_HINT = (
 
 @check(
     points=3,
-    hint="Your tests must pass on the service you were given before any bug counts. Run them "
-    'with `uv run pytest` in your lab folder. Handout: the contract, "Grading".',
+    hint="Your tests must pass on the service you were given, in any order, before any bug "
+    'counts. Run them with `uv run pytest` in your lab folder. Handout: the contract, "Grading".',
     more=REFERENCE_HINT,
     name="correct service: the reference, as given",
 )
 def test_your_tests_pass_on_the_reference_service(bench):
-    """Your tests run and pass on the service you were given, and at least one of them fails
-    on some buggy service (a test suite that catches nothing tests nothing)."""
+    """Your tests run and pass on the service you were given, in their own order and in
+    reverse order (each test stands alone), and at least one of them fails on some buggy
+    service (a test suite that catches nothing tests nothing)."""
     passes_on_correct_service(bench, "reference")
+    run = bench.run("reference-in-reverse")
+    assert run.passed, failure_on_correct(bench, "reference-in-reverse")
 
 
 @check(
