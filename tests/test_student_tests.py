@@ -106,6 +106,27 @@ def test_events_the_tests_write_themselves_are_left_out(tmp_path):
     assert run.count("passed") == 2 and run.count("skipped") == 1
 
 
+def test_tests_that_depend_on_their_order_fail_when_run_in_reverse(tmp_path):
+    tests = student_tests_folder(
+        tmp_path / "tests",
+        test_a="""
+            SEEN = []
+
+            def test_first():
+                SEEN.append(1)
+
+            def test_second():
+                assert SEEN == [1]
+        """,
+    )
+    folder = service(tmp_path / "impl")
+    assert run_tests(tests, folder, timeout=30).status == PASSED
+    backwards = run_tests(tests, folder, timeout=30, reverse=True)
+    assert backwards.status == FAILED and "test_second" in backwards.message
+    in_a_fresh_python = run_tests(tests, folder, timeout=30, reverse=True, mode="subprocess")
+    assert in_a_fresh_python.status == FAILED
+
+
 def test_a_tests_package_is_not_confused_with_the_graders_own(tmp_path):
     # This very file is tests.test_student_tests: a package called "tests" is imported here.
     tests = student_tests_folder(tmp_path / "tests", __init__="", test_a=PASSING)
