@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import isolation, stages
-from autograder.own_files import read_own_text
+from autograder.own_files import copy_own_tree, read_own_text
 from autograder.run_cache import RunCache
 from autograder.student_tests import (
     FAILED,
@@ -104,18 +104,12 @@ def copy_service(source: Path, destination: Path, *, exclude: Iterable[str] = ()
     """
     from autograder.sync import strip_markers
 
-    skipped = {TESTS_FOLDER, "models", "__pycache__", ".pytest_cache", *exclude}
-    destination.mkdir(parents=True, exist_ok=True)
-    for path in sorted(Path(source).iterdir()):
-        if path.name in skipped or path.suffix == ".pyc":
-            continue
-        target = destination / path.name
-        if path.is_dir():
-            shutil.copytree(path, target, ignore=IGNORED)
-        elif path.suffix == ".py":
-            target.write_text(strip_markers(path.read_text()))
-        else:
-            shutil.copy2(path, target)
+    skipped = frozenset({TESTS_FOLDER, "models", "__pycache__", ".pytest_cache", *exclude})
+    # Without following any link: lab 08 copies the student's own service, as root, from a
+    # folder the student's code may have changed.
+    copy_own_tree(Path(source), destination, skip=skipped)
+    for path in sorted(destination.rglob("*.py")):
+        path.write_text(strip_markers(path.read_text()))
     return destination
 
 

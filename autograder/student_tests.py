@@ -37,10 +37,11 @@ from pathlib import Path
 from autograder import isolation, processes, pytest_run
 from autograder.course import ROOT
 from autograder.events import EventReader
+from autograder.own_files import copy_own_tree
 from autograder.student_reporter import REPORT_FD_VARIABLE, REVERSE_VARIABLE, Reporter
 
 TESTS_FOLDER = "tests"
-IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
+COPY_SKIPPED = frozenset({"__pycache__", ".pytest_cache"})  # and *.pyc files
 
 PASSED, FAILED, TIMEOUT, CRASHED, NO_TESTS, ERROR = (
     "passed",
@@ -103,9 +104,9 @@ def install_tests(tests_dir: Path, folder: Path) -> None:
     target = folder / TESTS_FOLDER
     if target.exists():
         shutil.rmtree(target)
-    # Links are copied as links, never followed: the grader must not read through a link
-    # the student's code planted (in secure mode a link leads nowhere inside the sandbox).
-    shutil.copytree(tests_dir, target, ignore=IGNORED, symlinks=True)
+    # Links are left out, never followed, even one that replaces a file while it is copied:
+    # in secure mode the folder is the student's code's to change, and the grader is root.
+    copy_own_tree(tests_dir, target, skip=COPY_SKIPPED)
 
 
 class RunningTests:

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from autograder.own_files import read_own_file
+
 # The app of a lab folder without its own entry point: ``app`` in ``main.py``.
 ENTRY_MODULE = "main"
 ENTRY_ATTRIBUTE = "app"
 # The file a lab folder declares its app in, the way `fastapi dev` and `fastapi run` read it:
 # ``[tool.fastapi] entrypoint = "app.main:app"``.
 PROJECT_FILE = "pyproject.toml"
+MAX_PROJECT_BYTES = 64 * 1024  # more than any pyproject.toml holds
 MAX_TEXT = 300
 
 
@@ -64,12 +67,16 @@ def entrypoint(folder: str | Path) -> Entrypoint:
     """
     folder = Path(folder)
     project = folder / PROJECT_FILE
-    if not project.is_file():
+    if not os.path.lexists(project):
         return _discovered(folder)
+    # Read as the grader may be root: never through a link, never more than a project file
+    # holds, never waiting on a pipe.
+    text = read_own_file(project.absolute(), limit=MAX_PROJECT_BYTES)
+    if text is None:
+        raise SubmissionError(f"{PROJECT_FILE} cannot be read: it is not a regular file (a link?)")
     try:
-        with project.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+        data = tomllib.loads(text.decode())
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SubmissionError(f"{PROJECT_FILE} cannot be read: {error_text(error)}") from None
     tool = data.get("tool")
     fastapi = tool.get("fastapi") if isinstance(tool, dict) else None

@@ -90,3 +90,53 @@ def test_a_suite_reads_a_file_of_the_students_folder_never_through_a_link(tmp_pa
     assert read_own_file(folder / "linked") is None  # a link to a file of the machine
     assert read_own_file(folder / "app-link" / "x.txt") is None  # a link on the way
     assert read_own_file(folder / "missing") is None
+
+
+def test_a_copy_of_the_students_folder_leaves_links_and_pipes_out(tmp_path, machine):
+    from autograder.own_files import copy_own_tree
+
+    folder = tmp_path / "student"
+    (folder / "tests" / "deep").mkdir(parents=True)
+    (folder / "tests" / "test_a.py").write_text("def test_a():\n    pass\n")
+    (folder / "tests" / "deep" / "data.txt").write_text("mine")
+    (folder / "tests" / "stolen.txt").symlink_to(machine["secret"])
+    (folder / "tests" / "deep" / "machine").symlink_to(machine["folder"])
+    os.mkfifo(folder / "tests" / "waits-forever")  # opened without waiting, then left out
+    copy = copy_own_tree(folder / "tests", tmp_path / "copy")
+    copied = sorted(path.relative_to(copy).as_posix() for path in copy.rglob("*"))
+    assert copied == ["deep", "deep/data.txt", "test_a.py"]
+    assert (copy / "deep" / "data.txt").read_text() == "mine"
+    # A folder reached through a link copies as nothing at all.
+    (tmp_path / "linked").symlink_to(folder)
+    assert list(copy_own_tree(tmp_path / "linked" / "tests", tmp_path / "none").iterdir()) == []
+
+
+def test_a_project_file_is_read_never_through_a_link_and_bad_bytes_are_explained(tmp_path, machine):
+    from autograder import submission
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "pyproject.toml").symlink_to(machine["secret"])
+    with pytest.raises(submission.SubmissionError, match="not a regular file"):
+        submission.entrypoint(folder)
+    (folder / "pyproject.toml").unlink()
+    (folder / "pyproject.toml").write_bytes(b"\xff\xfe[tool]\n")
+    with pytest.raises(submission.SubmissionError, match="cannot be read: UnicodeDecodeError"):
+        submission.entrypoint(folder)
+
+
+def test_a_database_the_app_wrote_is_read_as_a_table_never_a_view(tmp_path):
+    import sqlite3
+
+    from autograder.suites import support
+
+    database = tmp_path / "predictions.db"
+    with sqlite3.connect(database) as connection:
+        endless = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r"
+        connection.execute(f"CREATE VIEW prediction AS {endless}")
+    connection.close()
+    with pytest.raises(pytest.fail.Exception, match="prediction in the database file is a view"):
+        support.table_rows(database, "prediction", order_by="id")
+    # A query that never ends is stopped after a bounded amount of work.
+    with support.database_copy(database) as copy, pytest.raises(sqlite3.Error):
+        copy.execute(f"{endless} ORDER BY n").fetchone()

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -208,44 +206,14 @@ def model_version_changed(model_file: Path, version: str) -> Iterator[None]:
         metadata_file.write_text(original)
 
 
-MAX_DATABASE_BYTES = 64 * 1024 * 1024
-
-
-@contextmanager
-def database_copy(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection to a copy of the database file the app wrote (and of its write-ahead
-    log), the grader's own: the app's folder is the student's, and the grader never opens
-    a file of it by a path a link could lead elsewhere (see support.read_own_file)."""
-    data = support.read_own_file(path, limit=MAX_DATABASE_BYTES)
-    assert data is not None, f"there is no database file at {path.name}: is DATABASE_URL used?"
-    log = support.read_own_file(path.with_name(f"{path.name}-wal"), limit=MAX_DATABASE_BYTES)
-    with tempfile.TemporaryDirectory(prefix="database-") as folder:
-        copy = Path(folder) / path.name
-        copy.write_bytes(data)
-        if log:
-            copy.with_name(f"{copy.name}-wal").write_bytes(log)
-        connection = sqlite3.connect(copy)
-        try:
-            yield connection
-        finally:
-            connection.close()
-
-
 def rows_in_file(path: Path) -> list[dict]:
     """The rows of the table "prediction", read from (a copy of) the file with sqlite3."""
-    with database_copy(path) as connection:
-        try:
-            connection.row_factory = sqlite3.Row
-            rows = connection.execute("SELECT * FROM prediction ORDER BY id")
-            return [dict(row) for row in rows]
-        except sqlite3.Error as error:
-            what = f"reading the table prediction of the database file: {error}"
-            pytest.fail(what, pytrace=False)
+    return support.table_rows(path, "prediction", order_by="id")
 
 
 def journal_mode(path: Path) -> str:
     """The journal mode of the database file (``PRAGMA journal_mode``, read from a copy)."""
-    with database_copy(path) as connection:
+    with support.database_copy(path) as connection:
         try:
             return str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
         except sqlite3.Error as error:
@@ -865,8 +833,11 @@ def log_tests(submission_dir: Path, tmp_path_factory) -> Path:
     tests = tmp_path_factory.mktemp("log-tests") / TESTS_FOLDER
     tests.mkdir()
     for name in LOG_TESTS:
-        if (submission_dir / TESTS_FOLDER / name).is_file():
-            shutil.copy(submission_dir / TESTS_FOLDER / name, tests / name)
+        # Never through a link: the student's code may have changed its folder (see
+        # support.read_own_file).
+        data = support.read_own_file(submission_dir / TESTS_FOLDER / name)
+        if data is not None:
+            (tests / name).write_bytes(data)
     return tests
 
 
