@@ -23,11 +23,11 @@ lives in the lab's TOML file (``[[symptom]]``, :func:`load_symptoms`).
 from __future__ import annotations
 
 import ast
-import os
 import random
 import re
 import secrets
 import shutil
+import tempfile
 import time
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import isolation, stages
-from autograder.own_files import copy_own_tree, read_own_text
+from autograder.own_files import copy_own_tree
 from autograder.run_cache import RunCache
 from autograder.student_tests import (
     FAILED,
@@ -244,28 +244,30 @@ def opaque_folder(parent: Path) -> Path:
 CODE_READING = re.compile(
     r"__file__|__loader__|__cached__|__code__|\bco_(?:code|consts|names)\b|getsource|"
     r"linecache|get_source|find_spec|\bmarshal\b|\bhashlib\b|\bimport (?:ast|dis|inspect)\b|"
-    r"\bfrom (?:ast|dis|inspect) import|[\"']\*?\.pyc?[\"']"
+    r"\bfrom (?:ast|dis|inspect) import|[\"']\*?\.pyc?[\"']|"
+    r"pytest_collection_modifyitems|pytest_collection_finish|pytest_runtestloop|session\.items"
 )
 MAX_SHOWN_READINGS = 3
 _noted: set[Path] = set()
 
 
 def code_readings(tests_dir: Path) -> list[str]:
-    """Where the student's tests use what reads code or files of code: "file, line: text".
+    """Where the student's tests use what reads code or files of code, or what changes how
+    pytest runs them (their order, say): "file, line: text".
 
-    The files are read without following links (the checks may run as root)."""
+    The tests are scanned in a copy of the grader's (no link followed, no depth that makes
+    the scan recurse: see :func:`~autograder.own_files.copy_own_tree`)."""
     found = []
-    for parent, folders, files in os.walk(tests_dir, followlinks=False):
-        folders[:] = sorted(name for name in folders if name != "__pycache__")
-        for name in sorted(files):
-            if not name.endswith(".py"):
-                continue
-            path = Path(parent) / name
-            text = read_own_text(path) or ""
+    with tempfile.TemporaryDirectory(prefix="tests-") as scratch:
+        copy = copy_own_tree(
+            Path(tests_dir), Path(scratch) / "tests", skip=frozenset({"__pycache__"})
+        )
+        for path in sorted(copy.rglob("*.py")):
+            text = path.read_text(errors="replace")
             for number, line in enumerate(text.splitlines(), start=1):
                 match = CODE_READING.search(line)
                 if match:
-                    where = path.relative_to(tests_dir.parent).as_posix()
+                    where = (Path(Path(tests_dir).name) / path.relative_to(copy)).as_posix()
                     found.append(f"{where}, line {number}: `{match.group()}`")
     return found
 
@@ -286,8 +288,9 @@ def note_code_reading(tests_dir: Path) -> None:
             else ""
         )
         stages.note(
-            f"worth a look: your tests read code or files of code ({shown}{more}). The checks "
-            "count what each service does; a test that looks at a service's text tests nothing."
+            f"worth a look: your tests read code or files of code, or steer how pytest runs "
+            f"them ({shown}{more}). The checks count what each service does; a test that looks "
+            "at a service's text, or a run reordered by hand, tests nothing."
         )
 
 

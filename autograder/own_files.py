@@ -8,7 +8,9 @@ link, so such a link never makes the grader read a file of the machine.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 MAX_READ_BYTES = 8 * 1024 * 1024
@@ -74,6 +76,10 @@ def open_own_folder(path: Path) -> int | None:
     return descriptor
 
 
+MAX_TREE_DEPTH = 64  # folders in folders one copy goes down (deeper ones are left out)
+MAX_TREE_ENTRIES = 20_000  # files and folders one copy looks at
+
+
 def copy_own_tree(
     source: Path, destination: Path, *, skip: frozenset[str] = frozenset(), suffixes=(".pyc",)
 ) -> Path:
@@ -82,39 +88,68 @@ def copy_own_tree(
 
     Links, devices, pipes and sockets are left out; every name is opened relative to its
     folder without following links, so swapping a file for a link at any moment copies
-    nothing of the machine. Names in ``skip`` and files ending in ``suffixes`` are left out;
-    past :data:`MAX_TREE_BYTES` in all, the remaining files are left out too.
+    nothing of the machine. Names in ``skip`` and files ending in ``suffixes`` are left out,
+    and so is what lies past :data:`MAX_TREE_DEPTH` folders down, past
+    :data:`MAX_TREE_ENTRIES` names or past :data:`MAX_TREE_BYTES` in all. The walk keeps
+    its own list of folders to visit, so no depth makes it recurse.
     """
     Path(destination).mkdir(parents=True, exist_ok=True)
     descriptor = open_own_folder(Path(source))
-    if descriptor is not None:
-        try:
-            _copy_folder(descriptor, Path(destination), skip, tuple(suffixes), [MAX_TREE_BYTES])
-        finally:
-            os.close(descriptor)
+    if descriptor is None:
+        return Path(destination)
+    bytes_left, entries_left = MAX_TREE_BYTES, MAX_TREE_ENTRIES
+    to_visit = [(descriptor, Path(destination), 0)]
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+    try:
+        while to_visit:
+            folder, target, depth = to_visit.pop()
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError:
+                names = []
+            for name in names:
+                entries_left -= 1
+                if entries_left < 0 or bytes_left <= 0:
+                    break
+                if name in skip or name.endswith(tuple(suffixes)):
+                    continue
+                try:
+                    entry = os.open(name, flags, dir_fd=folder)
+                except OSError:  # a link (or gone): left out
+                    continue
+                handed_on = False
+                try:
+                    mode = os.fstat(entry).st_mode
+                    if stat.S_ISDIR(mode) and depth < MAX_TREE_DEPTH:
+                        (target / name).mkdir(exist_ok=True)
+                        to_visit.append((entry, target / name, depth + 1))
+                        handed_on = True
+                    elif stat.S_ISREG(mode):
+                        with os.fdopen(os.dup(entry), "rb") as reading:
+                            data = reading.read(min(MAX_READ_BYTES, bytes_left))
+                        bytes_left -= len(data)
+                        (target / name).write_bytes(data)
+                except OSError:
+                    pass
+                finally:
+                    if not handed_on:
+                        os.close(entry)
+            os.close(folder)
+    finally:
+        for folder, _, _ in to_visit:
+            os.close(folder)
     return Path(destination)
 
 
-def _copy_folder(
-    folder: int, destination: Path, skip: frozenset[str], suffixes: tuple, budget: list[int]
-) -> None:
-    for name in sorted(os.listdir(folder)):
-        if name in skip or name.endswith(suffixes) or budget[0] <= 0:
-            continue
-        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-        try:
-            entry = os.open(name, flags, dir_fd=folder)
-        except OSError:  # a link (or gone): left out
-            continue
-        try:
-            mode = os.fstat(entry).st_mode
-            if stat.S_ISDIR(mode):
-                (destination / name).mkdir(exist_ok=True)
-                _copy_folder(entry, destination / name, skip, suffixes, budget)
-            elif stat.S_ISREG(mode):
-                with os.fdopen(os.dup(entry), "rb") as reading:
-                    data = reading.read(min(MAX_READ_BYTES, budget[0]))
-                budget[0] -= len(data)
-                (destination / name).write_bytes(data)
-        finally:
-            os.close(entry)
+def remove_tree(path: Path) -> None:
+    """Remove a folder the student's code may have filled, however deep, without following
+    links; what cannot be removed stays (never an error)."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:  # deeper than Python recurses: the system's rm walks it
+        subprocess.run(
+            ["rm", "-rf", "--one-file-system", "--", str(path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )

@@ -140,3 +140,43 @@ def test_a_database_the_app_wrote_is_read_as_a_table_never_a_view(tmp_path):
     # A query that never ends is stopped after a bounded amount of work.
     with support.database_copy(database) as copy, pytest.raises(sqlite3.Error):
         copy.execute(f"{endless} ORDER BY n").fetchone()
+
+
+def test_a_database_table_with_generated_columns_is_refused(tmp_path):
+    import sqlite3
+
+    from autograder.suites import support
+
+    database = tmp_path / "predictions.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "CREATE TABLE prediction (id INTEGER PRIMARY KEY, "
+            "huge BLOB GENERATED ALWAYS AS (zeroblob(700000000)) VIRTUAL)"
+        )
+        connection.execute("INSERT INTO prediction (id) VALUES (1)")
+    connection.close()
+    with pytest.raises(pytest.fail.Exception, match="generated columns: \\['huge'\\]"):
+        support.table_rows(database, "prediction", order_by="id")
+
+
+def test_folders_deeper_than_python_recurses_are_copied_in_part_and_removed(tmp_path):
+    from autograder.own_files import MAX_TREE_DEPTH, copy_own_tree, remove_tree
+
+    deep = tmp_path / "student"
+    deep.mkdir()
+    folder = os.open(deep, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(1500):  # one level at a time: os.makedirs would recurse too
+        os.mkdir("d", dir_fd=folder)
+        inner = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+        os.close(folder)
+        folder = inner
+    os.close(folder)
+    try:
+        (deep / "d" / "kept.txt").write_text("near the top")
+        copy = copy_own_tree(deep, tmp_path / "copy")
+        assert (copy / "d" / "kept.txt").read_text() == "near the top"
+        assert (copy / "/".join(["d"] * MAX_TREE_DEPTH)).is_dir()
+        assert not (copy / "/".join(["d"] * (MAX_TREE_DEPTH + 1))).exists()
+    finally:
+        remove_tree(deep)
+    assert not deep.exists()

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from autograder import processes
+from autograder.own_files import MAX_TREE_DEPTH, remove_tree
 from autograder.sandbox.state import COPY_PREFIX, LAUNCHER_ROOT_PREFIX, sandbox_uid_for
 
 IGNORED = {"__pycache__", ".venv", ".git", "node_modules", ".mypy_cache", ".pytest_cache"}
@@ -48,6 +49,8 @@ def copy_submission(source: Path, target: Path) -> list[str]:
     for folder, subfolders, files in os.walk(source, followlinks=False):
         here = Path(folder)
         relative = here.relative_to(source)
+        if len(relative.parts) >= MAX_TREE_DEPTH:  # os.walk recurses: never too deep
+            raise CopyRefused(f"the submission has folders nested more than {MAX_TREE_DEPTH} deep")
         subfolders[:] = sorted(name for name in subfolders if name not in IGNORED)
         (target / relative).mkdir(parents=True, exist_ok=True)
         for name in [*subfolders, *files]:
@@ -185,7 +188,7 @@ def clean_up_after(harness_pid: int) -> None:
     if os.geteuid() == 0:
         kill_user(sandbox_uid_for(harness_pid))
     for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}{harness_pid}-*"):
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)  # however deep the student's code made it
 
 
 def clean_up_stale() -> None:
@@ -194,7 +197,7 @@ def clean_up_stale() -> None:
     for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*"):
         pid = path.name.removeprefix(COPY_PREFIX).split("-", 1)[0]
         if pid.isdigit() and not processes.alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
+            remove_tree(path)
     folder, prefix = LAUNCHER_ROOT_PREFIX.rsplit("/", 1)
     for path in Path(folder).glob(f"{prefix}*"):
         pid = path.name.removeprefix(prefix)
