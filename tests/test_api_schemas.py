@@ -30,9 +30,9 @@ CHECKS = (
     "response_schema_conformance",
     "content_type_conformance",
 )
-EXAMPLES = 7  # per operation and phase: the whole run stays near a minute on 2 cores
+EXAMPLES = 5  # per operation and phase: the whole run stays near a minute on 2 cores
 PHASES = "examples,coverage,fuzzing"
-EXAMPLES_WITHOUT_MODEL = 5
+EXAMPLES_WITHOUT_MODEL = 3
 PHASES_WITHOUT_MODEL = "examples,fuzzing"
 # Without a model, a 503 is the documented answer of the model routes, not a crash.
 WITHOUT_MODEL_CONFIG = """
