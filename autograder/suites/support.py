@@ -33,6 +33,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -370,9 +371,26 @@ def database_copy(path: Path) -> Iterator[sqlite3.Connection]:
             connection.close()
 
 
+COPY_ATTEMPTS = 10  # a copy taken while the app checkpoints its log may miss the table
+
+
 def table_rows(path: Path, table: str, *, order_by: str) -> list[dict]:
     """The rows of ``table`` in a SQLite file the app wrote (read from a copy): a failed
-    check, never a hung grader, when it is not a table (a view) or cannot be read."""
+    check, never a hung grader, when it is not a table (a view) or cannot be read.
+
+    The file and its write-ahead log are copied one after the other: when the app moved
+    the log into the file in between, the copy may lack the table. It is copied again."""
+    for _ in range(COPY_ATTEMPTS - 1):
+        with database_copy(path) as connection:
+            try:
+                found = connection.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name = ?", (table,)
+                ).fetchone()[0]
+            except sqlite3.DatabaseError:
+                found = 0
+        if found:
+            break
+        time.sleep(0.1)
     with database_copy(path) as connection:
         try:
             kind = connection.execute(
