@@ -83,6 +83,10 @@ bench *ARGS:
 bench-commands *ARGS:
     @uv run python bench/commands.py {{ARGS}}
 
+# grading with a fresh interpreter per submission (no fork, as on Windows): same scores?
+bench-start *ARGS:
+    uv run python bench/start_methods.py {{ARGS}}
+
 # serving speed of lab 12's solution: /predict vs a bare hello route, batch vs single, p99
 bench-serve *ARGS:
     uv run python bench/serve.py {{ARGS}}

@@ -23,6 +23,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import stat
 import tempfile
@@ -46,20 +47,38 @@ MAX_BYTES = 32 * 1024 * 1024  # folders larger than this are run every time, nev
 class RunCache:
     """Finished runs in ``folder``, one JSON file per key."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-
     @classmethod
     def in_temporary_folder(cls) -> RunCache:
-        """A cache in a new folder only this user can read, removed by :meth:`remove` or
-        when this process exits (never by a child that inherited it)."""
-        cache = cls(Path(tempfile.mkdtemp(prefix="autograder-test-runs-")))
+        """A cache in a new folder only this user can read, made when the first run is
+        kept (a grader killed before that leaves nothing behind), removed by :meth:`remove`
+        or when this process exits (never by a child that inherited it)."""
+        name = f"autograder-test-runs-{os.getpid()}-{secrets.token_hex(8)}"
+        cache = cls(Path(tempfile.gettempdir(), name), made=False)
         atexit.register(cache.remove, owner=os.getpid())
         return cache
+
+    def __init__(self, folder: Path, *, made: bool = True) -> None:
+        self.folder = Path(folder)
+        self.made = made
 
     def remove(self, owner: int | None = None) -> None:
         if owner is None or owner == os.getpid():
             shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _make_folder(self) -> bool:
+        """Make the folder (only this user may enter it); True when it is this user's own
+        folder, made now or by an earlier grading."""
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(self.folder, 0o700)
+        try:
+            info = os.lstat(self.folder)
+        except OSError:
+            return False
+        return (
+            stat.S_ISDIR(info.st_mode)
+            and info.st_uid == os.getuid()
+            and stat.S_IMODE(info.st_mode) == 0o700
+        )
 
     def key(
         self,
@@ -101,6 +120,8 @@ class RunCache:
     def put(self, key: str, run: TestRun) -> None:
         """Keep ``run`` under ``key`` when its outcome depends on the files alone."""
         if run.status not in KEPT_STATUSES:
+            return
+        if not self.made and not self._make_folder():
             return
         with contextlib.suppress(OSError):
             temporary = self.folder / f"{key}.{os.getpid()}.tmp"

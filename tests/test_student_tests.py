@@ -10,6 +10,8 @@ import hashlib
 import json
 import os
 import shutil
+import stat
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -518,6 +520,27 @@ def test_a_run_that_timed_out_or_reads_through_a_link_is_not_remembered(tmp_path
     tests = student_tests_folder(tmp_path / "t", test_a="def test_a():\n    pass\n")
     (tests / "data.txt").symlink_to(tmp_path / "anywhere")
     assert cache.key(tests, service(tmp_path / "s"), {}, {}) is None
+
+
+def test_a_graders_cache_folder_is_made_only_when_a_run_is_kept(tmp_path, monkeypatch):
+    """A grader killed before it keeps a run leaves no empty folder in /tmp behind."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    cache = RunCache.in_temporary_folder()
+    assert not cache.folder.exists()
+    cache.put("k", TestRun("one", status=PASSED, message=""))
+    assert stat.S_IMODE(cache.folder.stat().st_mode) == 0o700
+    assert cache.get("k", "two").implementation == "two"
+    cache.remove()
+    assert not cache.folder.exists()
+
+
+def test_a_cache_folder_made_by_someone_else_is_not_used(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    cache = RunCache.in_temporary_folder()
+    cache.folder.mkdir(mode=0o777)
+    cache.folder.chmod(0o777)  # what another user could have made, had they guessed the name
+    cache.put("k", TestRun("one", status=PASSED, message=""))
+    assert cache.get("k", "one") is None
 
 
 def test_the_grader_model_counts_by_content_not_by_path(tmp_path):

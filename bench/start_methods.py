@@ -1,0 +1,102 @@
+"""Does a fresh interpreter per grading score what a fork of the warm grader scores?
+
+A system without ``fork`` (native Windows) grades with ``AUTOGRADER_START=spawn``: each
+grading child is a new Python that imports the grader, the suite and the submission. This
+grades, for each lab asked for, the solution, the starter and every known-bad variant with
+both start methods, compares problem, checks passed and messages, and prints what differs
+with the time each method took. The course's tests run the same comparison on labs 01 and
+02 (``tests/test_start_method.py``); this covers every lab, in about half an hour on 2
+cores. Run with ``uv run just bench-start`` (``--labs 3 8``, ``--every 2`` for every second
+variant). Exits with 1 when a score differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder import processes  # noqa: E402
+from autograder.course import find_lab, load_labs  # noqa: E402
+from autograder.runner import Grader, Limits  # noqa: E402
+from tests.variants import variants_for  # noqa: E402
+
+
+def grader(lab, method: str) -> Grader:
+    """A warm grader of ``lab`` whose children start by ``method``."""
+    previous = os.environ.get(processes.START_VARIABLE)
+    os.environ[processes.START_VARIABLE] = method
+    try:
+        return Grader(lab, Limits(check_timeout=lab.check_timeout))
+    finally:
+        if previous is None:
+            os.environ.pop(processes.START_VARIABLE)
+        else:
+            os.environ[processes.START_VARIABLE] = previous
+
+
+def outcome(result) -> tuple:
+    """What must be equal: the problem (if any) and each check's name, pass and message."""
+    return result.problem, tuple((r.check.name, r.passed, r.message) for r in result.results)
+
+
+def first_difference(forked: tuple, spawned: tuple) -> str:
+    """One line on where two outcomes part."""
+    if forked[0] != spawned[0]:
+        return f"problem: fork {forked[0]!r}, spawn {spawned[0]!r}"
+    for one, other in zip(forked[1], spawned[1], strict=False):
+        if one != other:
+            return f"{one[0]}: fork {one[1:]!r}, spawn {other[1:]!r}"
+    return f"{len(forked[1])} checks by fork, {len(spawned[1])} by spawn"
+
+
+def compare_lab(lab, every: int, folder: Path) -> tuple[int, list[str], float, float]:
+    """Grade ``lab``'s cases both ways: (cases, differences, fork seconds, spawn seconds)."""
+    by = {method: grader(lab, method) for method in processes.START_METHODS}
+    cases = [("solution", lab.solution_dir), ("starter", lab.starter_dir)]
+    for variant in variants_for(lab)[::every]:
+        cases.append((variant.name, variant.build(folder / variant.name)))
+    differences = []
+    seconds = dict.fromkeys(by, 0.0)
+    for name, submission in cases:
+        outcomes = {}
+        for method, one in by.items():
+            start = time.perf_counter()
+            outcomes[method] = outcome(one.grade(submission))
+            seconds[method] += time.perf_counter() - start
+        if outcomes["fork"] != outcomes["spawn"]:
+            differences.append(f"{name}: {first_difference(outcomes['fork'], outcomes['spawn'])}")
+    return len(cases), differences, seconds["fork"], seconds["spawn"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labs", nargs="*", help="lab numbers (default: every lab)")
+    parser.add_argument("--every", type=int, default=1, help="grade every Nth variant")
+    options = parser.parse_args()
+    labs = [find_lab(n) for n in options.labs] if options.labs else load_labs()
+    all_cases = all_differences = 0
+    for lab in labs:
+        with tempfile.TemporaryDirectory() as temporary:
+            cases, differences, forked, spawned = compare_lab(lab, options.every, Path(temporary))
+        all_cases += cases
+        all_differences += len(differences)
+        print(
+            f"lab {lab.number:02d}: {cases - len(differences)}/{cases} graded alike; "
+            f"fork {forked:6.1f} s, spawn {spawned:6.1f} s ({spawned / forked:.1f}x)",
+            flush=True,
+        )
+        for line in differences:
+            print(f"    differs: {line}", flush=True)
+    print(f"{all_cases - all_differences}/{all_cases} graded alike by fork and by spawn")
+    return 1 if all_differences else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
