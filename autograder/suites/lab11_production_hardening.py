@@ -190,6 +190,36 @@ def probe_settings(folder: str) -> dict:
         return {"problem": support.crash_text(error, Path(folder))}
 
 
+ENV_FILE = "IRIS_RATE_LIMIT_CAPACITY=7\nIRIS_MAX_BODY_BYTES=5000\nIRIS_NOT_A_SETTING=1\n"
+
+
+def probe_env_file(folder: str) -> dict:
+    """Probe: read get_settings() afresh in a working folder whose .env holds ENV_FILE, with
+    IRIS_RATE_LIMIT_CAPACITY unset in the environment (IRIS_MAX_BODY_BYTES stays set)."""
+    import os
+    import tempfile
+
+    support.forget_submission_tables()
+    previous = os.getcwd()
+    capacity = os.environ.pop("IRIS_RATE_LIMIT_CAPACITY", None)
+    try:
+        with tempfile.TemporaryDirectory() as place:
+            Path(place, ".env").write_text(ENV_FILE)
+            os.chdir(place)
+            with submission.imported_afresh(Path(folder), "app.core.config") as config:
+                settings = config.get_settings()
+                return {
+                    "capacity": getattr(settings, "rate_limit_capacity", None),
+                    "max_body": getattr(settings, "max_body_bytes", None),
+                }
+    except BaseException as error:  # noqa: BLE001 - the student's module may raise anything
+        return {"problem": support.crash_text(error, Path(folder))}
+    finally:
+        os.chdir(previous)
+        if capacity is not None:
+            os.environ["IRIS_RATE_LIMIT_CAPACITY"] = capacity
+
+
 def start_outcome(submission_dir: Path, environment: dict[str, str | None]) -> dict:
     """How a start with ``environment`` (None: unset) on top of the grader's settings ends."""
     with pytest.MonkeyPatch.context() as patch:
@@ -295,15 +325,18 @@ def expect_approved(response, origin: str) -> None:
 
 @check(
     points=5,
-    hint="One Settings class reads IRIS_* variables, keeps secrets as SecretStr, and "
-    'get_settings() builds it once. Handout: "Settings with pydantic-settings".',
+    hint="One Settings class reads IRIS_* variables (and a .env file), keeps secrets as "
+    'SecretStr, and get_settings() builds it once. Handout: "Settings with pydantic-settings".',
     more="model_config = SettingsConfigDict(env_prefix='IRIS_', env_file='.env', "
     "extra='ignore'); jwt_secret: SecretStr; api_keys: dict[str, SecretStr]; @lru_cache on "
     "get_settings.",
 )
 def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir):
     """get_settings() in app/core/config.py reads IRIS_JWT_SECRET and IRIS_API_KEYS, returns
-    the same object every time, and printing the settings never shows either secret."""
+    the same object every time, and printing the settings never shows either secret. Run
+    where a .env file sets IRIS_RATE_LIMIT_CAPACITY=7 (not in the environment),
+    IRIS_MAX_BODY_BYTES=5000 (4096 in the environment, which wins) and an unknown
+    IRIS_NOT_A_SETTING, it reads 7 and 4096, and starts."""
     outcome = isolation.current().call(probe_settings, str(submission_dir), timeout=60)
     assert "problem" not in outcome, f"reading the settings failed: {outcome.get('problem')}"
     assert outcome["secret_type"] == "SecretStr", (
@@ -322,6 +355,18 @@ def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir
     ]
     assert not leaked, f"printing the settings shows the secret of {leaked[0]}"
     assert outcome["cached"], "get_settings() built new settings on its second call"
+    read = isolation.current().call(probe_env_file, str(submission_dir), timeout=60)
+    lines = ENV_FILE.strip().replace("\n", ", ")
+    assert "problem" not in read, (
+        f"with a .env file holding {lines}, reading the settings failed: {read.get('problem')} "
+        "(variables the class does not know must be ignored)"
+    )
+    assert (read["capacity"], read["max_body"]) == (7, MAX_BODY), (
+        f"with a .env file holding {lines}, and IRIS_MAX_BODY_BYTES={MAX_BODY} in the "
+        f"environment, the settings read rate_limit_capacity={read['capacity']} and "
+        f"max_body_bytes={read['max_body']}; expected 7 (from .env) and {MAX_BODY} (the "
+        "environment wins)"
+    )
 
 
 @check(
@@ -334,10 +379,11 @@ def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir
     "JSON validator: text that is not JSON is then a ValidationError too.",
 )
 def test_a_bad_cors_origin_stops_the_start_in_one_line(submission_dir):
-    """With IRIS_CORS_ORIGINS set to ["*"], to an origin with a trailing slash, or to an
-    origin that is not JSON (no brackets, no quotes), the app refuses to start with one line
-    that names IRIS_CORS_ORIGINS."""
-    for text in (json.dumps(["*"]), json.dumps([f"{ORIGIN}/"]), ORIGIN):
+    """With IRIS_CORS_ORIGINS set to ["*"], to an origin with a trailing slash or a query, to
+    one whose scheme is not http or https, or to an origin that is not JSON (no brackets, no
+    quotes), the app refuses to start with one line that names IRIS_CORS_ORIGINS."""
+    bad_origins = (["*"], [f"{ORIGIN}/"], [f"{ORIGIN}?from=ads"], ["ftp://app.iris.example"])
+    for text in (*(json.dumps(origins) for origins in bad_origins), ORIGIN):
         outcome = start_outcome(submission_dir, {"IRIS_CORS_ORIGINS": text})
         expect_refusal(outcome, "IRIS_CORS_ORIGINS", f"IRIS_CORS_ORIGINS={text}")
 
@@ -427,16 +473,30 @@ def test_browsers_may_read_retry_after_and_request_id(api):
 
 @check(
     points=7,
-    hint="Each caller's bucket holds IRIS_RATE_LIMIT_CAPACITY tokens; a request takes one; "
-    'an empty bucket is 429 in the error envelope. Handout: "Rate limiting with a token '
-    'bucket".',
+    hint="Each caller's bucket holds IRIS_RATE_LIMIT_CAPACITY tokens; a request to any of the "
+    "three prediction routes takes one; an empty bucket is 429 in the error envelope. "
+    'Handout: "Rate limiting with a token bucket".',
     more="rate_limit takes one token from the caller's bucket and raises HTTPException(429, "
-    "headers={'Retry-After': ...}); the error handler puts it in the envelope.",
+    "headers={'Retry-After': ...}); the error handler puts it in the envelope. Give it to "
+    "the /v1 router and to the /v2 router as dependencies, so every route of both has it.",
 )
 def test_requests_beyond_the_capacity_get_429(api):
-    """A caller's first 3 predictions (the capacity) get 200; the next, at once, gets 429
-    with the envelope's code too_many_requests."""
-    drain(api, "burst")
+    """A caller's first 3 predictions (the capacity: one on each of POST /v1/predict,
+    /v1/predict/batch and /v2/predict) get 200; the next, at once, gets 429 on each of the
+    three routes, with the envelope's code too_many_requests."""
+    calls = [(V1, SETOSA), (V1_BATCH, {"items": [SETOSA]}), (V2, SETOSA)]
+    assert len(calls) == CAPACITY
+    for number, (path, body) in enumerate(calls, start=1):
+        response = api.post(path, json=body, headers=key("burst"))
+        assert response.status_code == 200, (
+            f"request {number} of {CAPACITY} (the capacity), POST {path}, answered "
+            f"{response.status_code}; expected 200 (body: {response.text[:200]})"
+        )
+    for path, body in calls[1:]:
+        expect_429(
+            api.post(path, json=body, headers=key("burst")),
+            f"POST {path} after one call of each prediction route (every call takes a token)",
+        )
     response = predict(api, "burst")
     expect_429(response, f"request {CAPACITY + 1} to POST {V1}")
     body = support.json_or_fail(response, f"the 429 of POST {V1}")
@@ -455,7 +515,8 @@ def test_requests_beyond_the_capacity_get_429(api):
 )
 def test_retry_after_counts_the_seconds_until_a_token_is_back(app):
     """With time standing still after 3 requests, the 429's Retry-After is 64 (a token
-    every 64 s); 32 seconds later it is 32, and 32.5 seconds later still 32 (rounded up)."""
+    every 64 s); 32 seconds later it is 32, 32.75 seconds later still 32 (31.25 s rounded
+    up), and 63.75 seconds later 1."""
     with overridden_and_started(app, "get_clock", grader_clock, MISSING_CLOCK) as test_client:
         drain(test_client, "retry", at=1000)
         first = predict(test_client, "retry", headers={CLOCK_HEADER: "1000"})
@@ -469,12 +530,18 @@ def test_retry_after_counts_the_seconds_until_a_token_is_back(app):
         assert retry_after(later, "a request 32 s later") == 32, (
             f"32 s after the burst Retry-After is {later.headers['retry-after']}; expected 32"
         )
-        between = predict(test_client, "retry", headers={CLOCK_HEADER: "1032.5"})
-        expect_429(between, "a request 32.5 s later")
-        assert retry_after(between, "a request 32.5 s later") == 32, (
-            f"32.5 s after the burst Retry-After is {between.headers['retry-after']}; "
-            "expected 32: the wait is 31.5 s, rounded up (rounded down, a client that obeys "
-            "comes back too early and is refused again)"
+        between = predict(test_client, "retry", headers={CLOCK_HEADER: "1032.75"})
+        expect_429(between, "a request 32.75 s later")
+        assert retry_after(between, "a request 32.75 s later") == 32, (
+            f"32.75 s after the burst Retry-After is {between.headers['retry-after']}; "
+            "expected 32: the wait is 31.25 s, rounded up (rounded to the nearest or down, a "
+            "client that obeys comes back too early and is refused again)"
+        )
+        last = predict(test_client, "retry", headers={CLOCK_HEADER: "1063.75"})
+        expect_429(last, "a request 63.75 s later")
+        assert retry_after(last, "a request 63.75 s later") == 1, (
+            f"63.75 s after the burst Retry-After is {last.headers['retry-after']}; expected "
+            "1: the wait is 0.25 s, rounded up to a whole second (never 0)"
         )
 
 
@@ -517,16 +584,27 @@ def test_a_drained_bucket_refills_with_the_clock(app):
     points=5,
     hint="One bucket per caller: one client's burst must not block another. Handout: "
     '"Rate limiting with a token bucket".',
-    more="Keep the buckets in a dict keyed by the caller (the Caller dependency).",
+    more="Keep the buckets in a dict keyed by the caller: rate_limit asks for the Caller "
+    "dependency (401 before any token is taken), never for a raw header.",
 )
 def test_each_caller_has_a_bucket_of_its_own(api):
-    """When one API key's bucket is empty (429), another client's key still gets 200."""
+    """When one API key's bucket is empty (429), another client's key still gets 200. A
+    request with no valid credentials is no caller: it gets 401 however often it comes,
+    never 429 (nor does it spend anyone's tokens)."""
     drain(api, "one")
     expect_429(predict(api, "one"), "the first client's request after its burst")
     response = predict(api, "two")
     assert response.status_code == 200, (
         f"another client's first request answered {response.status_code}; expected 200"
     )
+    for headers, what in (({}, "no credentials"), ({"X-API-Key": "not-a-key"}, "a wrong key")):
+        statuses = [
+            api.post(V1, json=SETOSA, headers=headers).status_code for _ in range(CAPACITY + 2)
+        ]
+        assert set(statuses) == {401}, (
+            f"{CAPACITY + 2} requests with {what} answered {statuses}; expected 401 every "
+            "time: the bucket belongs to the caller the Caller dependency finds"
+        )
 
 
 @check(
@@ -636,8 +714,8 @@ def test_v1_answers_carry_deprecation_and_sunset(api):
 )
 def test_v2_lists_the_k_most_probable_species(api):
     """POST /v2/predict?k=2 answers species, top_classes (2 of them, most probable first,
-    the first being the species), model_version and prediction_id; without k it lists 3;
-    k=0 and k=4 are 422."""
+    the first being the species), model_version and the prediction_id of its row in the log
+    (GET /predictions/{id}); without k it lists 3; k=0 and k=4 are 422."""
     response = predict(api, "v2", V2, json=VIRGINICA, params={"k": 2})
     support.expect_status(response, 200, f"POST {V2}?k=2")
     body = support.json_or_fail(response, f"POST {V2}?k=2")
@@ -655,6 +733,13 @@ def test_v2_lists_the_k_most_probable_species(api):
     assert body.get("model_version") == GRADER_VERSION and isinstance(
         body.get("prediction_id"), int
     ), f"POST {V2} answered {json.dumps(body)[:300]}; expected model_version and prediction_id"
+    logged = api.get(f"/predictions/{body['prediction_id']}", headers=key("v2"))
+    logged_species = logged.json().get("species") if logged.status_code == 200 else None
+    assert logged_species == "virginica", (
+        f"GET /predictions/{body['prediction_id']} (the prediction_id of POST {V2}) answered "
+        f"{logged.status_code} {logged.text[:200]}; expected the logged virginica: a /v2 "
+        "prediction is logged as /v1's are"
+    )
     default = support.json_or_fail(predict(api, "v2-default", V2), f"POST {V2}")
     assert isinstance(default.get("top_classes"), list) and len(default["top_classes"]) == 3, (
         f"POST {V2} without k answered {json.dumps(default)[:300]}; expected 3 top_classes"
@@ -692,25 +777,28 @@ def test_both_versions_are_in_openapi(api):
     points=5,
     hint="FastAPI's own max_body_size refuses a body over IRIS_MAX_BODY_BYTES with 413. "
     'Handout: "Limits, hosts and compression".',
-    more="FastAPI(..., max_body_size=settings.max_body_bytes) in create_app.",
+    more="FastAPI(..., max_body_size=settings.max_body_bytes) in create_app: the setting "
+    "itself, not a number near it.",
 )
 def test_a_body_over_the_limit_gets_413(api):
-    """With IRIS_MAX_BODY_BYTES=4096, a batch body of about 8 KB gets 413 and one of about
-    3 KB gets 200."""
+    """With IRIS_MAX_BODY_BYTES=4096, a batch body of about 8 KB gets 413; one of about
+    3 KB, and one of exactly 4096 bytes (not larger than the limit), get 200."""
     small = json.dumps({"items": [SETOSA] * 30}).encode()
     large = json.dumps({"items": [SETOSA] * 90}).encode()
-    assert len(small) < MAX_BODY < len(large)
+    exact = small + b" " * (MAX_BODY - len(small))  # JSON may end with spaces
+    assert len(small) < MAX_BODY < len(large) and len(exact) == MAX_BODY
     headers = {**key("body"), "Content-Type": "application/json"}
     response = api.post(V1_BATCH, content=large, headers=headers)
     assert response.status_code == 413, (
         f"a {len(large)}-byte body (the limit is {MAX_BODY}) answered {response.status_code}; "
         "expected 413"
     )
-    response = api.post(V1_BATCH, content=small, headers=headers)
-    assert response.status_code == 200, (
-        f"a {len(small)}-byte body (the limit is {MAX_BODY}) answered {response.status_code}; "
-        "expected 200"
-    )
+    for body in (small, exact):
+        response = api.post(V1_BATCH, content=body, headers=headers)
+        assert response.status_code == 200, (
+            f"a {len(body)}-byte body (the limit is {MAX_BODY}: only larger ones are refused) "
+            f"answered {response.status_code}; expected 200"
+        )
 
 
 @check(
@@ -736,8 +824,9 @@ def test_a_foreign_host_gets_400(api):
     "request middleware so that it wraps it.",
 )
 def test_large_answers_are_gzipped_small_ones_not(api):
-    """With Accept-Encoding: gzip, GET /openapi.json (tens of KB) comes gzip-encoded and
-    GET /health (a few bytes) does not."""
+    """With Accept-Encoding: gzip, GET /openapi.json (tens of KB) comes gzip-encoded, and
+    neither GET /health (a few bytes) nor GET /model (a few hundred bytes, under 1000)
+    does."""
     large = api.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
     encoding = large.headers.get("content-encoding")
     assert encoding == "gzip", f"GET /openapi.json came with Content-Encoding {encoding!r}"
@@ -747,4 +836,11 @@ def test_large_answers_are_gzipped_small_ones_not(api):
         f"({small.headers.get('content-encoding')}): too small to gain anything (GZip "
         "compresses every answer it receives in pieces: is it added after lab 05's "
         "app.middleware('http'), so that it wraps it? Add it right after FastAPI(...))"
+    )
+    middle = api.get("/model", headers={"Accept-Encoding": "gzip"})
+    support.expect_status(middle, 200, "GET /model")
+    assert len(middle.content) >= 1000 or "content-encoding" not in middle.headers, (
+        f"GET /model, an answer of {len(middle.content)} bytes, came compressed "
+        f"({middle.headers.get('content-encoding')}); only answers of 1000 bytes or more "
+        "are (GZipMiddleware's minimum_size)"
     )
