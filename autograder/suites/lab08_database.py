@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -49,7 +49,11 @@ USER, USER_PASSWORD = "bea", "bea-predicts-flowers-4"
 CLIENT = "grader-robot"
 API_KEY = secrets.token_urlsafe(24)
 SECRET = secrets.token_hex(32)
-SECOND_VERSION = "grader-2.0"
+# Begins with the first version's name: a filter that matches the start of a version, or a
+# part of it, lists the rows of both.
+SECOND_VERSION = f"{GRADER_VERSION}.1"
+# The version of a model whose rows are never labelled: it has no accuracy entry.
+UNLABELLED_VERSION = f"{GRADER_VERSION}.2"
 MAX_PAGE_SIZE = 100
 CONCURRENT_REQUESTS = 40
 CONCURRENT_THREADS = 16
@@ -299,6 +303,12 @@ def without_offset(text) -> str:
     return as_utc(text).astimezone(UTC).replace(tzinfo=None).isoformat()
 
 
+def in_paris(text) -> str:
+    """A created_at of the API written at +02:00 (the same moment, two hours later on the
+    clock)."""
+    return as_utc(text).astimezone(timezone(timedelta(hours=2))).isoformat()
+
+
 def close(value, expected) -> bool:
     return isinstance(value, (int, float)) and abs(value - expected) <= 1e-6
 
@@ -307,7 +317,7 @@ def close(value, expected) -> bool:
 
 
 @check(
-    points=7,
+    points=5,
     hint="Every prediction becomes a row of the log before the answer leaves, and the answer "
     'says which row. Handout: "One table, several models" and the contract, "Routes".',
     more="In /predict, after the model answers, build a PredictionRecord from the measurement "
@@ -407,6 +417,35 @@ def test_the_log_survives_a_restart(app, database: Path, tmp_path: Path, monkeyp
 
 @check(
     points=4,
+    hint="The log holds who asked what: only a caller may read or label it. Handout: the "
+    'contract, "Routes" (every route needs a caller).',
+    more="Give each route of the log a `caller: Caller` parameter (lab 07's dependency): "
+    "FastAPI then answers 401 before the route runs.",
+)
+def test_the_log_needs_a_caller(fresh_client):
+    """GET /predictions, GET and PATCH /predictions/{id} and GET /accuracy answer 401 without
+    credentials and with a wrong API key (and the row is not changed)."""
+    prediction_id = predict(fresh_client)["prediction_id"]
+    path = f"/predictions/{prediction_id}"
+    for headers, what in (
+        ({}, "without credentials"),
+        ({"X-API-Key": "no-such-key"}, "with a wrong API key"),
+    ):
+        for method, route, options in (
+            ("GET", "/predictions", {}),
+            ("GET", path, {}),
+            ("PATCH", path, {"json": {"note": "not yours"}}),
+            ("GET", "/accuracy", {}),
+        ):
+            response = fresh_client.request(method, route, headers=headers, **options)
+            expect_status(response, 401, f"{method} {route} {what}")
+    assert read(fresh_client, prediction_id).get("note") is None, (
+        f"PATCH {path} without credentials answered 401 but changed the row's note"
+    )
+
+
+@check(
+    points=4,
     hint="An id that is not in the log is a 404 in every route that takes one. Handout: the "
     'contract, "Routes".',
     more="session.get(PredictionRecord, prediction_id) is None for an unknown id: raise "
@@ -479,7 +518,7 @@ def test_bad_feedback_is_422(fresh_client):
 
 
 @check(
-    points=7,
+    points=5,
     hint="Pages only fit together when the order is stable and the total ignores the page. "
     'Handout: "Pages in a stable order".',
     more="Order by id (a unique column, so the order is stable), then .offset(offset)"
@@ -487,8 +526,9 @@ def test_bad_feedback_is_422(fresh_client):
 )
 def test_pages_cover_every_row_once_in_id_order(fresh_client):
     """Seven logged rows read in pages of 3 (offset 0, 3, 6) come back once each, in
-    increasing id order, with total 7 on every page; the default page holds all 7, and a page
-    past the end is empty."""
+    increasing id order, with total 7 on every page; the default page holds all 7 and says
+    offset 0 and limit 20, a page asked with offset 3 and limit 2 says so, and a page past
+    the end is empty."""
     ids = [predict(fresh_client, flower)["prediction_id"] for flower in [SETOSA, VIRGINICA] * 3]
     ids.append(predict(fresh_client, VERSICOLOR)["prediction_id"])
     seen = []
@@ -500,7 +540,14 @@ def test_pages_cover_every_row_once_in_id_order(fresh_client):
         f"pages of 3 at offsets 0, 3, 6 listed ids {seen}; expected each of {sorted(ids)} once, "
         "in increasing order"
     )
-    assert ids_of(page(fresh_client)) == sorted(ids), "the default page does not list the 7 rows"
+    default = page(fresh_client)
+    assert ids_of(default) == sorted(ids), "the default page does not list the 7 rows"
+    for body, offset, limit in ((default, 0, 20), (page(fresh_client, offset=3, limit=2), 3, 2)):
+        echoed = (body.get("offset"), body.get("limit"))
+        assert echoed == (offset, limit), (
+            f"the page asked with offset {offset} and limit {limit} (the defaults: 0 and 20) "
+            f"answered offset, limit = {echoed}; a page says which page it is"
+        )
     assert ids_of(page(fresh_client, offset=7, limit=3)) == [], "a page past the end is not empty"
 
 
@@ -587,7 +634,7 @@ def test_filters_labelled_or_not(fresh_client):
 def test_filters_by_time_range(fresh_client):
     """For four rows logged a little apart, since= (inclusive) and until= (exclusive), given
     the created_at of rows as GET returned them, keep the rows of that time range; the same
-    times written in UTC without an offset do too."""
+    times written in UTC without an offset do too, and so do they written at +02:00."""
     ids = []
     for _ in range(4):
         ids.append(predict(fresh_client)["prediction_id"])
@@ -601,6 +648,7 @@ def test_filters_by_time_range(fresh_client):
         ({"until": times[2]}, ids[:2]),
         ({"since": times[1], "until": times[3]}, ids[1:3]),
         ({"since": without_offset(times[1]), "until": without_offset(times[3])}, ids[1:3]),
+        ({"since": in_paris(times[1]), "until": in_paris(times[3])}, ids[1:3]),
     ):
         listed = ids_of(page(fresh_client, **params))
         assert listed == expected, (
@@ -639,8 +687,9 @@ def test_bad_filter_is_422(fresh_client):
     "labelled.",
 )
 def test_accuracy_by_model_version(fresh_client, model_file: Path):
-    """GET /accuracy gives, for each model version with labelled rows, how many are labelled,
-    how many of those the model got right, and their ratio; unlabelled rows do not count."""
+    """GET /accuracy gives, for each model version with labelled rows, ordered by
+    model_version, how many are labelled, how many of those the model got right, and their
+    ratio; unlabelled rows do not count, and a version with none labelled has no entry."""
     right, wrong, _unlabelled = (
         predict(fresh_client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)
     )
@@ -649,16 +698,27 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
     feedback(fresh_client, wrong["prediction_id"], {"true_species": other})
     with model_version_changed(model_file, SECOND_VERSION):
         reload_model(fresh_client)
-        later = predict(fresh_client, VERSICOLOR)
-    feedback(fresh_client, later["prediction_id"], {"true_species": later["species"]})
+        later = [predict(fresh_client, flower) for flower in (VERSICOLOR, SETOSA, VIRGINICA)]
+    for row in later:
+        feedback(fresh_client, row["prediction_id"], {"true_species": row["species"]})
+    with model_version_changed(model_file, UNLABELLED_VERSION):
+        reload_model(fresh_client)
+        predict(fresh_client, SETOSA)
     response = fresh_client.get("/accuracy", headers=KEY)
     expect_status(response, 200, "GET /accuracy")
     body = support.json_or_fail(response, "GET /accuracy")
+    assert isinstance(body, list), f"GET /accuracy answered {json.dumps(body)[:300]}; a list"
     entries = {item.get("model_version"): item for item in body if isinstance(item, dict)}
-    expected = {GRADER_VERSION: (2, 1, 0.5), SECOND_VERSION: (1, 1, 1.0)}
+    expected = {GRADER_VERSION: (2, 1, 0.5), SECOND_VERSION: (3, 3, 1.0)}
     assert set(entries) == set(expected) and len(body) == 2, (
         f"GET /accuracy answered {json.dumps(body)[:300]}; expected one entry for each of "
-        f"{sorted(expected)}"
+        f"{sorted(expected)} (a version whose rows are all unlabelled, {UNLABELLED_VERSION}, "
+        "has none)"
+    )
+    order = [item.get("model_version") for item in body]
+    assert order == sorted(expected), (
+        f"GET /accuracy lists the versions in the order {order}; expected them ordered by "
+        f"model_version: {sorted(expected)}"
     )
     for version, (labelled, correct, accuracy) in expected.items():
         entry = entries[version]
