@@ -416,18 +416,9 @@ def test_start_up_work_ran_once_under_gunicorn(gunicorn_workers):
     ran_once(gunicorn_workers)
 
 
-@check(
-    points=5,
-    hint="When there is no model at IRIS_MODEL_PATH, the prestart work trains one there "
-    "(the lab's train.py). Handout: Task 3.",
-    more="A missing model is once-only work: train it in prepare(), before the workers start, "
-    "so every worker finds it at IRIS_MODEL_PATH.",
-)
-def test_prestart_trains_a_missing_model(tmp_path_factory):
-    """``python -m app.prestart`` with ``IRIS_MODEL_PATH`` naming a file that does not exist
-    (in an empty folder) ends, and the model is there afterwards."""
-    data = isolation.current().writable_by_app(tmp_path_factory.mktemp("prestart"))
-    model = data / "model.joblib"
+def run_prestart(model: Path, data: Path) -> str:
+    """``python -m app.prestart`` with ``IRIS_MODEL_PATH`` naming ``model``: what it printed
+    (the check fails if it is still running after PRESTART_SECONDS)."""
     command = Command(python("-m", "app.prestart"), environment=settings(model, data)).start()
     try:
         ended = command.wait(PRESTART_SECONDS)
@@ -440,10 +431,37 @@ def test_prestart_trains_a_missing_model(tmp_path_factory):
             f"python -m app.prestart was still running after {PRESTART_SECONDS} s{shown}",
             pytrace=False,
         )
+    return shown
+
+
+@check(
+    points=5,
+    hint="When there is no model at IRIS_MODEL_PATH, the prestart work trains one there "
+    "(the lab's train.py). Handout: Task 3.",
+    more="A missing model is once-only work: train it in prepare(), before the workers start, "
+    "so every worker finds it at IRIS_MODEL_PATH; a model already there stays.",
+)
+def test_prestart_trains_a_missing_model(tmp_path_factory):
+    """``python -m app.prestart`` with ``IRIS_MODEL_PATH`` naming a file that does not exist
+    (in an empty folder) ends, and the model is there afterwards; run again, it leaves the
+    model that is there as it is (it trains only when there is none)."""
+    data = isolation.current().writable_by_app(tmp_path_factory.mktemp("prestart"))
+    model = data / "model.joblib"
+    shown = run_prestart(model, data)
     if not model.is_file():
         pytest.fail(
             "python -m app.prestart, with IRIS_MODEL_PATH naming a missing file, left no "
             f"model there{shown}",
+            pytrace=False,
+        )
+    # The model a team deployed: prestart must not replace it.
+    deployed = model.read_bytes() + b"\0deployed"
+    model.write_bytes(deployed)
+    shown = run_prestart(model, data)
+    if not model.is_file() or model.read_bytes() != deployed:
+        pytest.fail(
+            "python -m app.prestart, run again with a model at IRIS_MODEL_PATH, replaced it: "
+            f"it trains only when there is no model there{shown}",
             pytrace=False,
         )
 
@@ -612,6 +630,18 @@ def exec_form(arguments: str) -> list[str] | None:
     return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
 
 
+def earlier_stages(steps: list[tuple[str, str]]) -> set[str]:
+    """What COPY --from= may name to copy from a stage before the last: each one's number,
+    and its name (``FROM image AS name``), in lowercase."""
+    stages = [arguments for keyword, arguments in steps if keyword == "FROM"][:-1]
+    names = {str(number) for number in range(len(stages))}
+    for arguments in stages:
+        named = re.search(r"\s+as\s+(\S+)\s*$", arguments, re.IGNORECASE)
+        if named:
+            names.add(named.group(1).lower())
+    return names
+
+
 def without_hadolint_comments(text: str) -> str:
     """The Dockerfile without the comments that steer hadolint (``# hadolint ignore=...``,
     ``# hadolint shell=...``): each becomes an empty comment, so line numbers stay."""
@@ -672,16 +702,19 @@ def test_dockerfile_passes_hadolint(submission_dir, tmp_path):
 )
 def test_dockerfile_builds_in_two_stages_with_uv(submission_dir):
     """The Dockerfile has at least two stages, uses uv, and the last stage copies from an
-    earlier one."""
+    earlier one (COPY --from= that stage's name or number; an image does not count)."""
     steps = instructions(read_file(submission_dir, "Dockerfile"))
     stages = [arguments for keyword, arguments in steps if keyword == "FROM"]
     assert len(stages) >= 2, f"the Dockerfile has {len(stages)} stage(s) (FROM); expected two"
     assert any(re.search(r"\buv\b|astral-sh/uv", arguments) for _, arguments in steps), (
         "the Dockerfile never uses uv"
     )
+    earlier = earlier_stages(steps)
     copies = [arguments for keyword, arguments in final_stage(steps) if keyword == "COPY"]
-    assert any("--from=" in arguments for arguments in copies), (
-        "the last stage copies nothing from an earlier stage (COPY --from=...)"
+    sources = [found.lower() for c in copies for found in re.findall(r"--from=(\S+)", c)]
+    assert any(source in earlier for source in sources), (
+        "the last stage copies nothing from an earlier stage (COPY --from= its name or "
+        f"number: {', '.join(sorted(earlier)) or 'none'}); it copies from {sources or 'nothing'}"
     )
 
 
@@ -727,7 +760,10 @@ def test_healthcheck_probes_health(submission_dir):
     steps = instructions(read_file(submission_dir, "Dockerfile"))
     checks = [arguments for keyword, arguments in steps if keyword == "HEALTHCHECK"]
     assert checks, "the Dockerfile has no HEALTHCHECK"
-    assert "/health" in checks[-1], f"HEALTHCHECK {checks[-1][:120]} never asks for /health"
+    assert re.search(r"/health(?![\w./-])", checks[-1]), (
+        f"HEALTHCHECK {checks[-1][:120]} never asks for /health (the path itself, not one "
+        "that begins with it)"
+    )
 
 
 @check(
@@ -737,13 +773,14 @@ def test_healthcheck_probes_health(submission_dir):
     more="List .venv, *.db and __pycache__ in .dockerignore.",
 )
 def test_dockerignore_keeps_out_local_files(submission_dir):
-    """.dockerignore keeps out ``.venv`` and SQLite files (``*.db``)."""
+    """.dockerignore keeps out ``.venv`` and SQLite files (``*.db``: predictions.db and any
+    other)."""
     patterns = [
         line.strip().strip("/").removeprefix("**/")
         for line in read_file(submission_dir, ".dockerignore").splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    for name in (".venv", "predictions.db"):
+    for name in (".venv", "predictions.db", "notes.db"):
         assert any(fnmatch(name, pattern) for pattern in patterns), (
             f".dockerignore does not keep out {name}"
         )
@@ -834,7 +871,7 @@ def fail_run(run: LoadRun, reason: str):
 )
 def test_load_test_ran_headless_against_both_servers(load_run):
     """OUT/workers-1_stats.csv and OUT/workers-2_stats.csv exist, each with requests and no
-    failures; both routes, /v2/predict and /v1/predict/batch, were requested."""
+    failures; both routes, /v2/predict and /v1/predict/batch, were requested, and no other."""
     if load_run.problem:
         fail_run(load_run, load_run.problem)
     requested = set()
@@ -857,6 +894,13 @@ def test_load_test_ran_headless_against_both_servers(load_run):
     missing = [route for route in ROUTES if route not in requested]
     if missing:
         fail_run(load_run, f"no run sent requests to {', '.join(missing)} ({sorted(requested)})")
+    others = sorted(requested - set(ROUTES))
+    if others:
+        fail_run(
+            load_run,
+            f"the load test also sent requests to {', '.join(others)}: it sends exactly two "
+            f"kinds, {' and '.join(ROUTES)}",
+        )
 
 
 REPORT_COLUMNS = ("workers", "route", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms")
