@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def grader_for() -> Callable[..., Grader]:
+def grader_for() -> Iterator[Callable[..., Grader]]:
     """``grader_for(lab_number, **limits) -> Grader``: one warm grader per lab and limits.
 
     The first call for a lab pays its imports and collection; every grading after that
@@ -52,4 +52,8 @@ def grader_for() -> Callable[..., Grader]:
             graders[key] = Grader(lab, Limits(**limits))
         return graders[key]
 
-    return get
+    yield get
+    # The workers of a parallel run may end without running atexit: a grader's folder of
+    # test runs (labs 06 and 08) and a sandbox launcher go now.
+    for grader in graders.values():
+        grader.close()

@@ -16,6 +16,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from dataclasses import dataclass
@@ -403,6 +404,23 @@ def test_the_grading_process_is_unharmed(grader, tmp_path):
     assert os.environ.get(AUTOLOAD_VARIABLE) == autoload_before
     result = grader.grade(LAB.solution_dir)
     assert result.score == result.max_score, failures(result)
+
+
+def test_a_grading_leaves_no_temporary_folder_behind(grader_for, tmp_path, monkeypatch):
+    """The checks' tmp_path folders (lab 03's trained model is in one) go with the grading.
+
+    pytest would keep each grading's folder under /tmp/pytest-of-USER, and every later
+    grading would list them all; the grader gives pytest a folder of its own and removes it.
+    """
+    pytest_root, temporary = tmp_path / "pytest-root", tmp_path / "temporary"
+    pytest_root.mkdir()
+    temporary.mkdir()
+    monkeypatch.setenv("PYTEST_DEBUG_TEMPROOT", str(pytest_root))  # pytest's default root
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))  # where the grader makes its own
+    result = grader_for(3).grade(find_lab(3).solution_dir)
+    assert result.full_marks, failures(result)
+    assert not list(pytest_root.iterdir()), "pytest made its own temporary folders"
+    assert not list(temporary.iterdir()), "the grading's temporary folder is still there"
 
 
 # ---------------------------------------------------------------- suites that misbehave

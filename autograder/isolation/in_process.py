@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -33,6 +34,12 @@ class InProcess(Isolation):
     # Forks the processes the checks start (see fork_server); made when a grading opens.
     fork_server: fork_server.ForkServer | None = None
     fork_server_owner = 0
+    # pytest's temporary folders (tmp_path) of the grading under way: made before the child
+    # starts and removed once it has ended, whatever the child did. Left to pytest, every
+    # grading kept its folder, and the student's copies in it, under /tmp/pytest-of-USER
+    # (its lock file was too recent to let a later run remove it), and every grading
+    # listed all the folders of the earlier ones: 12 000 of them cost 0.3 s a grading.
+    temporary: str | None = None
 
     def prepare(self, preload: tuple[str, ...], suite_module: str) -> tuple[str, ...]:
         from autograder.run_cache import RunCache
@@ -41,6 +48,14 @@ class InProcess(Isolation):
         # re-grade after an edit of the service pays only for what changed.
         self.test_runs = RunCache.in_temporary_folder()
         return ()
+
+    def before_child(self) -> None:
+        self.temporary = tempfile.mkdtemp(prefix="autograder-grading-")
+
+    def after_child(self, pid: int) -> None:
+        if self.temporary is not None:
+            shutil.rmtree(self.temporary, ignore_errors=True)
+            self.temporary = None
 
     def shut_down(self) -> None:
         if self.test_runs is not None:
@@ -59,6 +74,11 @@ class InProcess(Isolation):
         except submission_loader.SubmissionError as error:
             return str(error)
         return None
+
+    def pytest_arguments(self) -> list[str]:
+        if self.temporary is None:  # a child started without before_child (never in a grading)
+            return []
+        return ["--basetemp", str(Path(self.temporary) / "pytest")]
 
     def module(self, folder: Path) -> ModuleType:
         return submission_loader.load(folder)
