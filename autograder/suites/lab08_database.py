@@ -24,6 +24,7 @@ folder is handed to that user first.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import time
@@ -39,6 +40,7 @@ from autograder import check, implementations, isolation, sandbox, student_tests
 from autograder.course import lab_for_suite
 from autograder.implementations import Bench, Implementation, load_implementations
 from autograder.iris import GRADER_VERSION
+from autograder.isolation.commands import Command, python
 from autograder.student_tests import TESTS_FOLDER
 from autograder.suites import support
 from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
@@ -62,6 +64,7 @@ IMPLEMENTATIONS = LAB.data_dir / "implementations.toml"
 LOG_TESTS = ("conftest.py", "test_prediction_log.py")  # what the hidden checks run
 RUN_TIMEOUT = 100.0  # seconds one run of the student's tests may take (a loaded machine)
 JOBS = 2
+ALEMBIC_SECONDS = 60  # for `python -m alembic downgrade` (imports SQLModel; a loaded machine)
 
 # The table as revision 0001 makes it (the handout's contract), and the rows the migration
 # check writes into it before the app upgrades the file.
@@ -768,7 +771,9 @@ def test_migration_keeps_the_rows_of_an_old_database(
 ):
     """A database file at revision 0001 (no note column), holding three rows, is upgraded
     when the app starts on it: the rows are all there with their values, their note is
-    null, a note can be set on one, and new predictions go on from id 4."""
+    null, a note can be set on one, and new predictions go on from id 4. Then
+    ``python -m alembic downgrade 0001`` in the lab folder takes the note column away again
+    and keeps the four rows."""
     folder = tmp_path / "old"
     folder.mkdir()
     path = folder / "old.db"
@@ -802,6 +807,34 @@ def test_migration_keeps_the_rows_of_an_old_database(
         assert read(upgraded, 2).get("note") == "re-measured", "the note of row 2 was not kept"
         assert predict(upgraded)["prediction_id"] == 4, "a new prediction did not get id 4"
     assert len(rows_in_file(path)) == 4, "the file does not hold the 3 old rows and the new one"
+    printed = alembic_downgrade(path, "0001")
+    rows = rows_in_file(path)
+    assert rows and "note" not in rows[0], (
+        "after `alembic downgrade 0001` the table prediction still has the column note "
+        f"(revision 0002's downgrade must remove it){printed}"
+    )
+    assert len(rows) == 4, f"`alembic downgrade 0001` left {len(rows)} of the 4 rows{printed}"
+
+
+def alembic_downgrade(path: Path, revision: str) -> str:
+    """``python -m alembic downgrade REVISION`` in the lab folder, with DATABASE_URL naming
+    ``path`` (and the grader's other settings); what it printed, for a failure message."""
+    names = ("MODEL_PATH", "JWT_SECRET", "API_KEYS", "USERS", *support.FAST_ARGON2)
+    environment = {name: os.environ[name] for name in names if name in os.environ}
+    environment["DATABASE_URL"] = url_of(path)
+    command = Command(python("-m", "alembic", "downgrade", revision), environment=environment)
+    command.start()
+    try:
+        ended = command.wait(ALEMBIC_SECONDS)
+    finally:
+        command.stop()
+    output = command.output()
+    if not ended:
+        pytest.fail(
+            f"`alembic downgrade {revision}` was still running after {ALEMBIC_SECONDS} s",
+            pytrace=False,
+        )
+    return f"\nIt printed:\n{output}" if output else ""
 
 
 @check(
