@@ -34,6 +34,7 @@ from autograder.limits import Limits
 from autograder.processes import where_in_dump
 from autograder.pytest_run import AUTOLOAD_VARIABLE, collect_checks
 from autograder.results import CheckResult, GradeResult, shown
+from autograder.warm_up import warm_up_fastapi
 
 # Modules every lab's checks use: imported once by the warm parent, never per grading.
 BASE_PRELOAD = ("fastapi", "fastapi.testclient", "anyio._backends._asyncio")
@@ -57,25 +58,12 @@ def preload(modules: tuple[str, ...] | list[str], *, warm_up: bool = True) -> No
                 importlib.import_module(module)
         if warm_up:
             with contextlib.suppress(Exception):
-                _warm_up_fastapi()
+                warm_up_fastapi()
             if "sklearn" in sys.modules:  # the labs that serve a model: the grader's own
                 with contextlib.suppress(Exception):
                     from autograder.iris import train
 
                     train()
-
-
-def _warm_up_fastapi() -> None:
-    """Declare one typed route: FastAPI imports some modules only when it sees the first."""
-    from fastapi import FastAPI
-
-    app = FastAPI()
-
-    @app.get("/items/{item_id}")
-    def read_item(item_id: int, q: str | None = None) -> dict:
-        return {"item_id": item_id, "q": q}
-
-    app.openapi()
 
 
 def missing_entry(folder: Path) -> str | None:

@@ -17,3 +17,10 @@ def route_paths() -> list[str]:
     import main
 
     return sorted(main.app.openapi()["paths"])
+
+
+def already_imported(names: list[str]) -> list[str]:
+    """A probe: which of the modules ``names`` the process it runs in has imported already."""
+    import sys
+
+    return [name for name in names if name in sys.modules]

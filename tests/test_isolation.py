@@ -1,7 +1,8 @@
 """The isolation interface: chosen once, used the same way in both modes.
 
 A small suite overrides a dependency the student defined in a router module of their own
-(not on ``main``) and calls a probe; it must grade the same in-process and sandboxed. The
+(not on ``main``) and calls probes; it must grade the same in-process and sandboxed (where a
+sandbox starts from a launcher that has imported and warmed up FastAPI already). The
 engine outside the isolation package never asks which mode it is in.
 """
 
@@ -49,7 +50,7 @@ SUITE = """
 from fastapi.testclient import TestClient
 
 from autograder import check, isolation
-from tests.isolation_probes import polite, route_paths
+from tests.isolation_probes import already_imported, polite, route_paths
 
 
 @check(points=1, hint="h")
@@ -71,6 +72,13 @@ def test_without_override_the_student_dependency_answers(app):
 @check(points=1, hint="h")
 def test_a_probe_sees_the_student_modules(app):
     assert "/greet" in isolation.call(route_paths)
+
+
+@check(points=1, hint="h")
+def test_a_probe_starts_with_fastapi_warmed_up(app):
+    # FastAPI imports pydantic.v1 at its first route: a sandbox forked from a launcher that
+    # declared one already does not pay for it again.
+    assert isolation.call(already_imported, ["pydantic.v1"]) == ["pydantic.v1"]
 """
 
 

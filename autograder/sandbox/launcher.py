@@ -36,6 +36,7 @@ from autograder.sandbox.state import (
     SandboxError,
     set_policy,
 )
+from autograder.warm_up import warm_up_fastapi
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACES = confine.CLONE_NEWNS | confine.CLONE_NEWPID | confine.CLONE_NEWIPC
@@ -224,6 +225,9 @@ def _preload(modules) -> None:  # pragma: no cover - runs in the launcher proces
                     _import_without_checks(name)
                 else:
                     importlib.import_module(name)
+        if "fastapi" in sys.modules:
+            with contextlib.suppress(Exception):
+                warm_up_fastapi()
 
 
 def _import_without_checks(name: str) -> None:  # pragma: no cover - in the launcher
