@@ -52,6 +52,7 @@ CALLERS = [
     "v2-default",
     "v2-bounds",
     "body",
+    "stream",
 ]
 KEYS = {caller: f"{caller}-{secrets.token_urlsafe(18)}" for caller in CALLERS}
 V1, V1_BATCH, V2 = "/v1/predict", "/v1/predict/batch", "/v2/predict"
@@ -84,6 +85,7 @@ def grader_settings(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) 
         "IRIS_RATE_LIMIT_CAPACITY": str(CAPACITY),
         "IRIS_RATE_LIMIT_REFILL_PER_SECOND": str(REFILL),
         "IRIS_MAX_BODY_BYTES": str(MAX_BODY),
+        "IRIS_TOKEN_DELAY_SECONDS": "0",  # lab 10's streams, without their pauses
     }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in environment.items():
@@ -819,14 +821,15 @@ def test_a_foreign_host_gets_400(api):
 @check(
     points=4,
     hint="GZipMiddleware compresses large answers for clients that accept gzip, never "
-    'small ones. Handout: "Limits, hosts and compression".',
-    more="app.add_middleware(GZipMiddleware, minimum_size=1000, ...), added before lab 05's "
-    "request middleware so that it wraps it.",
+    'small ones, never streams. Handout: "Limits, hosts and compression".',
+    more="app.add_middleware(GZipMiddleware, minimum_size=1000, exclude_content_types=...), "
+    "added before lab 05's request middleware so that it wraps it; Starlette leaves "
+    "text/event-stream alone, application/jsonl only when told to.",
 )
 def test_large_answers_are_gzipped_small_ones_not(api):
     """With Accept-Encoding: gzip, GET /openapi.json (tens of KB) comes gzip-encoded, and
     neither GET /health (a few bytes) nor GET /model (a few hundred bytes, under 1000)
-    does."""
+    does, nor lab 10's JSON Lines stream (GET /predict/explain/lines)."""
     large = api.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
     encoding = large.headers.get("content-encoding")
     assert encoding == "gzip", f"GET /openapi.json came with Content-Encoding {encoding!r}"
@@ -843,4 +846,12 @@ def test_large_answers_are_gzipped_small_ones_not(api):
         f"GET /model, an answer of {len(middle.content)} bytes, came compressed "
         f"({middle.headers.get('content-encoding')}); only answers of 1000 bytes or more "
         "are (GZipMiddleware's minimum_size)"
+    )
+    lines = "/predict/explain/lines"
+    stream = api.get(lines, params=SETOSA, headers={**key("stream"), "Accept-Encoding": "gzip"})
+    support.expect_status(stream, 200, f"GET {lines}")
+    assert "content-encoding" not in stream.headers, (
+        f"GET {lines}, a JSON Lines stream ({stream.headers.get('content-type')}), came "
+        f"compressed ({stream.headers.get('content-encoding')}): a compressed stream reaches "
+        "the client in blocks, not line by line as each line is produced"
     )

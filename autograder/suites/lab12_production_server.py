@@ -46,6 +46,7 @@ IN_FLIGHT_SECONDS = 1.0  # how long it has been running when SIGTERM comes
 REFUSAL_AFTER_SECONDS = 0.8  # after SIGTERM, a new connection is tried
 PRESTART_SECONDS = 60  # migrating an empty database and training the iris model
 LOAD_SECONDS = 2  # each Locust run of the load-test checks
+LOAD_USERS = 2  # the --users of those runs
 ASK_AGAIN_SECONDS = 0.02  # between the requests that wait for every worker to answer
 ROUTES = ("/v2/predict", "/v1/predict/batch")
 
@@ -821,7 +822,7 @@ def run_load_report(targets: list[str], seconds: int, tmp_path_factory) -> LoadR
     """One run of the student's load_report.py against ``targets``, for ``seconds``."""
     out = isolation.current().writable_by_app(tmp_path_factory.mktemp("load"))
     run = LoadRun(out)
-    arguments = ["load_report.py", "--out", str(out), "--users", "2"]
+    arguments = ["load_report.py", "--out", str(out), "--users", str(LOAD_USERS)]
     arguments += ["--run-time", str(seconds), *targets]
     command = Command(python(*arguments), environment={"LOAD_API_KEY": API_KEY}).start()
     try:
@@ -858,6 +859,19 @@ def locust_rows(path: Path) -> dict[str, dict]:
     return {row["Name"]: row for row in rows if row["Name"] != "Aggregated"}
 
 
+def most_users(path: Path) -> int | None:
+    """The largest "User Count" of a Locust ``_stats_history.csv`` (a row a second), or None
+    when the file is missing or unreadable (the contract names ``_stats.csv`` only)."""
+    text = support.read_own_text(path)
+    if text is None:
+        return None
+    try:
+        counts = [int(row["User Count"]) for row in csv.DictReader(io.StringIO(text, newline=""))]
+    except (KeyError, TypeError, ValueError, csv.Error):
+        return None
+    return max(counts, default=None)
+
+
 def fail_run(run: LoadRun, reason: str):
     shown = f"\nload_report.py printed:\n{run.output}" if run.output else ""
     pytest.fail(f"{reason}{shown}", pytrace=False)
@@ -871,7 +885,8 @@ def fail_run(run: LoadRun, reason: str):
 )
 def test_load_test_ran_headless_against_both_servers(load_run):
     """OUT/workers-1_stats.csv and OUT/workers-2_stats.csv exist, each with requests and no
-    failures; both routes, /v2/predict and /v1/predict/batch, were requested, and no other."""
+    failures; both routes, /v2/predict and /v1/predict/batch, were requested, and no other;
+    Locust never ran more users than --users asked for (its _stats_history.csv)."""
     if load_run.problem:
         fail_run(load_run, load_run.problem)
     requested = set()
@@ -889,6 +904,14 @@ def test_load_test_ran_headless_against_both_servers(load_run):
                 fail_run(
                     load_run, f"{path.name}: {row['Failure Count']} requests to {route} failed"
                 )
+        history = load_run.out / f"workers-{workers}_stats_history.csv"
+        most = most_users(history)
+        if most is not None and most > LOAD_USERS:
+            fail_run(
+                load_run,
+                f"{history.name}: Locust ran {most} users; load_report.py was asked for "
+                f"--users {LOAD_USERS}",
+            )
     # Locust picks each user's next task at random: a short run on a slow machine may send
     # a server a few requests only, so each route must appear in one of the runs, not both.
     missing = [route for route in ROUTES if route not in requested]

@@ -4,9 +4,10 @@ marks in both modes.
 The alternative (``alternative/`` beside this file) keeps each caller's bucket as the one
 time at which it is full again (the GCRA form of a token bucket), writes the deprecation
 headers with the ``time`` module and other dates, configures CORS with ``*`` methods and
-headers (credentials still allowed, origins still listed), keeps GZip's default size, and
-builds version 2 with ``heapq`` and no cache. Its settings refuse the development secret
-in a ``model_validator`` and check origins with a regular expression.
+headers (credentials still allowed, origins still listed), keeps GZip's default size (JSON
+Lines streams left out, as every stream must be), and builds version 2 with ``heapq`` and no
+cache. Its settings refuse the development secret in a ``model_validator`` and check origins
+with a regular expression.
 """
 
 from __future__ import annotations

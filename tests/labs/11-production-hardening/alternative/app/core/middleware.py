@@ -4,12 +4,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 
 from app.core.config import Settings
 
 
 def add_middleware(app: FastAPI, settings: Settings) -> None:
-    app.add_middleware(GZipMiddleware)
+    # Starlette's default minimum size (500 bytes) and its excluded types, with JSON Lines.
+    streams = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/jsonl")
+    app.add_middleware(GZipMiddleware, exclude_content_types=streams)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(
         CORSMiddleware,
