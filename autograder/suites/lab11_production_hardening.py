@@ -149,22 +149,33 @@ def overridden_and_started(app, dependency: str, replacement, missing: str) -> I
 # ---------------------------------------------------------------- probes
 
 
-def probe_start(folder: str) -> dict:
+def probe_start(folder: str, env_file: str | None = None) -> dict:
     """Probe: import the app afresh and start it (its lifespan runs) with the current
-    environment; say whether it refused, and with what message."""
+    environment, in a working folder whose .env holds ``env_file`` when given; say whether
+    it refused, and with what message."""
+    import os
+    import tempfile
+
     from fastapi.testclient import TestClient
 
     support.forget_submission_tables()
+    previous = os.getcwd()
     try:
-        with submission.imported_afresh(Path(folder)) as module:
-            app = submission.app_of(module)
-            with TestClient(app) as test_client:
-                status = test_client.get("/health").status_code
+        with tempfile.TemporaryDirectory() as place:
+            if env_file is not None:
+                Path(place, ".env").write_text(env_file)
+                os.chdir(place)
+            with submission.imported_afresh(Path(folder)) as module:
+                app = submission.app_of(module)
+                with TestClient(app) as test_client:
+                    status = test_client.get("/health").status_code
     except SystemExit as error:
         code = error.code
         return {"refused": True, "message": "" if isinstance(code, int) else str(code)}
     except BaseException as error:  # noqa: BLE001 - the student's start may raise anything
         return {"refused": True, "message": str(error), "kind": type(error).__name__}
+    finally:
+        os.chdir(previous)
     return {"refused": False, "status": status}
 
 
@@ -192,7 +203,10 @@ def probe_settings(folder: str) -> dict:
         return {"problem": support.crash_text(error, Path(folder))}
 
 
-ENV_FILE = "IRIS_RATE_LIMIT_CAPACITY=7\nIRIS_MAX_BODY_BYTES=5000\nIRIS_NOT_A_SETTING=1\n"
+ENV_CAPACITY = 7  # the IRIS_RATE_LIMIT_CAPACITY of ENV_FILE
+ENV_FILE = (
+    f"IRIS_RATE_LIMIT_CAPACITY={ENV_CAPACITY}\nIRIS_MAX_BODY_BYTES=5000\nIRIS_NOT_A_SETTING=1\n"
+)
 
 
 def probe_env_file(folder: str) -> dict:
@@ -222,8 +236,20 @@ def probe_env_file(folder: str) -> dict:
             os.environ["IRIS_RATE_LIMIT_CAPACITY"] = capacity
 
 
-def start_outcome(submission_dir: Path, environment: dict[str, str | None]) -> dict:
-    """How a start with ``environment`` (None: unset) on top of the grader's settings ends."""
+def reads_env_file(submission_dir: Path) -> bool:
+    """Whether the settings take a value from a .env file in the working folder."""
+    try:
+        read = isolation.current().call(probe_env_file, str(submission_dir), timeout=60)
+    except isolation.SandboxError:
+        return False
+    return read.get("capacity") == ENV_CAPACITY
+
+
+def start_outcome(
+    submission_dir: Path, environment: dict[str, str | None], env_file: str | None = None
+) -> dict:
+    """How a start with ``environment`` (None: unset) on top of the grader's settings ends,
+    with a .env file holding ``env_file`` in the working folder when given."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in environment.items():
             if value is None:
@@ -231,7 +257,7 @@ def start_outcome(submission_dir: Path, environment: dict[str, str | None]) -> d
             else:
                 patch.setenv(name, value)
         try:
-            return isolation.current().call(probe_start, str(submission_dir), timeout=60)
+            return isolation.current().call(probe_start, str(submission_dir), env_file, timeout=60)
         except isolation.SandboxError as error:
             pytest.fail(f"starting the app failed: {error}", pytrace=False)
 
@@ -363,11 +389,11 @@ def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir
         f"with a .env file holding {lines}, reading the settings failed: {read.get('problem')} "
         "(variables the class does not know must be ignored)"
     )
-    assert (read["capacity"], read["max_body"]) == (7, MAX_BODY), (
+    assert (read["capacity"], read["max_body"]) == (ENV_CAPACITY, MAX_BODY), (
         f"with a .env file holding {lines}, and IRIS_MAX_BODY_BYTES={MAX_BODY} in the "
         f"environment, the settings read rate_limit_capacity={read['capacity']} and "
-        f"max_body_bytes={read['max_body']}; expected 7 (from .env) and {MAX_BODY} (the "
-        "environment wins)"
+        f"max_body_bytes={read['max_body']}; expected {ENV_CAPACITY} (from .env) and "
+        f"{MAX_BODY} (the environment wins)"
     )
 
 
@@ -399,11 +425,24 @@ def test_a_bad_cors_origin_stops_the_start_in_one_line(submission_dir):
 )
 def test_production_refuses_the_development_secret(submission_dir):
     """With IRIS_ENVIRONMENT=production and no IRIS_JWT_SECRET the app refuses to start with
-    one line naming IRIS_JWT_SECRET; with a secret of its own it starts."""
+    one line naming IRIS_JWT_SECRET, whether production comes from the environment or from a
+    .env file (when the settings read .env at all: not reading it is the settings check's
+    finding); with a secret of its own it starts."""
     refused = start_outcome(
         submission_dir, {"IRIS_ENVIRONMENT": "production", "IRIS_JWT_SECRET": None}
     )
     expect_refusal(refused, "IRIS_JWT_SECRET", "IRIS_ENVIRONMENT=production and no secret")
+    if reads_env_file(submission_dir):
+        from_file = start_outcome(
+            submission_dir,
+            {"IRIS_ENVIRONMENT": None, "IRIS_JWT_SECRET": None},
+            env_file="IRIS_ENVIRONMENT=production\n",
+        )
+        expect_refusal(
+            from_file,
+            "IRIS_JWT_SECRET",
+            "IRIS_ENVIRONMENT=production in a .env file (not in the environment) and no secret",
+        )
     accepted = start_outcome(submission_dir, {"IRIS_ENVIRONMENT": "production"})
     assert not accepted["refused"], (
         "with IRIS_ENVIRONMENT=production and a 64-character IRIS_JWT_SECRET the app refused "
