@@ -5,9 +5,10 @@ grading child is a new Python that imports the grader, the suite and the submiss
 grades, for each lab asked for, the solution, the starter and every known-bad variant with
 both start methods, compares which checks passed, and prints what differs, how many
 messages differ (a request id or a time may, from one run to the next) and the time each
-method took. The course's tests run the same comparison on labs 01 and
-02 (``tests/test_start_method.py``); this covers every lab, in about half an hour on 2
-cores. Run with ``uv run just bench-start`` (``--labs 3 8``, ``--every 2`` for every second
+method took. The course's tests run the same comparison on labs 01 and 02
+(``tests/test_start_method.py``); this covers every lab, in about an hour on 2 cores (lab 12
+alone takes about 21 minutes: its 26 submissions are graded twice, with real servers each
+time). Run with ``uv run just bench-start`` (``--labs 3 8``, ``--every 2`` for every second
 variant). Exits with 1 when a score differs.
 """
 
