@@ -22,8 +22,6 @@ lives in the lab's TOML file (``[[symptom]]``, :func:`load_symptoms`).
 
 from __future__ import annotations
 
-import ast
-import random
 import re
 import secrets
 import shutil
@@ -35,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import isolation, stages
+from autograder.disguise import decoy_texts, disguise
 from autograder.own_files import copy_own_tree
 from autograder.run_cache import RunCache
 from autograder.student_tests import (
@@ -49,9 +48,6 @@ from autograder.student_tests import (
 from autograder.variants import build_variant
 
 IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
-# Chosen once per grader process (a warm grader keeps it between re-grades, so remembered
-# runs still apply): the mark every service's files get, see :func:`disguise`.
-DISGUISE_SEED = secrets.token_hex(8)
 
 
 @dataclass(frozen=True)
@@ -111,71 +107,6 @@ def copy_service(source: Path, destination: Path, *, exclude: Iterable[str] = ()
     for path in sorted(destination.rglob("*.py")):
         path.write_text(strip_markers(path.read_text()))
     return destination
-
-
-def disguise(folder: Path, decoys: Iterable[str], seed: str = DISGUISE_SEED) -> None:
-    """Mark every Python file of a built service so that tests cannot tell services apart by
-    their text, only by what they do.
-
-    The services are built from edits the student has (the lab's TOML file ships with the
-    course), so a test could recognise a service by its source instead of testing it: a
-    hash of the files, or a search for a bug's text. Between the file's top-level
-    statements, at places drawn from ``seed`` and the file's name, go constants with drawn
-    names and values, and every bug's changed lines (``decoys``) as comments. A hash (of
-    the file, or of what is left once its end or its comments are cut) matches no service
-    the student could build, and every service, correct ones included, contains every
-    bug's text. Tests that parse the code can still undo this; they are plain to see.
-    """
-    texts = sorted({line.rstrip() for text in decoys for line in text.splitlines()} - {""})
-    for path in sorted(folder.rglob("*.py")):
-        name = path.relative_to(folder).as_posix()
-        draw = random.Random(f"{seed}:{name}")
-        lines = path.read_text().splitlines()
-        places = _statement_ends(lines)
-        inserts: dict[int, list[str]] = {}
-        for text in [f"# {line}" for line in texts] + [""] * max(2, len(places) // 3):
-            if not text:  # a constant: a name and a value nobody can guess
-                letters = "".join(draw.choices("abcdefghijklmnopqrstuvwxyz", k=10))
-                text = f"_{letters} = {draw.randrange(1 << 31)}"
-            inserts.setdefault(draw.choice(places), []).append(text)
-        for place in sorted(inserts, reverse=True):
-            lines[place:place] = inserts[place]
-        path.write_text("\n".join(lines) + "\n")
-
-
-def _statement_ends(lines: list[str]) -> list[int]:
-    """Line indexes where a new line can go between top-level statements (after the module's
-    docstring and ``from __future__`` imports, which must come first); the end if the file
-    does not parse."""
-    try:
-        body = ast.parse("\n".join(lines)).body
-    except SyntaxError:
-        return [len(lines)]
-    first = 0
-    for index, node in enumerate(body):
-        is_docstring = (
-            index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-        )
-        if is_docstring or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
-            first = index + 1
-    ends = [node.end_lineno for node in body[first:] if node.end_lineno is not None]
-    return ends or [len(lines)]
-
-
-def decoy_texts(pristine: Path, implementations: Iterable[Implementation]) -> list[str]:
-    """The whole lines each buggy implementation changes or adds (see :func:`disguise`)."""
-    lines = []
-    for item in implementations:
-        if item.correct:
-            continue
-        edited: dict[str, str] = {}
-        for edit in item.edits:
-            text = edited.get(edit["file"]) or (pristine / edit["file"]).read_text()
-            edited[edit["file"]] = text.replace(edit["replace"], edit["with"], 1)
-        for file, text in edited.items():
-            before = set((pristine / file).read_text().splitlines())
-            lines += [line for line in text.splitlines() if line not in before]
-    return lines
 
 
 # ---------------------------------------------------------------- explaining a failure

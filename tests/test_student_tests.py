@@ -19,6 +19,7 @@ import pytest
 
 from autograder import implementations, isolation, sandbox
 from autograder.course import find_lab
+from autograder.disguise import disguise
 from autograder.implementations import (
     Bench,
     Implementation,
@@ -464,7 +465,7 @@ def test_tests_that_read_code_are_pointed_out_and_honest_ones_are_not(tmp_path):
 def test_a_service_is_marked_the_same_way_within_a_grader_only(tmp_path):
     for seed in ("first", "first", "second"):
         folder = service(tmp_path / seed / str(len(list(tmp_path.iterdir()))))
-        implementations.disguise(folder, ["VALUE = 2"], seed)
+        disguise(folder, ["VALUE = 2"], seed)
     texts = [path.read_text() for path in sorted(tmp_path.rglob("main.py"))]
     assert texts[0] == texts[1] != texts[2]
 
