@@ -929,6 +929,7 @@ def test_load_test_ran_headless_against_both_servers(load_run):
 REPORT_COLUMNS = ("workers", "route", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms")
 # the report's latency columns and the columns of Locust's CSV they are copied from
 PERCENTILES = {"p50 ms": "50%", "p95 ms": "95%", "p99 ms": "99%"}
+RATE_ROUNDING = 0.5  # req/s may be rounded, to a whole number at most
 
 
 def same_number(written: str, measured: str) -> bool:
@@ -937,6 +938,15 @@ def same_number(written: str, measured: str) -> bool:
         return float(written) == float(measured)
     except ValueError:
         return written.strip() == measured.strip()
+
+
+def same_rate(written: str, measured: str) -> bool:
+    """Whether the report's req/s is the CSV's ``Requests/s``, rounded or not (rounding to
+    a whole number moves it by 0.5 at most)."""
+    try:
+        return abs(float(written) - float(measured)) <= RATE_ROUNDING
+    except ValueError:
+        return False
 
 
 def report_table(text: str) -> list[dict[str, str]]:
@@ -957,7 +967,8 @@ def report_table(text: str) -> list[dict[str, str]]:
 )
 def test_load_report_matches_locust_csv(load_run):
     """OUT/report.md has a row for each (workers, route) Locust measured with the same
-    request and failure counts as its CSV, and OUT/latency.png is a PNG image."""
+    request and failure counts, percentiles and (rounded) requests per second as its CSV,
+    and OUT/latency.png is a PNG image."""
     if load_run.problem:
         fail_run(load_run, load_run.problem)
     report = support.read_own_text(load_run.out / "report.md")
@@ -979,6 +990,12 @@ def test_load_report_matches_locust_csv(load_run):
                     load_run,
                     f"report.md gives {workers} worker(s), {route} {found[0]} requests and "
                     f"{found[1]} failures; Locust's CSV says {wanted[0]} and {wanted[1]}",
+                )
+            if not same_rate(match[0]["req/s"], row["Requests/s"]):
+                fail_run(
+                    load_run,
+                    f"report.md gives {workers} worker(s), {route} req/s = "
+                    f"{match[0]['req/s']}; Locust's CSV says Requests/s = {row['Requests/s']}",
                 )
             for column, locust_column in PERCENTILES.items():
                 if not same_number(match[0][column], row[locust_column]):
