@@ -42,9 +42,11 @@ ROLES = {ADMIN: "admin", USER: "user"}
 PASSWORDS = {ADMIN: ADMIN_PASSWORD, USER: USER_PASSWORD}
 TOKEN_MINUTES = 7
 CLOCK_SLACK = 90  # seconds of tolerance on a token's expiry
+LIFETIME_SLACK = 2  # seconds between exp - iat and ACCESS_TOKEN_MINUTES (two clock readings)
 SECRET = secrets.token_hex(32)
 API_KEYS = {"grader-robot": secrets.token_urlsafe(24), "grader-lab": secrets.token_urlsafe(24)}
 RELOADED_VERSION = "grader-2.0"
+PASSWORD_HASH_MARK = "$argon2"  # how every hash of USERS begins
 
 
 # ---------------------------------------------------------------- the grader's settings
@@ -232,7 +234,8 @@ def test_login_issues_a_bearer_token(fresh_client):
 def test_token_is_hs256_with_sub_role_iat_and_exp(fresh_client):
     """The access token is a JWT signed with HS256 and JWT_SECRET, whose claims say who
     (sub, the user name), which role, when it was issued (iat: now, in seconds since the
-    epoch) and when it expires (exp: ACCESS_TOKEN_MINUTES from now)."""
+    epoch) and when it expires (exp: ACCESS_TOKEN_MINUTES from now, and ACCESS_TOKEN_MINUTES
+    after iat, to the second)."""
     import jwt
 
     for username in (ADMIN, USER):
@@ -269,6 +272,11 @@ def test_token_is_hs256_with_sub_role_iat_and_exp(fresh_client):
             f"ACCESS_TOKEN_MINUTES={TOKEN_MINUTES} it must expire {TOKEN_MINUTES} minutes after "
             "it was issued"
         )
+        lifetime = exp - iat
+        assert abs(lifetime - TOKEN_MINUTES * 60) <= LIFETIME_SLACK, (
+            f"the token of {username!r} lives {lifetime:g} s (exp - iat); with "
+            f"ACCESS_TOKEN_MINUTES={TOKEN_MINUTES} it must live {TOKEN_MINUTES * 60} s"
+        )
 
 
 @check(
@@ -303,11 +311,13 @@ def test_wrong_password_is_401(fresh_client):
     "KeyError and a 500.",
 )
 def test_unknown_user_is_401(fresh_client):
-    """POST /token works for a known user, and answers 401 for a name that is not in USERS."""
+    """POST /token works for a known user, and answers 401 for a name that is not in USERS:
+    "nobody", and a user's name in capitals (names are looked up as they are)."""
     token_from_login(fresh_client, USER)
-    support.expect_status(
-        log_in(fresh_client, "nobody", USER_PASSWORD), 401, "POST /token for 'nobody'"
-    )
+    for name in ("nobody", USER.upper()):
+        support.expect_status(
+            log_in(fresh_client, name, USER_PASSWORD), 401, f"POST /token for {name!r}"
+        )
 
 
 @check(
@@ -320,7 +330,7 @@ def test_unknown_user_is_401(fresh_client):
 def test_users_me_returns_the_token_owner(fresh_client):
     """GET /users/me with a bearer token answers 200 with {"username", "role"} of the user the
     token was issued to: for a token from POST /token, and for a valid token the grader signed
-    itself with JWT_SECRET."""
+    itself with JWT_SECRET; never with the user's password hash."""
     body = me_accepts(fresh_client, token_from_login(fresh_client, USER), f"the token of {USER!r}")
     assert body.get("username") == USER and body.get("role") == "user", (
         f'GET /users/me answered {json.dumps(body)[:200]}; expected username {USER!r}, role "user"'
@@ -328,6 +338,10 @@ def test_users_me_returns_the_token_owner(fresh_client):
     body = me_accepts(fresh_client, forged(claims_for(ADMIN)), "a valid token the grader signed")
     assert body.get("username") == ADMIN and body.get("role") == "admin", (
         f'GET /users/me answered {json.dumps(body)[:200]} for a token of {ADMIN!r} (role "admin")'
+    )
+    assert PASSWORD_HASH_MARK not in json.dumps(body), (
+        f"GET /users/me answered {json.dumps(body)[:200]}: it shows the user's password hash; "
+        'the answer is {"username", "role"}'
     )
 
 
@@ -493,9 +507,10 @@ def test_api_key_allows_predictions(fresh_client):
 )
 def test_missing_or_wrong_api_key_is_401(fresh_client):
     """POST /predict works with a valid key, and answers 401 with no credentials at all, with
-    a wrong key, with a valid key cut short by one character or lengthened by one, and with a
-    valid key whose letters changed case; POST /predict/batch works with a valid key, and
-    answers 401 with no credentials."""
+    a wrong key, with a valid key cut short by one character or lengthened by one, with a
+    valid key whose letters changed case, and with a client's name (a key of API_KEYS, not
+    its value); POST /predict/batch works with a valid key, and answers 401 with no
+    credentials."""
     support.expect_status(
         predict(fresh_client, key_headers()), 200, "POST /predict with a valid key"
     )
@@ -510,6 +525,7 @@ def test_missing_or_wrong_api_key_is_401(fresh_client):
         ("a valid key cut short", key[:-1]),
         ("a valid key with one more character", key + "x"),
         ("a valid key with its letters' case swapped", key.swapcase()),
+        ("a client's name instead of its key", "grader-robot"),
     ):
         support.expect_status(
             predict(fresh_client, {"X-API-Key": wrong}), 401, f"POST /predict with {what}"
@@ -559,7 +575,8 @@ def test_bearer_token_allows_predictions(fresh_client):
 )
 def test_predictions_reject_a_bad_token(fresh_client):
     """POST /predict accepts a valid token, and answers 401 for a bearer value that is not a
-    JWT and for an expired token."""
+    JWT, for an expired token, and for correctly signed tokens whose sub names no user of
+    USERS or whose role is neither "admin" nor "user" (as /users/me does)."""
     support.expect_status(
         predict(fresh_client, bearer(forged(claims_for(USER)))), 200, "POST /predict, a valid token"
     )
@@ -571,6 +588,13 @@ def test_predictions_reject_a_bad_token(fresh_client):
     support.expect_status(
         predict(fresh_client, bearer(expired)), 401, "POST /predict with an expired token"
     )
+    for what, claims in (
+        ("a signed token for a user not in USERS", {**claims_for(USER), "sub": "nobody"}),
+        ('a signed token with role "root"', claims_for(USER, role="root")),
+    ):
+        support.expect_status(
+            predict(fresh_client, bearer(forged(claims))), 401, f"POST /predict with {what}"
+        )
 
 
 @check(
@@ -608,6 +632,21 @@ def test_the_api_key_decides_when_a_token_is_sent_too(fresh_client):
 # ---------------------------------------------------------------- roles
 
 
+@contextmanager
+def new_version_on_disk(model_file: Path) -> Iterator[None]:
+    """The model file at MODEL_PATH says it is RELOADED_VERSION for a while (its metadata
+    file rewritten, then put back): a reload in the meantime serves that version."""
+    metadata_file = model_file.with_suffix(".json")
+    original = metadata_file.read_text()
+    metadata = json.loads(original)
+    metadata["version"] = RELOADED_VERSION
+    try:
+        metadata_file.write_text(json.dumps(metadata))
+        yield
+    finally:
+        metadata_file.write_text(original)
+
+
 @check(
     points=5,
     hint="Reloading is an admin's job: load the model again from its path and serve it from "
@@ -620,12 +659,7 @@ def test_admin_reloads_the_model(fresh_client, model_file: Path):
     """After the model file at MODEL_PATH changes, POST /model/reload with the admin's token
     answers 200 with the new model's metadata, and GET /model and POST /predict use the new
     model from then on, without a restart."""
-    metadata_file = model_file.with_suffix(".json")
-    original = metadata_file.read_text()
-    metadata = json.loads(original)
-    metadata["version"] = RELOADED_VERSION
-    try:
-        metadata_file.write_text(json.dumps(metadata))
+    with new_version_on_disk(model_file):
         body = admin_reload(fresh_client)
         assert body.get("version") == RELOADED_VERSION, (
             f"POST /model/reload answered {json.dumps(body)[:200]}; expected the new model's "
@@ -643,8 +677,6 @@ def test_admin_reloads_the_model(fresh_client, model_file: Path):
             f"POST /predict answered model_version {served!r} after the reload; expected "
             f"{RELOADED_VERSION!r}"
         )
-    finally:
-        metadata_file.write_text(original)
 
 
 @check(
@@ -652,24 +684,34 @@ def test_admin_reloads_the_model(fresh_client, model_file: Path):
     hint="Not knowing who calls and knowing but refusing are two different answers. Handout: "
     '"401 or 403?".',
     more="require_admin takes user: CurrentUser and raises HTTPException(403) when "
-    "user.role != 'admin'. 403 means: we know who you are, and the answer is no; 401 is for "
+    "user.role != 'admin'; the route takes admin: AdminUser, so a refused caller never "
+    "reaches the reload. 403 means: we know who you are, and the answer is no; 401 is for "
     "when we do not know who you are.",
 )
-def test_reload_is_403_for_a_user_and_401_without_a_token(fresh_client):
+def test_reload_is_403_for_a_user_and_401_without_a_token(fresh_client, model_file: Path):
     """POST /model/reload answers 200 for the admin, 403 for a logged-in user who is not
-    an admin, and 401 without a token and with an API key only (a key is not a user)."""
+    an admin, and 401 without a token and with an API key only (a key is not a user); a
+    refused reload loads nothing: after the model file changed, GET /model still serves the
+    model of before."""
     assert admin_reload(fresh_client).get("version") == GRADER_VERSION, (
         "the reload changed the model"
     )
-    response = fresh_client.post(
-        "/model/reload", headers=bearer(token_from_login(fresh_client, USER))
-    )
-    support.expect_status(response, 403, f"POST /model/reload with the token of {USER!r}")
-    support.expect_status(
-        fresh_client.post("/model/reload"), 401, "POST /model/reload without a token"
-    )
-    response = fresh_client.post("/model/reload", headers=key_headers())
-    support.expect_status(response, 401, "POST /model/reload with an API key only")
+    user_token = token_from_login(fresh_client, USER)
+    with new_version_on_disk(model_file):
+        response = fresh_client.post("/model/reload", headers=bearer(user_token))
+        support.expect_status(response, 403, f"POST /model/reload with the token of {USER!r}")
+        support.expect_status(
+            fresh_client.post("/model/reload"), 401, "POST /model/reload without a token"
+        )
+        response = fresh_client.post("/model/reload", headers=key_headers())
+        support.expect_status(response, 401, "POST /model/reload with an API key only")
+        response = fresh_client.get("/model")
+        support.expect_status(response, 200, "GET /model after the refused reloads")
+        served = support.json_or_fail(response, "GET /model").get("version")
+        assert served == GRADER_VERSION, (
+            f"GET /model serves version {served!r} after reloads answered 403 and 401: a "
+            f"refused reload must load nothing (expected {GRADER_VERSION!r})"
+        )
 
 
 @contextmanager
