@@ -126,7 +126,7 @@ REFERENCE_HINT = (
 
 
 @check(
-    points=3,
+    points=5,
     hint="Your tests must pass on the service you were given, in any order, before any bug "
     'counts. Run them with `uv run pytest` in your lab folder. Handout: the contract, "Grading".',
     more=REFERENCE_HINT,
@@ -142,41 +142,41 @@ def test_your_tests_pass_on_the_reference_service(bench):
 
 
 @check(
-    points=3,
+    points=5,
     hint="A correct service may order its fields differently: test what the contract fixes, "
     'not how the reference happens to write it. Handout: "What makes a good test".',
     more=WHEAT_HINT,
     name="correct service: fields in another order",
 )
 def test_your_tests_accept_fields_in_another_order(bench):
-    """Your tests pass on a correct service that writes its JSON fields (and the
+    """Your tests must pass on a correct service that writes its JSON fields (and the
     probabilities, the error envelope, the health answers) in another order and rounds
     probabilities to 8 decimals."""
     passes_on_correct_service(bench, "reordered")
 
 
 @check(
-    points=3,
+    points=5,
     hint="Error messages are for people and may be worded differently: test codes and "
     'statuses. Handout: "What makes a good test".',
     more=WHEAT_HINT,
     name="correct service: other error messages",
 )
 def test_your_tests_accept_other_error_messages(bench):
-    """Your tests pass on a correct service whose error messages (`error.message` of every
+    """Your tests must pass on a correct service whose error messages (`error.message` of every
     error, and the problems listed in a 422) are worded differently."""
     passes_on_correct_service(bench, "reworded")
 
 
 @check(
-    points=3,
+    points=5,
     hint="A correct service may be built differently inside (names, ids, where the model "
     'lives): test the contract, from outside. Handout: "What makes a good test".',
     more=WHEAT_HINT,
     name="correct service: other internals",
 )
 def test_your_tests_accept_other_internals(bench):
-    """Your tests pass on a correct service organised differently inside: other variable
+    """Your tests must pass on a correct service organised differently inside: other variable
     names, the model kept elsewhere and released when the app shuts down, observation ids
     that do not start at 1, request ids in another format, one more key in its error objects
     (the contract allows it)."""
@@ -187,7 +187,7 @@ def test_your_tests_accept_other_internals(bench):
 
 
 @check(
-    points=8,
+    points=5,
     hint="Which limits does the contract set on a measurement? Test both sides of each, for "
     'every field. Handout: "parametrize: one test, many cases".',
     more="Parametrize the out-of-range test over all four measurements, with a negative "
@@ -195,39 +195,39 @@ def test_your_tests_accept_other_internals(bench):
     name="buggy service: a negative petal width accepted",
 )
 def test_catches_a_negative_petal_width_accepted(bench):
-    """Your tests fail on a service that accepts a flower whose petal width is negative or
+    """Your tests must fail on a service that accepts a flower whose petal width is negative or
     zero (it should answer 422)."""
     catches(bench, "negative-petal-width")
 
 
 @check(
-    points=8,
+    points=5,
     hint='"A success" is not the contract: which status does creating an observation answer? '
     'Handout: the contract, "Observations".',
     more="Check the status code of POST /observations: 201, not just 'a success'.",
     name="buggy service: an observation created with 200",
 )
 def test_catches_an_observation_created_with_200(bench):
-    """Your tests fail on a service that answers 200 instead of 201 Created when it records
+    """Your tests must fail on a service that answers 200 instead of 201 Created when it records
     an observation."""
     catches(bench, "observation-created-200")
 
 
 @check(
-    points=8,
+    points=5,
     hint="Test both sides of every limit: the largest allowed batch and one more. Handout: "
     '"Testing what goes wrong".',
     more="Test both sides of every limit: a batch of 100 is accepted, a batch of 101 is not.",
     name="buggy service: a batch limit off by one",
 )
 def test_catches_a_batch_limit_off_by_one(bench):
-    """Your tests fail on a service that refuses a batch of exactly 100 flowers, the largest
+    """Your tests must fail on a service that refuses a batch of exactly 100 flowers, the largest
     size the contract allows."""
     catches(bench, "batch-limit-off-by-one")
 
 
 @check(
-    points=8,
+    points=5,
     hint="A fake model never runs the code that turns scores into probabilities: only a test "
     'with the real model sees it. Handout: the contract, "Predictions".',
     more="With the real model (the `client` fixture), check each probability is between 0 "
@@ -235,14 +235,14 @@ def test_catches_a_batch_limit_off_by_one(bench):
     name="buggy service: probabilities that do not sum to 1",
 )
 def test_catches_probabilities_that_do_not_sum_to_1(bench):
-    """Your tests fail on a service that returns the real model's raw scores as
+    """Your tests must fail on a service that returns the real model's raw scores as
     probabilities: they are not between 0 and 1 and do not sum to 1. A fake model never runs
     this code: only a test with the real model sees it."""
     catches(bench, "scores-not-probabilities")
 
 
 @check(
-    points=8,
+    points=5,
     hint="The fake model replaces the one loaded at start-up: does a prediction really come "
     'from it? Handout: "A fake model through dependency_overrides".',
     more="With the fake model, check POST /predict answers exactly what the fake predicts; "
@@ -250,13 +250,13 @@ def test_catches_probabilities_that_do_not_sum_to_1(bench):
     name="buggy service: the model loaded on every request",
 )
 def test_catches_the_model_loaded_on_every_request(bench):
-    """Your tests fail on a service that loads the model file again for every POST /predict
+    """Your tests must fail on a service that loads the model file again for every POST /predict
     (ignoring get_model) instead of using the model loaded at start-up."""
     catches(bench, "model-loaded-per-request")
 
 
 @check(
-    points=8,
+    points=5,
     hint='Use a version no real model has, and check it comes back. Handout: "A fake model '
     'through dependency_overrides".',
     more="Use a model whose version no real model has (the fake's), and check model_version "
@@ -264,13 +264,13 @@ def test_catches_the_model_loaded_on_every_request(bench):
     name="buggy service: a fixed model version",
 )
 def test_catches_a_fixed_model_version(bench):
-    """Your tests fail on a service that always reports model_version 1.0.0 from
+    """Your tests must fail on a service that always reports model_version 1.0.0 from
     POST /predict, whatever model is loaded."""
     catches(bench, "fixed-model-version")
 
 
 @check(
-    points=8,
+    points=5,
     hint="A batch whose answers are already sorted cannot tell order from sorting. Handout: "
     'the contract, "Predictions".',
     more="Send a batch whose answers are not already in alphabetical order (virginica before "
@@ -278,26 +278,26 @@ def test_catches_a_fixed_model_version(bench):
     name="buggy service: batch predictions out of order",
 )
 def test_catches_batch_predictions_out_of_order(bench):
-    """Your tests fail on a service that returns the predictions of POST /predict/batch
+    """Your tests must fail on a service that returns the predictions of POST /predict/batch
     sorted by species instead of in the order of the items."""
     catches(bench, "batch-sorted")
 
 
 @check(
-    points=8,
+    points=5,
     hint="Look for the address in everything that comes back. Handout: the contract, "
     '"Observations".',
     more="Check the e-mail address sent appears in neither the POST nor the GET answer.",
     name="buggy service: a leaked observer email",
 )
 def test_catches_a_leaked_observer_email(bench):
-    """Your tests fail on a service that keeps the observer's e-mail address and returns it
+    """Your tests must fail on a service that keeps the observer's e-mail address and returns it
     from GET /observations/{id} (its POST answer is right)."""
     catches(bench, "email-leaked")
 
 
 @check(
-    points=8,
+    points=5,
     hint='Point MODEL_PATH at a model of your own before the app starts. Handout: "with '
     'TestClient(app): let lifespan run" and the contract, "Start-up".',
     more="Start the app with `with TestClient(main.app)` after pointing MODEL_PATH at a model "
@@ -305,14 +305,14 @@ def test_catches_a_leaked_observer_email(bench):
     name="buggy service: model path ignored at start up",
 )
 def test_catches_model_path_ignored_at_start_up(bench):
-    """Your tests fail on a service that ignores MODEL_PATH at start-up and always loads
+    """Your tests must fail on a service that ignores MODEL_PATH at start-up and always loads
     models/model.joblib (the grader's copy of the lab has no models/ folder, so that service
     starts without a model)."""
     catches(bench, "model-path-ignored")
 
 
 @check(
-    points=8,
+    points=5,
     hint="Readiness must fail when the model cannot predict: make your fake model fail. "
     'Handout: "Testing what goes wrong".',
     more='Make the fake model crash (monkeypatch.setattr(fake_model, "predict", crash)) and '
@@ -320,13 +320,13 @@ def test_catches_model_path_ignored_at_start_up(bench):
     name="buggy service: ready without a smoke prediction",
 )
 def test_catches_ready_without_a_smoke_prediction(bench):
-    """Your tests fail on a service whose /ready answers 200 as soon as a model is loaded,
+    """Your tests must fail on a service whose /ready answers 200 as soon as a model is loaded,
     without trying a prediction: a model that cannot predict is reported ready."""
     catches(bench, "ready-without-smoke-prediction")
 
 
 @check(
-    points=8,
+    points=5,
     hint="Make the model fail with a message of your own and look for it in the 500. Handout: "
     '"Testing what goes wrong".',
     more="Make the fake model crash with a secret message, POST /predict, and check the 500 "
@@ -334,6 +334,77 @@ def test_catches_ready_without_a_smoke_prediction(bench):
     name="buggy service: an internal error that leaks details",
 )
 def test_catches_an_internal_error_that_leaks_details(bench):
-    """Your tests fail on a service whose 500 names the exception's class instead of
+    """Your tests must fail on a service whose 500 names the exception's class instead of
     revealing nothing (the handout: neither the exception's message nor its class name)."""
     catches(bench, "internal-error-leaked")
+
+
+@check(
+    points=5,
+    hint="Loaded once, at start-up: prove it by taking the file away after start-up. "
+    'Handout: the contract, "Start-up", and "Tasks", 7.',
+    more="Copy the model files to a temporary folder, point MODEL_PATH there, start the app "
+    "(`with TestClient(main.app)`), delete the copies, and check POST /predict still "
+    "answers 200.",
+    name="buggy service: the model file read after start up",
+)
+def test_catches_the_model_file_read_after_start_up(bench):
+    """Your tests must fail on a service that reads the model file again each time a route
+    asks for the model (in get_model): a fake model through dependency_overrides never sees
+    it, only a prediction after the file is gone does."""
+    catches(bench, "model-file-read-after-start-up")
+
+
+@check(
+    points=5,
+    hint="Between 0 and 1 is half of the rule: the probabilities also sum to 1. Handout: the "
+    'contract, "Predictions".',
+    more="With the real model, check sum(probabilities.values()) == pytest.approx(1) as well "
+    "as each value being between 0 and 1.",
+    name="buggy service: probabilities rounded down",
+)
+def test_catches_probabilities_rounded_down(bench):
+    """Your tests must fail on a service that rounds the real model's probabilities down to
+    one decimal: each stays between 0 and 1, but they no longer sum to 1."""
+    catches(bench, "probabilities-rounded-down")
+
+
+@check(
+    points=5,
+    hint="The 500 must hide the exception's message as well as its class name. Handout: "
+    '"Testing what goes wrong".',
+    more="Make the fake model crash with a secret message of your own, POST /predict, and "
+    "check that message is nowhere in the 500's answer.",
+    name="buggy service: an internal error that leaks its message",
+)
+def test_catches_an_internal_error_that_leaks_its_message(bench):
+    """Your tests must fail on a service whose 500 repeats the exception's message (the
+    handout: neither the exception's message nor its class name)."""
+    catches(bench, "internal-error-message-leaked")
+
+
+@check(
+    points=5,
+    hint="The address must be in no answer: the one that creates the observation too. "
+    'Handout: the contract, "Observations".',
+    more="Check the e-mail address sent appears in neither the POST answer nor the GET "
+    "answer of the same observation.",
+    name="buggy service: an observer email in the post answer",
+)
+def test_catches_an_observer_email_in_the_post_answer(bench):
+    """Your tests must fail on a service that returns the observer's e-mail address in the
+    answer of POST /observations (its GET answer is right)."""
+    catches(bench, "email-in-the-post-answer")
+
+
+@check(
+    points=5,
+    hint="Test both sides of every limit: one more than the largest batch is refused. "
+    'Handout: "Testing what goes wrong".',
+    more="Check a batch of 101 flowers answers 422, as well as a batch of 100 answering 200.",
+    name="buggy service: a batch of 101 accepted",
+)
+def test_catches_a_batch_of_101_accepted(bench):
+    """Your tests must fail on a service that accepts a batch of 101 flowers, one more than
+    the contract allows."""
+    catches(bench, "batch-of-101-accepted")
