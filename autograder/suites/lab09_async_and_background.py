@@ -151,6 +151,13 @@ def predict(test_client, measurement: dict) -> dict:
     return support.json_or_fail(response, "POST /predict")
 
 
+def needs_a_caller(test_client, method: str, path: str, **request) -> None:
+    """``method path`` without credentials answers 401 in the envelope (every new route
+    but the two /simulate ones needs a caller)."""
+    response = test_client.request(method, path, **request)
+    expect_envelope(response, 401, f"{method} {path} without credentials")
+
+
 def cache_stats(test_client) -> dict:
     """GET /cache: its five counters, each an integer."""
     response = test_client.get("/cache", headers=KEY)
@@ -361,12 +368,12 @@ def test_concurrent_waits_overlap(live_server):
 )
 def test_simulated_work_takes_only_sensible_seconds(fresh_client):
     """GET /simulate/blocking and /simulate/io answer 200 for seconds=0.05, and 422 in the
-    envelope for seconds=0 and seconds=11."""
+    envelope for seconds=0, 5.5 and 11 (above 0, at most 5)."""
     for path in ("/simulate/blocking", "/simulate/io"):
         expect_status(
             fresh_client.get(path, params={"seconds": 0.05}), 200, f"GET {path}?seconds=0.05"
         )
-        for bad in (0, 11):
+        for bad in (0, 5.5, 11):
             expect_envelope(
                 fresh_client.get(path, params={"seconds": bad}), 422, f"GET {path}?seconds={bad}"
             )
@@ -385,8 +392,9 @@ def test_simulated_work_takes_only_sensible_seconds(fresh_client):
 )
 def test_job_is_accepted_with_202_and_a_location(fresh_client):
     """POST /jobs with three flowers answers 202 with the job (an id, status queued, total 3)
-    and Location /jobs/{id}; GET of that Location answers the same job. A job with a bad
-    flower, or none, is 422."""
+    and Location /jobs/{id}; GET of that Location answers the same job; both routes answer
+    401 without credentials. A job of 200 flowers is accepted too (202, total 200); a job
+    with a bad flower, or none, is 422."""
     body, location = submit_job(fresh_client, [SETOSA, VERSICOLOR, VIRGINICA])
     assert body.get("status") == "queued", (
         f"POST /jobs answered status {body.get('status')!r}; expected 'queued': the work runs "
@@ -397,6 +405,13 @@ def test_job_is_accepted_with_202_and_a_location(fresh_client):
     expect_status(response, 200, f"GET {location}")
     assert support.json_or_fail(response, f"GET {location}").get("id") == body["id"], (
         f"GET {location} answered another job"
+    )
+    needs_a_caller(fresh_client, "GET", location)
+    needs_a_caller(fresh_client, "POST", "/jobs", json={"items": [SETOSA]})
+    body, _ = submit_job(fresh_client, [SETOSA, VERSICOLOR] * 100)
+    assert body.get("total") == 200, (
+        f"POST /jobs of 200 flowers answered total {body.get('total')!r}; a job takes 1 to "
+        "10,000 flowers"
     )
     bad = {**SETOSA, "petal_length": -1}
     for items in ([SETOSA, bad], []):
@@ -414,8 +429,9 @@ def test_job_is_accepted_with_202_and_a_location(fresh_client):
 )
 def test_job_runs_to_done_and_its_result_downloads(fresh_client):
     """A job of three flowers, polled at its Location, goes through queued, running and done
-    only (in that order), then GET /jobs/{id}/result answers a CSV file: one line per flower
-    in the order sent, with the species and probability /predict gives it."""
+    only (in that order), done with the model_version /predict reports, then GET
+    /jobs/{id}/result answers a CSV file: one line per flower in the order sent, with the
+    species and probability /predict gives it (and 401 without credentials)."""
     flowers = [VIRGINICA, SETOSA, VERSICOLOR]
     _, location = submit_job(fresh_client, flowers)
     body, seen = poll_job(fresh_client, location)
@@ -426,8 +442,14 @@ def test_job_runs_to_done_and_its_result_downloads(fresh_client):
     assert [order.index(status) for status in seen] == sorted(order.index(s) for s in seen), (
         f"the job's statuses went {' -> '.join(seen)}; expected queued -> running -> done"
     )
+    served = predict(fresh_client, SETOSA).get("model_version")
+    assert body.get("model_version") == served, (
+        f"the done job says model_version {body.get('model_version')!r}; the model that "
+        f"predicted it is {served!r} (POST /predict's model_version)"
+    )
     rows = csv_answer(fresh_client.get(f"{location}/result", headers=KEY), f"GET {location}/result")
     assert len(rows) == 3, f"the job's result has {len(rows)} lines of flowers; expected 3"
+    needs_a_caller(fresh_client, "GET", f"{location}/result")
     for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
         assert all(close(row[name], measurement[name]) for name in FEATURES), (
             f"line {number} of the result is not flower {number} of the job"
@@ -500,7 +522,7 @@ def test_unknown_job_is_404(fresh_client):
 def test_csv_upload_is_predicted_and_downloaded(fresh_client):
     """POST /predict/csv with a CSV of three flowers (its columns in another order than the
     handout's) answers a CSV file (text/csv, attachment): the three flowers in order, each
-    with the species and probability /predict gives it."""
+    with the species and probability /predict gives it; without credentials it is 401."""
     flowers = [SETOSA, VIRGINICA, VERSICOLOR]
     columns = ["petal_width", "sepal_length", "petal_length", "sepal_width"]
     rows = csv_answer(upload(fresh_client, csv_text(flowers, columns)), "POST /predict/csv")
@@ -518,6 +540,12 @@ def test_csv_upload_is_predicted_and_downloaded(fresh_client):
         assert close(row["probability"], expected), (
             f"line {number}: probability {row['probability']!r}; /predict gives {expected}"
         )
+    needs_a_caller(
+        fresh_client,
+        "POST",
+        "/predict/csv",
+        files={"file": ("flowers.csv", csv_text(flowers), "text/csv")},
+    )
 
 
 @check(
@@ -642,7 +670,8 @@ def test_an_oversized_upload_is_refused_before_it_is_read(live_server):
 def test_bad_rows_are_named_by_row_and_column(fresh_client):
     """A CSV of one good flower answers 200; a CSV whose row 2 has petal_width "wide" and
     whose row 3 has sepal_length 0 answers one 422 in the envelope, whose fields name
-    rows.2.petal_width and rows.3.sepal_length, and nothing of row 1."""
+    rows.2.petal_width and rows.3.sepal_length, and nothing of row 1; a CSV with its header
+    line and no rows is a 422 whose field is file."""
     expect_status(upload(fresh_client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
     rows = [SETOSA, {**VIRGINICA, "petal_width": "wide"}, {**VERSICOLOR, "sepal_length": 0}]
     error = expect_envelope(
@@ -659,6 +688,13 @@ def test_bad_rows_are_named_by_row_and_column(fresh_client):
     assert not any(field.startswith("rows.1.") or field == "rows.1" for field in fields), (
         f"the 422 names the fields {fields}: row 1 is a good flower"
     )
+    error = expect_envelope(
+        upload(fresh_client, csv_text([])), 422, "POST /predict/csv of a header and no rows"
+    )
+    fields = [
+        str(item.get("field")) for item in error.get("fields") or [] if isinstance(item, dict)
+    ]
+    assert "file" in fields, f"the 422 of a file with no rows names {fields}; expected file"
 
 
 # ---------------------------------------------------------------- the cache
@@ -673,8 +709,9 @@ def test_bad_rows_are_named_by_row_and_column(fresh_client):
 )
 def test_a_repeated_flower_is_answered_from_the_cache(fresh_client):
     """POST /predict of a flower costs one model call (GET /cache, model_calls); the same
-    flower again costs none and answers the same; a flower that differs in one measurement
-    only costs one; hits and misses count them."""
+    flower again costs none and answers the same, and is logged as a prediction of its own
+    (another prediction_id, which GET /predictions/{id} finds); a flower that differs in one
+    measurement only costs one; hits and misses count them; GET /cache needs a caller."""
     first = flower(1)
     before = cache_stats(fresh_client)
     answer = predict(fresh_client, first)
@@ -690,6 +727,18 @@ def test_a_repeated_flower_is_answered_from_the_cache(fresh_client):
     assert again.get("species") == answer.get("species") and again.get(
         "probabilities"
     ) == answer.get("probabilities"), "the cached answer differs from the first one"
+    logged = again.get("prediction_id")
+    assert isinstance(logged, int) and logged != answer.get("prediction_id"), (
+        f"the cached answer has prediction_id {logged!r} (the first: "
+        f"{answer.get('prediction_id')!r}): an answer from the cache is still logged, as a "
+        "prediction of its own"
+    )
+    expect_status(
+        fresh_client.get(f"/predictions/{logged}", headers=KEY),
+        200,
+        f"GET /predictions/{logged} (the cached answer's prediction_id)",
+    )
+    needs_a_caller(fresh_client, "GET", "/cache")
     assert stats["hits"] >= before["hits"] + 1, "GET /cache counted no hit"
     assert stats["misses"] >= before["misses"] + 1, "GET /cache counted no miss"
     for name in FEATURES:
