@@ -47,6 +47,9 @@ CLIENT = "grader-robot"
 API_KEY = secrets.token_urlsafe(24)
 SECRET = secrets.token_hex(32)
 KEY = {"X-API-Key": API_KEY}
+# The share of 1 MiB a valid upload under the limit takes: over 1,000,000 bytes (a limit
+# written as a decimal megabyte refuses it), with room for the multipart framing.
+ALMOST_THE_LIMIT = 0.99
 JOB_STATUSES = {"queued", "running", "done", "failed"}
 JOB_DEADLINE = 30.0  # seconds a small job may take to finish (a loaded machine)
 UPLOAD_LIMIT = 1024 * 1024
@@ -573,12 +576,13 @@ def test_a_file_that_is_not_csv_is_415(fresh_client):
     "answers 413.",
 )
 def test_an_upload_over_1_mib_is_413(fresh_client):
-    """A small CSV answers 200, and so does a valid CSV of about 0.9 MiB (under the limit);
-    a valid CSV of about 1.1 MiB (more than 1 MiB of body) answers 413."""
+    """A small CSV answers 200, and so does a valid CSV of 0.99 MiB (more than 1,000,000
+    bytes, under the limit of 1,048,576); a valid CSV of about 1.1 MiB (more than 1 MiB of
+    body) answers 413."""
     expect_status(upload(fresh_client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
     # Values written with 17 significant digits, as numpy and pandas export floats.
     long_line = ",".join(f"{SETOSA[name] + 1e-9:.17g}" for name in FEATURES) + "\n"
-    almost = csv_text([]) + long_line * (int(0.9 * UPLOAD_LIMIT) // len(long_line))
+    almost = csv_text([]) + long_line * (int(ALMOST_THE_LIMIT * UPLOAD_LIMIT) // len(long_line))
     expect_status(
         upload(fresh_client, almost),
         200,
