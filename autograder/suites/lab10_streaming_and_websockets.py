@@ -47,6 +47,7 @@ SSE = "/predict/explain"
 LINES = "/predict/explain/lines"
 LIVE = "/predict/live"
 STATS = "/stream-stats"
+DONE_ID = " id"  # where token_events keeps the id of a done event (no JSON key of the data)
 
 
 # ---------------------------------------------------------------- settings
@@ -158,11 +159,14 @@ def read_events(response, what: str) -> tuple[list[dict], float | None]:
 
 
 def token_events(events: list[dict], what: str) -> tuple[list[dict], dict | None]:
-    """The token events of a whole stream (ids, texts), and the data of the done event that
-    ends it (None when there is none); fails unless only token events come before it."""
+    """The token events of a whole stream (ids, texts, and the other keys of their data), and
+    the data of the done event that ends it (None when there is none), with the done event's
+    own id under ``DONE_ID`` when it has one; fails unless only token events come before it."""
     done = None
     if events and events[-1].get("event") == "done":
         done = data_of(events[-1], what)
+        if "id" in events[-1]:
+            done[DONE_ID] = events[-1]["id"]
         events = events[:-1]
     names = {str(event.get("event")) for event in events}
     assert names <= {"token"}, (
@@ -171,9 +175,10 @@ def token_events(events: list[dict], what: str) -> tuple[list[dict], dict | None
     )
     tokens = []
     for event in events:
-        text = data_of(event, what).get("text")
+        data = data_of(event, what)
+        text = data.get("text")
         assert isinstance(text, str), f'{what}: token event {event} has no "text" string'
-        tokens.append({"id": event.get("id"), "text": text})
+        tokens.append({"id": event.get("id"), "text": text, "other": sorted(set(data) - {"text"})})
     return tokens, done
 
 
@@ -192,6 +197,18 @@ def sse_stream(test_client, what: str, flower: dict = SETOSA, headers: dict | No
     total = time.monotonic() - started
     tokens, done = token_events(events, what)
     return tokens, done, (first_at or time.monotonic()) - started, total
+
+
+def expect_resumed_done(done: dict | None, count: int, what: str) -> None:
+    """A resumed stream ends with done, whose tokens is N (the whole explanation's count)."""
+    assert done is not None, (
+        f"{what} ended without an event named done; expected done, after the tokens left "
+        "(none when Last-Event-ID is N or more)"
+    )
+    assert done.get("tokens") == count, (
+        f"{what}: the done event says tokens={done.get('tokens')!r}; expected {count}, the "
+        "number of tokens of the whole explanation (not only of those sent again)"
+    )
 
 
 def expect_ids_from(tokens: list[dict], start: int, what: str) -> None:
@@ -263,6 +280,13 @@ def expect_prediction(frame, species: str, what: str) -> None:
     assert frame.get("model_version") == GRADER_VERSION, (
         f"{what}: model_version is {frame.get('model_version')!r}; expected the loaded "
         f"model's version, {GRADER_VERSION!r}"
+    )
+
+
+def expect_request_id(error: dict, what: str) -> None:
+    assert isinstance(error.get("request_id"), str) and error["request_id"], (
+        f"{what}: the error frame {json.dumps(error)[:200]} has no request_id; every error "
+        "frame has one, as every error envelope does"
     )
 
 
@@ -468,10 +492,17 @@ def client_py(submission_dir: Path):
 )
 def test_explanation_streams_as_token_events_in_order(setosa_stream):
     """GET /predict/explain answers text/event-stream: one event named token per token, ids
-    1, 2, 3... in order, each data a JSON object with the token's "text"."""
+    1, 2, 3... in order, each data a JSON object with the token's "text" and nothing else
+    (the name and the id are the event's own fields)."""
     tokens, _, _, _ = setosa_stream()
     assert len(tokens) >= 5, f"GET {SSE} sent {len(tokens)} token events; expected the whole text"
     expect_ids_from(tokens, 1, f"GET {SSE}")
+    other = next((token["other"] for token in tokens if token["other"]), [])
+    assert not other, (
+        f"GET {SSE}: the data of a token event has the keys {other} besides "
+        '"text"; expected {"text": "<the token>"} alone (the event\'s name and id are its '
+        "event: and id: fields, not its data)"
+    )
     text = "".join(token["text"] for token in tokens)
     assert "setosa" in text, f"the streamed text {text!r} does not name the predicted species"
 
@@ -484,8 +515,8 @@ def test_explanation_streams_as_token_events_in_order(setosa_stream):
     "count), species and model_version.",
 )
 def test_stream_ends_with_a_done_event(setosa_stream):
-    """The last event of the stream is named done; its data gives the number of tokens, the
-    predicted species and the model version."""
+    """The last event of the stream is named done, with no id; its data gives the number of
+    tokens, the predicted species and the model version."""
     tokens, done, _, _ = setosa_stream()
     assert done is not None, (
         f"GET {SSE} ended after {len(tokens)} token events without an event named done"
@@ -495,6 +526,10 @@ def test_stream_ends_with_a_done_event(setosa_stream):
     )
     assert done.get("species") == "setosa" and done.get("model_version") == GRADER_VERSION, (
         f"the done event is {done}; expected species 'setosa' and model_version {GRADER_VERSION!r}"
+    )
+    assert DONE_ID not in done, (
+        f"the done event has the id {done[DONE_ID]!r}; expected none (only token events have "
+        "an id: a client that resumes from the last id it saw must resume after a token)"
     )
 
 
@@ -525,20 +560,23 @@ def test_first_event_arrives_before_the_stream_ends(setosa_stream):
 )
 def test_last_event_id_resumes_after_that_token(api_client, setosa_stream):
     """With Last-Event-ID: 5 the stream starts at token 6 (same texts, same ids as the full
-    stream), then ends with done; a Last-Event-ID past the end gets only done; one that is
+    stream), then ends with done; a Last-Event-ID at the end gets only done; in both, done
+    counts every token of the explanation (N, not the tokens resent). A Last-Event-ID that is
     not a whole number of 0 or more (abc, -1) is refused with 422, in the error envelope."""
     full, _, _, _ = setosa_stream()
     what = f"GET {SSE} with Last-Event-ID: 5"
-    rest, _, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": "5"})
+    rest, done, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": "5"})
     assert rest, f"{what} sent no token event; expected tokens 6 to {len(full)}"
     expect_ids_from(rest, 6, what)
     assert rest == full[5:], (
         f"{what} sent {len(rest)} tokens starting {rest[0]}; expected the {len(full) - 5} "
         f"tokens after the fifth, starting {full[5]}"
     )
+    expect_resumed_done(done, len(full), what)
     what = f"GET {SSE} with Last-Event-ID: {len(full)}"
-    after_end, _, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": str(len(full))})
+    after_end, done, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": str(len(full))})
     assert after_end == [], f"{what} sent {len(after_end)} tokens again; expected only done"
+    expect_resumed_done(done, len(full), what)
     for value in ("abc", "-1"):
         response = api_client.get(SSE, params=SETOSA, headers={**KEY, "Last-Event-ID": value})
         assert response.status_code == 422, (
@@ -555,12 +593,16 @@ def test_last_event_id_resumes_after_that_token(api_client, setosa_stream):
     more="Take the measurements as Annotated[Measurement, Query()] and the Caller dependency.",
 )
 def test_stream_needs_a_caller_and_good_measurements(api_client):
-    """Without an API key the stream is refused with 401, and with a bad measurement with
-    422, in the error envelope (a good request, with a Last-Event-ID past the end to keep it
-    short, answers 200 with text/event-stream)."""
+    """Without an API key the stream is refused with 401 (the JSON Lines stream too), and
+    with a bad measurement with 422, in the error envelope (a good request, with a
+    Last-Event-ID past the end to keep it short, answers 200 with text/event-stream)."""
     sse_stream(api_client, f"GET {SSE} with Last-Event-ID: 1000", headers={"Last-Event-ID": "1000"})
-    response = api_client.get(SSE, params=SETOSA)
-    assert response.status_code == 401, f"GET {SSE} with no key answered {response.status_code}"
+    for path in (SSE, LINES):
+        response = api_client.get(path, params=SETOSA)
+        assert response.status_code == 401, (
+            f"GET {path} with no key answered {response.status_code}; expected 401 (the stream "
+            "needs a caller, as /predict does)"
+        )
     response = api_client.get(SSE, params={**SETOSA, "petal_length": -1}, headers=KEY)
     assert response.status_code == 422, (
         f"GET {SSE} with petal_length=-1 answered {response.status_code}; expected 422"
@@ -639,7 +681,13 @@ def test_a_client_that_leaves_stops_the_generator(served):
         first = stats(served)
         time.sleep(10 * TOKEN_DELAY)
         second = stats(served)
-        closed = wait_until(lambda: stats(served)["streams_open"] <= before["streams_open"])
+        still_open = [second["streams_open"]]  # the last count read while the collector is paused
+
+        def stream_closed() -> bool:
+            still_open[0] = stats(served)["streams_open"]
+            return still_open[0] <= before["streams_open"]
+
+        closed = wait_until(stream_closed)
     produced = second["tokens_generated"] - before["tokens_generated"]
     assert second["tokens_generated"] == first["tokens_generated"], (
         f"after the client left, tokens_generated kept growing ({first['tokens_generated']} "
@@ -650,7 +698,7 @@ def test_a_client_that_leaves_stops_the_generator(served):
         f"explanation ({len(tokens)}) was produced anyway"
     )
     assert closed, (
-        f"streams_open is {stats(served)['streams_open']} after the client left "
+        f"streams_open was still {still_open[0]} a few seconds after the client left "
         f"(it was {before['streams_open']} before): the stream was never counted as closed "
         "(is its generator an async def, with the count lowered in finally?)"
     )
@@ -684,20 +732,29 @@ def test_websocket_answers_many_messages_on_one_connection(api_client):
 )
 def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(api_client):
     """Text that is not JSON gets an error frame with code invalid_json; JSON that is not
-    the four measurements gets validation_error with its fields; the same connection then
-    still predicts."""
+    the four valid measurements (some missing, one out of range, or not an object at all)
+    gets validation_error, with its fields; each error frame has a request_id; the same
+    connection then still predicts."""
     token = log_in(api_client)
     with Socket(api_client, f"{LIVE}?token={token}") as socket:
         expect_prediction(socket.ask(json.dumps(SETOSA), "a flower"), "setosa", "a flower")
         what = "the text 'not json' sent over the WebSocket"
-        expect_error_frame(socket.ask("not json", what), "invalid_json", what)
+        expect_request_id(
+            expect_error_frame(socket.ask("not json", what), "invalid_json", what), what
+        )
         what = 'the message {"sepal_length": 99} sent over the WebSocket'
         error = expect_error_frame(
             socket.ask('{"sepal_length": 99}', what), "validation_error", what
         )
+        expect_request_id(error, what)
         fields = error.get("fields")
         assert isinstance(fields, list) and fields, f"{what}: the error frame has no fields list"
-        what = "a flower sent after two bad messages"
+        out_of_range = {**SETOSA, "petal_width": -1}
+        what = f"the message {json.dumps(out_of_range)} sent over the WebSocket"
+        expect_error_frame(socket.ask(json.dumps(out_of_range), what), "validation_error", what)
+        what = "the message [1, 2] (JSON, but not an object) sent over the WebSocket"
+        expect_error_frame(socket.ask("[1, 2]", what), "validation_error", what)
+        what = "a flower sent after four bad messages"
         expect_prediction(socket.ask(json.dumps(VIRGINICA), what), "virginica", what)
 
 
@@ -710,12 +767,14 @@ def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(api_client):
 )
 def test_websocket_without_a_valid_token_is_closed_with_1008_after_accept(api_client):
     """With a valid token the socket predicts; with no token, or a wrong one, the connection
-    is accepted and then closed with code 1008 before any prediction."""
+    is accepted and then closed with code 1008 and a reason before any prediction, and it
+    never counts in sockets_open."""
     from starlette.websockets import WebSocketDisconnect
 
     token = log_in(api_client)
     with Socket(api_client, f"{LIVE}?token={token}") as socket:
         expect_prediction(socket.ask(json.dumps(SETOSA), "a flower"), "setosa", "a flower")
+    before = stats(test_client=api_client)["sockets_open"]
     for path, who in ((LIVE, "no token"), (f"{LIVE}?token={token}x", "a wrong token")):
         with Socket(api_client, path) as socket:
             try:
@@ -725,8 +784,17 @@ def test_websocket_without_a_valid_token_is_closed_with_1008_after_accept(api_cl
                 assert closed.code == 1008, (
                     f"with {who} the socket was closed with code {closed.code}; expected 1008"
                 )
+                assert closed.reason, (
+                    f"with {who} the socket was closed with code 1008 but no reason; expected "
+                    "a reason that tells the client why"
+                )
             else:
                 pytest.fail(f"with {who} the socket answered {frame[:200]}", pytrace=False)
+    after = stats(test_client=api_client)["sockets_open"]
+    assert after <= before, (
+        f"sockets_open was {before} before two refused sockets and {after} after them: a "
+        "socket refused for its token must not count (count it after the token check)"
+    )
 
 
 @check(
@@ -834,6 +902,13 @@ def test_client_explain_raises_on_an_error_status(api_client, served, client_py)
         f"explain() with the right key returned {str(text)[:100]!r}; expected the explanation"
     )
     outcome = client_py("explain", served, API_KEY + "x", SETOSA)
+    if outcome.get("http_status") != 401:
+        with api_client.stream("GET", LINES, params=SETOSA, headers={"X-API-Key": "x"}) as answer:
+            refused = answer.status_code
+        assert refused == 401, (
+            f"GET {LINES} with a wrong API key answered {refused}, so explain() had no error "
+            "status to raise for: the JSON Lines route needs a caller, as /predict does"
+        )
     assert outcome.get("http_status") == 401, (
         f"explain() with a wrong API key returned {str(outcome.get('returned'))[:100]!r}; "
         "expected it to raise httpx.HTTPStatusError"
