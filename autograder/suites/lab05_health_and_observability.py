@@ -145,6 +145,23 @@ def broken_model(iris_model: Path, tmp_path: Path) -> Path:
     return folder / "model.joblib"
 
 
+def three_feature_model(iris_model: Path, tmp_path: Path) -> Path:
+    """A model file holding a classifier fitted on three measurements (it has predict_proba
+    and classes_, and predicting four measurements raises ValueError), with a valid
+    model.json."""
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    features, species = load_iris(return_X_y=True)
+    classifier = LogisticRegression(max_iter=500).fit(features[:, :3], species)
+    folder = tmp_path / "three-features"
+    folder.mkdir(exist_ok=True)
+    joblib.dump(classifier, folder / "model.joblib")
+    (folder / "model.json").write_text(iris_model.with_suffix(".json").read_text())
+    return folder / "model.joblib"
+
+
 @pytest.fixture
 def broken_model_client(app, iris_model: Path, tmp_path: Path) -> Iterator:
     """The app started with a model file that holds a dict instead of a fitted pipeline."""
@@ -497,13 +514,24 @@ def test_ready_is_503_without_a_model(app, iris_model: Path, tmp_path: Path):
     more="A loaded file is not a working model: /ready must try one prediction and answer "
     "503 if it raises (catch the exception).",
 )
-def test_ready_is_503_when_the_smoke_prediction_fails(broken_model_client):
+def test_ready_is_503_when_the_smoke_prediction_fails(
+    broken_model_client, app, iris_model: Path, tmp_path: Path
+):
     """With a model file that loads but cannot predict (a dict saved with joblib), the app
-    starts and GET /ready answers 503."""
+    starts and GET /ready answers 503; so it does with a classifier trained on three
+    measurements, which has predict_proba and classes_ but raises ValueError on four."""
     response = broken_model_client.get("/ready")
     assert response.status_code == 503, (
         f"GET /ready with a model that cannot predict answered {response.status_code}; "
         "expected 503 (the smoke prediction fails, so the service is not ready)"
+    )
+    three = three_feature_model(iris_model, tmp_path)
+    with started(app, three, "a classifier trained on three measurements") as test_client:
+        response = test_client.get("/ready")
+    assert response.status_code == 503, (
+        f"GET /ready with a classifier trained on three measurements (its prediction of four "
+        f"raises ValueError) answered {response.status_code}; expected 503: whatever the smoke "
+        "prediction raises, the service is not ready"
     )
 
 
@@ -594,9 +622,10 @@ def test_request_id_is_generated_when_missing(model_client):
     "(re.fullmatch); otherwise (an empty one too) generate a new one.",
 )
 def test_unsafe_request_id_is_replaced(model_client):
-    """An X-Request-ID that is empty, too long or holds other characters is not echoed: the
-    response carries a new, safe id instead."""
-    for sent in ("x" * 65, "id with spaces;and=more", ""):
+    """An X-Request-ID that is empty, too long or holds other characters (a space, ";", ":",
+    "/", "+", "=") is not echoed: the response carries a new, safe id instead, a different
+    one for each request (not the caller's id cleaned up)."""
+    for sent in ("x" * 65, "id with spaces;and=more", "", "user:42/x=1", "tok+en"):
         response = model_client.get("/flowers/1", headers={"X-Request-ID": sent})
         got = response.headers.get("X-Request-ID")
         shown = f"{sent[:40]}..." if len(sent) > 40 else repr(sent)
@@ -604,6 +633,16 @@ def test_unsafe_request_id_is_replaced(model_client):
             f"GET /flowers/1 sent with X-Request-ID: {shown} answered X-Request-ID: "
             f"{got!r}; expected a new id of 1 to 64 letters, digits, '-', '_' or '.'"
         )
+    unsafe = "two requests, one+unsafe id"
+    answered = {
+        model_client.get("/flowers/1", headers={"X-Request-ID": unsafe}).headers.get("X-Request-ID")
+        for _ in range(2)
+    }
+    assert len(answered) == 2, (
+        f"two requests sent with X-Request-ID: {unsafe!r} both answered X-Request-ID: "
+        f"{answered.pop()!r}; expected a new id for each request (an unsafe id is replaced, "
+        "not cleaned up)"
+    )
 
 
 @check(
@@ -699,10 +738,10 @@ def test_a_crash_is_still_timed_logged_and_counted(crashing_client):
     "json.dumps of method, path, status, latency_ms and request_id (in the middleware).",
 )
 def test_one_access_log_line_per_request(model_client):
-    """Each request writes exactly one record on the "iris.access" logger: a JSON object
-    with method, path (without the query string), status (a number), latency_ms (>= 0) and
-    request_id (the same as the X-Request-ID header, also when the caller's id was unsafe and
-    replaced), for successes, errors and GET /metrics alike."""
+    """Each request writes exactly one record on the "iris.access" logger, at level INFO: a
+    JSON object with method, path (without the query string), status (a number), latency_ms
+    (>= 0) and request_id (the same as the X-Request-ID header, also when the caller's id
+    was unsafe and replaced), for successes, errors and GET /metrics alike."""
     cases = [
         ("/flowers/2", {"X-Request-ID": "lab05-access-1"}, 200),
         ("/flowers/99", {"X-Request-ID": "lab05-access-2"}, 404),
@@ -718,6 +757,11 @@ def test_one_access_log_line_per_request(model_client):
         lines = fields_of(records, "iris.access")
         assert len(lines) == 1, (
             f"GET {sent} wrote {len(lines)} records on the 'iris.access' logger; expected 1"
+        )
+        levels = {r.levelname for r in records if r.name == "iris.access"}
+        assert levels == {"INFO"}, (
+            f"the access log record of GET {sent} has level {', '.join(sorted(levels))}; "
+            "expected INFO (every access line, an error's too)"
         )
         line = lines[0]
         expected = {"method": "GET", "path": path, "status": status or response.status_code}
@@ -867,25 +911,27 @@ def test_unknown_paths_are_counted_as_unmatched(model_client):
 )
 def test_latency_histogram_per_route(model_client):
     """http_request_duration_seconds is a histogram labelled by method and route: two
-    GET /flowers/{id} add 2 to its _count and a number of seconds >= 0 to its _sum."""
+    GET /flowers/{id} and one for an unknown flower (404: every request is timed) add 3 to
+    its _count and a number of seconds >= 0 to its _sum."""
     labels = {"method": "GET", "route": TEMPLATE}
     before = metric_samples(model_client)
     model_client.get("/flowers/4")
     model_client.get("/flowers/5")
+    model_client.get("/flowers/99")
     after = metric_samples(model_client)
     require_metric(after, "http_request_duration_seconds_count")
     counted = total(after, "http_request_duration_seconds_count", **labels) - total(
         before, "http_request_duration_seconds_count", **labels
     )
-    assert counted == 2, (
-        f"after 2 GET /flowers/{{id}}, http_request_duration_seconds_count{labels} grew by "
-        f"{counted:g}; expected 2"
+    assert counted == 3, (
+        f"after 3 GET /flowers/{{id}} (one a 404), http_request_duration_seconds_count{labels} "
+        f"grew by {counted:g}; expected 3 (errors are timed too)"
     )
     added = total(after, "http_request_duration_seconds_sum", **labels) - total(
         before, "http_request_duration_seconds_sum", **labels
     )
     assert 0 <= added < 20, (
-        f"after 2 GET /flowers/{{id}}, http_request_duration_seconds_sum{labels} grew by "
+        f"after 3 GET /flowers/{{id}}, http_request_duration_seconds_sum{labels} grew by "
         f"{added:g}; expected the seconds they took (a small number >= 0)"
     )
     buckets = [
