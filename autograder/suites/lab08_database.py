@@ -92,13 +92,16 @@ CREATE TABLE alembic_version (
 );
 INSERT INTO alembic_version (version_num) VALUES ('0001');
 """
+# Their created_at are not in id order (two requests may commit in the other order than they
+# began): the list must still come back by id.
 OLD_ROWS = [
-    (1, "2026-01-05 09:00:00.000000", *SETOSA.values(), "setosa", "old-1.0", "r-1", "lab", None),
-    (2, "2026-01-05 09:30:00.000000", *VIRGINICA.values(), "virginica", "old-1.0", "r-2", "lab",
+    (1, "2026-01-06 10:00:00.000000", *SETOSA.values(), "setosa", "old-1.0", "r-1", "lab", None),
+    (2, "2026-01-05 09:00:00.000000", *VIRGINICA.values(), "virginica", "old-1.0", "r-2", "lab",
      "versicolor"),
-    (3, "2026-01-06 10:00:00.000000", *VERSICOLOR.values(), "versicolor", "old-2.0", "r-3", "ada",
+    (3, "2026-01-05 09:30:00.000000", *VERSICOLOR.values(), "versicolor", "old-2.0", "r-3", "ada",
      "versicolor"),
 ]  # fmt: skip
+OLD_INDEXES = {"ix_prediction_created_at", "ix_prediction_species", "ix_prediction_model_version"}
 
 
 # ---------------------------------------------------------------- settings and databases
@@ -614,7 +617,8 @@ def test_filters_by_species_and_model_version(fresh_client, model_file: Path):
 )
 def test_filters_labelled_or_not(fresh_client):
     """After feedback on one row of three, labelled=true lists that row only and
-    labelled=false the two others."""
+    labelled=false the two others; with limit=1, labelled=true still gives that row (the
+    filter is applied before the page is cut)."""
     ids = [predict(fresh_client)["prediction_id"] for _ in range(3)]
     feedback(fresh_client, ids[1], {"true_species": "setosa"})
     body = page(fresh_client, labelled="true")
@@ -624,6 +628,11 @@ def test_filters_labelled_or_not(fresh_client):
     body = page(fresh_client, labelled="false")
     assert ids_of(body) == [ids[0], ids[2]] and body["total"] == 2, (
         f"labelled=false listed {ids_of(body)}; expected {[ids[0], ids[2]]}"
+    )
+    body = page(fresh_client, labelled="true", limit=1)
+    assert ids_of(body) == [ids[1]] and body["total"] == 1, (
+        f"labelled=true&limit=1 listed {ids_of(body)} (total {body.get('total')}); expected "
+        f"the labelled row {ids[1]}: filter the rows first, then cut the page"
     )
 
 
@@ -702,8 +711,10 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
     with model_version_changed(model_file, SECOND_VERSION):
         reload_model(fresh_client)
         later = [predict(fresh_client, flower) for flower in (VERSICOLOR, SETOSA, VIRGINICA)]
-    for row in later:
+    for row in later[1:]:
         feedback(fresh_client, row["prediction_id"], {"true_species": row["species"]})
+    missed = next(name for name in SPECIES if name != later[0]["species"])
+    feedback(fresh_client, later[0]["prediction_id"], {"true_species": missed})
     with model_version_changed(model_file, UNLABELLED_VERSION):
         reload_model(fresh_client)
         predict(fresh_client, SETOSA)
@@ -712,7 +723,7 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
     body = support.json_or_fail(response, "GET /accuracy")
     assert isinstance(body, list), f"GET /accuracy answered {json.dumps(body)[:300]}; a list"
     entries = {item.get("model_version"): item for item in body if isinstance(item, dict)}
-    expected = {GRADER_VERSION: (2, 1, 0.5), SECOND_VERSION: (3, 3, 1.0)}
+    expected = {GRADER_VERSION: (2, 1, 0.5), SECOND_VERSION: (3, 2, 2 / 3)}
     assert set(entries) == set(expected) and len(body) == 2, (
         f"GET /accuracy answered {json.dumps(body)[:300]}; expected one entry for each of "
         f"{sorted(expected)} (a version whose rows are all unlabelled, {UNLABELLED_VERSION}, "
@@ -769,11 +780,11 @@ def test_only_an_admin_deletes_a_row(fresh_client):
 def test_migration_keeps_the_rows_of_an_old_database(
     app, grader_settings: None, tmp_path: Path, monkeypatch
 ):
-    """A database file at revision 0001 (no note column), holding three rows, is upgraded
-    when the app starts on it: the rows are all there with their values, their note is
-    null, a note can be set on one, and new predictions go on from id 4. Then
-    ``python -m alembic downgrade 0001`` in the lab folder takes the note column away again
-    and keeps the four rows."""
+    """A database file at revision 0001 (no note column), holding three rows whose created_at
+    are not in id order, is upgraded when the app starts on it: the rows are all there with
+    their values, listed by id, their note is null, a note can be set on one, and new
+    predictions go on from id 4. Then ``python -m alembic downgrade 0001`` in the lab folder
+    takes the note column away again, keeps the four rows and the three indexes of 0001."""
     folder = tmp_path / "old"
     folder.mkdir()
     path = folder / "old.db"
@@ -791,7 +802,7 @@ def test_migration_keeps_the_rows_of_an_old_database(
         body = page(upgraded)
         assert ids_of(body) == [1, 2, 3], (
             f"after the upgrade GET /predictions lists ids {ids_of(body)}; the old file held "
-            "rows 1, 2 and 3"
+            "rows 1, 2 and 3 (listed by id, whatever their created_at)"
         )
         for item, old in zip(body["items"], OLD_ROWS, strict=True):
             expected = {"species": old[6], "model_version": old[7], "caller": old[9]}
@@ -814,6 +825,18 @@ def test_migration_keeps_the_rows_of_an_old_database(
         f"(revision 0002's downgrade must remove it){printed}"
     )
     assert len(rows) == 4, f"`alembic downgrade 0001` left {len(rows)} of the 4 rows{printed}"
+    missing = OLD_INDEXES - indexes_in_file(path)
+    assert not missing, (
+        f"after `alembic downgrade 0001` the table prediction lacks the index(es) "
+        f"{', '.join(sorted(missing))} that revision 0001 makes: the downgrade must leave the "
+        f"table as 0001 made it{printed}"
+    )
+
+
+def indexes_in_file(path: Path) -> set[str]:
+    """The names of the indexes of the table prediction, read from (a copy of) the file."""
+    with support.database_copy(path) as connection:
+        return {row[1] for row in connection.execute("PRAGMA index_list('prediction')")}
 
 
 def alembic_downgrade(path: Path, revision: str) -> str:
