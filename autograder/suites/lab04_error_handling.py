@@ -37,6 +37,7 @@ from autograder.suites.support import SETOSA
 REQUEST_ID = "X-Request-ID"
 OBSERVER = {"name": "Ada", "email": "ada@example.org"}
 # A refused value the 422 must not repeat (it stands for a caller's private data).
+REFUSED_NUMBER = -7.31  # a negative petal_length: refused, and never repeated
 REFUSED_WORD = "wide-private-7f3a"
 
 # What the broken model says when it fails: none of it may reach the caller.
@@ -102,7 +103,14 @@ def started_without_model(app, missing_model: Path) -> Iterator:
 
 
 def envelope(response, what: str) -> dict:
-    """The "error" object of an error answer, after checking the envelope's shape."""
+    """The "error" object of an error answer, after checking the envelope's shape (and that
+    it says it is JSON)."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    expect(
+        kind == "application/json" or kind.endswith("+json"),
+        f"{what} answered {response.status_code} with Content-Type {kind or 'none'!r}; "
+        "expected application/json: the envelope is JSON, and says so (JSONResponse)",
+    )
     body = support.json_or_fail(response, what)
     expect(
         isinstance(body, dict) and set(body) == {"error"},
@@ -476,8 +484,10 @@ def test_request_id_is_generated_when_missing(model_client):
 def test_validation_error_stays_422_and_lists_each_field(model_client):
     """POST /predict with a word for sepal_width, a negative petal_length and no petal_width
     answers 422 in the envelope, code "validation_error", with a "fields" entry (field and
-    problem) for each of the three, and the answer does not repeat the refused word."""
-    body = {"sepal_length": 5.1, "sepal_width": REFUSED_WORD, "petal_length": -1.0}
+    problem) for each of the three, and the answer (body and headers) repeats neither the
+    refused word nor the refused number; nor does the 422 of a flower whose petal is longer
+    than its sepal repeat the body it refused (here with one more key, a secret)."""
+    body = {"sepal_length": 5.1, "sepal_width": REFUSED_WORD, "petal_length": REFUSED_NUMBER}
     response = model_client.post("/predict", json=body)
     what = f"POST /predict with {json.dumps(body)}"
     expect_status(response, 422, what)
@@ -488,10 +498,22 @@ def test_validation_error_stays_422_and_lists_each_field(model_client):
     expect(
         not missing, f"{what}: fields names {sorted(found)}; it must also name {sorted(missing)}"
     )
+    for refused in (REFUSED_WORD, str(REFUSED_NUMBER)):
+        expect(
+            refused not in response.text + str(response.headers),
+            f"{what} answered 422 with the refused value {refused!r} in it: "
+            f"{response.text[:300]!r}; never copy an error's input into the answer",
+        )
+    body = {**SETOSA, "petal_length": 6.0, "password": REFUSED_WORD}
+    response = model_client.post("/predict", json=body)
+    what = f"POST /predict with {json.dumps(body)} (a petal longer than its sepal)"
+    expect_status(response, 422, what)
+    envelope(response, what)
     expect(
-        REFUSED_WORD not in response.text,
-        f"{what} answered 422 with the refused value {REFUSED_WORD!r} in it: "
-        f"{response.text[:300]!r}; never copy an error's input into the answer",
+        REFUSED_WORD not in response.text + str(response.headers),
+        f"{what} answered 422 with the refused body's {REFUSED_WORD!r} in it: "
+        f"{response.text[:300]!r}; never copy an error's input (here the whole body) into "
+        "the answer",
     )
 
 
