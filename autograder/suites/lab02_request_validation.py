@@ -171,8 +171,11 @@ def first_ids_of_a_fresh_app() -> list:
 )
 def test_valid_observation_is_created_with_201(client):
     """POST /observations with a valid body answers 201 Created and returns the observation:
-    an integer id, the measurement, the observer's name, the species and the notes."""
-    body = valid_body()
+    an integer id, the measurement and the notes as received (5.15 stays 5.15, the spaces
+    around a note stay), the observer's name and the species. Lab 01's GET /hello/Ada and
+    GET /flowers/1 still answer 200."""
+    body = valid_body(notes="  by the river  ")
+    body["measurement"].update(sepal_length=5.15, petal_width=0.25)
     response = client.post("/observations", json=body)
     assert response.status_code == 201, (
         f"POST /observations with a valid body answered {response.status_code} "
@@ -191,7 +194,14 @@ def test_valid_observation_is_created_with_201(client):
         f"the answer's observer is {observer!r}; expected an object with name 'Ada'"
     )
     assert data.get("species") == "setosa", f"species came back as {data.get('species')!r}"
-    assert data.get("notes") == "by the river", f"notes came back as {data.get('notes')!r}"
+    assert data.get("notes") == body["notes"], (
+        f"notes came back as {data.get('notes')!r}; expected them as received, {body['notes']!r}"
+    )
+    for path in ("/hello/Ada", "/flowers/1"):
+        answer = client.get(path)
+        assert answer.status_code == 200, (
+            f"GET {path} answered {answer.status_code}; lab 01's routes stay as they were"
+        )
 
 
 @check(
@@ -471,9 +481,10 @@ def test_observer_name_has_1_to_100_characters(client):
 )
 def test_observer_email_needs_one_at_sign_between_text(client):
     """ "ada@example.org" is accepted; an address without "@", with nothing before or after it,
-    or with two of them answers 422 with a loc ending in "email"."""
+    or with two of them, and a number instead of a string, answer 422 with a loc ending in
+    "email"."""
     create(client, with_observer(email="ada@example.org"))
-    for email in ("ada.example.org", "@example.org", "ada@", "ada@example@org"):
+    for email in ("ada.example.org", "@example.org", "ada@", "ada@example@org", 3):
         assert_rejected(client, with_observer(email=email), "email", f"observer.email={email!r}")
 
 
@@ -526,12 +537,14 @@ def test_species_is_normalised(client):
     "with mode='before' must pass a value that is not a str on unchanged.",
 )
 def test_unknown_species_is_422(client):
-    """ "versicolor" is accepted; "tulip", and the number 3 (not a string), answer 422 with a
-    loc ending in "species"."""
+    """ "versicolor" is accepted; "tulip", the number 3 (not a string), and an empty or blank
+    text ("", "   ", which are not null) answer 422 with a loc ending in "species"."""
     data = create(client, valid_body(species="versicolor"))
     assert data.get("species") == "versicolor", f"species came back as {data.get('species')!r}"
     assert_rejected(client, valid_body(species="tulip"), "species", "species='tulip'")
     assert_rejected(client, valid_body(species=3), "species", "species=3 (a number)")
+    for blank in ("", "   "):
+        assert_rejected(client, valid_body(species=blank), "species", f"species={blank!r}")
 
 
 @check(
