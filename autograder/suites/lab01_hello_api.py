@@ -191,9 +191,10 @@ def expected_flower(flower_id: int) -> dict:
 
 
 def same_flower(got, flower_id: int) -> bool:
-    """True when ``got`` has the six fields with the values of flower ``flower_id``."""
+    """True when ``got`` has the six fields (and no other) with the values of flower
+    ``flower_id``."""
     want = expected_flower(flower_id)
-    if not isinstance(got, dict) or any(name not in got for name in FIELDS):
+    if not isinstance(got, dict) or set(got) != set(FIELDS):
         return False
     numbers_ok = all(
         isinstance(got[name], (int, float)) and got[name] == pytest.approx(want[name])
@@ -384,8 +385,9 @@ def test_flowers_filter_by_species(api):
     more="A species with no flowers is not an error: answer an empty list. Compare with ==.",
 )
 def test_unknown_species_gives_an_empty_list(api):
-    """GET /flowers?species=rose answers 200 with an empty list; so do Setosa and seto."""
-    for species in ("rose", "Setosa", "seto"):
+    """GET /flowers?species=rose answers 200 with an empty list; so do Setosa, seto and an
+    empty species (no flower's species is the empty text)."""
+    for species in ("rose", "Setosa", "seto", ""):
         body = flower_list(api, f"?species={species}")
         assert body == [], (
             f"GET /flowers?species={species} answered the flowers {ids(body)}; expected []: "
@@ -405,10 +407,10 @@ def test_unknown_species_gives_an_empty_list(api):
     [
         ("?limit=3&offset=4", [5, 6, 7]),
         ("?offset=13", [14, 15]),
-        ("?offset=15", []),
+        ("?offset=100", []),
         ("?species=versicolor&offset=3", [9, 10]),
     ],
-    ids=["limit=3&offset=4", "offset=13", "offset=15", "species=versicolor&offset=3"],
+    ids=["limit=3&offset=4", "offset=13", "offset=100", "species=versicolor&offset=3"],
 )
 def test_flowers_page_with_limit_and_offset(api, query, want):
     """GET /flowers skips `offset` flowers (after filtering by species), then answers `limit`."""
@@ -443,9 +445,9 @@ def test_limit_must_be_an_integer_from_1_to_50(api):
     more="Declare offset as Annotated[int, Query(ge=0)] = 0: a negative offset is 422.",
 )
 def test_offset_must_not_be_negative(api):
-    """offset=0 is accepted; offset=-1 and offset=x answer 422."""
+    """offset=0 is accepted; offset=-1, x and 1.5 (not an integer) answer 422."""
     flower_list(api, "?offset=0")
-    for offset in ("-1", "x"):
+    for offset in ("-1", "x", "1.5"):
         status = status_of(api, f"/flowers?offset={offset}")
         assert status == 422, f"GET /flowers?offset={offset} answered {status}; expected 422"
 
@@ -536,13 +538,19 @@ def test_openapi_and_docs_list_every_route(api):
     more="requests.get(f'{base_url}/hello/{name}', params={'shout': shout}), then the message.",
 )
 def test_client_greet_returns_the_message(api_url, client_module):
-    """client.greet(base_url, "Ada") returns the message the API sends; shout=True shouts."""
+    """client.greet(base_url, "Ada") returns the message the API sends (shout is False
+    unless given); shout=True shouts."""
     for shout in (False, True):
         want = live_json(api_url, "/hello/Ada", {"shout": str(shout).lower()})["message"]
         got = client_module.call("greet", api_url, "Ada", shout=shout)
         assert got == want, (
             f"greet(base_url, 'Ada', shout={shout}) returned {got!r}; expected {want!r}"
         )
+    want = live_json(api_url, "/hello/Ada", {"shout": "false"})["message"]
+    got = client_module.call("greet", api_url, "Ada")
+    assert got == want, (
+        f"greet(base_url, 'Ada') returned {got!r}; expected {want!r} (shout=False unless given)"
+    )
 
 
 @check(
