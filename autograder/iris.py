@@ -56,6 +56,17 @@ def _fitted(seed: int):
     return model, metadata
 
 
+def training_accuracy(model) -> float:
+    """The share of the whole iris data set (which ``model`` was fitted on) that ``model``
+    classifies right, with all its decimals (146 of 150 is 0.9733333333333334)."""
+    import numpy as np
+    from sklearn import datasets
+
+    data = datasets.load_iris()
+    labels = np.asarray(data.target_names)[data.target]
+    return float(np.mean(model.predict(data.data) == labels))
+
+
 def save_model(folder: Path, *, version: str = GRADER_VERSION) -> Path:
     """Train and write ``model.joblib`` and ``model.json`` into ``folder``; return the first."""
     import joblib

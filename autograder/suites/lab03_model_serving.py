@@ -260,6 +260,10 @@ def _why_different(value, probabilities: dict[str, float], name: str) -> str:
 # The grader's model (autograder/iris.py), trained once when the suite is collected: the warm
 # grader does it before it forks, so a re-grade only writes it to disk.
 GRADER_PIPELINE, GRADER_METADATA = iris.train()
+CHANGED_VERSION = "changed-after-start-up"  # model.json's version once the app has started
+# The grader's model.json gives its accuracy on the data it was fitted on, with all its
+# decimals: GET /model must answer it as it is (the cross-validated 0.96 survives a rounding).
+GRADER_METADATA["metrics"]["accuracy"] = iris.training_accuracy(GRADER_PIPELINE)
 
 
 @pytest.fixture(scope="session")
@@ -387,6 +391,16 @@ def test_predict_reports_the_model_version(api):
     )
 
 
+# A flower whose sepal length, sepal width and petal width are all 10 cm, the largest allowed
+# (its petal length must stay below its sepal length).
+AT_THE_BOUNDS = {
+    "sepal_length": 10.0,
+    "sepal_width": 10.0,
+    "petal_length": 9.5,
+    "petal_width": 10.0,
+}
+
+
 @check(
     points=8,
     hint="Reuse lab 02's measurement model for the body and for each batch item: validation "
@@ -395,10 +409,14 @@ def test_predict_reports_the_model_version(api):
     "the batch items: FastAPI then answers 422 before your code runs.",
 )
 def test_impossible_measurements_are_rejected_with_422(api):
-    """A valid flower gets 200, and a flower outside the physical ranges (0 < cm <= 10, petal
-    shorter than sepal), a missing field or a bad batch item gets 422."""
+    """A valid flower gets 200, and so does one at the upper bounds (10 cm); a flower outside
+    the physical ranges (each measurement 0, or above 10; petal shorter than sepal), a
+    missing field or a bad batch item gets 422."""
     api.post_ok("/predict", SETOSA)
+    api.post_ok("/predict", AT_THE_BOUNDS)
     bad = {
+        **{f"{name} = 0": {**SETOSA, name: 0} for name in SETOSA},
+        **{f"{name} = 10.5": {**AT_THE_BOUNDS, name: 10.5} for name in SETOSA},
         "a negative length": {**SETOSA, "sepal_width": -1.0},
         "a zero width": {**SETOSA, "petal_width": 0},
         "a 25 cm sepal": {**SETOSA, "sepal_length": 25.0},
@@ -488,7 +506,8 @@ def test_batch_accepts_1_to_100_items(api):
     "classes, features and metrics.",
 )
 def test_model_route_returns_the_metadata(api, grader_model: Path):
-    """GET /model answers the version, classes, features and metrics of the loaded model."""
+    """GET /model answers the version, classes, features and metrics of the loaded model,
+    each as model.json gives it (its accuracy has many decimals: it is not rounded)."""
     answer = api.get_ok("/model")
     metadata = json.loads(grader_model.with_suffix(".json").read_text())
     for field in ("version", "classes", "features"):
@@ -498,8 +517,9 @@ def test_model_route_returns_the_metadata(api, grader_model: Path):
         )
     metrics = answer.get("metrics")
     assert isinstance(metrics, dict), f"GET /model answered metrics={metrics!r}; expected {{}}"
-    assert metrics.get("accuracy") == pytest.approx(metadata["metrics"]["accuracy"]), (
-        f"GET /model answered metrics={metrics!r}; model.json says {metadata['metrics']}"
+    assert metrics == pytest.approx(metadata["metrics"], rel=1e-9), (
+        f"GET /model answered metrics={metrics!r}; model.json says {metadata['metrics']} "
+        "(every metric, as it is)"
     )
 
 
@@ -614,8 +634,9 @@ def test_model_path_comes_from_the_environment(
 
 def probe_after_deleting_the_model(folder: str, source: str) -> dict:
     """Probe: copy the model at ``source`` into a folder of the probe's own, start a freshly
-    imported app with MODEL_PATH naming the copy, delete the copy, then call POST /predict
-    twice and GET /model: their statuses and the version /model answers."""
+    imported app with MODEL_PATH naming the copy, give the copy's metadata another version
+    and ask GET /model its version; then delete the copy, call POST /predict twice and
+    GET /model: their statuses and the versions /model answered."""
     folder_path = Path(folder)
     deleted = "the model files were deleted after start-up, before any request; "
     try:
@@ -627,6 +648,20 @@ def probe_after_deleting_the_model(folder: str, source: str) -> dict:
             ):
                 set_model_path(str(model_path))
                 with started_here(main.app, folder_path, "with MODEL_PATH set") as test_client:
+                    metadata_path = model_path.with_suffix(".json")
+                    metadata = json.loads(metadata_path.read_text())
+                    metadata_path.write_text(json.dumps({**metadata, "version": CHANGED_VERSION}))
+                    response = _get(
+                        test_client,
+                        "GET",
+                        "/model",
+                        "model.json was changed after start-up; then GET /model",
+                        folder_path,
+                    )
+                    try:
+                        version_after_change = response.json().get("version")
+                    except (ValueError, AttributeError):
+                        version_after_change = None
                     shutil.rmtree(model_path.parent)
                     statuses = []
                     for attempt in ("a first", "a second"):
@@ -642,7 +677,12 @@ def probe_after_deleting_the_model(folder: str, source: str) -> dict:
                         version = None
     except Problem as problem:
         return {"problem": str(problem)}
-    return {"predict": statuses, "model": response.status_code, "version": version}
+    return {
+        "predict": statuses,
+        "model": response.status_code,
+        "version": version,
+        "version_after_change": version_after_change,
+    }
 
 
 @check(
@@ -653,10 +693,17 @@ def probe_after_deleting_the_model(folder: str, source: str) -> dict:
     "read it from there and never call joblib.load or read model.json themselves.",
 )
 def test_model_is_loaded_once_at_start_up(submission_dir: Path, grader_model: Path):
-    """The model and its metadata are loaded when the app starts: once it has started,
-    the app keeps answering /predict and /model even if the model files are deleted."""
+    """The model and its metadata are loaded when the app starts: once it has started, GET
+    /model keeps the start-up version when model.json changes, and the app keeps answering
+    /predict and /model even if the model files are deleted."""
     outcome = answered(
         probe(probe_after_deleting_the_model, str(submission_dir), str(grader_model))
+    )
+    changed = outcome["version_after_change"]
+    assert changed == GRADER_VERSION, (
+        f"model.json was given the version {CHANGED_VERSION!r} after start-up; then GET /model "
+        f"answered version {changed!r}, not the start-up version {GRADER_VERSION!r}: the "
+        "model and its metadata are read once, when the app starts"
     )
     deleted = "the model files were deleted after start-up, before any request; "
     for attempt, status_code in zip(("a first", "a second"), outcome["predict"], strict=True):
