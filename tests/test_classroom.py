@@ -19,27 +19,29 @@ from autograder import cli
 from autograder.course import ROOT, find_lab, load_labs
 from autograder.instructor import classroom
 from autograder.instructor.tooling import SYNC_FOR_GRADING, UV_VERSION
+from tests import workflow_audit
 
 LAB = find_lab(2)
 
-# The inputs each action declares in its action.yml, at the version the workflow pins
-# (actions/checkout v4, astral-sh/setup-uv v6, autograding-grading-reporter v1).
+# The inputs each action declares in its action.yml, at the commit the workflow pins
+# (classroom.ACTIONS: actions/checkout v7.0.1, astral-sh/setup-uv v10.0.1, the reporter v1).
 DECLARED_INPUTS = {
     "actions/checkout": {
         "repository", "ref", "token", "ssh-key", "ssh-known-hosts", "ssh-strict", "ssh-user",
         "persist-credentials", "path", "clean", "filter", "sparse-checkout",
-        "sparse-checkout-cone-mode", "fetch-depth", "fetch-tags", "show-progress", "reference",
+        "sparse-checkout-cone-mode", "fetch-depth", "fetch-tags", "show-progress",
         "lfs", "submodules", "set-safe-directory", "github-server-url",
+        "allow-unsafe-pr-checkout",
     },
     "astral-sh/setup-uv": {
         "version", "version-file", "python-version", "activate-environment", "venv-path",
-        "working-directory", "checksum", "github-token", "enable-cache",
+        "no-project", "working-directory", "checksum", "github-token", "enable-cache",
         "cache-dependency-glob", "restore-cache", "save-cache", "cache-suffix",
         "cache-local-path", "prune-cache", "cache-python", "ignore-nothing-to-cache",
         "ignore-empty-workdir", "tool-dir", "tool-bin-dir", "manifest-file",
-        "add-problem-matchers", "resolution-strategy",
+        "download-from-astral-mirror", "add-problem-matchers", "quiet", "resolution-strategy",
     },
-    "classroom-resources/autograding-grading-reporter": {"runners"},
+    "classroom-resources/autograding-grading-reporter": {"token", "runners"},
 }  # fmt: skip
 REQUIRED_INPUTS = {"classroom-resources/autograding-grading-reporter": {"runners"}}
 STEP_KEYS = {"name", "id", "uses", "with", "env", "run", "working-directory", "if", "shell"}
@@ -103,8 +105,8 @@ def test_every_action_gets_only_inputs_it_declares(generated):
             assert ("uses" in step) != ("run" in step), step
             if "uses" not in step:
                 continue
-            action, _, version = step["uses"].partition("@")
-            assert re.fullmatch(r"v\d+", version), f"{action}: pin a major version"
+            action, _, commit = step["uses"].partition("@")
+            assert re.fullmatch(r"[0-9a-f]{40}", commit), f"{action}: pin a commit, not a tag"
             given = set(step.get("with", {}))
             assert given <= DECLARED_INPUTS[action], f"{action}: {given - DECLARED_INPUTS[action]}"
             assert REQUIRED_INPUTS.get(action, set()) <= given
@@ -130,7 +132,7 @@ def test_each_lab_is_graded_as_root_from_the_pinned_course(generated):
     assert "solutions" not in pristine["with"]["sparse-checkout"]
     assert pristine["with"]["sparse-checkout"].split() == ["autograder", "labs"]
     reporter = steps[-1]
-    assert reporter["uses"] == classroom.REPORTER
+    assert reporter["uses"] == f"{classroom.REPORTER.name}@{classroom.REPORTER.commit}"
     runners = reporter["with"]["runners"].split(",")
     assert re.fullmatch(r"([a-zA-Z0-9]+,)*[a-zA-Z0-9]+", reporter["with"]["runners"])
     assert runners == [classroom.runner_id(lab) for lab in load_labs()]
@@ -211,3 +213,24 @@ def test_a_commit_of_digits_stays_a_string(generated):
     steps = generated(ref="1234567" * 5 + "89012")["jobs"]["run-autograding-tests"]["steps"]
     pristine = next(step for step in steps if step.get("with", {}).get("path") == "pristine")
     assert pristine["with"]["ref"] == "1234567" * 5 + "89012"
+
+
+def test_the_workflow_passes_a_security_audit(tmp_path):
+    for secret in (classroom.DEFAULT_TOKEN_SECRET, None):
+        out = classroom.write_workflow(
+            course_repository="acme/fastapi-ml-labs",
+            ref="0123abc",
+            out=tmp_path / f"classroom-{secret}.yml",
+            token_secret=secret,
+        )
+        assert not workflow_audit.findings(out)
+        # Each action is pinned to a commit, with the release it was beside it.
+        pinned = [line for line in out.read_text().splitlines() if "uses:" in line]
+        assert pinned and all(" # v" in line for line in pinned), pinned
+
+
+def test_the_audit_finds_an_action_pinned_by_a_tag(tmp_path):
+    text = classroom.workflow(load_labs()[:1], "acme/fastapi-ml-labs", "0123abc", None)
+    moved = text.replace(classroom.CHECKOUT.uses, f"{classroom.CHECKOUT.name}@v7")
+    (tmp_path / "classroom.yml").write_text(moved)
+    assert "unpinned-uses" in workflow_audit.findings(tmp_path / "classroom.yml")
