@@ -1,4 +1,5 @@
-"""Reading files the student's code may have written or replaced, as root, safely.
+"""Reading (and replacing) files the student's code may have written or replaced, as root,
+safely.
 
 In secure mode the checks run as root, and the student's code (another user) may plant a
 link where the checks read: a path is followed one folder at a time without following any
@@ -7,6 +8,7 @@ link, so such a link never makes the grader read a file of the machine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -52,6 +54,33 @@ def read_own_text(path: Path) -> str | None:
     """:func:`read_own_file` as text (bad bytes replaced), or None."""
     data = read_own_file(path)
     return None if data is None else data.decode(errors="replace")
+
+
+def replace_own_file(folder: Path, name: str, data: bytes) -> bool:
+    """Put a new file of the grader's at ``folder/name``, holding ``data``, whatever the
+    student's code left there; False when that cannot be done (a folder there, say).
+
+    The checks run as root in secure mode, and ``folder`` may be one the student's code
+    writes in: it is reached without following any link, what is at ``name`` is removed (a
+    link itself, never what it points to), and the new file is created only if nothing took
+    its place in between. Writing to the old path instead would write, as root, through a
+    link the student's code planted there, into any file of the machine.
+    """
+    descriptor = open_own_folder(Path(folder))
+    if descriptor is None:
+        return False
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=descriptor)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        written = os.open(name, flags, 0o644, dir_fd=descriptor)
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    with os.fdopen(written, "wb") as writing:
+        writing.write(data)
+    return True
 
 
 MAX_TREE_BYTES = 64 * 1024 * 1024  # what one copy of a student's folder may hold in all

@@ -44,6 +44,7 @@ from autograder import sandbox, submission
 from autograder.iris import FEATURES
 from autograder.own_files import read_own_file as read_own_file  # suites read through here
 from autograder.own_files import read_own_text as read_own_text
+from autograder.own_files import replace_own_file as replace_own_file  # ...and replace
 
 # ---------------------------------------------------------------- sample flowers
 
