@@ -235,8 +235,14 @@ class Bench:
     ``cache``: where finished runs are remembered between gradings (by default, what the
     grading's isolation offers; False for none).
 
+    Runs start in an order drawn at random for each bench, correct and buggy
+    implementations mixed, and the folders are made in another random order: the tests may
+    keep notes from one run to the next (a counter in a file), and a fixed order would tell
+    them which runs are the correct services ("runs 1 and 2 pass, every later one fails").
+    Asking for one run starts the runs before it in that order.
+
     With ``jobs`` above 1, while a check waits for one run the bench starts the next ones
-    (in the order of the implementations) so that ``jobs`` run at the same time; it stops
+    (in that order) so that ``jobs`` run at the same time; it stops
     doing so once the tests have failed on a correct implementation, because every buggy
     run is then worth nothing.
     """
@@ -267,8 +273,12 @@ class Bench:
         # a run's tests (the student's code) see only their own service, and cannot tell
         # which implementation it is from where it runs, nor read the others.
         self.workdir.mkdir(parents=True, exist_ok=True)
+        shuffle = secrets.SystemRandom().shuffle
         names = list(self.implementations)
+        shuffle(names)
         self.folder_of = {name: opaque_folder(self.workdir) / "service" for name in names}
+        self.order = list(self.implementations)  # the order runs start in (see above)
+        shuffle(self.order)
         self.pristine = copy_service(Path(reference), opaque_folder(self.workdir))
         self.decoys = decoy_texts(self.pristine, implementations)
         note_code_reading(self.tests_dir)
@@ -328,25 +338,36 @@ class Bench:
         if self.cache is not None and self.keys.get(name):
             self.cache.put(self.keys[name], run)
 
+    def _not_started(self) -> list[str]:
+        return [name for name in self.order if name not in self.runs | self.in_flight.keys()]
+
     def _next_to_start(self) -> str | None:
         if any(not self.runs[item.name].passed for item in self.correct if item.name in self.runs):
             return None
-        for name in self.implementations:
-            if name not in self.runs and name not in self.in_flight:
-                return name
-        return None
+        return next(iter(self._not_started()), None)
 
     def run(self, name: str) -> TestRun:
         """The student's tests on one implementation (run on first request, then cached)."""
-        if name not in self.runs and name not in self.in_flight:
-            self._start(name)
+        # The runs before it in the bench's order start first, ``jobs`` at a time (once the
+        # tests have failed on a correct implementation, it starts at once, alone).
+        while name in self._not_started():
+            if self._next_to_start() is None:
+                self._start(name)
+            elif len(self.in_flight) >= self.jobs:
+                self._collect()
+            else:
+                self._start(self._not_started()[0])
         while name not in self.runs:
             while len(self.in_flight) < self.jobs and (extra := self._next_to_start()):
                 self._start(extra)
-            for running in wait_any(list(self.in_flight.values())):
-                self._finished(running.label, running.result)
-                del self.in_flight[running.label]
+            self._collect()
         return self.runs[name]
+
+    def _collect(self) -> None:
+        """Wait until a run in flight ends; keep what ended."""
+        for running in wait_any(list(self.in_flight.values())):
+            self._finished(running.label, running.result)
+            del self.in_flight[running.label]
 
     def close(self) -> None:
         """Stop the runs still in flight (started ahead but never asked for)."""

@@ -22,7 +22,7 @@ import pytest
 
 from autograder import check, implementations
 from autograder.course import lab_for_suite
-from autograder.implementations import Bench, load_implementations, load_symptoms
+from autograder.implementations import Bench, load_implementations, load_symptoms, opaque_folder
 from autograder.student_tests import TESTS_FOLDER
 
 LAB = lab_for_suite(__file__)
@@ -47,7 +47,7 @@ def bench(submission_dir: Path, iris_model: Path, tmp_path_factory: pytest.TempP
         reference_folder(),
         load_implementations(IMPLEMENTATIONS),
         submission_dir / TESTS_FOLDER,
-        tmp_path_factory.mktemp("services"),
+        opaque_folder(tmp_path_factory.getbasetemp()),  # a name that says nothing
         timeout=RUN_TIMEOUT,
         env={"MODEL_PATH": str(iris_model)},
         forget=[submission_dir],

@@ -38,7 +38,12 @@ import pytest
 
 from autograder import check, implementations, isolation, sandbox, student_tests
 from autograder.course import lab_for_suite
-from autograder.implementations import Bench, Implementation, load_implementations
+from autograder.implementations import (
+    Bench,
+    Implementation,
+    load_implementations,
+    opaque_folder,
+)
 from autograder.iris import GRADER_VERSION
 from autograder.isolation.commands import Command, python
 from autograder.student_tests import TESTS_FOLDER
@@ -961,7 +966,7 @@ def log_tests(submission_dir: Path, tmp_path_factory) -> Path:
 def own_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_factory):
     """The student's tests of the log, against a copy of the student's own service."""
     own = [Implementation("reference", True, "your own service")]
-    workdir = tmp_path_factory.mktemp("own-service")
+    workdir = opaque_folder(tmp_path_factory.getbasetemp())  # a name that says nothing
     options = {"model_file": model_file, "submission_dir": submission_dir}
     bench = bench_for(submission_dir, own, log_tests, workdir, **options)
     yield bench
@@ -972,7 +977,7 @@ def own_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_
 def log_bench(submission_dir: Path, log_tests: Path, model_file: Path, tmp_path_factory):
     """The student's tests of the log, against the reference service and buggy copies."""
     tests = log_tests
-    workdir = tmp_path_factory.mktemp("log-services")
+    workdir = opaque_folder(tmp_path_factory.getbasetemp())  # a name that says nothing
     implementations = load_implementations(IMPLEMENTATIONS)
     bench = bench_for(
         LAB.solution_dir,
