@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -37,6 +38,7 @@ import pytest
 from autograder import check, isolation
 from autograder.isolation.commands import Command, python
 from autograder.live import free_port
+from autograder.request_counter import RequestCounter
 from autograder.suites import support
 
 API_KEY = "grader-load-" + "k" * 32
@@ -48,6 +50,7 @@ PRESTART_SECONDS = 60  # migrating an empty database and training the iris model
 MAX_MODEL_BYTES = 64 * 1024 * 1024  # a trained iris model is a few kilobytes
 LOAD_SECONDS = 2  # each Locust run of the load-test checks
 LOAD_USERS = 2  # the --users of those runs
+RELAY_SETTLE_SECONDS = 0.2
 ASK_AGAIN_SECONDS = 0.02  # between the requests that wait for every worker to answer
 ROUTES = ("/v2/predict", "/v1/predict/batch")
 
@@ -801,6 +804,8 @@ class LoadRun:
         self.out = out
         self.problem: str | None = None
         self.output = ""
+        # What each server really received, by path (counted between the test and it).
+        self.received: dict[int, dict[str, int]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -815,25 +820,34 @@ def load_run(uvicorn_server, fastapi_workers, tmp_path_factory) -> LoadRun:
             run = LoadRun(tmp_path_factory.mktemp("load"))
             run.problem = f"the server for the load test did not start ({server.problem})"
             return run
-    targets = [f"1={one.url}", f"2={fastapi_workers.url}"]
-    run = run_load_report(targets, LOAD_SECONDS, tmp_path_factory)
+    servers = {1: one, 2: fastapi_workers}
+    run = run_load_report(servers, LOAD_SECONDS, tmp_path_factory)
     if not run.problem and too_few_requests(run.out):
-        run = run_load_report(targets, 2 * LOAD_SECONDS, tmp_path_factory)
+        run = run_load_report(servers, 2 * LOAD_SECONDS, tmp_path_factory)
     return run
 
 
-def run_load_report(targets: list[str], seconds: int, tmp_path_factory) -> LoadRun:
-    """One run of the student's load_report.py against ``targets``, for ``seconds``."""
+def run_load_report(servers: dict[int, Server], seconds: int, tmp_path_factory) -> LoadRun:
+    """One run of the student's load_report.py against ``servers`` (by worker count), for
+    ``seconds``. Each target's URL is a relay that counts what reaches its server."""
     out = isolation.current().writable_by_app(tmp_path_factory.mktemp("load"))
     run = LoadRun(out)
-    arguments = ["load_report.py", "--out", str(out), "--users", str(LOAD_USERS)]
-    arguments += ["--run-time", str(seconds), *targets]
-    command = Command(python(*arguments), environment={"LOAD_API_KEY": API_KEY}).start()
-    try:
-        if not command.wait(60 + seconds):
-            run.problem = f"load_report.py was still running after {60 + seconds} s"
-    finally:
-        command.stop()
+    with ExitStack() as relays:
+        counters = {
+            workers: relays.enter_context(RequestCounter(server.port))
+            for workers, server in servers.items()
+        }
+        arguments = ["load_report.py", "--out", str(out), "--users", str(LOAD_USERS)]
+        arguments += ["--run-time", str(seconds)]
+        arguments += [f"{workers}={counter.url}" for workers, counter in counters.items()]
+        command = Command(python(*arguments), environment={"LOAD_API_KEY": API_KEY}).start()
+        try:
+            if not command.wait(60 + seconds):
+                run.problem = f"load_report.py was still running after {60 + seconds} s"
+        finally:
+            command.stop()
+        time.sleep(RELAY_SETTLE_SECONDS)  # the last bytes the relays read
+        run.received = {workers: counter.counted() for workers, counter in counters.items()}
     run.output = command.output()
     return run
 
@@ -890,7 +904,8 @@ def fail_run(run: LoadRun, reason: str):
 def test_load_test_ran_headless_against_both_servers(load_run):
     """OUT/workers-1_stats.csv and OUT/workers-2_stats.csv exist, each with requests and no
     failures; both routes, /v2/predict and /v1/predict/batch, were requested, and no other;
-    Locust never ran more users than --users asked for (its _stats_history.csv)."""
+    the servers received the requests each CSV counts (the URLs given are relays that count
+    them); Locust never ran more users than --users asked for (its _stats_history.csv)."""
     if load_run.problem:
         fail_run(load_run, load_run.problem)
     requested = set()
@@ -903,6 +918,15 @@ def test_load_test_ran_headless_against_both_servers(load_run):
         if not any(counted.values()):
             fail_run(load_run, f"{path.name} has no requests")
         requested |= {route for route, count in counted.items() if count}
+        received = load_run.received.get(workers, {})
+        for route, count in counted.items():
+            if count > received.get(route, 0):
+                fail_run(
+                    load_run,
+                    f"{path.name} counts {count} requests to {route}, but the server behind "
+                    f"{workers}=URL received {received.get(route, 0)}: the CSV must be the one "
+                    "Locust writes, of the requests it sent to that URL",
+                )
         for route, row in rows.items():
             if int(row["Failure Count"] or 0):
                 fail_run(
