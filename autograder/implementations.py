@@ -25,26 +25,18 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
-import tempfile
 import time
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import isolation, stages
+from autograder import code_readings, isolation
 from autograder.disguise import decoy_texts, disguise
 from autograder.own_files import copy_own_tree
 from autograder.run_cache import RunCache
-from autograder.student_tests import (
-    FAILED,
-    NO_TESTS,
-    TESTS_FOLDER,
-    RunningTests,
-    TestRun,
-    start_tests,
-    wait_any,
-)
+from autograder.student_test_results import FAILED, NO_TESTS, TESTS_FOLDER, TestRun
+from autograder.student_tests import RunningTests, start_tests, wait_any
 from autograder.variants import build_variant
 
 IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
@@ -170,61 +162,6 @@ def opaque_folder(parent: Path) -> Path:
     return folder
 
 
-# What tests that look at a service's text instead of its behaviour use: the checks count
-# what services do, so a test that reads their code is worth an instructor's look.
-CODE_READING = re.compile(
-    r"__file__|__loader__|__cached__|__code__|\bco_(?:code|consts|names)\b|getsource|"
-    r"linecache|get_source|find_spec|\bmarshal\b|\bhashlib\b|\bimport (?:ast|dis|inspect)\b|"
-    r"\bfrom (?:ast|dis|inspect) import|[\"']\*?\.pyc?[\"']|"
-    r"pytest_collection_modifyitems|pytest_collection_finish|pytest_runtestloop|session\.items"
-)
-MAX_SHOWN_READINGS = 3
-_noted: set[Path] = set()
-
-
-def code_readings(tests_dir: Path) -> list[str]:
-    """Where the student's tests use what reads code or files of code, or what changes how
-    pytest runs them (their order, say): "file, line: text".
-
-    The tests are scanned in a copy of the grader's (no link followed, no depth that makes
-    the scan recurse: see :func:`~autograder.own_files.copy_own_tree`)."""
-    found = []
-    with tempfile.TemporaryDirectory(prefix="tests-") as scratch:
-        copy = copy_own_tree(
-            Path(tests_dir), Path(scratch) / "tests", skip=frozenset({"__pycache__"})
-        )
-        for path in sorted(copy.rglob("*.py")):
-            text = path.read_text(errors="replace")
-            for number, line in enumerate(text.splitlines(), start=1):
-                match = CODE_READING.search(line)
-                if match:
-                    where = (Path(Path(tests_dir).name) / path.relative_to(copy)).as_posix()
-                    found.append(f"{where}, line {number}: `{match.group()}`")
-    return found
-
-
-def note_code_reading(tests_dir: Path) -> None:
-    """Tell the student (and the instructor) once when their tests look at code, not at
-    what the service does: it costs no points, and it is worth a look."""
-    tests_dir = Path(tests_dir)
-    if tests_dir in _noted:
-        return
-    _noted.add(tests_dir)
-    found = code_readings(tests_dir)
-    if found:
-        shown = "; ".join(found[:MAX_SHOWN_READINGS])
-        more = (
-            f" (and {len(found) - MAX_SHOWN_READINGS} more)"
-            if len(found) > MAX_SHOWN_READINGS
-            else ""
-        )
-        stages.note(
-            f"worth a look: your tests read code or files of code, or steer how pytest runs "
-            f"them ({shown}{more}). The checks count what each service does; a test that looks "
-            "at a service's text, or a run reordered by hand, tests nothing."
-        )
-
-
 class Bench:
     """The student's tests against every implementation, each run once, when first needed.
 
@@ -281,7 +218,7 @@ class Bench:
         shuffle(self.order)
         self.pristine = copy_service(Path(reference), opaque_folder(self.workdir))
         self.decoys = decoy_texts(self.pristine, implementations)
-        note_code_reading(self.tests_dir)
+        code_readings.note_code_reading(self.tests_dir)
         self.workdir.chmod(0o711)
         self.runs: dict[str, TestRun] = {}
         self.in_flight: dict[str, RunningTests] = {}

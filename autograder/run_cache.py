@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from autograder.student_tests import (
+from autograder.student_test_results import (
     FAILED,
     NO_TESTS,
     PASSED,

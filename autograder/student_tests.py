@@ -31,7 +31,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import isolation, processes, pytest_run
@@ -39,62 +38,15 @@ from autograder.course import ROOT
 from autograder.events import EventReader
 from autograder.own_files import copy_own_tree
 from autograder.student_reporter import REPORT_FD_VARIABLE, REVERSE_VARIABLE, Reporter
-
-TESTS_FOLDER = "tests"
-COPY_SKIPPED = frozenset({"__pycache__", ".pytest_cache"})  # and *.pyc files
-
-PASSED, FAILED, TIMEOUT, CRASHED, NO_TESTS, ERROR = (
-    "passed",
-    "failed",
-    "timeout",
-    "crashed",
-    "no tests",
-    "error",
+from autograder.student_test_results import (
+    NO_TESTS,
+    TESTS_FOLDER,
+    TestRun,
+    interpret,
+    well_formed,
 )
 
-
-# ---------------------------------------------------------------- one run's results
-
-
-@dataclass
-class TestOutcome:
-    """One of the student's tests on one implementation."""
-
-    __test__ = False  # not a test class, whatever pytest thinks of its name
-
-    nodeid: str
-    outcome: str  # passed, failed, error, skipped
-    message: str = ""
-
-
-@dataclass
-class TestRun:
-    """The student's tests run once against one implementation."""
-
-    __test__ = False  # not a test class, whatever pytest thinks of its name
-
-    implementation: str
-    status: str = CRASHED
-    message: str = ""  # why the run did not pass, in a few plain lines
-    tests: list[TestOutcome] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def passed(self) -> bool:
-        """Every test passed or was skipped, and at least one test passed."""
-        return self.status == PASSED
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for test in self.tests if test.outcome == outcome)
-
-    def summary(self) -> str:
-        counts = ", ".join(
-            f"{self.count(outcome)} {outcome}"
-            for outcome in ("passed", "failed", "error", "skipped")
-            if self.count(outcome)
-        )
-        return counts or "no test ran"
-
+COPY_SKIPPED = frozenset({"__pycache__", ".pytest_cache"})  # and *.pyc files
 
 # ---------------------------------------------------------------- running
 
@@ -147,7 +99,7 @@ class RunningTests:
         with contextlib.suppress(OSError):
             os.close(self.fd)
         run = TestRun(implementation=self.label, seconds=time.monotonic() - self.started)
-        _interpret(run, self.events, timed_out=timed_out, timeout=self.timeout, ended=ended)
+        interpret(run, self.events, timed_out=timed_out, timeout=self.timeout, ended=ended)
         self.result = run
         return run
 
@@ -322,92 +274,3 @@ def _run_tests(
             reporter.send("crash", message=f"{type(error).__name__}: {error}")
     finally:
         os._exit(0)
-
-
-# The fields each event of a run carries, with their types (see autograder.student_reporter).
-EVENT_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
-    "collect_error": {"nodeid": (str, type(None)), "message": (str,)},
-    "collected": {"count": (int,)},
-    "start": {"nodeid": (str,)},
-    "result": {"nodeid": (str,), "outcome": (str,), "message": (str,)},
-    "finished": {"exit_status": (int,)},
-    "crash": {"message": (str,)},
-}
-
-
-def well_formed(event: object) -> bool:
-    """Whether ``event`` is one the reporter writes: a known kind with its fields' types.
-
-    The reporter runs in the process of the student's tests, which can write on its pipe
-    too: a line of another shape is left out rather than trusted."""
-    if not isinstance(event, dict) or event.get("event") not in EVENT_FIELDS:
-        return False
-    fields = EVENT_FIELDS[event["event"]]
-    return all(
-        isinstance(event.get(name), kinds) and not isinstance(event.get(name), bool)
-        for name, kinds in fields.items()
-    )
-
-
-def _interpret(run: TestRun, events: list[dict], *, timed_out: bool, timeout: float, ended: str):
-    """Turn a run's events into its status and a plain message."""
-    collect_errors, started, finished, crash = [], None, None, ""
-    for event in filter(well_formed, events):
-        kind = event.get("event")
-        if kind == "collect_error":
-            collect_errors.append(event)
-        elif kind == "start":
-            started = event["nodeid"]
-        elif kind == "result":
-            run.tests.append(TestOutcome(event["nodeid"], event["outcome"], event["message"]))
-            started = None
-        elif kind == "finished":
-            finished = event["exit_status"]
-        elif kind == "crash":
-            crash = event["message"]
-    failures = [test for test in run.tests if test.outcome in ("failed", "error")]
-    if timed_out:
-        run.status = TIMEOUT
-        where = f"{test_name(started)} did not finish" if started else "the tests did not finish"
-        run.message = f"{where} within {timeout:g} s (an endless loop, or a wait that never ends?)"
-    elif collect_errors:
-        first = collect_errors[0]
-        run.status = ERROR
-        run.message = f"pytest could not load {first['nodeid'] or 'the tests'}: {first['message']}"
-    elif failures:
-        run.status = FAILED
-        first = failures[0]
-        verb = "failed" if first.outcome == "failed" else "could not run"
-        run.message = f"{test_name(first.nodeid)} {verb}: {first.message}"
-    elif crash:
-        run.status = ERROR
-        run.message = f"pytest could not run the tests: {crash}"
-    elif finished is None:
-        run.status = CRASHED
-        during = f" during {test_name(started)}" if started else ""
-        run.message = f"the test run stopped{during} ({ended}): did a test exit the process?"
-    elif finished == 5 or not run.tests:
-        run.status = NO_TESTS
-        run.message = (
-            f"pytest found no tests in {TESTS_FOLDER}/ (files are named test_*.py and "
-            "functions test_*)"
-        )
-    elif finished not in (0,):
-        run.status = CRASHED
-        run.message = f"the test run ended early (pytest exit status {finished})"
-    elif not run.count("passed"):
-        run.status = NO_TESTS
-        run.message = (
-            f"all {len(run.tests)} tests were skipped (a test that calls pytest.skip, like the "
-            "TODOs of a starter, checks nothing)"
-        )
-    else:
-        run.status = PASSED
-        run.message = run.summary()
-
-
-def test_name(nodeid: str | None) -> str:
-    """``test_service.py::test_x[1]`` for ``tests/test_service.py::test_x[1]``."""
-    if not nodeid:
-        return "a test"
-    return nodeid.removeprefix(f"{TESTS_FOLDER}/")

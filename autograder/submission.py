@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import importlib.util
 import os
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from autograder.app_routes import dependencies_of
 from autograder.own_files import read_own_file
 
 # The app of a lab folder without its own entry point: ``app`` in ``main.py``.
@@ -360,41 +360,6 @@ def load(folder: str | Path, *, reload: bool = False) -> ModuleType:
     return module
 
 
-def _routes_of(app) -> Iterator:
-    """Every route of the app, those of included routers too (which recent FastAPI releases
-    keep behind one entry per ``include_router``)."""
-    pending, seen = list(getattr(app, "routes", ())), set()
-    while pending:
-        route = pending.pop()
-        if id(route) in seen:
-            continue
-        seen.add(id(route))
-        yield route
-        contexts = getattr(route, "effective_route_contexts", None)
-        if callable(contexts):
-            # an unusual router that cannot list them: its own routes still count
-            with contextlib.suppress(Exception):
-                pending += list(contexts())
-        router = getattr(route, "original_router", None)
-        pending += list(getattr(router, "routes", ()))
-
-
-def _dependencies_of(app) -> Iterator:
-    """Every function the app's routes depend on, directly or through other dependencies
-    (route, router and app dependencies included)."""
-    pending = [getattr(route, "dependant", None) for route in _routes_of(app)]
-    seen: set[int] = set()
-    while pending:
-        dependant = pending.pop()
-        if dependant is None or id(dependant) in seen:
-            continue
-        seen.add(id(dependant))
-        for sub in getattr(dependant, "dependencies", ()):
-            if getattr(sub, "call", None) is not None:
-                yield sub.call
-            pending.append(sub)
-
-
 def find_dependency(app, name: str):
     """The student's dependency called ``name``, wherever it is defined: ``main.<name>``
     (on the module that holds the app), or a function of that name one of the app's routes
@@ -402,7 +367,7 @@ def find_dependency(app, name: str):
     found = getattr(entry_module(), name, None)
     if found is not None:
         return found
-    for call in _dependencies_of(app):
+    for call in dependencies_of(app):
         if getattr(call, "__name__", None) == name:
             return call
     return None

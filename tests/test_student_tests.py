@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import implementations, isolation, sandbox
+from autograder import code_readings, implementations, isolation, sandbox
 from autograder.course import find_lab
 from autograder.disguise import disguise
 from autograder.implementations import (
@@ -28,7 +28,7 @@ from autograder.implementations import (
     load_symptoms,
 )
 from autograder.run_cache import RunCache
-from autograder.student_tests import (
+from autograder.student_test_results import (
     CRASHED,
     ERROR,
     FAILED,
@@ -36,8 +36,8 @@ from autograder.student_tests import (
     PASSED,
     TIMEOUT,
     TestRun,
-    run_tests,
 )
+from autograder.student_tests import run_tests
 from autograder.variants import EditError
 
 LAB06_IMPLEMENTATIONS = find_lab(6).data_dir / "implementations.toml"
@@ -472,12 +472,12 @@ def test_tests_that_read_code_are_pointed_out_and_honest_ones_are_not(tmp_path):
         "def test_x():\n    assert Path(main.__file__).read_bytes()\n",
     )
     honest = student_tests_folder(tmp_path / "honest" / "tests", test_a=PASSING)
-    assert implementations.code_readings(reading) == [
+    assert code_readings.code_readings(reading) == [
         "tests/test_a.py, line 1: `hashlib`",
         "tests/test_a.py, line 7: `__file__`",
     ]
-    assert implementations.code_readings(honest) == []
-    assert implementations.code_readings(service(tmp_path / "solution") / "tests") == []
+    assert code_readings.code_readings(honest) == []
+    assert code_readings.code_readings(service(tmp_path / "solution") / "tests") == []
 
 
 def test_a_service_is_marked_the_same_way_within_a_grader_only(tmp_path):

@@ -23,7 +23,7 @@ import pytest
 from autograder import check, implementations
 from autograder.course import lab_for_suite
 from autograder.implementations import Bench, load_implementations, load_symptoms, opaque_folder
-from autograder.student_tests import TESTS_FOLDER
+from autograder.student_test_results import TESTS_FOLDER
 
 LAB = lab_for_suite(__file__)
 IMPLEMENTATIONS = LAB.data_dir / "implementations.toml"

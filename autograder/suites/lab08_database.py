@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import check, implementations, isolation, sandbox, student_tests
+from autograder import check, implementations, isolation, sandbox
 from autograder.course import lab_for_suite
 from autograder.implementations import (
     Bench,
@@ -46,7 +46,7 @@ from autograder.implementations import (
 )
 from autograder.iris import GRADER_VERSION
 from autograder.isolation.commands import Command, python
-from autograder.student_tests import TESTS_FOLDER
+from autograder.student_test_results import FAILED, TESTS_FOLDER
 from autograder.suites import support
 from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
 
@@ -1008,7 +1008,7 @@ def test_your_tests_pass_on_your_service(own_bench):
 def explain_failure_on_own_service(run) -> str:
     """Why the student's tests do not pass on the student's own service: which test fails,
     and the two places the mistake may be."""
-    if run.status != student_tests.FAILED:
+    if run.status != FAILED:
         return implementations.explain_failure_on_correct(
             "your own service", run, fails_on_reference=False
         )
