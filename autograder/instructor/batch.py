@@ -9,6 +9,9 @@ submission is graded in a fresh child of a worker, with its own limits.
 A grade is never stale: each student's record keeps the SHA-256 of the files it graded and
 of the suite that graded them. A re-run grades the new students, re-grades those whose
 submission (or the suite) changed, and keeps the others; ``regrade`` re-grades everyone.
+A submission larger than the grading copies is not read whole to fingerprint it
+(:data:`~autograder.instructor.fingerprint.TOO_LARGE`): it is graded on every run, where
+the copy refuses it with the reason.
 Feedback files are written atomically as each student finishes, so a run that is killed
 loses nothing, and the gradebook and the class summary are rebuilt from them.
 
@@ -33,7 +36,7 @@ from autograder.instructor import feedback
 from autograder.instructor.class_summary import write_summary
 from autograder.instructor.feedback import display_name
 from autograder.instructor.finder import find_lab_folder, why_not_found
-from autograder.instructor.fingerprint import submission_digest, suite_digest
+from autograder.instructor.fingerprint import TOO_LARGE, submission_digest, suite_digest
 from autograder.instructor.gradebook import gradebook_rows, write_gradebook
 from autograder.results import CheckResult, GradeResult
 from autograder.runner import Grader, Limits
@@ -163,6 +166,7 @@ def plan(
         same = previous is not None and (
             previous.get("submission_sha256") == digest and previous.get("suite_sha256") == suite
         )
+        same = same and digest != TOO_LARGE  # its files were not all read: never kept
         if same and not regrade and not unreadable:
             run.unchanged.append(student)
             continue
