@@ -1,14 +1,22 @@
-"""A loopback relay that counts the HTTP requests a server receives, by path.
+"""A loopback relay that counts the HTTP requests a server answered with success, by path.
 
 A load test's figures come from the student's own processes (Locust runs their locustfile
 and writes its CSV where their script says), so a script could write any CSV without
 sending a request. The grader puts a :class:`RequestCounter` between the load test and each
 server it started: the test is given the counter's URL, every byte is passed on unchanged
-both ways, and the grader learns how many requests each path really received.
+both ways, and the grader learns how many requests to each path the server really answered
+with a 2xx status.
 
-The counter reads HTTP/1.1 requests as clients send them (one after another on a kept-alive
-connection, with a ``Content-Length`` or ``chunked`` body). A connection it cannot read is
-still relayed, and counted in :attr:`RequestCounter.unreadable`.
+The counter reads HTTP/1.1 as it passes: the requests a client sends (one after another on a
+kept-alive connection, with a ``Content-Length`` or ``chunked`` body), and the server's
+answers, which come back in the same order. A request counts when its answer's status line
+arrives with a 2xx status: a request the server refused (a 400 for a malformed head, a 401)
+or never answered does not. A connection it cannot read is still relayed, counted in
+:attr:`RequestCounter.unreadable`, and nothing more of it is counted.
+
+It also counts the WebSocket connections clients ask for (requests with ``Upgrade:
+websocket``), by path, in :attr:`RequestCounter.upgrades`, whatever the server answers:
+lab 10 asks a client for one connection for many messages.
 """
 
 from __future__ import annotations
@@ -26,11 +34,13 @@ MAX_CHUNKED_BYTES = 8 * 1024 * 1024  # of a chunked body, read whole before it i
 
 class RequestCounter:
     """``with RequestCounter(port) as counter:`` relays ``counter.url`` to the server on
-    ``127.0.0.1:port`` and counts what reaches it in ``counter.requests`` (path -> count)."""
+    ``127.0.0.1:port`` and counts the requests it answered with a 2xx status in
+    ``counter.answered`` (path -> count)."""
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.requests: collections.Counter[str] = collections.Counter()
+        self.answered: collections.Counter[str] = collections.Counter()
+        self.upgrades: collections.Counter[str] = collections.Counter()
         self.unreadable = 0
         self.lock = threading.Lock()
         self.sockets: list[socket.socket] = []
@@ -57,8 +67,9 @@ class RequestCounter:
             self.sockets.clear()
 
     def counted(self) -> dict[str, int]:
+        """The requests answered with a 2xx status so far, by path."""
         with self.lock:
-            return dict(self.requests)
+            return dict(self.answered)
 
     def _accept(self) -> None:
         while True:
@@ -74,24 +85,30 @@ class RequestCounter:
                 continue
             with self.lock:
                 self.sockets += [client, server]
-            reader = _Requests()
+            requests = _Requests()
+            answers = _Answers(requests)
             threading.Thread(
-                target=_pass_on, args=(client, server, self._counting(reader)), daemon=True
+                target=_pass_on, args=(client, server, self._reading(requests)), daemon=True
             ).start()
-            threading.Thread(target=_pass_on, args=(server, client), daemon=True).start()
+            threading.Thread(
+                target=_pass_on, args=(server, client, self._reading(answers)), daemon=True
+            ).start()
 
-    def _counting(self, reader: _Requests) -> Callable[[bytes], None]:
-        """What the relay does with each piece a client sends: count its requests."""
+    def _reading(self, reader: _Requests | _Answers) -> Callable[[bytes], None]:
+        """What the relay does with each piece one side sends: read it, count the paths
+        answered with success, and note a connection it can no longer read."""
+        connection = reader if isinstance(reader, _Requests) else reader.requests
 
-        def count(data: bytes) -> None:
-            paths = reader.feed(data)
+        def read(data: bytes) -> None:
+            succeeded = reader.feed(data)
             with self.lock:
-                self.requests.update(paths)
-                if reader.lost and not reader.reported:
-                    reader.reported = True
+                self.answered.update(succeeded)
+                self.upgrades.update(reader.take_upgrades())
+                if connection.lost and not connection.reported:
+                    connection.reported = True
                     self.unreadable += 1
 
-        return count
+        return read
 
 
 def _pass_on(
@@ -116,52 +133,47 @@ def _pass_on(
             return
 
 
-class _Requests:
-    """The requests of one connection, read from the bytes the client sends."""
+class _Body:
+    """Skips the body of an HTTP/1.1 message: ``Content-Length`` bytes, or chunks."""
 
     def __init__(self) -> None:
         self.buffer = b""
         self.body_left = 0  # bytes of the current Content-Length body still to come
         self.chunked = False  # the current body is chunked
         self.lost = False  # the stream could not be read: nothing more is counted
-        self.reported = False
 
-    def feed(self, data: bytes) -> list[str]:
-        """The paths of the requests whose head arrived with ``data``."""
-        if self.lost:
-            return []
-        self.buffer += data
-        paths: list[str] = []
-        while True:
+    def skip_body(self) -> bool:
+        """Skip what has arrived of the current body; True once all of it has."""
+        if self.body_left:
+            taken = min(self.body_left, len(self.buffer))
+            self.buffer = self.buffer[taken:]
+            self.body_left -= taken
             if self.body_left:
-                taken = min(self.body_left, len(self.buffer))
-                self.buffer = self.buffer[taken:]
-                self.body_left -= taken
-                if self.body_left:
-                    return paths
-            if self.chunked and not self._skip_chunks():
-                return paths
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                self.lost = len(self.buffer) > MAX_HEAD_BYTES
-                return paths
-            head, self.buffer = self.buffer[:end].decode("latin-1"), self.buffer[end + 4 :]
-            lines = head.split("\r\n")
-            parts = lines[0].split(" ")
-            if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-                self.lost = True
-                return paths
-            paths.append(parts[1].split("?", 1)[0])
-            headers = {}
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip().lower()
-            self.chunked = "chunked" in headers.get("transfer-encoding", "")
-            try:
-                self.body_left = 0 if self.chunked else int(headers.get("content-length", 0))
-            except ValueError:
-                self.lost = True
-                return paths
+                return False
+        return not self.chunked or self._skip_chunks()
+
+    def next_head(self) -> list[str] | None:
+        """The lines of the next message's head, once all of it has arrived."""
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            self.lost = self.lost or len(self.buffer) > MAX_HEAD_BYTES
+            return None
+        head, self.buffer = self.buffer[:end].decode("latin-1"), self.buffer[end + 4 :]
+        return head.split("\r\n")
+
+    def take_upgrades(self) -> list[str]:
+        """The paths of the WebSocket connections asked for since the last call."""
+        return []
+
+    def expect_body(self, headers: dict[str, str]) -> None:
+        """Read the body the ``headers`` announce next."""
+        self.chunked = "chunked" in headers.get("transfer-encoding", "")
+        length = headers.get("content-length", "0")
+        # digits only, as servers read it (Python's int() would take "+5", " 5" or "1_0")
+        if not (length.isascii() and length.isdigit()):
+            self.lost = True
+        elif not self.chunked:
+            self.body_left = int(length)
 
     def _skip_chunks(self) -> bool:
         """Skip a chunked body once all of it has arrived; True then (it waits, bounded by
@@ -190,3 +202,104 @@ class _Requests:
                 break
         self.lost = len(self.buffer) > MAX_CHUNKED_BYTES
         return False
+
+
+def _headers(lines: list[str]) -> dict[str, str]:
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip().lower()
+    return headers
+
+
+class _Requests(_Body):
+    """The requests of one connection, read from the bytes the client sends: each one's
+    method and path wait in :attr:`pending` for the answer that comes back for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: collections.deque[tuple[str, str]] = collections.deque()
+        self.upgrades: list[str] = []  # paths of requests asking for a WebSocket
+        self.switched = False  # a WebSocket was asked for: what follows is not HTTP
+        self.reported = False
+
+    def take_upgrades(self) -> list[str]:
+        taken, self.upgrades = self.upgrades, []
+        return taken
+
+    def feed(self, data: bytes) -> list[str]:
+        """Read ``data``: the requests whose head it completes wait for their answers
+        (nothing is counted before an answer comes)."""
+        if self.lost or self.switched:
+            return []
+        self.buffer += data
+        while self.skip_body() and not self.lost:
+            lines = self.next_head()
+            if lines is None:
+                break
+            parts = lines[0].split(" ")
+            if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+                self.lost = True
+                break
+            path, headers = parts[1].split("?", 1)[0], _headers(lines[1:])
+            self.pending.append((parts[0], path))
+            if headers.get("upgrade") == "websocket":
+                self.upgrades.append(path)
+                self.switched = True
+                break
+            self.expect_body(headers)
+        return []
+
+
+NO_BODY_STATUSES = (204, 304)
+
+
+class _Answers(_Body):
+    """The server's answers on one connection, in the order of its ``requests``: the paths
+    of those answered with a 2xx status."""
+
+    def __init__(self, requests: _Requests) -> None:
+        super().__init__()
+        self.requests = requests
+        self.switched = False  # the server switched to a WebSocket: no more HTTP to read
+
+    def feed(self, data: bytes) -> list[str]:
+        """The paths of the requests whose answer's head arrived with ``data`` with a 2xx
+        status."""
+        if self.requests.lost or self.switched:
+            return []
+        self.buffer += data
+        succeeded: list[str] = []
+        while self.skip_body() and not self.lost:
+            lines = self.next_head()
+            if lines is None:
+                break
+            parts = lines[0].split(" ", 2)
+            try:
+                status = int(parts[1])
+            except (IndexError, ValueError):
+                status = 0
+            if not parts[0].startswith("HTTP/1.") or status < 100 or not self.requests.pending:
+                self.lost = True  # not an answer, or one to no request: read no further
+                break
+            if status == 101:
+                self.requests.pending.popleft()
+                self.switched = True
+                break
+            if status < 200:
+                continue  # 100 Continue and the like: the real answer follows
+            method, path = self.requests.pending.popleft()
+            if 200 <= status < 300:
+                succeeded.append(path)
+            headers = _headers(lines[1:])
+            if method == "HEAD" or status in NO_BODY_STATUSES:
+                continue
+            if "content-length" not in headers and "chunked" not in headers.get(
+                "transfer-encoding", ""
+            ):
+                self.lost = True  # the body runs to the end of the connection
+                break
+            self.expect_body(headers)
+        if self.lost:
+            self.requests.lost = True
+        return succeeded

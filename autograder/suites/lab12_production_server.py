@@ -89,13 +89,16 @@ class Server:
         self.pids: set[int] = set()  # the worker pids GET /worker has answered
         self.gave_up: int | None = None  # a number of workers waited for in vain
 
-    def events(self, name: str) -> list[dict]:
-        """The lifecycle log's events called ``name``, in the order they were written."""
+    def log_lines(self) -> list[str]:
+        """The lines of the lifecycle log, as written so far."""
         text = support.read_own_text(self.data / "lifecycle.jsonl")
-        if text is None:
-            return []
+        return [] if text is None else text.splitlines()
+
+    def events(self, name: str, after: int = 0) -> list[dict]:
+        """The lifecycle log's events called ``name``, in the order they were written (only
+        those written after its first ``after`` lines)."""
         found = []
-        for line in text.splitlines():
+        for line in self.log_lines()[after:]:
             try:
                 event = json.loads(line)
             except ValueError:
@@ -439,6 +442,44 @@ def run_prestart(model: Path, data: Path) -> str:
     return shown
 
 
+SETOSA = [5.1, 3.5, 1.4, 0.2]  # one iris flower's measurements
+
+
+def model_problem(path: str) -> str | None:
+    """A probe: why the file at ``path`` is not a model the app can load and ask (joblib.load,
+    then predict_proba of one flower, as the app does), or None."""
+    import joblib
+
+    try:
+        pipeline = joblib.load(path)
+    except Exception as error:
+        return f"joblib.load raised {type(error).__name__}: {error}"[:300]
+    try:
+        classes = [str(name) for name in pipeline.classes_]
+        probabilities = pipeline.predict_proba([SETOSA])
+    except Exception as error:
+        what = type(pipeline).__name__
+        return f"it holds a {what}; predict_proba of one flower raised {error!r}"[:300]
+    if len(probabilities) != 1 or len(probabilities[0]) != len(classes):
+        return f"predict_proba of one flower answered {str(probabilities)[:200]}"
+    return None
+
+
+def check_model(model: Path, shown: str) -> None:
+    """Fail the check unless ``model`` loads and predicts: it is the student's file, loaded
+    in a probe (where the student's code runs), never in the grader."""
+    try:
+        problem = isolation.call(model_problem, str(model), timeout=60)
+    except isolation.SandboxError as error:
+        problem = f"loading it did not finish ({error})"
+    if problem:
+        pytest.fail(
+            f"python -m app.prestart, with IRIS_MODEL_PATH naming a missing file, left a file "
+            f"there, but {model.name} is not a model the app can load: {problem}{shown}",
+            pytrace=False,
+        )
+
+
 @check(
     points=5,
     hint="When there is no model at IRIS_MODEL_PATH, the prestart work trains one there "
@@ -448,8 +489,9 @@ def run_prestart(model: Path, data: Path) -> str:
 )
 def test_prestart_trains_a_missing_model(tmp_path_factory):
     """``python -m app.prestart`` with ``IRIS_MODEL_PATH`` naming a file that does not exist
-    (in an empty folder) ends, and the model is there afterwards; run again, it leaves the
-    model that is there as it is (it trains only when there is none)."""
+    (in an empty folder) ends, and a model is there afterwards (joblib loads it, and it
+    predicts a flower); run again, it leaves the model that is there as it is (it trains only
+    when there is none)."""
     data = isolation.current().writable_by_app(tmp_path_factory.mktemp("prestart"))
     model = data / "model.joblib"
     shown = run_prestart(model, data)
@@ -461,6 +503,7 @@ def test_prestart_trains_a_missing_model(tmp_path_factory):
             f"model there (a regular file, not a link){shown}",
             pytrace=False,
         )
+    check_model(model, shown)
     # The model a team deployed: prestart must not replace it.
     deployed = trained + b"\0deployed"
     if not support.replace_own_file(data, model.name, deployed):
@@ -486,6 +529,7 @@ class Shutdown:
         self.slow: int | str | None = None  # its status, or why there was none
         self.new_connection: str | None = None
         self.ended = False
+        self.logged_before = 0  # the lines of the lifecycle log written before SIGTERM
 
 
 def send_slow_request(port: int) -> socket.socket:
@@ -525,6 +569,7 @@ def shutdown(gunicorn_workers) -> Shutdown:
         outcome.slow = f"it could not be sent ({error})"
         return outcome
     time.sleep(IN_FLIGHT_SECONDS)
+    outcome.logged_before = len(server.log_lines())
     server.command.signal(signal.SIGTERM)
     # A moment for the signal to reach the workers (a loaded machine is slow to schedule
     # them); the slow request is still in flight for a second or more after it.
@@ -585,16 +630,23 @@ def test_new_connections_are_refused_after_sigterm(shutdown):
 )
 def test_every_worker_ran_its_shutdown(shutdown):
     """After SIGTERM the server exits, and each worker that answered logged a ``shutdown``
-    event."""
+    event after the signal (one written before it does not count)."""
     server = serving(shutdown.server)
     if not shutdown.ended:
         server.fail("the server was still running 20 s after SIGTERM")
-    stopped = {event.get("pid") for event in server.events("shutdown")}
+    after = server.events("shutdown", after=shutdown.logged_before)
+    stopped = {event.get("pid") for event in after}
     missing = shutdown.workers - stopped
     if not shutdown.workers or missing:
+        early = {event.get("pid") for event in server.events("shutdown")} - stopped
+        before = (
+            f"; {sorted(early, key=str)} logged one before SIGTERM, while still serving"
+            if early
+            else ""
+        )
         server.fail(
-            f"the workers {sorted(missing)} logged no shutdown event (the log has shutdown "
-            f"events from {sorted(stopped, key=str)})"
+            f"the workers {sorted(missing)} logged no shutdown event after SIGTERM (the log "
+            f"has shutdown events after it from {sorted(stopped, key=str)}{before})"
         )
 
 
@@ -609,18 +661,41 @@ def read_file(folder: Path, name: str) -> str:
     return text
 
 
+def escape_character(text: str) -> str:
+    """The Dockerfile's escape character: ``\\``, or the one its ``# escape=`` parser
+    directive names (directives come first, before any comment, blank line or instruction)."""
+    for line in text.splitlines():
+        directive = re.match(r"\s*#\s*([A-Za-z]+)\s*=\s*(\S+)\s*$", line)
+        if not directive:
+            break
+        if directive.group(1).lower() == "escape" and directive.group(2) in ("\\", "`"):
+            return directive.group(2)
+    return "\\"
+
+
 def instructions(text: str) -> list[tuple[str, str]]:
-    """The Dockerfile's instructions as (KEYWORD, arguments): continuation lines joined,
-    comments and blank lines left out."""
-    joined = re.sub(r"\\\r?\n", " ", text)
+    """The Dockerfile's instructions as (KEYWORD, arguments), read as Docker reads them: a
+    line ending with the escape character goes on on the next line; comment lines and empty
+    lines are left out, inside such a continuation too (where they do not end it)."""
+    continues = re.compile(re.escape(escape_character(text)) + r"[ \t]*$")
     found = []
-    for line in joined.splitlines():
+    current: str | None = None
+    for line in text.splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        keyword, _, arguments = stripped.partition(" ")
-        found.append((keyword.upper(), arguments.strip()))
-    return found
+        body, joined = continues.subn("", line)
+        current = body if current is None else current + body
+        if not joined:
+            found.append(current)
+            current = None
+    if current is not None:
+        found.append(current)
+    steps = []
+    for instruction in found:
+        keyword, _, arguments = instruction.strip().partition(" ")
+        steps.append((keyword.upper(), arguments.strip()))
+    return steps
 
 
 def final_stage(steps: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -747,13 +822,21 @@ def test_image_runs_as_a_non_root_user(submission_dir):
     more='CMD ["gunicorn", "-c", "gunicorn.conf.py", "app.main:app"]: no shell in between.',
 )
 def test_cmd_is_exec_form(submission_dir):
-    """The Dockerfile's last CMD is a JSON list (exec form) that starts a server."""
+    """The Dockerfile's last CMD is a JSON list (exec form) that starts a server, and its
+    last ENTRYPOINT, if it has one, is a JSON list too."""
     steps = instructions(read_file(submission_dir, "Dockerfile"))
     commands = [arguments for keyword, arguments in steps if keyword == "CMD"]
     assert commands, "the Dockerfile has no CMD"
+    entrypoints = [arguments for keyword, arguments in steps if keyword == "ENTRYPOINT"]
+    entrypoint = exec_form(entrypoints[-1]) if entrypoints else []
+    assert entrypoint is not None, (
+        f"ENTRYPOINT {entrypoints[-1][:120]} is in shell form: /bin/sh -c runs it, the CMD "
+        "is ignored, and the server would not get SIGTERM"
+    )
     listed = exec_form(commands[-1])
     assert listed, f"CMD {commands[-1]} is in shell form: the server would not get SIGTERM"
-    assert any(word in " ".join(listed) for word in ("gunicorn", "fastapi", "uvicorn")), (
+    started = " ".join(entrypoint + listed)
+    assert any(word in started for word in ("gunicorn", "fastapi", "uvicorn")), (
         f"CMD {commands[-1]} does not start gunicorn, fastapi or uvicorn"
     )
 
@@ -774,6 +857,20 @@ def test_healthcheck_probes_health(submission_dir):
     )
 
 
+def dockerignore_rules(text: str) -> list[tuple[bool, str, str]]:
+    """The lines of a .dockerignore as (lets back in, pattern, the line), in order: a line
+    beginning with ``#`` is a comment, ``!`` lets back in what it matches."""
+    rules = []
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        pattern = line.strip()
+        back_in = pattern.startswith("!")
+        pattern = pattern.removeprefix("!").strip().strip("/").removeprefix("**/")
+        rules.append((back_in, pattern, line.strip()))
+    return rules
+
+
 @check(
     points=5,
     hint="A .dockerignore keeps local files out of the image: the virtual environment, the "
@@ -782,15 +879,15 @@ def test_healthcheck_probes_health(submission_dir):
 )
 def test_dockerignore_keeps_out_local_files(submission_dir):
     """.dockerignore keeps out ``.venv`` and SQLite files (``*.db``: predictions.db and any
-    other)."""
-    patterns = [
-        line.strip().strip("/").removeprefix("**/")
-        for line in read_file(submission_dir, ".dockerignore").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    other), its lines read in order as Docker reads them: the last line that matches a name
+    decides, and a line beginning with ``!`` lets it back in."""
+    rules = dockerignore_rules(read_file(submission_dir, ".dockerignore"))
     for name in (".venv", "predictions.db", "notes.db"):
-        assert any(fnmatch(name, pattern) for pattern in patterns), (
-            f".dockerignore does not keep out {name}"
+        decided = [(back_in, line) for back_in, pattern, line in rules if fnmatch(name, pattern)]
+        assert decided, f".dockerignore does not keep out {name}"
+        back_in, line = decided[-1]
+        assert not back_in, (
+            f".dockerignore lets {name} back in: its line {line!r}, the last that matches it"
         )
 
 
@@ -804,7 +901,8 @@ class LoadRun:
         self.out = out
         self.problem: str | None = None
         self.output = ""
-        # What each server really received, by path (counted between the test and it).
+        # The requests each server really answered with a 2xx status, by path (counted
+        # between the test and it).
         self.received: dict[int, dict[str, int]] = {}
 
 
@@ -877,17 +975,23 @@ def locust_rows(path: Path) -> dict[str, dict]:
     return {row["Name"]: row for row in rows if row["Name"] != "Aggregated"}
 
 
-def most_users(path: Path) -> int | None:
-    """The largest "User Count" of a Locust ``_stats_history.csv`` (a row a second), or None
-    when the file is missing or unreadable (the contract names ``_stats.csv`` only)."""
+def most_users(path: Path) -> int | str:
+    """The largest "User Count" of a Locust ``_stats_history.csv`` (a row a second, the
+    first one when Locust starts), or why there is none: Locust's ``--csv`` always writes
+    that file, and the contract keeps it in the output folder."""
     text = support.read_own_text(path)
     if text is None:
-        return None
+        return (
+            f"there is no {path.name} in the output folder (a file, not a link): Locust's "
+            "--csv writes it; leave it there, it says how many users ran"
+        )
     try:
         counts = [int(row["User Count"]) for row in csv.DictReader(io.StringIO(text, newline=""))]
     except (KeyError, TypeError, ValueError, csv.Error):
-        return None
-    return max(counts, default=None)
+        return f"{path.name} is not the history Locust writes (no readable User Count column)"
+    if not counts:
+        return f"{path.name} has no rows: Locust writes one when it starts, then one a second"
+    return max(counts)
 
 
 def fail_run(run: LoadRun, reason: str):
@@ -904,8 +1008,9 @@ def fail_run(run: LoadRun, reason: str):
 def test_load_test_ran_headless_against_both_servers(load_run):
     """OUT/workers-1_stats.csv and OUT/workers-2_stats.csv exist, each with requests and no
     failures; both routes, /v2/predict and /v1/predict/batch, were requested, and no other;
-    the servers received the requests each CSV counts (the URLs given are relays that count
-    them); Locust never ran more users than --users asked for (its _stats_history.csv)."""
+    the servers answered with success the requests each CSV counts (the URLs given are
+    relays that count them); Locust never ran more users than --users asked for (its
+    _stats_history.csv)."""
     if load_run.problem:
         fail_run(load_run, load_run.problem)
     requested = set()
@@ -918,23 +1023,26 @@ def test_load_test_ran_headless_against_both_servers(load_run):
         if not any(counted.values()):
             fail_run(load_run, f"{path.name} has no requests")
         requested |= {route for route, count in counted.items() if count}
+        # Failed requests first: the relays count only those the server answered with success.
+        for route, row in rows.items():
+            if int(row["Failure Count"] or 0):
+                fail_run(
+                    load_run, f"{path.name}: {row['Failure Count']} requests to {route} failed"
+                )
         received = load_run.received.get(workers, {})
         for route, count in counted.items():
             if count > received.get(route, 0):
                 fail_run(
                     load_run,
                     f"{path.name} counts {count} requests to {route}, but the server behind "
-                    f"{workers}=URL received {received.get(route, 0)}: the CSV must be the one "
-                    "Locust writes, of the requests it sent to that URL",
-                )
-        for route, row in rows.items():
-            if int(row["Failure Count"] or 0):
-                fail_run(
-                    load_run, f"{path.name}: {row['Failure Count']} requests to {route} failed"
+                    f"{workers}=URL answered {received.get(route, 0)} with success: the CSV must "
+                    "be the one Locust writes, of the requests it sent to that URL",
                 )
         history = load_run.out / f"workers-{workers}_stats_history.csv"
         most = most_users(history)
-        if most is not None and most > LOAD_USERS:
+        if isinstance(most, str):
+            fail_run(load_run, most)
+        if most > LOAD_USERS:
             fail_run(
                 load_run,
                 f"{history.name}: Locust ran {most} users; load_report.py was asked for "
