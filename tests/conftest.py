@@ -26,7 +26,13 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 # last (test_labs.py goes lab by lab), they ran at the very end of a parallel run, with one or
 # two workers busy and the others done: the last 45 s of a run used 45% of the cores.
 # Run first, they leave the end of the run to short tests.
-LONGEST_GRADINGS_FIRST = ("test_labs.py::test_known_bad_variant_loses_exactly_its_points[12-",)
+LONGEST_GRADINGS_FIRST = (
+    "test_labs.py::test_known_bad_variant_loses_exactly_its_points[12-",
+    # attacks that grade all of lab 12 in secure mode, or wait out hung routes
+    "test_attacks.py::test_an_attack_earns_only_its_score[links-the-deployed-model",
+    "test_attacks.py::test_an_attack_earns_only_its_score[fakes-a-second-worker]",
+    "test_attacks.py::test_an_attack_earns_only_its_score[hung-routes]",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

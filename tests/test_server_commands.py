@@ -1,7 +1,8 @@
 """A student's server command (with its workers) graded on a real socket, in both modes.
 
 A small suite starts the submission with Gunicorn and two Uvicorn workers through
-``autograder.isolation.commands``, sees both workers answer, sends ``SIGTERM`` while a slow
+``autograder.isolation.commands``, sees both workers answer (with the process ids the grader
+finds for the server's processes), sends ``SIGTERM`` while a slow
 request is in flight and sees it finish with 200, new connections refused and the server
 gone. It must grade the same in-process and sandboxed (as the sandbox user).
 """
@@ -69,6 +70,9 @@ def test_two_workers_and_a_graceful_stop():
             except httpx.TransportError:
                 time.sleep(0.1)
         assert len(pids) == 2, f"{pids}: {server.output()}"
+        # the ids the workers answer are those the grader reads in /proc, in both modes
+        own = server.process_ids()
+        assert pids <= own and len(own) == 3, f"workers {pids}, the server's processes {own}"
         answer = {}
 
         def slow():

@@ -143,6 +143,11 @@ class Server:
                 self.fail(f"GET /worker answered {response.text[:200]!r}, not {{'pid': <int>}}")
             if not isinstance(pid, int) or isinstance(pid, bool):
                 self.fail(f"GET /worker answered pid {pid!r}, not an integer")
+            if pid not in pids and pid not in self.command.process_ids():
+                self.fail(
+                    f"GET /worker answered pid {pid}, which is no process of this server "
+                    "(it must be os.getpid() of the worker that answers)"
+                )
             pids.add(pid)
             if len(pids) < wanted:
                 time.sleep(ASK_AGAIN_SECONDS)  # let the other workers take a connection
@@ -322,10 +327,12 @@ def test_uvicorn_serves_the_app(uvicorn_server):
 
 
 def gunicorn_settings(web_concurrency: str = "3") -> dict:
-    """A probe: the settings gunicorn.conf.py defines (run as Gunicorn runs it), with
-    ``WEB_CONCURRENCY`` set to ``web_concurrency`` in the environment."""
+    """A probe: the settings gunicorn.conf.py defines, with ``WEB_CONCURRENCY`` set to
+    ``web_concurrency`` in the environment. It is loaded as Gunicorn loads it: a module
+    called ``__config__`` (a file that tests its ``__name__`` sees what it sees under
+    Gunicorn)."""
+    import importlib.util
     import os
-    import runpy
 
     import app
 
@@ -334,8 +341,11 @@ def gunicorn_settings(web_concurrency: str = "3") -> dict:
     path = Path(app.__file__).resolve().parent.parent / "gunicorn.conf.py"
     if not path.exists():
         return {"missing": True}
-    values = runpy.run_path(str(path))
-    return {name: value for name, value in values.items() if isinstance(value, str | int)}
+    spec = importlib.util.spec_from_file_location("__config__", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["__config__"] = module
+    spec.loader.exec_module(module)
+    return {name: value for name, value in vars(module).items() if isinstance(value, str | int)}
 
 
 @check(
