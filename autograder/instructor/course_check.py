@@ -35,6 +35,7 @@ SHARED = {
     "autograder/suites/pytest.ini",
     "autograder/suites/support.py",
     "autograder/suites/databases.py",
+    "autograder/suites/dockerfiles.py",
     "autograder/suites/collection.py",
     "labs/.generated.json",
     "notebooks/sanitize.cfg",

@@ -40,6 +40,15 @@ from autograder.isolation.commands import Command, python
 from autograder.live import free_port
 from autograder.request_counter import RequestCounter
 from autograder.suites import support
+from autograder.suites.dockerfiles import (
+    dockerignore_rules,
+    earlier_stages,
+    exec_form,
+    final_stage,
+    first_heredoc_line,
+    instructions,
+    without_hadolint_comments,
+)
 
 API_KEY = "grader-load-" + "k" * 32
 START_SECONDS = 90  # two workers, each importing scikit-learn, on a busy shared machine
@@ -671,81 +680,9 @@ def read_file(folder: Path, name: str) -> str:
     return text
 
 
-def escape_character(text: str) -> str:
-    """The Dockerfile's escape character: ``\\``, or the one its ``# escape=`` parser
-    directive names (directives come first, before any comment, blank line or instruction)."""
-    for line in text.splitlines():
-        directive = re.match(r"\s*#\s*([A-Za-z]+)\s*=\s*(\S+)\s*$", line)
-        if not directive:
-            break
-        if directive.group(1).lower() == "escape" and directive.group(2) in ("\\", "`"):
-            return directive.group(2)
-    return "\\"
-
-
-def instructions(text: str) -> list[tuple[str, str]]:
-    """The Dockerfile's instructions as (KEYWORD, arguments), read as Docker reads them: a
-    line ending with the escape character goes on on the next line; comment lines and empty
-    lines are left out, inside such a continuation too (where they do not end it)."""
-    continues = re.compile(re.escape(escape_character(text)) + r"[ \t]*$")
-    found = []
-    current: str | None = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        body, joined = continues.subn("", line)
-        current = body if current is None else current + body
-        if not joined:
-            found.append(current)
-            current = None
-    if current is not None:
-        found.append(current)
-    steps = []
-    for instruction in found:
-        keyword, _, arguments = instruction.strip().partition(" ")
-        steps.append((keyword.upper(), arguments.strip()))
-    return steps
-
-
-def final_stage(steps: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The instructions of the last stage (from its FROM on)."""
-    starts = [index for index, (keyword, _) in enumerate(steps) if keyword == "FROM"]
-    return steps[starts[-1] :] if starts else steps
-
-
-def exec_form(arguments: str) -> list[str] | None:
-    """The list of a JSON-array (exec-form) CMD/ENTRYPOINT/HEALTHCHECK CMD, else None."""
-    try:
-        value = json.loads(arguments)
-    except ValueError:
-        return None
-    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
-
-
-def earlier_stages(steps: list[tuple[str, str]]) -> set[str]:
-    """What COPY --from= may name to copy from a stage before the last: each one's number,
-    and its name (``FROM image AS name``), in lowercase."""
-    stages = [arguments for keyword, arguments in steps if keyword == "FROM"][:-1]
-    names = {str(number) for number in range(len(stages))}
-    for arguments in stages:
-        named = re.search(r"\s+as\s+(\S+)\s*$", arguments, re.IGNORECASE)
-        if named:
-            names.add(named.group(1).lower())
-    return names
-
-
-def without_hadolint_comments(text: str) -> str:
-    """The Dockerfile without the comments that steer hadolint (``# hadolint ignore=...``,
-    ``# hadolint shell=...``): each becomes an empty comment, so line numbers stay."""
-    return "\n".join(
-        "#" if re.match(r"\s*#\s*hadolint\b", line, re.IGNORECASE) else line
-        for line in text.split("\n")
-    )
-
-
 # The rules the parsing checks below own: each bug costs its own check, not this one too.
 OWNED_RULES = ("DL3002", "DL3025")
+PARSE_ERROR = "DL1000"  # hadolint's finding for a Dockerfile it could not parse
 
 
 @check(
@@ -756,7 +693,8 @@ OWNED_RULES = ("DL3002", "DL3025")
 def test_dockerfile_passes_hadolint(submission_dir, tmp_path):
     """hadolint finds nothing at the level "warning" or above in the Dockerfile (with the
     grader's settings: a `.hadolint.yaml` or a `# hadolint` comment of yours does not count)."""
-    keywords = {keyword for keyword, _ in instructions(read_file(submission_dir, "Dockerfile"))}
+    text = read_file(submission_dir, "Dockerfile")
+    keywords = {keyword for keyword, _ in instructions(text)}
     assert {"FROM", "CMD"} <= keywords, "the Dockerfile has no FROM and CMD yet"
     # Run from a folder of the grader's, with its own empty configuration: hadolint would
     # otherwise read a .hadolint.yaml from where it runs, or from the user's home.
@@ -769,7 +707,7 @@ def test_dockerfile_passes_hadolint(submission_dir, tmp_path):
     environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
     result = subprocess.run(
         [*command, "-"],
-        input=without_hadolint_comments(read_file(submission_dir, "Dockerfile")).encode(),
+        input=without_hadolint_comments(text).encode(),
         capture_output=True,
         cwd=tmp_path,
         env={**environment, "XDG_CONFIG_HOME": str(tmp_path)},
@@ -779,6 +717,17 @@ def test_dockerfile_passes_hadolint(submission_dir, tmp_path):
     try:
         findings = json.loads(result.stdout or b"[]")
     except ValueError:
+        findings = None
+    readable = isinstance(findings, list) and all(isinstance(f, dict) for f in findings)
+    parsed = readable and not any(f.get("code") == PARSE_ERROR for f in findings)
+    heredoc = first_heredoc_line(text)
+    if heredoc is not None and not parsed:
+        pytest.fail(
+            f"hadolint cannot read heredocs (the << of line {heredoc}), so it could not "
+            "check this Dockerfile: write those commands in one RUN, joined with &&",
+            pytrace=False,
+        )
+    if not readable:
         pytest.fail(f"hadolint could not read the Dockerfile: {result.stderr[:300]!r}")
     serious = [f for f in findings if f.get("level") in ("error", "warning")]
     assert not serious, "hadolint: " + "; ".join(
@@ -865,20 +814,6 @@ def test_healthcheck_probes_health(submission_dir):
         f"HEALTHCHECK {checks[-1][:120]} never asks for /health (the path itself, not one "
         "that begins with it)"
     )
-
-
-def dockerignore_rules(text: str) -> list[tuple[bool, str, str]]:
-    """The lines of a .dockerignore as (lets back in, pattern, the line), in order: a line
-    beginning with ``#`` is a comment, ``!`` lets back in what it matches."""
-    rules = []
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        pattern = line.strip()
-        back_in = pattern.startswith("!")
-        pattern = pattern.removeprefix("!").strip().strip("/").removeprefix("**/")
-        rules.append((back_in, pattern, line.strip()))
-    return rules
 
 
 @check(
