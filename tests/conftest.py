@@ -31,6 +31,7 @@ LONGEST_GRADINGS_FIRST = (
     # attacks that grade all of lab 12 in secure mode, or wait out hung routes
     "test_attacks.py::test_an_attack_earns_only_its_score[links-the-deployed-model",
     "test_attacks.py::test_an_attack_earns_only_its_score[fakes-a-second-worker]",
+    "test_attacks.py::test_an_attack_earns_only_its_score[forks-an-idle-second-worker]",
     "test_attacks.py::test_an_attack_earns_only_its_score[hung-routes]",
 )
 

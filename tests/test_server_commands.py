@@ -2,9 +2,10 @@
 
 A small suite starts the submission with Gunicorn and two Uvicorn workers through
 ``autograder.isolation.commands``, sees both workers answer (with the process ids the grader
-finds for the server's processes), sends ``SIGTERM`` while a slow
-request is in flight and sees it finish with 200, new connections refused and the server
-gone. It must grade the same in-process and sandboxed (as the sandbox user).
+finds for the server's processes, and the one of them that accepted a connection), sends
+``SIGTERM`` while a slow request is in flight and sees it finish with 200, new connections
+refused and the server gone. It must grade the same in-process and sandboxed (as the
+sandbox user).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ graceful_timeout = 10
 """
 
 SUITE = """
+import http.client
+import json
 import signal
 import threading
 import time
@@ -73,6 +76,15 @@ def test_two_workers_and_a_graceful_stop():
         # the ids the workers answer are those the grader reads in /proc, in both modes
         own = server.process_ids()
         assert pids <= own and len(own) == 3, f"workers {pids}, the server's processes {own}"
+        # the worker that accepted a connection is found in /proc before anything is sent
+        for _ in range(4):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.connect()
+            holder = server.connection_holder(connection.sock, seconds=5)
+            connection.request("GET", "/pid")
+            answered = json.loads(connection.getresponse().read())["pid"]
+            connection.close()
+            assert holder == answered, f"accepted by {holder}, answered by {answered}"
         answer = {}
 
         def slow():

@@ -12,7 +12,8 @@ share, and the pid it has is the sandbox's keeper, which passes ``SIGTERM`` on. 
 * :meth:`Command.running` and :meth:`Command.wait` tell whether it has ended;
 * :meth:`Command.output` is the end of what it printed (for a failure message);
 * :meth:`Command.process_ids` are the ids of its processes as they see them themselves
-  (a server's workers), read from ``/proc``, never from what the command says;
+  (a server's workers), read from ``/proc``, never from what the command says, and
+  :meth:`Command.connection_holder` the one that accepted a given connection;
 * :meth:`Command.stop` kills it and every process it started (its workers).
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -28,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from autograder import isolation, processes
+from autograder.isolation import process_tree
 
 OUTPUT_LIMIT = 64 * 1024  # the end of a command's output that is kept
 
@@ -102,22 +105,15 @@ class Command:
         """The ids of the command's processes alive now (its main process and everything it
         started), as those processes see them: in a sandbox, the ids of its PID namespace
         (what ``os.getpid()`` answers there). Read from ``/proc`` by the grader."""
+        return set() if self.pid is None else process_tree.own_ids(self.pid)
+
+    def connection_holder(self, client: socket.socket, seconds: float = 5) -> int | None:
+        """The id (as it sees it) of the command's process that accepted ``client``'s
+        connection to it: a server's worker that answers what ``client`` sends. None when
+        none of its processes accepted it within ``seconds``."""
         if self.pid is None:
-            return set()
-        children: dict[int, list[int]] = {}
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit() and (parent := _parent_of(entry.name)) is not None:
-                children.setdefault(parent, []).append(int(entry.name))
-        tree, pending = [], [self.pid]
-        while pending:
-            pid = pending.pop()
-            tree.append(pid)
-            pending += children.get(pid, [])
-        # In a sandbox the command's pid is its keeper, outside the sandbox's namespace: only
-        # the processes in a namespace other than the grader's are the command's own.
-        ours = _pid_namespace("self")
-        inside = [pid for pid in tree if _pid_namespace(pid) not in (ours, None)]
-        return {own for pid in inside or tree if (own := _own_id(pid)) is not None}
+            return None
+        return process_tree.connection_holder(self.pid, client, seconds)
 
     def output(self, lines: int = 15) -> str:
         """The last ``lines`` lines the command printed."""
@@ -142,39 +138,6 @@ class Command:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
-
-
-def _parent_of(pid: str) -> int | None:
-    """The parent of process ``pid`` (from /proc/PID/stat), or None when it has ended."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            data = stat.read()
-    except OSError:
-        return None
-    # pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ")"
-    fields = data[data.rfind(b")") + 2 :].split()
-    return int(fields[1]) if len(fields) > 1 else None
-
-
-def _pid_namespace(pid: int | str) -> str | None:
-    """Which PID namespace process ``pid`` is in, or None when it has ended."""
-    try:
-        return os.readlink(f"/proc/{pid}/ns/pid")
-    except OSError:
-        return None
-
-
-def _own_id(pid: int) -> int | None:
-    """The id process ``pid`` has in its own PID namespace (the last of /proc/PID/status's
-    ``NSpid`` line; ``pid`` itself outside a sandbox), or None when it has ended."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("NSpid:"):
-                    return int(line.split()[-1])
-    except (OSError, ValueError):
-        return None
-    return pid
 
 
 def _run(fds: list[int], argv: list[str], folder: str, environment: dict) -> None:

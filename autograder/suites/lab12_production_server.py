@@ -17,6 +17,7 @@ own CSV; latencies are reported, never graded.
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import os
@@ -61,6 +62,7 @@ LOAD_SECONDS = 2  # each Locust run of the load-test checks
 LOAD_USERS = 2  # the --users of those runs
 RELAY_SETTLE_SECONDS = 0.2
 ASK_AGAIN_SECONDS = 0.02  # between the requests that wait for every worker to answer
+MAX_WORKER_ANSWER = 4096  # GET /worker answers {"pid": <int>}
 ROUTES = ("/v2/predict", "/v1/predict/batch")
 
 
@@ -124,38 +126,33 @@ class Server:
 
     def worker_pids(self, wanted: int, seconds: float = 15) -> set[int]:
         """The process ids GET /worker answers with, asked on new connections until
-        ``wanted`` different ones came (or ``seconds`` passed)."""
+        ``wanted`` different ones came (or ``seconds`` passed). Each must be the id of the
+        server's process that accepted the connection it was asked on (read from /proc)."""
         pids = self.pids  # every pid seen so far: a later check asks again only if needed
         if self.gave_up is not None and wanted >= self.gave_up:
             return set(pids)  # an earlier check already waited for as many, in vain
         deadline = time.monotonic() + seconds
         while len(pids) < wanted and time.monotonic() < deadline:
             try:
-                response = support.loopback_get(f"{self.url}/worker", timeout=5)
-            except httpx.TransportError:
+                holder, status, body = self.ask_worker()
+            except (OSError, http.client.HTTPException):
                 time.sleep(0.1)
                 continue
-            if response.status_code != 200:
-                public = (
-                    " (it must be public, like /health)"
-                    if response.status_code
-                    in (
-                        401,
-                        403,
-                    )
-                    else ""
-                )
-                self.fail(f"GET /worker answered {response.status_code}; expected 200{public}")
+            if status != 200:
+                public = " (it must be public, like /health)" if status in (401, 403) else ""
+                self.fail(f"GET /worker answered {status}; expected 200{public}")
             try:
-                pid = response.json()["pid"]
+                pid = json.loads(body)["pid"]
             except (ValueError, KeyError, TypeError):
-                self.fail(f"GET /worker answered {response.text[:200]!r}, not {{'pid': <int>}}")
+                self.fail(f"GET /worker answered {body[:200]!r}, not {{'pid': <int>}}")
             if not isinstance(pid, int) or isinstance(pid, bool):
                 self.fail(f"GET /worker answered pid {pid!r}, not an integer")
-            if pid not in pids and pid not in self.command.process_ids():
+            if holder is None:
+                continue  # no process of the server took the connection: ask again
+            if pid != holder:
                 self.fail(
-                    f"GET /worker answered pid {pid}, which is no process of this server "
-                    "(it must be os.getpid() of the worker that answers)"
+                    f"GET /worker answered pid {pid}, but the server's process that answered "
+                    f"is {holder} (it must be os.getpid() of the worker that answers)"
                 )
             pids.add(pid)
             if len(pids) < wanted:
@@ -163,6 +160,19 @@ class Server:
         if len(pids) < wanted:
             self.gave_up = wanted
         return set(pids)
+
+    def ask_worker(self) -> tuple[int | None, int, bytes]:
+        """GET /worker on a new connection: (the server's process that accepted it, read
+        from /proc before the request is sent; the status; the body)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            connection.connect()
+            holder = self.command.connection_holder(connection.sock, seconds=5)
+            connection.request("GET", "/worker")
+            response = connection.getresponse()
+            return holder, response.status, response.read(MAX_WORKER_ANSWER)
+        finally:
+            connection.close()
 
 
 def wait_until_serving(server: Server) -> None:
