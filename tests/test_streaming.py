@@ -2,7 +2,8 @@
 
 A small suite runs against ``examples/engine/main.py`` in both modes: the first JSON Lines
 event arrives long before the stream ends, a client that leaves early stops the generator,
-and WebSocket messages and close codes (1008 after accept) cross both ways.
+a request body sent in chunks reaches the app in chunks, and WebSocket messages and close
+codes (1008 after accept) cross both ways.
 """
 
 from __future__ import annotations
@@ -51,6 +52,17 @@ def test_a_client_that_leaves_stops_the_generator(live_server):
     seen = httpx.get(f"{live_server}/produced").json()["count"]
     time.sleep(0.5)
     assert httpx.get(f"{live_server}/produced").json()["count"] == seen < 20
+
+
+@check(points=1, hint="h")
+def test_a_body_arrives_as_it_was_sent(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        sized = client.post("/body", content=b"x" * 3000).json()
+        chunked = client.post("/body", content=iter([b"x" * 1000, b"y" * 2000])).json()
+    assert sized == {"content_length": "3000", "transfer_encoding": None, "size": 3000}
+    assert chunked == {"content_length": None, "transfer_encoding": "chunked", "size": 3000}
 
 
 @check(points=1, hint="h")

@@ -85,12 +85,19 @@ class SandboxedApp:
         import httpx
 
         server = self._server_for(scope)
-        body = b""
+        pieces = []
         while True:
             message = await receive()
-            body += message.get("body", b"")
+            pieces.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
+        # A body sent in chunks (no Content-Length) goes on in chunks: the app must see
+        # it as the client sent it (a limit that reads Content-Length alone misses it).
+        chunked = any(
+            name.lower() == b"transfer-encoding" and b"chunked" in value.lower()
+            for name, value in scope["headers"]
+        )
+        body = _replayed(pieces) if chunked else b"".join(pieces)
         path = scope.get("raw_path") or scope["path"].encode()
         url = path.decode("latin-1")
         if scope.get("query_string"):
@@ -162,3 +169,9 @@ class SandboxedApp:
             f"in secure mode the app runs in a sandbox: `app.{name}` is not available here; "
             "use a probe (autograder.sandbox.call) to look inside the student's code"
         )
+
+
+async def _replayed(pieces: list[bytes]):
+    """The pieces of a body, sent on one by one (httpx sends them chunked)."""
+    for piece in pieces:
+        yield piece

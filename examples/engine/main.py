@@ -2,14 +2,15 @@
 
 The engine must carry these answers the same way in normal and secure mode: a stream's
 first event arrives before the generator ends, a client that leaves early stops the
-generator, and WebSocket messages and close codes cross in both directions.
+generator, a request body sent in chunks arrives in chunks (without a Content-Length), and
+WebSocket messages and close codes cross in both directions.
 """
 
 import asyncio
 import json
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
 app = FastAPI(title="Engine test bed")
@@ -33,6 +34,16 @@ async def stream_ticks(count: int = 5, pause: float = 0.2) -> StreamingResponse:
 def read_produced() -> dict:
     """How many ticks the generators have produced, all streams together."""
     return produced
+
+
+@app.post("/body")
+async def describe_body(request: Request) -> dict:
+    """How the request's body came: its Content-Length and Transfer-Encoding, its size."""
+    return {
+        "content_length": request.headers.get("content-length"),
+        "transfer_encoding": request.headers.get("transfer-encoding"),
+        "size": len(await request.body()),
+    }
 
 
 @app.websocket("/echo")
