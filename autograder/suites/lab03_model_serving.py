@@ -587,9 +587,9 @@ def probe_versions_served(folder: str, workdir: str, cases: list[list]) -> dict:
 
 @check(
     points=10,
-    hint="Both files of the model, the .joblib and the model.json beside it, come from the "
-    'path MODEL_PATH names, read when the app starts. Handout: "Where the model is: an '
-    'environment variable".',
+    hint="Both files of the model, the .joblib and the .json of the same name beside it, come "
+    'from the path MODEL_PATH names, read when the app starts. Handout: "Where the model is: '
+    'an environment variable".',
     more='In lifespan, read os.environ.get("MODEL_PATH", "models/model.joblib") when the '
     "app starts (not at import time, not a fixed path).",
 )
@@ -602,7 +602,7 @@ def test_model_path_comes_from_the_environment(
     workdir = tmp_path / "workdir"
     support.copy_model(grader_model, workdir / "models", version="default-path")
     cases = [
-        (support.copy_model(grader_model, tmp_path / "first", "first-from-env"), "first-from-env"),
+        (renamed_model(grader_model, tmp_path / "first", "first-from-env"), "first-from-env"),
         (
             support.copy_model(grader_model, tmp_path / "second", "second-from-env"),
             "second-from-env",
@@ -614,7 +614,7 @@ def test_model_path_comes_from_the_environment(
             None if path is None else str(path),
             "with MODEL_PATH not set (models/model.joblib holds version 'default-path')"
             if path is None
-            else f"with MODEL_PATH={path.parent.name}/model.joblib (version {version!r})",
+            else f"with MODEL_PATH={path.parent.name}/{path.name} (version {version!r})",
         ]
         for path, version in cases
     ]
@@ -625,11 +625,36 @@ def test_model_path_comes_from_the_environment(
         why = ""
         if path is not None and given == "default-path":
             why = (
-                ": the version in models/model.json, not in the model.json beside the model "
+                ": the version in models/model.json, not in the metadata beside the model "
                 "MODEL_PATH names (MODEL_PATH not read when the app starts, or the metadata "
                 "read from a fixed path)"
             )
+        elif path is not None and given == DECOY_VERSION:
+            folder = path.parent.name
+            why = (
+                f": that of {folder}/model.json, not of {folder}/{path.with_suffix('.json').name}"
+                "; the metadata is the same path with the suffix .json, whatever the name"
+            )
         assert given == version, f"GET /model {what} answered version {given!r}{why}"
+
+
+# The version of a model.json beside a model that is not named model.joblib: an app that reads
+# the metadata from the fixed name model.json (not the model's path with the suffix .json)
+# answers it.
+DECOY_VERSION = "decoy-model-json"
+
+
+def renamed_model(grader_model: Path, folder: Path, version: str) -> Path:
+    """A copy of the grader's model named iris-<folder>.joblib, with iris-<folder>.json
+    (``version``) beside it, and a model.json of another version in the same folder; return
+    the .joblib's path."""
+    copied = support.copy_model(grader_model, folder, DECOY_VERSION)
+    target = folder / f"iris-{folder.name}.joblib"
+    shutil.copyfile(copied, target)
+    copied.unlink()
+    changed = {**json.loads(grader_model.with_suffix(".json").read_text()), "version": version}
+    target.with_suffix(".json").write_text(json.dumps(changed))
+    return target
 
 
 def probe_after_deleting_the_model(folder: str, source: str) -> dict:

@@ -2,16 +2,17 @@
 a 500 that leaks nothing, and model failures as 503.
 
 The app runs with the grader's own model (``iris_model``, version ``grader-1.0``): every check
-starts it afresh, with ``MODEL_PATH`` pointing to that model or, for the checks about a
-missing model, to a file that does not exist. To cause an unexpected error the grader
-replaces the handout's ``get_model`` dependency (``app.dependency_overrides``) with a model
-whose ``predict`` raises a ``RuntimeError`` carrying a secret-looking message
-(``support.overridden``, so that the same check works when the app runs in a sandbox), and for
-one check also a model whose ``predict`` raises ``ModelMeltdown``, an exception class of the
-grader's own that derives from ``Exception`` only (so a catch-all registered for a narrower
-class than ``Exception`` leaves it unanswered); the same way, another replacement raises an
-``HTTPException`` with a status that ``HTTP_ERROR_CODES`` does not hold and a header of its
-own. Log records of ``uvicorn`` loggers are ignored: they are the server's, not the app's.
+starts it afresh, with ``MODEL_PATH`` pointing to that model or, for the checks about a missing
+model, to a file that does not exist (and once to a damaged model.joblib). To cause an
+unexpected error the grader replaces the handout's ``get_model`` dependency
+(``app.dependency_overrides``) with a model whose ``predict`` raises a ``RuntimeError``
+carrying a secret-looking message (``support.overridden``, so that the same check works when
+the app runs in a sandbox), and for one check also a model whose ``predict`` raises
+``ModelMeltdown``, an exception class of the grader's own that derives from ``Exception`` only
+(so a catch-all registered for a narrower class than ``Exception`` leaves it unanswered); the
+same way, another replacement raises an ``HTTPException`` with a status that
+``HTTP_ERROR_CODES`` does not hold and a header of its own. Log records of ``uvicorn`` loggers
+are ignored: they are the server's, not the app's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
 import site
 import sys
 from collections.abc import Iterator
@@ -87,19 +89,34 @@ def started_with_override(app, model_path: Path, replacement, **client_options) 
 
 
 @contextmanager
-def started_without_model(app, missing_model: Path) -> Iterator:
-    """The app started with MODEL_PATH naming a file that does not exist."""
+def started_without_model(app, missing_model: Path, naming: str = "a missing file") -> Iterator:
+    """The app started with MODEL_PATH naming a file that does not exist (or, as ``naming``
+    says, one that cannot be loaded)."""
     missing_model.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         try:
             test_client = stack.enter_context(started(app, missing_model))
         except Exception as error:
             pytest.fail(
-                "with MODEL_PATH naming a missing file the app did not start: "
+                f"with MODEL_PATH naming {naming} the app did not start: "
                 f"{type(error).__name__}: {error}",
                 pytrace=False,
             )
         yield test_client
+
+
+# What a damaged model file holds: bytes joblib cannot load (the first is no pickle opcode,
+# so nothing in them is ever run), while its model.json is the grader's own.
+DAMAGED_MODEL = b"\xa5 damaged by the grader \x00\xff" + bytes(range(256))
+
+
+def damaged_model(folder: Path, iris_model: Path) -> Path:
+    """``folder``/model.joblib holding DAMAGED_MODEL, with the grader's model.json beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    model = folder / "model.joblib"
+    model.write_bytes(DAMAGED_MODEL)
+    shutil.copyfile(iris_model.with_suffix(".json"), model.with_suffix(".json"))
+    return model
 
 
 def envelope(response, what: str) -> dict:
@@ -517,26 +534,30 @@ def test_validation_error_stays_422_and_lists_each_field(model_client):
     )
 
 
+# Each case: the requests it sends, as (method, path, body, the field "fields" must name).
 NESTED_CASES = {
-    "nested-body-field": (
-        "POST",
-        "/observations",
-        {"measurement": {**SETOSA, "petal_length": "long"}, "observer": OBSERVER},
-        "measurement.petal_length",
-    ),
-    "batch-item": (
-        "POST",
-        "/predict/batch",
-        {"items": [SETOSA, {**SETOSA, "petal_width": -1.0}]},
-        "items.1.petal_width",
-    ),
-    "query-parameter": ("GET", "/flowers?limit=0", None, "limit"),
-    "whole-body-rule": (
-        "POST",
-        "/predict",
-        {**SETOSA, "petal_length": 6.0},
-        "body",
-    ),
+    "nested-body-field": [
+        (
+            "POST",
+            "/observations",
+            {"measurement": {**SETOSA, "petal_length": "long"}, "observer": OBSERVER},
+            "measurement.petal_length",
+        )
+    ],
+    "batch-item": [
+        (
+            "POST",
+            "/predict/batch",
+            {"items": [SETOSA, {**SETOSA, "petal_width": -1.0}]},
+            "items.1.petal_width",
+        )
+    ],
+    # A query parameter, and a path parameter (loc ("path", "flower_id")).
+    "query-parameter": [
+        ("GET", "/flowers?limit=0", None, "limit"),
+        ("GET", "/flowers/abc", None, "flower_id"),
+    ],
+    "whole-body-rule": [("POST", "/predict", {**SETOSA, "petal_length": 6.0}, "body")],
 }
 
 
@@ -550,22 +571,27 @@ NESTED_CASES = {
 )
 @pytest.mark.parametrize("case", list(NESTED_CASES))
 def test_bad_value_is_named_by_its_path(model_client, case):
-    """A bad value inside a nested object, inside a list, or in the query string is named by
-    its dotted path in "fields": measurement.petal_length, items.1.petal_width, limit; a rule
-    on the whole body (a petal longer than its sepal) is named "body", and its problem has no
-    leading "Value error, "."""
-    method, path, body, field = NESTED_CASES[case]
-    response = model_client.request(method, path, json=body)
-    what = f"{method} {path}" + (f" with {json.dumps(body)}" if body else "")
-    error = envelope(response, what)
-    expect_code(error, "validation_error", what)
-    found = problems_by_field(error, what)
-    expect(field in found, f'{what}: "fields" names {sorted(found)}; expected {field!r}')
-    expect(
-        not found[field].startswith("Value error"),
-        f"{what}: the problem of {field!r} is {found[field]!r}; remove Pydantic's leading "
-        '"Value error, "',
-    )
+    """A bad value inside a nested object, inside a list, in the query string or in the path
+    is named by its dotted path in "fields": measurement.petal_length, items.1.petal_width,
+    limit, flower_id (GET /flowers/abc); a rule on the whole body (a petal longer than its
+    sepal) is named "body", and its problem has no leading "Value error, "."""
+    for method, path, body, field in NESTED_CASES[case]:
+        response = model_client.request(method, path, json=body)
+        what = f"{method} {path}" + (f" with {json.dumps(body)}" if body else "")
+        error = envelope(response, what)
+        expect_code(error, "validation_error", what)
+        found = problems_by_field(error, what)
+        location = ' (its loc starts with "path")' if path.startswith("/flowers/") else ""
+        expect(
+            field in found,
+            f'{what}: "fields" names {sorted(found)}; expected {field!r}{location}: the '
+            'contract drops a first item "body", "query", "path", "header" or "cookie"',
+        )
+        expect(
+            not found[field].startswith("Value error"),
+            f"{what}: the problem of {field!r} is {found[field]!r}; remove Pydantic's leading "
+            '"Value error, "',
+        )
 
 
 # ---------------------------------------------------------------- unexpected errors
@@ -662,17 +688,24 @@ def test_500_is_logged_with_its_traceback(broken_client, caplog):
     more="In lifespan, wrap load_model in try/except, log the error with logger.exception and "
     "set app.state.model = None: the API must start without its model.",
 )
-def test_server_starts_without_a_model(app, missing_model, caplog):
-    """With MODEL_PATH naming a missing file, the app still starts (GET /flowers/1 answers
-    200) and logs the loading error at ERROR level."""
-    caplog.clear()
-    with started_without_model(app, missing_model) as test_client:
-        response = test_client.get("/flowers/1")
-    expect_status(response, 200, "GET /flowers/1 (no model loaded)")
-    expect(
-        support.app_errors(caplog.records),
-        "the model could not be loaded, but nothing was logged at ERROR level at start-up",
-    )
+def test_server_starts_without_a_model(app, missing_model, iris_model: Path, tmp_path, caplog):
+    """With MODEL_PATH naming a missing file, and then a damaged one (model.joblib holding
+    bytes that are no model, beside a good model.json), the app still starts (GET /flowers/1
+    answers 200) and logs the loading error at ERROR level."""
+    damaged = damaged_model(tmp_path / "damaged", iris_model)
+    for model_path, naming in (
+        (missing_model, "a missing file"),
+        (damaged, "a damaged model.joblib (bytes that are no model; its model.json is fine)"),
+    ):
+        caplog.clear()
+        with started_without_model(app, model_path, naming) as test_client:
+            response = test_client.get("/flowers/1")
+        expect_status(response, 200, f"with MODEL_PATH naming {naming}, GET /flowers/1")
+        expect(
+            support.app_errors(caplog.records),
+            f"with MODEL_PATH naming {naming} the model could not be loaded, but nothing was "
+            "logged at ERROR level at start-up",
+        )
 
 
 @check(

@@ -216,14 +216,22 @@ def crashing_model() -> CrashingModel:
     return CrashingModel()
 
 
-@pytest.fixture
-def crashing_client(app, iris_model: Path) -> Iterator:
-    """The app started with the grader's model, every prediction raising RuntimeError."""
+@contextmanager
+def started_crashing(app, iris_model: Path) -> Iterator:
+    """The app started with the grader's model, get_model giving a model whose every
+    prediction raises RuntimeError."""
     missing = "main.py has no get_model: keep `from model import get_model as get_model`"
     with (
         support.overridden(app, "get_model", crashing_model, missing=missing),
         started(app, iris_model, "the grader's model") as test_client,
     ):
+        yield test_client
+
+
+@pytest.fixture
+def crashing_client(app, iris_model: Path) -> Iterator:
+    """The app started with the grader's model, every prediction raising RuntimeError."""
+    with started_crashing(app, iris_model) as test_client:
         yield test_client
 
 
@@ -519,7 +527,8 @@ def test_ready_is_503_when_the_smoke_prediction_fails(
 ):
     """With a model file that loads but cannot predict (a dict saved with joblib), the app
     starts and GET /ready answers 503; so it does with a classifier trained on three
-    measurements, which has predict_proba and classes_ but raises ValueError on four."""
+    measurements, which has predict_proba and classes_ but raises ValueError on four, and
+    with get_model replaced by a model whose predict raises RuntimeError."""
     response = broken_model_client.get("/ready")
     assert response.status_code == 503, (
         f"GET /ready with a model that cannot predict answered {response.status_code}; "
@@ -532,6 +541,13 @@ def test_ready_is_503_when_the_smoke_prediction_fails(
         f"GET /ready with a classifier trained on three measurements (its prediction of four "
         f"raises ValueError) answered {response.status_code}; expected 503: whatever the smoke "
         "prediction raises, the service is not ready"
+    )
+    with started_crashing(app, iris_model) as test_client:
+        response = test_client.get("/ready")
+    assert response.status_code == 503, (
+        f"GET /ready with get_model giving a model whose predict raises RuntimeError answered "
+        f"{response.status_code}; expected 503: whatever the smoke prediction raises (not only "
+        "the errors a broken file gives), the service is not ready"
     )
 
 
@@ -871,11 +887,23 @@ def test_requests_are_counted_by_route_template(model_client):
             f"after {added} GET /flowers/{{id}} answered {status}, "
             f"http_requests_total{labels} grew by {change:g}; expected {added}"
         )
+    sent = {"/flowers/1", "/flowers/2", "/flowers/99"}
     raw = sorted(
-        {labels.get("route") for name, labels, _ in after if name == "http_requests_total"}
-        & {"/flowers/1", "/flowers/2", "/flowers/99"}
+        (label, value)
+        for label, value in {
+            item
+            for name, labels, _ in after
+            if name == "http_requests_total"
+            for item in labels.items()
+        }
+        if value in sent
     )
-    assert not raw, f"http_requests_total has route labels {raw}: use the template {TEMPLATE}"
+    assert not raw, (
+        "after GET /flowers/1, /flowers/2 and /flowers/99, http_requests_total has the labels "
+        + ", ".join(f"{label}={value!r}" for label, value in raw)
+        + f": a raw path, in any label; the contract's labels are method, route (the template "
+        f"{TEMPLATE}) and status, never the raw path"
+    )
 
 
 @check(
@@ -886,7 +914,7 @@ def test_requests_are_counted_by_route_template(model_client):
 )
 def test_unknown_paths_are_counted_as_unmatched(model_client):
     """Requests for paths no route serves are counted in http_requests_total with
-    route="unmatched" and status="404", never under their own path."""
+    route="unmatched" and status="404", and no label of any metric holds their path."""
     labels = {"method": "GET", "route": "unmatched", "status": "404"}
     before = total(metric_samples(model_client), "http_requests_total", **labels)
     model_client.get("/no-such-page-lab05")
@@ -898,8 +926,22 @@ def test_unknown_paths_are_counted_as_unmatched(model_client):
         f"after GET /no-such-page-lab05 and /wp-admin/lab05.php (both 404), "
         f"http_requests_total{labels} grew by {change:g}; expected 2"
     )
-    leaked = sorted({str(labels.get("route")) for _, labels, _ in after} & {"/no-such-page-lab05"})
-    assert not leaked, f"a metric has the label route={leaked[0]!r}: a raw path"
+    sent = {"/no-such-page-lab05", "/wp-admin/lab05.php"}
+    leaked = sorted(
+        (
+            (name, label, value)
+            for name, labels, _ in after
+            for label, value in labels.items()
+            if value in sent
+        ),
+        key=lambda item: (item[0] != "http_requests_total", item),
+    )
+    assert not leaked, (
+        "after GET /no-such-page-lab05 and /wp-admin/lab05.php, a metric has a raw path in a "
+        "label: "
+        + ", ".join(f"{name}{{{label}={value!r}}}" for name, label, value in leaked[:3])
+        + '; count them under route="unmatched", and never put the raw path in any label'
+    )
 
 
 @check(
