@@ -42,6 +42,7 @@ ROLES = {ADMIN: "admin", USER: "user"}
 PASSWORDS = {ADMIN: ADMIN_PASSWORD, USER: USER_PASSWORD}
 TOKEN_MINUTES = 7
 CLOCK_SLACK = 90  # seconds of tolerance on a token's expiry
+JUST_EXPIRED = 10  # seconds since a token's exp: refused all the same (no leeway)
 LIFETIME_SLACK = 2  # seconds between exp - iat and ACCESS_TOKEN_MINUTES (two clock readings)
 SECRET = secrets.token_hex(32)
 API_KEYS = {"grader-robot": secrets.token_urlsafe(24), "grader-lab": secrets.token_urlsafe(24)}
@@ -132,6 +133,28 @@ def with_payload(token: str, **changes) -> str:
     claims.update(changes)
     encoded = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     return f"{header}.{encoded}.{signature}"
+
+
+def expired_tokens() -> list[tuple[str, str]]:
+    """Tokens of the user, signed with the app's secret, whose exp has passed: two minutes
+    ago, and only JUST_EXPIRED seconds ago (the grader and the app read the same clock)."""
+    now = int(time.time())
+    return [
+        (
+            f"a token that expired {ago} s ago",
+            forged(claims_for(USER, iat=now - 900, exp=now - ago)),
+        )
+        for ago in (120, JUST_EXPIRED)
+    ]
+
+
+def expired_accepted(request: str, what: str, response) -> str:
+    """Why an expired token's answer is wrong: what was sent, what came back, the contract."""
+    return (
+        f"{request} with {what} answered {response.status_code}; expected 401: a token is "
+        "refused as soon as its exp has passed"
+        + (f" (body: {response.text[:200]})" if response.status_code >= 400 else "")
+    )
 
 
 def is_number(value) -> bool:
@@ -368,18 +391,18 @@ def test_missing_or_garbled_token_is_401(fresh_client):
 
 @check(
     points=4,
-    hint="A token stops working when it expires, and the library checks that for you unless "
-    'you stop it. Handout: the contract, "Tokens".',
+    hint="A token stops working the moment it expires, not a little later, and the library "
+    'checks that for you unless you stop it. Handout: the contract, "Tokens".',
     more="jwt.decode checks exp itself and raises ExpiredSignatureError (an InvalidTokenError) "
     "for an expired token: never turn that off (options={'verify_exp': False}) or add leeway.",
 )
 def test_expired_token_is_401(fresh_client):
-    """A valid token is accepted, and the same token expired two minutes ago is 401."""
+    """A valid token is accepted, and the same token expired two minutes ago, or only
+    10 seconds ago, is 401."""
     me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
-    now = int(time.time())
-    me_rejects(
-        fresh_client, forged(claims_for(USER, iat=now - 900, exp=now - 120)), "an expired token"
-    )
+    for what, token in expired_tokens():
+        response = fresh_client.get("/users/me", headers=bearer(token))
+        assert response.status_code == 401, expired_accepted("GET /users/me", what, response)
 
 
 @check(
@@ -575,19 +598,18 @@ def test_bearer_token_allows_predictions(fresh_client):
 )
 def test_predictions_reject_a_bad_token(fresh_client):
     """POST /predict accepts a valid token, and answers 401 for a bearer value that is not a
-    JWT, for an expired token, and for correctly signed tokens whose sub names no user of
-    USERS or whose role is neither "admin" nor "user" (as /users/me does)."""
+    JWT, for tokens that expired two minutes or only 10 seconds ago, and for correctly signed
+    tokens whose sub names no user of USERS or whose role is neither "admin" nor "user" (as
+    /users/me does)."""
     support.expect_status(
         predict(fresh_client, bearer(forged(claims_for(USER)))), 200, "POST /predict, a valid token"
     )
     support.expect_status(
         predict(fresh_client, bearer("not-a-token")), 401, "POST /predict, token 'not-a-token'"
     )
-    now = int(time.time())
-    expired = forged(claims_for(USER, iat=now - 900, exp=now - 120))
-    support.expect_status(
-        predict(fresh_client, bearer(expired)), 401, "POST /predict with an expired token"
-    )
+    for what, token in expired_tokens():
+        response = predict(fresh_client, bearer(token))
+        assert response.status_code == 401, expired_accepted("POST /predict", what, response)
     for what, claims in (
         ("a signed token for a user not in USERS", {**claims_for(USER), "sub": "nobody"}),
         ('a signed token with role "root"', claims_for(USER, role="root")),

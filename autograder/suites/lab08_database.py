@@ -643,15 +643,18 @@ def test_filters_labelled_or_not(fresh_client):
 
 @check(
     points=4,
-    hint="since is inclusive, until exclusive, and every time is UTC. Handout: the contract, "
-    '"Routes" (the list) and the "Hints" section.',
+    hint="since is inclusive, until exclusive, every time is UTC, and the total counts the "
+    'rows the page is cut from. Handout: the contract, "Routes" (the list) and the "Hints" '
+    "section.",
     more="since keeps created_at >= since, until keeps created_at < until; compare aware "
-    "datetimes in UTC: give a time without an offset the UTC zone (as_utc) before comparing.",
+    "datetimes in UTC: give a time without an offset the UTC zone (as_utc) before comparing. "
+    "The total uses the same filters as the page.",
 )
 def test_filters_by_time_range(fresh_client):
     """For four rows logged a little apart, since= (inclusive) and until= (exclusive), given
-    the created_at of rows as GET returned them, keep the rows of that time range; the same
-    times written in UTC without an offset do too, and so do they written at +02:00."""
+    the created_at of rows as GET returned them, keep the rows of that time range, and total
+    counts them; the same times written in UTC without an offset do too, and so do they
+    written at +02:00."""
     ids = []
     for _ in range(4):
         ids.append(predict(fresh_client)["prediction_id"])
@@ -667,9 +670,11 @@ def test_filters_by_time_range(fresh_client):
         ({"since": without_offset(times[1]), "until": without_offset(times[3])}, ids[1:3]),
         ({"since": in_paris(times[1]), "until": in_paris(times[3])}, ids[1:3]),
     ):
-        listed = ids_of(page(fresh_client, **params))
-        assert listed == expected, (
-            f"GET /predictions with {params} listed {listed}; expected {expected}"
+        body = page(fresh_client, **params)
+        assert ids_of(body) == expected and body["total"] == len(expected), (
+            f"GET /predictions with {params} listed {ids_of(body)} (total {body['total']}); "
+            f"expected {expected} (total {len(expected)}): total counts every row that matches "
+            "the filters"
         )
 
 
