@@ -63,6 +63,7 @@ PRELOAD = (
     "uvicorn.protocols.websockets.auto",
     "autograder.sandbox.probe",
     "autograder.sandbox.server",
+    "autograder.held_model",  # the grader's held model, unpickled by lab 09's app
 )
 
 __all__ = [

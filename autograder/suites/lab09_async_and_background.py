@@ -9,7 +9,10 @@ that need other settings (no model, a small cache) set them before that start.
 * ``def`` vs ``async def`` is graded on uvicorn on a loopback port, by the order in which
   answers arrive (the health check answers while the blocking work is still running) and by
   a generous bound (eight waits of 2 s end well before 16 s), never by a tight ratio;
-* jobs are polled with a deadline, never waited for with a fixed sleep;
+* jobs are polled with a deadline, never waited for with a fixed sleep; a job is seen at
+  work (``running``) by holding the grader's model in the middle of its prediction (files,
+  no timing: :class:`HeldPipeline`), the app answering as a server does, its background
+  tasks after the answer (:class:`AnswersFirst`);
 * the cache is graded by the counter of model calls the contract defines (``GET /cache``,
   ``model_calls``), never by timing;
 * "refused before it is read": a raw socket announces a 64 MiB body, sends a little of it
@@ -19,6 +22,7 @@ that need other settings (no model, a small cache) set them before that start.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import io
@@ -28,7 +32,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -36,6 +40,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from autograder import check, isolation
+from autograder.bounded_client import WrappedApp
+from autograder.held_model import HeldPipeline
 from autograder.iris import FEATURES
 from autograder.suites import support
 
@@ -52,6 +58,9 @@ KEY = {"X-API-Key": API_KEY}
 ALMOST_THE_LIMIT = 0.99
 JOB_STATUSES = {"queued", "running", "done", "failed"}
 JOB_DEADLINE = 30.0  # seconds a small job may take to finish (a loaded machine)
+# How long POST /jobs may take to answer once its job's model is at work: a job that runs
+# after the answer lets it answer at once; one that runs inside the request never does.
+ANSWER_GRACE = 3.0
 UPLOAD_LIMIT = 1024 * 1024
 BLOCKING_SECONDS = 4.0
 WAITS, WAIT_SECONDS = 8, 2.0
@@ -117,6 +126,70 @@ def started(app, what: str = "the grader's settings") -> Iterator:
     with (
         fresh(app) as new_app,
         support.started(new_app, failure=what, raise_server_exceptions=False) as test_client,
+    ):
+        yield test_client
+
+
+# ---------------------------------------------------------------- a job seen at work
+
+
+def held_model(iris_model: Path, folder: Path) -> Path:
+    """The grader's model (model.joblib and model.json, the same version) as a HeldPipeline
+    whose files ``hold`` and ``working`` are in ``folder`` (which the app may write in)."""
+    import joblib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    model_path = support.copy_model(iris_model, folder)
+    joblib.dump(HeldPipeline(joblib.load(iris_model), str(folder)), model_path)
+    writable_folder(folder)
+    return model_path
+
+
+class AnswersFirst(WrappedApp):
+    """The app as a server runs it: the client has its answer as soon as the answer's last
+    byte is sent, and the request's background tasks run on after it (a TestClient would
+    wait for them before it answered). In secure mode the app's own server does this
+    already."""
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        object.__setattr__(self, "_after_answers", set())
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope.get("type") != "http":
+            await self._app(scope, receive, send)
+            return
+        answered = asyncio.Event()
+
+        async def forward(message) -> None:
+            if answered.is_set():
+                return
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered.set()
+
+        work = asyncio.ensure_future(self._app(scope, receive, forward))
+        waiting = asyncio.ensure_future(answered.wait())
+        await asyncio.wait({work, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if not answered.is_set():
+            waiting.cancel()
+            await work  # ended without an answer: its error is the client's (a 500)
+            return
+        # Answered: what runs after the answer (background tasks) is no longer the
+        # client's; an error there is the app's own, as on a server.
+        self._after_answers.add(work)
+        work.add_done_callback(self._after_answers.discard)
+        work.add_done_callback(lambda task: task.cancelled() or task.exception())
+
+
+@contextmanager
+def started_as_served(app, what: str) -> Iterator:
+    """:func:`started`, the app answering as a server does (:class:`AnswersFirst`)."""
+    with (
+        fresh(app) as new_app,
+        support.started(
+            AnswersFirst(new_app), failure=what, raise_server_exceptions=False
+        ) as test_client,
     ):
         yield test_client
 
@@ -201,7 +274,8 @@ def upload(test_client, text: str | bytes, content_type: str = "text/csv"):
 
 
 def csv_answer(response, what: str) -> list[dict]:
-    """A CSV download: text/csv, saved as a file (Content-Disposition: attachment); its rows."""
+    """A CSV download: text/csv, saved as a file (Content-Disposition: attachment), streamed
+    (no Content-Length: a streamed answer's length is not known when it starts); its rows."""
     expect_status(response, 200, what)
     kind = response.headers.get("content-type", "")
     assert kind.split(";")[0].strip().lower() == "text/csv", (
@@ -211,6 +285,12 @@ def csv_answer(response, what: str) -> list[dict]:
     assert "attachment" in disposition.lower() and "filename=" in disposition.lower(), (
         f"{what} answered Content-Disposition {disposition!r}; expected "
         'attachment; filename="..." (a file to save)'
+    )
+    length = response.headers.get("content-length")
+    assert length is None, (
+        f"{what} answered Content-Length: {length}: the file was built whole before it was "
+        "sent; the contract says the download is streamed (sent in pieces as they are made, "
+        "so its length is not known in advance and no Content-Length is sent)"
     )
     rows = list(csv.DictReader(io.StringIO(response.text)))
     wanted = {*FEATURES, "species", "probability"}
@@ -268,6 +348,64 @@ def submit_job(test_client, items: list[dict]) -> tuple[dict, str]:
         f"POST /jobs answered Location {location!r}; expected /jobs/{body['id']}"
     )
     return body, path
+
+
+def answered_in_time(pending: Future, hold: Path):
+    """The result of a request sent while the held model waits, once it comes, and True;
+    when it has not come within ANSWER_GRACE (the app cannot answer while its model works:
+    the work runs inside the request, or holds the event loop), the hold is ended first,
+    and the second value is False."""
+    with contextlib.suppress(TimeoutError):
+        return pending.result(timeout=ANSWER_GRACE), True
+    hold.unlink(missing_ok=True)
+    return pending.result(), False
+
+
+def job_at_work(test_client, items: list[dict], folder: Path) -> tuple[str, str | None]:
+    """POST /jobs while the held model (:class:`HeldPipeline`, files in ``folder``) holds
+    every prediction, then GET the job once its model is at work: the job's Location and
+    the status GET answered then, or None when the app could not answer while the job
+    worked (its work ran inside POST /jobs, or held the event loop): other checks grade
+    that, this one does not judge what no client could see."""
+    hold, working = folder / "hold", folder / "working"
+    hold.touch()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            submitted = pool.submit(submit_job, test_client, items)
+            deadline = time.monotonic() + JOB_DEADLINE
+            while not (working.exists() or submitted.done()) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            (_, location), in_time = answered_in_time(submitted, hold)
+            if not in_time:
+                return location, None
+            seen: list[str] = []
+            while not working.exists():
+                response = test_client.get(location, headers=KEY)
+                expect_status(response, 200, f"GET {location}")
+                status = support.json_or_fail(response, f"GET {location}").get("status")
+                if not seen or seen[-1] != status:
+                    seen.append(status)
+                if status in ("done", "failed"):
+                    return location, None  # ended without asking its model
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"the job was still {status!r} after {JOB_DEADLINE:g} s (statuses "
+                        f"seen: {' -> '.join(map(str, seen))}) and had not asked its model "
+                        "to predict: is its background task scheduled, and does it run?",
+                        pytrace=False,
+                    )
+                time.sleep(0.02)
+            what = f"GET {location} (while the job's model predicts)"
+            response, in_time = answered_in_time(
+                pool.submit(test_client.get, location, headers=KEY), hold
+            )
+            if not in_time:
+                return location, None
+            expect_status(response, 200, what)
+            body = support.json_or_fail(response, what)
+            return location, body.get("status") if isinstance(body, dict) else None
+    finally:
+        hold.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- def and async def
@@ -430,42 +568,58 @@ def test_job_is_accepted_with_202_and_a_location(fresh_client):
     "now, keeps the predictions and sets done; GET /jobs/{id}/result answers them with "
     'the CSV download (text/csv, Content-Disposition: attachment; filename="...").',
 )
-def test_job_runs_to_done_and_its_result_downloads(fresh_client):
-    """A job of three flowers, polled at its Location, goes through queued, running and done
+def test_job_runs_to_done_and_its_result_downloads(
+    app, iris_model: Path, tmp_path: Path, monkeypatch
+):
+    """Started with the grader's model wrapped so that the grader can hold it in the middle
+    of a prediction (the same version, the same answers), and answering as a server does
+    (background tasks after the answer): a job of three flowers answers status running at
+    its Location while its model predicts; polled, it goes through queued, running and done
     only (in that order), done with the model_version /predict reports, then GET
     /jobs/{id}/result answers a CSV file: one line per flower in the order sent, with the
     species and probability /predict gives it (and 401 without credentials)."""
-    flowers = [VIRGINICA, SETOSA, VERSICOLOR]
-    _, location = submit_job(fresh_client, flowers)
-    body, seen = poll_job(fresh_client, location)
-    assert body.get("status") == "done", (
-        f"the job ended {body.get('status')!r} (error: {body.get('error')!r}); expected done"
-    )
-    order = ["queued", "running", "done"]
-    assert [order.index(status) for status in seen] == sorted(order.index(s) for s in seen), (
-        f"the job's statuses went {' -> '.join(seen)}; expected queued -> running -> done"
-    )
-    served = predict(fresh_client, SETOSA).get("model_version")
-    assert body.get("model_version") == served, (
-        f"the done job says model_version {body.get('model_version')!r}; the model that "
-        f"predicted it is {served!r} (POST /predict's model_version)"
-    )
-    rows = csv_answer(fresh_client.get(f"{location}/result", headers=KEY), f"GET {location}/result")
-    assert len(rows) == 3, f"the job's result has {len(rows)} lines of flowers; expected 3"
-    needs_a_caller(fresh_client, "GET", f"{location}/result")
-    for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
-        assert all(close(row[name], measurement[name]) for name in FEATURES), (
-            f"line {number} of the result is not flower {number} of the job"
+    folder = tmp_path / "held"
+    monkeypatch.setenv("MODEL_PATH", str(held_model(iris_model, folder)))
+    with started_as_served(app, "the grader's settings") as test_client:
+        flowers = [VIRGINICA, SETOSA, VERSICOLOR]
+        location, at_work = job_at_work(test_client, flowers, folder)
+        assert at_work in (None, "running"), (
+            f"GET {location}, sent while the job's model was predicting its flowers (held there "
+            f"by the grader), answered status {at_work!r}; expected 'running': a job is running "
+            "while its work runs (queued before it, done after it)"
         )
-        answer = predict(fresh_client, measurement)
-        assert row["species"] == answer.get("species"), (
-            f"line {number} of the result says {row['species']!r}; /predict says "
-            f"{answer.get('species')!r}"
+        body, seen = poll_job(test_client, location)
+        seen = [at_work, *seen] if at_work else seen
+        assert body.get("status") == "done", (
+            f"the job ended {body.get('status')!r} (error: {body.get('error')!r}); expected done"
         )
-        expected = (answer.get("probabilities") or {}).get(answer.get("species"), -1)
-        assert close(row["probability"], expected), (
-            f"line {number}: probability {row['probability']!r}; /predict gives {expected}"
+        order = ["queued", "running", "done"]
+        assert [order.index(status) for status in seen] == sorted(order.index(s) for s in seen), (
+            f"the job's statuses went {' -> '.join(seen)}; expected queued -> running -> done"
         )
+        served = predict(test_client, SETOSA).get("model_version")
+        assert body.get("model_version") == served, (
+            f"the done job says model_version {body.get('model_version')!r}; the model that "
+            f"predicted it is {served!r} (POST /predict's model_version)"
+        )
+        rows = csv_answer(
+            test_client.get(f"{location}/result", headers=KEY), f"GET {location}/result"
+        )
+        assert len(rows) == 3, f"the job's result has {len(rows)} lines of flowers; expected 3"
+        needs_a_caller(test_client, "GET", f"{location}/result")
+        for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
+            assert all(close(row[name], measurement[name]) for name in FEATURES), (
+                f"line {number} of the result is not flower {number} of the job"
+            )
+            answer = predict(test_client, measurement)
+            assert row["species"] == answer.get("species"), (
+                f"line {number} of the result says {row['species']!r}; /predict says "
+                f"{answer.get('species')!r}"
+            )
+            expected = (answer.get("probabilities") or {}).get(answer.get("species"), -1)
+            assert close(row["probability"], expected), (
+                f"line {number}: probability {row['probability']!r}; /predict gives {expected}"
+            )
 
 
 @check(
@@ -524,8 +678,9 @@ def test_unknown_job_is_404(fresh_client):
 )
 def test_csv_upload_is_predicted_and_downloaded(fresh_client):
     """POST /predict/csv with a CSV of three flowers (its columns in another order than the
-    handout's) answers a CSV file (text/csv, attachment): the three flowers in order, each
-    with the species and probability /predict gives it; without credentials it is 401."""
+    handout's) answers a CSV file (text/csv, attachment, streamed: no Content-Length): the
+    three flowers in order, each with the species and probability /predict gives it;
+    without credentials it is 401."""
     flowers = [SETOSA, VIRGINICA, VERSICOLOR]
     columns = ["petal_width", "sepal_length", "petal_length", "sepal_width"]
     rows = csv_answer(upload(fresh_client, csv_text(flowers, columns)), "POST /predict/csv")
@@ -669,17 +824,27 @@ def test_an_oversized_upload_is_refused_before_it_is_read(live_server):
     hint="Validate every row, collect every problem, and name each by its row and column. "
     'Handout: the contract, "CSV", and "Tasks", 7.',
     more="Number the rows from 1 (the header line is not a row) and report each problem as "
-    '{"field": "rows.<n>.<column>", ...} in one 422.',
+    '{"field": "rows.<n>.<column>", ...} in one 422; a problem of the whole row names no '
+    "column (its loc is empty).",
 )
 def test_bad_rows_are_named_by_row_and_column(fresh_client):
-    """A CSV of one good flower answers 200; a CSV whose row 2 has petal_width "wide" and
-    whose row 3 has sepal_length 0 answers one 422 in the envelope, whose fields name
-    rows.2.petal_width and rows.3.sepal_length, and nothing of row 1; a CSV with its header
-    line and no rows is a 422 whose field is file."""
+    """A CSV of one good flower answers 200; a CSV whose row 2 has petal_width "wide", whose
+    row 3 has sepal_length 0 and whose row 4 has a petal longer than its sepal (each value
+    valid alone) answers one 422 in the envelope, whose fields name rows.2.petal_width,
+    rows.3.sepal_length and rows.4 (a problem of the whole row), and nothing of row 1; a
+    CSV with its header line and no rows is a 422 whose field is file."""
     expect_status(upload(fresh_client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
-    rows = [SETOSA, {**VIRGINICA, "petal_width": "wide"}, {**VERSICOLOR, "sepal_length": 0}]
+    rows = [
+        SETOSA,
+        {**VIRGINICA, "petal_width": "wide"},
+        {**VERSICOLOR, "sepal_length": 0},
+        {**VIRGINICA, "petal_length": VIRGINICA["sepal_length"] + 0.5},
+    ]
     error = expect_envelope(
-        upload(fresh_client, csv_text(rows)), 422, "POST /predict/csv, 2 bad rows"
+        upload(fresh_client, csv_text(rows)),
+        422,
+        "POST /predict/csv whose rows 2 and 3 each have a bad value and whose row 4 has a "
+        "petal longer than its sepal",
     )
     fields = [
         str(item.get("field")) for item in error.get("fields") or [] if isinstance(item, dict)
@@ -689,6 +854,11 @@ def test_bad_rows_are_named_by_row_and_column(fresh_client):
             f"the 422 names the fields {fields}; expected {wanted} among them (rows counted "
             "from 1 after the header line)"
         )
+    assert "rows.4" in fields, (
+        f"the 422 names the fields {fields}; expected rows.4 among them: row 4 has a petal "
+        "longer than its sepal, a problem of the whole row, which the contract names rows.N "
+        "(no column)"
+    )
     assert not any(field.startswith("rows.1.") or field == "rows.1" for field in fields), (
         f"the 422 names the fields {fields}: row 1 is a good flower"
     )
