@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 import pytest
 
@@ -44,6 +45,7 @@ KEY = {"X-API-Key": API_KEY}
 SECRET = secrets.token_hex(32)
 TOKEN_DELAY = 0.04  # seconds between two tokens: a whole explanation takes about a second
 TIMEOUT = 15  # seconds for one request of the grader
+CLOSE_SECONDS = 10  # how long a stream whose client left may take to count as closed
 ANSWER_TIMEOUT = 5  # seconds to wait for one WebSocket answer on a real server
 RELAY_SETTLE_SECONDS = 0.2  # for the relay in front of the server to read the last bytes
 SSE = "/predict/explain"
@@ -202,6 +204,30 @@ def sse_stream(test_client, what: str, flower: dict = SETOSA, headers: dict | No
     return tokens, done, (first_at or time.monotonic()) - started, total
 
 
+def lines_stream(test_client, what: str, flower: dict = SETOSA):
+    """A whole JSON Lines stream through ``test_client``: (the objects of its non-empty lines,
+    first-line time, total time), both times from the request's start."""
+    started = time.monotonic()
+    items, first_at = [], None
+    try:
+        with test_client.stream(
+            "GET", LINES, params=flower, headers=KEY, timeout=TIMEOUT
+        ) as response:
+            status_problem(response, what, "application/jsonl")
+            for line in response.iter_lines():
+                if not line.strip():
+                    continue
+                first_at = first_at or time.monotonic()
+                try:
+                    items.append(json.loads(line))
+                except ValueError:
+                    pytest.fail(f"{what}: the line {line[:100]!r} is not JSON", pytrace=False)
+    except (httpx.HTTPError, RuntimeError) as error:
+        pytest.fail(f"{what} broke off after {len(items)} lines: {error!r}", pytrace=False)
+    total = time.monotonic() - started
+    return items, (first_at or time.monotonic()) - started, total
+
+
 def expect_resumed_done(done: dict | None, count: int, what: str) -> None:
     """A resumed stream ends with done, whose tokens is N (the whole explanation's count)."""
     assert done is not None, (
@@ -251,6 +277,27 @@ def setosa_stream(api_client):
     def read() -> tuple:
         if not readings:
             readings.append(sse_stream(api_client, f"GET {SSE}"))
+        return readings[0]
+
+    return read
+
+
+@pytest.fixture(scope="module")
+def setosa_lines(api_client):
+    """Reads the whole JSON Lines stream of SETOSA through ``api_client`` the first time it
+    is called and gives that same reading to every later call, as ``setosa_stream`` does.
+    ``read(judged=False)`` gives None instead of failing when the route does not stream JSON
+    Lines: a check that only times the stream leaves its content to the lines check."""
+    readings: list[tuple] = []
+
+    def read(judged: bool = True) -> tuple | None:
+        if not readings:
+            try:
+                readings.append(lines_stream(api_client, f"GET {LINES}"))
+            except pytest.fail.Exception:
+                if judged:
+                    raise
+                return None
         return readings[0]
 
     return read
@@ -308,6 +355,9 @@ def expect_error_frame(frame, code: str, what: str) -> dict:
     return error
 
 
+ABNORMAL = " without a close frame: did the route raise?"
+
+
 class Socket:
     """A TestClient WebSocket whose failures are short messages."""
 
@@ -345,10 +395,16 @@ class Socket:
             return json.loads(self.ws.receive_text())
         except WebSocketDisconnect as closed:
             pytest.fail(
-                f"{what}: the server closed the WebSocket (code {closed.code})", pytrace=False
+                f"{what}: the server closed the WebSocket (code {closed.code})"
+                + (ABNORMAL if closed.code == 1006 else ""),
+                pytrace=False,
             )
         except ValueError:
             pytest.fail(f"{what}: the answer is not JSON", pytrace=False)
+        except (anyio.ClosedResourceError, anyio.EndOfStream):  # the app's task ended
+            pytest.fail(
+                f"{what}: the WebSocket ended without an answer and{ABNORMAL}", pytrace=False
+            )
         except Exception as error:  # noqa: BLE001
             pytest.fail(f"{what}: {type(error).__name__}: {error}", pytrace=False)
 
@@ -509,18 +565,30 @@ def test_stream_ends_with_a_done_event(setosa_stream):
 
 @check(
     points=8,
-    hint="Yield each token as soon as it exists: a stream that collects first and sends "
-    'after is one big answer. Handout: "Streaming is yielding as you go".',
+    hint="Yield each token as soon as it exists, in both streams: a stream that collects "
+    'first and sends after is one big answer. Handout: "Streaming is yielding as you go".',
     more="Loop over the tokens with `await asyncio.sleep(delay)` between them and yield "
-    "inside the loop; never build a list of every event first.",
+    "inside the loop; never build a list of every event first, in the SSE route or in the "
+    "JSON Lines one.",
 )
-def test_first_event_arrives_before_the_stream_ends(setosa_stream):
+def test_first_event_arrives_before_the_stream_ends(setosa_stream, setosa_lines):
     """The first token event reaches the client in less than half the time the whole stream
-    takes (the tokens are TOKEN_DELAY_SECONDS apart: the stream is not built in advance)."""
+    takes (the tokens are TOKEN_DELAY_SECONDS apart: the stream is not built in advance); so
+    does the first line of GET /predict/explain/lines, the same stream as JSON Lines (when
+    that route streams JSON Lines at all: its content is the lines check's business)."""
     tokens, _, first_at, total = setosa_stream()
     assert first_at < total / 2, (
-        f"the first event came after {first_at:.2f} s of a {total:.2f} s stream of "
+        f"GET {SSE}: the first event came after {first_at:.2f} s of a {total:.2f} s stream of "
         f"{len(tokens)} tokens: the events were sent together at the end"
+    )
+    reading = setosa_lines(judged=False)
+    if reading is None or len(reading[0]) < 3:
+        return  # no stream of lines to time: the lines check says why
+    items, first_at, total = reading
+    assert first_at < total / 2, (
+        f"GET {LINES}: the first line came after {first_at:.2f} s of a {total:.2f} s stream of "
+        f"{len(items)} lines: the lines were sent together at the end (the JSON Lines route "
+        "sends each event as it comes, as the SSE route does)"
     )
 
 
@@ -591,17 +659,12 @@ def test_stream_needs_a_caller_and_good_measurements(api_client):
     more='Yield {"event": "token", "id": position, "text": token} per token, then the done '
     "object, from a route without response_class.",
 )
-def test_json_lines_carry_the_same_events(api_client, setosa_stream):
+def test_json_lines_carry_the_same_events(setosa_stream, setosa_lines):
     """GET /predict/explain/lines answers application/jsonl: one JSON object per line, a
     token object (event, id, text) per token, in the SSE stream's order, then done."""
     text, count = whole_text(setosa_stream)
     what = f"GET {LINES}"
-    with api_client.stream("GET", LINES, params=SETOSA, headers=KEY, timeout=TIMEOUT) as response:
-        status_problem(response, what, "application/jsonl")
-        try:
-            items = [json.loads(line) for line in response.iter_lines() if line.strip()]
-        except ValueError:
-            pytest.fail(f"{what}: a line is not JSON", pytrace=False)
+    items, _, _ = setosa_lines()
     assert items and all(isinstance(item, dict) for item in items), f"{what}: {items[:3]}"
     assert items[-1].get("event") == "done", f"{what}: the last line is {items[-1]}; expected done"
     tokens = items[:-1]
@@ -661,7 +724,9 @@ def test_a_client_that_leaves_stops_the_generator(served):
             still_open[0] = stats(served)["streams_open"]
             return still_open[0] <= before["streams_open"]
 
-        closed = wait_until(stream_closed)
+        # as long as a loaded machine may take to run the generator's finally (a correct
+        # stream is seen closed at once; only a stream that never closes waits it out)
+        closed = wait_until(stream_closed, seconds=CLOSE_SECONDS)
     produced = second["tokens_generated"] - before["tokens_generated"]
     assert second["tokens_generated"] == first["tokens_generated"], (
         f"after the client left, tokens_generated kept growing ({first['tokens_generated']} "
@@ -672,7 +737,7 @@ def test_a_client_that_leaves_stops_the_generator(served):
         f"explanation ({len(tokens)}) was produced anyway"
     )
     assert closed, (
-        f"streams_open was still {still_open[0]} a few seconds after the client left "
+        f"streams_open was still {still_open[0]} {CLOSE_SECONDS:g} s after the client left "
         f"(it was {before['streams_open']} before): the stream was never counted as closed "
         "(is its generator an async def, with the count lowered in finally?)"
     )
@@ -699,16 +764,22 @@ def test_websocket_answers_many_messages_on_one_connection(api_client):
 
 @check(
     points=8,
-    hint="A bad message is the client's mistake, not the end of the conversation: answer it "
-    'with an error frame and keep reading. Handout: "A WebSocket of predictions".',
-    more="Catch the JSON error and pydantic's ValidationError for each message and send "
-    '{"error": {"code": "invalid_json" or "validation_error", "message": ..., ...}}.',
+    hint="A bad message is the client's mistake, not the end of the conversation, and a "
+    "missing model is no reason to hang up either: answer with an error frame and keep "
+    'reading. Handout: "A WebSocket of predictions" (the table of answers).',
+    more="Catch the JSON error and pydantic's ValidationError for each message, look at the "
+    'model before predicting, and send {"error": {"code": "invalid_json", '
+    '"validation_error" or "model_unavailable", "message": ..., ...}}.',
 )
-def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(api_client):
+def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(
+    api_client, app, tmp_path: Path, monkeypatch
+):
     """Text that is not JSON gets an error frame with code invalid_json; JSON that is not
     the four valid measurements (some missing, one out of range, or not an object at all)
     gets validation_error, with its fields; each error frame has a request_id; the same
-    connection then still predicts."""
+    connection then still predicts. Started afresh without a model (MODEL_PATH names no
+    file), the app answers two valid flowers sent on one connection with two
+    model_unavailable error frames."""
     token = log_in(api_client)
     with Socket(api_client, f"{LIVE}?token={token}") as socket:
         expect_prediction(socket.ask(json.dumps(SETOSA), "a flower"), "setosa", "a flower")
@@ -730,6 +801,22 @@ def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(api_client):
         expect_error_frame(socket.ask("[1, 2]", what), "validation_error", what)
         what = "a flower sent after four bad messages"
         expect_prediction(socket.ask(json.dumps(VIRGINICA), what), "virginica", what)
+    missing = isolation.current().writable_by_app(tmp_path) / "missing.joblib"
+    monkeypatch.setenv("MODEL_PATH", str(missing))
+    with (
+        isolation.current().fresh_app(app, support.reimported_app) as new_app,
+        support.started(
+            new_app, failure="MODEL_PATH naming no file", raise_server_exceptions=False
+        ) as no_model,
+    ):
+        token = log_in(no_model)
+        with Socket(no_model, f"{LIVE}?token={token}") as socket:
+            for number, flower in ((1, SETOSA), (2, VIRGINICA)):
+                what = (
+                    f"valid flower {number} of 2 sent over one connection to {LIVE} while no "
+                    "model is loaded (expected a model_unavailable error frame each time)"
+                )
+                expect_error_frame(socket.ask(json.dumps(flower), what), "model_unavailable", what)
 
 
 @check(
