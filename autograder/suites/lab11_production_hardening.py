@@ -34,6 +34,9 @@ from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
 SECRET = secrets.token_hex(32)
 ORIGIN = "https://app.iris.example"
 FOREIGN = "https://evil.example"
+# Not listed either: the settings' default (a local dev server), and the listed host over
+# plain http (an origin is a scheme, a host and a port: all three must match).
+OTHER_FOREIGN = ("http://localhost:5173", "http://app.iris.example")
 HOSTS = ["testserver", "127.0.0.1", "localhost"]
 CAPACITY = 3
 REFILL = 1 / 64  # tokens per second: one every 64 s (exact in binary, so no rounding)
@@ -52,10 +55,12 @@ CALLERS = [
     "v2-default",
     "v2-bounds",
     "body",
+    "upload",
     "stream",
 ]
 KEYS = {caller: f"{caller}-{secrets.token_urlsafe(18)}" for caller in CALLERS}
 V1, V1_BATCH, V2 = "/v1/predict", "/v1/predict/batch", "/v2/predict"
+STREAMS = {"/predict/explain/lines": "JSON Lines", "/predict/explain": "Server-Sent Events"}
 
 
 def key(caller: str) -> dict[str, str]:
@@ -298,6 +303,13 @@ def drain(test_client, caller: str, at: float | None = None) -> None:
         )
 
 
+def csv_of(flower: dict, rows: int) -> bytes:
+    """A CSV file of ``rows`` copies of ``flower``, with its header line."""
+    header = ",".join(flower)
+    line = ",".join(str(value) for value in flower.values())
+    return "\n".join([header, *[line] * rows, ""]).encode()
+
+
 def expect_429(response, what: str) -> None:
     assert response.status_code == 429, (
         f"{what} answered {response.status_code}; expected 429 (body: {response.text[:200]})"
@@ -477,8 +489,9 @@ def test_an_allowed_origins_preflight_is_approved(api):
     "everything.",
 )
 def test_a_foreign_origins_preflight_is_not_approved(api):
-    """A preflight from an origin that is not listed gets no Access-Control-Allow-Origin
-    (while one from a listed origin is approved)."""
+    """A preflight from an origin that is not listed (https://evil.example, the settings'
+    default http://localhost:5173, the listed host over http) gets no
+    Access-Control-Allow-Origin (while one from a listed origin is approved)."""
     expect_approved(preflight(api, ORIGIN), ORIGIN)
     response = preflight(api, FOREIGN)
     allowed = response.headers.get("access-control-allow-origin")
@@ -486,6 +499,13 @@ def test_a_foreign_origins_preflight_is_not_approved(api):
         f"a preflight from {FOREIGN} (not listed) got Access-Control-Allow-Origin "
         f"{allowed!r}: any web page may call the API with its users' credentials"
     )
+    for origin in OTHER_FOREIGN:
+        allowed = preflight(api, origin).headers.get("access-control-allow-origin")
+        assert allowed is None, (
+            f"a preflight from {origin} got Access-Control-Allow-Origin {allowed!r}, but "
+            f"IRIS_CORS_ORIGINS lists only {ORIGIN}: only the listed origins may call (an "
+            "origin is a scheme, a host and a port, all three)"
+        )
 
 
 @check(
@@ -822,8 +842,10 @@ def test_both_versions_are_in_openapi(api):
     "itself, not a number near it.",
 )
 def test_a_body_over_the_limit_gets_413(api):
-    """With IRIS_MAX_BODY_BYTES=4096, a batch body of about 8 KB gets 413; one of about
-    3 KB, and one of exactly 4096 bytes (not larger than the limit), get 200."""
+    """With IRIS_MAX_BODY_BYTES=4096, a batch body of about 8 KB gets 413, sent with a
+    Content-Length or in chunks without one; one of about 3 KB, and one of exactly 4096
+    bytes (not larger than the limit), get 200; and a CSV upload of about 8 KB to
+    POST /predict/csv, which keeps lab 09's 1 MiB limit, gets 200."""
     small = json.dumps({"items": [SETOSA] * 30}).encode()
     large = json.dumps({"items": [SETOSA] * 90}).encode()
     exact = small + b" " * (MAX_BODY - len(small))  # JSON may end with spaces
@@ -834,12 +856,27 @@ def test_a_body_over_the_limit_gets_413(api):
         f"a {len(large)}-byte body (the limit is {MAX_BODY}) answered {response.status_code}; "
         "expected 413"
     )
+    chunked = api.post(V1_BATCH, content=iter([large[:2000], large[2000:]]), headers=headers)
+    assert chunked.status_code == 413, (
+        f"a {len(large)}-byte body sent in chunks, without Content-Length (the limit is "
+        f"{MAX_BODY}), answered {chunked.status_code}; expected 413: the limit counts the "
+        "bytes that arrive, not what Content-Length says"
+    )
     for body in (small, exact):
         response = api.post(V1_BATCH, content=body, headers=headers)
         assert response.status_code == 200, (
             f"a {len(body)}-byte body (the limit is {MAX_BODY}: only larger ones are refused) "
             f"answered {response.status_code}; expected 200"
         )
+    upload = csv_of(SETOSA, rows=300)
+    assert MAX_BODY < len(upload) < 1024 * 1024
+    files = {"file": ("flowers.csv", upload, "text/csv")}
+    response = api.post("/predict/csv", files=files, headers=key("upload"))
+    assert response.status_code == 200, (
+        f"a CSV upload of {len(upload)} bytes to POST /predict/csv answered "
+        f"{response.status_code}; expected 200: uploads keep lab 09's own 1 MiB limit (a "
+        "route's max_body_size wins over the app's)"
+    )
 
 
 @check(
@@ -868,7 +905,7 @@ def test_a_foreign_host_gets_400(api):
 def test_large_answers_are_gzipped_small_ones_not(api):
     """With Accept-Encoding: gzip, GET /openapi.json (tens of KB) comes gzip-encoded, and
     neither GET /health (a few bytes) nor GET /model (a few hundred bytes, under 1000)
-    does, nor lab 10's JSON Lines stream (GET /predict/explain/lines)."""
+    does, nor lab 10's streams (GET /predict/explain/lines and GET /predict/explain)."""
     large = api.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
     encoding = large.headers.get("content-encoding")
     assert encoding == "gzip", f"GET /openapi.json came with Content-Encoding {encoding!r}"
@@ -886,11 +923,12 @@ def test_large_answers_are_gzipped_small_ones_not(api):
         f"({middle.headers.get('content-encoding')}); only answers of 1000 bytes or more "
         "are (GZipMiddleware's minimum_size)"
     )
-    lines = "/predict/explain/lines"
-    stream = api.get(lines, params=SETOSA, headers={**key("stream"), "Accept-Encoding": "gzip"})
-    support.expect_status(stream, 200, f"GET {lines}")
-    assert "content-encoding" not in stream.headers, (
-        f"GET {lines}, a JSON Lines stream ({stream.headers.get('content-type')}), came "
-        f"compressed ({stream.headers.get('content-encoding')}): a compressed stream reaches "
-        "the client in blocks, not line by line as each line is produced"
-    )
+    for path, kind in STREAMS.items():
+        headers = {**key("stream"), "Accept-Encoding": "gzip"}
+        stream = api.get(path, params=SETOSA, headers=headers)
+        support.expect_status(stream, 200, f"GET {path}")
+        assert "content-encoding" not in stream.headers, (
+            f"GET {path}, a {kind} stream ({stream.headers.get('content-type')}), came "
+            f"compressed ({stream.headers.get('content-encoding')}): a compressed stream "
+            "reaches the client in blocks, not event by event as each is produced"
+        )
