@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from autograder.suites.dockerfiles import (
     dockerignore_rules,
+    final_image,
     first_heredoc_line,
     instructions,
+    run_commands,
+    starts_a_server,
+    uv_installs,
 )
 
 
@@ -50,3 +54,56 @@ def test_dockerignore_lines_keep_their_order_and_their_exceptions():
         (False, "*.db", "**/*.db"),
         (True, "keep.db", "!keep.db"),
     ]
+
+
+def test_a_server_is_the_program_of_the_command():
+    for command in (
+        ["gunicorn", "-c", "gunicorn.conf.py", "app.main:app"],
+        ["/app/.venv/bin/gunicorn", "app.main:app"],
+        ["fastapi", "run", "--workers", "2"],
+        ["uvicorn", "app.main:app"],
+        ["python", "-m", "gunicorn", "-c", "gunicorn.conf.py", "app.main:app"],
+        ["/app/.venv/bin/python3.12", "-u", "-m", "uvicorn", "app.main:app"],
+        ["uv", "run", "--no-sync", "fastapi", "run"],
+        ["tini", "--", "gunicorn", "app.main:app"],
+        ["sh", "-c", "python -m app.prestart && exec fastapi run --workers 2"],
+    ):
+        assert starts_a_server(command), command
+    for command in (
+        ["python", "-m", "app.prestart", "&&", "fastapi", "run"],
+        ["python", "app/serve.py", "gunicorn"],
+        ["sh", "-c", "python -m app.prestart"],
+        ["uv", "run", "python", "-m", "app.prestart", "gunicorn"],
+        [],
+    ):
+        assert not starts_a_server(command), command
+
+
+def test_uv_installs_only_when_it_syncs_or_pip_installs():
+    def installs(run: str) -> bool:
+        return any(uv_installs(command) for command in run_commands(run))
+
+    assert installs("uv venv /app/.venv && uv pip install --python /app/.venv/bin/python -r r.txt")
+    assert installs("--mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev")
+    assert installs("pip install --no-cache-dir uv==0.9.7 && uv pip install --system -r r.txt")
+    assert installs('["/bin/uv", "pip", "sync", "requirements.txt"]')
+    assert installs("python -m uv --no-cache pip install -r requirements.txt")
+    assert not installs("python -m venv /app/.venv && /app/.venv/bin/pip install -r r.txt")
+    assert not installs("uv venv /app/.venv && /app/.venv/bin/pip install -r r.txt")
+    assert not installs("pip install uv")
+
+
+def test_the_final_image_follows_stages_back_to_an_image():
+    text = (
+        "FROM python:3.12-slim AS base\nRUN apt-get install -y curl\n"
+        "FROM base AS builder\nRUN uv sync\n"
+        "FROM --platform=linux/amd64 base AS runtime\nRUN useradd app\n"
+    )
+    assert final_image(instructions(text)) == (
+        "python:3.12-slim",
+        ["useradd app", "apt-get install -y curl"],
+    )
+    assert final_image(instructions("FROM python:3.12-alpine\nUSER app\n")) == (
+        "python:3.12-alpine",
+        [],
+    )

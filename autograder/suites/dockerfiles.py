@@ -14,8 +14,11 @@ Docker's rules, followed here so that a file means to the checks what it means t
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import shlex
+from pathlib import PurePosixPath
 
 HEREDOC_INSTRUCTIONS = ("RUN", "COPY", "ADD")
 # <<EOF, <<-EOF (tabs before the closing word allowed), <<"EOF" and <<'EOF' (no expansion)
@@ -104,6 +107,133 @@ def exec_form(arguments: str) -> list[str] | None:
     except ValueError:
         return None
     return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+def stages(steps: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The instructions of each stage, in order (each from its FROM on)."""
+    found: list[list[tuple[str, str]]] = []
+    for keyword, arguments in steps:
+        if keyword == "FROM" or not found:
+            found.append([])
+        found[-1].append((keyword, arguments))
+    return found
+
+
+SHELL_OPERATORS = ("&&", "||", ";", "|", "&")
+SERVERS = ("gunicorn", "fastapi", "uvicorn")
+# programs that run the command given after their options (tini -- CMD, uv run CMD...)
+WRAPPERS = ("tini", "dumb-init", "env")
+SHELLS = ("sh", "bash", "dash", "ash", "zsh")
+
+
+def shell_words(script: str) -> list[str]:
+    """The words of a shell command line, each operator (&&, ;, |...) a word of its own
+    (whitespace-separated words when the quotes do not close)."""
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        return list(lexer)
+    except ValueError:
+        return re.findall(r"&&|\|\||[;|&]|[^\s;|&]+", script)
+
+
+def simple_commands(words: list[str]) -> list[list[str]]:
+    """``words`` cut at the shell's operators: the commands of a command line."""
+    commands: list[list[str]] = [[]]
+    for word in words:
+        if word and set(word) <= set("();<>|&"):
+            commands.append([])
+        else:
+            commands[-1].append(word)
+    return [command for command in commands if command]
+
+
+def run_commands(arguments: str) -> list[list[str]]:
+    """The commands a RUN's arguments run (exec form: one command, the list)."""
+    listed = exec_form(arguments)
+    if listed is not None:
+        return [listed] if listed else []
+    return simple_commands(shell_words(arguments))
+
+
+def uv_installs(command: list[str]) -> bool:
+    """Whether a command runs uv to install packages: ``uv sync``, ``uv pip install``,
+    ``uv pip sync`` (uv by any path, or ``python -m uv``); ``uv venv`` installs nothing."""
+    for index, word in enumerate(command):
+        if PurePosixPath(word).name != "uv":
+            continue
+        rest = command[index + 1 :]
+        if "sync" in rest:
+            return True
+        if any(a == "pip" and b in ("install", "sync") for a, b in itertools.pairwise(rest)):
+            return True
+    return False
+
+
+def starts_a_server(command: list[str]) -> bool:
+    """Whether a command's program is a server of the lab: gunicorn, fastapi or uvicorn (by
+    any path), ``python -m`` one of them, or one of those behind ``uv run``, ``tini``,
+    ``dumb-init`` or ``env``, or run by ``sh -c`` (a command of its script)."""
+    if not command:
+        return False
+    name = PurePosixPath(command[0]).name
+    if name in SERVERS:
+        return True
+    if re.fullmatch(r"python[\d.]*", name):
+        for index, word in enumerate(command[1:], start=1):
+            if word == "-m":
+                return index + 1 < len(command) and command[index + 1] in SERVERS
+            if word.startswith("-m"):
+                return word[2:] in SERVERS
+            if not word.startswith("-"):
+                return False  # a script, not a module
+        return False
+    if name in SHELLS:
+        for index, word in enumerate(command[1:], start=1):
+            if word.startswith("-") and "c" in word and index + 1 < len(command):
+                script = simple_commands(shell_words(command[index + 1]))
+                return any(starts_a_server(c[1:] if c[0] == "exec" else c) for c in script)
+        return False
+    wrapped = 2 if name == "uv" and command[1:2] == ["run"] else 1 if name in WRAPPERS else 0
+    if not wrapped:
+        return False
+    for index in range(wrapped, len(command)):
+        word = command[index]
+        if word.startswith("-") or (name == "env" and "=" in word):
+            continue
+        if starts_a_server(command[index:]):
+            return True
+        previous = command[index - 1]
+        if not (previous.startswith("-") and "=" not in previous):
+            return False  # the program it runs (not the value of an option)
+    return False
+
+
+def final_image(steps: list[tuple[str, str]]) -> tuple[str, list[str]]:
+    """The image the last stage starts from, following ``FROM <an earlier stage>`` back to an
+    image, and the RUNs of the stages on the way (the last one's first): what the last
+    stage's container has."""
+    found = stages(steps)
+    names: dict[str, int] = {}
+    for number, stage in enumerate(found):
+        named = re.search(r"\s+as\s+(\S+)\s*$", stage[0][1], re.IGNORECASE) if stage else None
+        if named:
+            names[named.group(1).lower()] = number
+        names[str(number)] = number
+    runs: list[str] = []
+    current = len(found) - 1
+    seen = set()
+    while current >= 0 and current not in seen:
+        seen.add(current)
+        stage = found[current]
+        runs += [arguments for keyword, arguments in stage if keyword == "RUN"]
+        words = [w for w in stage[0][1].split() if not w.startswith("--")] if stage else []
+        image = words[0] if words else ""
+        earlier = names.get(image.lower())
+        if earlier is None or earlier >= current:
+            return image, runs
+        current = earlier
+    return "", runs
 
 
 def earlier_stages(steps: list[tuple[str, str]]) -> set[str]:

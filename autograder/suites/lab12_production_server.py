@@ -42,12 +42,18 @@ from autograder.live import free_port
 from autograder.request_counter import RequestCounter
 from autograder.suites import support
 from autograder.suites.dockerfiles import (
+    SHELL_OPERATORS,
     dockerignore_rules,
     earlier_stages,
     exec_form,
+    final_image,
     final_stage,
     first_heredoc_line,
     instructions,
+    run_commands,
+    stages,
+    starts_a_server,
+    uv_installs,
     without_hadolint_comments,
 )
 
@@ -345,25 +351,34 @@ def test_uvicorn_serves_the_app(uvicorn_server):
         )
 
 
-def gunicorn_settings(web_concurrency: str = "3") -> dict:
+def gunicorn_settings(web_concurrency: str | None = "3") -> dict:
     """A probe: the settings gunicorn.conf.py defines, with ``WEB_CONCURRENCY`` set to
-    ``web_concurrency`` in the environment. It is loaded as Gunicorn loads it: a module
-    called ``__config__`` (a file that tests its ``__name__`` sees what it sees under
-    Gunicorn)."""
+    ``web_concurrency`` in the environment (None: not set, as the handout's own command
+    starts Gunicorn). It is loaded as Gunicorn loads it: a module called ``__config__`` (a
+    file that tests its ``__name__`` sees what it sees under Gunicorn)."""
     import importlib.util
     import os
 
     import app
 
-    os.environ["WEB_CONCURRENCY"] = web_concurrency
-
-    path = Path(app.__file__).resolve().parent.parent / "gunicorn.conf.py"
-    if not path.exists():
-        return {"missing": True}
-    spec = importlib.util.spec_from_file_location("__config__", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["__config__"] = module
-    spec.loader.exec_module(module)
+    before = os.environ.get("WEB_CONCURRENCY")
+    if web_concurrency is None:
+        os.environ.pop("WEB_CONCURRENCY", None)
+    else:
+        os.environ["WEB_CONCURRENCY"] = web_concurrency
+    try:
+        path = Path(app.__file__).resolve().parent.parent / "gunicorn.conf.py"
+        if not path.exists():
+            return {"missing": True}
+        spec = importlib.util.spec_from_file_location("__config__", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["__config__"] = module
+        spec.loader.exec_module(module)
+    finally:
+        if before is None:
+            os.environ.pop("WEB_CONCURRENCY", None)
+        else:
+            os.environ["WEB_CONCURRENCY"] = before
     return {name: value for name, value in vars(module).items() if isinstance(value, str | int)}
 
 
@@ -390,13 +405,16 @@ def test_gunicorn_config_uses_uvicorn_worker():
 
 @check(
     points=5,
-    hint="Gunicorn's number of workers comes from WEB_CONCURRENCY in gunicorn.conf.py. "
-    "Handout: Task 2.",
-    more="workers = int(os.environ.get('WEB_CONCURRENCY', '2')): read it from the environment.",
+    hint="Gunicorn's number of workers comes from WEB_CONCURRENCY in gunicorn.conf.py, and "
+    "the file must also work when the variable is not set. Handout: Task 2.",
+    more="Read WEB_CONCURRENCY from the environment, with a default for when it is absent: "
+    "`gunicorn -c gunicorn.conf.py app.main:app`, as the handout starts it, sets none.",
 )
 def test_gunicorn_serves_with_web_concurrency_workers(gunicorn_workers):
-    """gunicorn.conf.py read with ``WEB_CONCURRENCY=3`` sets ``workers = 3``; Gunicorn
-    started with ``WEB_CONCURRENCY=2``: two different processes answer GET /worker."""
+    """gunicorn.conf.py read with ``WEB_CONCURRENCY=3`` sets ``workers = 3``; read with no
+    ``WEB_CONCURRENCY`` it runs and sets a positive integer ``workers`` (or none: Gunicorn's
+    default); Gunicorn started with ``WEB_CONCURRENCY=2``: two different processes answer
+    GET /worker."""
     try:
         values = isolation.call(gunicorn_settings, "3", timeout=30)
     except isolation.SandboxError as error:
@@ -406,6 +424,22 @@ def test_gunicorn_serves_with_web_concurrency_workers(gunicorn_workers):
     assert workers == 3, (
         f"with WEB_CONCURRENCY=3 in the environment, gunicorn.conf.py sets workers = "
         f"{workers!r}; expected 3"
+    )
+    unset = (
+        "with no WEB_CONCURRENCY in the environment (`gunicorn -c gunicorn.conf.py app.main:app`)"
+    )
+    try:
+        values = isolation.call(gunicorn_settings, None, timeout=30)
+    except isolation.SandboxError as error:
+        pytest.fail(
+            f"{unset}, gunicorn.conf.py did not run: {error}; Gunicorn would not start. The "
+            "contract: a default number of workers when the variable is not set",
+            pytrace=False,
+        )
+    workers = values.get("workers", 1)  # none set: Gunicorn's default
+    assert type(workers) is int and workers > 0, (
+        f"{unset}, gunicorn.conf.py sets workers = {workers!r}; the contract: a positive "
+        "integer when the variable is not set"
     )
     several_workers_answer(gunicorn_workers)
 
@@ -749,18 +783,38 @@ def test_dockerfile_passes_hadolint(submission_dir, tmp_path):
     points=5,
     hint="Build in two stages: one with uv installs the dependencies, the final one copies "
     "only the environment and the code. Handout: Task 5.",
-    more="Two FROM lines, the first named (AS builder), uv used in the first, COPY "
-    "--from=builder in the last.",
+    more="Two FROM lines, the first named (AS builder); in the first a RUN where uv itself "
+    "installs the requirements (not pip); COPY --from=builder in the last.",
 )
 def test_dockerfile_builds_in_two_stages_with_uv(submission_dir):
-    """The Dockerfile has at least two stages, uses uv, and the last stage copies from an
-    earlier one (COPY --from= that stage's name or number; an image does not count)."""
-    steps = instructions(read_file(submission_dir, "Dockerfile"))
-    stages = [arguments for keyword, arguments in steps if keyword == "FROM"]
-    assert len(stages) >= 2, f"the Dockerfile has {len(stages)} stage(s) (FROM); expected two"
-    assert any(re.search(r"\buv\b|astral-sh/uv", arguments) for _, arguments in steps), (
-        "the Dockerfile never uses uv"
-    )
+    """The Dockerfile has at least two stages; a RUN of a stage before the last runs uv to
+    install the dependencies (``uv sync``, ``uv pip install`` or ``uv pip sync``: uv copied
+    in or installed with pip, by any path; ``uv venv`` alone installs nothing); and the last
+    stage copies from an earlier one (COPY --from= that stage's name or number; an image
+    does not count)."""
+    text = read_file(submission_dir, "Dockerfile")
+    steps = instructions(text)
+    froms = [arguments for keyword, arguments in steps if keyword == "FROM"]
+    assert len(froms) >= 2, f"the Dockerfile has {len(froms)} stage(s) (FROM); expected two"
+    runs = [
+        arguments
+        for stage in stages(steps)[:-1]
+        for keyword, arguments in stage
+        if keyword == "RUN"
+    ]
+    if not any(uv_installs(command) for run in runs for command in run_commands(run)):
+        found = "; ".join(f"RUN {run[:100]}" for run in runs[:3]) or "no RUN"
+        heredoc = (
+            " (a heredoc's script is not read: write its commands in one RUN, joined with &&)"
+            if first_heredoc_line(text) is not None
+            else ""
+        )
+        pytest.fail(
+            "uv installs no dependencies: no RUN of a stage before the last runs uv sync, uv "
+            f"pip install or uv pip sync (the contract: uv installs them){heredoc}; those "
+            f"stages run: {found}",
+            pytrace=False,
+        )
     earlier = earlier_stages(steps)
     copies = [arguments for keyword, arguments in final_stage(steps) if keyword == "COPY"]
     sources = [found.lower() for c in copies for found in re.findall(r"--from=(\S+)", c)]
@@ -792,7 +846,11 @@ def test_image_runs_as_a_non_root_user(submission_dir):
 )
 def test_cmd_is_exec_form(submission_dir):
     """The Dockerfile's last CMD is a JSON list (exec form) that starts a server, and its
-    last ENTRYPOINT, if it has one, is a JSON list too."""
+    last ENTRYPOINT, if it has one, is a JSON list too. The server is the program: the first
+    word of the ENTRYPOINT, or else of the CMD (an ENTRYPOINT script runs the CMD), is
+    gunicorn, fastapi or uvicorn (by any path), ``python -m`` one of them, or one of them
+    behind ``uv run``, ``tini`` or ``sh -c``; no element is a shell operator (``&&``,
+    ``||``, ``;``, ``|``, ``&``: in exec form it is an argument)."""
     steps = instructions(read_file(submission_dir, "Dockerfile"))
     commands = [arguments for keyword, arguments in steps if keyword == "CMD"]
     assert commands, "the Dockerfile has no CMD"
@@ -804,19 +862,31 @@ def test_cmd_is_exec_form(submission_dir):
     )
     listed = exec_form(commands[-1])
     assert listed, f"CMD {commands[-1]} is in shell form: the server would not get SIGTERM"
-    started = " ".join(entrypoint + listed)
-    assert any(word in started for word in ("gunicorn", "fastapi", "uvicorn")), (
-        f"CMD {commands[-1]} does not start gunicorn, fastapi or uvicorn"
+    operators = [word for word in entrypoint + listed if word in SHELL_OPERATORS]
+    program = (entrypoint or listed)[0]
+    assert not operators, (
+        f"CMD {commands[-1][:160]} has {operators[0]!r} as an element: in exec form no shell "
+        f"reads it, {program} gets it as an argument and what follows it never runs"
+    )
+    # An ENTRYPOINT that is not the server (a script, tini) runs the CMD.
+    assert starts_a_server(entrypoint) or starts_a_server(listed), (
+        f"CMD {commands[-1][:160]} runs {listed[0]}, not gunicorn, fastapi or uvicorn (nor "
+        "python -m one of them): in exec form the list's first word is the program that "
+        "starts, the others are its arguments"
     )
 
 
 @check(
     points=5,
-    hint="Add a HEALTHCHECK that asks GET /health of the server. Handout: Task 5.",
-    more='The slim image has no curl: HEALTHCHECK CMD ["python", "-c", ...] with urllib.',
+    hint="Add a HEALTHCHECK that asks GET /health of the server, with a program the image "
+    "has. Handout: Task 5.",
+    more="The slim image has no curl (nor wget): the image's own Python can make the request.",
 )
 def test_healthcheck_probes_health(submission_dir):
-    """The Dockerfile has a HEALTHCHECK whose command requests /health."""
+    """The Dockerfile has a HEALTHCHECK whose command requests /health; a command that runs
+    curl or wget needs it in the last stage's image: a python ``-slim`` image has neither
+    and an ``-alpine`` one has no curl, unless a RUN of the last stage (or of a stage it is
+    built from) names it (installs it)."""
     steps = instructions(read_file(submission_dir, "Dockerfile"))
     checks = [arguments for keyword, arguments in steps if keyword == "HEALTHCHECK"]
     assert checks, "the Dockerfile has no HEALTHCHECK"
@@ -824,6 +894,19 @@ def test_healthcheck_probes_health(submission_dir):
         f"HEALTHCHECK {checks[-1][:120]} never asks for /health (the path itself, not one "
         "that begins with it)"
     )
+    image, runs = final_image(steps)
+    variant = re.search(r"(?:^|/)python:(?:\S*-)?(slim|alpine)", image)
+    lacking = {"slim": ("curl", "wget"), "alpine": ("curl",)}[variant[1]] if variant else ()
+    for tool in lacking:
+        named = rf"(?<![\w.-]){tool}(?![\w.-])"
+        if re.search(named, checks[-1]) and not any(re.search(named, run) for run in runs):
+            command = " ".join(re.split(r"\bCMD\b", checks[-1], maxsplit=1)[-1].split())
+            pytest.fail(
+                f"HEALTHCHECK runs {tool} ({command[:80]}), but the last stage's image, "
+                f"{image}, has no {tool} and no RUN installs it: the container would never "
+                "be healthy",
+                pytrace=False,
+            )
 
 
 @check(
