@@ -179,3 +179,37 @@ def test_no_mode_branch_outside_the_isolation_package():
             if asks.search(line) and "secure=args.secure" not in line:  # the command line
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+BARE_LAUNCHER_SUITE = """
+from autograder import check, isolation, sandbox
+from tests.isolation_probes import already_imported
+
+
+@check(points=1, hint="h")
+def test_a_sandbox_has_what_every_sandbox_needs(app):
+    wanted = list(sandbox.PRELOAD)
+    assert isolation.call(already_imported, wanted) == wanted
+"""
+
+
+def test_a_launcher_started_without_a_list_preloads_what_sandboxes_need(tmp_path):
+    """A launcher started by an engine call before any grader (no lab's list of modules)
+    still imports what every sandbox needs: a sandboxed app cannot import the grader's
+    modules itself (lab 09's app unpickles the grader's held model, autograder.held_model)."""
+    if sandbox.unavailable_reason():
+        pytest.skip(sandbox.unavailable_reason())
+    from autograder.sandbox import harness
+
+    sandbox.shut_down()
+    harness.launcher()  # bare: the grader below reuses it
+    suite = tmp_path / "lab95_bare_launcher.py"
+    suite.write_text(textwrap.dedent(BARE_LAUNCHER_SUITE))
+    lab = SuiteLab(number=95, slug="bare-launcher", title="bare", suite_file=str(suite))
+    grader = Grader(lab, Limits(check_timeout=20, secure=True))
+    try:
+        result = grader.grade(submission_with_a_router(tmp_path / "submission"))
+    finally:
+        grader.close()
+    failed = {r.check.name: r.message for r in result.results if not r.passed}
+    assert not result.problem and not failed, result.problem or failed

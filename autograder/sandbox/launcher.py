@@ -217,9 +217,13 @@ def _preload(modules) -> None:  # pragma: no cover - runs in the launcher proces
     import importlib
     import warnings
 
+    from autograder.sandbox import PRELOAD
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for name in ("autograder.sandbox", "autograder.submission", *modules):
+        # What every sandbox needs (PRELOAD) comes first, whatever the launcher was asked
+        # for: a launcher started by an engine call without a lab's list serves them too.
+        for name in ("autograder.sandbox", "autograder.submission", *PRELOAD, *modules):
             with contextlib.suppress(Exception):
                 if name.startswith(SUITES_PACKAGE):
                     _import_without_checks(name)
