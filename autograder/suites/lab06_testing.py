@@ -5,7 +5,9 @@ those tests against services built from the reference service the student receiv
 
 * correct services that differ only in what the contract leaves open (field order, message
   wording, internal structure, request id format): the tests must pass on every one of them;
-* buggy services with one realistic bug each: each one the tests fail on is a bug caught.
+* buggy services with one realistic bug each: each one the tests fail on is a bug caught. A
+  check may group two buggy services of one theme (the edges of a rule, start-up without a
+  model): it passes when the tests catch both.
 
 A bug caught only counts when the tests pass on every correct service: a suite that fails
 everywhere "catches" every bug and proves nothing. The services are defined as edits of the
@@ -16,6 +18,7 @@ with ``MODEL_PATH`` pointing at a model the grader trained and no ``models/`` fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -85,9 +88,12 @@ def passes_on_correct_service(bench: Bench, name: str) -> None:
     )
 
 
-def catches(bench: Bench, name: str) -> None:
-    """The tests pass on every correct service and fail on this buggy one."""
-    item = bench.implementations[name]
+def catches(bench: Bench, *names: str, add: Mapping[str, str] | None = None) -> None:
+    """The tests pass on every correct service and fail on each of these buggy ones.
+
+    ``add``: for a buggy service, the test that would catch it, in a sentence (shown when
+    the tests pass on it; by default, "Add a test that fails on it.").
+    """
     wrong = bench.first_failing_correct()
     if wrong is not None:
         correct, run = wrong
@@ -100,11 +106,30 @@ def catches(bench: Bench, name: str) -> None:
             "service).",
             pytrace=False,
         )
-    run = bench.run(name)
-    assert not run.passed, (
-        f"Your tests pass ({run.summary()}) on a service that {item.description}. "
-        "Add a test that fails on it."
-    )
+    advice = add or {}
+    missed, caught = [], []
+    for name in names:
+        item, run = bench.implementations[name], bench.run(name)
+        if run.passed:
+            test = advice.get(name, "Add a test that fails on it.")
+            missed.append(
+                f"Your tests pass ({run.summary()}) on a service that {item.description}. {test}"
+            )
+        else:
+            caught.append(item.description)
+    if not missed:
+        return
+    # The bug to catch comes first: a short report shows only the first lines.
+    lines = missed
+    every = "both" if len(names) == 2 else f"all {len(names)}"
+    if caught:
+        lines.append(
+            f"This check needs {every} of its bugs caught; your tests already fail on the "
+            f"service that {'; and on the one that '.join(caught)}."
+        )
+    elif len(missed) > 1:
+        lines.append(f"This check needs {every} of its bugs caught.")
+    pytest.fail("\n".join(lines), pytrace=False)
 
 
 # ---------------------------------------------------------------- correct services
@@ -188,16 +213,30 @@ def test_your_tests_accept_other_internals(bench):
 
 @check(
     points=5,
-    hint="Which limits does the contract set on a measurement? Test both sides of each, for "
-    'every field. Handout: "parametrize: one test, many cases".',
-    more="Parametrize the out-of-range test over all four measurements, with a negative "
-    "value and with 0.",
-    name="buggy service: a negative petal width accepted",
+    hint="Send the edge itself, the first value a rule refuses: a petal width of 0, a petal "
+    'exactly as long as its sepal. Handout: the contract, "The measurement".',
+    more="Parametrize the out-of-range test over all four measurements and over a negative "
+    "value, 0 itself and 10.5; and check that a petal exactly as long as its sepal answers "
+    "422.",
+    name="buggy service: a petal width of 0 or a petal as long as its sepal accepted",
 )
-def test_catches_a_negative_petal_width_accepted(bench):
-    """Your tests must fail on a service that accepts a flower whose petal width is negative or
-    zero (it should answer 422)."""
-    catches(bench, "negative-petal-width")
+def test_catches_a_value_on_an_excluded_edge_accepted(bench):
+    """Your tests must fail on two services, each accepting a flower the contract refuses at
+    the very edge of a rule (it should answer 422): one accepts a petal width of exactly 0
+    (a negative width is still refused), the other a petal exactly as long as its sepal (a
+    longer petal is still refused). A value beyond the edge catches neither: send the edge
+    itself."""
+    catches(
+        bench,
+        "zero-petal-width",
+        "petal-as-long-as-sepal-accepted",
+        add={
+            "zero-petal-width": "Send 0 itself in the out-of-range test (parametrize the "
+            "value over a negative number, 0 and 10.5, for every measurement).",
+            "petal-as-long-as-sepal-accepted": "Add a test that sends a petal_length equal "
+            "to the sepal_length and expects 422.",
+        },
+    )
 
 
 @check(
@@ -215,15 +254,27 @@ def test_catches_an_observation_created_with_200(bench):
 
 @check(
     points=5,
-    hint="Test both sides of every limit: the largest allowed batch and one more. Handout: "
-    '"Testing what goes wrong".',
-    more="Test both sides of every limit: a batch of 100 is accepted, a batch of 101 is not.",
-    name="buggy service: a batch limit off by one",
+    hint="The largest value a rule allows must be accepted: a batch of exactly 100, a "
+    'measurement of exactly 10 cm. Handout: "Testing what goes wrong".',
+    more="Test both sides of every limit: a batch of 100 is accepted (and 101 is not), and a "
+    "flower measuring 10 cm is accepted (and 10.5 is not).",
+    name="buggy service: a batch of 100 or a 10 cm measurement refused",
 )
-def test_catches_a_batch_limit_off_by_one(bench):
-    """Your tests must fail on a service that refuses a batch of exactly 100 flowers, the largest
-    size the contract allows."""
-    catches(bench, "batch-limit-off-by-one")
+def test_catches_the_largest_allowed_values_refused(bench):
+    """Your tests must fail on two services, each refusing with 422 the largest value the
+    contract allows: one refuses a batch of exactly 100 flowers, the other a measurement of
+    exactly 10 cm (in every field)."""
+    catches(
+        bench,
+        "batch-limit-off-by-one",
+        "ten-centimetres-refused",
+        add={
+            "batch-limit-off-by-one": "Add a test that sends a batch of exactly 100 "
+            "flowers and expects 200 with 100 predictions.",
+            "ten-centimetres-refused": "Add a test that sends a flower with a measurement "
+            "of exactly 10 (say a sepal_length of 10) and expects 200.",
+        },
+    )
 
 
 @check(
@@ -298,17 +349,31 @@ def test_catches_a_leaked_observer_email(bench):
 
 @check(
     points=5,
-    hint='Point MODEL_PATH at a model of your own before the app starts. Handout: "with '
-    'TestClient(app): let lifespan run" and the contract, "Start-up".',
+    hint="Start the app on a model of your own (MODEL_PATH), and once on none: what must "
+    'each route answer then? Handout: the contract, "Start-up".',
     more="Start the app with `with TestClient(main.app)` after pointing MODEL_PATH at a model "
-    "in a temporary folder; never rely on a models/ folder in the lab.",
-    name="buggy service: model path ignored at start up",
+    "in a temporary folder (never rely on a models/ folder in the lab); and, in another test, "
+    "point MODEL_PATH at a file that does not exist, start the app, and check POST /predict "
+    "answers 503 with code model_unavailable.",
+    name="buggy service: model path ignored, or no model answered with 500",
 )
-def test_catches_model_path_ignored_at_start_up(bench):
-    """Your tests must fail on a service that ignores MODEL_PATH at start-up and always loads
-    models/model.joblib (the grader's copy of the lab has no models/ folder, so that service
-    starts without a model)."""
-    catches(bench, "model-path-ignored")
+def test_catches_a_wrong_start_up_without_the_model(bench):
+    """Your tests must fail on two services that get the start-up without a model wrong: one
+    ignores MODEL_PATH and always loads models/model.joblib (the grader's copy of the lab
+    has no models/ folder, so it starts without a model); the other, started without a
+    model, answers POST /predict with a 500 instead of a 503 model_unavailable (its /health
+    and /ready answer as they should)."""
+    catches(
+        bench,
+        "model-path-ignored",
+        "no-model-is-a-500",
+        add={
+            "model-path-ignored": "Point MODEL_PATH at the model_path fixture before "
+            "`with TestClient(main.app)` and check predictions with the real model work.",
+            "no-model-is-a-500": "Start the app with MODEL_PATH naming a file that does not "
+            "exist and check POST /predict answers 503 with code model_unavailable.",
+        },
+    )
 
 
 @check(
