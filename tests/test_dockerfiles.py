@@ -8,7 +8,10 @@ from autograder.suites.dockerfiles import (
     final_image,
     first_heredoc_line,
     instructions,
+    is_a_script,
     run_commands,
+    server_started,
+    shell_runs_the_prestart,
     starts_a_server,
     uv_installs,
 )
@@ -107,3 +110,37 @@ def test_the_final_image_follows_stages_back_to_an_image():
         "python:3.12-alpine",
         [],
     )
+
+
+def test_the_server_a_command_starts_is_named():
+    assert server_started(["/app/.venv/bin/gunicorn", "app.main:app"]) == "gunicorn"
+    assert server_started(["python", "-m", "uvicorn", "app.main:app"]) == "uvicorn"
+    assert server_started(["sh", "-c", "python -m app.prestart && exec fastapi run"]) == "fastapi"
+    assert server_started(["tini", "--", "fastapi", "run"]) == "fastapi"
+    assert server_started(["python", "-m", "app.prestart"]) is None
+
+
+def test_the_prestart_runs_in_a_shell_script_before_the_server():
+    for command in (
+        ["sh", "-c", "python -m app.prestart && exec fastapi run --workers 2"],
+        ["/bin/bash", "-ec", "/app/.venv/bin/python3 -m app.prestart; exec uvicorn app.main:app"],
+        ["tini", "--", "sh", "-c", "uv run --no-sync python -m app.prestart && fastapi run"],
+        ["sh", "-c", "env PYTHONUNBUFFERED=1 python app/prestart.py && exec fastapi run"],
+    ):
+        assert shell_runs_the_prestart(command), command
+    for command in (
+        ["fastapi", "run", "--workers", "2"],
+        ["sh", "-c", "exec fastapi run --workers 2"],
+        ["sh", "-c", "python -m app.main && fastapi run"],
+        ["python", "-m", "app.prestart"],
+    ):
+        assert not shell_runs_the_prestart(command), command
+
+
+def test_an_entrypoint_script_is_the_images_own_program():
+    assert is_a_script(["/app/docker-entrypoint.sh"])
+    assert is_a_script(["sh", "/app/start.sh"])
+    assert not is_a_script(["tini", "--"])
+    assert not is_a_script(["sh", "-c", 'exec "$@"', "--"])
+    assert not is_a_script(["fastapi", "run"])
+    assert not is_a_script([])

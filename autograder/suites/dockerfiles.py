@@ -171,41 +171,110 @@ def uv_installs(command: list[str]) -> bool:
 
 
 def starts_a_server(command: list[str]) -> bool:
-    """Whether a command's program is a server of the lab: gunicorn, fastapi or uvicorn (by
-    any path), ``python -m`` one of them, or one of those behind ``uv run``, ``tini``,
-    ``dumb-init`` or ``env``, or run by ``sh -c`` (a command of its script)."""
+    """Whether a command's program is a server of the lab (see :func:`server_started`)."""
+    return server_started(command) is not None
+
+
+def server_started(command: list[str]) -> str | None:
+    """The server a command's program is, ``gunicorn``, ``fastapi`` or ``uvicorn`` (by any
+    path), ``python -m`` one of them, or one of those behind ``uv run``, ``tini``,
+    ``dumb-init`` or ``env``, or run by ``sh -c`` (a command of its script); else None."""
     if not command:
-        return False
+        return None
     name = PurePosixPath(command[0]).name
     if name in SERVERS:
-        return True
+        return name
     if re.fullmatch(r"python[\d.]*", name):
         for index, word in enumerate(command[1:], start=1):
             if word == "-m":
-                return index + 1 < len(command) and command[index + 1] in SERVERS
+                module = command[index + 1] if index + 1 < len(command) else ""
+                return module if module in SERVERS else None
             if word.startswith("-m"):
-                return word[2:] in SERVERS
+                return word[2:] if word[2:] in SERVERS else None
             if not word.startswith("-"):
-                return False  # a script, not a module
-        return False
+                return None  # a script, not a module
+        return None
     if name in SHELLS:
         for index, word in enumerate(command[1:], start=1):
             if word.startswith("-") and "c" in word and index + 1 < len(command):
                 script = simple_commands(shell_words(command[index + 1]))
-                return any(starts_a_server(c[1:] if c[0] == "exec" else c) for c in script)
-        return False
+                for each in script:
+                    found = server_started(each[1:] if each[0] == "exec" else each)
+                    if found:
+                        return found
+                return None
+        return None
     wrapped = 2 if name == "uv" and command[1:2] == ["run"] else 1 if name in WRAPPERS else 0
     if not wrapped:
-        return False
+        return None
     for index in range(wrapped, len(command)):
         word = command[index]
         if word.startswith("-") or (name == "env" and "=" in word):
             continue
-        if starts_a_server(command[index:]):
-            return True
+        found = server_started(command[index:])
+        if found:
+            return found
         previous = command[index - 1]
         if not (previous.startswith("-") and "=" not in previous):
-            return False  # the program it runs (not the value of an option)
+            return None  # the program it runs (not the value of an option)
+    return None
+
+
+def runs_the_prestart(command: list[str]) -> bool:
+    """Whether a command is the prestart step: ``python -m app.prestart`` (any python, by any
+    path, also behind ``uv run`` or ``env``) or ``python app/prestart.py``."""
+    words = list(command)
+    while words:  # the wrappers before the program: uv run, env NAME=value, tini --...
+        if PurePosixPath(words[0]).name == "uv" and words[1:2] == ["run"]:
+            words = words[2:]
+        elif PurePosixPath(words[0]).name in WRAPPERS or words[0][:1] == "-" or "=" in words[0]:
+            words = words[1:]
+        else:
+            break
+    if not words or not re.fullmatch(r"python[\d.]*", PurePosixPath(words[0]).name):
+        return False
+    for index, word in enumerate(words[1:], start=1):
+        if word == "-m":
+            return words[index + 1 : index + 2] == ["app.prestart"]
+        if word.startswith("-m"):
+            return word[2:] == "app.prestart"
+        if not word.startswith("-"):
+            return PurePosixPath(word).parts[-2:] == ("app", "prestart.py")
+    return False
+
+
+def is_a_script(command: list[str]) -> bool:
+    """Whether a command's program is a script of the image's own (``./entrypoint.sh``, or
+    ``sh entrypoint.sh``): not a server, ``sh -c``, Python, uv or a wrapper such as tini. An
+    ENTRYPOINT script runs the CMD, and may run the prestart step first: the checks cannot
+    read it."""
+    if not command or starts_a_server(command):
+        return False
+    name = PurePosixPath(command[0]).name
+    if name in SHELLS:  # a shell runs a script file, unless -c gives it the script itself
+        for word in command[1:]:
+            if not word.startswith("-"):
+                return True
+            if "c" in word:
+                return False
+        return False
+    return not (
+        name in (*SHELLS, *WRAPPERS, "uv") or re.fullmatch(r"python[\d.]*", name) is not None
+    )
+
+
+def shell_runs_the_prestart(command: list[str]) -> bool:
+    """Whether a command runs a shell (``sh -c SCRIPT``, also behind a wrapper such as
+    ``tini --``) whose script runs the prestart step (:func:`runs_the_prestart`)."""
+    for index, word in enumerate(command):
+        if PurePosixPath(word).name not in SHELLS:
+            continue
+        for option, script in itertools.pairwise(command[index + 1 :]):
+            if not option.startswith("-"):
+                break
+            if "c" in option:
+                steps = simple_commands(shell_words(script))
+                return any(runs_the_prestart(step) for step in steps)
     return False
 
 

@@ -25,6 +25,7 @@ import re
 import shlex
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -36,10 +37,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from autograder import check, isolation
+from autograder import check, isolation, submission
 from autograder.isolation.commands import Command, python
 from autograder.live import free_port
-from autograder.request_counter import RequestCounter
+from autograder.request_counter import RequestCounter, _Requests
 from autograder.suites import support
 from autograder.suites.dockerfiles import (
     SHELL_OPERATORS,
@@ -50,7 +51,10 @@ from autograder.suites.dockerfiles import (
     final_stage,
     first_heredoc_line,
     instructions,
+    is_a_script,
     run_commands,
+    server_started,
+    shell_runs_the_prestart,
     stages,
     starts_a_server,
     uv_installs,
@@ -66,6 +70,12 @@ PRESTART_SECONDS = 60  # migrating an empty database and training the iris model
 MAX_MODEL_BYTES = 64 * 1024 * 1024  # a trained iris model is a few kilobytes
 LOAD_SECONDS = 2  # each Locust run of the load-test checks
 LOAD_USERS = 2  # the --users of those runs
+# Locust stops at its --run-time, then lets the users end the request they are in; its
+# history has a row a second: a run may span a few seconds more than it was asked for.
+RUN_TIME_SLACK = 6
+MAX_BATCH_BODY = 1024 * 1024  # of a POST /v1/predict/batch the relay reads (50 flowers: 4 kB)
+MAX_DATABASE_BYTES = 64 * 1024 * 1024  # an empty or freshly migrated SQLite file is a few kB
+LIFESPAN_SECONDS = 60  # importing the app (scikit-learn) and running its lifespan once
 RELAY_SETTLE_SECONDS = 0.2
 ASK_AGAIN_SECONDS = 0.02  # between the requests that wait for every worker to answer
 MAX_WORKER_ANSWER = 4096  # GET /worker answers {"pid": <int>}
@@ -469,10 +479,22 @@ def ran_once(server: Server) -> None:
     more="With two workers the lifespan runs twice, at the same moment: two migrations race "
     "on one database.",
 )
-def test_start_up_work_ran_once_under_fastapi_run(fastapi_workers):
+def test_start_up_work_ran_once_under_fastapi_run(fastapi_workers, lifespan_run):
     """``python -m app.prestart`` then ``fastapi run --workers 2``: the lifecycle log has
-    one ``prestart`` event, and a ``startup`` event from each worker."""
+    one ``prestart`` event, and a ``startup`` event from each worker. And the app's lifespan,
+    run once alone (as each worker runs it) on an empty database, leaves it with no table:
+    it never migrates (the prestart event alone would not show an ``alembic upgrade`` of
+    its own)."""
     ran_once(fastapi_workers)
+    tables = lifespan_run["tables"]
+    if tables:
+        pytest.fail(
+            "importing the app and running its lifespan once, as each worker does, on an "
+            f"empty database created the table(s) {', '.join(tables[:5])}: the lifespan (or "
+            "the import) migrates the database. Migrating is once-only work: app/prestart.py "
+            "does it before the workers start; the lifespan only opens the database",
+            pytrace=False,
+        )
 
 
 @check(
@@ -578,6 +600,123 @@ def test_prestart_trains_a_missing_model(tmp_path_factory):
             f"it trains only when there is no model there{shown}",
             pytrace=False,
         )
+
+
+# ---------------------------------------------------------------- one lifespan, alone
+
+
+def lifespan_leftovers(folder: str, environment: dict[str, str]) -> dict:
+    """A probe: import the app of ``folder`` afresh with ``environment`` set and run its
+    lifespan once, as a server's worker does (the ASGI lifespan messages, startup then
+    shutdown), opening and closing one connection of its engine (``app.state.engine``)
+    while it serves. What it left: ``started`` (whether the startup completed; else
+    ``problem``, why not), ``model`` (whether ``app.state.model`` still holds one after the
+    shutdown) and ``pooled`` (the connections the engine's pool still holds then; None when
+    it cannot tell)."""
+    import asyncio
+    import contextlib
+    import os
+    import signal
+
+    saved = {name: os.environ.get(name) for name in environment}
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    os.environ.update(environment)  # the settings are read when app.main is imported
+    support.forget_submission_tables()
+    try:
+        with submission.imported_afresh(Path(folder)) as module:
+            return asyncio.run(run_lifespan(submission.app_of(module)))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        for number, handler in handlers.items():  # a lifespan may install its own
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(number, handler)
+
+
+async def run_lifespan(app) -> dict:
+    """The lifespan of ``app``, run once (see :func:`lifespan_leftovers`)."""
+    import asyncio
+
+    received: asyncio.Queue = asyncio.Queue()
+    replies: asyncio.Queue = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+    running = asyncio.ensure_future(app(scope, received.get, replies.put))
+
+    async def reply() -> str:
+        """The type of the app's next lifespan message, or what happened instead."""
+        waiting = asyncio.ensure_future(replies.get())
+        await asyncio.wait({waiting, running}, return_when=asyncio.FIRST_COMPLETED)
+        if waiting.done():
+            message = waiting.result()
+            return f"{message.get('type')} {message.get('message') or ''}".strip()
+        waiting.cancel()
+        error = running.exception()
+        return f"the lifespan raised {error!r}"[:300] if error else "the lifespan returned"
+
+    await received.put({"type": "lifespan.startup"})
+    started = await reply()
+    if started != "lifespan.startup.complete":
+        running.cancel()
+        return {"started": False, "problem": started}
+    engine = getattr(app.state, "engine", None)
+    if callable(getattr(engine, "connect", None)):
+        with engine.connect():
+            pass  # one connection, back in the pool
+    await received.put({"type": "lifespan.shutdown"})
+    stopped = await reply()
+    pool = getattr(engine, "pool", None)
+    try:
+        pooled = int(pool.checkedin())
+    except Exception:  # no engine, or a pool that keeps no connections
+        pooled = None
+    running.cancel()
+    return {
+        "started": True,
+        "stopped": stopped,
+        "model": getattr(app.state, "model", None) is not None,
+        "pooled": pooled,
+    }
+
+
+def database_tables(database: Path, scratch: Path) -> list[str]:
+    """The tables of the SQLite file at ``database`` (with its write-ahead log, if any), read
+    from a copy of the grader's; none when there is no file or it is not a database."""
+    copy = scratch / "copy.db"
+    for suffix in ("", "-wal"):
+        data = support.read_own_file(Path(f"{database}{suffix}"), limit=MAX_DATABASE_BYTES)
+        if data is None:
+            if not suffix:
+                return []
+            continue
+        Path(f"{copy}{suffix}").write_bytes(data)
+    try:
+        with sqlite3.connect(copy) as connection:
+            rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            return sorted(name for (name,) in rows if not name.startswith("sqlite_"))
+    except sqlite3.Error:
+        return []
+
+
+@pytest.fixture(scope="module")
+def lifespan_run(submission_dir, iris_model, tmp_path_factory) -> dict:
+    """The app's lifespan, run once alone on an empty database (no file yet) with the
+    grader's model: what it left (:func:`lifespan_leftovers`), and the ``tables`` of the
+    database afterwards."""
+    data = isolation.current().writable_by_app(tmp_path_factory.mktemp("lifespan"))
+    try:
+        left = isolation.call(
+            lifespan_leftovers,
+            str(submission_dir),
+            settings(iris_model, data),
+            timeout=LIFESPAN_SECONDS,
+        )
+    except isolation.SandboxError as error:
+        left = {"started": False, "problem": str(error)}
+    left["tables"] = database_tables(data / "log.db", tmp_path_factory.mktemp("tables"))
+    return left
 
 
 # ---------------------------------------------------------------- graceful shutdown
@@ -691,9 +830,12 @@ def test_new_connections_are_refused_after_sigterm(shutdown):
     more="Write the event last, after the model and the database are released; a process "
     "that exits on its own never reaches it.",
 )
-def test_every_worker_ran_its_shutdown(shutdown):
+def test_every_worker_ran_its_shutdown(shutdown, lifespan_run):
     """After SIGTERM the server exits, and each worker that answered logged a ``shutdown``
-    event after the signal (one written before it does not count)."""
+    event after the signal (one written before it does not count). And the app's lifespan,
+    run once alone with one database connection opened while it serves, releases the model
+    and the database at its shutdown: ``app.state.model`` holds no model afterwards, and
+    the engine's pool keeps no connection (``engine.dispose()``)."""
     server = serving(shutdown.server)
     if not shutdown.ended:
         server.fail("the server was still running 20 s after SIGTERM")
@@ -710,6 +852,22 @@ def test_every_worker_ran_its_shutdown(shutdown):
         server.fail(
             f"the workers {sorted(missing)} logged no shutdown event after SIGTERM (the log "
             f"has shutdown events after it from {sorted(stopped, key=str)}{before})"
+        )
+    if not lifespan_run.get("started"):
+        return  # a lifespan that did not start alone: the server above showed its shutdown
+    kept = []
+    if lifespan_run.get("model"):
+        kept.append("the model (app.state.model is not None)")
+    if lifespan_run.get("pooled"):
+        kept.append(
+            f"{lifespan_run['pooled']} database connection(s) in the engine's pool "
+            "(engine.dispose() closes them)"
+        )
+    if kept:
+        pytest.fail(
+            f"the app's lifespan, run once and shut down, kept {' and '.join(kept)}: after "
+            "yield it releases the model and the database, then writes the shutdown event",
+            pytrace=False,
         )
 
 
@@ -842,7 +1000,9 @@ def test_image_runs_as_a_non_root_user(submission_dir):
     points=5,
     hint="Write CMD in exec form, a JSON list, so the server is PID 1 and gets SIGTERM. "
     "Handout: Task 5.",
-    more='CMD ["gunicorn", "-c", "gunicorn.conf.py", "app.main:app"]: no shell in between.',
+    more='CMD ["gunicorn", "-c", "gunicorn.conf.py", "app.main:app"]: no shell in between, '
+    "and Gunicorn runs the prestart step in on_starting; fastapi or uvicorn need it run "
+    'first: CMD ["sh", "-c", "python -m app.prestart && exec fastapi run --workers 2"].',
 )
 def test_cmd_is_exec_form(submission_dir):
     """The Dockerfile's last CMD is a JSON list (exec form) that starts a server, and its
@@ -850,7 +1010,10 @@ def test_cmd_is_exec_form(submission_dir):
     word of the ENTRYPOINT, or else of the CMD (an ENTRYPOINT script runs the CMD), is
     gunicorn, fastapi or uvicorn (by any path), ``python -m`` one of them, or one of them
     behind ``uv run``, ``tini`` or ``sh -c``; no element is a shell operator (``&&``,
-    ``||``, ``;``, ``|``, ``&``: in exec form it is an argument)."""
+    ``||``, ``;``, ``|``, ``&``: in exec form it is an argument). The container runs the
+    prestart step before a fastapi or uvicorn server: a ``sh -c`` script runs ``python -m
+    app.prestart`` (or an ENTRYPOINT script of the image's own runs the CMD: it is not
+    read); Gunicorn runs it in its on_starting hook."""
     steps = instructions(read_file(submission_dir, "Dockerfile"))
     commands = [arguments for keyword, arguments in steps if keyword == "CMD"]
     assert commands, "the Dockerfile has no CMD"
@@ -874,6 +1037,19 @@ def test_cmd_is_exec_form(submission_dir):
         "python -m one of them): in exec form the list's first word is the program that "
         "starts, the others are its arguments"
     )
+    # The prestart step runs when the container starts: Gunicorn's on_starting hook runs it;
+    # fastapi and uvicorn need it run first (a shell's script, or an ENTRYPOINT script).
+    server = server_started(entrypoint) or server_started(listed)
+    if server != "gunicorn" and not (
+        shell_runs_the_prestart(entrypoint + listed) or is_a_script(entrypoint)
+    ):
+        pytest.fail(
+            f"CMD {commands[-1][:160]} starts {server} without the prestart step: in the "
+            "container nothing would migrate the database. Run it first, in a shell that then "
+            f'becomes the server: CMD ["sh", "-c", "python -m app.prestart && exec {server} '
+            '..."]; or start Gunicorn, whose on_starting hook runs it',
+            pytrace=False,
+        )
 
 
 @check(
@@ -935,13 +1111,84 @@ def test_dockerignore_keeps_out_local_files(submission_dir):
 class LoadRun:
     """The student's load_report.py, run against a 1-worker and a 2-worker server."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, seconds: int = LOAD_SECONDS) -> None:
         self.out = out
+        self.seconds = seconds  # the --run-time it was given
         self.problem: str | None = None
         self.output = ""
         # The requests each server really answered with a 2xx status, by path (counted
         # between the test and it).
         self.received: dict[int, dict[str, int]] = {}
+        # How many flowers each POST /v1/predict/batch to each server carried.
+        self.batch_sizes: dict[int, list[int]] = {}
+
+
+class BatchSizes:
+    """Reads the requests a client sends on one connection (HTTP/1.1, each body with a
+    ``Content-Length``) and notes how many flowers each ``POST /v1/predict/batch`` carried:
+    the length of its body's ``items``. A stream it cannot read (a chunked body, a body too
+    large) is not read further."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.lost = False
+
+    def feed(self, data: bytes) -> list[int]:
+        """The sizes of the batches whose request ``data`` completes."""
+        if self.lost:
+            return []
+        self.buffer += data
+        sizes: list[int] = []
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            lines = self.buffer[:end].decode("latin-1").split("\r\n")
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip().lower()
+            length = headers.get("content-length", "0")
+            if "chunked" in headers.get("transfer-encoding", "") or not (
+                length.isascii() and length.isdigit() and int(length) <= MAX_BATCH_BODY
+            ):
+                self.lost = True
+                return sizes
+            if len(self.buffer) < end + 4 + int(length):
+                break  # the rest of the body is still to come
+            body = self.buffer[end + 4 : end + 4 + int(length)]
+            self.buffer = self.buffer[end + 4 + int(length) :]
+            method, _, rest = lines[0].partition(" ")
+            if method == "POST" and rest.split(" ")[0].split("?")[0] == "/v1/predict/batch":
+                try:
+                    items = json.loads(body)["items"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if isinstance(items, list):
+                    sizes.append(len(items))
+        if len(self.buffer) > MAX_BATCH_BODY + 64 * 1024:
+            self.lost = True
+        return sizes
+
+
+class FlowerCounter(RequestCounter):
+    """The load test's relay: it counts the requests a server answered with success (see
+    :class:`RequestCounter`) and notes the size of each batch sent (:class:`BatchSizes`)."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(port)
+        self.batch_sizes: list[int] = []
+
+    def _reading(self, reader):
+        read = super()._reading(reader)
+        if not isinstance(reader, _Requests):
+            return read  # the server's answers
+        batches = BatchSizes()
+
+        def read_batches(data: bytes) -> None:
+            read(data)
+            sizes = batches.feed(data)
+            with self.lock:
+                self.batch_sizes += sizes
+
+        return read_batches
 
 
 @pytest.fixture(scope="module")
@@ -967,10 +1214,10 @@ def run_load_report(servers: dict[int, Server], seconds: int, tmp_path_factory) 
     """One run of the student's load_report.py against ``servers`` (by worker count), for
     ``seconds``. Each target's URL is a relay that counts what reaches its server."""
     out = isolation.current().writable_by_app(tmp_path_factory.mktemp("load"))
-    run = LoadRun(out)
+    run = LoadRun(out, seconds)
     with ExitStack() as relays:
         counters = {
-            workers: relays.enter_context(RequestCounter(server.port))
+            workers: relays.enter_context(FlowerCounter(server.port))
             for workers, server in servers.items()
         }
         arguments = ["load_report.py", "--out", str(out), "--users", str(LOAD_USERS)]
@@ -984,6 +1231,9 @@ def run_load_report(servers: dict[int, Server], seconds: int, tmp_path_factory) 
             command.stop()
         time.sleep(RELAY_SETTLE_SECONDS)  # the last bytes the relays read
         run.received = {workers: counter.counted() for workers, counter in counters.items()}
+        run.batch_sizes = {
+            workers: list(counter.batch_sizes) for workers, counter in counters.items()
+        }
     run.output = command.output()
     return run
 
@@ -1013,9 +1263,10 @@ def locust_rows(path: Path) -> dict[str, dict]:
     return {row["Name"]: row for row in rows if row["Name"] != "Aggregated"}
 
 
-def most_users(path: Path) -> int | str:
-    """The largest "User Count" of a Locust ``_stats_history.csv`` (a row a second, the
-    first one when Locust starts), or why there is none: Locust's ``--csv`` always writes
+def users_history(path: Path) -> tuple[int, int] | str:
+    """From a Locust ``_stats_history.csv`` (a row a second, the first one when Locust
+    starts): the largest "User Count", and the seconds from its first "Timestamp" to its
+    last (how long Locust ran); or why they cannot be read: Locust's ``--csv`` always writes
     that file, and the contract keeps it in the output folder."""
     text = support.read_own_text(path)
     if text is None:
@@ -1024,12 +1275,17 @@ def most_users(path: Path) -> int | str:
             "--csv writes it; leave it there, it says how many users ran"
         )
     try:
-        counts = [int(row["User Count"]) for row in csv.DictReader(io.StringIO(text, newline=""))]
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        counts = [int(row["User Count"]) for row in rows]
+        stamps = [int(float(row["Timestamp"])) for row in rows]
     except (KeyError, TypeError, ValueError, csv.Error):
-        return f"{path.name} is not the history Locust writes (no readable User Count column)"
+        return (
+            f"{path.name} is not the history Locust writes (no readable User Count and "
+            "Timestamp columns)"
+        )
     if not counts:
         return f"{path.name} has no rows: Locust writes one when it starts, then one a second"
-    return max(counts)
+    return max(counts), max(stamps) - min(stamps)
 
 
 def fail_run(run: LoadRun, reason: str):
@@ -1047,8 +1303,10 @@ def test_load_test_ran_headless_against_both_servers(load_run):
     """OUT/workers-1_stats.csv and OUT/workers-2_stats.csv exist, each with requests and no
     failures; both routes, /v2/predict and /v1/predict/batch, were requested, and no other;
     the servers answered with success the requests each CSV counts (the URLs given are
-    relays that count them); Locust never ran more users than --users asked for (its
-    _stats_history.csv)."""
+    relays that count them); Locust never ran more users than --users asked for, nor for
+    longer than --run-time (its _stats_history.csv: a few seconds more are allowed for
+    Locust to stop); the batch requests carry several flowers (the relays read their
+    ``items``: at least one batch had two or more)."""
     if load_run.problem:
         fail_run(load_run, load_run.problem)
     requested = set()
@@ -1077,14 +1335,22 @@ def test_load_test_ran_headless_against_both_servers(load_run):
                     "be the one Locust writes, of the requests it sent to that URL",
                 )
         history = load_run.out / f"workers-{workers}_stats_history.csv"
-        most = most_users(history)
-        if isinstance(most, str):
-            fail_run(load_run, most)
+        found = users_history(history)
+        if isinstance(found, str):
+            fail_run(load_run, found)
+        most, ran = found
         if most > LOAD_USERS:
             fail_run(
                 load_run,
                 f"{history.name}: Locust ran {most} users; load_report.py was asked for "
                 f"--users {LOAD_USERS}",
+            )
+        if ran > load_run.seconds + RUN_TIME_SLACK:
+            fail_run(
+                load_run,
+                f"{history.name}: Locust ran for {ran} s (from its first Timestamp to its "
+                f"last); load_report.py was asked for --run-time {load_run.seconds}: give "
+                "Locust the run time load_report.py is given",
             )
     # Locust picks each user's next task at random: a short run on a slow machine may send
     # a server a few requests only, so each route must appear in one of the runs, not both.
@@ -1097,6 +1363,14 @@ def test_load_test_ran_headless_against_both_servers(load_run):
             load_run,
             f"the load test also sent requests to {', '.join(others)}: it sends exactly two "
             f"kinds, {' and '.join(ROUTES)}",
+        )
+    sizes = [size for each in load_run.batch_sizes.values() for size in each]
+    if sizes and max(sizes) < 2:
+        fail_run(
+            load_run,
+            f"each of the {len(sizes)} POST /v1/predict/batch requests carried "
+            f"{max(sizes)} flower(s) in its items: a batch carries several flowers (the "
+            "reference sends 50)",
         )
 
 
