@@ -181,6 +181,14 @@ def ids(flowers: list[dict]) -> list[int]:
     return [flower["id"] for flower in flowers]
 
 
+def brief(value) -> str:
+    """A list of flowers as "the flowers [1, 2]"; anything else as its (short) repr."""
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return f"the flowers {[item.get('id') for item in value]}"
+    text = repr(value)
+    return text if len(text) <= 120 else text[:120] + "..."
+
+
 def expected_flower(flower_id: int) -> dict:
     species, *measurements = FLOWERS[flower_id]
     return {
@@ -385,13 +393,15 @@ def test_flowers_filter_by_species(api):
     more="A species with no flowers is not an error: answer an empty list. Compare with ==.",
 )
 def test_unknown_species_gives_an_empty_list(api):
-    """GET /flowers?species=rose answers 200 with an empty list; so do Setosa, seto and an
-    empty species (no flower's species is the empty text)."""
-    for species in ("rose", "Setosa", "seto", ""):
-        body = flower_list(api, f"?species={species}")
+    """GET /flowers?species=rose answers 200 with an empty list; so do Setosa, seto, " setosa"
+    (a space before it) and an empty species (no flower's species is the empty text)."""
+    for species in ("rose", "Setosa", "seto", " setosa", ""):
+        query = f"?species={quote(species)}"
+        body = flower_list(api, query)
         assert body == [], (
-            f"GET /flowers?species={species} answered the flowers {ids(body)}; expected []: "
-            "only a species that is exactly the same text matches"
+            f"GET /flowers{query} (the species {species!r}) answered the flowers {ids(body)}; "
+            "expected []: only a species that is exactly the same text matches (do not change "
+            "the case of the text sent, nor remove spaces from it)"
         )
 
 
@@ -560,14 +570,20 @@ def test_client_greet_returns_the_message(api_url, client_module):
     more="Pass params={'limit': limit, 'species': species} to requests.get and return .json().",
 )
 def test_client_fetch_flowers_sends_species_and_limit(api_url, client_module):
-    """client.fetch_flowers returns the list the API sends for the species and limit given."""
-    for kwargs in ({}, {"limit": 3}, {"species": "versicolor", "limit": 2}):
+    """client.fetch_flowers returns the list the API sends for the species and limit given;
+    a species that is not None is sent even when it is the empty text (species="")."""
+    for kwargs in ({}, {"limit": 3}, {"species": "versicolor", "limit": 2}, {"species": ""}):
         want = live_json(api_url, "/flowers", {"limit": 5, **kwargs})
         got = client_module.call("fetch_flowers", api_url, **kwargs)
-        assert got == want, (
-            f"{client_module.shown('fetch_flowers', (api_url,), kwargs)} returned {got!r}; "
-            f"expected {want!r}"
-        )
+        call = client_module.shown("fetch_flowers", (api_url,), kwargs)
+        if kwargs.get("species") == "" and got != want:
+            pytest.fail(
+                f"{call} returned {brief(got)}; expected {brief(want)}, your API's answer to "
+                "species='': send species whenever it is not None, even '' "
+                "(`if species is not None:`, not `if species:`)",
+                pytrace=False,
+            )
+        assert got == want, f"{call} returned {got!r}; expected {want!r}"
 
 
 @check(
