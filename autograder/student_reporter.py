@@ -11,18 +11,10 @@ import os
 import pytest
 
 from autograder.events import EventWriter
+from autograder.student_test_results import shortened
 
 REPORT_FD_VARIABLE = "AUTOGRADER_STUDENT_TESTS_FD"
 REVERSE_VARIABLE = "AUTOGRADER_TESTS_IN_REVERSE"  # "1": run the tests last to first
-SHOWN_CHARS = 400  # of a failure's message, shown to the student
-
-
-def _short(text: str) -> str:
-    lines = [line.rstrip() for line in str(text).strip().splitlines() if line.strip()]
-    shown = "\n".join(lines[:4])
-    if len(shown) > SHOWN_CHARS:
-        shown = shown[:SHOWN_CHARS] + "..."
-    return shown
 
 
 def _report_message(report) -> str:
@@ -31,13 +23,13 @@ def _report_message(report) -> str:
     if longrepr is None:
         return ""
     if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
-        return _short(longrepr[2])
+        return shortened(longrepr[2])
     crash = getattr(longrepr, "reprcrash", None)
     if crash is not None and getattr(crash, "message", ""):
-        return _short(crash.message)
+        return shortened(crash.message)
     text = str(longrepr).strip().splitlines()
     errors = [line[1:].strip() for line in text if line.startswith("E ")]
-    return _short("\n".join(errors) if errors else "\n".join(text[-4:]))
+    return shortened("\n".join(errors) if errors else "\n".join(text[-4:]))
 
 
 class Reporter(EventWriter):

@@ -7,6 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 TESTS_FOLDER = "tests"
+SHOWN_LINES, SHOWN_CHARS = 4, 400  # of a failure's message, shown to the student
+SHOWN_NAME_CHARS = 200  # of a test's name
+
+
+def shortened(text: str, chars: int = SHOWN_CHARS) -> str:
+    """The first few lines of ``text`` a student needs, at most ``chars`` characters."""
+    lines = [line.rstrip() for line in str(text).strip().splitlines() if line.strip()]
+    shown = "\n".join(lines[:SHOWN_LINES])
+    if len(shown) > chars:
+        shown = shown[:chars] + "..."
+    return shown
+
 
 PASSED, FAILED, TIMEOUT, CRASHED, NO_TESTS, ERROR = (
     "passed",
@@ -92,7 +104,7 @@ def well_formed(event: object) -> bool:
 def interpret(run: TestRun, events: list[dict], *, timed_out: bool, timeout: float, ended: str):
     """Turn a run's events into its status and a plain message."""
     collect_errors, started, finished, crash = [], None, None, ""
-    for event in filter(well_formed, events):
+    for event in map(_cut, filter(well_formed, events)):
         kind = event.get("event")
         if kind == "collect_error":
             collect_errors.append(event)
@@ -144,6 +156,18 @@ def interpret(run: TestRun, events: list[dict], *, timed_out: bool, timeout: flo
     else:
         run.status = PASSED
         run.message = run.summary()
+
+
+def _cut(event: dict) -> dict:
+    """An event with its texts cut as the reporter cuts them: the run's process can write
+    on its pipe too, and a message the student's code wrote there is no longer than one
+    the reporter would have sent."""
+    event = dict(event)
+    if isinstance(event.get("message"), str):
+        event["message"] = shortened(event["message"])
+    if isinstance(event.get("nodeid"), str):
+        event["nodeid"] = shortened(event["nodeid"], SHOWN_NAME_CHARS).replace("\n", " ")
+    return event
 
 
 def test_name(nodeid: str | None) -> str:

@@ -27,6 +27,7 @@ import importlib
 import os
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -93,8 +94,14 @@ class RunningTests:
         return self.finished
 
     def finish(self, *, timed_out: bool) -> TestRun:
-        """Stop the run's process (and anything it started) and interpret its events."""
+        """Stop the run's process (and anything it started) and interpret its events.
+
+        The run is over when pytest says so, and the run's process can say so too: whatever
+        still runs then is stopped, as after a time-out. In a fork the run's process leads
+        its own group; in a sandbox ``pid`` is the keeper, which takes the sandbox along."""
         processes.kill_group(self.pid)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(self.pid, signal.SIGKILL)
         ended = _reap(self.pid, self.process)
         with contextlib.suppress(OSError):
             os.close(self.fd)
@@ -138,7 +145,11 @@ def start_tests(
     try:
         if mode == "fork":
             # The graded folder's modules are never reused either (the sandbox's copy of it).
-            stale = [str(path) for path in [*forget, where.folder] if path is not None]
+            # A process that starts fresh (a sandbox) holds no other folder's modules, and
+            # must not learn where the other services are: its tests would read them (the
+            # reference, the buggy ones) instead of testing their own.
+            others = [] if where.fresh_processes else list(forget)
+            stale = [str(path) for path in [*others, where.folder] if path is not None]
             arguments = (str(folder), dict(env), stale, reverse)
             running.pid = where.spawn(_run_tests, arguments, [write_fd])
         else:

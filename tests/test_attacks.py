@@ -142,6 +142,7 @@ def test_an_attack_earns_only_its_score(attack, tmp_path):
     for text in details.get("never_shown", []):  # what the grader knows and keeps to itself
         assert text not in everything, f"{text!r} came back"
     assert stat.S_IMODE(paths["secret"].stat().st_mode) == 0o600, "the secret file was opened up"
+    assert paths["secret"].stat().st_uid == 0, "the secret file was given away"
     assert str(paths["results"]) not in everything.replace(f"--json {paths['results']}", "")
     assert paths["canary"].read_text() == "still here"
     shutil.rmtree(paths["canary"].parent)

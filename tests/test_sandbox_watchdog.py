@@ -133,3 +133,34 @@ def test_memory_held_in_files_a_process_never_maps_counts_too(tmp_path):
     running = reap(pids)
     assert "MB of memory" in reason, reason
     assert running == []
+
+
+def make_empty_files(folder: Path, count: int) -> None:
+    folder.mkdir(exist_ok=True)
+    for number in range(count):
+        (folder / str(number)).touch()
+
+
+def test_a_grading_that_makes_too_many_files_is_stopped(tmp_path: Path, monkeypatch):
+    # Empty files take no bytes of the disk, but an entry each: the disk runs out of those.
+    monkeypatch.setattr(watchdog, "MAX_ENTRIES", 300)
+    reports: list[str] = []
+    grading = tmp_path / "grading"
+    grading.mkdir()
+    dog = watchdog.Watchdog(UID, grading, memory_mb=1024, disk_mb=1 << 20, report=reports.append)
+    if dog.entries_free_at_start == 0:
+        pytest.skip("this file system does not count its files")
+    make_empty_files(grading / "many", 400)
+    assert "more than 300 files" in dog.look()
+    assert len(reports) == 1
+
+
+def test_files_others_make_on_the_same_disk_are_not_the_gradings(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(watchdog, "MAX_ENTRIES", 300)
+    grading = tmp_path / "grading"
+    grading.mkdir()
+    dog = watchdog.Watchdog(UID, grading, memory_mb=1024, disk_mb=1 << 20, report=print)
+    make_empty_files(tmp_path / "someone-else", 400)  # beside the grading's folder
+    make_empty_files(grading / "few", 10)
+    assert dog.look() == ""
+    assert dog.look() == ""  # counted once: what others made is no longer looked at

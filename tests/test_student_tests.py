@@ -109,6 +109,28 @@ def test_events_the_tests_write_themselves_are_left_out(tmp_path):
     assert run.count("passed") == 2 and run.count("skipped") == 1
 
 
+def test_a_message_the_tests_write_themselves_is_cut_as_the_reporters(tmp_path):
+    # A failure written straight on the pipe, past the reporter, is no longer than one the
+    # reporter sends: what the student's tests saw (a service's code) leaves a few lines.
+    forged = """
+        import json, os, stat
+
+        def test_forges_a_long_failure():
+            event = {"event": "result", "nodeid": "tests/test_a.py::" + "n" * 5000,
+                     "outcome": "failed", "message": "\\n".join(["x" * 900] * 40)}
+            for fd in range(3, 64):
+                try:
+                    if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                        os.write(fd, json.dumps(event).encode() + b"\\n")
+                except OSError:
+                    pass
+    """
+    tests = student_tests_folder(tmp_path / "tests", test_a=forged)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert run.status == FAILED
+    assert len(run.message) < 700, len(run.message)
+
+
 def test_tests_that_depend_on_their_order_fail_when_run_in_reverse(tmp_path):
     tests = student_tests_folder(
         tmp_path / "tests",

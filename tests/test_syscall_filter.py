@@ -23,6 +23,7 @@ pytestmark = pytest.mark.skipif(
 )
 CLONE_NEWNS, CLONE_NEWUSER, SIGCHLD = 0x00020000, 0x10000000, 17
 PR_SET_NO_NEW_PRIVS = 38
+IPC_PRIVATE, IPC_CREAT = 0, 0o1000
 
 
 def under_the_filter(attempt) -> dict:
@@ -65,6 +66,9 @@ def _refused_calls(mount_point: bytes) -> dict:
         "memfd_secret": _error_of(libc.syscall(numbers["memfd_secret"], 0), libc),
         "clone3": _error_of(libc.syscall(numbers["clone3"], 0, 0), libc),
         "io_uring_setup": _error_of(libc.syscall(numbers["io_uring_setup"], 1, 0), libc),
+        "shmget": _error_of(libc.syscall(numbers["shmget"], IPC_PRIVATE, 4096, IPC_CREAT), libc),
+        "msgget": _error_of(libc.syscall(numbers["msgget"], IPC_PRIVATE, IPC_CREAT), libc),
+        "semget": _error_of(libc.syscall(numbers["semget"], IPC_PRIVATE, 1, IPC_CREAT), libc),
     }
 
 
@@ -81,6 +85,11 @@ def test_namespaces_mounts_and_keyrings_are_refused(tmp_path):
         "memfd_secret": "EPERM",
         "clone3": "ENOSYS",  # so the C library falls back to clone
         "io_uring_setup": "ENOSYS",  # as on a kernel without io_uring
+        # System V memory outlives every process that attached it, seen by no one: as on a
+        # kernel built without System V IPC
+        "shmget": "ENOSYS",
+        "msgget": "ENOSYS",
+        "semget": "ENOSYS",
     }
 
 

@@ -22,6 +22,10 @@ class Isolation:
     """Where the student's code runs. Subclasses: ``InProcess`` and ``Sandboxed``."""
 
     name = "abstract"
+    # True where every process of student code starts from one that never imported a
+    # submission or a service (a sandbox, forked from the launcher): such a process has no
+    # modules to forget, and is never told where the other services are.
+    fresh_processes = False
 
     def __init__(self) -> None:
         self.folder: Path | None = None  # the folder being graded, once opened

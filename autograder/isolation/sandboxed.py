@@ -8,8 +8,6 @@ of :mod:`autograder.sandbox`; this class is the only way the engine reaches it.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -32,6 +30,7 @@ class Sandboxed(Isolation):
     """The student's code runs in sandboxes, as another user, in namespaces of its own."""
 
     name = "sandboxed"
+    fresh_processes = True
 
     # ------------------------------------------------------------ the warm grader
 
@@ -133,24 +132,17 @@ class Sandboxed(Isolation):
             sandbox.copy_into_submission(folder, name)
 
     def writable_by_app(self, folder: Path) -> Path:
-        uid = sandbox.policy().uid
-        os.lchown(folder, uid, uid)
-        for parent, subfolders, files in os.walk(folder, followlinks=False):
-            for name in [*subfolders, *files]:
-                os.lchown(Path(parent) / name, uid, uid)  # a link itself, never its target
+        sandbox.hand_over(folder, sandbox.policy().uid)  # a link itself, never its target
         return folder
 
     # ------------------------------------------------------------ processes of student code
 
     def share(self, folder: Path, environment: Mapping[str, str]) -> None:
-        uid = sandbox.policy().uid
         sandbox.share_with_sandbox(folder)
         for value in environment.values():
             if Path(value).is_absolute() and Path(value).exists():
                 sandbox.share_with_sandbox(Path(value).parent)
-        for path in [folder, *folder.rglob("*")]:
-            with contextlib.suppress(OSError):
-                os.lchown(path, uid, uid)
+        sandbox.hand_over(folder, sandbox.policy().uid)
 
     def spawn(self, target: Callable[..., None], arguments: tuple, fds: list[int]) -> int:
         # The sandbox launcher forks it (the launcher never has threads to copy).

@@ -44,6 +44,7 @@ from autograder.sandbox.state import (
 from autograder.sandbox.workspace import (
     clean_up_after,
     clean_up_stale,
+    hand_over,
     live_processes_of,
     share_with_sandbox,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "copy_into_submission",
     "copy_notes",
     "enable",
+    "hand_over",
     "harness_temporary_folder",
     "import_problem",
     "live_processes_of",

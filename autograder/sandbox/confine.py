@@ -54,6 +54,10 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 SYSTEM_FOLDERS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 DEVICES = ("null", "zero", "full", "random", "urandom")
+# Files and folders the sandbox's own /tmp and /dev/shm may each hold. They live in memory:
+# an empty file takes no byte the watchdog sees (it reads how full they are), but the
+# kernel's memory for its entry (about a kilobyte); without a bound, millions of them.
+MEMORY_FOLDER_ENTRIES = 50_000
 # Variables a sandbox may see from the grader's environment; everything else stays out.
 ALLOWED_VARIABLES = frozenset(
     {
@@ -229,13 +233,14 @@ def build_view(new_root: str, read_only: list[str], current: Policy) -> None:
         node = _make_mount_point(new_root, f"/dev/{name}", directory=False)
         mount(f"/dev/{name}", node, None, MS_BIND)
     shm = _make_mount_point(new_root, "/dev/shm", directory=True)
-    mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=256m")
+    in_memory = f"mode=1777,size=256m,nr_inodes={MEMORY_FOLDER_ENTRIES}"
+    mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV, in_memory)
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0")):
         os.symlink(target, f"{dev}/{name}")
     os.symlink("/proc/self/fd/1", f"{dev}/stdout")
     os.symlink("/proc/self/fd/2", f"{dev}/stderr")
     tmp = _make_mount_point(new_root, "/tmp", directory=True)
-    mount("tmp", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=256m")
+    mount("tmp", tmp, "tmpfs", MS_NOSUID | MS_NODEV, in_memory)
     for folder in sorted(read_only, key=len):
         _bind(new_root, folder)
     _bind(new_root, str(current.base), writable=True)

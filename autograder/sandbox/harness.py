@@ -47,6 +47,9 @@ HOW_TO_FIX = (
     "needs root on Linux: run the grader as root (sudo, or a container's root user)"
 )
 
+# What pytest puts in the environment for itself (the running check's name, its version).
+PYTEST_OWN = "PYTEST_"
+
 _launcher: Launcher | None = None
 _network_fd: int | None = None
 _grader_environment: dict[str, str] = {}
@@ -194,10 +197,12 @@ def copy_notes() -> list[str]:
 
 def sandbox_environment() -> dict[str, str]:
     """The environment a sandbox gets: the allow-listed variables, and whatever the checks
-    set since secure mode was enabled (``MODEL_PATH``...). Never the grader's other ones."""
+    set since secure mode was enabled (``MODEL_PATH``...). Never the grader's other ones,
+    nor what pytest sets for itself while a check runs (``PYTEST_CURRENT_TEST`` names the
+    check, hidden ones included: the student's code must not know which check calls it)."""
     environment = confine.allowed_environment(dict(os.environ))
     for key, value in os.environ.items():
-        if _grader_environment.get(key) != value:
+        if _grader_environment.get(key) != value and not key.startswith(PYTEST_OWN):
             environment[key] = value
     return environment
 

@@ -14,7 +14,12 @@ grading. The filter refuses, for the sandbox and everything it starts (even acro
 * memory files (``memfd_create``, ``memfd_secret``): a memory file can be sent over a
   socket and closed, and then lives in the socket's queue, held by no process the watchdog
   could look at. Files in the sandbox's ``/tmp`` and ``/dev/shm`` are counted wherever
-  their descriptors go (the watchdog reads how full those file systems are).
+  their descriptors go (the watchdog reads how full those file systems are);
+* System V shared memory, message queues and semaphores (``shmget``, ``msgget``,
+  ``semget``): a segment keeps its memory when no process has it attached any more, and a
+  queue or a semaphore set holds the kernel's, in no process and no file. They answer "not
+  implemented", as on a kernel built without them (Python's own shared memory and
+  semaphores are POSIX ones, files in ``/dev/shm``).
 
 It is classic BPF, written here because it is some thirty instructions long: the program checks
 the architecture first (a 32-bit or x32 system call number would otherwise slip past), then
@@ -49,7 +54,7 @@ _GENERIC = {
     "fsmount": 432, "fspick": 433, "mount_setattr": 442, "add_key": 217, "request_key": 218,
     "keyctl": 219, "bpf": 280, "userfaultfd": 282, "io_uring_setup": 425,
     "io_uring_enter": 426, "io_uring_register": 427, "memfd_create": 279, "memfd_secret": 447,
-    "open_tree_attr": 467,
+    "open_tree_attr": 467, "shmget": 194, "msgget": 186, "semget": 190,
 }  # fmt: skip
 _X86_64 = {
     "clone": 56, "clone3": 435, "unshare": 272, "setns": 308, "mount": 165, "umount2": 166,
@@ -57,7 +62,7 @@ _X86_64 = {
     "fsmount": 432, "fspick": 433, "mount_setattr": 442, "add_key": 248, "request_key": 249,
     "keyctl": 250, "bpf": 321, "userfaultfd": 323, "io_uring_setup": 425,
     "io_uring_enter": 426, "io_uring_register": 427, "memfd_create": 319, "memfd_secret": 447,
-    "open_tree_attr": 467,
+    "open_tree_attr": 467, "shmget": 29, "msgget": 68, "semget": 64,
 }  # fmt: skip
 # machine -> (AUDIT_ARCH_* value, system call numbers, whether x32 numbers exist)
 ARCHITECTURES = {
@@ -65,7 +70,10 @@ ARCHITECTURES = {
     "aarch64": (0xC00000B7, _GENERIC, False),
     "riscv64": (0xC00000F3, _GENERIC, False),
 }
-NOT_IMPLEMENTED = ("clone3", "io_uring_setup", "io_uring_enter", "io_uring_register")
+NOT_IMPLEMENTED = (
+    "clone3", "io_uring_setup", "io_uring_enter", "io_uring_register", "shmget", "msgget",
+    "semget",
+)  # fmt: skip
 REFUSED = (
     "unshare", "setns", "mount", "umount2", "pivot_root", "open_tree", "move_mount",
     "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "add_key", "request_key",

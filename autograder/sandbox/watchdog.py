@@ -12,7 +12,10 @@ what the grading's user holds:
   budget, their proportional share (pages a fork shares with its parent count once); and
   the memory it holds as files (its sandboxes' own ``/tmp`` and ``/dev/shm``, memfds);
 * how much the disk that holds the grading's folder filled since the grading began, and
-  when that passes the budget, how much of it is in the grading's own folder.
+  when that passes the budget, how much of it is in the grading's own folder;
+* how many files and folders were made on that disk since the grading began (empty files
+  take no bytes, but each one an entry of the disk's, which run out too), and when that
+  passes :data:`MAX_ENTRIES`, how many are in the grading's own folder.
 
 Past either limit every process of that user is stopped (a sandbox is PID 1 of its
 namespace: its whole tree goes with it), and the grading gets a note that says why.
@@ -111,6 +114,12 @@ def disk_free_bytes(folder: Path) -> int:
     return info.f_bavail * info.f_frsize
 
 
+def disk_free_entries(folder: Path) -> int:
+    """Files and folders the disk that holds ``folder`` may still have (its free inodes;
+    0 on a file system that does not count them, so no change is ever seen there)."""
+    return os.statvfs(folder).f_favail
+
+
 def folder_bytes(folder: Path, most_entries: int) -> int | None:
     """Bytes the files under ``folder`` take on the disk (blocks, so a sparse file counts
     what it holds), or None past ``most_entries`` files and folders."""
@@ -123,6 +132,16 @@ def folder_bytes(folder: Path, most_entries: int) -> int | None:
             with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(parent, name)).st_blocks * 512
     return total
+
+
+def folder_entries(folder: Path, most_entries: int) -> int | None:
+    """Files and folders under ``folder``, or None past ``most_entries`` of them."""
+    entries = 0
+    for _, subfolders, files in os.walk(folder, followlinks=False):
+        entries += len(subfolders) + len(files)
+        if entries > most_entries:
+            return None
+    return entries
 
 
 def stop_everything_of(uid: int) -> None:
@@ -155,6 +174,7 @@ class Watchdog:
         self.disk_budget = disk_mb * MEGABYTE
         self.report = report
         self.free_at_start = disk_free_bytes(folder)
+        self.entries_free_at_start = disk_free_entries(folder)
         self.tripped = ""
 
     def start(self) -> None:
@@ -193,6 +213,17 @@ class Watchdog:
                 )
             else:
                 self.free_at_start = disk_free_bytes(self.folder) + written  # not ours
+        elif self.entries_free_at_start - disk_free_entries(self.folder) > MAX_ENTRIES:
+            # As many new files on the disk as a grading may make: the grading's own folder
+            # says whether it made them.
+            made = folder_entries(self.folder, MAX_ENTRIES)
+            if made is None:
+                reason = (
+                    f"the submission made more than {MAX_ENTRIES} files: every one of its "
+                    "processes was stopped"
+                )
+            else:
+                self.entries_free_at_start = disk_free_entries(self.folder) + made  # not ours
         if reason:
             if not self.tripped:  # told first: the grading may end as soon as they are gone
                 self.tripped = reason

@@ -95,10 +95,19 @@ def _copy_file(source: Path, target: Path) -> None:
 
 
 def hand_over(folder: Path, uid: int) -> None:
-    """Make the sandbox user the owner of ``folder`` and everything in it."""
-    for path in [folder, *folder.rglob("*")]:
-        with contextlib.suppress(OSError):
-            os.lchown(path, uid, uid)
+    """Make the sandbox user the owner of ``folder`` and everything in it.
+
+    Once the folder is the sandbox user's, its code may swap a folder inside for a link
+    while this runs: each name is changed relative to a descriptor of its own folder,
+    never followed if it is a link, and a folder that became a link is not gone into, so
+    the grader (root) never hands over a file of the machine."""
+    with contextlib.suppress(OSError):
+        os.lchown(folder, uid, uid)
+    with contextlib.suppress(OSError):
+        for _, subfolders, files, descriptor in os.fwalk(folder, follow_symlinks=False):
+            for name in [*subfolders, *files]:
+                with contextlib.suppress(OSError):
+                    os.chown(name, uid, uid, dir_fd=descriptor, follow_symlinks=False)
 
 
 def share_with_sandbox(path: Path, *, recursive: bool = True) -> Path:
@@ -114,21 +123,27 @@ def share_with_sandbox(path: Path, *, recursive: bool = True) -> Path:
             break
         _let_the_sandbox_read(item, extra_for_folders=0o011)
     if _let_the_sandbox_read(path) == "folder" and recursive:
-        for folder, subfolders, files in os.walk(path, followlinks=False):
-            for name in [*subfolders, *files]:
-                _let_the_sandbox_read(Path(folder) / name)
+        # Each name relative to a descriptor of its folder, and no folder that became a
+        # link gone into: a folder swapped for a link on the way leads nowhere else.
+        with contextlib.suppress(OSError):
+            for _, subfolders, files, folder in os.fwalk(path, follow_symlinks=False):
+                for name in [*subfolders, *files]:
+                    _let_the_sandbox_read(Path(name), in_folder=folder)
     return path
 
 
-def _let_the_sandbox_read(item: Path, extra_for_folders: int = 0o055) -> str | None:
-    """Add read (and, for a folder, enter) permission for everyone to ``item`` when it is a
-    file or folder of the harness's own user and not a link; return "folder", "file" or None.
+def _let_the_sandbox_read(
+    item: Path, extra_for_folders: int = 0o055, *, in_folder: int | None = None
+) -> str | None:
+    """Add read (and, for a folder, enter) permission for everyone to ``item`` (a name in
+    the folder ``in_folder``, a descriptor, when given) when it is a file or folder of the
+    harness's own user and not a link; return "folder", "file" or None.
 
     The item is opened without following a link (``O_PATH | O_NOFOLLOW``) and changed
     through that descriptor, so swapping it for a link in between changes nothing else.
     """
     try:
-        descriptor = os.open(item, os.O_PATH | os.O_NOFOLLOW)
+        descriptor = os.open(item, os.O_PATH | os.O_NOFOLLOW, dir_fd=in_folder)
     except OSError:
         return None
     try:
