@@ -410,8 +410,8 @@ AT_THE_BOUNDS = {
 )
 def test_impossible_measurements_are_rejected_with_422(api):
     """A valid flower gets 200, and so does one at the upper bounds (10 cm); a flower outside
-    the physical ranges (each measurement 0, or above 10; petal shorter than sepal), a
-    missing field or a bad batch item gets 422."""
+    the physical ranges (each measurement 0, or above 10; a petal as long as its sepal or
+    longer), a missing field or a bad batch item gets 422."""
     api.post_ok("/predict", SETOSA)
     api.post_ok("/predict", AT_THE_BOUNDS)
     bad = {
@@ -421,6 +421,7 @@ def test_impossible_measurements_are_rejected_with_422(api):
         "a zero width": {**SETOSA, "petal_width": 0},
         "a 25 cm sepal": {**SETOSA, "sepal_length": 25.0},
         "a petal longer than the sepal": {**SETOSA, "petal_length": 6.0},
+        "a petal as long as the sepal": {**SETOSA, "petal_length": SETOSA["sepal_length"]},
         "a missing field": {k: v for k, v in SETOSA.items() if k != "petal_width"},
         "a word instead of a number": {**SETOSA, "sepal_length": "long"},
     }
@@ -598,13 +599,14 @@ def test_model_path_comes_from_the_environment(
 ):
     """The app loads the model named by MODEL_PATH when it starts, and models/model.joblib
     (in the folder it is started from) when MODEL_PATH is not set. MODEL_PATH is set after
-    main.py is imported, as tests do, so it must be read at start-up."""
+    main.py is imported, as tests do, so it must be read at start-up. One model file is
+    named iris-second.pkl: its metadata is iris-second.json, whatever the suffix."""
     workdir = tmp_path / "workdir"
     support.copy_model(grader_model, workdir / "models", version="default-path")
     cases = [
         (renamed_model(grader_model, tmp_path / "first", "first-from-env"), "first-from-env"),
         (
-            support.copy_model(grader_model, tmp_path / "second", "second-from-env"),
+            renamed_model(grader_model, tmp_path / "second", "second-from-env", ".pkl"),
             "second-from-env",
         ),
         (None, "default-path"),
@@ -618,9 +620,15 @@ def test_model_path_comes_from_the_environment(
         ]
         for path, version in cases
     ]
-    served = answered(
-        probe(probe_versions_served, str(submission_dir), str(workdir), described_cases)
-    )["versions"]
+    outcome = probe(probe_versions_served, str(submission_dir), str(workdir), described_cases)
+    if "problem" in outcome and "iris-second.pkl" in outcome["problem"]:
+        pytest.fail(
+            f"{outcome['problem']}; the metadata is the model's path with its suffix replaced "
+            "by .json, whatever the suffix: that of second/iris-second.pkl is "
+            "second/iris-second.json",
+            pytrace=False,
+        )
+    served = answered(outcome)["versions"]
     for (path, version), (_, what), given in zip(cases, described_cases, served, strict=True):
         why = ""
         if path is not None and given == "default-path":
@@ -644,12 +652,12 @@ def test_model_path_comes_from_the_environment(
 DECOY_VERSION = "decoy-model-json"
 
 
-def renamed_model(grader_model: Path, folder: Path, version: str) -> Path:
-    """A copy of the grader's model named iris-<folder>.joblib, with iris-<folder>.json
+def renamed_model(grader_model: Path, folder: Path, version: str, suffix: str = ".joblib") -> Path:
+    """A copy of the grader's model named iris-<folder><suffix>, with iris-<folder>.json
     (``version``) beside it, and a model.json of another version in the same folder; return
-    the .joblib's path."""
+    the model's path."""
     copied = support.copy_model(grader_model, folder, DECOY_VERSION)
-    target = folder / f"iris-{folder.name}.joblib"
+    target = folder / f"iris-{folder.name}{suffix}"
     shutil.copyfile(copied, target)
     copied.unlink()
     changed = {**json.loads(grader_model.with_suffix(".json").read_text()), "version": version}

@@ -415,6 +415,8 @@ def test_wrong_method_is_405_in_the_envelope_with_allow(model_client):
 
 # 52 characters: longer than a UUID (36), within the contract's 64
 LONG_REQUEST_ID = "Grader-Echo-Long-0123456789-abcdefghij-KLMNOPQRST-52"
+# 64 characters: the longest id the contract echoes
+LONGEST_REQUEST_ID = "Grader-Echo-Longest-0123456789-abcdefghij-KLMNOPQRSTUVWXYZ-xy-64"
 
 
 @check(
@@ -429,14 +431,17 @@ LONG_REQUEST_ID = "Grader-Echo-Long-0123456789-abcdefghij-KLMNOPQRST-52"
 def test_request_id_is_echoed(model_client):
     """A request that sends X-Request-ID (1 to 64 letters of both cases, digits and "-") gets
     exactly the same value back in the X-Request-ID header, on a success and on an error, and
-    in the envelope's request_id: a short id, and one longer than a UUID."""
-    for sent in ("Grader-Echo-200-aB", LONG_REQUEST_ID):
+    in the envelope's request_id: a short id, one longer than a UUID, one of 64 characters
+    (the longest the contract echoes) and one of a single digit (the shortest)."""
+    for sent in ("Grader-Echo-200-aB", LONG_REQUEST_ID, LONGEST_REQUEST_ID, "7"):
         response = model_client.get("/flowers/1", headers={REQUEST_ID: sent})
         expect_status(response, 200, "GET /flowers/1")
         expect(
             response.headers.get(REQUEST_ID) == sent,
             f"GET /flowers/1 sent X-Request-ID: {sent} ({len(sent)} characters) and got back "
-            f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}; echo it exactly",
+            f"X-Request-ID: {response.headers.get(REQUEST_ID)!r}; echo it exactly (any id of 1 "
+            "to 64 letters, digits and '-' is echoed: 64 characters and a "
+            "single digit too)",
         )
     sent = "Grader-Echo-404-cD"
     response = model_client.get("/flowers/99", headers={REQUEST_ID: sent})
@@ -608,7 +613,8 @@ def test_bad_value_is_named_by_its_path(model_client, case):
 def test_unexpected_error_is_500_in_the_envelope(app, iris_model: Path):
     """When the model raises an unexpected error, a RuntimeError or an exception of a class
     of the grader's own (derived from Exception only), POST /predict answers 500 in the
-    envelope with code "internal_error", and the X-Request-ID header and request_id agree."""
+    envelope with code "internal_error", and the X-Request-ID header and request_id are both
+    the id the request sent."""
     for replacement, raised in (
         (broken_model, "RuntimeError"),
         (melting_model, f"{ModelMeltdown.__name__}, a plain Exception subclass"),
@@ -625,6 +631,13 @@ def test_unexpected_error_is_500_in_the_envelope(app, iris_model: Path):
             header and header == error["request_id"],
             f"{what} answered 500 with X-Request-ID {header!r} and request_id "
             f"{error['request_id']!r}; every answer, even a 500, carries the request id in both",
+        )
+        sent = "grader-500-check"
+        expect(
+            header == sent,
+            f"{what} sent X-Request-ID: {sent} and the 500 answered X-Request-ID {header!r}; "
+            "a 500 keeps the request's id (the one the middleware chose, here the caller's), "
+            "it does not make a new one",
         )
 
 

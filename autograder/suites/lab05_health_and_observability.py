@@ -811,7 +811,8 @@ def test_one_access_log_line_per_request(model_client):
 def test_one_prediction_log_line_per_flower(model_client):
     """POST /predict writes one JSON record on the "iris.predictions" logger with species,
     model_version and request_id (the X-Request-ID of the response); POST /predict/batch
-    writes one per flower, with the id the service made when the caller sent none."""
+    writes one per flower, with the id the service made when the caller sent none; and a
+    POST /predict whose X-Request-ID is unsafe logs the new id the answer carries."""
     with support.captured("iris.predictions") as records:
         response = model_client.post(
             "/predict", json=SETOSA, headers={"X-Request-ID": "lab05-pred-1"}
@@ -846,6 +847,18 @@ def test_one_prediction_log_line_per_flower(model_client):
         f"answered with X-Request-ID: {request_id}, have request_id "
         f"{[line.get('request_id') for line in lines]}; expected the id of the answer "
         "(request.state.request_id), not the caller's header"
+    )
+    unsafe = "lab05-pred:unsafe/2"
+    with support.captured("iris.predictions") as records:
+        response = model_client.post("/predict", json=SETOSA, headers={"X-Request-ID": unsafe})
+    assert response.status_code == 200, f"POST /predict answered {response.status_code}"
+    request_id = response.headers.get("X-Request-ID")
+    logged = [line.get("request_id") for line in fields_of(records, "iris.predictions")]
+    assert request_id and logged == [request_id], (
+        f"POST /predict sent the unsafe X-Request-ID: {unsafe} and was answered with "
+        f"X-Request-ID: {request_id}; its prediction log lines have request_id {logged}; "
+        "expected one line with the id of the answer (request.state.request_id), never the "
+        "caller's header"
     )
 
 

@@ -335,11 +335,15 @@ def test_wrong_password_is_401(fresh_client):
 )
 def test_unknown_user_is_401(fresh_client):
     """POST /token works for a known user, and answers 401 for a name that is not in USERS:
-    "nobody", and a user's name in capitals (names are looked up as they are)."""
+    "nobody", a user's name in capitals, and a user's name with a space before or after it
+    (names are looked up as they are)."""
     token_from_login(fresh_client, USER)
-    for name in ("nobody", USER.upper()):
+    for name in ("nobody", USER.upper(), f" {USER}", f"{USER} "):
         support.expect_status(
-            log_in(fresh_client, name, USER_PASSWORD), 401, f"POST /token for {name!r}"
+            log_in(fresh_client, name, USER_PASSWORD),
+            401,
+            f"POST /token for {name!r} (with {USER!r}'s password; names are looked up as "
+            "written, nothing stripped or folded)",
         )
 
 
@@ -474,11 +478,18 @@ def test_token_without_exp_is_401(fresh_client):
 )
 def test_token_without_sub_is_401(fresh_client):
     """A valid token is accepted, and a correctly signed token without sub, or whose sub
-    names no user, is 401."""
+    names no user (also a user's name in capitals: names are looked up as written), is 401."""
     me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
     me_rejects(fresh_client, forged(claims_for(USER, sub=None)), "a signed token without sub")
     stranger = {**claims_for(USER), "sub": "nobody"}
     me_rejects(fresh_client, forged(stranger), "a signed token for a user not in USERS")
+    capitals = {**claims_for(USER), "sub": USER.upper()}
+    me_rejects(
+        fresh_client,
+        forged(capitals),
+        f"a signed token whose sub is {USER.upper()!r} (the user is {USER!r}; a sub is looked "
+        "up as written)",
+    )
 
 
 @check(
@@ -490,10 +501,15 @@ def test_token_without_sub_is_401(fresh_client):
 )
 def test_token_with_an_unknown_role_is_401(fresh_client):
     """A valid token is accepted, and a correctly signed token whose role is neither "admin"
-    nor "user" is 401."""
+    nor "user", or that has no role at all, is 401."""
     me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
     me_rejects(
         fresh_client, forged(claims_for(USER, role="root")), 'a signed token with role "root"'
+    )
+    me_rejects(
+        fresh_client,
+        forged(claims_for(USER, role=None)),
+        "a signed token without a role claim (no role is not a role: it gets no default)",
     )
 
 
@@ -598,14 +614,21 @@ def test_bearer_token_allows_predictions(fresh_client):
 )
 def test_predictions_reject_a_bad_token(fresh_client):
     """POST /predict accepts a valid token, and answers 401 for a bearer value that is not a
-    JWT, for tokens that expired two minutes or only 10 seconds ago, and for correctly signed
-    tokens whose sub names no user of USERS or whose role is neither "admin" nor "user" (as
-    /users/me does)."""
+    JWT (a client's API key sent as a bearer token too), for tokens that expired two minutes
+    or only 10 seconds ago, and for correctly signed tokens whose sub names no user of USERS
+    or whose role is neither "admin" nor "user" (as /users/me does)."""
     support.expect_status(
         predict(fresh_client, bearer(forged(claims_for(USER)))), 200, "POST /predict, a valid token"
     )
     support.expect_status(
         predict(fresh_client, bearer("not-a-token")), 401, "POST /predict, token 'not-a-token'"
+    )
+    support.expect_status(
+        predict(fresh_client, bearer(API_KEYS["grader-robot"])),
+        401,
+        "POST /predict with a client's API key as its bearer token (Authorization: Bearer "
+        "<key>, no X-API-Key; an API key is read from X-API-Key only, and a bearer value that "
+        "is not a JWT is refused)",
     )
     for what, token in expired_tokens():
         response = predict(fresh_client, bearer(token))
