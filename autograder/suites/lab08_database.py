@@ -288,6 +288,18 @@ def feedback(test_client, prediction_id: int, changes: dict, status: int = 200) 
     return support.json_or_fail(response, "PATCH /predictions/{id}")
 
 
+def expect_validation_envelope(response, what: str) -> None:
+    """A 422 in lab 04's envelope: its code is validation_error, as FastAPI's own 422s are
+    once the app's handler wraps them."""
+    error = (support.json_or_fail(response, what) or {}).get("error") or {}
+    assert error.get("code") == "validation_error", (
+        f"{what} answered 422 with the error code {error.get('code')!r}; expected "
+        "'validation_error' (lab 04's envelope for every 422): declare the type and bounds "
+        "(Query(ge=..., le=...), Field(max_length=...), the species Literal) and let FastAPI "
+        "refuse the value, rather than raising HTTPException(422) yourself"
+    )
+
+
 def bearer(test_client, username: str, password: str) -> dict[str, str]:
     response = test_client.post("/token", data={"username": username, "password": password})
     expect_status(response, 200, f"POST /token for {username!r}")
@@ -485,13 +497,22 @@ def test_unknown_prediction_is_404(fresh_client):
     "the fields the caller sent change, and an explicit null clears one.",
 )
 def test_feedback_changes_only_the_fields_sent(fresh_client):
-    """PATCH /predictions/{id} with {"true_species"} sets it; then with {"note"} alone sets
-    the note and keeps the true species; then {"true_species": null} clears it and keeps the
-    note. Each answer is the updated row, and GET agrees."""
+    """PATCH /predictions/{id} with {"true_species"} sets it; then with {"note"} alone (sent
+    by a user's bearer token, another caller than the one that predicted) sets the note and
+    keeps the true species; then {"true_species": null} clears it and keeps the note, and
+    {"note": null} clears the note. Each answer is the updated row, and GET agrees; the
+    row's other fields (its caller and created_at among them) stay as they were logged."""
     prediction_id = predict(fresh_client)["prediction_id"]
+    logged = read(fresh_client, prediction_id)
     body = feedback(fresh_client, prediction_id, {"true_species": "versicolor"})
     assert body.get("true_species") == "versicolor", "PATCH did not set true_species"
-    body = feedback(fresh_client, prediction_id, {"note": "measured twice"})
+    user = bearer(fresh_client, USER, USER_PASSWORD)
+    response = fresh_client.patch(
+        f"/predictions/{prediction_id}", json={"note": "measured twice"}, headers=user
+    )
+    expect_status(response, 200, f"PATCH /predictions/{prediction_id} with a note, as {USER!r}")
+    body = support.json_or_fail(response, "PATCH /predictions/{id}")
+    expect_unchanged(body, logged, f"the answer to the PATCH of a note by the user {USER!r}")
     assert body.get("note") == "measured twice", "PATCH did not set note"
     assert body.get("true_species") == "versicolor", (
         f'PATCH {{"note"}} alone changed true_species to {body.get("true_species")!r}: '
@@ -504,6 +525,32 @@ def test_feedback_changes_only_the_fields_sent(fresh_client):
     assert row.get("true_species") is None and row.get("note") == "measured twice", (
         "GET /predictions/{id} does not show the feedback the PATCH answered"
     )
+    body = feedback(fresh_client, prediction_id, {"note": None})
+    assert body.get("note") is None, (
+        f"PATCH with note null answered note {body.get('note')!r}: null clears the note, as "
+        "it clears the true species"
+    )
+    row = read(fresh_client, prediction_id)
+    assert row.get("note") is None, "GET /predictions/{id} still shows the note null cleared"
+    expect_unchanged(row, logged, "GET /predictions/{id} after the PATCHes")
+
+
+def expect_unchanged(row: dict, logged: dict, what: str) -> None:
+    """Every field of ``row`` but the feedback (true_species, note) is as ``logged``."""
+    changed = sorted(
+        field
+        for field in set(logged) - {"true_species", "note"}
+        if (
+            as_utc(row.get(field)) != as_utc(logged[field])
+            if field == "created_at"
+            else row.get(field) != logged[field]
+        )
+    )
+    assert not changed, (
+        f"in {what}, the row's {', '.join(changed)} changed: "
+        + "; ".join(f"{field} {logged[field]!r} became {row.get(field)!r}" for field in changed)
+        + ". Only the fields sent change: the rest stays as the prediction logged it"
+    )
 
 
 @check(
@@ -515,11 +562,14 @@ def test_feedback_changes_only_the_fields_sent(fresh_client):
 )
 def test_bad_feedback_is_422(fresh_client):
     """A PATCH with a valid species works; one with true_species "rose", or a note longer
-    than 500 characters, answers 422."""
+    than 500 characters, answers 422 in the error envelope (code validation_error)."""
     prediction_id = predict(fresh_client)["prediction_id"]
     feedback(fresh_client, prediction_id, {"true_species": "virginica"})
-    feedback(fresh_client, prediction_id, {"true_species": "rose"}, status=422)
-    feedback(fresh_client, prediction_id, {"note": "x" * 501}, status=422)
+    for changes in ({"true_species": "rose"}, {"note": "x" * 501}):
+        response = fresh_client.patch(f"/predictions/{prediction_id}", json=changes, headers=KEY)
+        what = f"PATCH /predictions/{prediction_id} with {str(changes)[:60]}"
+        expect_status(response, 422, what)
+        expect_validation_envelope(response, what)
     assert read(fresh_client, prediction_id).get("true_species") == "virginica", (
         "a 422 changed the row"
     )
@@ -571,13 +621,14 @@ def test_pages_cover_every_row_once_in_id_order(fresh_client):
 )
 def test_page_size_is_bounded(fresh_client):
     """GET /predictions accepts limit 1 and 100, and answers 422 for limit 0 or 101 and for a
-    negative offset."""
+    negative offset, in the error envelope (code validation_error)."""
     predict(fresh_client)
     for limit in (1, MAX_PAGE_SIZE):
         page(fresh_client, limit=limit)
     for params in ({"limit": 0}, {"limit": MAX_PAGE_SIZE + 1}, {"offset": -1}):
         response = fresh_client.get("/predictions", params=params, headers=KEY)
         expect_status(response, 422, f"GET /predictions with {params}")
+        expect_validation_envelope(response, f"GET /predictions with {params}")
 
 
 @check(
@@ -621,18 +672,22 @@ def test_filters_by_species_and_model_version(fresh_client, model_file: Path):
     "(col(PredictionRecord.true_species).is_not(None)), labelled=false the others.",
 )
 def test_filters_labelled_or_not(fresh_client):
-    """After feedback on one row of three, labelled=true lists that row only and
-    labelled=false the two others; with limit=1, labelled=true still gives that row (the
-    filter is applied before the page is cut)."""
+    """After feedback on two rows of three, a true species on one and only a note on the
+    other, labelled=true lists the first only and labelled=false the two others (a note is
+    not a label); with limit=1, labelled=true still gives that row (the filter is applied
+    before the page is cut)."""
     ids = [predict(fresh_client)["prediction_id"] for _ in range(3)]
     feedback(fresh_client, ids[1], {"true_species": "setosa"})
+    feedback(fresh_client, ids[2], {"note": "petals look odd"})
     body = page(fresh_client, labelled="true")
     assert ids_of(body) == [ids[1]] and body["total"] == 1, (
-        f"labelled=true listed {ids_of(body)}; expected only the labelled row {ids[1]}"
+        f"labelled=true listed {ids_of(body)}; expected only the row with a true_species "
+        f"{ids[1]} (row {ids[2]} has only a note, which is not a label)"
     )
     body = page(fresh_client, labelled="false")
     assert ids_of(body) == [ids[0], ids[2]] and body["total"] == 2, (
-        f"labelled=false listed {ids_of(body)}; expected {[ids[0], ids[2]]}"
+        f"labelled=false listed {ids_of(body)}; expected {[ids[0], ids[2]]}, the rows without "
+        f"a true_species (row {ids[2]} has only a note, which is not a label)"
     )
     body = page(fresh_client, labelled="true", limit=1)
     assert ids_of(body) == [ids[1]] and body["total"] == 1, (
@@ -686,15 +741,20 @@ def test_filters_by_time_range(fresh_client):
     "bool): FastAPI then answers 422 for a value it cannot read.",
 )
 def test_bad_filter_is_422(fresh_client):
-    """GET /predictions?species=setosa works; species=rose, since=yesterday and
-    labelled=maybe answer 422 in the error envelope (code validation_error)."""
+    """GET /predictions?species=setosa works; species=rose, since=yesterday,
+    until=yesterday and labelled=maybe answer 422 in the error envelope (code
+    validation_error)."""
     predict(fresh_client)
     page(fresh_client, species="setosa")
-    for params in ({"species": "rose"}, {"since": "yesterday"}, {"labelled": "maybe"}):
+    for params in (
+        {"species": "rose"},
+        {"since": "yesterday"},
+        {"until": "yesterday"},
+        {"labelled": "maybe"},
+    ):
         response = fresh_client.get("/predictions", params=params, headers=KEY)
         expect_status(response, 422, f"GET /predictions with {params}")
-        error = (support.json_or_fail(response, "a 422") or {}).get("error") or {}
-        assert error.get("code") == "validation_error", f"{params}: not lab 04's 422 envelope"
+        expect_validation_envelope(response, f"GET /predictions with {params}")
 
 
 # ---------------------------------------------------------------- accuracy and deletion
@@ -711,23 +771,28 @@ def test_bad_filter_is_422(fresh_client):
 def test_accuracy_by_model_version(fresh_client, model_file: Path):
     """GET /accuracy gives, for each model version with labelled rows, ordered by
     model_version, how many are labelled, how many of those the model got right, and their
-    ratio; unlabelled rows do not count, and a version with none labelled has no entry."""
-    right, wrong, _unlabelled = (
-        predict(fresh_client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)
-    )
-    feedback(fresh_client, right["prediction_id"], {"true_species": right["species"]})
-    other = next(name for name in SPECIES if name != wrong["species"])
-    feedback(fresh_client, wrong["prediction_id"], {"true_species": other})
+    ratio; unlabelled rows (some with a note) do not count, and a version with none labelled
+    has no entry. The rows of the version that comes second in model_version order are
+    logged first."""
     with model_version_changed(model_file, SECOND_VERSION):
         reload_model(fresh_client)
         later = [predict(fresh_client, flower) for flower in (VERSICOLOR, SETOSA, VIRGINICA)]
+    reload_model(fresh_client)  # the model of GRADER_VERSION again
+    right, wrong, unlabelled = (
+        predict(fresh_client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)
+    )
+    feedback(fresh_client, unlabelled["prediction_id"], {"note": "a note is not a label"})
     for row in later[1:]:
         feedback(fresh_client, row["prediction_id"], {"true_species": row["species"]})
     missed = next(name for name in SPECIES if name != later[0]["species"])
     feedback(fresh_client, later[0]["prediction_id"], {"true_species": missed})
+    feedback(fresh_client, right["prediction_id"], {"true_species": right["species"]})
+    other = next(name for name in SPECIES if name != wrong["species"])
+    feedback(fresh_client, wrong["prediction_id"], {"true_species": other})
     with model_version_changed(model_file, UNLABELLED_VERSION):
         reload_model(fresh_client)
-        predict(fresh_client, SETOSA)
+        only_noted = predict(fresh_client, SETOSA)["prediction_id"]
+    feedback(fresh_client, only_noted, {"note": "a note is not a label"})
     response = fresh_client.get("/accuracy", headers=KEY)
     expect_status(response, 200, "GET /accuracy")
     body = support.json_or_fail(response, "GET /accuracy")
@@ -737,7 +802,7 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
     assert set(entries) == set(expected) and len(body) == 2, (
         f"GET /accuracy answered {json.dumps(body)[:300]}; expected one entry for each of "
         f"{sorted(expected)} (a version whose rows are all unlabelled, {UNLABELLED_VERSION}, "
-        "has none)"
+        "has none: its row has a note, and a note alone is not a label)"
     )
     order = [item.get("model_version") for item in body]
     assert order == sorted(expected), (
@@ -749,7 +814,8 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
         found = (entry.get("labelled"), entry.get("correct"), entry.get("accuracy"))
         assert found[:2] == (labelled, correct) and close(found[2], accuracy), (
             f"GET /accuracy for {version}: labelled, correct, accuracy = {found}; expected "
-            f"{(labelled, correct, accuracy)}"
+            f"{(labelled, correct, accuracy)} (rows without a true_species do not count, even "
+            "with a note)"
         )
 
 
