@@ -57,6 +57,8 @@ KEY = {"X-API-Key": API_KEY}
 # written as a decimal megabyte refuses it), with room for the multipart framing.
 ALMOST_THE_LIMIT = 0.99
 JOB_STATUSES = {"queued", "running", "done", "failed"}
+MAX_JOB_ITEMS = 10_000
+NEAR = 0.001  # cm: how little a measurement changes to make another flower (another key)
 JOB_DEADLINE = 30.0  # seconds a small job may take to finish (a loaded machine)
 # How long POST /jobs may take to answer once its job's model is at work: a job that runs
 # after the answer lets it answer at once; one that runs inside the request never does.
@@ -64,6 +66,8 @@ ANSWER_GRACE = 3.0
 UPLOAD_LIMIT = 1024 * 1024
 BLOCKING_SECONDS = 4.0
 WAITS, WAIT_SECONDS = 8, 2.0
+THREADS = 40  # the worker threads FastAPI runs plain def routes in (AnyIO's default)
+MANY_WAITS, MANY_SECONDS = THREADS + 8, 4.0
 
 
 def flower(number: int) -> dict:
@@ -361,12 +365,36 @@ def answered_in_time(pending: Future, hold: Path):
     return pending.result(), False
 
 
-def job_at_work(test_client, items: list[dict], folder: Path) -> tuple[str, str | None]:
+def held_the_loop(request: str) -> None:
+    """Fail: ``request``, sent while a queued job's model was predicting, was answered only
+    once the job's work ended."""
+    pytest.fail(
+        f"{request}, sent while the job's model was predicting its flowers, got no answer "
+        f"within {ANSWER_GRACE:g} s, only once the job's work had ended: the work held the "
+        "event loop, so nobody was served meanwhile (an async def task that calls the model "
+        "without await runs on the event loop; a plain def task runs in a worker thread)",
+        pytrace=False,
+    )
+
+
+def status_or_error(test_client, path: str) -> int | str:
+    """GET ``path``: the status it answered, or what went wrong reading its answer."""
+    try:
+        return test_client.get(path, headers=KEY).status_code
+    except Exception as error:  # noqa: BLE001 - a broken answer is the app's
+        return f"{type(error).__name__}: {error}"
+
+
+def job_at_work(
+    test_client, items: list[dict], folder: Path
+) -> tuple[str, dict | None, int | str | None]:
     """POST /jobs while the held model (:class:`HeldPipeline`, files in ``folder``) holds
-    every prediction, then GET the job once its model is at work: the job's Location and
-    the status GET answered then, or None when the app could not answer while the job
-    worked (its work ran inside POST /jobs, or held the event loop): other checks grade
-    that, this one does not judge what no client could see."""
+    every prediction, then GET the job and its result once its model is at work: the job's
+    Location, the job GET answered then and the status its result answered then (or what
+    went wrong reading it); None and None when the job ended without asking its model, or
+    when its work ran inside POST /jobs (the 202 check grades that). An app that answers
+    POST /jobs but no GET while its job's model works (the work holds the event loop)
+    fails."""
     hold, working = folder / "hold", folder / "working"
     hold.touch()
     try:
@@ -375,9 +403,11 @@ def job_at_work(test_client, items: list[dict], folder: Path) -> tuple[str, str 
             deadline = time.monotonic() + JOB_DEADLINE
             while not (working.exists() or submitted.done()) and time.monotonic() < deadline:
                 time.sleep(0.01)
-            (_, location), in_time = answered_in_time(submitted, hold)
+            (accepted, location), in_time = answered_in_time(submitted, hold)
+            if not in_time and accepted.get("status") == "queued":
+                held_the_loop(f"POST /jobs (answered {json.dumps(accepted)[:120]} only then)")
             if not in_time:
-                return location, None
+                return location, None, None  # the work ran inside POST /jobs
             seen: list[str] = []
             while not working.exists():
                 response = test_client.get(location, headers=KEY)
@@ -386,7 +416,7 @@ def job_at_work(test_client, items: list[dict], folder: Path) -> tuple[str, str 
                 if not seen or seen[-1] != status:
                     seen.append(status)
                 if status in ("done", "failed"):
-                    return location, None  # ended without asking its model
+                    return location, None, None  # ended without asking its model
                 if time.monotonic() > deadline:
                     pytest.fail(
                         f"the job was still {status!r} after {JOB_DEADLINE:g} s (statuses "
@@ -400,10 +430,13 @@ def job_at_work(test_client, items: list[dict], folder: Path) -> tuple[str, str 
                 pool.submit(test_client.get, location, headers=KEY), hold
             )
             if not in_time:
-                return location, None
+                held_the_loop(f"GET {location}")
             expect_status(response, 200, what)
             body = support.json_or_fail(response, what)
-            return location, body.get("status") if isinstance(body, dict) else None
+            result, in_time = answered_in_time(
+                pool.submit(status_or_error, test_client, f"{location}/result"), hold
+            )
+            return location, body if isinstance(body, dict) else None, result if in_time else None
     finally:
         hold.unlink(missing_ok=True)
 
@@ -471,7 +504,9 @@ def test_blocking_work_leaves_the_server_free(live_server):
 def test_concurrent_waits_overlap(live_server):
     """On uvicorn, one GET /simulate/io answers 200; then eight GET /simulate/io?seconds=2
     sent at once all answer 200, each after about 2 s, and all eight are done well within
-    8 s (one after the other would take 16)."""
+    8 s (one after the other would take 16); then 48 GET /simulate/io?seconds=4 sent at
+    once, more than FastAPI's threadpool has threads (40), are all done within 6 s (in
+    worker threads, 40 at a time, they would take 8)."""
     import httpx
 
     def one(_: int) -> tuple[int, float]:
@@ -499,6 +534,32 @@ def test_concurrent_waits_overlap(live_server):
     assert total < WAITS * WAIT_SECONDS / 2, (
         f"{WAITS} GET /simulate/io?seconds=2 sent at once took {total:.1f} s in all: they "
         "waited one after the other, not together (a blocking sleep in an async def route?)"
+    )
+    # More waits than FastAPI's threadpool has threads: awaited waits all overlap, while a
+    # plain def route runs THREADS at a time and the others wait for a free thread.
+    with support.loopback_client(
+        base_url=live_server, timeout=90, limits=httpx.Limits(max_connections=MANY_WAITS)
+    ) as http:
+
+        def many(_: int) -> int:
+            return http.get("/simulate/io", params={"seconds": MANY_SECONDS}).status_code
+
+        began = time.monotonic()
+        try:
+            with ThreadPoolExecutor(MANY_WAITS) as pool:
+                statuses = sorted(set(pool.map(many, range(MANY_WAITS))))
+        except httpx.HTTPError as error:
+            pytest.fail(f"GET /simulate/io failed: {type(error).__name__}: {error}", pytrace=False)
+        total = time.monotonic() - began
+    assert statuses == [200], (
+        f"GET /simulate/io?seconds={MANY_SECONDS:g} answered {statuses}; expected 200"
+    )
+    assert total < 1.5 * MANY_SECONDS, (
+        f"{MANY_WAITS} GET /simulate/io?seconds={MANY_SECONDS:g} sent at once took "
+        f"{total:.1f} s in all, not about {MANY_SECONDS:g}: they waited for worker threads, "
+        f"{THREADS} at a time. A plain def route with time.sleep runs in FastAPI's "
+        "threadpool; waiting belongs in an async def route that awaits asyncio.sleep, so "
+        "that any number of waits overlap"
     )
 
 
@@ -535,7 +596,7 @@ def test_job_is_accepted_with_202_and_a_location(fresh_client):
     """POST /jobs with three flowers answers 202 with the job (an id, status queued, total 3)
     and Location /jobs/{id}; GET of that Location answers the same job; both routes answer
     401 without credentials. A job of 200 flowers is accepted too (202, total 200); a job
-    with a bad flower, or none, is 422."""
+    with a bad flower, with none or with 10,001 is 422."""
     body, location = submit_job(fresh_client, [SETOSA, VERSICOLOR, VIRGINICA])
     assert body.get("status") == "queued", (
         f"POST /jobs answered status {body.get('status')!r}; expected 'queued': the work runs "
@@ -558,6 +619,13 @@ def test_job_is_accepted_with_202_and_a_location(fresh_client):
     for items in ([SETOSA, bad], []):
         response = fresh_client.post("/jobs", json={"items": items}, headers=KEY)
         expect_envelope(response, 422, f"POST /jobs with items {json.dumps(items)[:80]}")
+    too_many = {"items": [SETOSA] * (MAX_JOB_ITEMS + 1)}
+    response = fresh_client.post("/jobs", json=too_many, headers=KEY)
+    expect_envelope(
+        response,
+        422,
+        f"POST /jobs of {MAX_JOB_ITEMS + 1:,} flowers (a job takes 1 to {MAX_JOB_ITEMS:,})",
+    )
 
 
 @check(
@@ -573,20 +641,39 @@ def test_job_runs_to_done_and_its_result_downloads(
 ):
     """Started with the grader's model wrapped so that the grader can hold it in the middle
     of a prediction (the same version, the same answers), and answering as a server does
-    (background tasks after the answer): a job of three flowers answers status running at
-    its Location while its model predicts; polled, it goes through queued, running and done
-    only (in that order), done with the model_version /predict reports, then GET
-    /jobs/{id}/result answers a CSV file: one line per flower in the order sent, with the
-    species and probability /predict gives it (and 401 without credentials)."""
+    (background tasks after the answer): while its model predicts, a job of three flowers
+    answers at its Location (the work holds no event loop) with status running,
+    model_version and error null, and its result is a 409; polled, it goes through queued,
+    running and done only (in that order), done with the model_version /predict reports
+    and no error, then GET /jobs/{id}/result answers a CSV file: one line per flower in the
+    order sent, with the species and probability /predict gives it (and 401 without
+    credentials)."""
     folder = tmp_path / "held"
     monkeypatch.setenv("MODEL_PATH", str(held_model(iris_model, folder)))
     with started_as_served(app, "the grader's settings") as test_client:
         flowers = [VIRGINICA, SETOSA, VERSICOLOR]
-        location, at_work = job_at_work(test_client, flowers, folder)
+        location, working, result = job_at_work(test_client, flowers, folder)
+        at_work = working.get("status") if working else None
         assert at_work in (None, "running"), (
             f"GET {location}, sent while the job's model was predicting its flowers (held there "
             f"by the grader), answered status {at_work!r}; expected 'running': a job is running "
             "while its work runs (queued before it, done after it)"
+        )
+        if working:
+            unset = {
+                name: working.get(name)
+                for name in ("model_version", "error")
+                if working.get(name) is not None
+            }
+            assert not unset, (
+                f"GET {location} answered {json.dumps(working)[:200]} while the job was running; "
+                "expected model_version and error null: a job has its model_version once it is "
+                "done, and an error only when it failed"
+            )
+        assert result in (None, 409), (
+            f"GET {location}/result, sent while the job was running, answered {result!r}; "
+            "expected 409: only a done job has a result (a queued or running one is 409, not "
+            "only a failed one)"
         )
         body, seen = poll_job(test_client, location)
         seen = [at_work, *seen] if at_work else seen
@@ -601,6 +688,10 @@ def test_job_runs_to_done_and_its_result_downloads(
         assert body.get("model_version") == served, (
             f"the done job says model_version {body.get('model_version')!r}; the model that "
             f"predicted it is {served!r} (POST /predict's model_version)"
+        )
+        assert body.get("error") is None, (
+            f"the done job says error {body.get('error')!r}; expected null: a job has an error "
+            "only when it failed"
         )
         rows = csv_answer(
             test_client.get(f"{location}/result", headers=KEY), f"GET {location}/result"
@@ -713,11 +804,12 @@ def test_csv_upload_is_predicted_and_downloaded(fresh_client):
     "HTTPException(415).",
 )
 def test_a_file_that_is_not_csv_is_415(fresh_client):
-    """A CSV file sent as text/csv answers 200; the same bytes sent as text/plain or
-    application/json answer 415 in the envelope."""
+    """A CSV file sent as text/csv answers 200; the same bytes sent as text/plain,
+    application/json or application/vnd.ms-excel (the type some browsers give a .csv file)
+    answer 415 in the envelope."""
     text = csv_text([SETOSA])
     expect_status(upload(fresh_client, text), 200, "POST /predict/csv of a text/csv file")
-    for kind in ("text/plain", "application/json"):
+    for kind in ("text/plain", "application/json", "application/vnd.ms-excel"):
         expect_envelope(
             upload(fresh_client, text, kind), 415, f"POST /predict/csv of a {kind} file"
         )
@@ -821,30 +913,34 @@ def test_an_oversized_upload_is_refused_before_it_is_read(live_server):
 
 @check(
     points=7,
-    hint="Validate every row, collect every problem, and name each by its row and column. "
-    'Handout: the contract, "CSV", and "Tasks", 7.',
+    hint="Validate every row, collect every problem, and name each by its row and column; "
+    "a problem of the whole file (no rows, a bad header, not UTF-8) names file. Handout: "
+    'the contract, "CSV", and "Tasks", 7.',
     more="Number the rows from 1 (the header line is not a row) and report each problem as "
     '{"field": "rows.<n>.<column>", ...} in one 422; a problem of the whole row names no '
-    "column (its loc is empty).",
+    "column (its loc is empty). A problem of the whole file (no rows, a header that lacks "
+    "a column, bytes that are not UTF-8: catch UnicodeDecodeError) names file.",
 )
 def test_bad_rows_are_named_by_row_and_column(fresh_client):
     """A CSV of one good flower answers 200; a CSV whose row 2 has petal_width "wide", whose
-    row 3 has sepal_length 0 and whose row 4 has a petal longer than its sepal (each value
-    valid alone) answers one 422 in the envelope, whose fields name rows.2.petal_width,
-    rows.3.sepal_length and rows.4 (a problem of the whole row), and nothing of row 1; a
-    CSV with its header line and no rows is a 422 whose field is file."""
+    row 3 has sepal_length 0 and petal_width -1 and whose row 4 has a petal longer than its
+    sepal (each value valid alone) answers one 422 in the envelope, whose fields name
+    rows.2.petal_width, rows.3.sepal_length, rows.3.petal_width and rows.4 (a problem of
+    the whole row), and nothing of row 1; a CSV with its header line and no rows, one saved
+    in Latin-1 (a byte that is not UTF-8) and one whose header line lacks petal_width are
+    each a 422 whose field is file."""
     expect_status(upload(fresh_client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
     rows = [
         SETOSA,
         {**VIRGINICA, "petal_width": "wide"},
-        {**VERSICOLOR, "sepal_length": 0},
+        {**VERSICOLOR, "sepal_length": 0, "petal_width": -1},
         {**VIRGINICA, "petal_length": VIRGINICA["sepal_length"] + 0.5},
     ]
     error = expect_envelope(
         upload(fresh_client, csv_text(rows)),
         422,
-        "POST /predict/csv whose rows 2 and 3 each have a bad value and whose row 4 has a "
-        "petal longer than its sepal",
+        "POST /predict/csv whose row 2 has a bad value, whose row 3 has two and whose row 4 "
+        "has a petal longer than its sepal",
     )
     fields = [
         str(item.get("field")) for item in error.get("fields") or [] if isinstance(item, dict)
@@ -854,6 +950,11 @@ def test_bad_rows_are_named_by_row_and_column(fresh_client):
             f"the 422 names the fields {fields}; expected {wanted} among them (rows counted "
             "from 1 after the header line)"
         )
+    assert "rows.3.petal_width" in fields, (
+        f"the 422 names the fields {fields}; expected rows.3.sepal_length and "
+        "rows.3.petal_width: row 3 has two bad values, and the 422 names every problem, "
+        "not only the first of each row"
+    )
     assert "rows.4" in fields, (
         f"the 422 names the fields {fields}; expected rows.4 among them: row 4 has a petal "
         "longer than its sepal, a problem of the whole row, which the contract names rows.N "
@@ -869,6 +970,40 @@ def test_bad_rows_are_named_by_row_and_column(fresh_client):
         str(item.get("field")) for item in error.get("fields") or [] if isinstance(item, dict)
     ]
     assert "file" in fields, f"the 422 of a file with no rows names {fields}; expected file"
+    # Saved in Latin-1, as older spreadsheets do: the "é" of José is the byte 0xE9, which is
+    # not UTF-8. The file is valid otherwise (an extra column is ignored).
+    latin = csv_text(
+        [{**SETOSA, "collector": "Ana"}, {**VIRGINICA, "collector": "José"}],
+        [*FEATURES, "collector"],
+    ).encode("latin-1")
+    error = expect_envelope(
+        upload(fresh_client, latin),
+        422,
+        "POST /predict/csv of a file saved in Latin-1 (its byte 0xE9, the é of José, is not UTF-8)",
+    )
+    fields = [
+        str(item.get("field")) for item in error.get("fields") or [] if isinstance(item, dict)
+    ]
+    assert fields and set(fields) == {"file"}, (
+        f"the 422 of a file that is not UTF-8 names {fields}; expected file (a problem of the "
+        "whole file)"
+    )
+    present = FEATURES[:3]  # no petal_width
+    rows = [{name: row[name] for name in present} for row in (SETOSA, VIRGINICA)]
+    lacking = csv_text(rows, present)
+    error = expect_envelope(
+        upload(fresh_client, lacking),
+        422,
+        f"POST /predict/csv of a file whose header line lacks the column {FEATURES[3]}",
+    )
+    fields = [
+        str(item.get("field")) for item in error.get("fields") or [] if isinstance(item, dict)
+    ]
+    assert fields and set(fields) == {"file"}, (
+        f"the 422 of a file whose header line lacks the column {FEATURES[3]} names {fields}; "
+        "expected one problem naming file: a bad header is a problem of the file, found "
+        "before any row is read, not one of each row"
+    )
 
 
 # ---------------------------------------------------------------- the cache
@@ -885,7 +1020,8 @@ def test_a_repeated_flower_is_answered_from_the_cache(fresh_client):
     """POST /predict of a flower costs one model call (GET /cache, model_calls); the same
     flower again costs none and answers the same, and is logged as a prediction of its own
     (another prediction_id, which GET /predictions/{id} finds); a flower that differs in one
-    measurement only costs one; hits and misses count them; GET /cache needs a caller."""
+    measurement only (by 0.001 cm) costs one; hits and misses count them; GET /cache needs
+    a caller."""
     first = flower(1)
     before = cache_stats(fresh_client)
     answer = predict(fresh_client, first)
@@ -916,10 +1052,10 @@ def test_a_repeated_flower_is_answered_from_the_cache(fresh_client):
     assert stats["hits"] >= before["hits"] + 1, "GET /cache counted no hit"
     assert stats["misses"] >= before["misses"] + 1, "GET /cache counted no miss"
     for name in FEATURES:
-        predict(fresh_client, {**first, name: first[name] + 0.05})
+        predict(fresh_client, {**first, name: first[name] + NEAR})
     assert model_calls(fresh_client) == before["model_calls"] + 1 + len(FEATURES), (
-        "a flower that differs in one measurement only was answered from the cache: the key "
-        "must hold all four measurements"
+        f"a flower that differs in one measurement only (by {NEAR} cm) was answered from the "
+        "cache: the key must hold all four measurements as they are (not rounded)"
     )
 
 

@@ -52,6 +52,7 @@ SSE = "/predict/explain"
 LINES = "/predict/explain/lines"
 LIVE = "/predict/live"
 STATS = "/stream-stats"
+RESUMED_COUNT = "a resumed stream produces, and counts, only the tokens after Last-Event-ID"
 DONE_ID = " id"  # where token_events keeps the id of a done event (no JSON key of the data)
 
 
@@ -240,6 +241,15 @@ def expect_resumed_done(done: dict | None, count: int, what: str) -> None:
     )
 
 
+def expect_generated(generated: int | None, sent: int, what: str, why: str) -> None:
+    """GET /stream-stats' tokens_generated grew by the tokens the stream sent, no more and
+    no fewer: each token counts once, when its generator produces it."""
+    assert generated == sent, (
+        f"{what} sent {sent} tokens, but tokens_generated grew by {generated}: {why} (each "
+        "token counts once, when its generator produces it)"
+    )
+
+
 def expect_ids_from(tokens: list[dict], start: int, what: str) -> None:
     ids = [token["id"] for token in tokens]
     want = [str(number) for number in range(start, start + len(tokens))]
@@ -287,19 +297,23 @@ def setosa_lines(api_client):
     """Reads the whole JSON Lines stream of SETOSA through ``api_client`` the first time it
     is called and gives that same reading to every later call, as ``setosa_stream`` does.
     ``read(judged=False)`` gives None instead of failing when the route does not stream JSON
-    Lines: a check that only times the stream leaves its content to the lines check."""
+    Lines: a check that only times the stream leaves its content to the lines check.
+    ``read.generated`` is how much GET /stream-stats' tokens_generated grew meanwhile."""
     readings: list[tuple] = []
 
     def read(judged: bool = True) -> tuple | None:
         if not readings:
             try:
+                before = stats(test_client=api_client)["tokens_generated"]
                 readings.append(lines_stream(api_client, f"GET {LINES}"))
+                read.generated = stats(test_client=api_client)["tokens_generated"] - before
             except pytest.fail.Exception:
                 if judged:
                     raise
                 return None
         return readings[0]
 
+    read.generated = None
     return read
 
 
@@ -337,6 +351,29 @@ def expect_request_id(error: dict, what: str) -> None:
     assert isinstance(error.get("request_id"), str) and error["request_id"], (
         f"{what}: the error frame {json.dumps(error)[:200]} has no request_id; every error "
         "frame has one, as every error envelope does"
+    )
+
+
+def expect_field_problems(fields: list, what: str) -> None:
+    """The fields of a validation error frame for {"sepal_length": 99}: one
+    {"field": ..., "problem": ...} entry per problem, as in the error envelope, naming each
+    measurement (three missing, one too large)."""
+    shapes = [sorted(item) if isinstance(item, dict) else type(item).__name__ for item in fields]
+    assert all(
+        isinstance(item, dict)
+        and set(item) == {"field", "problem"}
+        and all(isinstance(value, str) and value for value in item.values())
+        for item in fields
+    ), (
+        f'{what}: expected fields [{{"field": ..., "problem": ...}}, ...], as in the error '
+        "envelope (field_problems of errors.py turns pydantic's errors into them); the error "
+        f"frame's fields have the keys {shapes[:4]}"
+    )
+    named = " ".join(item["field"] for item in fields)
+    missing = [name for name in SETOSA if name not in named]
+    assert not missing, (
+        f"{what}: the error frame's fields name {named!r}; expected every measurement with a "
+        f"problem (three missing, sepal_length too large), not {', '.join(missing)}"
     )
 
 
@@ -462,8 +499,10 @@ def wait_until(condition, seconds: float = 3.0) -> bool:
 def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dict:
     """Probe: call ``client.<name>(*args, **kwargs)`` from the submission's client.py (in a
     sandbox process in secure mode). ``explain`` gets an ``on_token`` that records each
-    token. Returns ``{"returned": ..., "tokens": [...]}``, ``{"http_status": status}`` when
-    it raised ``httpx.HTTPStatusError``, or ``{"problem": message}``."""
+    token and when it came (none with ``without_on_token=True``). Returns ``{"returned":
+    ..., "tokens": [...], "times": [...]}`` (the monotonic time of each on_token call),
+    ``{"http_status": status}`` when it raised ``httpx.HTTPStatusError``, or ``{"problem":
+    message}``."""
     import httpx
 
     where = Path(folder).resolve()
@@ -481,13 +520,27 @@ def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dic
     if not callable(function):
         return {"problem": f"client.py has no function {name}()"}
     tokens: list[str] = []
-    if name == "explain":
-        kwargs = {**kwargs, "on_token": tokens.append}
+    times: list[float] = []
+
+    def on_token(text: str) -> None:
+        times.append(time.monotonic())
+        tokens.append(text)
+
+    without_on_token = kwargs.pop("without_on_token", False)
+    if name == "explain" and not without_on_token:
+        kwargs = {**kwargs, "on_token": on_token}
     try:
         returned = function(*args, **kwargs)
-        return {"returned": returned, "tokens": tokens}
+        return {"returned": returned, "tokens": tokens, "times": times}
     except httpx.HTTPStatusError as error:
         return {"http_status": error.response.status_code}
+    except TypeError as error:
+        if not without_on_token:
+            raise
+        return {
+            "problem": f"{name}() called without on_token raised TypeError: {error}: on_token "
+            "is optional (None by default), so call it only when it is given"
+        }
     except NotImplementedError:
         return {"problem": f"{name}() raised NotImplementedError: it is still a TODO"}
 
@@ -603,11 +656,14 @@ def test_first_event_arrives_before_the_stream_ends(setosa_stream, setosa_lines)
 def test_last_event_id_resumes_after_that_token(api_client, setosa_stream):
     """With Last-Event-ID: 5 the stream starts at token 6 (same texts, same ids as the full
     stream), then ends with done; a Last-Event-ID at the end gets only done; in both, done
-    counts every token of the explanation (N, not the tokens resent). A Last-Event-ID that is
+    counts every token of the explanation (N, not the tokens resent), and GET /stream-stats'
+    tokens_generated grows by the tokens sent (none past the end). A Last-Event-ID that is
     not a whole number of 0 or more (abc, -1) is refused with 422, in the error envelope."""
     full, _, _, _ = setosa_stream()
     what = f"GET {SSE} with Last-Event-ID: 5"
+    before = stats(test_client=api_client)["tokens_generated"]
     rest, done, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": "5"})
+    generated = stats(test_client=api_client)["tokens_generated"] - before
     assert rest, f"{what} sent no token event; expected tokens 6 to {len(full)}"
     expect_ids_from(rest, 6, what)
     assert rest == full[5:], (
@@ -615,10 +671,14 @@ def test_last_event_id_resumes_after_that_token(api_client, setosa_stream):
         f"tokens after the fifth, starting {full[5]}"
     )
     expect_resumed_done(done, len(full), what)
+    expect_generated(generated, len(rest), what, RESUMED_COUNT)
     what = f"GET {SSE} with Last-Event-ID: {len(full)}"
+    before = stats(test_client=api_client)["tokens_generated"]
     after_end, done, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": str(len(full))})
+    generated = stats(test_client=api_client)["tokens_generated"] - before
     assert after_end == [], f"{what} sent {len(after_end)} tokens again; expected only done"
     expect_resumed_done(done, len(full), what)
+    expect_generated(generated, 0, what, RESUMED_COUNT)
     for value in ("abc", "-1"):
         response = api_client.get(SSE, params=SETOSA, headers={**KEY, "Last-Event-ID": value})
         assert response.status_code == 422, (
@@ -661,7 +721,8 @@ def test_stream_needs_a_caller_and_good_measurements(api_client):
 )
 def test_json_lines_carry_the_same_events(setosa_stream, setosa_lines):
     """GET /predict/explain/lines answers application/jsonl: one JSON object per line, a
-    token object (event, id, text) per token, in the SSE stream's order, then done."""
+    token object (event, id, text) per token, in the SSE stream's order, then done; GET
+    /stream-stats' tokens_generated grows by its tokens, as for the SSE stream."""
     text, count = whole_text(setosa_stream)
     what = f"GET {LINES}"
     items, _, _ = setosa_lines()
@@ -676,6 +737,13 @@ def test_json_lines_carry_the_same_events(setosa_stream, setosa_lines):
     )
     joined = "".join(str(item.get("text")) for item in tokens)
     assert joined == text, f"{what} sent the text {joined!r}; the SSE stream sent {text!r}"
+    expect_generated(
+        setosa_lines.generated,
+        count,
+        what,
+        "a JSON Lines stream counts its tokens as the SSE stream does (both yield the events "
+        "of the one counted generator)",
+    )
 
 
 @check(
@@ -794,6 +862,7 @@ def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(
         expect_request_id(error, what)
         fields = error.get("fields")
         assert isinstance(fields, list) and fields, f"{what}: the error frame has no fields list"
+        expect_field_problems(fields, what)
         out_of_range = {**SETOSA, "petal_width": -1}
         what = f"the message {json.dumps(out_of_range)} sent over the WebSocket"
         expect_error_frame(socket.ask(json.dumps(out_of_range), what), "validation_error", what)
@@ -935,9 +1004,12 @@ def test_a_closed_websocket_frees_its_resources(api_client, served):
     more="with httpx.stream('GET', url, params=..., headers=...) as response: "
     "response.raise_for_status(); for line in response.iter_lines(): ...",
 )
-def test_client_explain_returns_the_streamed_text(setosa_stream, served, client_py):
+def test_client_explain_returns_the_streamed_text(setosa_stream, setosa_lines, served, client_py):
     """client.explain(base_url, api_key, flower, on_token) returns the whole explanation your
-    service streams, and calls on_token once per token, in order."""
+    service streams, and calls on_token once per token, in order, as each arrives: the calls
+    spread over at least half the time the tokens take to come (TOKEN_DELAY_SECONDS apart),
+    not all at once after the last line (when the JSON Lines route streams: the first-event
+    check grades a route that sends its lines together)."""
     text, count = whole_text(setosa_stream)
     outcome = client_py("explain", served, API_KEY, SETOSA)
     if "http_status" in outcome:
@@ -948,6 +1020,17 @@ def test_client_explain_returns_the_streamed_text(setosa_stream, served, client_
     assert len(outcome["tokens"]) == count and "".join(outcome["tokens"]) == text, (
         f"on_token was called {len(outcome['tokens'])} times; expected once per token ({count})"
     )
+    lines = setosa_lines(judged=False)
+    if lines is None or lines[1] >= lines[2] / 2:
+        return  # the route sends its lines together: no client could hand them out sooner
+    times = outcome["times"]
+    spread, streamed = times[-1] - times[0], (count - 1) * TOKEN_DELAY
+    assert spread >= streamed / 2, (
+        f"explain() called on_token for all {count} tokens within {spread:.3f} s, although "
+        f"they came {TOKEN_DELAY:g} s apart (about {streamed:.2f} s in all): it read the whole "
+        "answer before handing out its tokens; call on_token as each line arrives "
+        "(httpx.stream and iter_lines, never httpx.get and .text)"
+    )
 
 
 @check(
@@ -957,10 +1040,11 @@ def test_client_explain_returns_the_streamed_text(setosa_stream, served, client_
 )
 def test_client_explain_raises_on_an_error_status(api_client, served, client_py):
     """client.explain raises httpx.HTTPStatusError when the API key is wrong (401), and
-    returns the text when it is right."""
-    text = client_py("explain", served, API_KEY, SETOSA).get("returned")
+    returns the text when it is right (called without on_token, which is optional)."""
+    text = client_py("explain", served, API_KEY, SETOSA, without_on_token=True).get("returned")
     assert isinstance(text, str) and "setosa" in text, (
-        f"explain() with the right key returned {str(text)[:100]!r}; expected the explanation"
+        f"explain() with the right key (and no on_token) returned {str(text)[:100]!r}; "
+        "expected the explanation"
     )
     outcome = client_py("explain", served, API_KEY + "x", SETOSA)
     if outcome.get("http_status") != 401:

@@ -37,7 +37,8 @@ FOREIGN = "https://evil.example"
 # Not listed either: the settings' default (a local dev server), and the listed host over
 # plain http (an origin is a scheme, a host and a port: all three must match).
 OTHER_FOREIGN = ("http://localhost:5173", "http://app.iris.example")
-HOSTS = ["testserver", "127.0.0.1", "localhost"]
+HOSTS = ["testserver", "127.0.0.1", "localhost", "iris.internal.example"]
+GZIP_MINIMUM = 1000  # bytes: answers this large or larger are compressed, smaller ones not
 CAPACITY = 3
 REFILL = 1 / 64  # tokens per second: one every 64 s (exact in binary, so no rounding)
 MAX_BODY = 4096
@@ -61,6 +62,7 @@ CALLERS = [
 KEYS = {caller: f"{caller}-{secrets.token_urlsafe(18)}" for caller in CALLERS}
 V1, V1_BATCH, V2 = "/v1/predict", "/v1/predict/batch", "/v2/predict"
 STREAMS = {"/predict/explain/lines": "JSON Lines", "/predict/explain": "Server-Sent Events"}
+GZIP = {"Accept-Encoding": "gzip"}
 
 
 def key(caller: str) -> dict[str, str]:
@@ -615,8 +617,9 @@ def test_retry_after_counts_the_seconds_until_a_token_is_back(app):
 )
 def test_a_drained_bucket_refills_with_the_clock(app):
     """After the burst, a request 64 s later (by get_clock) gets 200, and one more at that
-    same moment gets 429 again: one token came back, not the whole bucket. After a long
-    idle, a burst is again CAPACITY requests: the bucket never holds more."""
+    same moment gets 429 again: one token came back, not the whole bucket. 63.5 s later a
+    request gets 429, and half a second after it 200 (fractions of a second count). After a
+    long idle, a burst is again CAPACITY requests: the bucket never holds more."""
     with overridden_and_started(app, "get_clock", grader_clock, MISSING_CLOCK) as test_client:
         drain(test_client, "refill", at=5000)
         expect_429(
@@ -632,7 +635,17 @@ def test_a_drained_bucket_refills_with_the_clock(app):
             predict(test_client, "refill", headers={CLOCK_HEADER: "5064"}),
             "a second request 64 s after the burst (only one token came back)",
         )
-        idle = 5064 + 100 * 64  # long enough for 100 tokens: the bucket holds CAPACITY
+        expect_429(
+            predict(test_client, "refill", headers={CLOCK_HEADER: "5127.5"}),
+            "a request 63.5 s after the last token was taken",
+        )
+        response = predict(test_client, "refill", headers={CLOCK_HEADER: "5128"})
+        assert response.status_code == 200, (
+            f"64 s after the last token was taken (half a second after a refused request), "
+            f"POST {V1} answered {response.status_code}; expected 200: the bucket gains "
+            "tokens for every fraction of a second too (never only for whole seconds)"
+        )
+        idle = 5128 + 100 * 64  # long enough for 100 tokens: the bucket holds CAPACITY
         drain(test_client, "refill", at=idle)
         expect_429(
             predict(test_client, "refill", headers={CLOCK_HEADER: str(idle)}),
@@ -886,12 +899,19 @@ def test_a_body_over_the_limit_gets_413(api):
     more="app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts).",
 )
 def test_a_foreign_host_gets_400(api):
-    """GET /health with Host: evil.example gets 400; with a listed host, 200."""
+    """GET /health with Host: evil.example gets 400; with a listed host (testserver, and
+    iris.internal.example, which only IRIS_ALLOWED_HOSTS lists), 200."""
     response = api.get("/health", headers={"Host": "evil.example"})
     assert response.status_code == 400, (
         f"GET /health for Host evil.example answered {response.status_code}; expected 400"
     )
     support.expect_status(api.get("/health"), 200, "GET /health for Host testserver")
+    listed = HOSTS[-1]
+    response = api.get("/health", headers={"Host": listed})
+    assert response.status_code == 200, (
+        f"GET /health for Host {listed} answered {response.status_code}; expected 200: "
+        f"IRIS_ALLOWED_HOSTS lists it (the hosts come from the setting, not from its default)"
+    )
 
 
 @check(
@@ -903,8 +923,9 @@ def test_a_foreign_host_gets_400(api):
     "text/event-stream alone, application/jsonl only when told to.",
 )
 def test_large_answers_are_gzipped_small_ones_not(api):
-    """With Accept-Encoding: gzip, GET /openapi.json (tens of KB) comes gzip-encoded, and
-    neither GET /health (a few bytes) nor GET /model (a few hundred bytes, under 1000)
+    """With Accept-Encoding: gzip, GET /openapi.json (tens of KB) and a GET /hello/{name}
+    of exactly 1000 bytes come gzip-encoded, and neither GET /health (a few bytes), GET
+    /model (a few hundred bytes, under 1000) nor a GET /hello/{name} of exactly 999 bytes
     does, nor lab 10's streams (GET /predict/explain/lines and GET /predict/explain)."""
     large = api.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
     encoding = large.headers.get("content-encoding")
@@ -918,10 +939,39 @@ def test_large_answers_are_gzipped_small_ones_not(api):
     )
     middle = api.get("/model", headers={"Accept-Encoding": "gzip"})
     support.expect_status(middle, 200, "GET /model")
-    assert len(middle.content) >= 1000 or "content-encoding" not in middle.headers, (
+    assert len(middle.content) >= GZIP_MINIMUM or "content-encoding" not in middle.headers, (
         f"GET /model, an answer of {len(middle.content)} bytes, came compressed "
-        f"({middle.headers.get('content-encoding')}); only answers of 1000 bytes or more "
-        "are (GZipMiddleware's minimum_size)"
+        f"({middle.headers.get('content-encoding')}); only answers of {GZIP_MINIMUM} bytes "
+        "or more are (GZipMiddleware's minimum_size)"
+    )
+    short = api.get("/hello/a", headers=GZIP)
+    support.expect_status(short, 200, "GET /hello/a")
+    frame = len(short.content) - 1  # the greeting's bytes besides the name
+    greeting = api.get(f"/hello/{'a' * (GZIP_MINIMUM - frame)}", headers=GZIP)
+    support.expect_status(greeting, 200, "GET /hello/{name}")
+    assert len(greeting.content) == GZIP_MINIMUM, (
+        f"GET /hello/{{name}} with a name of {GZIP_MINIMUM - frame} letters answered "
+        f"{len(greeting.content)} bytes, with one letter {frame + 1}: a greeting's length "
+        "grows with its name, as in lab 01"
+    )
+    encoding = greeting.headers.get("content-encoding")
+    assert encoding == "gzip", (
+        f"GET /hello/{{name}}, an answer of {GZIP_MINIMUM} bytes, came with Content-Encoding "
+        f"{encoding!r}; expected gzip: answers of {GZIP_MINIMUM} bytes or more are compressed "
+        f"(minimum_size={GZIP_MINIMUM}, not 1 KiB)"
+    )
+    below = api.get(f"/hello/{'a' * (GZIP_MINIMUM - 1 - frame)}", headers=GZIP)
+    support.expect_status(below, 200, "GET /hello/{name}")
+    assert len(below.content) == GZIP_MINIMUM - 1, (
+        f"GET /hello/{{name}} with a name of {GZIP_MINIMUM - 1 - frame} letters answered "
+        f"{len(below.content)} bytes, with one letter {frame + 1}: a greeting's length "
+        "grows with its name, as in lab 01"
+    )
+    assert "content-encoding" not in below.headers, (
+        f"GET /hello/{{name}}, an answer of {GZIP_MINIMUM - 1} bytes, came compressed "
+        f"({below.headers.get('content-encoding')}); only answers of {GZIP_MINIMUM} bytes or "
+        f"more are (minimum_size={GZIP_MINIMUM}: Starlette's default, 500, compresses from "
+        "500 bytes)"
     )
     for path, kind in STREAMS.items():
         headers = {**key("stream"), "Accept-Encoding": "gzip"}

@@ -41,14 +41,22 @@ def predict_csv(file: UploadFile, model: ModelDep, caller: Caller, request: Requ
         return error_response(request, 415, "unsupported_media_type", "CSV files only")
     reader = csv.DictReader(io.TextIOWrapper(file.file, encoding="utf-8"))
     flowers, errors = [], []
-    for index, row in enumerate(reader):
-        try:
-            flowers.append(Measurement(**{name: row.get(name) for name in FEATURES}))
-        except ValidationError as problem:
-            for item in problem.errors():
-                errors.append(
-                    {"loc": ("body", "rows", index + 1, *item["loc"]), "msg": item["msg"]}
-                )
+    try:
+        missing = sorted(set(FEATURES) - set(reader.fieldnames or ()))
+        if missing:
+            raise RequestValidationError(
+                [{"loc": ("body", "file"), "msg": f"no column {', '.join(missing)}"}]
+            )
+        for index, row in enumerate(reader):
+            try:
+                flowers.append(Measurement(**{name: row.get(name) for name in FEATURES}))
+            except ValidationError as problem:
+                for item in problem.errors():
+                    errors.append(
+                        {"loc": ("body", "rows", index + 1, *item["loc"]), "msg": item["msg"]}
+                    )
+    except UnicodeDecodeError:
+        raise RequestValidationError([{"loc": ("body", "file"), "msg": "not UTF-8 text"}]) from None
     if errors:
         raise RequestValidationError(errors)
     if not flowers:
