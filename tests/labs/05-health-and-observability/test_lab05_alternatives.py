@@ -13,7 +13,7 @@ import os
 import pytest
 
 from autograder.course import find_lab
-from autograder.variants import build_variant
+from tests.alternatives import build_alternative, failed_checks
 
 LAB = find_lab(5)
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs fork")
@@ -34,8 +34,6 @@ CHECKS_WHAT_IT_LOADED = [
 
 @pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
 def test_checking_the_loaded_model_at_start_up_gets_full_marks(grader_for, tmp_path, secure):
-    folder = build_variant(LAB.solution_dir, tmp_path / LAB.folder, CHECKS_WHAT_IT_LOADED)
-    result = grader_for(LAB.number, secure=secure).grade(folder)
-    failed = {r.check.name: r.message for r in result.results if not r.passed}
-    assert not result.problem, result.problem
+    folder = build_alternative(LAB, tmp_path, edits=CHECKS_WHAT_IT_LOADED)
+    failed = failed_checks(grader_for(LAB.number, secure=secure), folder)
     assert not failed, failed

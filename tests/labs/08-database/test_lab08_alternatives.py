@@ -14,12 +14,11 @@ here.
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
 from autograder.course import find_lab
-from autograder.variants import build_variant
+from tests.alternatives import build_alternative, failed_checks
 
 LAB = find_lab(8)
 ALTERNATIVE = LAB.instructor_tests / "alternative"
@@ -28,15 +27,6 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs f
 
 @pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
 def test_another_correct_solution_gets_full_marks(grader_for, tmp_path, secure):
-    folder = build_variant(LAB.solution_dir, tmp_path / LAB.folder, [])
-    for path in ALTERNATIVE.rglob("*"):
-        if path.is_file():
-            target = folder / path.relative_to(ALTERNATIVE)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)
-    for path in [tmp_path, *tmp_path.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    result = grader_for(LAB.number, secure=secure).grade(folder)
-    failed = {r.check.name: r.message for r in result.results if not r.passed}
-    assert not result.problem, result.problem
+    folder = build_alternative(LAB, tmp_path, overlay=ALTERNATIVE)
+    failed = failed_checks(grader_for(LAB.number, secure=secure), folder)
     assert not failed, failed

@@ -11,12 +11,11 @@ another order, and keeps its cache in a plain dict that a reload replaces.
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
-from autograder.course import ROOT, find_lab
-from autograder.variants import build_variant
+from autograder.course import find_lab
+from tests.alternatives import build_alternative, failed_checks
 
 LAB = find_lab(9)
 ALTERNATIVE = LAB.instructor_tests / "alternative"
@@ -41,12 +40,6 @@ MAIN_EDITS = [
 
 @pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
 def test_another_correct_solution_gets_full_marks(grader_for, tmp_path, secure):
-    folder = build_variant(LAB.solution_dir, tmp_path / LAB.folder, MAIN_EDITS)
-    for module in ALTERNATIVE.glob("*.py"):
-        shutil.copy(module, folder / module.name)
-    for path in [tmp_path, *tmp_path.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    result = grader_for(LAB.number, secure=secure).grade(folder)
-    failed = {r.check.name: r.message for r in result.results if not r.passed}
-    assert not result.problem, result.problem
+    folder = build_alternative(LAB, tmp_path, edits=MAIN_EDITS, overlay=ALTERNATIVE)
+    failed = failed_checks(grader_for(LAB.number, secure=secure), folder)
     assert not failed, failed

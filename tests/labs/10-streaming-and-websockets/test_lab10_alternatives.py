@@ -11,11 +11,11 @@ builds its query with ``urlencode``.
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
 from autograder.course import find_lab
+from tests.alternatives import build_alternative, failed_checks
 
 LAB = find_lab(10)
 ALTERNATIVE = LAB.instructor_tests / "alternative"
@@ -24,13 +24,6 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs f
 
 @pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
 def test_another_correct_solution_gets_full_marks(grader_for, tmp_path, secure):
-    folder = tmp_path / LAB.folder
-    shutil.copytree(LAB.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for module in ALTERNATIVE.glob("*.py"):
-        shutil.copy(module, folder / module.name)
-    for path in [tmp_path, *tmp_path.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    result = grader_for(LAB.number, secure=secure).grade(folder)
-    failed = {r.check.name: r.message for r in result.results if not r.passed}
-    assert not result.problem, result.problem
+    folder = build_alternative(LAB, tmp_path, overlay=ALTERNATIVE)
+    failed = failed_checks(grader_for(LAB.number, secure=secure), folder)
     assert not failed, failed
