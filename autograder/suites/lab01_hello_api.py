@@ -305,14 +305,20 @@ def test_root_answers_a_message(api):
     more="Add @app.get('/hello/{name}') and build the text with f'Hello, {name}!'.",
 )
 def test_hello_greets_by_name(api):
-    """GET /hello/Ada answers {"message": "Hello, Ada!"}; the name is used exactly as sent,
-    even the spaces around it: /hello/%20Ada%20 greets the name " Ada ", spaces kept."""
+    """GET /hello/Ada answers {"message": "Hello, Ada!"} and nothing else; the name is used
+    exactly as sent, even the spaces around it: /hello/%20Ada%20 greets the name " Ada ",
+    spaces kept."""
     for name in ("Ada", "Grace Hopper", "ada lovelace", " Ada "):
         path = f"/hello/{quote(name)}"
         body = json_of(api.get(path), f"GET {path}")
         want = f"Hello, {name}!"
         assert isinstance(body, dict) and body.get("message") == want, (
             f"GET {path} (the name {name!r}) answered {body!r}; expected {{'message': {want!r}}}"
+        )
+        extra = sorted(str(key) for key in body if key != "message")
+        assert not extra, (
+            f"GET {path} answered {body!r}; expected {{'message': {want!r}}} and no other key "
+            f"(it also has {', '.join(extra)})"
         )
 
 

@@ -418,11 +418,19 @@ def test_expired_token_is_401(fresh_client):
 )
 def test_unsigned_token_is_401(fresh_client):
     """A valid token is accepted, and an unsigned one (alg "none") with the same claims is
-    401."""
+    401; so are tokens signed with JWT_SECRET by another algorithm (HS384, HS512): the
+    service accepts HS256 alone."""
     me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
     me_rejects(
         fresh_client, forged(claims_for(USER), key=None, algorithm="none"), "an alg-none token"
     )
+    for algorithm in ("HS384", "HS512"):
+        me_rejects(
+            fresh_client,
+            forged(claims_for(USER), algorithm=algorithm),
+            f"a token signed with JWT_SECRET by {algorithm} (the service accepts HS256 alone: "
+            "algorithms=['HS256'])",
+        )
 
 
 @check(
