@@ -4,6 +4,7 @@ server the engine serves apps with (here, and in a sandbox)."""
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import threading
 import time
@@ -11,13 +12,48 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 STOP_SECONDS = 2.0
-# Whether leaving the context waits for the server to stop.
-# A grading child turns it off: it is killed as soon as its last result is in.
+# Whether leaving the context on an error waits for the server to stop. A grading child
+# turns it off: the check has failed, and the child is killed once its last result is in.
+# A block that ends normally always waits: the check may go on to read what the app wrote
+# at shutdown (a SQLite file whose log is moved into it when the last connection closes).
 WAIT_FOR_STOP = True
 
 
+# Where :func:`free_port` looks first: below the ports the system hands out on its own.
+LOWEST_PORT = 20000
+PORT_TRIES = 50
+
+
+def ephemeral_ports() -> tuple[int, int]:
+    """The range the system picks ports from for a socket bound to port 0 and for every
+    outgoing connection (Linux's ``ip_local_port_range``; the usual one elsewhere)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as numbers:
+            low, high = (int(number) for number in numbers.read().split())
+    except (OSError, ValueError):
+        return 32768, 60999
+    return low, high
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing uses right now, for a server started later.
+
+    Chosen at random below the system's ephemeral range when there is room: a port from
+    that range could be taken, before the server binds it, by any outgoing connection or
+    any socket bound to port 0 on the machine (a busy machine grading in parallel makes
+    thousands), and the server would fail to start for a reason that is not the
+    student's."""
+    low, _ = ephemeral_ports()
+    if low - LOWEST_PORT >= 1000:
+        chooser = random.SystemRandom()
+        for _ in range(PORT_TRIES):
+            port = chooser.randrange(LOWEST_PORT, low)
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -115,11 +151,20 @@ def serve_in_thread(app, *, start_timeout: float = 10.0) -> Iterator[str]:
                 raise RuntimeError(reason)
             time.sleep(0.01)
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.exit_now()
-        if WAIT_FOR_STOP:
+    except BaseException:
+        stop_served(server, thread, sock, wait=WAIT_FOR_STOP)
+        raise
+    else:
+        stop_served(server, thread, sock, wait=True)
+
+
+def stop_served(server, thread: threading.Thread, sock: socket.socket, *, wait: bool) -> None:
+    """Tell the server to exit; with ``wait``, until its lifespan's shutdown has run (forced
+    after :data:`STOP_SECONDS` when a request hangs), then close its socket."""
+    server.exit_now()
+    if wait:
+        thread.join(timeout=STOP_SECONDS)
+        if thread.is_alive():
+            server.force_exit = True
             thread.join(timeout=STOP_SECONDS)
-            if thread.is_alive():
-                server.force_exit = True
-                thread.join(timeout=STOP_SECONDS)
-            sock.close()
+        sock.close()

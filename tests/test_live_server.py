@@ -13,6 +13,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from autograder import live
 from autograder.live import free_port, prompt_server
 
 
@@ -67,3 +68,23 @@ def test_a_request_in_flight_finishes_and_the_lifespan_shuts_down():
         pass
     else:
         raise AssertionError("a stopped server still accepted a connection")
+
+
+def test_a_free_port_is_one_the_system_does_not_hand_out_itself():
+    """Outgoing connections and sockets bound to port 0 take ports of the ephemeral range:
+    a server told to use such a port later could find it taken (and not start, for a reason
+    that is not the student's)."""
+    low, _ = live.ephemeral_ports()
+    ports = {free_port() for _ in range(20)}
+    assert all(live.LOWEST_PORT <= port < low for port in ports), sorted(ports)
+
+
+def test_a_block_that_ends_normally_waits_for_the_lifespan_shutdown(monkeypatch):
+    """A check reads what the app wrote at shutdown right after its block (a SQLite log
+    moved into its file): even in a grading child, which does not wait on an error, the
+    shutdown has run when the block ends."""
+    monkeypatch.setattr(live, "WAIT_FOR_STOP", False)
+    events: list[str] = []
+    with live.serve_in_thread(slow_app(events)) as base_url:
+        assert httpx.get(f"{base_url}/slow", timeout=10).status_code == 200
+    assert events == ["startup", "request started", "shutdown"]

@@ -134,11 +134,14 @@ class Server:
                 found.append(event)
         return found
 
+    def printed(self) -> str:
+        """The end of what the server printed, on lines of its own (or nothing)."""
+        output = self.command.output()
+        return f"\nThe server printed:\n{output}" if output else ""
+
     def fail(self, reason: str):
         """Fail the check with ``reason`` and the end of what the server printed."""
-        output = self.command.output()
-        shown = f"\nThe server printed:\n{output}" if output else ""
-        pytest.fail(f"{self.what}: {reason}{shown}", pytrace=False)
+        pytest.fail(f"{self.what}: {reason}{self.printed()}", pytrace=False)
 
     def worker_pids(self, wanted: int, seconds: float = 15) -> set[int]:
         """The process ids GET /worker answers with, asked on new connections until
@@ -1201,7 +1204,10 @@ def load_run(uvicorn_server, fastapi_workers, tmp_path_factory) -> LoadRun:
     for server in (one, fastapi_workers):
         if not_serving(server):
             run = LoadRun(tmp_path_factory.mktemp("load"))
-            run.problem = f"the server for the load test did not start ({server.problem})"
+            run.problem = (
+                f"the server for the load test ({server.what}) did not start "
+                f"({server.problem}){server.printed()}"
+            )
             return run
     servers = {1: one, 2: fastapi_workers}
     run = run_load_report(servers, LOAD_SECONDS, tmp_path_factory)
