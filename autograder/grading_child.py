@@ -84,6 +84,7 @@ def run_child(
         faulthandler.register(processes.DUMP_SIGNAL, file=dump_fd, all_threads=True)
         processes.cap_memory(limits.memory_mb)
         processes.one_thread_per_library()
+        processes.grading_time_zone()
         os.chdir(folder)
         pytest_run.fresh_warnings(strict=limits.strict_warnings)
         from autograder import live, stages

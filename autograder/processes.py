@@ -35,6 +35,11 @@ THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"
 # or "spawn" (a fresh interpreter per grading, as on a system without fork).
 START_VARIABLE = "AUTOGRADER_START"
 START_METHODS = ("fork", "spawn")
+# The time zone every grading runs in, whatever the machine's: UTC+05:30 all year (a POSIX
+# rule, so no time zone database is needed). A time read as local time instead of UTC is
+# then wrong by five and a half hours on every machine, an instructor's server in UTC
+# included, and a grading gives the same score wherever it runs.
+GRADING_TIME_ZONE = "GRD-5:30"
 
 
 class StartMethodError(ValueError):
@@ -51,6 +56,13 @@ def start_method() -> str:
             f"{START_VARIABLE}={chosen!r}: use one of {', '.join(START_METHODS)}"
         )
     return chosen
+
+
+def grading_time_zone() -> None:
+    """Run this process, and every process it starts, in :data:`GRADING_TIME_ZONE`."""
+    os.environ["TZ"] = GRADING_TIME_ZONE
+    if hasattr(time, "tzset"):  # not on Windows, where TZ is read at start only
+        time.tzset()
 
 
 def one_thread_per_library() -> None:

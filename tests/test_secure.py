@@ -200,6 +200,23 @@ def test_known_bad_variants_lose_the_same_points_in_secure_mode(variant, grader_
     }
 
 
+def test_student_code_runs_in_the_grading_time_zone(grader_for, tmp_path):
+    """Sandboxes run in the grading's time zone (UTC+05:30) as the grading child does: a
+    time read from the local clock and labelled UTC is caught in secure mode too."""
+    from tests.variants import variants_for
+
+    (variant,) = [
+        variant
+        for variant in variants_for(find_lab(8))
+        if variant.name == "created-at-from-the-local-clock"
+    ]
+    grader = grader_for(8, secure=True)
+    result = grader.grade(variant.build(tmp_path / "v"), only=list(variant.fails))
+    failed = {r.check.name: r.message for r in result.results if not r.passed}
+    assert set(failed) == set(variant.fails), failed
+    assert variant.says in "\n".join(failed.values())
+
+
 HOLDERS = """import os as _os
 import time as _time
 

@@ -36,6 +36,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 from pathlib import Path
 
 from autograder.sandbox import syscall_filter
@@ -318,6 +319,7 @@ def become_student(current: Policy, environment: dict[str, str]) -> None:
     os.environ.update(environment)
     os.environ["HOME"] = str(current.folder)
     os.environ["TMPDIR"] = "/tmp"
+    time.tzset()  # the grading's time zone (TZ), not the launcher's
     os.chdir(current.folder)
     sys.argv = [str(current.folder / _entry_file(current.folder))]
     with contextlib.suppress(AttributeError):

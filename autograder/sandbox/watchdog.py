@@ -9,8 +9,9 @@ other grading on the machine. So a thread of the harness looks, a few times a se
 what the grading's user holds:
 
 * the memory of its processes: their resident pages, and where those add up past the
-  budget, their proportional share (pages a fork shares with its parent count once); and
-  the memory it holds as files (its sandboxes' own ``/tmp`` and ``/dev/shm``, memfds);
+  budget, their proportional share (pages a fork shares with its parent count once); the
+  memory it holds as files (its sandboxes' own ``/tmp`` and ``/dev/shm``, memfds); and the
+  memory queued in its sockets (:func:`memory_in_sockets`);
 * how much the disk that holds the grading's folder filled since the grading began, and
   when that passes the budget, how much of it is in the grading's own folder;
 * how many files and folders were made on that disk since the grading began (empty files
@@ -26,6 +27,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -95,6 +98,79 @@ def memory_in_files(pids: list[int]) -> int:
                             seen.add((info.st_dev, info.st_ino))
                             total += info.st_blocks * 512
     return total
+
+
+# Asking the kernel about the sockets of a network namespace: sock_diag (linux/sock_diag.h,
+# unix_diag.h, inet_diag.h).
+NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY, NLMSG_ERROR, NLMSG_DONE = 4, 20, 2, 3
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+UDIAG_SHOW_MEMINFO, UNIX_DIAG_MEMINFO = 0x20, 5
+INET_DIAG_SKMEMINFO = 7
+# What sk_meminfo holds that a socket keeps queued: received, written, and (TCP) kept to send.
+SK_MEMINFO_QUEUED = (0, 2, 5)  # RMEM_ALLOC, WMEM_ALLOC, WMEM_QUEUED
+UNIX_MESSAGE, INET_MESSAGE = 16, 72  # sizeof(struct unix_diag_msg), sizeof(inet_diag_msg)
+
+
+def memory_in_sockets() -> int:
+    """Bytes queued in the sockets of this thread's network namespace (local, TCP and UDP;
+    0 for a kind the kernel cannot tell about).
+
+    Data written to a connected socket that nobody reads waits in the kernel, in no
+    process's pages and in no file: megabytes a socket, a thousand sockets a process, many
+    processes. Every sandbox of a grading joins the harness's namespace (made for this
+    grading alone, see :func:`confine.isolate_network`), so its sockets are all counted
+    here. The kernel answers for each socket what it has queued."""
+    unix = struct.pack(
+        "=BBHIII2I", socket.AF_UNIX, 0, 0, 0xFFFFFFFF, 0, UDIAG_SHOW_MEMINFO, 0xFFFFFFFF, 0xFFFFFFFF
+    )
+    requests = [(unix, UNIX_MESSAGE, UNIX_DIAG_MEMINFO)]
+    for family in (socket.AF_INET, socket.AF_INET6):
+        for protocol in (socket.IPPROTO_TCP, socket.IPPROTO_UDP):
+            # inet_diag_req_v2: family, protocol, the extensions wanted, every state, any id
+            inet = struct.pack(
+                "=BBBxI", family, protocol, 1 << (INET_DIAG_SKMEMINFO - 1), 0xFFFFFFFF
+            )
+            requests.append((inet + bytes(48), INET_MESSAGE, INET_DIAG_SKMEMINFO))
+    total = 0
+    for request, message_size, wanted in requests:
+        try:
+            with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_SOCK_DIAG) as diag:
+                diag.settimeout(5)
+                total += _queued_in_sockets(diag, request, message_size, wanted)
+        except OSError:  # this kind cannot be listed here: the other limits still hold
+            pass
+    return total
+
+
+def _queued_in_sockets(diag: socket.socket, request: bytes, message_size: int, wanted: int) -> int:
+    """Send one sock_diag dump ``request``; sum what the sockets listed hold queued (their
+    attribute ``wanted``, after a message of ``message_size`` bytes)."""
+    header = struct.pack(
+        "=IHHII", 16 + len(request), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, 1, 0
+    )
+    diag.send(header + request)
+    total = 0
+    while True:
+        data = diag.recv(1 << 20)
+        if not data:
+            return total
+        offset = 0
+        while offset + 16 <= len(data):
+            length, kind = struct.unpack_from("=IH", data, offset)
+            if kind == NLMSG_DONE:
+                return total
+            if kind == NLMSG_ERROR or length < 16:
+                raise OSError("the kernel did not list the sockets")
+            attribute, end = offset + 16 + message_size, offset + length
+            while attribute + 4 <= end:
+                size, name = struct.unpack_from("=HH", data, attribute)
+                if size < 4:
+                    break
+                values = struct.unpack_from(f"={(size - 4) // 4}I", data, attribute + 4)
+                if name == wanted and len(values) > max(SK_MEMINFO_QUEUED):
+                    total += sum(values[index] for index in SK_MEMINFO_QUEUED)
+                attribute += (size + 3) & ~3
+            offset += (length + 3) & ~3
 
 
 def memory_of(uid: int, budget: int) -> int:
@@ -189,7 +265,9 @@ class Watchdog:
     def look(self) -> str:
         """Look once; stop the user's processes when past a limit; return why ("" if not)."""
         reason = ""
-        memory = memory_of(self.uid, self.memory_budget)
+        # The thread runs in the harness's network namespace (it was started after the
+        # harness made it), where every sandbox's sockets are.
+        memory = memory_of(self.uid, self.memory_budget) + memory_in_sockets()
         if memory > self.memory_budget:
             reason = (
                 f"the submission's processes together held {memory // MEGABYTE} MB of memory "
