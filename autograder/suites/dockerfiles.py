@@ -338,3 +338,360 @@ def dockerignore_rules(text: str) -> list[tuple[bool, str, str]]:
         pattern = pattern.removeprefix("!").strip().strip("/").removeprefix("**/")
         rules.append((back_in, pattern, line.strip()))
     return rules
+
+
+def stage_names(steps: list[tuple[str, str]]) -> dict[str, int]:
+    """The index of each stage by what ``FROM`` and ``COPY --from=`` may call it: its number
+    and its name (``FROM image AS name``), in lowercase."""
+    names: dict[str, int] = {}
+    for number, stage in enumerate(stages(steps)):
+        named = re.search(r"\s+as\s+(\S+)\s*$", stage[0][1], re.IGNORECASE) if stage else None
+        if named:
+            names[named.group(1).lower()] = number
+        names[str(number)] = number
+    return names
+
+
+def image_stages(steps: list[tuple[str, str]], last: int | None = None) -> list[int]:
+    """The stages whose instructions the image of stage ``last`` (the last stage when None)
+    is made of: that stage, and the earlier stage it is built ``FROM``, and so on back to an
+    image; in build order (the earliest first)."""
+    found = stages(steps)
+    names = stage_names(steps)
+    current = len(found) - 1 if last is None else last
+    chain: list[int] = []
+    while 0 <= current < len(found) and current not in chain:
+        chain.append(current)
+        words = [w for w in found[current][0][1].split() if not w.startswith("--")]
+        earlier = names.get(words[0].lower()) if words else None
+        if earlier is None or earlier >= current:
+            break
+        current = earlier
+    return chain[::-1]
+
+
+def image_instructions(steps: list[tuple[str, str]], keyword: str) -> list[str]:
+    """The arguments of each ``keyword`` instruction (CMD, USER, HEALTHCHECK...) the last
+    stage's image has: those of the last stage and of the stages it is built FROM, in build
+    order (the last one decides). An instruction of another earlier stage is not in it."""
+    found = stages(steps)
+    return [
+        arguments
+        for number in image_stages(steps)
+        for word, arguments in found[number]
+        if word == keyword
+    ]
+
+
+def script_server_problem(command: list[str]) -> str | None:
+    """Why a ``sh -c SCRIPT`` command (also behind a wrapper such as tini) that starts the
+    server does not hand the container's process 1 over to it, or None: the script runs the
+    prestart step, if it does, before the server, and starts the server last, with ``exec``
+    (without it the shell stays process 1 and never passes ``SIGTERM`` on)."""
+    for index, word in enumerate(command):
+        if PurePosixPath(word).name not in SHELLS:
+            continue
+        for option, script in itertools.pairwise(command[index + 1 :]):
+            if not option.startswith("-"):
+                return None
+            if "c" not in option:
+                continue
+            steps = simple_commands(shell_words(script))
+            servers = [
+                number
+                for number, step in enumerate(steps)
+                if server_started(step[1:] if step[0] == "exec" else step)
+            ]
+            if not servers:
+                return None
+            first = servers[0]
+            if any(runs_the_prestart(step) for step in steps[first + 1 :]):
+                return (
+                    "its script runs the prestart step after the server, which never ends: "
+                    "the prestart step runs first"
+                )
+            if first != len(steps) - 1:
+                return "its script runs more commands after the server: the server comes last"
+            if steps[first][0] != "exec":
+                return (
+                    "its script starts the server without exec: the shell stays process 1 and "
+                    "never passes SIGTERM on; `exec` makes the server take its place"
+                )
+            return None
+        return None
+    return None
+
+
+def server_words(command: list[str]) -> list[str] | None:
+    """The words of a command from the server's program on (``uvicorn ...``, ``python -m
+    uvicorn ...``), found as :func:`server_started` finds the server; None if it starts none."""
+    if not command:
+        return None
+    name = PurePosixPath(command[0]).name
+    if name in SERVERS or re.fullmatch(r"python[\d.]*", name):
+        return command if server_started(command) else None
+    if name in SHELLS:
+        for index, word in enumerate(command[1:], start=1):
+            if word.startswith("-") and "c" in word and index + 1 < len(command):
+                for each in simple_commands(shell_words(command[index + 1])):
+                    found = server_words(each[1:] if each[0] == "exec" else each)
+                    if found:
+                        return found
+                return None
+        return None
+    for index in range(1, len(command)):
+        found = server_words(command[index:])
+        if found:
+            return found
+    return None
+
+
+def option_values(words: list[str], *names: str) -> list[str]:
+    """The values a command line gives its options ``names`` (``--port 8000``, ``--port=8000``,
+    ``-b0.0.0.0:8000``)."""
+    values = []
+    for index, word in enumerate(words):
+        for name in names:
+            if word == name and index + 1 < len(words):
+                values.append(words[index + 1])
+            elif name.startswith("--") and word.startswith(name + "="):
+                values.append(word[len(name) + 1 :])
+            elif len(name) == 2 and word.startswith(name) and len(word) > 2 and word[2] != "-":
+                values.append(word[2:])
+    return values
+
+
+def environment_of(steps: list[tuple[str, str]]) -> dict[str, str]:
+    """The variables the ``ENV`` instructions of the last stage's image set (``ENV A=1 B=2``
+    and the older ``ENV A 1``); values that name other variables are kept as written."""
+    found = stages(steps)
+    variables: dict[str, str] = {}
+    for number in image_stages(steps):
+        for keyword, arguments in found[number]:
+            if keyword != "ENV":
+                continue
+            words = shell_words(arguments)
+            if words and "=" not in words[0]:
+                variables[words[0]] = " ".join(words[1:])
+                continue
+            for word in words:
+                name, separator, value = word.partition("=")
+                if separator:
+                    variables[name] = value
+    return variables
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is an address of the loopback interface alone."""
+    host = host.strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def split_bind(bind: str) -> tuple[str, str]:
+    """Gunicorn's ``bind`` (``HOST:PORT``, ``HOST``, ``[::]:PORT``) as (host, port); the port
+    is 8000 when it names none."""
+    if bind.startswith("["):
+        host, _, rest = bind[1:].partition("]")
+        return host, rest.removeprefix(":") or "8000"
+    host, separator, port = bind.rpartition(":")
+    return (host, port) if separator else (bind, "8000")
+
+
+def user_is_created(user: str, steps: list[tuple[str, str]]) -> bool:
+    """Whether the last stage's image has the user named ``user``: a RUN of the last stage
+    (or of a stage it is built FROM) creates it (``useradd``, ``adduser``), the image copies
+    a passwd file in, or the user is one that Debian and Alpine images have already."""
+    if user.isdigit() or user in BASE_IMAGE_USERS or "$" in user:
+        return True
+    found = stages(steps)
+    for number in image_stages(steps):
+        for keyword, arguments in found[number]:
+            if keyword in ("COPY", "ADD") and "passwd" in arguments:
+                return True
+            if keyword != "RUN":
+                continue
+            for command in run_commands(arguments):
+                names = [PurePosixPath(word).name for word in command]
+                if {"useradd", "adduser"} & set(names) and user in command:
+                    return True
+    return False
+
+
+# The users a Debian (python:*-slim) or Alpine base image already has.
+BASE_IMAGE_USERS = frozenset(
+    (
+        "daemon",
+        "bin",
+        "sys",
+        "sync",
+        "games",
+        "man",
+        "lp",
+        "mail",
+        "news",
+        "uucp",
+        "proxy",
+        "www-data",
+        "backup",
+        "list",
+        "irc",
+        "gnats",
+        "nobody",
+        "_apt",
+        "adm",
+        "operator",
+        "guest",
+        "ftp",
+        "xfs",
+        "nogroup",
+        "nonroot",
+        "ubuntu",
+    )
+)
+
+
+def copied_paths(stage: list[tuple[str, str]]) -> list[str]:
+    """The absolute paths a stage's instructions name: its WORKDIRs, the destinations of its
+    COPY and ADD, and every absolute path written in its RUN and ENV instructions (where
+    ``uv venv /opt/venv`` or ``UV_PROJECT_ENVIRONMENT=/opt/venv`` puts an environment)."""
+    paths = []
+    workdir = "/"
+    for keyword, arguments in stage:
+        if keyword == "WORKDIR":
+            workdir = str(PurePosixPath(workdir, arguments.strip().strip("\"'")))
+            paths.append(workdir)
+        elif keyword in ("COPY", "ADD"):
+            listed = exec_form(arguments)
+            words = listed if listed is not None else arguments.split()
+            words = [word for word in words if not word.startswith("--")]
+            if words:
+                paths.append(str(PurePosixPath(workdir, words[-1])))
+        elif keyword in ("RUN", "ENV"):
+            for word in re.findall(r"(?<![\w.$}-])/[\w./-]*", arguments):
+                paths.append(word.rstrip("/") or "/")
+    return paths
+
+
+# Where a Python base image keeps what pip (or uv pip --system) installs, and the system.
+IMAGE_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/root", "/home", "/var")
+
+
+def made_by_stage(path: str, steps: list[tuple[str, str]], number: int) -> bool:
+    """Whether the absolute ``path`` is in stage ``number``: under (or above) a path it or a
+    stage it is built FROM names (:func:`copied_paths`), or under the base image's own
+    folders (/usr/local, /root...)."""
+    found = stages(steps)
+    chain = image_stages(steps, number)
+    if all(len(found[each]) < 2 for each in chain):
+        return True  # an image alone (FROM ... AS name): what it holds is not known here
+    target = PurePosixPath(path)
+    named: list[PurePosixPath] = []
+    for each in chain:
+        named += [PurePosixPath(p) for p in copied_paths(found[each]) if p != "/"]
+    named += [PurePosixPath(p) for p in IMAGE_PATHS]
+    return any(target == p or p in target.parents or target in p.parents for p in named)
+
+
+def copied_in(steps: list[tuple[str, str]]) -> list[str]:
+    """Where the last stage puts what it copies from an earlier stage: the absolute
+    destination of each of its ``COPY --from=<stage>`` (a relative one read from its
+    WORKDIR)."""
+    names = stage_names(steps)
+    found = stages(steps)
+    workdir = "/"
+    destinations = []
+    for keyword, arguments in found[-1] if found else []:
+        if keyword == "WORKDIR":
+            workdir = str(PurePosixPath(workdir, arguments.strip().strip("\"'")))
+            continue
+        stage = re.search(r"--from=(\S+)", arguments) if keyword == "COPY" else None
+        number = names.get(stage[1].lower()) if stage else None
+        if number is None or number >= len(found) - 1:
+            continue
+        bracket = arguments.find("[")
+        listed = exec_form(arguments[bracket:]) if bracket >= 0 else None
+        words = listed if listed is not None else arguments.split()
+        words = [word for word in words if not word.startswith("--")]
+        if words and "$" not in words[-1]:
+            destinations.append(str(PurePosixPath(workdir, words[-1])))
+    return destinations
+
+
+def copied_environment_on_path(steps: list[tuple[str, str]]) -> bool | None:
+    """Whether the programs of what the last stage copies from an earlier stage are on its
+    ``PATH``: an entry of the ``PATH`` its ``ENV`` sets lies in a copied folder (its virtual
+    environment's ``bin``), or a copy goes into the system's own folders (/usr/local...).
+    None when it copies nothing from an earlier stage."""
+    destinations = [PurePosixPath(path) for path in copied_in(steps)]
+    if not destinations:
+        return None
+    system = [PurePosixPath(path) for path in ("/usr", "/bin", "/sbin")]
+    if any(path == each or each in path.parents for path in destinations for each in system):
+        return True
+    variables = environment_of(steps)
+
+    def expand(found: re.Match) -> str:
+        name = found.group(1) or found.group(2)
+        return found.group(0) if name == "PATH" else variables.get(name, found.group(0))
+
+    written = re.sub(r"\$\{(\w+)\}|\$(\w+)", expand, variables.get("PATH", ""))
+    entries = [entry for entry in written.split(":") if entry not in ("$PATH", "${PATH}")]
+    if any("$" in entry for entry in entries):
+        return None  # a variable it cannot tell
+    entries = [PurePosixPath(entry) for entry in entries if entry.startswith("/")]
+    return any(entry == path or path in entry.parents for entry in entries for path in destinations)
+
+
+def dockerignore_pattern(pattern: str) -> re.Pattern[str]:
+    """A ``.dockerignore`` pattern as Docker matches it: ``*`` and ``?`` within one path
+    segment, ``**`` across any number of them, ``[...]`` a class of characters."""
+    pattern = str(PurePosixPath("/", pattern.strip())).lstrip("/") or "."
+    regex = ""
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**/", index):
+            regex += "(?:.*/)?"
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            regex += ".*"
+            index += 2
+            continue
+        if char == "*":
+            regex += "[^/]*"
+        elif char == "?":
+            regex += "[^/]"
+        elif char == "[":
+            end = pattern.find("]", index + 1)
+            if end < 0:
+                regex += re.escape(char)
+            else:
+                body = pattern[index + 1 : end]
+                regex += "[" + ("^" + body[1:] if body.startswith("^") else body) + "]"
+                index = end
+        elif char == "\\" and index + 1 < len(pattern):
+            index += 1
+            regex += re.escape(pattern[index])
+        else:
+            regex += re.escape(char)
+        index += 1
+    return re.compile(regex + r"\Z")
+
+
+def dockerignore_excludes(text: str, path: str) -> str | None:
+    """The line of a ``.dockerignore`` that keeps ``path`` (a file's path in the build
+    context) out of the build, or None when it goes in: lines apply in order, each one to the
+    path and to the folders it is in, and the last that matches decides (``!`` lets in)."""
+    parts = PurePosixPath(path).parts
+    prefixes = ["/".join(parts[: count + 1]) for count in range(len(parts))]
+    decided = None
+    for line in text.splitlines():
+        pattern = line.strip()
+        if not pattern or line.startswith("#"):
+            continue
+        back_in = pattern.startswith("!")
+        matcher = dockerignore_pattern(pattern.removeprefix("!"))
+        if any(matcher.match(prefix) for prefix in prefixes):
+            decided = None if back_in else pattern
+    return decided

@@ -13,13 +13,16 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
 
 from autograder import check, sandbox, stages
+from autograder.request_counter import RequestCounter
 from autograder.suites import support
 
 FIELDS = ("id", "species", "sepal_length", "sepal_width", "petal_length", "petal_width")
@@ -252,6 +255,35 @@ def api_url(live_server: str):
     logger.disabled = was_disabled
 
 
+@pytest.fixture(scope="module")
+def relay(api_url: str) -> Iterator[RequestCounter]:
+    """A relay in front of the submission's server, counting the requests it answered: the
+    client functions are given its URL. They run in the student's own process (a probe, in
+    secure mode), where an answer could be made up without asking the API at all; only a
+    relay on the way to the server can tell."""
+    with RequestCounter(urlsplit(api_url).port) as counter:
+        yield counter
+
+
+RELAY_SECONDS = 2.0  # how long the relay may take to see the answer the client already has
+
+
+def answered(relay: RequestCounter) -> int:
+    """How many requests the server answered through the relay so far (with a 2xx)."""
+    return sum(relay.counted().values())
+
+
+def expect_asked(relay: RequestCounter, before: int, call: str) -> None:
+    """``call`` sent at least one request through the relay that the server answered."""
+    deadline = time.monotonic() + RELAY_SECONDS
+    while answered(relay) <= before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert answered(relay) > before, (
+        f"{call} returned without any request reaching the API at the base_url it was given: "
+        "a client's answer must be the server's (send the request with requests.get)"
+    )
+
+
 def unavailable_app():
     """A stand-in Iris API whose every flower answers 503, for the client's error check."""
     from fastapi import FastAPI, HTTPException
@@ -329,10 +361,28 @@ def test_hello_greets_by_name(api):
     more="Add a parameter `shout: bool = False` to the hello function and use message.upper().",
 )
 def test_hello_shouts_when_asked(api):
-    """GET /hello/Ada?shout=true answers "HELLO, ADA!" and ?shout=false answers "Hello, Ada!"."""
-    for value, want in (("true", "HELLO, ADA!"), ("false", "Hello, Ada!")):
+    """GET /hello/Ada?shout=true answers "HELLO, ADA!" and ?shout=false answers "Hello, Ada!";
+    shout is a boolean, so the other spellings of one work too: True and False (what
+    requests sends for a Python bool), 1 and 0."""
+    for value, want in (
+        ("true", "HELLO, ADA!"),
+        ("false", "Hello, Ada!"),
+        ("True", "HELLO, ADA!"),
+        ("False", "Hello, Ada!"),
+        ("1", "HELLO, ADA!"),
+        ("0", "Hello, Ada!"),
+    ):
         request = f"GET /hello/Ada?shout={value}"
-        body = json_of(api.get(f"/hello/Ada?shout={value}"), request)
+        response = api.get(f"/hello/Ada?shout={value}")
+        if response.status_code == 422 and value not in ("true", "false"):
+            pytest.fail(
+                f"{request} answered 422 ({shown(response)}); expected {{'message': {want!r}}}: "
+                f"{value} is a boolean too (FastAPI reads true, True and 1 as true; requests "
+                "sends True and False for a Python bool). Annotate shout as bool and let "
+                "FastAPI read it, instead of comparing texts",
+                pytrace=False,
+            )
+        body = json_of(response, request)
         assert isinstance(body, dict) and body.get("message") == want, (
             f"{request} answered {body!r}; expected {{'message': {want!r}}}"
         )
@@ -553,20 +603,31 @@ def test_openapi_and_docs_list_every_route(api):
     'answer. Handout: "Being a client: requests".',
     more="requests.get(f'{base_url}/hello/{name}', params={'shout': shout}), then the message.",
 )
-def test_client_greet_returns_the_message(api_url, client_module):
+def test_client_greet_returns_the_message(api_url, relay, client_module):
     """client.greet(base_url, "Ada") returns the message the API sends (shout is False
-    unless given); shout=True shouts."""
+    unless given); shout=True shouts; the name is sent as given, so "grace hopper" and
+    " Ada " (spaces around it) get the API's answer for those very names."""
     for shout in (False, True):
         want = live_json(api_url, "/hello/Ada", {"shout": str(shout).lower()})["message"]
-        got = client_module.call("greet", api_url, "Ada", shout=shout)
+        before = answered(relay)
+        got = client_module.call("greet", relay.url, "Ada", shout=shout)
+        expect_asked(relay, before, f"greet(base_url, 'Ada', shout={shout})")
         assert got == want, (
             f"greet(base_url, 'Ada', shout={shout}) returned {got!r}; expected {want!r}"
         )
     want = live_json(api_url, "/hello/Ada", {"shout": "false"})["message"]
-    got = client_module.call("greet", api_url, "Ada")
+    got = client_module.call("greet", relay.url, "Ada")
     assert got == want, (
         f"greet(base_url, 'Ada') returned {got!r}; expected {want!r} (shout=False unless given)"
     )
+    for name in ("grace hopper", " Ada "):
+        want = live_json(api_url, f"/hello/{quote(name)}", {"shout": "false"})["message"]
+        got = client_module.call("greet", relay.url, name, shout=False)
+        assert got == want, (
+            f"greet(base_url, {name!r}, shout=False) returned {got!r}; expected {want!r}, your "
+            "API's answer for that name: send the name exactly as given (same capitals, spaces "
+            "kept)"
+        )
 
 
 @check(
@@ -575,18 +636,35 @@ def test_client_greet_returns_the_message(api_url, client_module):
     'are None. Handout: "Being a client: requests".',
     more="Pass params={'limit': limit, 'species': species} to requests.get and return .json().",
 )
-def test_client_fetch_flowers_sends_species_and_limit(api_url, client_module):
+def test_client_fetch_flowers_sends_species_and_limit(api_url, relay, client_module):
     """client.fetch_flowers returns the list the API sends for the species and limit given;
-    a species that is not None is sent even when it is the empty text (species="")."""
-    for kwargs in ({}, {"limit": 3}, {"species": "versicolor", "limit": 2}, {"species": ""}):
+    a species that is not None is sent even when it is the empty text (species=""), and it is
+    sent exactly as given: "Setosa" and " setosa" get the API's answer for them ([])."""
+    for kwargs in (
+        {},
+        {"limit": 3},
+        {"species": "versicolor", "limit": 2},
+        {"species": ""},
+        {"species": "Setosa"},
+        {"species": " setosa"},
+    ):
         want = live_json(api_url, "/flowers", {"limit": 5, **kwargs})
-        got = client_module.call("fetch_flowers", api_url, **kwargs)
-        call = client_module.shown("fetch_flowers", (api_url,), kwargs)
+        before = answered(relay)
+        got = client_module.call("fetch_flowers", relay.url, **kwargs)
+        call = client_module.shown("fetch_flowers", ("base_url",), kwargs)
+        expect_asked(relay, before, call)
         if kwargs.get("species") == "" and got != want:
             pytest.fail(
                 f"{call} returned {brief(got)}; expected {brief(want)}, your API's answer to "
                 "species='': send species whenever it is not None, even '' "
                 "(`if species is not None:`, not `if species:`)",
+                pytrace=False,
+            )
+        if kwargs.get("species") in ("Setosa", " setosa") and got != want:
+            pytest.fail(
+                f"{call} returned {brief(got)}; expected {brief(want)}, your API's answer to "
+                f"species={kwargs['species']!r}: send the species exactly as given (do not "
+                "change its capitals nor remove its spaces)",
                 pytrace=False,
             )
         assert got == want, f"{call} returned {got!r}; expected {want!r}"
@@ -598,10 +676,12 @@ def test_client_fetch_flowers_sends_species_and_limit(api_url, client_module):
     'client: requests".',
     more="GET f'{base_url}/flowers/{flower_id}' and return response.json().",
 )
-def test_client_fetch_flower_returns_the_flower(api_url, client_module):
+def test_client_fetch_flower_returns_the_flower(api_url, relay, client_module):
     """client.fetch_flower(base_url, 7) returns the flower object the API sends for /flowers/7."""
     want = live_json(api_url, "/flowers/7")
-    got = client_module.call("fetch_flower", api_url, 7)
+    before = answered(relay)
+    got = client_module.call("fetch_flower", relay.url, 7)
+    expect_asked(relay, before, "fetch_flower(base_url, 7)")
     assert got == want, f"fetch_flower(base_url, 7) returned {got!r}; expected {want!r}"
 
 

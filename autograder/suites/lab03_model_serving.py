@@ -19,20 +19,24 @@ process with its own fresh modules, so a start-up in one check never changes ano
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import math
 import os
+import pickle
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import ModuleType
 
 # Imported here, when the suite is collected, so the warm grader has these loaded before it
 # forks a child per submission (model_selection and datasets are what a train.py uses).
 import joblib
+import numpy
 import pytest
 import sklearn.model_selection  # noqa: F401
 from fastapi.testclient import TestClient
@@ -863,14 +867,58 @@ def _train(module: ModuleType, folder: Path, version: str, work: Path):
         raise Problem(described(error, call, source)) from None
 
 
+# A probe runs in the same process as the student's code it imports, so that code can answer
+# for it (write the probe's reply itself, or patch what the probe calls): what such a probe
+# says about the student's objects proves nothing. The checks of train.py therefore run
+# train() in one probe, which answers only what train returned, and examine the files it wrote
+# in another (probe_describe_models), which never imports the student's code and loads
+# model.joblib with an unpickler that rebuilds only objects of scikit-learn, NumPy, SciPy and
+# joblib: a pickle naming anything else (a module of the submission, os.system...) could run
+# the student's code there too.
+MODEL_MODULES = ("sklearn", "numpy", "scipy", "joblib")
+# The functions (not classes) of those modules that rebuild pickled arrays, random states and
+# compiled scikit-learn objects.
+REBUILDERS = {
+    "_reconstruct",
+    "scalar",
+    "_frombuffer",
+    "__bit_generator_ctor",
+    "__randomstate_ctor",
+    "__generator_ctor",
+    "newObj",
+}
+
+
 def _load(model_file: Path):
-    """joblib.load a model the submission wrote (only ever in a probe)."""
+    """joblib.load a model the submission wrote, rebuilding only objects of MODEL_MODULES
+    (only ever in a probe that never imported the student's code)."""
+    from joblib import numpy_pickle
+
+    class ModelsOnly(numpy_pickle.NumpyUnpickler):
+        def find_class(self, module: str, name: str):
+            # The module is checked before it is imported: importing is running it.
+            if module.split(".")[0] in MODEL_MODULES:
+                found = super().find_class(module, name)
+                if (
+                    isinstance(found, (type, numpy.ufunc))  # a class, or np.log and the like
+                    or name in REBUILDERS
+                    or name.startswith("__pyx_")
+                ):
+                    return found
+            raise pickle.UnpicklingError(
+                f"it names {module}.{name}; a model holds objects of scikit-learn, NumPy and "
+                "SciPy only"
+            )
+
+    plain, numpy_pickle.NumpyUnpickler = numpy_pickle.NumpyUnpickler, ModelsOnly
     try:
         return joblib.load(model_file)
     except Exception as error:
         raise Problem(
             f"joblib.load of the model.joblib train wrote raised {error_text(error)}"
         ) from None
+    finally:
+        numpy_pickle.NumpyUnpickler = plain
 
 
 def _metadata(metadata_file: Path):
@@ -880,28 +928,60 @@ def _metadata(metadata_file: Path):
         raise Problem(f"model.json is not a JSON file: {error_text(error)}") from None
 
 
-def probe_train_once(folder: str) -> dict:
-    """Probe: run train("trained/v1", version="check-7.1") from an empty folder (so train
-    creates two folders) and describe what it wrote: the path it returned, the files, the
-    pipeline and model.json."""
-    folder_path = Path(folder)
+def probe_run_train(folder: str, work: str, runs: list[list[str]]) -> dict:
+    """Probe: import train.py afresh with ``work`` (empty) as the working directory and, for
+    each [name, version], call train(work/name, version=version); answer what the first call
+    returned and whether that is the path of the model it wrote. What train wrote is
+    examined by probe_describe_models (see MODEL_MODULES)."""
+    folder_path, work_path = Path(folder), Path(work)
+    answer: dict = {}
     try:
         with (
-            scratch_folder() as scratch,
-            environment(scratch),
+            environment(work_path),
             fresh_module(folder_path, "train", "from an empty folder") as module,
         ):
-            target = scratch / "trained" / "v1"
-            returned = _train(module, target, "check-7.1", scratch)
-            model_file, metadata_file = target / "model.joblib", target / "model.json"
-            facts = {
-                "returned": None if returned is None else repr(returned)[:200],
-                "returned_is_model": returned is not None
-                and isinstance(returned, (str, os.PathLike))
-                and Path(returned).resolve() == model_file.resolve(),
-                "model_file": model_file.is_file(),
-                "metadata_file": metadata_file.is_file(),
-            }
+            for name, version in runs:
+                target = work_path / name
+                returned = _train(module, target, version, work_path)
+                if "returned" not in answer:
+                    answer["returned"] = None if returned is None else repr(returned)[:200]
+                    answer["returned_is_model"] = (
+                        isinstance(returned, (str, os.PathLike))
+                        and Path(returned).resolve() == (target / "model.joblib").resolve()
+                    )
+                    answer["returned_is_path"] = isinstance(returned, PurePath)
+    except Problem as problem:
+        return {"problem": str(problem)}
+    return answer
+
+
+def train_in_probes(submission_dir: Path, work: Path, runs: list[list[str]]) -> tuple[dict, dict]:
+    """Run train for ``runs`` in a probe, in ``work`` (a new folder), then describe the
+    models it wrote in another probe: (what train returned, the description by name)."""
+    work.mkdir()
+    isolation.current().writable_by_app(work)
+    ran = answered(probe(probe_run_train, str(submission_dir), str(work), runs))
+    names = [name for name, _ in runs]
+    return ran, answered(probe(probe_describe_models, str(work), names, str(submission_dir)))
+
+
+def probe_describe_models(work: str, names: list[str], folder: str) -> dict:
+    """Probe (the student's code is never imported here): describe the model train wrote in
+    each folder ``work``/name: its files, the pipeline (type, classes, the shape of
+    predict_proba on one flower and its probabilities for the samples, its accuracy on iris)
+    and model.json. The submission's ``folder`` is taken off the import path meanwhile."""
+    with off_the_import_path(Path(folder)):
+        return described_models(Path(work), names)
+
+
+def described_models(work: Path, names: list[str]) -> dict:
+    """What probe_describe_models answers (in that probe only)."""
+    described = {}
+    try:
+        for name in names:
+            model_file = work / name / "model.joblib"
+            metadata_file = model_file.with_suffix(".json")
+            facts = {"model_file": model_file.is_file(), "metadata_file": metadata_file.is_file()}
             if facts["model_file"]:
                 pipeline = _load(model_file)
                 facts["type"] = type(pipeline).__name__
@@ -909,13 +989,36 @@ def probe_train_once(folder: str) -> dict:
                 if facts["is_pipeline"]:
                     facts["classes"] = [str(name) for name in pipeline.classes_]
                     facts["shape"] = list(pipeline.predict_proba(rows([SETOSA])).shape)
+                    facts["probabilities"] = pipeline.predict_proba(rows(SAMPLES)).tolist()
+                    data = load_iris()
+                    predicted = pipeline.predict(data.data)
+                    facts["real"] = float((predicted == data.target_names[data.target]).mean())
             if facts["metadata_file"]:
                 facts["metadata"] = _metadata(metadata_file)
+            described[name] = facts
     except Problem as problem:
         return {"problem": str(problem)}
     except Exception as error:  # the pipeline itself failed (classes_, predict_proba)
-        return {"problem": described(error, "using the pipeline train wrote", folder_path)}
-    return facts
+        return {"problem": f"using the pipeline train wrote raised {error_text(error)}"}
+    return described
+
+
+@contextmanager
+def off_the_import_path(folder: Path) -> Iterator[None]:
+    """Take ``folder`` (the submission), and the working directory, off ``sys.path`` while
+    the block runs. A sandbox puts the submission's folder first on the path, so a module
+    that a library imports only when first needed (``torch``, which a module of
+    scikit-learn tries, say: a model may name any module) would be the student's file of
+    that name."""
+    saved, inside = list(sys.path), folder.resolve()
+    sys.path[:] = [
+        entry for entry in saved if entry and not Path(entry).resolve().is_relative_to(inside)
+    ]
+    importlib.invalidate_caches()
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
 
 
 @check(
@@ -926,14 +1029,19 @@ def probe_train_once(folder: str) -> dict:
     "(mkdir(parents=True, exist_ok=True)), writes output_dir/model.joblib (joblib.dump of the "
     "fitted pipeline) and output_dir/model.json, and returns the model.joblib path.",
 )
-def test_train_writes_a_loadable_model_and_its_metadata(submission_dir: Path):
+def test_train_writes_a_loadable_model_and_its_metadata(submission_dir: Path, tmp_path: Path):
     """train(folder, version=...) creates folder and its parents, and writes model.joblib (a
     fitted scikit-learn Pipeline trained on species names) and model.json (version, classes,
     features, metrics.accuracy)."""
-    facts = answered(probe(probe_train_once, str(submission_dir)))
+    ran, models = train_in_probes(submission_dir, tmp_path / "work", [["trained/v1", "check-7.1"]])
+    facts = models["trained/v1"]
     assert facts["model_file"], "train(folder, version=...) did not write folder/model.joblib"
-    assert facts["returned_is_model"], (
-        f"train(folder, ...) returned {facts['returned']}; expected the path of folder/model.joblib"
+    assert ran["returned_is_model"], (
+        f"train(folder, ...) returned {ran['returned']}; expected the path of folder/model.joblib"
+    )
+    assert ran["returned_is_path"], (
+        f"train(folder, ...) returned {ran['returned']}: return a pathlib.Path, not a str (the "
+        'given main() calls path.with_suffix(".json") on it)'
     )
     assert facts["is_pipeline"], (
         f"model.joblib holds a {facts['type']}; expected a scikit-learn Pipeline"
@@ -965,41 +1073,10 @@ def test_train_writes_a_loadable_model_and_its_metadata(submission_dir: Path):
     )
 
 
-def probe_train_twice(folder: str) -> dict:
-    """Probe: run train twice from an empty folder; answer both models' probabilities for
-    the sample flowers, both reported accuracies, and the first model's accuracy on iris."""
-    folder_path = Path(folder)
-    try:
-        with (
-            scratch_folder() as scratch,
-            environment(scratch),
-            fresh_module(folder_path, "train", "from an empty folder") as module,
-        ):
-            probabilities, accuracies = [], []
-            for name in ("one", "two"):
-                _train(module, scratch / name, "same", scratch)
-                model_file = scratch / name / "model.joblib"
-                if not model_file.is_file():
-                    raise Problem(f"train({name}, ...) did not write {name}/model.joblib")
-                pipeline = _load(model_file)
-                probabilities.append(pipeline.predict_proba(rows(SAMPLES)).tolist())
-                metadata = _metadata(model_file.with_suffix(".json"))
-                metrics = metadata.get("metrics") if isinstance(metadata, dict) else None
-                accuracies.append(metrics.get("accuracy") if isinstance(metrics, dict) else None)
-            data = load_iris()
-            predicted = pipeline.predict(data.data)
-            real = float((predicted == data.target_names[data.target]).mean())
-            classes = [str(name) for name in getattr(pipeline, "classes_", [])]
-    except Problem as problem:
-        return {"problem": str(problem)}
-    except Exception as error:  # the pipeline itself failed (predict_proba, predict)
-        return {"problem": described(error, "using the pipeline train wrote", folder_path)}
-    return {
-        "probabilities": probabilities,
-        "accuracies": accuracies,
-        "real": real,
-        "classes": classes,
-    }
+def accuracy_in(metadata) -> object:
+    """metrics.accuracy of a model.json's data, or None."""
+    metrics = metadata.get("metrics") if isinstance(metadata, dict) else None
+    return metrics.get("accuracy") if isinstance(metrics, dict) else None
 
 
 @check(
@@ -1010,10 +1087,27 @@ def probe_train_twice(folder: str) -> dict:
     more="Pass random_state=SEED to train_test_split (and to any model that uses randomness): "
     "the same call must give the same model.",
 )
-def test_train_is_seeded_and_accurate(submission_dir: Path):
+def test_train_is_seeded_and_accurate(submission_dir: Path, tmp_path: Path):
     """Two calls of train give the same predictions, the accuracy in model.json is at least
     0.9, and the model really classifies iris that well."""
-    facts = answered(probe(probe_train_twice, str(submission_dir)))
+    _, models = train_in_probes(
+        submission_dir, tmp_path / "work", [["one", "same"], ["two", "same"]]
+    )
+    for name in ("one", "two"):
+        if not models[name]["model_file"]:
+            pytest.fail(f"train({name}, ...) did not write {name}/model.joblib", pytrace=False)
+        if not models[name].get("is_pipeline"):
+            pytest.fail(
+                f"{name}/model.joblib holds a {models[name]['type']}; expected a "
+                "scikit-learn Pipeline",
+                pytrace=False,
+            )
+    facts = {
+        "probabilities": [models[name]["probabilities"] for name in ("one", "two")],
+        "accuracies": [accuracy_in(models[name].get("metadata")) for name in ("one", "two")],
+        "real": models["one"]["real"],
+        "classes": models["one"]["classes"],
+    }
     first, second = ([value for row in rows_ for value in row] for rows_ in facts["probabilities"])
     assert len(first) == len(second) and first == pytest.approx(second, abs=1e-9), (
         "two calls of train(...) gave models with different predictions: seed every random "

@@ -137,9 +137,10 @@ def catches(bench: Bench, *names: str, add: Mapping[str, str] | None = None) -> 
 WHEAT_HINT = (
     "First make your tests pass with `uv run pytest` in your lab folder. Then check only what "
     "the contract in README.md fixes: status codes, error codes, field names and values. Do "
-    "not compare error messages, field order, exact probabilities of the real model, the "
-    "format of request ids or the service's internal names, and do not count on a model "
-    "another test's `with` block left behind."
+    "not compare error messages, field order, the real model's probabilities, metrics or "
+    "species, the order of the classes, how observation ids follow each other, the format of "
+    "request ids or the service's internal names, and do not count on a model another test's "
+    "`with` block left behind."
 )
 
 
@@ -175,8 +176,8 @@ def test_your_tests_pass_on_the_reference_service(bench):
 )
 def test_your_tests_accept_fields_in_another_order(bench):
     """Your tests must pass on a correct service that writes its JSON fields (and the
-    probabilities, the error envelope, the health answers) in another order and rounds
-    probabilities to 8 decimals."""
+    probabilities, the error envelope, the health answers, the classes of GET /model) in
+    another order and rounds probabilities to 8 decimals."""
     passes_on_correct_service(bench, "reordered")
 
 
@@ -196,15 +197,19 @@ def test_your_tests_accept_other_error_messages(bench):
 @check(
     points=5,
     hint="A correct service may be built differently inside (names, ids, where the model "
-    'lives): test the contract, from outside. Handout: "What makes a good test".',
+    'lives, how train.train fits it): test the contract, from outside. Handout: "What makes '
+    'a good test", and "The contract".',
     more=WHEAT_HINT,
     name="correct service: other internals",
 )
 def test_your_tests_accept_other_internals(bench):
     """Your tests must pass on a correct service organised differently inside: other variable
     names, the model kept elsewhere and released when the app shuts down, observation ids
-    that do not start at 1, request ids in another format, one more key in its error objects
-    (the contract allows it)."""
+    that neither start at 1 nor follow each other, request ids in another format, one more
+    key in its error objects (the contract allows it), another error code for a /ready that
+    fails its smoke prediction, another version in /health, and a train.train with other
+    settings (other probabilities, another accuracy, another species for a borderline
+    flower)."""
     passes_on_correct_service(bench, "restructured")
 
 
@@ -308,16 +313,27 @@ def test_catches_the_model_loaded_on_every_request(bench):
 
 @check(
     points=5,
-    hint='Use a version no real model has, and check it comes back. Handout: "A fake model '
-    'through dependency_overrides".',
+    hint="Use a version no real model has, and check it comes back, from POST /predict and "
+    'from GET /model. Handout: "A fake model through dependency_overrides".',
     more="Use a model whose version no real model has (the fake's), and check model_version "
-    "in the answer of POST /predict.",
+    "in the answer of POST /predict and version in the answer of GET /model.",
     name="buggy service: a fixed model version",
 )
 def test_catches_a_fixed_model_version(bench):
-    """Your tests must fail on a service that always reports model_version 1.0.0 from
-    POST /predict, whatever model is loaded."""
-    catches(bench, "fixed-model-version")
+    """Your tests must fail on two services that report a fixed version whatever model is
+    loaded: one always answers model_version 1.0.0 from POST /predict, the other the
+    service's own version (0.5.0) as the version of GET /model."""
+    catches(
+        bench,
+        "fixed-model-version",
+        "model-route-fixed-version",
+        add={
+            "fixed-model-version": "Check model_version in the answer of POST /predict with "
+            "the fake model: it is the fake's version.",
+            "model-route-fixed-version": "Check version in the answer of GET /model with the "
+            "fake model: it is the fake's version.",
+        },
+    )
 
 
 @check(
@@ -394,13 +410,15 @@ def test_catches_ready_without_a_smoke_prediction(bench):
     points=5,
     hint="Make the model fail with a message of your own and look for it in the 500. Handout: "
     '"Testing what goes wrong".',
-    more="Make the fake model crash with a secret message, POST /predict, and check the 500 "
-    "contains neither the message nor the exception's class name.",
+    more="Make the fake model crash with a secret message, POST /predict, and check the whole "
+    "answer of the 500 (response.text, not only error.message) contains neither the message "
+    "nor the exception's class name.",
     name="buggy service: an internal error that leaks details",
 )
 def test_catches_an_internal_error_that_leaks_details(bench):
-    """Your tests must fail on a service whose 500 names the exception's class instead of
-    revealing nothing (the handout: neither the exception's message nor its class name)."""
+    """Your tests must fail on a service whose 500 names the exception's class, in a key of
+    its own in the error object, instead of revealing nothing (the handout: the answer
+    contains neither the exception's message nor its class name, anywhere)."""
     catches(bench, "internal-error-leaked")
 
 

@@ -44,6 +44,10 @@ API_KEY = secrets.token_urlsafe(24)
 KEY = {"X-API-Key": API_KEY}
 SECRET = secrets.token_hex(32)
 TOKEN_DELAY = 0.04  # seconds between two tokens: a whole explanation takes about a second
+# Another pause, for the last tokens of one resumed stream: a pause written in the code
+# instead of read from TOKEN_DELAY_SECONDS shows (the default, 0.05 s, is near TOKEN_DELAY).
+SLOW_DELAY = 0.2
+SLOW_TOKENS = 5
 TIMEOUT = 15  # seconds for one request of the grader
 CLOSE_SECONDS = 10  # how long a stream whose client left may take to count as closed
 ANSWER_TIMEOUT = 5  # seconds to wait for one WebSocket answer on a real server
@@ -624,16 +628,20 @@ def test_stream_ends_with_a_done_event(setosa_stream):
     "inside the loop; never build a list of every event first, in the SSE route or in the "
     "JSON Lines one.",
 )
-def test_first_event_arrives_before_the_stream_ends(setosa_stream, setosa_lines):
+def test_first_event_arrives_before_the_stream_ends(app, setosa_stream, setosa_lines, monkeypatch):
     """The first token event reaches the client in less than half the time the whole stream
     takes (the tokens are TOKEN_DELAY_SECONDS apart: the stream is not built in advance); so
     does the first line of GET /predict/explain/lines, the same stream as JSON Lines (when
-    that route streams JSON Lines at all: its content is the lines check's business)."""
+    that route streams JSON Lines at all: its content is the lines check's business). With
+    TOKEN_DELAY_SECONDS set to another value, the last tokens of a resumed stream come that
+    far apart (the pause is the setting's, not a number written in the code)."""
     tokens, _, first_at, total = setosa_stream()
     assert first_at < total / 2, (
         f"GET {SSE}: the first event came after {first_at:.2f} s of a {total:.2f} s stream of "
         f"{len(tokens)} tokens: the events were sent together at the end"
     )
+    if len(tokens) > SLOW_TOKENS:
+        expect_the_delay_setting(app, len(tokens), monkeypatch)
     reading = setosa_lines(judged=False)
     if reading is None or len(reading[0]) < 3:
         return  # no stream of lines to time: the lines check says why
@@ -642,6 +650,30 @@ def test_first_event_arrives_before_the_stream_ends(setosa_stream, setosa_lines)
         f"GET {LINES}: the first line came after {first_at:.2f} s of a {total:.2f} s stream of "
         f"{len(items)} lines: the lines were sent together at the end (the JSON Lines route "
         "sends each event as it comes, as the SSE route does)"
+    )
+
+
+def expect_the_delay_setting(app, count: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start the app afresh with TOKEN_DELAY_SECONDS=SLOW_DELAY and resume its SETOSA stream
+    before its last SLOW_TOKENS tokens: they must come (almost) the setting's pause apart."""
+    monkeypatch.setenv("TOKEN_DELAY_SECONDS", str(SLOW_DELAY))
+    resume_after = count - SLOW_TOKENS
+    what = f"GET {SSE} with TOKEN_DELAY_SECONDS={SLOW_DELAY:g} and Last-Event-ID: {resume_after}"
+    with (
+        isolation.current().fresh_app(app, support.reimported_app) as new_app,
+        support.started(new_app, failure=f"TOKEN_DELAY_SECONDS={SLOW_DELAY:g}") as slow,
+    ):
+        resumed, _, first_at, total = sse_stream(
+            slow, what, headers={"Last-Event-ID": str(resume_after)}
+        )
+    if len(resumed) < 2:
+        return  # nothing to time: resuming is the Last-Event-ID check's business
+    expected = (len(resumed) - 1) * SLOW_DELAY
+    assert total - first_at >= 0.75 * expected, (
+        f"{what}: {len(resumed)} tokens came within {total - first_at:.2f} s of the first; "
+        f"{SLOW_DELAY:g} s apart they take about {expected:.2f} s: the pause between tokens "
+        "must be the TOKEN_DELAY_SECONDS setting (read from the settings, never written in "
+        "the code)"
     )
 
 
@@ -1084,7 +1116,13 @@ def test_client_predict_live_answers_every_flower(api_client, served, client_py)
     expect_prediction(answers[0], "versicolor", "predict_live()'s first answer")
     expect_error_frame(answers[1], "validation_error", "predict_live()'s second answer")
     expect_prediction(answers[2], "setosa", "predict_live()'s third answer")
-    assert connections <= 1, (
+    # Exactly one: answers that came over no connection were made up in the client's own
+    # process (the probe runs there, so only the relay in front of the server can tell).
+    assert connections, (
+        "predict_live() opened no WebSocket connection to the base_url it was given: its "
+        "answers must be the server's, over one connection"
+    )
+    assert connections == 1, (
         f"predict_live() opened {connections} WebSocket connections for 3 flowers; "
         "the contract asks for one connection for all of them"
     )

@@ -804,6 +804,15 @@ def test_v2_lists_the_k_most_probable_species(api):
     assert body.get("species") == top[0].get("species") == "virginica", (
         f"POST {V2}?k=2 answered {json.dumps(body)[:300]}; expected virginica first"
     )
+    v1 = support.json_or_fail(predict(api, "v2", V1, json=VIRGINICA), f"POST {V1}")
+    v1_probabilities = v1.get("probabilities") if isinstance(v1, dict) else None
+    if isinstance(v1_probabilities, dict):
+        for item in top:
+            model_says = v1_probabilities.get(item.get("species"))
+            assert isinstance(model_says, float) and item.get("probability") == model_says, (
+                f"POST {V2}?k=2 lists {item}; the model (POST {V1}) says {model_says!r}: a "
+                "probability of /v2 is the model's, never rounded"
+            )
     assert body.get("model_version") == GRADER_VERSION and isinstance(
         body.get("prediction_id"), int
     ), f"POST {V2} answered {json.dumps(body)[:300]}; expected model_version and prediction_id"

@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from fnmatch import fnmatch
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import httpx
 import pytest
@@ -44,19 +44,31 @@ from autograder.request_counter import RequestCounter, _Requests
 from autograder.suites import support
 from autograder.suites.dockerfiles import (
     SHELL_OPERATORS,
+    copied_environment_on_path,
+    dockerignore_excludes,
     dockerignore_rules,
     earlier_stages,
+    environment_of,
     exec_form,
     final_image,
-    final_stage,
     first_heredoc_line,
+    image_instructions,
     instructions,
     is_a_script,
+    is_loopback,
+    made_by_stage,
+    option_values,
     run_commands,
+    script_server_problem,
     server_started,
+    server_words,
     shell_runs_the_prestart,
+    shell_words,
+    split_bind,
+    stage_names,
     stages,
     starts_a_server,
+    user_is_created,
     uv_installs,
     without_hadolint_comments,
 )
@@ -352,9 +364,11 @@ def test_fastapi_run_serves_with_two_workers(fastapi_workers):
     more="uvicorn imports the app from the string app.main:app (in every worker), run from "
     "the lab folder; its lifespan logs the worker's startup.",
 )
-def test_uvicorn_serves_the_app(uvicorn_server):
+def test_uvicorn_serves_the_app(uvicorn_server, lifespan_run):
     """``uvicorn app.main:app --workers 1``: GET /worker answers, and that process logged
-    its ``startup`` event."""
+    its ``startup`` event. And the app's lifespan, run once alone with the grader's model at
+    ``IRIS_MODEL_PATH``, writes its ``startup`` event once the model is loaded:
+    ``app.state.model`` holds it when ``app.lifecycle.record`` writes the event."""
     server = serving(uvicorn_server)
     pids = server.worker_pids(1)
     started = {event.get("pid") for event in server.events("startup")}
@@ -362,19 +376,31 @@ def test_uvicorn_serves_the_app(uvicorn_server):
         server.fail(
             f"the worker {sorted(pids)} logged no startup event ({sorted(started, key=str)})"
         )
+    startups = [seen for seen in lifespan_run.get("seen", []) if seen["event"] == "startup"]
+    if startups and not startups[0]["model"]:
+        pytest.fail(
+            "the app's lifespan, run once alone with a model at IRIS_MODEL_PATH, wrote its "
+            "startup event before app.state.model held the model: the event says the worker "
+            "has loaded its model, so it is written after the model is loaded",
+            pytrace=False,
+        )
 
 
-def gunicorn_settings(web_concurrency: str | None = "3") -> dict:
+def gunicorn_settings(
+    web_concurrency: str | None = "3", environment: dict[str, str] | None = None
+) -> dict:
     """A probe: the settings gunicorn.conf.py defines, with ``WEB_CONCURRENCY`` set to
     ``web_concurrency`` in the environment (None: not set, as the handout's own command
-    starts Gunicorn). It is loaded as Gunicorn loads it: a module called ``__config__`` (a
-    file that tests its ``__name__`` sees what it sees under Gunicorn)."""
+    starts Gunicorn) and the variables of ``environment`` set too (a Dockerfile's ``ENV``).
+    It is loaded as Gunicorn loads it: a module called ``__config__`` (a file that tests its
+    ``__name__`` sees what it sees under Gunicorn)."""
     import importlib.util
     import os
 
     import app
 
     before = os.environ.get("WEB_CONCURRENCY")
+    os.environ.update(environment or {})
     if web_concurrency is None:
         os.environ.pop("WEB_CONCURRENCY", None)
     else:
@@ -392,7 +418,12 @@ def gunicorn_settings(web_concurrency: str | None = "3") -> dict:
             os.environ.pop("WEB_CONCURRENCY", None)
         else:
             os.environ["WEB_CONCURRENCY"] = before
-    return {name: value for name, value in vars(module).items() if isinstance(value, str | int)}
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if isinstance(value, str | int)
+        or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    }
 
 
 @check(
@@ -457,14 +488,22 @@ def test_gunicorn_serves_with_web_concurrency_workers(gunicorn_workers):
     several_workers_answer(gunicorn_workers)
 
 
-def ran_once(server: Server) -> None:
-    """The prestart event came once, and a startup event from every worker that answered."""
+def ran_once(server: Server, scratch: Path) -> None:
+    """The prestart event came once, the database has its tables (the prestart work
+    migrated it: the lifespan never does), and a startup event from every worker that
+    answered."""
     pids = serving(server).worker_pids(2)
     prestarts = server.events("prestart")
     if len(prestarts) != 1:
         server.fail(
             f"the lifecycle log has {len(prestarts)} prestart event(s) with "
             f"{len(pids)} worker(s) answering; the once-only work must run exactly once"
+        )
+    if not database_tables(server.data / "log.db", scratch):
+        server.fail(
+            "the server's database (IRIS_DATABASE_URL, empty before it started) has no table "
+            "after the prestart work and the workers' start: the prestart work migrates the "
+            "database (app.database.migrate) before it writes its prestart event"
         )
     started = {event.get("pid") for event in server.events("startup")}
     missing = pids - started
@@ -482,13 +521,17 @@ def ran_once(server: Server) -> None:
     more="With two workers the lifespan runs twice, at the same moment: two migrations race "
     "on one database.",
 )
-def test_start_up_work_ran_once_under_fastapi_run(fastapi_workers, lifespan_run):
+def test_start_up_work_ran_once_under_fastapi_run(
+    fastapi_workers, lifespan_run, prestart_run, tmp_path
+):
     """``python -m app.prestart`` then ``fastapi run --workers 2``: the lifecycle log has
     one ``prestart`` event, and a ``startup`` event from each worker. And the app's lifespan,
     run once alone (as each worker runs it) on an empty database, leaves it with no table:
     it never migrates (the prestart event alone would not show an ``alembic upgrade`` of
-    its own)."""
-    ran_once(fastapi_workers)
+    its own). The server's database has its tables (the prestart work migrated it), and
+    ``prepare(settings)``, run once alone on an empty database, writes its ``prestart``
+    event once the database has its tables."""
+    ran_once(fastapi_workers, tmp_path)
     tables = lifespan_run["tables"]
     if tables:
         pytest.fail(
@@ -496,6 +539,13 @@ def test_start_up_work_ran_once_under_fastapi_run(fastapi_workers, lifespan_run)
             f"empty database created the table(s) {', '.join(tables[:5])}: the lifespan (or "
             "the import) migrates the database. Migrating is once-only work: app/prestart.py "
             "does it before the workers start; the lifespan only opens the database",
+            pytrace=False,
+        )
+    if prestart_run.get("tables") == []:
+        pytest.fail(
+            "prepare(settings) of app/prestart.py, run once on an empty database, wrote its "
+            "prestart event before the database had a table: the event says the database is "
+            "migrated, so prepare() writes it after migrating",
             pytrace=False,
         )
 
@@ -506,10 +556,10 @@ def test_start_up_work_ran_once_under_fastapi_run(fastapi_workers, lifespan_run)
     "a server hook of gunicorn.conf.py. Handout: Task 3.",
     more="on_starting(server) runs once in the master; post_fork runs in every worker.",
 )
-def test_start_up_work_ran_once_under_gunicorn(gunicorn_workers):
+def test_start_up_work_ran_once_under_gunicorn(gunicorn_workers, tmp_path):
     """Gunicorn with two workers: one ``prestart`` event (run by the master before the
-    workers start), and a ``startup`` event from each worker."""
-    ran_once(gunicorn_workers)
+    workers start), the database migrated, and a ``startup`` event from each worker."""
+    ran_once(gunicorn_workers, tmp_path)
 
 
 def run_prestart(model: Path, data: Path) -> str:
@@ -627,7 +677,11 @@ def lifespan_leftovers(folder: str, environment: dict[str, str]) -> dict:
     support.forget_submission_tables()
     try:
         with submission.imported_afresh(Path(folder)) as module:
-            return asyncio.run(run_lifespan(submission.app_of(module)))
+            app = submission.app_of(module)
+            seen = watch_the_events(app)
+            left = asyncio.run(run_lifespan(app))
+            left["seen"] = seen
+            return left
     finally:
         for name, value in saved.items():
             if value is None:
@@ -637,6 +691,37 @@ def lifespan_leftovers(folder: str, environment: dict[str, str]) -> dict:
         for number, handler in handlers.items():  # a lifespan may install its own
             with contextlib.suppress(ValueError, TypeError):
                 signal.signal(number, handler)
+
+
+def watch_the_events(app) -> list[dict]:
+    """Wrap ``app.lifecycle.record`` (in that module, and wherever the submission's modules
+    imported it by name) so that each event it writes notes what the app held at that moment:
+    ``model`` (whether ``app.state.model`` holds one) and ``pooled`` (the connections the
+    engine's pool keeps; None when it cannot tell). The list the notes go to is returned."""
+    import sys
+
+    seen: list[dict] = []
+    lifecycle = sys.modules.get("app.lifecycle")
+    original = getattr(lifecycle, "record", None)
+    if not callable(original):
+        return seen
+
+    def record(*arguments, **keywords):
+        event = keywords.get("event", arguments[1] if len(arguments) > 1 else None)
+        engine = getattr(app.state, "engine", None)
+        try:
+            pooled = int(engine.pool.checkedin())
+        except Exception:
+            pooled = None
+        model = getattr(app.state, "model", None) is not None
+        seen.append({"event": str(event), "model": model, "pooled": pooled})
+        return original(*arguments, **keywords)
+
+    for name, module in list(sys.modules.items()):
+        own = name == "app" or name.startswith("app.")
+        if own and getattr(module, "record", None) is original:
+            module.record = record
+    return seen
 
 
 async def run_lifespan(app) -> dict:
@@ -701,6 +786,71 @@ def database_tables(database: Path, scratch: Path) -> list[str]:
             return sorted(name for (name,) in rows if not name.startswith("sqlite_"))
     except sqlite3.Error:
         return []
+
+
+def prestart_leftovers(folder: str, environment: dict[str, str], database: str) -> dict:
+    """A probe: import ``app.prestart`` of ``folder`` afresh with ``environment`` set and
+    call its ``prepare(settings)`` once, with ``app.lifecycle.record`` watched: ``tables``,
+    the tables the SQLite file at ``database`` had when the ``prestart`` event was written
+    (None: no such event was written through it); else ``problem``, why it did not run."""
+    import os
+    import sqlite3
+    import sys
+
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    support.forget_submission_tables()
+    found: dict = {"tables": None}
+    try:
+        with submission.imported_afresh(Path(folder), "app.prestart") as module:
+            lifecycle = sys.modules.get("app.lifecycle")
+            original = getattr(lifecycle, "record", None)
+            config = sys.modules.get("app.core.config")
+            if not callable(original) or config is None:
+                return {"problem": "app.lifecycle.record or app.core.config is missing"}
+
+            def record(*arguments, **keywords):
+                event = keywords.get("event", arguments[1] if len(arguments) > 1 else None)
+                if event == "prestart" and found["tables"] is None:
+                    try:
+                        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+                            rows = db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                            found["tables"] = [name for (name,) in rows]
+                    except sqlite3.Error:
+                        found["tables"] = []
+                return original(*arguments, **keywords)
+
+            for name, each in list(sys.modules.items()):
+                own = name == "app" or name.startswith("app.")
+                if own and getattr(each, "record", None) is original:
+                    each.record = record
+            module.prepare(config.get_settings())
+    except Exception as error:
+        return {"problem": f"{type(error).__name__}: {error}"[:300]}
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return found
+
+
+@pytest.fixture(scope="module")
+def prestart_run(submission_dir, iris_model, tmp_path_factory) -> dict:
+    """``prepare(settings)`` of app/prestart.py, run once in a probe on an empty database
+    with the grader's model (:func:`prestart_leftovers`)."""
+    data = isolation.current().writable_by_app(tmp_path_factory.mktemp("prepare"))
+    try:
+        return isolation.call(
+            prestart_leftovers,
+            str(submission_dir),
+            settings(iris_model, data),
+            str(data / "log.db"),
+            timeout=LIFESPAN_SECONDS,
+        )
+    except isolation.SandboxError as error:
+        return {"problem": str(error)}
 
 
 @pytest.fixture(scope="module")
@@ -872,9 +1022,76 @@ def test_every_worker_ran_its_shutdown(shutdown, lifespan_run):
             "yield it releases the model and the database, then writes the shutdown event",
             pytrace=False,
         )
+    shutdowns = [seen for seen in lifespan_run.get("seen", []) if seen["event"] == "shutdown"]
+    held = []
+    if shutdowns and shutdowns[-1]["model"]:
+        held.append("the model (app.state.model was not None)")
+    if shutdowns and shutdowns[-1]["pooled"]:
+        held.append(f"{shutdowns[-1]['pooled']} database connection(s) in the engine's pool")
+    if held:
+        pytest.fail(
+            f"the app's lifespan wrote its shutdown event while it still held "
+            f"{' and '.join(held)}: the event says the worker released them, so it is "
+            "written last, after app.state.model = None and engine.dispose()",
+            pytrace=False,
+        )
 
 
 # ---------------------------------------------------------------- the image description
+
+
+def listening_addresses(steps: list[tuple[str, str]], folder: Path) -> list[tuple[str, str]]:
+    """The (host, port) pairs the server the image starts listens on, read from its command
+    line, the image's ``ENV`` and, for Gunicorn, its ``gunicorn.conf.py`` (read in a probe
+    with those variables set); none when they cannot be told (a variable, another config
+    file, a Unix socket...)."""
+    commands = image_instructions(steps, "CMD")
+    entrypoints = image_instructions(steps, "ENTRYPOINT")
+    listed = exec_form(commands[-1]) if commands else None
+    entrypoint = exec_form(entrypoints[-1]) if entrypoints else []
+    words = server_words(entrypoint or []) or server_words(listed or [])
+    if not words:
+        return []
+    server = server_started(words)
+    variables = environment_of(steps)
+    if server == "gunicorn":
+        binds = option_values(words, "-b", "--bind")
+        if not binds:
+            configs = option_values(words, "-c", "--config")
+            if "GUNICORN_CMD_ARGS" in variables or (
+                configs and PurePosixPath(configs[-1]).name != "gunicorn.conf.py"
+            ):
+                return []
+            plain = {
+                name: value
+                for name, value in variables.items()
+                if "$" not in value and not name.startswith(("PATH", "PYTHON", "LD_"))
+            }
+            try:
+                values = isolation.call(gunicorn_settings, None, plain, timeout=30)
+            except isolation.SandboxError:
+                return []
+            bind = values.get("bind")
+            if bind is None:  # Gunicorn's default: $PORT on every interface, or loopback
+                port = variables.get("PORT")
+                bind = f"0.0.0.0:{port}" if port else "127.0.0.1:8000"
+            binds = [bind] if isinstance(bind, str) else list(bind)
+        pairs = [split_bind(bind) for bind in binds if not bind.startswith(("unix:", "fd:"))]
+    elif server in ("uvicorn", "fastapi"):
+        if option_values(words, "--uds", "--fd"):
+            return []
+        hosts = option_values(words, "--host")
+        ports = option_values(words, "--port")
+        if server == "uvicorn":
+            host = hosts[-1] if hosts else variables.get("UVICORN_HOST", "127.0.0.1")
+            port = ports[-1] if ports else variables.get("UVICORN_PORT", "8000")
+        else:
+            host = hosts[-1] if hosts else "0.0.0.0"
+            port = ports[-1] if ports else "8000"
+        pairs = [(host, port)]
+    else:
+        return []
+    return [(host, port) for host, port in pairs if "$" not in host + port]
 
 
 def read_file(folder: Path, name: str) -> str:
@@ -952,7 +1169,8 @@ def test_dockerfile_builds_in_two_stages_with_uv(submission_dir):
     install the dependencies (``uv sync``, ``uv pip install`` or ``uv pip sync``: uv copied
     in or installed with pip, by any path; ``uv venv`` alone installs nothing); and the last
     stage copies from an earlier one (COPY --from= that stage's name or number; an image
-    does not count)."""
+    does not count), each absolute path it copies being one that stage made (under a path
+    its WORKDIR, COPY, RUN or ENV names, or under the base image's own folders)."""
     text = read_file(submission_dir, "Dockerfile")
     steps = instructions(text)
     froms = [arguments for keyword, arguments in steps if keyword == "FROM"]
@@ -977,12 +1195,34 @@ def test_dockerfile_builds_in_two_stages_with_uv(submission_dir):
             pytrace=False,
         )
     earlier = earlier_stages(steps)
-    copies = [arguments for keyword, arguments in final_stage(steps) if keyword == "COPY"]
+    copies = [arguments for keyword, arguments in stages(steps)[-1] if keyword == "COPY"]
     sources = [found.lower() for c in copies for found in re.findall(r"--from=(\S+)", c)]
     assert any(source in earlier for source in sources), (
         "the last stage copies nothing from an earlier stage (COPY --from= its name or "
         f"number: {', '.join(sorted(earlier)) or 'none'}); it copies from {sources or 'nothing'}"
     )
+    # What it copies must be there: a path the stage made (docker build stops otherwise).
+    names = stage_names(steps)
+    for copy in copies:
+        stage = re.search(r"--from=(\S+)", copy)
+        number = names.get(stage[1].lower()) if stage else None
+        if number is None or number >= len(stages(steps)) - 1:
+            continue
+        bracket = copy.find("[")
+        listed = exec_form(copy[bracket:]) if bracket >= 0 else None
+        words = listed if listed is not None else copy.split()
+        paths = [word for word in words if not word.startswith("--")][:-1]
+        for path in paths:
+            if not path.startswith("/") or re.search(r"[$*?\[]", path):
+                continue  # relative, a variable or a pattern: not judged
+            if not made_by_stage(path, steps, number):
+                pytest.fail(
+                    f"the last stage copies {path} from the stage {stage[1]} (COPY {copy[:120]}), "
+                    "but that stage never makes it: no WORKDIR, COPY destination, RUN or ENV "
+                    "of it names that path, and docker build would stop there. Copy the "
+                    "environment from where that stage's uv put it",
+                    pytrace=False,
+                )
 
 
 @check(
@@ -991,12 +1231,33 @@ def test_dockerfile_builds_in_two_stages_with_uv(submission_dir):
     more="Create a user in the last stage (useradd) and switch to it with USER before CMD.",
 )
 def test_image_runs_as_a_non_root_user(submission_dir):
-    """The last stage's last USER names a user other than root (or uid 0)."""
-    steps = final_stage(instructions(read_file(submission_dir, "Dockerfile")))
-    users = [arguments for keyword, arguments in steps if keyword == "USER"]
+    """The last stage's last USER names a user other than root (or uid 0), and one the image
+    has: a numeric uid, or a name that a RUN of the last stage (or of a stage it is built
+    FROM) creates (``useradd``, ``adduser``), or a user the base image has (``nobody``)."""
+    steps = instructions(read_file(submission_dir, "Dockerfile"))
+    users = image_instructions(steps, "USER")
     assert users, "the last stage has no USER: the server would run as root"
     name = users[-1].split(":")[0].strip()
     assert name not in ("root", "0"), f"the last stage runs as USER {users[-1]}"
+    assert user_is_created(name, steps), (
+        f"the last stage runs as USER {name}, but no RUN of the last stage (nor of a stage it "
+        "is built FROM) creates that user (useradd, adduser): a user made in another stage is "
+        "not in the image, and the container would not start. Create it in the last stage, "
+        "or give a numeric uid"
+    )
+
+
+def shipped_instructions(steps: list[tuple[str, str]], keyword: str) -> list[str]:
+    """The ``keyword`` instructions of the image the Dockerfile ships (its last stage, or a
+    stage that one is built FROM); a failed check when there is none."""
+    found = image_instructions(steps, keyword)
+    elsewhere = (
+        f" (the {keyword} of another stage is not in the image it ships)"
+        if any(name == keyword for name, _ in steps)
+        else ""
+    )
+    assert found, f"the last stage has no {keyword}{elsewhere}"
+    return found
 
 
 @check(
@@ -1016,11 +1277,14 @@ def test_cmd_is_exec_form(submission_dir):
     ``||``, ``;``, ``|``, ``&``: in exec form it is an argument). The container runs the
     prestart step before a fastapi or uvicorn server: a ``sh -c`` script runs ``python -m
     app.prestart`` (or an ENTRYPOINT script of the image's own runs the CMD: it is not
-    read); Gunicorn runs it in its on_starting hook."""
+    read); Gunicorn runs it in its on_starting hook. Such a script runs the prestart step
+    before the server and starts the server last, with ``exec``. The CMD is the last stage's
+    (or of a stage it is built FROM); a program given by name is on the PATH of what the
+    last stage copies from an earlier one; and the server listens on more than loopback (its
+    --host or --bind, the image's ENV, or gunicorn.conf.py's ``bind``, read in a probe)."""
     steps = instructions(read_file(submission_dir, "Dockerfile"))
-    commands = [arguments for keyword, arguments in steps if keyword == "CMD"]
-    assert commands, "the Dockerfile has no CMD"
-    entrypoints = [arguments for keyword, arguments in steps if keyword == "ENTRYPOINT"]
+    commands = shipped_instructions(steps, "CMD")
+    entrypoints = image_instructions(steps, "ENTRYPOINT")
     entrypoint = exec_form(entrypoints[-1]) if entrypoints else []
     assert entrypoint is not None, (
         f"ENTRYPOINT {entrypoints[-1][:120]} is in shell form: /bin/sh -c runs it, the CMD "
@@ -1053,6 +1317,45 @@ def test_cmd_is_exec_form(submission_dir):
             '..."]; or start Gunicorn, whose on_starting hook runs it',
             pytrace=False,
         )
+    problem = script_server_problem(entrypoint + listed)
+    if problem:
+        pytest.fail(f"CMD {commands[-1][:160]}: {problem}", pytrace=False)
+    # The program is found where the last stage put the environment it copied.
+    words = server_words(entrypoint) or server_words(listed) or [""]
+    run_by_uv = any(
+        PurePosixPath(word).name == "uv"
+        for each in entrypoint + listed
+        for word in [each, *shell_words(each)]
+    )
+    if (
+        "/" not in words[0]
+        and not run_by_uv
+        and not is_a_script(entrypoint)
+        and copied_environment_on_path(steps) is False
+    ):
+        lacking = (
+            "python has none of its packages"
+            if words[0].startswith("python")
+            else f"PATH has no {words[0]}"
+        )
+        pytest.fail(
+            f"CMD {commands[-1][:160]} runs {words[0]} by name, but the last stage's PATH "
+            "has no folder of what it copies from an earlier stage (the virtual "
+            f"environment's bin): the image's own {lacking}. Put it on the PATH: "
+            'ENV PATH="/app/.venv/bin:$PATH"',
+            pytrace=False,
+        )
+    addresses = listening_addresses(steps, submission_dir)
+    if addresses and all(is_loopback(host) for host, _ in addresses):
+        hosts = ", ".join(sorted({host for host, _ in addresses}))
+        pytest.fail(
+            f"CMD {commands[-1][:160]} starts {server} listening on {hosts} only (its "
+            "command line, the image's ENV or gunicorn.conf.py's bind; uvicorn's default "
+            "host is 127.0.0.1): in a container that is the container's own loopback, which "
+            "no client outside it reaches. Listen on every interface: --host 0.0.0.0, or "
+            'Gunicorn\'s bind = "0.0.0.0:8000"',
+            pytrace=False,
+        )
 
 
 @check(
@@ -1065,10 +1368,11 @@ def test_healthcheck_probes_health(submission_dir):
     """The Dockerfile has a HEALTHCHECK whose command requests /health; a command that runs
     curl or wget needs it in the last stage's image: a python ``-slim`` image has neither
     and an ``-alpine`` one has no curl, unless a RUN of the last stage (or of a stage it is
-    built from) names it (installs it)."""
+    built from) names it (installs it). The HEALTHCHECK is the last stage's (or of a stage
+    it is built FROM), and a URL it asks names the port the server listens on (80 when it
+    names none)."""
     steps = instructions(read_file(submission_dir, "Dockerfile"))
-    checks = [arguments for keyword, arguments in steps if keyword == "HEALTHCHECK"]
-    assert checks, "the Dockerfile has no HEALTHCHECK"
+    checks = shipped_instructions(steps, "HEALTHCHECK")
     assert re.search(r"/health(?![\w./-])", checks[-1]), (
         f"HEALTHCHECK {checks[-1][:120]} never asks for /health (the path itself, not one "
         "that begins with it)"
@@ -1086,6 +1390,23 @@ def test_healthcheck_probes_health(submission_dir):
                 "be healthy",
                 pytrace=False,
             )
+    url = re.search(r"\b(https?)://([^/\s'\"]+)/health(?![\w./-])", checks[-1])
+    if url:
+        host, port = split_bind(url[2]) if ":" in url[2] else (url[2], "")
+        port = port or {"http": "80", "https": "443"}[url[1]]
+        addresses = listening_addresses(steps, submission_dir)
+        ports = sorted({each for _, each in addresses})
+        if port.isdigit() and ports and port not in ports:
+            pytest.fail(
+                f"HEALTHCHECK asks {url[0]}, port {port}, but the server the CMD starts "
+                f"listens on port {', '.join(ports)} (its command line, the image's ENV or "
+                "gunicorn.conf.py's bind): the container would never be healthy",
+                pytrace=False,
+            )
+
+
+# Files the image needs: the code, the migrations the prestart step runs, the requirements.
+NEEDED_IN_THE_IMAGE = ("app/main.py", "migrations/env.py", "requirements.txt")
 
 
 @check(
@@ -1097,14 +1418,24 @@ def test_healthcheck_probes_health(submission_dir):
 def test_dockerignore_keeps_out_local_files(submission_dir):
     """.dockerignore keeps out ``.venv`` and SQLite files (``*.db``: predictions.db and any
     other), its lines read in order as Docker reads them: the last line that matches a name
-    decides, and a line beginning with ``!`` lets it back in."""
-    rules = dockerignore_rules(read_file(submission_dir, ".dockerignore"))
+    decides, and a line beginning with ``!`` lets it back in. And it lets in what the image
+    needs (app/, migrations/, requirements.txt), its patterns matched as Docker matches them,
+    against a path and the folders it is in."""
+    text = read_file(submission_dir, ".dockerignore")
+    rules = dockerignore_rules(text)
     for name in (".venv", "predictions.db", "notes.db"):
         decided = [(back_in, line) for back_in, pattern, line in rules if fnmatch(name, pattern)]
         assert decided, f".dockerignore does not keep out {name}"
         back_in, line = decided[-1]
         assert not back_in, (
             f".dockerignore lets {name} back in: its line {line!r}, the last that matches it"
+        )
+    # What the container needs must still reach the build.
+    for path in NEEDED_IN_THE_IMAGE:
+        line = dockerignore_excludes(text, path)
+        assert line is None, (
+            f".dockerignore keeps out {path} (its line {line!r}), which the image needs: "
+            "the code, the migrations the prestart step runs, and requirements.txt"
         )
 
 
@@ -1228,7 +1559,11 @@ def run_load_report(servers: dict[int, Server], seconds: int, tmp_path_factory) 
         }
         arguments = ["load_report.py", "--out", str(out), "--users", str(LOAD_USERS)]
         arguments += ["--run-time", str(seconds)]
-        arguments += [f"{workers}={counter.url}" for workers, counter in counters.items()]
+        # The two-worker server first: the report's workers column is each target's
+        # WORKERS, not its position on the command line.
+        arguments += [
+            f"{workers}={counter.url}" for workers, counter in sorted(counters.items())[::-1]
+        ]
         command = Command(python(*arguments), environment={"LOAD_API_KEY": API_KEY}).start()
         try:
             if not command.wait(60 + seconds):
