@@ -173,10 +173,13 @@ class Bench:
     grading's isolation offers; False for none).
 
     Runs start in an order drawn at random for each bench, correct and buggy
-    implementations mixed, and the folders are made in another random order: the tests may
-    keep notes from one run to the next (a counter in a file), and a fixed order would tell
-    them which runs are the correct services ("runs 1 and 2 pass, every later one fails").
-    Asking for one run starts the runs before it in that order.
+    implementations mixed after a first run that is always a correct one, and the folders
+    are made in another random order. Tests that keep notes from one run to the next (a
+    counter in a file, which secure mode prevents: each run may write only in its own
+    service folder and its private /tmp) would learn from a fixed order which runs are the
+    correct services ("runs 1 and 2 pass, every later one fails"); a first run that is
+    sometimes buggy would reward tests that fail only when they find no note of an earlier
+    run. Asking for one run starts the runs before it in that order.
 
     With ``jobs`` above 1, while a check waits for one run the bench starts the next ones
     (in that order) so that ``jobs`` run at the same time; it stops
@@ -216,6 +219,12 @@ class Bench:
         self.folder_of = {name: opaque_folder(self.workdir) / "service" for name in names}
         self.order = list(self.implementations)  # the order runs start in (see above)
         shuffle(self.order)
+        # A correct service always runs first (which one is drawn): tests that fail only on
+        # the first run then lose everything instead of catching a bug four times in five.
+        first = next((name for name in self.order if self.implementations[name].correct), None)
+        if first is not None:
+            self.order.remove(first)
+            self.order.insert(0, first)
         self.pristine = copy_service(Path(reference), opaque_folder(self.workdir))
         self.decoys = decoy_texts(self.pristine, implementations)
         code_readings.note_code_reading(self.tests_dir)

@@ -151,7 +151,9 @@ def start_tests(
             others = [] if where.fresh_processes else list(forget)
             stale = [str(path) for path in [*others, where.folder] if path is not None]
             arguments = (str(folder), dict(env), stale, reverse)
-            running.pid = where.spawn(_run_tests, arguments, [write_fd])
+            # In a sandbox the run may write in its own service folder only (and its private
+            # /tmp): no note of one run reaches the next (see implementations.Bench).
+            running.pid = where.spawn(_run_tests, arguments, [write_fd], writable=folder)
         else:
             running.process = _start_subprocess(write_fd, folder, env, reverse)
             running.pid = running.process.pid

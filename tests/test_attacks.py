@@ -83,6 +83,10 @@ def build(attack: str, workdir: Path) -> tuple[Path, dict]:
         where, _, file = target.partition(":")
         (submission / name).unlink(missing_ok=True)
         (submission / name).symlink_to((lab.solution_dir if where == "solution" else base) / file)
+    for name, count in details.get("links_leaving", {}).items():  # a folder of many links
+        (submission / name).mkdir(parents=True, exist_ok=True)
+        for number in range(count):
+            (submission / name / f"link{number}").symlink_to(lab.solution_dir / "main.py")
     secret_file = workdir / "secret.txt"
     secret_file.write_text(SECRET)
     secret_file.chmod(0o600)

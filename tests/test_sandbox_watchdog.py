@@ -97,6 +97,23 @@ def test_processes_within_the_budget_keep_running(tmp_path):
         reap(pids)
 
 
+def test_a_harness_that_grew_past_its_budget_stops_the_processes(tmp_path, monkeypatch):
+    """What the sandboxes send the harness (answers, logs, test events) is held in the
+    harness's memory, which no sandbox owns: past its own budget, the sandboxes stop."""
+    monkeypatch.setattr(watchdog, "HARNESS_MB", 64)
+    reports: list[str] = []
+    dog = watchdog.Watchdog(UID, tmp_path, memory_mb=1024, disk_mb=1 << 20, report=reports.append)
+    pids = holders(1, 10)
+    assert dog.look() == ""  # the harness has not grown yet
+    received = b"x" * (96 << 20)  # what a sandbox sent, kept
+    reason = dog.look()
+    time.sleep(0.2)
+    running = reap(pids)
+    assert "sent the grader" in reason and reports == [reason]
+    assert running == [], "a process of the grading kept running"
+    del received
+
+
 def fill(path: Path, megabytes: int) -> None:
     with open(path, "wb") as big:
         for _ in range(megabytes):

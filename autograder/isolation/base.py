@@ -148,8 +148,16 @@ class Isolation:
     def share(self, folder: Path, environment: Mapping[str, str]) -> None:
         """Let a process of student code use ``folder`` and the files ``environment`` names."""
 
-    def spawn(self, target: Callable[..., None], arguments: tuple, fds: list[int]) -> int:
+    def spawn(
+        self,
+        target: Callable[..., None],
+        arguments: tuple,
+        fds: list[int],
+        *,
+        writable: Path | None = None,
+    ) -> int:
         """Start ``target(fds, *arguments)`` in a process of its own (a new process group,
         only ``fds`` kept open, output silenced) where student code may run; its pid.
-        ``target`` never returns (it ends its process with ``os._exit``)."""
+        ``target`` never returns (it ends its process with ``os._exit``). ``writable``: the
+        only folder it may write in, where a mode can enforce it (a sandbox)."""
         raise NotImplementedError

@@ -125,7 +125,14 @@ class InProcess(Isolation):
         for name, folder in extra.items():
             shutil.copytree(folder, workdir / name, dirs_exist_ok=True)
 
-    def spawn(self, target: Callable[..., None], arguments: tuple, fds: list[int]) -> int:
+    def spawn(
+        self,
+        target: Callable[..., None],
+        arguments: tuple,
+        fds: list[int],
+        *,
+        writable: Path | None = None,  # not enforced: normal mode trusts the student's code
+    ) -> int:
         if self.fork_server is not None and self.fork_server_owner == os.getpid():
             return self.fork_server.spawn(target, arguments, fds)
         pid = processes.fork_with_retries()

@@ -144,6 +144,13 @@ class Sandboxed(Isolation):
                 sandbox.share_with_sandbox(Path(value).parent)
         sandbox.hand_over(folder, sandbox.policy().uid)
 
-    def spawn(self, target: Callable[..., None], arguments: tuple, fds: list[int]) -> int:
+    def spawn(
+        self,
+        target: Callable[..., None],
+        arguments: tuple,
+        fds: list[int],
+        *,
+        writable: Path | None = None,
+    ) -> int:
         # The sandbox launcher forks it (the launcher never has threads to copy).
-        return sandbox.spawn(target, arguments, fds)
+        return sandbox.spawn(target, arguments, fds, writable=writable)

@@ -244,7 +244,9 @@ def build_view(new_root: str, read_only: list[str], current: Policy) -> None:
     mount("tmp", tmp, "tmpfs", MS_NOSUID | MS_NODEV, in_memory)
     for folder in sorted(read_only, key=len):
         _bind(new_root, folder)
-    _bind(new_root, str(current.base), writable=True)
+    _bind(new_root, str(current.base), writable=current.writable is None)
+    if current.writable is not None:
+        _bind(new_root, str(current.writable), writable=True)
     os.chdir(new_root)
     pivot_root(".", ".")  # the old root is stacked on the new one...
     _check(_libc.umount2(b".", MNT_DETACH), "umount the old root")  # ...and detached
@@ -317,7 +319,7 @@ def become_student(current: Policy, environment: dict[str, str]) -> None:
     die_with_parent()  # armed again: changing user clears it
     os.environ.clear()
     os.environ.update(environment)
-    os.environ["HOME"] = str(current.folder)
+    os.environ["HOME"] = str(current.writable or current.folder)
     os.environ["TMPDIR"] = "/tmp"
     time.tzset()  # the grading's time zone (TZ), not the launcher's
     os.chdir(current.folder)

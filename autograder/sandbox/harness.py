@@ -10,9 +10,11 @@ sandboxes join it), and from then on :func:`spawn` forks sandboxes through the l
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import platform
+import secrets
 import select
 import shutil
 import sys
@@ -207,11 +209,15 @@ def sandbox_environment() -> dict[str, str]:
     return environment
 
 
-def spawn(target, arguments: tuple, fds: list[int]) -> int:
-    """Fork a sandbox running ``target(fds, *arguments)`` (fds moved to 3, 4...)."""
+def spawn(target, arguments: tuple, fds: list[int], *, writable: Path | None = None) -> int:
+    """Fork a sandbox running ``target(fds, *arguments)`` (fds moved to 3, 4...).
+
+    ``writable``: the one folder of the grading it may write in (and its home), instead of
+    all of them."""
     if _network_fd is None:
         raise RuntimeError("secure mode is not enabled")
-    return launcher().spawn(target, arguments, [*fds, _network_fd], policy(), sandbox_environment())
+    current = policy() if writable is None else dataclasses.replace(policy(), writable=writable)
+    return launcher().spawn(target, arguments, [*fds, _network_fd], current, sandbox_environment())
 
 
 def share_pytest_temporary_folders() -> None:
@@ -228,15 +234,24 @@ def share_pytest_temporary_folders() -> None:
     make_temporary, base_temporary = TempPathFactory.mktemp, TempPathFactory.getbasetemp
 
     def mktemp(self, basename: str, numbered: bool = True) -> Path:
-        return workspace.share_with_sandbox(make_temporary(self, basename, numbered))
+        # Never the name asked for: tmp_path asks for the check's own name, and the app's
+        # settings (DATABASE_URL, MODEL_PATH) then name a file in that folder, which would
+        # tell the student's code which check started it (a hidden one included).
+        return workspace.share_with_sandbox(make_temporary(self, opaque_name(), numbered))
 
     def getbasetemp(self) -> Path:
-        # The base alone: what is in it was shared when it was made (mktemp), and the
-        # folders a check keeps from the sandbox (student tests' other services) stay so.
-        return workspace.share_with_sandbox(base_temporary(self), recursive=False)
+        # The base alone, entered but never listed: what is in it was shared when it was
+        # made (mktemp), and the folders a check keeps from the sandbox (student tests'
+        # other services) stay so; listing it would count the checks that ran so far.
+        return workspace.share_with_sandbox(base_temporary(self), recursive=False, listed=False)
 
     TempPathFactory.mktemp, TempPathFactory.getbasetemp = mktemp, getbasetemp
     TempPathFactory._shared_with_sandbox = True
+
+
+def opaque_name() -> str:
+    """A folder name that says nothing: neither the check that asked for it nor its order."""
+    return f"t{secrets.token_hex(8)}-"
 
 
 def harness_temporary_folder() -> Path:

@@ -31,6 +31,10 @@ class Policy:
     max_open_files: int = 1024
     cpu_seconds: int = 300
     timeout: float = 20.0
+    # The one folder of ``base`` the sandbox may write in (its in-memory /tmp aside), or
+    # None for the whole of ``base``: a run of a student's own tests writes in its service
+    # folder only, so that no run leaves a note the next one can read.
+    writable: Path | None = None
 
     def as_request(self) -> dict:
         """The policy as plain data, for the launcher."""
@@ -44,12 +48,15 @@ class Policy:
             "max_open_files": self.max_open_files,
             "cpu_seconds": self.cpu_seconds,
             "timeout": self.timeout,
+            "writable": None if self.writable is None else str(self.writable),
         }
 
     @classmethod
     def from_request(cls, request: dict) -> Policy:
         fields = dict(request)
         fields["base"], fields["folder"] = Path(fields["base"]), Path(fields["folder"])
+        if fields.get("writable") is not None:
+            fields["writable"] = Path(fields["writable"])
         return cls(**fields)
 
 

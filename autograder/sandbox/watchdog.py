@@ -18,7 +18,13 @@ what the grading's user holds:
   take no bytes, but each one an entry of the disk's, which run out too), and when that
   passes :data:`MAX_ENTRIES`, how many are in the grading's own folder.
 
-Past either limit every process of that user is stopped (a sandbox is PID 1 of its
+It also looks at the harness itself, the grader's process that reads what the sandboxes
+send (a probe's answer, an app's response and logs, a test run's events): however the grader
+bounds each of those, a submission that sends without end would make the harness hold it, in
+memory no sandbox owns. When the harness has grown by more than :data:`HARNESS_MB` since the
+grading began, the submission's processes are stopped too.
+
+Past any limit every process of that user is stopped (a sandbox is PID 1 of its
 namespace: its whole tree goes with it), and the grading gets a note that says why.
 """
 
@@ -38,6 +44,9 @@ from autograder.sandbox.workspace import live_processes_of
 
 INTERVAL_SECONDS = 0.25
 MEMORY_FACTOR = 2  # all processes of a grading: twice what one may hold (lab 12: under 1 GB)
+# How much the harness may grow while it grades: an honest grading's harness holds 200 MB at
+# most, the libraries the checks import included.
+HARNESS_MB = 512
 DISK_MB = 2048  # what a grading may write to the disk (honest ones write a few MB)
 MAX_ENTRIES = 200_000  # files and folders a grading may make (each costs the disk too)
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -251,6 +260,8 @@ class Watchdog:
         self.report = report
         self.free_at_start = disk_free_bytes(folder)
         self.entries_free_at_start = disk_free_entries(folder)
+        self.harness_budget = HARNESS_MB * MEGABYTE
+        self.harness_at_start = resident_bytes(os.getpid())  # this thread runs in the harness
         self.tripped = ""
 
     def start(self) -> None:
@@ -268,11 +279,18 @@ class Watchdog:
         # The thread runs in the harness's network namespace (it was started after the
         # harness made it), where every sandbox's sockets are.
         memory = memory_of(self.uid, self.memory_budget) + memory_in_sockets()
+        grown = resident_bytes(os.getpid()) - self.harness_at_start
         if memory > self.memory_budget:
             reason = (
                 f"the submission's processes together held {memory // MEGABYTE} MB of memory "
                 f"(at most {self.memory_budget // MEGABYTE} MB for all of them): every one "
                 "was stopped"
+            )
+        elif grown > self.harness_budget:
+            reason = (
+                f"the submission's processes sent the grader more than it keeps (its process "
+                f"grew by {grown // MEGABYTE} MB, at most {self.harness_budget // MEGABYTE} MB: "
+                "endless answers, logs or test reports): every one of them was stopped"
             )
         elif self.free_at_start - disk_free_bytes(self.folder) > self.disk_budget:
             # The disk filled by more than the budget since the grading began: the grading's

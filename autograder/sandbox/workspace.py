@@ -23,7 +23,8 @@ from autograder.sandbox.state import COPY_PREFIX, LAUNCHER_ROOT_PREFIX, sandbox_
 
 IGNORED = {"__pycache__", ".venv", ".git", "node_modules", ".mypy_cache", ".pytest_cache"}
 MAX_COPY_BYTES = 256 * 1024 * 1024
-MAX_COPY_FILES = 20_000
+MAX_COPY_FILES = 20_000  # files, and links and others left out: each one costs the copy
+MAX_NOTES = 20  # what the copy left out is told file by file up to this many, then counted
 
 
 class CopyRefused(Exception):
@@ -41,11 +42,25 @@ def copy_submission(source: Path, target: Path) -> list[str]:
 
     A symbolic link is followed only when what it points to is inside the submission, and
     then copied as a file; a link that leaves the submission, a hard-linked file (it may be
-    another file under a second name), a device or a pipe is left out, with a note.
+    another file under a second name), a device or a pipe is left out, with a note (the
+    first :data:`MAX_NOTES` by name, the others counted in one more). Everything left out
+    counts towards :data:`MAX_COPY_FILES` as a copied file does: a hundred thousand links
+    would otherwise cost minutes of the grading and a note each in its report.
     """
     source = source.resolve()
     notes: list[str] = []
     total, count = 0, 0
+
+    def leave_out(note: str) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_COPY_FILES:
+            raise CopyRefused(
+                f"the submission holds more than {MAX_COPY_FILES} files (without "
+                f"{', '.join(sorted(IGNORED))}), links and others left out included"
+            )
+        notes.append(note)
+
     for folder, subfolders, files in os.walk(source, followlinks=False):
         here = Path(folder)
         relative = here.relative_to(source)
@@ -59,7 +74,7 @@ def copy_submission(source: Path, target: Path) -> list[str]:
             if path.is_symlink():
                 real = path.resolve()
                 if not real.is_relative_to(source) or not real.is_file():
-                    notes.append(
+                    leave_out(
                         f"{shown} is a link to something outside the submission; it was left out"
                     )
                     if name in subfolders:
@@ -72,10 +87,10 @@ def copy_submission(source: Path, target: Path) -> list[str]:
                 continue
             info = path.lstat()
             if not stat.S_ISREG(info.st_mode):
-                notes.append(f"{shown} is not a regular file; it was left out")
+                leave_out(f"{shown} is not a regular file; it was left out")
                 continue
             if info.st_nlink > 1:
-                notes.append(f"{shown} is a hard link to another file; it was left out")
+                leave_out(f"{shown} is a hard link to another file; it was left out")
                 continue
             total, count = total + info.st_size, count + 1
             if total > MAX_COPY_BYTES or count > MAX_COPY_FILES:
@@ -84,6 +99,12 @@ def copy_submission(source: Path, target: Path) -> list[str]:
                     f"{MAX_COPY_FILES} files (without {', '.join(sorted(IGNORED))})"
                 )
             _copy_file(path, target / relative / name)
+    if len(notes) > MAX_NOTES:
+        more = len(notes) - MAX_NOTES
+        notes[MAX_NOTES:] = [
+            f"{more} more files were left out as well (links leading outside the submission, "
+            "hard links, devices or pipes)"
+        ]
     return notes
 
 
@@ -110,9 +131,10 @@ def hand_over(folder: Path, uid: int) -> None:
                     os.chown(name, uid, uid, dir_fd=descriptor, follow_symlinks=False)
 
 
-def share_with_sandbox(path: Path, *, recursive: bool = True) -> Path:
+def share_with_sandbox(path: Path, *, recursive: bool = True, listed: bool = True) -> Path:
     """Let the sandbox user read a file or folder the harness made (with what is in it,
     unless not ``recursive``), and pass through its parents (enter them, never list them).
+    A folder that is not ``listed`` may be entered but not listed, like its parents.
 
     Only what the harness owns is opened up, never through a link: the sandbox user may
     write in some of these folders, and a link it planted there must not lead the harness
@@ -122,7 +144,8 @@ def share_with_sandbox(path: Path, *, recursive: bool = True) -> Path:
         if str(item) in ("/", tempfile.gettempdir()):
             break
         _let_the_sandbox_read(item, extra_for_folders=0o011)
-    if _let_the_sandbox_read(path) == "folder" and recursive:
+    extra = 0o055 if listed else 0o011
+    if _let_the_sandbox_read(path, extra_for_folders=extra) == "folder" and recursive:
         # Each name relative to a descriptor of its folder, and no folder that became a
         # link gone into: a folder swapped for a link on the way leads nowhere else.
         with contextlib.suppress(OSError):
