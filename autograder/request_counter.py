@@ -16,7 +16,9 @@ or never answered does not. A connection it cannot read is still relayed, counte
 
 It also counts the WebSocket connections clients ask for (requests with ``Upgrade:
 websocket``), by path, in :attr:`RequestCounter.upgrades`, whatever the server answers:
-lab 10 asks a client for one connection for many messages.
+lab 10 asks a client for one connection for many messages. And it keeps the status of every
+answer whose head it read, by path and status, in :attr:`RequestCounter.statuses` (the
+refusals included): lab 10 asks a client to raise for the 401 the server really sent.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class RequestCounter:
         self.port = port
         self.answered: collections.Counter[str] = collections.Counter()
         self.upgrades: collections.Counter[str] = collections.Counter()
+        self.statuses: collections.Counter[tuple[str, int]] = collections.Counter()
         self.unreadable = 0
         self.lock = threading.Lock()
         self.sockets: list[socket.socket] = []
@@ -70,6 +73,11 @@ class RequestCounter:
         """The requests answered with a 2xx status so far, by path."""
         with self.lock:
             return dict(self.answered)
+
+    def answers(self) -> dict[tuple[str, int], int]:
+        """Every answer read so far, whatever its status, by (path, status)."""
+        with self.lock:
+            return dict(self.statuses)
 
     def _accept(self) -> None:
         while True:
@@ -104,6 +112,7 @@ class RequestCounter:
             with self.lock:
                 self.answered.update(succeeded)
                 self.upgrades.update(reader.take_upgrades())
+                self.statuses.update(reader.take_statuses())
                 if connection.lost and not connection.reported:
                     connection.reported = True
                     self.unreadable += 1
@@ -163,6 +172,10 @@ class _Body:
 
     def take_upgrades(self) -> list[str]:
         """The paths of the WebSocket connections asked for since the last call."""
+        return []
+
+    def take_statuses(self) -> list[tuple[str, int]]:
+        """The (path, status) of the answers read since the last call."""
         return []
 
     def expect_body(self, headers: dict[str, str]) -> None:
@@ -262,6 +275,11 @@ class _Answers(_Body):
         super().__init__()
         self.requests = requests
         self.switched = False  # the server switched to a WebSocket: no more HTTP to read
+        self.statuses: list[tuple[str, int]] = []  # (path, status) of each answer read
+
+    def take_statuses(self) -> list[tuple[str, int]]:
+        taken, self.statuses = self.statuses, []
+        return taken
 
     def feed(self, data: bytes) -> list[str]:
         """The paths of the requests whose answer's head arrived with ``data`` with a 2xx
@@ -289,6 +307,7 @@ class _Answers(_Body):
             if status < 200:
                 continue  # 100 Continue and the like: the real answer follows
             method, path = self.requests.pending.popleft()
+            self.statuses.append((path, status))
             if 200 <= status < 300:
                 succeeded.append(path)
             headers = _headers(lines[1:])

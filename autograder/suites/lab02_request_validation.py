@@ -3,8 +3,9 @@
 Every check sends JSON to ``POST /observations`` (or reads ``GET /observations/{id}``) and
 compares the answer with the contract in the handout. Observations are kept in memory by the
 app, so a check never assumes which id the app gives next: it creates its own observation and
-uses the id that came back. Only the first id of a freshly started app is known (1): a probe
-(``sandbox.call``) imports main.py afresh, in a sandbox process in secure mode, to see it.
+uses the id that came back. Only the first id of a freshly started app is known (1): the app
+is then started by a process of its own (``support.served_apart``), where main.py is imported
+afresh, and the check reads the ids from its HTTP answers.
 
 PYTEST_DONT_REWRITE: every assertion carries a message written for the student, so pytest's
 own explanation of the failed expression is left out.
@@ -15,10 +16,11 @@ from __future__ import annotations
 import copy
 import importlib
 import importlib.util
+from pathlib import Path
 
 import pytest
 
-from autograder import check, sandbox, submission
+from autograder import check, sandbox
 from autograder.suites import support
 
 FIELDS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
@@ -155,24 +157,6 @@ def keys_anywhere(value) -> set[str]:
     return set()
 
 
-def first_ids_of_a_fresh_app() -> list:
-    """Probe: import main.py (and the modules beside it) afresh, so that no observation
-    created by another check counts, start its app and create two observations; answer
-    [status, id] for each. The modules imported before are put back on the way out."""
-    from fastapi.testclient import TestClient
-
-    answers = []
-    with (
-        submission.imported_afresh(submission.entry_folder()) as main,
-        TestClient(main.app) as fresh,
-    ):
-        for notes in ("first", "second"):
-            response = fresh.post("/observations", json=valid_body(notes=notes))
-            data = response.json() if response.is_success else {}
-            answers.append([response.status_code, (data or {}).get("id")])
-    return answers
-
-
 # ---------------------------------------------------------------- creating observations
 
 
@@ -262,7 +246,7 @@ def test_observer_email_is_never_returned(client):
     '"Routes".',
     more="Use the number of stored observations plus one as the next id.",
 )
-def test_each_new_observation_gets_the_next_id(client):
+def test_each_new_observation_gets_the_next_id(client, submission_dir: Path):
     """Ids count up 1, 2, 3...: two observations created one after the other get ids n and
     n + 1, and so do two sent with a refused body (a petal longer than the sepal, 422)
     between them: it creates nothing and uses up no id. In a freshly started app the first
@@ -287,13 +271,20 @@ def test_each_new_observation_gets_the_next_id(client):
             f"with a refused body (422) sent between them; expected {second!r} and "
             f"{second + 1}: a refused body creates nothing and uses up no id"
         )
-    try:
-        answers = sandbox.call(first_ids_of_a_fresh_app)
-    except sandbox.SandboxError as error:
-        pytest.fail(
-            f"starting your app afresh and creating two observations raised {error}",
-            pytrace=False,
-        )
+    answers = []
+    with support.served_apart(
+        submission_dir, what="starting your app afresh", importing="in a new process"
+    ) as served:
+        for notes in ("first", "second"):
+            what = "in a freshly started app, a valid POST /observations"
+            response = served.post("/observations", valid_body(notes=notes), what=what)
+            try:
+                data = response.json() if response.is_success else {}
+            except ValueError:
+                data = {}
+            answers.append(
+                [response.status_code, data.get("id") if isinstance(data, dict) else None]
+            )
     statuses = [status for status, _ in answers]
     assert all(200 <= status < 300 for status in statuses), (
         f"in a freshly started app, two valid POST /observations answered {statuses}; expected 201"

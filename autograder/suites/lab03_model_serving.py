@@ -9,26 +9,28 @@ fails when the variable is ignored. Outside secure mode that working directory i
 the submission too, and ``main.py`` is imported there again, so what it reads when imported
 (a model at the default path...) is the same in both modes.
 
-Checks that start the app several times, and the checks of ``train.py``, run in probes
-(``sandbox.call``): a probe imports ``main.py`` (or ``train.py``) afresh, in a working
-directory of its own, and answers plain data that the check judges here. In secure mode a
-probe runs in a sandbox process, so the student's code never runs beside the checks (and a
-model file the student's ``train`` wrote is only ever loaded there); otherwise it runs in this
-process with its own fresh modules, so a start-up in one check never changes another.
+Checks that start the app again (with MODEL_PATH set after main.py is imported, in a folder
+without a model, with a model the grader holds in the middle of a prediction) have it served
+by a process of its own (``support.served_apart``: a sandbox in secure mode) and decide on its
+HTTP answers. The checks of ``train.py`` run train() in a probe (``sandbox.call``) that
+answers only what train returned, and examine the files it wrote in another probe that never
+imports the student's code (see MODEL_MODULES). What a probe answers about the student's own
+objects proves nothing: the student's code runs in the probe's process and can write the
+reply itself.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 import json
 import math
 import os
 import pickle
 import shutil
 import sys
-import tempfile
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePath
 from types import ModuleType
@@ -44,6 +46,7 @@ from sklearn.datasets import load_iris
 from sklearn.pipeline import Pipeline
 
 from autograder import check, iris, isolation, sandbox, submission
+from autograder.held_model import HeldPipeline
 from autograder.iris import FEATURES, GRADER_VERSION
 from autograder.submission import describe_import_error, error_text
 from autograder.suites import support
@@ -99,26 +102,6 @@ def set_model_path(value: str | None) -> None:
         os.environ.pop("MODEL_PATH", None)
     else:
         os.environ["MODEL_PATH"] = value
-
-
-@contextmanager
-def scratch_folder() -> Iterator[Path]:
-    """A new empty folder of the probe's own (in secure mode, one the sandbox may write)."""
-    folder = Path(tempfile.mkdtemp(prefix="lab03-")).resolve()
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def models_in(folder: Path, source: str) -> Path:
-    """Copy the model at ``source`` (and its model.json) into ``folder``/models; return the
-    copy's path. (Used in probes.)"""
-    models = folder / "models"
-    models.mkdir()
-    for suffix in (".joblib", ".json"):
-        shutil.copyfile(Path(source).with_suffix(suffix), models / f"model{suffix}")
-    return models / "model.joblib"
 
 
 def described(error: BaseException, what: str, folder: Path) -> str:
@@ -531,63 +514,24 @@ def test_model_route_returns_the_metadata(api, grader_model: Path):
 # ---------------------------------------------------------------- loading the model
 
 
-def _get(test_client, method: str, path: str, what: str, folder: Path, body=None):
-    """Send a request in a probe; an exception the app raises becomes a Problem."""
-    try:
-        return test_client.request(method, path, json=body)
-    except Exception as error:  # the app raised instead of answering
-        raise Problem(described(error, what, folder)) from None
+# The checks of how the app loads its model decide on what the app answers over HTTP, never on
+# a probe's reply: a probe runs in the process that imports the student's code, which can
+# write the reply itself. Each start is served by a process of its own
+# (support.served_apart), where main.py is imported in the folder the check chose with
+# MODEL_PATH unset, and MODEL_PATH is set after the import, as tests do: the app must read it
+# when it starts. (The model files are copied after the import by that process, where the
+# check needs a folder that holds no model while main.py is imported.)
 
 
-@contextmanager
-def started_here(app, folder: Path, what: str) -> Iterator:
-    """Start the app of a freshly imported main.py in a probe (its lifespan runs)."""
-    test_client = TestClient(app)
-    try:
-        test_client.__enter__()
-    except Exception as error:
-        raise Problem(described(error, f"starting the app {what}", folder)) from None
-    try:
-        yield test_client
-    finally:
-        try:
-            test_client.__exit__(None, None, None)
-        except Exception as error:
-            raise Problem(described(error, f"stopping the app {what}", folder)) from None
-
-
-def version_of(test_client, folder: Path, what: str) -> object:
-    """GET /model in a probe: the version it answers (a Problem if it does not answer 200)."""
-    response = _get(test_client, "GET", "/model", f"GET /model {what}", folder)
-    if response.status_code != 200:
-        raise Problem(
-            f"GET /model {what} answered {response.status_code}; expected 200 "
-            f"(body: {response.text[:200]})"
-        )
-    try:
-        return response.json().get("version")
-    except (ValueError, AttributeError):
-        raise Problem(f"GET /model {what} answered {response.text[:200]!r}") from None
-
-
-def probe_versions_served(folder: str, workdir: str, cases: list[list]) -> dict:
-    """Probe: for each case [MODEL_PATH or None, description], import main.py afresh in
-    ``workdir`` with MODEL_PATH unset, set MODEL_PATH (if any) after the import, start the
-    app and ask GET /model for the version it serves."""
-    folder_path = Path(folder)
-    versions = []
-    try:
-        for model_path, what in cases:
-            with (
-                environment(Path(workdir)),
-                fresh_module(folder_path, "main", "to start it again") as main,
-            ):
-                set_model_path(model_path)
-                with started_here(main.app, folder_path, what) as test_client:
-                    versions.append(version_of(test_client, folder_path, what))
-    except Problem as problem:
-        return {"problem": str(problem)}
-    return {"versions": versions}
+def answer_of(served: support.ServedApart, method: str, path: str, what: str, body=None):
+    """The JSON object the app answered with 200 (the check fails otherwise)."""
+    response = served.request(method, path, what=what, json=body)
+    assert response.status_code == 200, (
+        f"{what} answered {response.status_code}; expected 200 (body: {response.text[:200]})"
+    )
+    answer = support.json_or_fail(response, what)
+    assert isinstance(answer, dict), f"{what} answered {response.text[:200]!r}"
+    return answer
 
 
 @check(
@@ -615,25 +559,32 @@ def test_model_path_comes_from_the_environment(
         ),
         (None, "default-path"),
     ]
-    described_cases = [
-        [
-            None if path is None else str(path),
+    for path, version in cases:
+        what = (
             "with MODEL_PATH not set (models/model.joblib holds version 'default-path')"
             if path is None
-            else f"with MODEL_PATH={path.parent.name}/{path.name} (version {version!r})",
-        ]
-        for path, version in cases
-    ]
-    outcome = probe(probe_versions_served, str(submission_dir), str(workdir), described_cases)
-    if "problem" in outcome and "iris-second.pkl" in outcome["problem"]:
-        pytest.fail(
-            f"{outcome['problem']}; the metadata is the model's path with its suffix replaced "
-            "by .json, whatever the suffix: that of second/iris-second.pkl is "
-            "second/iris-second.json",
-            pytrace=False,
+            else f"with MODEL_PATH={path.parent.name}/{path.name} (version {version!r})"
         )
-    served = answered(outcome)["versions"]
-    for (path, version), (_, what), given in zip(cases, described_cases, served, strict=True):
+        model_path = None if path is None else str(path)
+        try:
+            with support.served_apart(
+                submission_dir,
+                what=f"starting the app {what}",
+                importing="to start it again",
+                workdir=workdir,
+                before_import={"MODEL_PATH": None},
+                after_import={"MODEL_PATH": model_path},
+            ) as served:
+                given = answer_of(served, "GET", "/model", f"GET /model {what}").get("version")
+        except pytest.fail.Exception as failure:
+            if path is None or path.suffix != ".pkl":
+                raise
+            pytest.fail(
+                f"{failure}; the metadata is the model's path with its suffix replaced by "
+                ".json, whatever the suffix: that of second/iris-second.pkl is "
+                "second/iris-second.json",
+                pytrace=False,
+            )
         why = ""
         if path is not None and given == "default-path":
             why = (
@@ -669,59 +620,6 @@ def renamed_model(grader_model: Path, folder: Path, version: str, suffix: str = 
     return target
 
 
-def probe_after_deleting_the_model(folder: str, source: str) -> dict:
-    """Probe: copy the model at ``source`` into a folder of the probe's own, start a freshly
-    imported app with MODEL_PATH naming the copy, give the copy's metadata another version
-    and ask GET /model its version; then delete the copy, call POST /predict twice and
-    GET /model: their statuses and the versions /model answered."""
-    folder_path = Path(folder)
-    deleted = "the model files were deleted after start-up, before any request; "
-    try:
-        with scratch_folder() as scratch:
-            model_path = models_in(scratch, source)
-            with (
-                environment(scratch),
-                fresh_module(folder_path, "main", "to start it again") as main,
-            ):
-                set_model_path(str(model_path))
-                with started_here(main.app, folder_path, "with MODEL_PATH set") as test_client:
-                    metadata_path = model_path.with_suffix(".json")
-                    metadata = json.loads(metadata_path.read_text())
-                    metadata_path.write_text(json.dumps({**metadata, "version": CHANGED_VERSION}))
-                    response = _get(
-                        test_client,
-                        "GET",
-                        "/model",
-                        "model.json was changed after start-up; then GET /model",
-                        folder_path,
-                    )
-                    try:
-                        version_after_change = response.json().get("version")
-                    except (ValueError, AttributeError):
-                        version_after_change = None
-                    shutil.rmtree(model_path.parent)
-                    statuses = []
-                    for attempt in ("a first", "a second"):
-                        what = f"{deleted}then {attempt} POST /predict"
-                        response = _get(test_client, "POST", "/predict", what, folder_path, SETOSA)
-                        statuses.append(response.status_code)
-                    response = _get(
-                        test_client, "GET", "/model", f"{deleted}then GET /model", folder_path
-                    )
-                    try:
-                        version = response.json().get("version")
-                    except (ValueError, AttributeError):
-                        version = None
-    except Problem as problem:
-        return {"problem": str(problem)}
-    return {
-        "predict": statuses,
-        "model": response.status_code,
-        "version": version,
-        "version_after_change": version_after_change,
-    }
-
-
 @check(
     points=10,
     hint="Loading belongs to the app's start-up, once; a request only uses what was loaded. "
@@ -729,51 +627,56 @@ def probe_after_deleting_the_model(folder: str, source: str) -> dict:
     more="Load the model in lifespan (before the yield) and keep it in app.state; the routes "
     "read it from there and never call joblib.load or read model.json themselves.",
 )
-def test_model_is_loaded_once_at_start_up(submission_dir: Path, grader_model: Path):
+def test_model_is_loaded_once_at_start_up(submission_dir: Path, grader_model: Path, tmp_path: Path):
     """The model and its metadata are loaded when the app starts: once it has started, GET
     /model keeps the start-up version when model.json changes, and the app keeps answering
     /predict and /model even if the model files are deleted."""
-    outcome = answered(
-        probe(probe_after_deleting_the_model, str(submission_dir), str(grader_model))
-    )
-    changed = outcome["version_after_change"]
-    assert changed == GRADER_VERSION, (
-        f"model.json was given the version {CHANGED_VERSION!r} after start-up; then GET /model "
-        f"answered version {changed!r}, not the start-up version {GRADER_VERSION!r}: the "
-        "model and its metadata are read once, when the app starts"
-    )
+    workdir = tmp_path / "workdir"  # models/ there: MODEL_PATH names the default path too
+    model_path = support.copy_model(grader_model, workdir / "models")
     deleted = "the model files were deleted after start-up, before any request; "
-    for attempt, status_code in zip(("a first", "a second"), outcome["predict"], strict=True):
-        assert status_code == 200, (
-            f"{deleted}then {attempt} POST /predict answered {status_code}; "
-            "expected 200 from the model loaded at start-up"
+    with support.served_apart(
+        submission_dir,
+        what="starting the app with MODEL_PATH set",
+        importing="to start it again",
+        workdir=workdir,
+        before_import={"MODEL_PATH": None},
+        after_import={"MODEL_PATH": str(model_path)},
+    ) as served:
+        metadata_path = model_path.with_suffix(".json")
+        metadata = json.loads(metadata_path.read_text())
+        metadata_path.write_text(json.dumps({**metadata, "version": CHANGED_VERSION}))
+        what = "model.json was changed after start-up; then GET /model"
+        response = served.get("/model", what=what)
+        try:
+            changed = response.json().get("version")
+        except (ValueError, AttributeError):
+            changed = None
+        assert changed == GRADER_VERSION, (
+            f"model.json was given the version {CHANGED_VERSION!r} after start-up; then GET "
+            f"/model answered {response.status_code} with version {changed!r}, not the "
+            f"start-up version {GRADER_VERSION!r}: the model and its metadata are read once, "
+            "when the app starts"
         )
-    assert outcome["model"] == 200, (
-        f"{deleted}then GET /model answered {outcome['model']}; expected 200"
-    )
-    assert outcome["version"] == GRADER_VERSION, (
-        f"{deleted}then GET /model answered version {outcome['version']!r} instead of the "
-        f"start-up version {GRADER_VERSION!r}"
-    )
-
-
-def probe_import_without_a_model(folder: str, source: str) -> dict:
-    """Probe: import main.py afresh in an empty folder with MODEL_PATH unset; then copy the
-    model at ``source`` into models/ there, set MODEL_PATH to it, start the app and ask
-    GET /model its version."""
-    folder_path = Path(folder)
-    try:
-        with (
-            scratch_folder() as scratch,
-            environment(scratch),
-            fresh_module(folder_path, "main", "in a folder without models/model.joblib") as main,
-        ):
-            set_model_path(str(models_in(scratch, source)))
-            with started_here(main.app, folder_path, "once the model file exists") as test_client:
-                version = version_of(test_client, folder_path, "once the model file exists")
-    except Problem as problem:
-        return {"problem": str(problem)}
-    return {"version": version}
+        shutil.rmtree(model_path.parent)
+        for attempt in ("a first", "a second"):
+            what = f"{deleted}then {attempt} POST /predict"
+            response = served.post("/predict", SETOSA, what=what)
+            assert response.status_code == 200, (
+                f"{what} answered {response.status_code}; expected 200 from the model loaded "
+                "at start-up"
+            )
+        response = served.get("/model", what=f"{deleted}then GET /model")
+        assert response.status_code == 200, (
+            f"{deleted}then GET /model answered {response.status_code}; expected 200"
+        )
+        try:
+            version = response.json().get("version")
+        except (ValueError, AttributeError):
+            version = None
+        assert version == GRADER_VERSION, (
+            f"{deleted}then GET /model answered version {version!r} instead of the start-up "
+            f"version {GRADER_VERSION!r}"
+        )
 
 
 @check(
@@ -783,50 +686,86 @@ def probe_import_without_a_model(folder: str, source: str) -> dict:
     more="Do not load the model at module level (import time): tools and tests import main.py "
     "before any model exists. Load it in lifespan.",
 )
-def test_importing_main_needs_no_model_file(submission_dir: Path, grader_model: Path):
+def test_importing_main_needs_no_model_file(
+    submission_dir: Path, grader_model: Path, tmp_path: Path
+):
     """main.py imports in a folder with no model file at all, and the app then serves the
     model that is there when it starts."""
-    outcome = answered(probe(probe_import_without_a_model, str(submission_dir), str(grader_model)))
-    assert outcome["version"] == GRADER_VERSION, (
-        f"GET /model answered version {outcome['version']!r}; expected {GRADER_VERSION!r}"
+    workdir = tmp_path / "empty"
+    workdir.mkdir()
+    isolation.current().writable_by_app(workdir)  # the model is copied there after the import
+    models = workdir / "models"
+    with support.served_apart(
+        submission_dir,
+        what="starting the app once the model file exists",
+        importing="in a folder without models/model.joblib",
+        workdir=workdir,
+        before_import={"MODEL_PATH": None},
+        after_import={"MODEL_PATH": str(models / "model.joblib")},
+        copies={
+            str(models / "model.joblib"): str(grader_model),
+            str(models / "model.json"): str(grader_model.with_suffix(".json")),
+        },
+    ) as served:
+        what = "GET /model once the model file exists"
+        version = answer_of(served, "GET", "/model", what).get("version")
+    assert version == GRADER_VERSION, (
+        f"GET /model answered version {version!r}; expected {GRADER_VERSION!r}"
     )
 
 
-def probe_inference_endpoints(folder: str, source: str, requests: list[list]) -> dict:
-    """Probe: start a freshly imported app with MODEL_PATH naming a copy of the model at
-    ``source`` in models/ (its default path too), send each [path, body] as a POST and
-    answer the function that handled it, as [name, is it async def], or None. The router
-    records the endpoint of the route that handles a request in the request's scope,
-    whether the route is on the app or on an included router (with or without a prefix)."""
-    folder_path = Path(folder)
-    handled = {}
-    try:
-        with (
-            scratch_folder() as scratch,
-            environment(scratch),
-            fresh_module(folder_path, "main", "to start it again") as main,
-        ):
-            set_model_path(str(models_in(scratch, source)))
-            app = main.app
+# While the grader holds a prediction in the middle of the model's work (HeldPipeline: a file
+# says when the model is at work, another when it may go on, no timing), it asks GET /model:
+# a plain def route computes in a worker thread and the app answers at once; an async def
+# route computes on the event loop, which answers nothing until the prediction ends, as the
+# handout shows with /slow/async and /ping. The answer is the app's own, over HTTP.
+LOOP_SECONDS = 2.0  # how long GET /model may take while a prediction is held
 
-            async def recording(scope, receive, send):
-                if scope["type"] == "http":
-                    handled[scope["path"]] = scope
-                await app(scope, receive, send)
 
-            with started_here(recording, folder_path, "with MODEL_PATH set") as test_client:
-                for path, body in requests:
-                    _get(test_client, "POST", path, f"POST {path}", folder_path, body)
-    except Problem as problem:
-        return {"problem": str(problem)}
-    endpoints = {}
-    for path, _ in requests:
-        endpoint = handled.get(path, {}).get("endpoint")
-        endpoints[path] = endpoint and [
-            getattr(endpoint, "__name__", repr(endpoint)),
-            inspect.iscoroutinefunction(endpoint),
-        ]
-    return {"endpoints": endpoints}
+def held_model(grader_model: Path, folder: Path) -> Path:
+    """The grader's model (model.joblib and model.json) as a HeldPipeline whose files
+    ``hold`` and ``working`` are in ``folder``, which the app may write in."""
+    folder.mkdir(parents=True, exist_ok=True)
+    model_path = support.copy_model(grader_model, folder)
+    joblib.dump(HeldPipeline(GRADER_PIPELINE, str(folder)), model_path)
+    isolation.current().writable_by_app(folder)
+    return model_path
+
+
+def loop_answers_while_held(served: support.ServedApart, path: str, body, folder: Path) -> bool:
+    """POST ``body`` to ``path`` and hold its prediction in the model; meanwhile, does GET
+    /model answer (within LOOP_SECONDS)? The held POST must then answer 200. (The model's
+    files are in ``folder``, the app's models/ folder.)"""
+    import httpx
+
+    hold, working = folder / "hold", folder / "working"
+    working.unlink(missing_ok=True)
+    hold.touch()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            pending = pool.submit(served.client.post, path, json=body)
+            deadline = time.monotonic() + 10
+            while not (working.exists() or pending.done()) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            # A route that never calls predict_proba or predict is never held: nothing to
+            # see then (its answers are the other checks' business).
+            answered = True
+            if working.exists():
+                try:
+                    served.client.get("/model", timeout=LOOP_SECONDS)
+                except httpx.TimeoutException:
+                    answered = False
+        finally:
+            hold.unlink(missing_ok=True)
+        try:
+            response = pending.result(timeout=30)
+        except Exception as error:  # noqa: BLE001 - the app's process ended, say
+            pytest.fail(f"POST {path} did not answer: {error_text(error)}", pytrace=False)
+    assert response.status_code == 200, (
+        f"POST {path} with {json.dumps(body)} answered {response.status_code}; expected 200 "
+        f"(body: {response.text[:200]})"
+    )
+    return answered
 
 
 @check(
@@ -836,22 +775,35 @@ def probe_inference_endpoints(folder: str, source: str, requests: list[list]) ->
     more="Write `def predict(...)`, not `async def`: scikit-learn is CPU-bound, and FastAPI runs "
     "plain def routes in a worker thread so the event loop stays free.",
 )
-def test_inference_routes_are_plain_def(api, submission_dir: Path, grader_model: Path):
-    """POST /predict and POST /predict/batch work and are plain `def` functions, not
-    `async def` (declared on the app or on an APIRouter it includes)."""
+def test_inference_routes_are_plain_def(
+    api, submission_dir: Path, grader_model: Path, tmp_path: Path
+):
+    """POST /predict and POST /predict/batch work, and are plain `def` functions, not `async
+    def` (declared on the app or on an APIRouter it includes): while either is computing a
+    prediction, the app still answers GET /model at once."""
     requests = [["/predict", SETOSA], ["/predict/batch", {"items": [SETOSA]}]]
     for path, body in requests:
         api.post_ok(path, body)
-    outcome = answered(
-        probe(probe_inference_endpoints, str(submission_dir), str(grader_model), requests)
-    )
-    for path, endpoint in outcome["endpoints"].items():
-        assert endpoint, f"no route function handled POST {path}"
-        name, is_async = endpoint
-        assert not is_async, (
-            f"POST {path} is handled by `async def {name}`; inference is CPU-bound, so it "
-            "must be a plain `def`"
-        )
+    # The held model is in models/ where the app starts, the default path too: only the
+    # check of MODEL_PATH fails when the variable is ignored.
+    workdir = tmp_path / "workdir"
+    folder = workdir / "models"
+    model_path = held_model(grader_model, folder)
+    with support.served_apart(
+        submission_dir,
+        what="starting the app with MODEL_PATH set",
+        importing="to start it again",
+        workdir=workdir,
+        before_import={"MODEL_PATH": None},
+        after_import={"MODEL_PATH": str(model_path)},
+    ) as served:
+        for path, body in requests:
+            assert loop_answers_while_held(served, path, body, folder), (
+                f"while POST {path} was computing its prediction, GET /model did not answer "
+                f"within {LOOP_SECONDS:g} s: the event loop was blocked, so POST {path} is "
+                "handled by an `async def` function; inference is CPU-bound, so it must be a "
+                "plain `def` (FastAPI runs it in a worker thread)"
+            )
 
 
 # ---------------------------------------------------------------- train.py

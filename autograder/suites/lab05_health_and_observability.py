@@ -18,13 +18,14 @@ Metrics accumulate while an app runs, so metric checks compare values before and
 own requests. Log records are read from the loggers ``iris.access`` and ``iris.predictions``
 by a handler the check adds to them, whatever handlers the app sets up (in secure mode the
 records the app logs in its sandbox are logged again here, so the same handler sees them);
-each record's ``getMessage()`` must be a JSON object. Importing main.py twice happens in a
-probe (``sandbox.call``), so that it never runs the student's code beside the checks.
+each record's ``getMessage()`` must be a JSON object. Importing main.py twice, and starting a
+fresh app to read its first uptime, happen in a process of their own
+(``support.served_apart``): the checks decide on that app's HTTP answers, never on a reply
+that code running beside the student's could write.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
@@ -38,7 +39,7 @@ from pathlib import Path
 import pytest
 from fastapi import Request
 
-from autograder import check, sandbox, submission
+from autograder import check
 from autograder.iris import GRADER_VERSION
 from autograder.suites import support
 from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
@@ -310,56 +311,6 @@ def require_metric(samples, name: str) -> None:
         )
 
 
-@contextmanager
-def model_path_set(model_path: str) -> Iterator[None]:
-    """MODEL_PATH is ``model_path`` while the block runs."""
-    import os
-
-    saved = os.environ.get("MODEL_PATH")
-    os.environ["MODEL_PATH"] = model_path
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("MODEL_PATH", None)
-        else:
-            os.environ["MODEL_PATH"] = saved
-
-
-def second_import_metrics(model_path: str) -> str:
-    """Probe: import main.py twice in one process, start the second app with MODEL_PATH,
-    answer one request, and return the text of its /metrics."""
-    from fastapi.testclient import TestClient
-
-    folder = submission.entry_folder()
-    with (
-        model_path_set(model_path),
-        submission.imported_afresh(folder),
-        submission.imported_afresh(folder) as second,
-        TestClient(second.app) as again,
-    ):
-        again.get("/flowers/1")
-        return again.get("/metrics").text
-
-
-def first_health_after_start(model_path: str, wait: float) -> dict | None:
-    """Probe: import main.py as new modules (so nothing of an earlier start is left), start
-    its app with MODEL_PATH, wait ``wait`` seconds, and return the status and the text of
-    its first GET /health; None when main.py cannot be imported again in this process (the
-    check "the service can be imported twice" takes the points for that)."""
-    from fastapi.testclient import TestClient
-
-    with model_path_set(model_path), contextlib.ExitStack() as stack:
-        try:
-            module = stack.enter_context(submission.imported_afresh(submission.entry_folder()))
-        except Exception:
-            return None
-        with TestClient(module.app, raise_server_exceptions=False) as fresh:
-            time.sleep(wait)
-            response = fresh.get("/health")
-            return {"status": response.status_code, "text": response.text}
-
-
 # ---------------------------------------------------------------- /health
 
 
@@ -396,7 +347,7 @@ def test_health_reports_ok_and_the_service_version(model_client):
     "started (STARTED_AT, not the first call): a float, never an epoch timestamp, never "
     "rounded to whole seconds.",
 )
-def test_uptime_counts_seconds_since_start(model_client, iris_model: Path):
+def test_uptime_counts_seconds_since_start(model_client, iris_model: Path, submission_dir: Path):
     """uptime_seconds is a number of seconds, at least 0, that grows as time passes; it
     counts from the start of the service, so a first GET /health made 0.3 s after the app
     started (freshly imported) already reports at least 0.3."""
@@ -412,15 +363,17 @@ def test_uptime_counts_seconds_since_start(model_client, iris_model: Path):
         f"GET /health answered uptime_seconds={first!r}, then {second!r} 0.3 s later; "
         "the uptime must grow with the time (in seconds, not rounded)"
     )
-    try:
-        fresh = sandbox.call(first_health_after_start, str(iris_model), START_WAIT)
-    except sandbox.SandboxError as error:
-        pytest.fail(
-            f"importing main.py afresh, starting it and calling GET /health failed: {error}",
-            pytrace=False,
-        )
-    if fresh is None:
-        return  # main.py cannot be imported twice: "the service can be imported twice" says so
+    # A process of its own starts the app: the seconds since it started are known there.
+    with support.served_apart(
+        submission_dir,
+        what="starting the app afresh (a new process, MODEL_PATH set)",
+        before_import={"MODEL_PATH": str(iris_model)},
+        raise_server_exceptions=False,
+        new_process=True,
+    ) as served:
+        time.sleep(START_WAIT)
+        response = served.get("/health", what="the first GET /health of a freshly started app")
+        fresh = {"status": response.status_code, "text": response.text}
     try:
         uptime = json.loads(fresh["text"]).get("uptime_seconds")
     except (ValueError, AttributeError):
@@ -1104,14 +1057,17 @@ def test_predictions_are_counted_by_species(model_client):
     more="Create your metrics in a CollectorRegistry of your own (registry=...), not in "
     "prometheus_client's global registry, and serve that registry at /metrics.",
 )
-def test_the_service_can_be_imported_twice(iris_model: Path):
+def test_the_service_can_be_imported_twice(iris_model: Path, submission_dir: Path):
     """main.py can be imported a second time in the same process (as tests do) and the new
     app serves its own http_requests_total at /metrics."""
-    try:
-        text = sandbox.call(second_import_metrics, str(iris_model))
-    except sandbox.SandboxError as error:
-        pytest.fail(
-            f"importing main.py a second time in the same process and starting it failed: {error}",
-            pytrace=False,
-        )
+    with support.served_apart(
+        submission_dir,
+        what="the app of a second import of main.py did not start",
+        importing="in the same process",
+        before_import={"MODEL_PATH": str(iris_model)},
+        new_process=True,
+        imports=2,
+    ) as served:
+        served.get("/flowers/1", what="GET /flowers/1 (the app of the second import)")
+        text = served.get("/metrics", what="GET /metrics (the app of the second import)").text
     require_metric(parsed_samples(text), "http_requests_total")

@@ -10,6 +10,10 @@ The counters of ``GET /stream-stats`` are read before and after, and only their 
 the app serves the TestClient and the live server from one process in normal mode, from two
 in secure mode.
 
+The student's ``client.py`` runs in a probe, in the student's own process, so what it returns
+is only believed with what a relay in front of the served app saw (``RequestCounter``): the
+client is given the relay's URL, and the server must have answered each call through it.
+
 Timing is never compared with a fixed number of seconds: the first event must arrive before
 half of the whole stream's time, and a generator whose client left must stop growing.
 """
@@ -567,6 +571,28 @@ def client_py(submission_dir: Path):
     return call
 
 
+@contextlib.contextmanager
+def relayed(served: str) -> Iterator[RequestCounter]:
+    """A relay in front of the served app, whose URL a client function is given: the answers
+    it reads (path and status) are the server's, whatever the client's process says."""
+    with RequestCounter(urlsplit(served).port) as relay:
+        yield relay
+
+
+def expect_asked(relay: RequestCounter, status: int, what: str) -> None:
+    """The server answered ``GET /predict/explain/lines`` with ``status`` through ``relay``:
+    the client's process runs the probe that reports its outcome, so only the relay can tell
+    that the outcome came from the server."""
+    # The relay reads an answer's head before passing it on: the client had it after that.
+    answers = relay.answers()
+    asked = sorted({f"{path} ({code})" for path, code in answers})
+    assert answers.get((LINES, status)), (
+        f"{what}: the server never answered GET {LINES} with {status} at the base_url "
+        f"explain() was given (it saw {', '.join(asked) or 'no request at all'}): the text "
+        "and the tokens must be the ones the service streams, read from that URL"
+    )
+
+
 # ---------------------------------------------------------------- Server-Sent Events
 
 
@@ -1041,9 +1067,11 @@ def test_client_explain_returns_the_streamed_text(setosa_stream, setosa_lines, s
     service streams, and calls on_token once per token, in order, as each arrives: the calls
     spread over at least half the time the tokens take to come (TOKEN_DELAY_SECONDS apart),
     not all at once after the last line (when the JSON Lines route streams: the first-event
-    check grades a route that sends its lines together)."""
+    check grades a route that sends its lines together). The server must have answered its
+    GET /predict/explain/lines (a relay in front of it sees)."""
     text, count = whole_text(setosa_stream)
-    outcome = client_py("explain", served, API_KEY, SETOSA)
+    with relayed(served) as relay:
+        outcome = client_py("explain", relay.url, API_KEY, SETOSA)
     if "http_status" in outcome:
         pytest.fail(f"explain() raised for status {outcome['http_status']}", pytrace=False)
     assert outcome["returned"] == text, (
@@ -1052,6 +1080,7 @@ def test_client_explain_returns_the_streamed_text(setosa_stream, setosa_lines, s
     assert len(outcome["tokens"]) == count and "".join(outcome["tokens"]) == text, (
         f"on_token was called {len(outcome['tokens'])} times; expected once per token ({count})"
     )
+    expect_asked(relay, 200, "explain() with the right key")
     lines = setosa_lines(judged=False)
     if lines is None or lines[1] >= lines[2] / 2:
         return  # the route sends its lines together: no client could hand them out sooner
@@ -1072,13 +1101,18 @@ def test_client_explain_returns_the_streamed_text(setosa_stream, setosa_lines, s
 )
 def test_client_explain_raises_on_an_error_status(api_client, served, client_py):
     """client.explain raises httpx.HTTPStatusError when the API key is wrong (401), and
-    returns the text when it is right (called without on_token, which is optional)."""
-    text = client_py("explain", served, API_KEY, SETOSA, without_on_token=True).get("returned")
+    returns the text when it is right (called without on_token, which is optional): the server
+    answered both requests, with 200 and 401 (a relay in front of it sees)."""
+    with relayed(served) as relay:
+        returned = client_py("explain", relay.url, API_KEY, SETOSA, without_on_token=True)
+    text = returned.get("returned")
     assert isinstance(text, str) and "setosa" in text, (
         f"explain() with the right key (and no on_token) returned {str(text)[:100]!r}; "
         "expected the explanation"
     )
-    outcome = client_py("explain", served, API_KEY + "x", SETOSA)
+    expect_asked(relay, 200, "explain() with the right key (and no on_token)")
+    with relayed(served) as relay:
+        outcome = client_py("explain", relay.url, API_KEY + "x", SETOSA)
     if outcome.get("http_status") != 401:
         with api_client.stream("GET", LINES, params=SETOSA, headers={"X-API-Key": "x"}) as answer:
             refused = answer.status_code
@@ -1090,6 +1124,7 @@ def test_client_explain_raises_on_an_error_status(api_client, served, client_py)
         f"explain() with a wrong API key returned {str(outcome.get('returned'))[:100]!r}; "
         "expected it to raise httpx.HTTPStatusError"
     )
+    expect_asked(relay, 401, "explain() with a wrong API key")
 
 
 @check(

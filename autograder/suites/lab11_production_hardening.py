@@ -11,11 +11,19 @@ Each check that predicts uses an API key of its own: every caller has its own bu
 ``CAPACITY`` tokens, and a token comes back every ``1 / REFILL`` seconds (64 s), so no check
 drains another's. The refill is graded with the clock the handout names, ``get_clock``,
 replaced by one that reads the time from a request header: no check ever sleeps.
+
+Whether the app refuses to start, and what its settings read from a ``.env`` file, is decided
+on what a process of its own shows the grader (``START_SCRIPT``): the line it refused
+with, or its HTTP answers. A probe's reply is written by the process that imported the
+student's code, which could write it instead; only what the settings object is made of
+(``SecretStr`` fields, a cached ``get_settings``, a ``repr`` that hides the secrets) is still
+read in a probe, since no answer over HTTP shows it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -23,11 +31,14 @@ from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import Request
 
 from autograder import check, isolation, submission
 from autograder.iris import GRADER_VERSION
+from autograder.isolation.commands import Command, python
+from autograder.live import free_port
 from autograder.suites import support
 from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
 
@@ -156,34 +167,217 @@ def overridden_and_started(app, dependency: str, replacement, missing: str) -> I
 # ---------------------------------------------------------------- probes
 
 
-def probe_start(folder: str, env_file: str | None = None) -> dict:
-    """Probe: import the app afresh and start it (its lifespan runs) with the current
-    environment, in a working folder whose .env holds ``env_file`` when given; say whether
-    it refused, and with what message."""
-    import os
-    import tempfile
+START_SECONDS = 30  # for the starts of one process (imports, lifespans, serving)
+SAID = "lab11-grader-start "  # how START_SCRIPT's lines about each start begin
+# The program that starts the app in a process of its own (``python -c``, run where student
+# code runs: a sandbox in secure mode), with its arguments: the submission's folder, the
+# app's module and attribute, the starts (JSON: each one's working folder and IRIS_*
+# variables, exactly those) and a port. Each start but the last imports the app afresh and
+# runs its lifespan's start and end, and prints SAID and what happened (refused, and with
+# what message, or started). The last one is served on the port if it starts: what it
+# answers there is what the checks read. A refusal is the app's to make, whatever prints it:
+# what no other process can fake is an app that serves over HTTP.
+START_SCRIPT = """
+import asyncio, importlib, json, os, sys, threading, time
+folder, module_name, attribute, starts, port = sys.argv[1:6]
+starts = json.loads(starts)
+sys.path[:0] = [folder]
+inside = os.path.realpath(folder) + os.sep
 
-    from fastapi.testclient import TestClient
+def said(number, **what):
+    print("\\n" + SAID + json.dumps({"start": number, **what}), flush=True)
 
-    support.forget_submission_tables()
-    previous = os.getcwd()
-    try:
-        with tempfile.TemporaryDirectory() as place:
-            if env_file is not None:
-                Path(place, ".env").write_text(env_file)
-                os.chdir(place)
-            with submission.imported_afresh(Path(folder)) as module:
-                app = submission.app_of(module)
-                with TestClient(app) as test_client:
-                    status = test_client.get("/health").status_code
-    except SystemExit as error:
+def refusal(error):
+    if isinstance(error, SystemExit):
         code = error.code
-        return {"refused": True, "message": "" if isinstance(code, int) else str(code)}
-    except BaseException as error:  # noqa: BLE001 - the student's start may raise anything
-        return {"refused": True, "message": str(error), "kind": type(error).__name__}
-    finally:
-        os.chdir(previous)
-    return {"refused": False, "status": status}
+        return "" if isinstance(code, int) or code is None else str(code)
+    return str(error)
+
+def forget():
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None) or ""
+        if file and os.path.realpath(file).startswith(inside):
+            del sys.modules[name]
+    sqlmodel = sys.modules.get("sqlmodel")
+    if sqlmodel is not None:
+        sqlmodel.SQLModel.metadata.clear()
+        registry = getattr(getattr(sqlmodel, "main", None), "default_registry", None)
+        getattr(registry, "_class_registry", {}).clear()
+    importlib.invalidate_caches()
+
+async def lifespan(app):
+    sent, replies = asyncio.Queue(), asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    running = asyncio.ensure_future(app(scope, sent.get, replies.put))
+    for message in ("lifespan.startup", "lifespan.shutdown"):
+        await sent.put({"type": message})
+        waiting = asyncio.ensure_future(replies.get())
+        await asyncio.wait({waiting, running}, return_when=asyncio.FIRST_COMPLETED)
+        if not waiting.done():
+            waiting.cancel()
+            error = running.exception()
+            if error is not None:
+                raise error
+            return
+        if waiting.result().get("type", "").endswith(".failed"):
+            error = running.exception() if running.done() else None
+            raise error or RuntimeError(waiting.result().get("message") or "startup failed")
+    running.cancel()
+
+for number, start in enumerate(starts):
+    for name in [name for name in os.environ if name.startswith("IRIS_")]:
+        del os.environ[name]
+    os.environ.update(start["variables"])
+    os.chdir(start["workdir"])
+    forget()
+    last = number == len(starts) - 1
+    try:
+        app = getattr(importlib.import_module(module_name), attribute)
+        if not last:
+            asyncio.run(lifespan(app))
+    except BaseException as error:
+        said(number, refused=refusal(error))
+        continue
+    if not last:
+        said(number, started=True)
+        continue
+    import uvicorn
+    in_lifespan = []
+
+    async def watched(scope, receive, send):
+        try:
+            await app(scope, receive, send)
+        except BaseException as error:
+            if scope["type"] == "lifespan":
+                in_lifespan.append(error)
+            raise
+
+    config = uvicorn.Config(
+        watched, host="127.0.0.1", port=int(port), lifespan="on", log_level="critical"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.005)
+    if not server.started:
+        said(number, refused=refusal(in_lifespan[-1]) if in_lifespan else "")
+        os._exit(0)
+    thread.join()
+""".replace("SAID", repr(SAID))
+
+
+def start_variables(environment: dict[str, str | None]) -> dict[str, str]:
+    """The grader's IRIS_* settings with ``environment`` on top (None: unset)."""
+    variables = {name: value for name, value in os.environ.items() if name.startswith("IRIS_")}
+    for name, value in environment.items():
+        if value is None:
+            variables.pop(name, None)
+        else:
+            variables[name] = value
+    return variables
+
+
+def start_folder(workdir: Path, env_file: str | None) -> str:
+    """``workdir``, made and handed to the app, with a .env file holding ``env_file``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if env_file is not None:
+        (workdir / ".env").write_text(env_file)
+    isolation.current().writable_by_app(workdir)
+    return str(workdir)
+
+
+@contextmanager
+def started_in_turn(
+    submission_dir: Path, starts: list[tuple[Path, dict[str, str | None], str | None]]
+) -> Iterator[tuple[list[dict], httpx.Client | None]]:
+    """Start the app in one process of its own, once per ``(working folder, environment on
+    top of the grader's settings (None: unset), .env text or None)`` of ``starts``: what each
+    start but the last came to (``refused`` with its message, or ``started``), and a client
+    of the last one when it serves over HTTP (None, and its refusal in the list, when not)."""
+    import time
+
+    where = isolation.current()
+    entry = submission.entrypoint(submission_dir)
+    steps = [
+        {"workdir": start_folder(workdir, env_file), "variables": start_variables(environment)}
+        for workdir, environment, env_file in starts
+    ]
+    port = free_port()
+    arguments = [str(where.folder or submission_dir), entry.module, entry.attribute]
+    command = Command(python("-c", START_SCRIPT, *arguments, json.dumps(steps), str(port)))
+
+    def outcomes() -> list[dict]:
+        found: dict[int, dict] = {}
+        for line in command.output(lines=10_000).splitlines():
+            if line.startswith(SAID):
+                try:
+                    document = json.loads(line.removeprefix(SAID))
+                    found.setdefault(int(document["start"]), document)
+                except (ValueError, KeyError, TypeError):
+                    continue
+        return [found.get(number, {}) for number in range(len(steps))]
+
+    with command, support.loopback_client(f"http://127.0.0.1:{port}", timeout=30) as client:
+        deadline = time.monotonic() + START_SECONDS
+        while command.running() and time.monotonic() < deadline:
+            try:
+                client.get("/health", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.05)
+                continue
+            yield outcomes()[:-1], client  # the last start answers over HTTP: it serves
+            return
+        if command.running():
+            pytest.fail(f"the app did not start within {START_SECONDS} s", pytrace=False)
+        found = outcomes()
+        if "refused" not in found[-1]:
+            shown = command.output()
+            pytest.fail(
+                "the app's process ended before the app started"
+                + (f"; it printed:\n{shown}" if shown else ""),
+                pytrace=False,
+            )
+        yield found, None
+
+
+def served_answers(client: httpx.Client) -> dict:
+    """What a served start answers over HTTP: GET /health, and the statuses of ENV_CAPACITY
+    + 1 predictions of one caller (its bucket's capacity shows)."""
+    status = client.get("/health").status_code
+    answers = [
+        client.post(V1, json=SETOSA, headers=key("one")).status_code
+        for _ in range(ENV_CAPACITY + 1)
+    ]
+    return {"refused": False, "status": status, "answers": answers}
+
+
+def start_outcomes(
+    submission_dir: Path, starts: list[tuple[Path, dict[str, str | None], str | None]]
+) -> list[dict]:
+    """How each start of ``starts`` (see :func:`started_in_turn`) ends: ``refused`` (with
+    its ``message``), or started: the last one with what it answers over HTTP (see
+    :func:`served_answers`), the others with ``status`` None."""
+    with started_in_turn(submission_dir, starts) as (found, client):
+        last = None if client is None else served_answers(client)
+    ended = []
+    for number, outcome in enumerate(found):
+        if "refused" in outcome:
+            ended.append({"refused": True, "message": str(outcome["refused"])})
+        elif outcome.get("started") is True:
+            ended.append({"refused": False, "status": None})
+        else:
+            pytest.fail(
+                f"start {number + 1} of {len(starts)} in one process said nothing: its "
+                "process ended?",
+                pytrace=False,
+            )
+    return ended if last is None else [*ended, last]
+
+
+def serves(outcome: dict) -> bool:
+    """Whether a start of :func:`start_outcomes` served, and answered GET /health with 200."""
+    return not outcome["refused"] and outcome.get("status") == 200
 
 
 def probe_settings(folder: str) -> dict:
@@ -211,70 +405,125 @@ def probe_settings(folder: str) -> dict:
 
 
 ENV_CAPACITY = 7  # the IRIS_RATE_LIMIT_CAPACITY of ENV_FILE
+# Smaller than any prediction's body: an app that let .env win over the environment's
+# IRIS_MAX_BODY_BYTES would refuse every prediction with 413.
+ENV_MAX_BODY = 16
 ENV_FILE = (
-    f"IRIS_RATE_LIMIT_CAPACITY={ENV_CAPACITY}\nIRIS_MAX_BODY_BYTES=5000\nIRIS_NOT_A_SETTING=1\n"
+    f"IRIS_RATE_LIMIT_CAPACITY={ENV_CAPACITY}\nIRIS_MAX_BODY_BYTES={ENV_MAX_BODY}\n"
+    "IRIS_NOT_A_SETTING=1\n"
 )
+ENV_LINES = ENV_FILE.strip().replace("\n", ", ")
+PRODUCTION_ENV_FILE = "IRIS_ENVIRONMENT=production\n"
 
 
-def probe_env_file(folder: str) -> dict:
-    """Probe: read get_settings() afresh in a working folder whose .env holds ENV_FILE, with
-    IRIS_RATE_LIMIT_CAPACITY unset in the environment (IRIS_MAX_BODY_BYTES stays set)."""
-    import os
-    import tempfile
+def env_file_answers(submission_dir: Path, workdir: Path) -> str | list[int]:
+    """The app started in a folder whose .env holds ENV_FILE, with IRIS_RATE_LIMIT_CAPACITY
+    unset (and IRIS_MAX_BODY_BYTES set) in the environment: the statuses of ENV_CAPACITY + 1
+    predictions of one caller, over HTTP, or the message it refused to start with."""
+    unset = {"IRIS_RATE_LIMIT_CAPACITY": None}
+    (outcome,) = start_outcomes(submission_dir, [(workdir, unset, ENV_FILE)])
+    return outcome["message"] if outcome["refused"] else outcome["answers"]
 
-    support.forget_submission_tables()
-    previous = os.getcwd()
-    capacity = os.environ.pop("IRIS_RATE_LIMIT_CAPACITY", None)
+
+BAD_ORIGINS = (["*"], [f"{ORIGIN}/"], [f"{ORIGIN}?from=ads"], ["ftp://app.iris.example"])
+# each as IRIS_CORS_ORIGINS, and one that is not JSON (no brackets, no quotes)
+BAD_ORIGIN_TEXTS = [*(json.dumps(origins) for origins in BAD_ORIGINS), ORIGIN]
+PRODUCTION = {"IRIS_ENVIRONMENT": "production", "IRIS_JWT_SECRET": None}
+PRODUCTION_IN_ENV_FILE = {"IRIS_ENVIRONMENT": None, "IRIS_JWT_SECRET": None}
+# The start served at the end: production with the grader's secret, in a folder whose .env
+# holds ENV_FILE, IRIS_RATE_LIMIT_CAPACITY unset (what three checks need to see serve).
+SERVED = {"IRIS_ENVIRONMENT": "production", "IRIS_RATE_LIMIT_CAPACITY": None}
+
+
+@pytest.fixture(scope="module")
+def starts(submission_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The starts of the settings and refusal checks, in one process of their own (a fresh
+    interpreter costs seconds): each bad origin, production without a secret (from the
+    environment, then from a .env file), and last, served over HTTP, production with a
+    secret in a folder whose .env holds ENV_FILE. A check whose served start did not serve
+    starts its own (see :func:`start_outcomes`)."""
+    base = tmp_path_factory.mktemp("starts")
+    plan = {
+        **{text: (base / "here", {"IRIS_CORS_ORIGINS": text}, None) for text in BAD_ORIGIN_TEXTS},
+        "production": (base / "here", PRODUCTION, None),
+        "production in .env": (base / "in-file", PRODUCTION_IN_ENV_FILE, PRODUCTION_ENV_FILE),
+        "served": (base / "with-env-file", SERVED, ENV_FILE),
+    }
     try:
-        with tempfile.TemporaryDirectory() as place:
-            Path(place, ".env").write_text(ENV_FILE)
-            os.chdir(place)
-            with submission.imported_afresh(Path(folder), "app.core.config") as config:
-                settings = config.get_settings()
-                return {
-                    "capacity": getattr(settings, "rate_limit_capacity", None),
-                    "max_body": getattr(settings, "max_body_bytes", None),
-                }
-    except BaseException as error:  # noqa: BLE001 - the student's module may raise anything
-        return {"problem": support.crash_text(error, Path(folder))}
-    finally:
-        os.chdir(previous)
-        if capacity is not None:
-            os.environ["IRIS_RATE_LIMIT_CAPACITY"] = capacity
+        outcomes = start_outcomes(submission_dir, list(plan.values()))
+    except pytest.fail.Exception as failure:
+        return {"problem": str(failure), "base": base}
+    return {**dict(zip(plan, outcomes, strict=True)), "base": base}
 
 
-def reads_env_file(submission_dir: Path) -> bool:
-    """Whether the settings take a value from a .env file in the working folder."""
-    try:
-        read = isolation.current().call(probe_env_file, str(submission_dir), timeout=60)
-    except isolation.SandboxError:
+def start_of(starts: dict, name: str) -> dict:
+    """The outcome of the start ``name`` of the ``starts`` fixture (the check fails when
+    that process did not start at all)."""
+    if "problem" in starts:
+        pytest.fail(starts["problem"], pytrace=False)
+    return starts[name]
+
+
+def env_file_read(submission_dir: Path, starts: dict) -> str | list[int]:
+    """What the app answers started where .env holds ENV_FILE (see :func:`env_file_answers`):
+    from the served start of ``starts`` when it served, else from a start of its own
+    (without production), asked once."""
+    served = start_of(starts, "served")
+    if serves(served):
+        return served["answers"]
+    if "env file alone" not in starts:
+        starts["env file alone"] = env_file_answers(
+            submission_dir, starts["base"] / "with-env-file-alone"
+        )
+    return starts["env file alone"]
+
+
+def reads_env_file(answers: str | list[int]) -> bool:
+    """Whether the app of :func:`env_file_answers` took a value from the .env file: the
+    capacity of its bucket, or (wrongly) the body limit."""
+    if isinstance(answers, str):
         return False
-    return read.get("capacity") == ENV_CAPACITY
+    return 413 in answers or answers == [200] * ENV_CAPACITY + [429]
 
 
-def start_outcome(
-    submission_dir: Path, environment: dict[str, str | None], env_file: str | None = None
-) -> dict:
-    """How a start with ``environment`` (None: unset) on top of the grader's settings ends,
-    with a .env file holding ``env_file`` in the working folder when given."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in environment.items():
-            if value is None:
-                patch.delenv(name, raising=False)
-            else:
-                patch.setenv(name, value)
-        try:
-            return isolation.current().call(probe_start, str(submission_dir), env_file, timeout=60)
-        except isolation.SandboxError as error:
-            pytest.fail(f"starting the app failed: {error}", pytrace=False)
+def env_file_problem(answers: str | list[int]) -> str | None:
+    """Why the answers of :func:`env_file_answers` show settings that do not read ENV_FILE
+    as they must (ENV_CAPACITY predictions answered 200, the next 429), or None."""
+    if isinstance(answers, str):
+        return (
+            f"with a .env file holding {ENV_LINES}, the app refused to start: "
+            f"{answers[:300]!r} (variables the class does not know must be ignored)"
+        )
+    what = f"with a .env file holding {ENV_LINES} and IRIS_MAX_BODY_BYTES={MAX_BODY}"
+    for number, status in enumerate(answers[:ENV_CAPACITY], start=1):
+        if status == 413:
+            return (
+                f"{what} in the environment, prediction {number} answered 413: the app read "
+                f"max_body_bytes={ENV_MAX_BODY} from .env, but a variable set in the "
+                "environment wins"
+            )
+        if status == 429:
+            return (
+                f"{what} in the environment (IRIS_RATE_LIMIT_CAPACITY not), prediction "
+                f"{number} of one caller answered 429: its bucket held {number - 1} tokens, "
+                f"not the {ENV_CAPACITY} of .env"
+            )
+        if status != 200:
+            return f"{what} in the environment, prediction {number} answered {status}; expected 200"
+    if answers[-1] != 429:
+        return (
+            f"{what} in the environment (IRIS_RATE_LIMIT_CAPACITY not), prediction "
+            f"{ENV_CAPACITY + 1} of one caller answered {answers[-1]}, not 429: its bucket held "
+            f"more than the {ENV_CAPACITY} tokens of .env (is .env read?)"
+        )
+    return None
 
 
 def expect_refusal(outcome: dict, variable: str, what: str) -> None:
     """The start was refused with one line that names ``variable``."""
-    assert outcome["refused"], (
-        f"with {what} the app started (GET /health answered {outcome.get('status')}); "
-        "it must refuse to start"
-    )
+    status = outcome.get("status")
+    how = "its lifespan started" if status is None else f"GET /health answered {status}"
+    assert outcome["refused"], f"with {what} the app started ({how}); it must refuse to start"
     message = outcome.get("message", "").strip()
     assert message and "\n" not in message, (
         f"with {what} the start was refused, but not with one line: "
@@ -373,12 +622,12 @@ def expect_approved(response, origin: str) -> None:
     "extra='ignore'); jwt_secret: SecretStr; api_keys: dict[str, SecretStr]; @lru_cache on "
     "get_settings.",
 )
-def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir):
+def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir, starts):
     """get_settings() in app/core/config.py reads IRIS_JWT_SECRET and IRIS_API_KEYS, returns
-    the same object every time, and printing the settings never shows either secret. Run
+    the same object every time, and printing the settings never shows either secret. Started
     where a .env file sets IRIS_RATE_LIMIT_CAPACITY=7 (not in the environment),
-    IRIS_MAX_BODY_BYTES=5000 (4096 in the environment, which wins) and an unknown
-    IRIS_NOT_A_SETTING, it reads 7 and 4096, and starts."""
+    IRIS_MAX_BODY_BYTES=16 (4096 in the environment, which wins) and an unknown
+    IRIS_NOT_A_SETTING, the app starts, and answers 7 predictions of one caller, not 8."""
     outcome = isolation.current().call(probe_settings, str(submission_dir), timeout=60)
     assert "problem" not in outcome, f"reading the settings failed: {outcome.get('problem')}"
     assert outcome["secret_type"] == "SecretStr", (
@@ -397,18 +646,8 @@ def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir
     ]
     assert not leaked, f"printing the settings shows the secret of {leaked[0]}"
     assert outcome["cached"], "get_settings() built new settings on its second call"
-    read = isolation.current().call(probe_env_file, str(submission_dir), timeout=60)
-    lines = ENV_FILE.strip().replace("\n", ", ")
-    assert "problem" not in read, (
-        f"with a .env file holding {lines}, reading the settings failed: {read.get('problem')} "
-        "(variables the class does not know must be ignored)"
-    )
-    assert (read["capacity"], read["max_body"]) == (ENV_CAPACITY, MAX_BODY), (
-        f"with a .env file holding {lines}, and IRIS_MAX_BODY_BYTES={MAX_BODY} in the "
-        f"environment, the settings read rate_limit_capacity={read['capacity']} and "
-        f"max_body_bytes={read['max_body']}; expected {ENV_CAPACITY} (from .env) and "
-        f"{MAX_BODY} (the environment wins)"
-    )
+    problem = env_file_problem(env_file_read(submission_dir, starts))
+    assert problem is None, problem
 
 
 @check(
@@ -420,14 +659,28 @@ def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir
     "SystemExit(configuration_problem(error)). Keep the given NoDecode fields and their "
     "JSON validator: text that is not JSON is then a ValidationError too.",
 )
-def test_a_bad_cors_origin_stops_the_start_in_one_line(submission_dir):
+def test_a_bad_cors_origin_stops_the_start_in_one_line(submission_dir, starts):
     """With IRIS_CORS_ORIGINS set to ["*"], to an origin with a trailing slash or a query, to
     one whose scheme is not http or https, or to an origin that is not JSON (no brackets, no
-    quotes), the app refuses to start with one line that names IRIS_CORS_ORIGINS."""
-    bad_origins = (["*"], [f"{ORIGIN}/"], [f"{ORIGIN}?from=ads"], ["ftp://app.iris.example"])
-    for text in (*(json.dumps(origins) for origins in bad_origins), ORIGIN):
-        outcome = start_outcome(submission_dir, {"IRIS_CORS_ORIGINS": text})
-        expect_refusal(outcome, "IRIS_CORS_ORIGINS", f"IRIS_CORS_ORIGINS={text}")
+    quotes), the app refuses to start with one line that names IRIS_CORS_ORIGINS; started
+    the same way with the grader's own settings (a valid origin), it serves."""
+    for text in BAD_ORIGIN_TEXTS:
+        expect_refusal(start_of(starts, text), "IRIS_CORS_ORIGINS", f"IRIS_CORS_ORIGINS={text}")
+    # A start that refuses whatever it is given is no check of the origins: only an app that
+    # serves shows the grader what it accepts (the last start, with the grader's origin).
+    valid = start_of(starts, "served")
+    if not serves(valid):
+        (valid,) = start_outcomes(submission_dir, [(starts["base"] / "here", {}, None)])
+    assert serves(valid), (
+        f"with the grader's settings (IRIS_CORS_ORIGINS={json.dumps([ORIGIN])}), started the "
+        "same way, the app "
+        + (
+            f"refused to start: {valid.get('message', '')[:300]!r}"
+            if valid["refused"]
+            else f"answered GET /health with {valid['status']}"
+        )
+        + "; valid origins must start"
+    )
 
 
 @check(
@@ -437,27 +690,26 @@ def test_a_bad_cors_origin_stops_the_start_in_one_line(submission_dir):
     more="In the jwt_secret validator, when info.data['environment'] is 'production' and the "
     "secret is DEVELOPMENT_SECRET, raise ValueError; a real secret must still start.",
 )
-def test_production_refuses_the_development_secret(submission_dir):
+def test_production_refuses_the_development_secret(submission_dir, starts):
     """With IRIS_ENVIRONMENT=production and no IRIS_JWT_SECRET the app refuses to start with
     one line naming IRIS_JWT_SECRET, whether production comes from the environment or from a
     .env file (when the settings read .env at all: not reading it is the settings check's
     finding); with a secret of its own it starts."""
-    refused = start_outcome(
-        submission_dir, {"IRIS_ENVIRONMENT": "production", "IRIS_JWT_SECRET": None}
-    )
+    refused = start_of(starts, "production")
     expect_refusal(refused, "IRIS_JWT_SECRET", "IRIS_ENVIRONMENT=production and no secret")
-    if reads_env_file(submission_dir):
-        from_file = start_outcome(
-            submission_dir,
-            {"IRIS_ENVIRONMENT": None, "IRIS_JWT_SECRET": None},
-            env_file="IRIS_ENVIRONMENT=production\n",
-        )
+    from_file = start_of(starts, "production in .env")
+    # Only settings that read .env at all can see production there (not reading it is the
+    # settings check's finding): that is asked only when this start was not refused.
+    if from_file["refused"] or reads_env_file(env_file_read(submission_dir, starts)):
         expect_refusal(
             from_file,
             "IRIS_JWT_SECRET",
             "IRIS_ENVIRONMENT=production in a .env file (not in the environment) and no secret",
         )
-    accepted = start_outcome(submission_dir, {"IRIS_ENVIRONMENT": "production"})
+    accepted = start_of(starts, "served")  # production, with the grader's secret
+    if not serves(accepted):
+        production = {"IRIS_ENVIRONMENT": "production"}
+        (accepted,) = start_outcomes(submission_dir, [(starts["base"] / "here", production, None)])
     assert not accepted["refused"], (
         "with IRIS_ENVIRONMENT=production and a 64-character IRIS_JWT_SECRET the app refused "
         f"to start: {accepted.get('message', '')[:300]!r}"

@@ -583,31 +583,83 @@ def run_prestart(model: Path, data: Path) -> str:
 SETOSA = [5.1, 3.5, 1.4, 0.2]  # one iris flower's measurements
 
 
-def model_problem(path: str) -> str | None:
+# Unpickling runs whatever the pickle names: a model file the student's code wrote could name a
+# module of the submission, which would then run in the probe that loads it and could write the
+# probe's reply itself. The probe therefore takes the submission off the import path and
+# rebuilds only objects of these modules (as lab 03's checks of train.py do).
+MODEL_MODULES = ("sklearn", "numpy", "scipy", "joblib")
+# The functions (not classes) of those modules that rebuild pickled arrays, random states and
+# compiled scikit-learn objects.
+REBUILDERS = {
+    "_reconstruct",
+    "scalar",
+    "_frombuffer",
+    "__bit_generator_ctor",
+    "__randomstate_ctor",
+    "__generator_ctor",
+    "newObj",
+}
+
+
+def model_problem(path: str, folder: str) -> str | None:
     """A probe: why the file at ``path`` is not a model the app can load and ask (joblib.load,
-    then predict_proba of one flower, as the app does), or None."""
+    then predict_proba of one flower, as the app does), or None. The submission's ``folder``
+    is off the import path meanwhile, and the unpickler rebuilds only objects of
+    MODEL_MODULES: no code of the student's runs here."""
+    import importlib
+    import pickle
+
     import joblib
+    import numpy
+    from joblib import numpy_pickle
 
+    class ModelsOnly(numpy_pickle.NumpyUnpickler):
+        def find_class(self, module: str, name: str):
+            # The module is checked before it is imported: importing is running it.
+            if module.split(".")[0] in MODEL_MODULES:
+                found = super().find_class(module, name)
+                if (
+                    isinstance(found, (type, numpy.ufunc))
+                    or name in REBUILDERS
+                    or name.startswith("__pyx_")
+                ):
+                    return found
+            raise pickle.UnpicklingError(
+                f"it names {module}.{name}; a model holds objects of scikit-learn, NumPy and "
+                "SciPy only"
+            )
+
+    saved, inside = list(sys.path), Path(folder).resolve()
+    sys.path[:] = [
+        entry for entry in saved if entry and not Path(entry).resolve().is_relative_to(inside)
+    ]
+    importlib.invalidate_caches()
+    plain, numpy_pickle.NumpyUnpickler = numpy_pickle.NumpyUnpickler, ModelsOnly
     try:
-        pipeline = joblib.load(path)
-    except Exception as error:
-        return f"joblib.load raised {type(error).__name__}: {error}"[:300]
-    try:
-        classes = [str(name) for name in pipeline.classes_]
-        probabilities = pipeline.predict_proba([SETOSA])
-    except Exception as error:
-        what = type(pipeline).__name__
-        return f"it holds a {what}; predict_proba of one flower raised {error!r}"[:300]
-    if len(probabilities) != 1 or len(probabilities[0]) != len(classes):
-        return f"predict_proba of one flower answered {str(probabilities)[:200]}"
-    return None
+        try:
+            pipeline = joblib.load(path)
+        except Exception as error:
+            return f"joblib.load raised {type(error).__name__}: {error}"[:300]
+        try:
+            classes = [str(name) for name in pipeline.classes_]
+            probabilities = pipeline.predict_proba([SETOSA])
+        except Exception as error:
+            what = type(pipeline).__name__
+            return f"it holds a {what}; predict_proba of one flower raised {error!r}"[:300]
+        if len(probabilities) != 1 or len(probabilities[0]) != len(classes):
+            return f"predict_proba of one flower answered {str(probabilities)[:200]}"
+        return None
+    finally:
+        numpy_pickle.NumpyUnpickler = plain
+        sys.path[:] = saved
 
 
-def check_model(model: Path, shown: str) -> None:
+def check_model(model: Path, shown: str, submission_dir: Path) -> None:
     """Fail the check unless ``model`` loads and predicts: it is the student's file, loaded
-    in a probe (where the student's code runs), never in the grader."""
+    in a probe (a sandbox in secure mode), never in the grader, with no code of the
+    student's (see :func:`model_problem`)."""
     try:
-        problem = isolation.call(model_problem, str(model), timeout=60)
+        problem = isolation.call(model_problem, str(model), str(submission_dir), timeout=60)
     except isolation.SandboxError as error:
         problem = f"loading it did not finish ({error})"
     if problem:
@@ -625,7 +677,7 @@ def check_model(model: Path, shown: str) -> None:
     more="A missing model is once-only work: train it in prepare(), before the workers start, "
     "so every worker finds it at IRIS_MODEL_PATH; a model already there stays.",
 )
-def test_prestart_trains_a_missing_model(tmp_path_factory):
+def test_prestart_trains_a_missing_model(submission_dir, tmp_path_factory):
     """``python -m app.prestart`` with ``IRIS_MODEL_PATH`` naming a file that does not exist
     (in an empty folder) ends, and a model is there afterwards (joblib loads it, and it
     predicts a flower); run again, it leaves the model that is there as it is (it trains only
@@ -641,7 +693,7 @@ def test_prestart_trains_a_missing_model(tmp_path_factory):
             f"model there (a regular file, not a link){shown}",
             pytrace=False,
         )
-    check_model(model, shown)
+    check_model(model, shown, submission_dir)
     # The model a team deployed: prestart must not replace it.
     deployed = trained + b"\0deployed"
     if not support.replace_own_file(data, model.name, deployed):

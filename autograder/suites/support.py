@@ -337,3 +337,379 @@ def loopback_get(url: str, **options):
 
 
 # ---------------------------------------------------------------- files the student's code wrote
+
+
+# ---------------------------------------------------------------- an app served apart
+
+
+class ServedApart:
+    """An app served over HTTP by a process of its own (see :func:`served_apart`)."""
+
+    def __init__(self, client, reply_fd: int, *, raise_server_exceptions: bool) -> None:
+        self.client = client
+        self.reply_fd = reply_fd
+        self.raise_server_exceptions = raise_server_exceptions
+        self.crashes: list[str] | None = None  # served here: the errors the app's code raised
+
+    def request(self, method: str, path: str, *, what: str, json=None):
+        """Send a request; ``what`` names it in a failure message. A request the app does
+        not answer fails the check; so does one its code raised on, unless the app was
+        served with ``raise_server_exceptions=False`` (the answer is then the 500)."""
+        import httpx
+
+        try:
+            response = self.client.request(method, path, json=json)
+        except httpx.HTTPError as error:
+            pytest.fail(
+                f"{what}: the app did not answer ({type(error).__name__}: its process ended?)",
+                pytrace=False,
+            )
+        if response.status_code >= 500 and self.raise_server_exceptions:
+            crash = self.crash()
+            if crash:
+                pytest.fail(f"{what} raised {crash}", pytrace=False)
+        return response
+
+    def get(self, path: str, *, what: str = ""):
+        return self.request("GET", path, what=what or f"GET {path}")
+
+    def post(self, path: str, body, *, what: str = ""):
+        return self.request("POST", path, what=what or f"POST {path}", json=body)
+
+    def crash(self, wait: float = 1.0) -> str | None:
+        """The last error the app's code raised while answering, as its process reported it
+        (the server logs it just after sending the 500); None when none came."""
+        import os
+        import select
+        import time
+
+        if self.crashes is not None:  # served in this process (see _served_here)
+            deadline = time.monotonic() + wait
+            while not self.crashes and time.monotonic() < deadline:
+                time.sleep(0.01)
+            return self.crashes.pop()[:500] if self.crashes else None
+
+        found, data, deadline = None, b"", time.monotonic() + wait
+        while True:
+            remaining = max(deadline - time.monotonic(), 0)
+            ready, _, _ = select.select([self.reply_fd], [], [], remaining)
+            if not ready:
+                break
+            chunk = os.read(self.reply_fd, 65536)
+            if not chunk:
+                break
+            data += chunk
+            for line in data.split(b"\n")[:-1]:
+                try:
+                    document = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(document, dict) and isinstance(document.get("crash"), str):
+                    found = document["crash"][:500]
+            data = data.split(b"\n")[-1]
+            if found is not None:
+                break
+        return found
+
+
+@contextmanager
+def served_apart(
+    folder: Path,
+    *,
+    what: str,
+    importing: str = "",
+    workdir: Path | None = None,
+    before_import: Mapping[str, str | None] | None = None,
+    imports: int = 1,
+    after_import: Mapping[str, str | None] | None = None,
+    copies: Mapping[str, str] | None = None,
+    start_timeout: float = 20.0,
+    raise_server_exceptions: bool = True,
+    new_process: bool = False,
+) -> Iterator[ServedApart]:
+    """Serve the submission's app over HTTP from a new process of student code (a sandbox)
+    in secure mode, and yield a :class:`ServedApart` to send it requests. The app's
+    lifespan has run when the block starts; the process is ended with the block. In normal
+    mode, where the student's code runs beside the checks anyway, the app is imported and
+    served the same way in this process instead (a uvicorn thread), and everything it
+    changed (variables, working folder, modules) is put back with the block;
+    ``new_process=True`` asks for a process of its own in normal mode too, for a check about
+    what only a new process shows (state that other modules keep from an earlier import,
+    such as a metric registered in prometheus_client's global registry).
+
+    What a check decides this way comes from the app's HTTP answers, which the grader
+    receives itself: a probe's reply (``sandbox.call``) is written by the process that
+    imports the student's code, so that code can write it instead.
+
+    In that process, in this order: work in ``workdir`` (default: where apps start), set
+    the variables of ``before_import`` (None: unset), import the app's module of ``folder``
+    ``imports`` times (each import afresh, the app of the last one is served), set the
+    variables of ``after_import`` (as tests do: the app must read them when it starts) and
+    copy each file ``copies`` names (a path, absolute or in ``workdir``: the file to copy).
+    ``what`` says what was being started, and ``importing`` when the import happened
+    (``"in an empty folder"``), in the message of a check that fails because of it.
+    """
+    import contextlib
+    import os
+    import select
+    import signal
+    import socket
+    import tempfile
+    import time
+
+    import httpx
+
+    from autograder import isolation, processes
+
+    settings = {
+        "folder": str(folder),
+        "workdir": None if workdir is None else str(workdir),
+        "before_import": dict(before_import or {}),
+        "imports": imports,
+        "after_import": dict(after_import or {}),
+        "copies": dict(copies or {}),
+        "importing": importing,
+    }
+    place = Path(tempfile.mkdtemp(prefix="served-"))
+    if not new_process and not isolation.current().fresh_processes:
+        # Normal mode: the student's code already runs in this process, so a process of its
+        # own would protect nothing and cost a fork and an import (watch mode re-grades).
+        try:
+            with _served_here(settings, place, what, start_timeout) as (client, crashes):
+                served = ServedApart(client, -1, raise_server_exceptions=raise_server_exceptions)
+                served.crashes = crashes
+                yield served
+        finally:
+            shutil.rmtree(place, ignore_errors=True)
+        return
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    reply_read, reply_write = os.pipe()
+    pid = None
+    try:
+        listener.bind(str(place / "app.sock"))
+        listener.listen(64)
+        try:
+            pid = isolation.current().spawn(
+                _serve_apart, (settings,), [reply_write, listener.fileno()]
+            )
+        finally:
+            os.close(reply_write)
+            listener.close()
+        line, deadline = b"", time.monotonic() + start_timeout
+        while b"\n" not in line:
+            ready, _, _ = select.select([reply_read], [], [], max(deadline - time.monotonic(), 0))
+            chunk = os.read(reply_read, 65536) if ready else b""
+            if not chunk:
+                break
+            line += chunk
+        try:
+            started = json.loads(line.split(b"\n")[0]) if b"\n" in line else None
+        except (ValueError, RecursionError):
+            started = None
+        if not isinstance(started, dict) or started.get("started") is not True:
+            if isinstance(started, dict) and isinstance(started.get("error"), str):
+                reason = started["error"][:500]
+            elif b"\n" not in line and time.monotonic() >= deadline:
+                reason = f"it did not start within {start_timeout:g} s"
+            else:
+                reason = "its process ended before the app started"
+            pytest.fail(f"{what}: {reason}", pytrace=False)
+        transport = httpx.HTTPTransport(uds=str(place / "app.sock"))
+        with httpx.Client(
+            transport=transport, base_url="http://testserver", timeout=30, follow_redirects=True
+        ) as client:
+            yield ServedApart(client, reply_read, raise_server_exceptions=raise_server_exceptions)
+    finally:
+        if pid is not None:
+            processes.kill_group(pid)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+            processes.reap(pid)
+        os.close(reply_read)
+        shutil.rmtree(place, ignore_errors=True)
+
+
+@contextmanager
+def _served_here(settings: dict, place: Path, what: str, start_timeout: float) -> Iterator:
+    """:func:`served_apart` in this process: the same steps, the same messages, an httpx
+    client of the app served by uvicorn in a thread on a Unix socket; the variables, the
+    working folder and the submission's modules are put back on the way out."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from autograder.live import prompt_server
+
+    folder = Path(settings["folder"])
+    crashes: list[str] = []
+    lifespan_errors: list[str] = []
+
+    class Report(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.exc_info and record.exc_info[1] is not None:
+                crashes.append(submission.describe_error(record.exc_info[1], folder))
+
+    with ExitStack() as stack:
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+
+        def set_variables(variables: dict) -> None:
+            for name, value in variables.items():
+                if value is None:
+                    patch.delenv(name, raising=False)
+                else:
+                    patch.setenv(name, value)
+
+        if str(folder) not in sys.path:
+            patch.setattr(sys, "path", [str(folder), *sys.path])
+        if settings["workdir"] is not None:
+            patch.chdir(settings["workdir"])
+        set_variables(settings["before_import"])
+        done = 0
+        try:
+            for _ in range(settings["imports"]):
+                module = stack.enter_context(submission.imported_afresh(folder))
+                done += 1
+        except (Exception, SystemExit) as error:  # anything the student's import raises
+            when = f" {settings['importing']}" if settings["importing"] else ""
+            again = " a second time" if done > 0 else ""
+            problem = submission.describe_import_error(error, folder)
+            pytest.fail(f"{what}: importing main.py{again}{when} failed: {problem}", pytrace=False)
+        set_variables(settings["after_import"])
+        for target, source in settings["copies"].items():
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        app = submission.app_of(module)
+
+        async def reporting(scope, receive, send):
+            try:
+                await app(scope, receive, send)
+            except BaseException as error:
+                if scope["type"] == "lifespan":
+                    lifespan_errors.append(
+                        f"lifespan raised {submission.describe_error(error, folder)}"
+                    )
+                raise
+
+        listener = stack.enter_context(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+        listener.bind(str(place / "app.sock"))
+        listener.listen(64)
+        config = uvicorn.Config(reporting, lifespan="on", log_level="error", access_log=False)
+        report = Report()
+        logging.getLogger("uvicorn.error").addHandler(report)
+        stack.callback(logging.getLogger("uvicorn.error").removeHandler, report)
+        server = prompt_server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [listener]}, name="served-here", daemon=True
+        )
+        thread.start()
+
+        def stop() -> None:
+            server.exit_now()
+            thread.join(timeout=10)
+
+        stack.callback(stop)
+        deadline = time.monotonic() + start_timeout
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if not server.started:
+            if lifespan_errors:
+                reason = lifespan_errors[-1]
+            elif thread.is_alive():
+                reason = f"it did not start within {start_timeout:g} s"
+            else:
+                reason = "its lifespan failed at start-up"
+            pytest.fail(f"{what}: {reason}", pytrace=False)
+        transport = httpx.HTTPTransport(uds=str(place / "app.sock"))
+        client = stack.enter_context(
+            httpx.Client(
+                transport=transport, base_url="http://testserver", timeout=30, follow_redirects=True
+            )
+        )
+        yield client, crashes
+
+
+def _serve_apart(fds: list[int], settings: dict) -> None:
+    """In the new process of :func:`served_apart`: import the app as ``settings`` say and
+    serve it on the listening socket ``fds[1]``; tell ``fds[0]`` it started (or why not),
+    then every error the app's code raises while answering."""
+    import contextlib
+    import os
+    import threading
+    import time
+
+    import uvicorn
+
+    from autograder.live import prompt_server
+
+    reply, listener = fds[0], fds[1]
+    folder = Path(settings["folder"])
+
+    def write(document: dict) -> None:
+        with contextlib.suppress(OSError):
+            os.write(reply, (json.dumps(document) + "\n").encode())
+
+    def set_variables(variables: dict) -> None:
+        for name, value in variables.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    failures: list[str] = []
+
+    class Report(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.exc_info and record.exc_info[1] is not None:
+                failures.append(submission.describe_error(record.exc_info[1], folder))
+                write({"crash": failures[-1]})
+
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    done = 0
+    try:
+        if settings["workdir"] is not None:
+            os.chdir(settings["workdir"])
+        set_variables(settings["before_import"])
+        for _ in range(settings["imports"]):
+            module = submission.imported_afresh(folder).__enter__()
+            done += 1
+    except BaseException as error:  # noqa: BLE001 - anything the student's code raises
+        when = f" {settings['importing']}" if settings["importing"] else ""
+        again = " a second time" if done > 0 else ""
+        problem = submission.describe_import_error(error, folder)
+        write({"error": f"importing main.py{again}{when} failed: {problem}"})
+        return
+    set_variables(settings["after_import"])
+    for target, source in settings["copies"].items():
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    app = submission.app_of(module)
+
+    async def reporting(scope, receive, send):
+        # A lifespan that raises at start-up is only logged by uvicorn as a traceback's
+        # text: the error itself is kept here, to name it and where it was raised.
+        try:
+            await app(scope, receive, send)
+        except BaseException as error:
+            if scope["type"] == "lifespan":
+                failures.append(f"lifespan raised {submission.describe_error(error, folder)}")
+            raise
+
+    options = {"fd": listener, "lifespan": "on", "log_level": "error", "access_log": False}
+    config = uvicorn.Config(reporting, **options)
+    # uvicorn logs an error a route raised on "uvicorn.error"; Report passes it on. (Added
+    # once the Config has set up uvicorn's logging, which replaces that logger's handlers.)
+    logging.getLogger("uvicorn.error").addHandler(Report())
+    server = prompt_server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.005)
+    if not server.started:
+        write({"error": failures[-1] if failures else "its lifespan failed at start-up"})
+        return
+    write({"started": True})
+    thread.join()
