@@ -80,7 +80,9 @@ def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dic
 
     It runs where the student's modules can be imported (in a sandbox process in secure
     mode), so it returns plain JSON data: ``{"returned": value}``, ``{"http_error": status}``
-    when the function raised ``requests.HTTPError``, or ``{"problem": message}``.
+    when the function raised ``requests.HTTPError`` (``None`` when the error carries no
+    response), or ``{"problem": message}``; the first two also hold ``"requests"``: the
+    method, path and "has a timeout" of each request the function sent with ``requests``.
     """
     import requests
 
@@ -103,11 +105,26 @@ def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dic
     function = getattr(module, name, None)
     if not callable(function):
         return {"problem": f"client.py has no function {name}()"}
+    # Every request of requests goes through HTTPAdapter.send, which receives the timeout:
+    # record the timeout of each request the function sends (None: it would wait forever).
+    from requests.adapters import HTTPAdapter
+
+    sent: list = []
+    send = HTTPAdapter.send
+
+    def recording_send(adapter, prepared, *send_args, **send_kwargs):
+        timeout = send_kwargs.get("timeout", send_args[1] if len(send_args) > 1 else None)
+        sent.append([prepared.method, prepared.path_url, timeout is not None])
+        return send(adapter, prepared, *send_args, **send_kwargs)
+
+    HTTPAdapter.send = recording_send
     try:
-        return {"returned": function(*args, **kwargs)}
+        return {"returned": function(*args, **kwargs), "requests": sent}
     except requests.HTTPError as error:
         response = getattr(error, "response", None)
-        return {"http_error": getattr(response, "status_code", None)}
+        return {"http_error": getattr(response, "status_code", None), "requests": sent}
+    finally:
+        HTTPAdapter.send = send
 
 
 class ClientFunctions:
@@ -132,6 +149,14 @@ class ClientFunctions:
             pytest.fail(f"{call} raised {error}", pytrace=False)
         if "problem" in outcome:
             pytest.fail(outcome["problem"], pytrace=False)
+        for method, path, timed in outcome.get("requests", []):
+            if not timed:
+                pytest.fail(
+                    f"{call} sent {method} {path} without a timeout; pass timeout=TIMEOUT to "
+                    "requests.get: without one, a server that never answers makes the client "
+                    "wait forever",
+                    pytrace=False,
+                )
         return outcome
 
     def call(self, name: str, *args, **kwargs):
@@ -268,30 +293,37 @@ def relay(api_url: str) -> Iterator[RequestCounter]:
 RELAY_SECONDS = 2.0  # how long the relay may take to see the answer the client already has
 
 
-def answered(relay: RequestCounter) -> int:
-    """How many requests the server answered through the relay so far (with a 2xx)."""
-    return sum(relay.counted().values())
+def answered(relay: RequestCounter, path: str | None = None) -> int:
+    """How many requests (for ``path``, or for any path) the server answered through the
+    relay so far (with a 2xx)."""
+    counted = relay.counted()
+    return sum(counted.values()) if path is None else counted.get(path, 0)
 
 
-def expect_asked(relay: RequestCounter, before: int, call: str) -> None:
-    """``call`` sent at least one request through the relay that the server answered."""
+def expect_asked(relay: RequestCounter, before: int, call: str, path: str) -> None:
+    """``call`` sent at least one request for ``path`` through the relay that the server
+    answered (``before``: ``answered(relay, path)`` before the call)."""
     deadline = time.monotonic() + RELAY_SECONDS
-    while answered(relay) <= before and time.monotonic() < deadline:
+    while answered(relay, path) <= before and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert answered(relay) > before, (
-        f"{call} returned without any request reaching the API at the base_url it was given: "
-        "a client's answer must be the server's (send the request with requests.get)"
+    assert answered(relay, path) > before, (
+        f"{call} returned without a request for {path} reaching the API at the base_url it "
+        "was given: a client's answer must be the server's (send the request with "
+        "requests.get)"
     )
 
 
 def unavailable_app():
-    """A stand-in Iris API whose every flower answers 503, for the client's error check."""
+    """A stand-in Iris API whose flowers answer 503 (odd ids) or 429 (even ids), for the
+    client's error check."""
     from fastapi import FastAPI, HTTPException
 
     stand_in = FastAPI()
 
     @stand_in.get("/flowers/{flower_id}")
     def unavailable(flower_id: int) -> dict:
+        if flower_id % 2 == 0:
+            raise HTTPException(status_code=429, detail="Too Many Requests")
         raise HTTPException(status_code=503, detail="Service Unavailable")
 
     return stand_in
@@ -609,9 +641,9 @@ def test_client_greet_returns_the_message(api_url, relay, client_module):
     " Ada " (spaces around it) get the API's answer for those very names."""
     for shout in (False, True):
         want = live_json(api_url, "/hello/Ada", {"shout": str(shout).lower()})["message"]
-        before = answered(relay)
+        before = answered(relay, "/hello/Ada")
         got = client_module.call("greet", relay.url, "Ada", shout=shout)
-        expect_asked(relay, before, f"greet(base_url, 'Ada', shout={shout})")
+        expect_asked(relay, before, f"greet(base_url, 'Ada', shout={shout})", "/hello/Ada")
         assert got == want, (
             f"greet(base_url, 'Ada', shout={shout}) returned {got!r}; expected {want!r}"
         )
@@ -649,10 +681,10 @@ def test_client_fetch_flowers_sends_species_and_limit(api_url, relay, client_mod
         {"species": " setosa"},
     ):
         want = live_json(api_url, "/flowers", {"limit": 5, **kwargs})
-        before = answered(relay)
+        before = answered(relay, "/flowers")
         got = client_module.call("fetch_flowers", relay.url, **kwargs)
         call = client_module.shown("fetch_flowers", ("base_url",), kwargs)
-        expect_asked(relay, before, call)
+        expect_asked(relay, before, call, "/flowers")
         if kwargs.get("species") == "" and got != want:
             pytest.fail(
                 f"{call} returned {brief(got)}; expected {brief(want)}, your API's answer to "
@@ -679,9 +711,9 @@ def test_client_fetch_flowers_sends_species_and_limit(api_url, relay, client_mod
 def test_client_fetch_flower_returns_the_flower(api_url, relay, client_module):
     """client.fetch_flower(base_url, 7) returns the flower object the API sends for /flowers/7."""
     want = live_json(api_url, "/flowers/7")
-    before = answered(relay)
+    before = answered(relay, "/flowers/7")
     got = client_module.call("fetch_flower", relay.url, 7)
-    expect_asked(relay, before, "fetch_flower(base_url, 7)")
+    expect_asked(relay, before, "fetch_flower(base_url, 7)", "/flowers/7")
     assert got == want, f"fetch_flower(base_url, 7) returned {got!r}; expected {want!r}"
 
 
@@ -693,7 +725,8 @@ def test_client_fetch_flower_returns_the_flower(api_url, relay, client_module):
 )
 def test_client_fetch_flower_raises_on_an_error_status(api_url, unavailable_url, client_module):
     """client.fetch_flower raises requests.HTTPError for your API's 404 of flower 999, and for
-    the 503 of a stand-in API whose flowers are all unavailable: any 4xx or 5xx must raise."""
+    the 503 and the 429 of a stand-in API whose flowers are all unavailable: any 4xx or 5xx
+    must raise, with an error that carries the response (error.response.status_code)."""
     base_url = api_url
     status = grader_get(f"{api_url}/flowers/999").status_code
     if status < 400:
@@ -701,14 +734,28 @@ def test_client_fetch_flower_raises_on_an_error_status(api_url, unavailable_url,
         # test the client with a base URL under which no route exists, so it gets a 404.
         base_url = f"{api_url}/no-such-prefix"
         status = grader_get(f"{base_url}/flowers/999").status_code
-    for url, flower_id, api in (
-        (base_url, 999, f"your API answered {status}"),
-        (unavailable_url, 3, "the grader's stand-in API answered 503"),
+    for url, flower_id, api, answer in (
+        (base_url, 999, f"your API answered {status}", status),
+        (unavailable_url, 3, "the grader's stand-in API answered 503", 503),
+        (unavailable_url, 4, "the grader's stand-in API answered 429", 429),
     ):
         outcome = client_module.outcome("fetch_flower", url, flower_id)
         if "http_error" not in outcome:
             pytest.fail(
                 f"fetch_flower(base_url, {flower_id}) returned {outcome['returned']!r} although "
                 f"{api}; expected it to raise requests.HTTPError for any 4xx or 5xx status",
+                pytrace=False,
+            )
+        if outcome["http_error"] != answer:
+            carried = outcome["http_error"]
+            pytest.fail(
+                f"fetch_flower(base_url, {flower_id}) raised requests.HTTPError when {api}, but "
+                + (
+                    "the error carries no response"
+                    if carried is None
+                    else f"its error.response has the status {carried}"
+                )
+                + f"; expected error.response.status_code {answer}: call "
+                "response.raise_for_status(), which raises the error with the response in it",
                 pytrace=False,
             )

@@ -45,6 +45,9 @@ REFUSED_WORD = "wide-private-7f3a"
 # What the broken model says when it fails: none of it may reach the caller.
 SECRET_MESSAGE = "database password hunter2 rejected by /srv/iris/secrets.py"
 LEAKS = ("hunter2", "/srv/iris", "secrets.py", "RuntimeError", "Traceback")
+# What a 503 must not tell about the failed loading of the model (besides the folder of the
+# missing file, a folder of this grading): the error's text and class, as Python writes them.
+LOADING_LEAKS = ("No such file", "Errno", "FileNotFoundError")
 # What a traceback or a file path looks like: a Python file, a traceback's frame line.
 LEAK_PATTERNS = {
     "a Python file name": re.compile(r"\.pyc?\b"),
@@ -56,6 +59,9 @@ LEAK_PATTERNS = {
 TEAPOT_STATUS = 418
 TEAPOT_DETAIL = "The grader's teapot refuses to predict"
 TEAPOT_HEADER = ("X-Custom", "grader-teapot-1")
+# And one with a status HTTP_ERROR_CODES holds beside 404 and 405: its code comes from the table.
+CONFLICT_STATUS = 409
+CONFLICT_DETAIL = "The grader's model is busy with another flower"
 
 
 # ---------------------------------------------------------------- helpers
@@ -217,6 +223,12 @@ def teapot_model() -> NoReturn:
     raise HTTPException(status_code=TEAPOT_STATUS, detail=TEAPOT_DETAIL, headers={name: value})
 
 
+def conflict_model() -> NoReturn:
+    """A dependency in place of get_model that raises an HTTPException whose status
+    HTTP_ERROR_CODES holds (409: "conflict"), but that no route of the handout raises."""
+    raise HTTPException(status_code=CONFLICT_STATUS, detail=CONFLICT_DETAIL)
+
+
 def folders_to_hide(submission_dir: Path) -> dict[str, str]:
     """{absolute path: what it is} for the folders a 500 must never show: the submission's,
     the Python installation's and the home folder."""
@@ -340,16 +352,20 @@ def test_unknown_flower_is_404_in_the_envelope(model_client):
 
 @check(
     points=4,
-    hint="Your HTTPException handler serves every status, not only 404 and 405: keep the "
-    'status and every header the exception carries. Handout: "HTTPException: status, '
-    'detail and headers".',
+    hint="Your HTTPException handler serves every status, not only 404 and 405: its code comes "
+    "from the table, and it keeps the status and every header the exception carries. "
+    'Handout: "HTTPException: status, detail and headers" and the contract, "The error '
+    'envelope".',
     more="In the HTTPException handler, the code is HTTP_ERROR_CODES.get(status, "
-    '"http_error"), and the answer keeps the status and all of exc.headers (not only Allow).',
+    '"http_error") (409 gives "conflict": read the table, do not list the statuses you have '
+    "seen), and the answer keeps the status and all of exc.headers (not only Allow).",
 )
-def test_other_http_exception_keeps_its_status_and_headers(teapot_client):
+def test_other_http_exception_keeps_its_status_and_headers(teapot_client, app, iris_model: Path):
     """An HTTPException with a status that HTTP_ERROR_CODES does not hold (the grader makes
     get_model raise HTTPException(418, detail=..., headers={"X-Custom": ...})) answers that
-    status in the envelope, code "http_error", the detail as message, and keeps its header."""
+    status in the envelope, code "http_error", the detail as message, and keeps its header;
+    one with a status the table holds besides 404 and 405 (get_model raises
+    HTTPException(409, detail=...)) answers 409 with the table's code, "conflict"."""
     name, value = TEAPOT_HEADER
     response = teapot_client.post("/predict", json=SETOSA)
     what = f"POST /predict (get_model raises HTTPException({TEAPOT_STATUS}))"
@@ -365,6 +381,24 @@ def test_other_http_exception_keeps_its_status_and_headers(teapot_client):
         response.headers.get(name) == value,
         f"{what}: the exception carried the header {name}: {value}, the answer has "
         f"{name}: {response.headers.get(name)!r}; keep every header of the exception",
+    )
+    with started_with_override(
+        app, iris_model, conflict_model, raise_server_exceptions=False
+    ) as test_client:
+        response = test_client.post("/predict", json=SETOSA)
+    what = f"POST /predict (get_model raises HTTPException({CONFLICT_STATUS}))"
+    expect_status(response, CONFLICT_STATUS, what)
+    error = envelope(response, what)
+    expect(
+        error["code"] == "conflict",
+        f"{what} answered code {error['code']!r}; expected 'conflict', "
+        f"HTTP_ERROR_CODES[{CONFLICT_STATUS}]: the code of every status comes from the table, "
+        "not only 404's and 405's",
+    )
+    expect(
+        error["message"] == CONFLICT_DETAIL,
+        f"{what} answered message {error['message']!r}; expected the HTTPException's detail "
+        f"{CONFLICT_DETAIL!r}",
     )
 
 
@@ -729,9 +763,11 @@ def test_server_starts_without_a_model(app, missing_model, iris_model: Path, tmp
     'with a handler: 503, code "model_unavailable". Every model route, /models/{version} '
     "included, takes its model from get_model.",
 )
-def test_missing_model_is_503_in_the_envelope(client_without_model):
+def test_missing_model_is_503_in_the_envelope(client_without_model, missing_model: Path):
     """Without a model, POST /predict, POST /predict/batch, GET /model and
-    GET /models/grader-1.0 answer 503 in the envelope with code "model_unavailable"."""
+    GET /models/grader-1.0 answer 503 in the envelope with code "model_unavailable", and
+    say nothing of why the model could not be loaded (neither the path of the model file nor
+    the loading error's text, in the body or in a header): that goes to the log."""
     for method, path, body in (
         ("POST", "/predict", SETOSA),
         ("POST", "/predict/batch", {"items": [SETOSA]}),
@@ -742,6 +778,18 @@ def test_missing_model_is_503_in_the_envelope(client_without_model):
         what = f"{method} {path} (no model loaded)"
         expect_status(response, 503, what)
         expect_code(envelope(response, what), "model_unavailable", what)
+        answer = response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+        leaked = [
+            repr(text)
+            for text in (*LOADING_LEAKS, str(missing_model.parent), missing_model.parents[1].name)
+            if text in answer
+        ]
+        expect(
+            not leaked,
+            f"{what}: the 503 tells why the model could not be loaded; it must say only that "
+            "no model is loaded: the path and the loading error go to the log. It shows "
+            f"{', '.join(leaked[:2])}: {response.text[:200]!r}",
+        )
 
 
 @check(
@@ -792,17 +840,24 @@ def test_loaded_model_version_is_found(model_client, iris_model: Path):
     points=5,
     hint="A version that is not the loaded one is an error of your own class, with its own "
     'handler. Handout: "Your own exception classes, and their handlers".',
-    more="Compare version == model.version (exactly: no prefix, no case folding), raise "
+    more="Compare version == model.version (exactly: no prefix either way, no case folding), "
+    "raise "
     "UnknownModelVersionError otherwise and answer it with a handler: "
     '404, code "unknown_model_version", a message naming the version asked for.',
 )
 def test_unknown_model_version_is_404_in_the_envelope(model_client):
     """GET /models/0.0.0-nope answers 404 in the envelope with code "unknown_model_version"
-    and a message that names the version asked for; so do grader-1 and GRADER-1.0, which are
-    not exactly the loaded version grader-1.0."""
-    for version in ("0.0.0-nope", "grader-1", "GRADER-1.0"):
+    and a message that names the version asked for; so do grader-1, grader-1.0.1 and
+    GRADER-1.0, which are not exactly the loaded version grader-1.0."""
+    for version in ("0.0.0-nope", "grader-1", f"{GRADER_VERSION}.1", "GRADER-1.0"):
         response = model_client.get(f"/models/{version}")
         what = f"GET /models/{version}"
+        expect(
+            response.status_code != 200,
+            f"{what} answered 200, but the loaded version is {GRADER_VERSION!r}: a version is "
+            "found only when it equals the loaded one exactly (no prefix either way, no case "
+            "folding)",
+        )
         expect_status(response, 404, what)
         error = envelope(response, what)
         expect_code(error, "unknown_model_version", what)

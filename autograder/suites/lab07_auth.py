@@ -44,6 +44,7 @@ TOKEN_MINUTES = 7
 CLOCK_SLACK = 90  # seconds of tolerance on a token's expiry
 JUST_EXPIRED = 10  # seconds since a token's exp: refused all the same (no leeway)
 LIFETIME_SLACK = 2  # seconds between exp - iat and ACCESS_TOKEN_MINUTES (two clock readings)
+NEXT_SECOND = 1.05  # seconds between two logins: their tokens' iat (whole seconds) differ
 SECRET = secrets.token_hex(32)
 API_KEYS = {"grader-robot": secrets.token_urlsafe(24), "grader-lab": secrets.token_urlsafe(24)}
 RELOADED_VERSION = "grader-2.0"
@@ -187,6 +188,19 @@ def token_from_login(test_client, username: str) -> str:
     return token
 
 
+def refusal(response) -> str:
+    """What a refused login says: the envelope's message (or the whole body when it has
+    none), without the request id, which differs from one answer to the next."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and "message" in error:
+        return str(error["message"])
+    return response.text
+
+
 def me_accepts(test_client, token: str, what: str) -> dict:
     """GET /users/me accepts ``token``: the positive case a rejection is compared with."""
     response = test_client.get("/users/me", headers=bearer(token))
@@ -258,7 +272,7 @@ def test_token_is_hs256_with_sub_role_iat_and_exp(fresh_client):
     """The access token is a JWT signed with HS256 and JWT_SECRET, whose claims say who
     (sub, the user name), which role, when it was issued (iat: now, in seconds since the
     epoch) and when it expires (exp: ACCESS_TOKEN_MINUTES from now, and ACCESS_TOKEN_MINUTES
-    after iat, to the second)."""
+    after iat, to the second); a token issued a second later has a later iat and exp."""
     import jwt
 
     for username in (ADMIN, USER):
@@ -300,6 +314,17 @@ def test_token_is_hs256_with_sub_role_iat_and_exp(fresh_client):
             f"the token of {username!r} lives {lifetime:g} s (exp - iat); with "
             f"ACCESS_TOKEN_MINUTES={TOKEN_MINUTES} it must live {TOKEN_MINUTES * 60} s"
         )
+    # The clock is read at each login: a token issued a second later says so.
+    first = jwt.decode(token_from_login(fresh_client, USER), SECRET, algorithms=["HS256"])
+    time.sleep(NEXT_SECOND)
+    later = jwt.decode(token_from_login(fresh_client, USER), SECRET, algorithms=["HS256"])
+    for claim in ("iat", "exp"):
+        assert later.get(claim) > first.get(claim), (
+            f"two logins of {USER!r} {NEXT_SECOND} s apart gave tokens with the same {claim} "
+            f"({first.get(claim)!r}, then {later.get(claim)!r}); iat and exp come from the "
+            "time of each login: read the clock inside create_access_token, not once (at "
+            "import, or in a default argument)"
+        )
 
 
 @check(
@@ -336,14 +361,24 @@ def test_wrong_password_is_401(fresh_client):
 def test_unknown_user_is_401(fresh_client):
     """POST /token works for a known user, and answers 401 for a name that is not in USERS:
     "nobody", a user's name in capitals, and a user's name with a space before or after it
-    (names are looked up as they are)."""
+    (names are looked up as they are); each of these 401s says the same as the 401 of a wrong
+    password (the same message), so the answer does not tell which names exist."""
     token_from_login(fresh_client, USER)
+    wrong_password = log_in(fresh_client, USER, USER_PASSWORD + "x")
+    support.expect_status(wrong_password, 401, f"POST /token for {USER!r}, wrong password")
     for name in ("nobody", USER.upper(), f" {USER}", f"{USER} "):
+        response = log_in(fresh_client, name, USER_PASSWORD)
         support.expect_status(
-            log_in(fresh_client, name, USER_PASSWORD),
+            response,
             401,
             f"POST /token for {name!r} (with {USER!r}'s password; names are looked up as "
             "written, nothing stripped or folded)",
+        )
+        said, expected = refusal(response), refusal(wrong_password)
+        assert said == expected, (
+            f"POST /token for the unknown name {name!r} answered 401 with {said!r}, and for "
+            f"{USER!r} with a wrong password {expected!r}: the two refusals must say the same, "
+            "or the answer tells which names exist"
         )
 
 
@@ -778,6 +813,22 @@ def model_file_missing(model_file: Path) -> Iterator[None]:
         aside.rename(model_file)
 
 
+# What a damaged model file holds: bytes joblib cannot load (the first is no pickle opcode,
+# so nothing in them is ever run).
+DAMAGED_MODEL = b"\xa5 damaged by the grader \x00\xff" + bytes(range(256))
+
+
+@contextmanager
+def model_file_damaged(model_file: Path) -> Iterator[None]:
+    """The file at MODEL_PATH holds no model for a while (its bytes replaced, then put back)."""
+    original = model_file.read_bytes()
+    try:
+        model_file.write_bytes(DAMAGED_MODEL)
+        yield
+    finally:
+        model_file.write_bytes(original)
+
+
 def admin_reload_without_file(test_client, model_file: Path):
     """POST /model/reload as the admin while the file at MODEL_PATH is missing."""
     token = token_from_login(test_client, ADMIN)
@@ -794,10 +845,20 @@ def admin_reload_without_file(test_client, model_file: Path):
 )
 def test_failed_reload_is_503(fresh_client, model_file: Path):
     """POST /model/reload with the admin's token answers 200, and 503 when the file at
-    MODEL_PATH cannot be loaded (here: it is missing)."""
+    MODEL_PATH cannot be loaded: when it is missing, and when it is damaged (bytes that are
+    no model)."""
     admin_reload(fresh_client)
     response = admin_reload_without_file(fresh_client, model_file)
     support.expect_status(response, 503, "POST /model/reload while the model file is missing")
+    token = token_from_login(fresh_client, ADMIN)
+    with model_file_damaged(model_file):
+        response = fresh_client.post("/model/reload", headers=bearer(token))
+    support.expect_status(
+        response,
+        503,
+        "POST /model/reload while the model file is damaged (bytes that are no model: a file "
+        "that cannot be loaded, like a missing one)",
+    )
 
 
 @check(
@@ -830,6 +891,22 @@ def test_failed_reload_keeps_the_previous_model(fresh_client, model_file: Path):
 # ---------------------------------------------------------------- the contract around auth
 
 
+# Lab 06's routes that need no credentials: (method, path, body, status without any).
+PUBLIC_ROUTES = [
+    ("GET", "/", None, 200),
+    ("GET", "/flowers", None, 200),
+    ("GET", "/flowers/1", None, 200),
+    ("GET", "/model", None, 200),
+    ("GET", f"/models/{GRADER_VERSION}", None, 200),
+    (
+        "POST",
+        "/observations",
+        {"measurement": SETOSA, "observer": {"name": "Ada", "email": "ada@example.org"}},
+        201,
+    ),
+]
+
+
 @check(
     points=3,
     hint='Only some routes need a caller; probes and metrics stay open. Handout: "What stays '
@@ -840,10 +917,19 @@ def test_failed_reload_keeps_the_previous_model(fresh_client, model_file: Path):
 def test_health_ready_and_metrics_stay_public(fresh_client):
     """POST /predict without credentials is 401 (so the service does check callers), while
     /health, /ready and /metrics answer 200 without any: orchestrators and Prometheus hold
-    no account."""
+    no account; so do lab 06's other routes, which need no credentials either (GET /,
+    GET /flowers, GET /flowers/1, GET /model, GET /models/grader-1.0 answer 200, and
+    POST /observations 201)."""
     support.expect_status(predict(fresh_client), 401, "POST /predict without credentials")
     for path in ("/health", "/ready", "/metrics"):
         support.expect_status(fresh_client.get(path), 200, f"GET {path} without credentials")
+    for method, path, body, status in PUBLIC_ROUTES:
+        support.expect_status(
+            fresh_client.request(method, path, json=body),
+            status,
+            f"{method} {path} without credentials (only the predictions, /users/me and "
+            "/model/reload need them)",
+        )
 
 
 @check(
@@ -898,14 +984,18 @@ def test_auth_errors_keep_the_envelope(fresh_client):
     '"Bearer"}: it tells the client which kind of credentials to send.',
 )
 def test_401_asks_for_a_bearer_token(fresh_client):
-    """GET /users/me accepts a valid token, and its 401s (no token, a bad token) and the 401
-    of POST /token with a wrong password carry the header WWW-Authenticate: Bearer."""
+    """GET /users/me accepts a valid token, and its 401s (no token, a bad token) and the 401s
+    of POST /token (a wrong password, and an unknown name when that answers 401) carry the
+    header WWW-Authenticate: Bearer."""
     me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
     for what, response in (
         ("GET /users/me without a token", fresh_client.get("/users/me")),
         ("GET /users/me with a bad token", fresh_client.get("/users/me", headers=bearer("x.y.z"))),
         ("POST /token with a wrong password", log_in(fresh_client, USER, "wrong")),
+        ("POST /token with an unknown name", log_in(fresh_client, "nobody", USER_PASSWORD)),
     ):
+        if what.endswith("unknown name") and response.status_code != 401:
+            continue  # "unknown user is 401" grades that status; this check grades the header
         support.expect_status(response, 401, what)
         challenge = response.headers.get("WWW-Authenticate", "")
         assert challenge.lower().startswith("bearer"), (

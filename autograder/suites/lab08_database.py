@@ -562,10 +562,25 @@ def expect_unchanged(row: dict, logged: dict, what: str) -> None:
     "Field(max_length=500) in the update model: FastAPI answers 422 itself.",
 )
 def test_bad_feedback_is_422(fresh_client):
-    """A PATCH with a valid species works; one with true_species "rose", or a note longer
-    than 500 characters, answers 422 in the error envelope (code validation_error)."""
+    """A PATCH with a valid species works, and so does a note of exactly 500 characters; one
+    with true_species "rose", or a note longer than 500 characters, answers 422 in the error
+    envelope (code validation_error)."""
     prediction_id = predict(fresh_client)["prediction_id"]
     feedback(fresh_client, prediction_id, {"true_species": "virginica"})
+    longest = "n" * 500
+    response = fresh_client.patch(
+        f"/predictions/{prediction_id}",
+        json={"true_species": "virginica", "note": longest},
+        headers=KEY,
+    )
+    assert response.status_code == 200, (
+        f"PATCH /predictions/{prediction_id} with a note of exactly 500 characters answered "
+        f"{response.status_code}; expected 200: a note may have up to 500 characters, 500 "
+        "included (Field(max_length=500))"
+    )
+    assert read(fresh_client, prediction_id).get("note") == longest, (
+        "the note of 500 characters was not kept whole"
+    )
     for changes in ({"true_species": "rose"}, {"note": "x" * 501}):
         response = fresh_client.patch(f"/predictions/{prediction_id}", json=changes, headers=KEY)
         what = f"PATCH /predictions/{prediction_id} with {str(changes)[:60]}"
@@ -621,11 +636,21 @@ def test_pages_cover_every_row_once_in_id_order(fresh_client):
     "Query(ge=0)] = 0: FastAPI answers 422 outside the bounds.",
 )
 def test_page_size_is_bounded(fresh_client):
-    """GET /predictions accepts limit 1 and 100, and answers 422 for limit 0 or 101 and for a
+    """With 101 rows logged (one prediction and a batch of 100), GET /predictions with limit 1
+    and 100 answers pages of 1 and 100 rows, and it answers 422 for limit 0 or 101 and for a
     negative offset, in the error envelope (code validation_error)."""
     predict(fresh_client)
+    response = fresh_client.post(
+        "/predict/batch", json={"items": [SETOSA] * MAX_PAGE_SIZE}, headers=KEY
+    )
+    expect_status(response, 200, f"POST /predict/batch of {MAX_PAGE_SIZE} flowers")
     for limit in (1, MAX_PAGE_SIZE):
-        page(fresh_client, limit=limit)
+        body = page(fresh_client, limit=limit)
+        assert len(body["items"]) == limit, (
+            f"GET /predictions?limit={limit} answered {len(body['items'])} rows while "
+            f"{body['total']} are logged; expected {limit}: a page holds limit rows whenever "
+            "that many match (any limit from 1 to 100, not only the default)"
+        )
     for params in ({"limit": 0}, {"limit": MAX_PAGE_SIZE + 1}, {"offset": -1}):
         response = fresh_client.get("/predictions", params=params, headers=KEY)
         expect_status(response, 422, f"GET /predictions with {params}")
@@ -674,12 +699,19 @@ def test_filters_by_species_and_model_version(fresh_client, model_file: Path):
 )
 def test_filters_labelled_or_not(fresh_client):
     """After feedback on two rows of three, a true species on one and only a note on the
-    other, labelled=true lists the first only and labelled=false the two others (a note is
-    not a label); with limit=1, labelled=true still gives that row (the filter is applied
-    before the page is cut)."""
+    other, the list without labelled holds all three, labelled=true lists the first only and
+    labelled=false the two others (a note is not a label); with limit=1, labelled=true still
+    gives that row (the filter is applied before the page is cut), and so it does with every
+    other filter given, each matching all rows (filters combine)."""
     ids = [predict(fresh_client)["prediction_id"] for _ in range(3)]
     feedback(fresh_client, ids[1], {"true_species": "setosa"})
     feedback(fresh_client, ids[2], {"note": "petals look odd"})
+    body = page(fresh_client)
+    assert ids_of(body) == ids and body["total"] == 3, (
+        f"GET /predictions without labelled listed {ids_of(body)}; expected every row {ids}: "
+        "without the parameter the list holds labelled and unlabelled rows alike (filter only "
+        "when labelled is given: `if labelled is not None`)"
+    )
     body = page(fresh_client, labelled="true")
     assert ids_of(body) == [ids[1]] and body["total"] == 1, (
         f"labelled=true listed {ids_of(body)}; expected only the row with a true_species "
@@ -694,6 +726,19 @@ def test_filters_labelled_or_not(fresh_client):
     assert ids_of(body) == [ids[1]] and body["total"] == 1, (
         f"labelled=true&limit=1 listed {ids_of(body)} (total {body.get('total')}); expected "
         f"the labelled row {ids[1]}: filter the rows first, then cut the page"
+    )
+    species = read(fresh_client, ids[1]).get("species")
+    others = {
+        "species": species,
+        "model_version": GRADER_VERSION,
+        "since": "2000-01-01T00:00:00Z",
+        "until": "2999-01-01T00:00:00Z",
+    }
+    body = page(fresh_client, labelled="true", **others)
+    assert ids_of(body) == [ids[1]] and body["total"] == 1, (
+        f"labelled=true with {others} (which every row matches) listed {ids_of(body)} (total "
+        f"{body.get('total')}); expected the labelled row {ids[1]} alone: filters given "
+        "together all apply, a row is listed when it matches every one"
     )
 
 
@@ -780,11 +825,19 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
     """GET /accuracy gives, for each model version with labelled rows, ordered by
     model_version, how many are labelled, how many of those the model got right, and their
     ratio; unlabelled rows (some with a note) do not count, and a version with none labelled
-    has no entry. The rows of the version that comes second in model_version order are
+    has no entry (asked before any feedback, it is an empty list; asked again after it, it
+    counts the labels). The rows of the version that comes second in model_version order are
     logged first."""
     with model_version_changed(model_file, SECOND_VERSION):
         reload_model(fresh_client)
         later = [predict(fresh_client, flower) for flower in (VERSICOLOR, SETOSA, VIRGINICA)]
+    response = fresh_client.get("/accuracy", headers=KEY)
+    expect_status(response, 200, "GET /accuracy before any feedback")
+    before = support.json_or_fail(response, "GET /accuracy")
+    assert before == [], (
+        f"GET /accuracy answered {json.dumps(before)[:300]} before any feedback; expected [] "
+        "(a version with no labelled rows has none)"
+    )
     reload_model(fresh_client)  # the model of GRADER_VERSION again
     right, wrong, unlabelled = (
         predict(fresh_client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)
@@ -805,6 +858,11 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
     expect_status(response, 200, "GET /accuracy")
     body = support.json_or_fail(response, "GET /accuracy")
     assert isinstance(body, list), f"GET /accuracy answered {json.dumps(body)[:300]}; a list"
+    assert body, (
+        "GET /accuracy answered [] after five rows were labelled, as it did before any "
+        "feedback: the accuracy counts the labels there are when it is asked (query the rows "
+        "at each call, never keep an earlier answer)"
+    )
     entries = {item.get("model_version"): item for item in body if isinstance(item, dict)}
     expected = {GRADER_VERSION: (2, 1, 0.5), SECOND_VERSION: (3, 2, 2 / 3)}
     assert set(entries) == set(expected) and len(body) == 2, (

@@ -769,12 +769,22 @@ def test_unknown_job_is_404(fresh_client):
 )
 def test_csv_upload_is_predicted_and_downloaded(fresh_client):
     """POST /predict/csv with a CSV of three flowers (its columns in another order than the
-    handout's) answers a CSV file (text/csv, attachment, streamed: no Content-Length): the
-    three flowers in order, each with the species and probability /predict gives it;
-    without credentials it is 401."""
+    handout's, with an extra column among them) answers a CSV file (text/csv, attachment,
+    streamed: no Content-Length): the three flowers in order, each with the species and
+    probability /predict gives it; without credentials it is 401."""
     flowers = [SETOSA, VIRGINICA, VERSICOLOR]
-    columns = ["petal_width", "sepal_length", "petal_length", "sepal_width"]
-    rows = csv_answer(upload(fresh_client, csv_text(flowers, columns)), "POST /predict/csv")
+    columns = ["petal_width", "sepal_length", "collector", "petal_length", "sepal_width"]
+    collected = [{**measurement, "collector": "Ana"} for measurement in flowers]
+    response = upload(fresh_client, csv_text(collected, columns))
+    if response.status_code == 422:
+        pytest.fail(
+            "POST /predict/csv of three valid flowers, its header line naming the four columns "
+            "in another order and an extra column (collector), answered 422: "
+            f"{response.text[:300]}. The columns may come in any order, and extra columns "
+            "are ignored",
+            pytrace=False,
+        )
+    rows = csv_answer(response, "POST /predict/csv")
     assert len(rows) == 3, f"POST /predict/csv of 3 flowers answered {len(rows)} lines of flowers"
     for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
         assert all(close(row[name], measurement[name]) for name in FEATURES), (
@@ -806,13 +816,22 @@ def test_csv_upload_is_predicted_and_downloaded(fresh_client):
 def test_a_file_that_is_not_csv_is_415(fresh_client):
     """A CSV file sent as text/csv answers 200; the same bytes sent as text/plain,
     application/json or application/vnd.ms-excel (the type some browsers give a .csv file)
-    answer 415 in the envelope."""
+    answer 415 in the envelope, and so does a JSON document sent as application/json (the
+    type is checked before the file is read)."""
     text = csv_text([SETOSA])
     expect_status(upload(fresh_client, text), 200, "POST /predict/csv of a text/csv file")
     for kind in ("text/plain", "application/json", "application/vnd.ms-excel"):
         expect_envelope(
             upload(fresh_client, text, kind), 415, f"POST /predict/csv of a {kind} file"
         )
+    document = json.dumps({"items": [SETOSA]})
+    response = upload(fresh_client, document, "application/json")
+    assert response.status_code == 415, (
+        f"POST /predict/csv of a JSON document sent as application/json answered "
+        f"{response.status_code}; expected 415: the file's type is checked first, before its "
+        "rows are read, so a file of another type is a 415 whatever it holds"
+    )
+    expect_envelope(response, 415, "POST /predict/csv of a JSON document")
 
 
 @check(
@@ -1017,17 +1036,19 @@ def test_bad_rows_are_named_by_row_and_column(fresh_client):
     "look the key up first and call the model only on a miss, then store its answer.",
 )
 def test_a_repeated_flower_is_answered_from_the_cache(fresh_client):
-    """POST /predict of a flower costs one model call (GET /cache, model_calls); the same
-    flower again costs none and answers the same, and is logged as a prediction of its own
-    (another prediction_id, which GET /predictions/{id} finds); a flower that differs in one
-    measurement only (by 0.001 cm) costs one; hits and misses count them; GET /cache needs
-    a caller."""
+    """POST /predict of a flower costs one model call (GET /cache, model_calls) and counts
+    one miss; the same flower again costs none, counts one hit and answers the same, and is
+    logged as a prediction of its own (another prediction_id, which GET /predictions/{id}
+    finds); a flower that differs in one measurement only (by 0.001 cm) costs one; GET
+    /cache needs a caller."""
     first = flower(1)
     before = cache_stats(fresh_client)
     answer = predict(fresh_client, first)
-    assert model_calls(fresh_client) == before["model_calls"] + 1, (
+    stats = cache_stats(fresh_client)
+    assert stats["model_calls"] == before["model_calls"] + 1, (
         "a new flower did not cost exactly one model call (GET /cache, model_calls)"
     )
+    between = stats
     again = predict(fresh_client, first)
     stats = cache_stats(fresh_client)
     assert stats["model_calls"] == before["model_calls"] + 1, (
@@ -1037,6 +1058,16 @@ def test_a_repeated_flower_is_answered_from_the_cache(fresh_client):
     assert again.get("species") == answer.get("species") and again.get(
         "probabilities"
     ) == answer.get("probabilities"), "the cached answer differs from the first one"
+    for what, (start, end), expected in (
+        ("a new flower", (before, between), (0, 1)),
+        ("a cached flower", (between, stats), (1, 0)),
+    ):
+        counted = (end["hits"] - start["hits"], end["misses"] - start["misses"])
+        assert counted == expected, (
+            f"POST /predict of {what} counted {counted[0]} hit(s) and {counted[1]} miss(es) in "
+            f"GET /cache; expected {expected[0]} and {expected[1]}: each POST /predict looks "
+            "its flower up once, and that lookup is one hit or one miss"
+        )
     logged = again.get("prediction_id")
     assert isinstance(logged, int) and logged != answer.get("prediction_id"), (
         f"the cached answer has prediction_id {logged!r} (the first: "

@@ -27,14 +27,16 @@ def greet(base_url: str, name: str, shout: bool = False) -> str:
 def fetch_flowers(base_url: str, species: str | None = None, limit: int = 5) -> list[dict]:
     """Return the flowers of GET /flowers, filtered by species when one is given."""
     # TODO 7: GET f"{base_url}/flowers" with the query parameters limit and species
-    #         (species only when it is not None), and return the JSON list.
+    #         (species only when it is not None) and timeout=TIMEOUT, and return the
+    #         JSON list.
     raise NotImplementedError
 
 
 def fetch_flower(base_url: str, flower_id: int) -> dict:
     """Return one flower; raise requests.HTTPError when the API answers an error (4xx or 5xx)."""
-    # TODO 8: GET f"{base_url}/flowers/{flower_id}", call response.raise_for_status()
-    #         (it raises requests.HTTPError for any 4xx or 5xx) and return the JSON object.
+    # TODO 8: GET f"{base_url}/flowers/{flower_id}" (timeout=TIMEOUT), call
+    #         response.raise_for_status() (it raises requests.HTTPError for any 4xx or 5xx,
+    #         with the response in it) and return the JSON object.
     raise NotImplementedError
 
 
