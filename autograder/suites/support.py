@@ -514,7 +514,8 @@ def served_apart(
             else:
                 reason = "its process ended before the app started"
             pytest.fail(f"{what}: {reason}", pytrace=False)
-        transport = httpx.HTTPTransport(uds=str(place / "app.sock"))
+        # No TLS on a Unix socket: verify=False skips loading the CA bundle (20 ms a start).
+        transport = httpx.HTTPTransport(uds=str(place / "app.sock"), verify=False)
         with httpx.Client(
             transport=transport, base_url="http://testserver", timeout=30, follow_redirects=True
         ) as client:
@@ -622,7 +623,8 @@ def _served_here(settings: dict, place: Path, what: str, start_timeout: float) -
             else:
                 reason = "its lifespan failed at start-up"
             pytest.fail(f"{what}: {reason}", pytrace=False)
-        transport = httpx.HTTPTransport(uds=str(place / "app.sock"))
+        # No TLS on a Unix socket: verify=False skips loading the CA bundle (20 ms a start).
+        transport = httpx.HTTPTransport(uds=str(place / "app.sock"), verify=False)
         client = stack.enter_context(
             httpx.Client(
                 transport=transport, base_url="http://testserver", timeout=30, follow_redirects=True
