@@ -67,6 +67,7 @@ class EventReader:
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self._buffer = b""
+        self.received = 0  # bytes read so far
 
     def read(self) -> list[dict] | None:
         """The complete events in what can be read now without blocking more than once;
@@ -74,6 +75,7 @@ class EventReader:
         chunk = os.read(self.fd, 65536)
         if not chunk:
             return None
+        self.received += len(chunk)
         return list(self.feed(chunk))
 
     def feed(self, chunk: bytes) -> Iterator[dict]:

@@ -40,6 +40,7 @@ from autograder.events import EventReader
 from autograder.own_files import copy_own_tree
 from autograder.student_reporter import REPORT_FD_VARIABLE, REVERSE_VARIABLE, Reporter
 from autograder.student_test_results import (
+    ERROR,
     NO_TESTS,
     TESTS_FOLDER,
     TestRun,
@@ -47,6 +48,10 @@ from autograder.student_test_results import (
     well_formed,
 )
 
+# What one run of the student's tests may report: far more than a suite of a thousand tests
+# sends (two events a test, a few kB at most each), far less than fills the grader's memory.
+MAX_RUN_EVENTS = 20_000
+MAX_RUN_REPORT_BYTES = 32 << 20
 COPY_SKIPPED = frozenset({"__pycache__", ".pytest_cache"})  # and *.pyc files
 
 # ---------------------------------------------------------------- running
@@ -75,6 +80,7 @@ class RunningTests:
         self.reader: EventReader | None = None
         self.events: list[dict] = []
         self.finished = False
+        self.flooded = False  # it reported more than a run of tests can (see MAX_RUN_EVENTS)
         self.result: TestRun | None = None
 
     @property
@@ -89,6 +95,11 @@ class RunningTests:
             return True
         events = [event for event in events if well_formed(event)]
         self.events += events
+        if len(self.events) > MAX_RUN_EVENTS or self.reader.received > MAX_RUN_REPORT_BYTES:
+            # Only code that writes on the report's pipe itself gets here: stop the run now,
+            # before what it sends fills the grader's memory.
+            self.flooded = True
+            return True
         self.finished = self.finished or any(event["event"] == "finished" for event in events)
         # Done once pytest says so, even if a process the tests started still holds the pipe.
         return self.finished
@@ -106,7 +117,16 @@ class RunningTests:
         with contextlib.suppress(OSError):
             os.close(self.fd)
         run = TestRun(implementation=self.label, seconds=time.monotonic() - self.started)
-        interpret(run, self.events, timed_out=timed_out, timeout=self.timeout, ended=ended)
+        if self.flooded:
+            self.events = []
+            run.status = ERROR
+            run.message = (
+                f"the test run sent more than {MAX_RUN_EVENTS:,} reports or "
+                f"{MAX_RUN_REPORT_BYTES >> 20} MB of them (its tests and their outcomes): it "
+                "was stopped"
+            )
+        else:
+            interpret(run, self.events, timed_out=timed_out, timeout=self.timeout, ended=ended)
         self.result = run
         return run
 

@@ -131,6 +131,32 @@ def test_a_message_the_tests_write_themselves_is_cut_as_the_reporters(tmp_path):
     assert len(run.message) < 700, len(run.message)
 
 
+@pytest.mark.parametrize(
+    "event",
+    ['{"event": "start", "nodeid": "a"}', '{"event": "crash", "message": "%s"}' % ("x" * 1900)],
+)
+def test_a_run_that_floods_its_report_is_stopped(tmp_path, event):
+    # Many small events, or fewer large ones: the run is stopped at the first limit it passes,
+    # long before what it sends could fill the grader's memory.
+    flood = f"""
+        import os, stat
+
+        def test_floods():
+            line = ({event!r} + "\\n").encode() * 1000
+            for fd in range(3, 64):
+                try:
+                    if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                        for _ in range(200):
+                            os.write(fd, line)
+                except OSError:
+                    pass
+    """
+    tests = student_tests_folder(tmp_path / "tests", test_a=PASSING, test_b=flood)
+    run = run_tests(tests, service(tmp_path / "impl"), timeout=30)
+    assert run.status == ERROR, run.message
+    assert "reports" in run.message and "was stopped" in run.message, run.message
+
+
 def test_tests_that_depend_on_their_order_fail_when_run_in_reverse(tmp_path):
     tests = student_tests_folder(
         tmp_path / "tests",

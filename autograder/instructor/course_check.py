@@ -34,6 +34,7 @@ SHARED = {
     "autograder/suites/__init__.py",
     "autograder/suites/pytest.ini",
     "autograder/suites/support.py",
+    "autograder/suites/app_starts.py",
     "autograder/suites/databases.py",
     "autograder/suites/dockerfiles.py",
     "autograder/suites/collection.py",

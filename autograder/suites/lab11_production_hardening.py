@@ -13,8 +13,8 @@ drains another's. The refill is graded with the clock the handout names, ``get_c
 replaced by one that reads the time from a request header: no check ever sleeps.
 
 Whether the app refuses to start, and what its settings read from a ``.env`` file, is decided
-on what a process of its own shows the grader (``START_SCRIPT``): the line it refused
-with, or its HTTP answers. A probe's reply is written by the process that imported the
+on what a process of its own shows the grader (:mod:`autograder.suites.app_starts`): how it
+refused, or its HTTP answers. A probe's reply is written by the process that imported the
 student's code, which could write it instead; only what the settings object is made of
 (``SecretStr`` fields, a cached ``get_settings``, a ``repr`` that hides the secrets) is still
 read in a probe, since no answer over HTTP shows it.
@@ -22,10 +22,12 @@ read in a probe, since no answer over HTTP shows it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
@@ -37,9 +39,8 @@ from fastapi import Request
 
 from autograder import check, isolation, submission
 from autograder.iris import GRADER_VERSION
-from autograder.isolation.commands import Command, python
-from autograder.live import free_port
 from autograder.suites import support
+from autograder.suites.app_starts import start_in_turn
 from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
 
 SECRET = secrets.token_hex(32)
@@ -168,103 +169,6 @@ def overridden_and_started(app, dependency: str, replacement, missing: str) -> I
 
 
 START_SECONDS = 30  # for the starts of one process (imports, lifespans, serving)
-SAID = "lab11-grader-start "  # how START_SCRIPT's lines about each start begin
-# The program that starts the app in a process of its own (``python -c``, run where student
-# code runs: a sandbox in secure mode), with its arguments: the submission's folder, the
-# app's module and attribute, the starts (JSON: each one's working folder and IRIS_*
-# variables, exactly those) and a port. Each start but the last imports the app afresh and
-# runs its lifespan's start and end, and prints SAID and what happened (refused, and with
-# what message, or started). The last one is served on the port if it starts: what it
-# answers there is what the checks read. A refusal is the app's to make, whatever prints it:
-# what no other process can fake is an app that serves over HTTP.
-START_SCRIPT = """
-import asyncio, importlib, json, os, sys, threading, time
-folder, module_name, attribute, starts, port = sys.argv[1:6]
-starts = json.loads(starts)
-sys.path[:0] = [folder]
-inside = os.path.realpath(folder) + os.sep
-
-def said(number, **what):
-    print("\\n" + SAID + json.dumps({"start": number, **what}), flush=True)
-
-def refusal(error):
-    if isinstance(error, SystemExit):
-        code = error.code
-        return "" if isinstance(code, int) or code is None else str(code)
-    return str(error)
-
-def forget():
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None) or ""
-        if file and os.path.realpath(file).startswith(inside):
-            del sys.modules[name]
-    sqlmodel = sys.modules.get("sqlmodel")
-    if sqlmodel is not None:
-        sqlmodel.SQLModel.metadata.clear()
-        registry = getattr(getattr(sqlmodel, "main", None), "default_registry", None)
-        getattr(registry, "_class_registry", {}).clear()
-    importlib.invalidate_caches()
-
-async def lifespan(app):
-    sent, replies = asyncio.Queue(), asyncio.Queue()
-    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    running = asyncio.ensure_future(app(scope, sent.get, replies.put))
-    for message in ("lifespan.startup", "lifespan.shutdown"):
-        await sent.put({"type": message})
-        waiting = asyncio.ensure_future(replies.get())
-        await asyncio.wait({waiting, running}, return_when=asyncio.FIRST_COMPLETED)
-        if not waiting.done():
-            waiting.cancel()
-            error = running.exception()
-            if error is not None:
-                raise error
-            return
-        if waiting.result().get("type", "").endswith(".failed"):
-            error = running.exception() if running.done() else None
-            raise error or RuntimeError(waiting.result().get("message") or "startup failed")
-    running.cancel()
-
-for number, start in enumerate(starts):
-    for name in [name for name in os.environ if name.startswith("IRIS_")]:
-        del os.environ[name]
-    os.environ.update(start["variables"])
-    os.chdir(start["workdir"])
-    forget()
-    last = number == len(starts) - 1
-    try:
-        app = getattr(importlib.import_module(module_name), attribute)
-        if not last:
-            asyncio.run(lifespan(app))
-    except BaseException as error:
-        said(number, refused=refusal(error))
-        continue
-    if not last:
-        said(number, started=True)
-        continue
-    import uvicorn
-    in_lifespan = []
-
-    async def watched(scope, receive, send):
-        try:
-            await app(scope, receive, send)
-        except BaseException as error:
-            if scope["type"] == "lifespan":
-                in_lifespan.append(error)
-            raise
-
-    config = uvicorn.Config(
-        watched, host="127.0.0.1", port=int(port), lifespan="on", log_level="critical"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        time.sleep(0.005)
-    if not server.started:
-        said(number, refused=refusal(in_lifespan[-1]) if in_lifespan else "")
-        os._exit(0)
-    thread.join()
-""".replace("SAID", repr(SAID))
 
 
 def start_variables(environment: dict[str, str | None]) -> dict[str, str]:
@@ -294,51 +198,65 @@ def started_in_turn(
     """Start the app in one process of its own, once per ``(working folder, environment on
     top of the grader's settings (None: unset), .env text or None)`` of ``starts``: what each
     start but the last came to (``refused`` with its message, or ``started``), and a client
-    of the last one when it serves over HTTP (None, and its refusal in the list, when not)."""
-    import time
+    of the last one when it serves over HTTP (None, and its refusal in the list, when not).
+    The process runs :func:`autograder.suites.app_starts.start_in_turn`."""
+    import tempfile
 
     where = isolation.current()
     entry = submission.entrypoint(submission_dir)
-    steps = [
-        {"workdir": start_folder(workdir, env_file), "variables": start_variables(environment)}
-        for workdir, environment, env_file in starts
-    ]
-    port = free_port()
-    arguments = [str(where.folder or submission_dir), entry.module, entry.attribute]
-    command = Command(python("-c", START_SCRIPT, *arguments, json.dumps(steps), str(port)))
-
-    def outcomes() -> list[dict]:
-        found: dict[int, dict] = {}
-        for line in command.output(lines=10_000).splitlines():
-            if line.startswith(SAID):
+    settings = {
+        "folder": str(where.folder or submission_dir),
+        "module": entry.module,
+        "attribute": entry.attribute,
+        "starts": [
+            {"workdir": start_folder(workdir, env_file), "variables": start_variables(env)}
+            for workdir, env, env_file in starts
+        ],
+    }
+    place = Path(tempfile.mkdtemp(prefix="starts-"))
+    try:
+        with support.spawned_on_socket(start_in_turn, settings, place) as (report, socket_path):
+            found = read_start_reports(report, len(starts))
+            if found[-1].get("serving") is not True:
+                yield found, None
+                return
+            with support.unix_socket_client(socket_path, "127.0.0.1") as client:
                 try:
-                    document = json.loads(line.removeprefix(SAID))
-                    found.setdefault(int(document["start"]), document)
-                except (ValueError, KeyError, TypeError):
-                    continue
-        return [found.get(number, {}) for number in range(len(steps))]
+                    client.get("/health", timeout=5)
+                except httpx.TransportError:
+                    pytest.fail("the app's process said the app served, but it answered nothing")
+                yield found[:-1], client
+    finally:
+        shutil.rmtree(place, ignore_errors=True)
 
-    with command, support.loopback_client(f"http://127.0.0.1:{port}", timeout=30) as client:
-        deadline = time.monotonic() + START_SECONDS
-        while command.running() and time.monotonic() < deadline:
-            try:
-                client.get("/health", timeout=2)
-            except httpx.TransportError:
-                time.sleep(0.05)
-                continue
-            yield outcomes()[:-1], client  # the last start answers over HTTP: it serves
-            return
-        if command.running():
+
+def read_start_reports(report: int, count: int) -> list[dict]:
+    """What :func:`autograder.suites.app_starts.start_in_turn` reported of each of its
+    ``count`` starts (see its docstring), read from ``report`` until the last start's."""
+    import select
+    import time
+
+    found: dict[int, dict] = {}
+    received, deadline = b"", time.monotonic() + START_SECONDS
+    while count - 1 not in found and len(received) < 1 << 20:
+        ready, _, _ = select.select([report], [], [], max(deadline - time.monotonic(), 0))
+        chunk = os.read(report, 65536) if ready else b""
+        if not chunk:
+            break
+        received += chunk
+        for line in received.split(b"\n")[:-1]:
+            with contextlib.suppress(ValueError, KeyError, TypeError, RecursionError):
+                document = json.loads(line)
+                found.setdefault(int(document["start"]), document)
+    if count - 1 not in found:
+        if time.monotonic() >= deadline:
             pytest.fail(f"the app did not start within {START_SECONDS} s", pytrace=False)
-        found = outcomes()
-        if "refused" not in found[-1]:
-            shown = command.output()
-            pytest.fail(
-                "the app's process ended before the app started"
-                + (f"; it printed:\n{shown}" if shown else ""),
-                pytrace=False,
-            )
-        yield found, None
+        pytest.fail(
+            f"the app's process ended before it said how start {count} of {count} went "
+            "(did the app exit the process?)",
+            pytrace=False,
+        )
+    return [found.get(number, {}) for number in range(count)]
 
 
 def served_answers(client: httpx.Client) -> dict:

@@ -449,17 +449,9 @@ def served_apart(
     ``what`` says what was being started, and ``importing`` when the import happened
     (``"in an empty folder"``), in the message of a check that fails because of it.
     """
-    import contextlib
-    import os
-    import select
-    import signal
-    import socket
     import tempfile
-    import time
 
-    import httpx
-
-    from autograder import isolation, processes
+    from autograder import isolation
 
     settings = {
         "folder": str(folder),
@@ -482,6 +474,61 @@ def served_apart(
         finally:
             shutil.rmtree(place, ignore_errors=True)
         return
+    try:
+        with spawned_on_socket(_serve_apart, settings, place) as (reply_read, socket_path):
+            yield from _talk_to_served(
+                reply_read, socket_path, what, start_timeout, raise_server_exceptions
+            )
+    finally:
+        shutil.rmtree(place, ignore_errors=True)
+
+
+def _talk_to_served(
+    reply_read: int, socket_path: Path, what: str, start_timeout: float, raise_server_exceptions
+) -> Iterator[ServedApart]:
+    """:func:`served_apart`, once its process is spawned: wait for its first line, then
+    yield a client of the app it serves."""
+    import os
+    import select
+    import time
+
+    line, deadline = b"", time.monotonic() + start_timeout
+    while b"\n" not in line:
+        ready, _, _ = select.select([reply_read], [], [], max(deadline - time.monotonic(), 0))
+        chunk = os.read(reply_read, 65536) if ready else b""
+        if not chunk:
+            break
+        line += chunk
+    try:
+        started = json.loads(line.split(b"\n")[0]) if b"\n" in line else None
+    except (ValueError, RecursionError):
+        started = None
+    if not isinstance(started, dict) or started.get("started") is not True:
+        if isinstance(started, dict) and isinstance(started.get("error"), str):
+            reason = started["error"][:500]
+        elif b"\n" not in line and time.monotonic() >= deadline:
+            reason = f"it did not start within {start_timeout:g} s"
+        else:
+            reason = "its process ended before the app started"
+        pytest.fail(f"{what}: {reason}", pytrace=False)
+    with unix_socket_client(socket_path, "testserver", follow_redirects=True) as client:
+        yield ServedApart(client, reply_read, raise_server_exceptions=raise_server_exceptions)
+
+
+@contextmanager
+def spawned_on_socket(target, settings: dict, place: Path) -> Iterator[tuple[int, Path]]:
+    """Start ``target([reply, listener], settings)`` in a new process where student code
+    runs (:meth:`autograder.isolation.base.Isolation.spawn`: a sandbox in secure mode),
+    with ``listener`` a Unix socket listening at ``place / "app.sock"``. Yields the read end
+    of its reply pipe and the socket's path; the process and everything it started are
+    stopped with the block."""
+    import contextlib
+    import os
+    import signal
+    import socket
+
+    from autograder import isolation, processes
+
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     reply_read, reply_write = os.pipe()
     pid = None
@@ -489,37 +536,11 @@ def served_apart(
         listener.bind(str(place / "app.sock"))
         listener.listen(64)
         try:
-            pid = isolation.current().spawn(
-                _serve_apart, (settings,), [reply_write, listener.fileno()]
-            )
+            pid = isolation.current().spawn(target, (settings,), [reply_write, listener.fileno()])
         finally:
             os.close(reply_write)
             listener.close()
-        line, deadline = b"", time.monotonic() + start_timeout
-        while b"\n" not in line:
-            ready, _, _ = select.select([reply_read], [], [], max(deadline - time.monotonic(), 0))
-            chunk = os.read(reply_read, 65536) if ready else b""
-            if not chunk:
-                break
-            line += chunk
-        try:
-            started = json.loads(line.split(b"\n")[0]) if b"\n" in line else None
-        except (ValueError, RecursionError):
-            started = None
-        if not isinstance(started, dict) or started.get("started") is not True:
-            if isinstance(started, dict) and isinstance(started.get("error"), str):
-                reason = started["error"][:500]
-            elif b"\n" not in line and time.monotonic() >= deadline:
-                reason = f"it did not start within {start_timeout:g} s"
-            else:
-                reason = "its process ended before the app started"
-            pytest.fail(f"{what}: {reason}", pytrace=False)
-        # No TLS on a Unix socket: verify=False skips loading the CA bundle (20 ms a start).
-        transport = httpx.HTTPTransport(uds=str(place / "app.sock"), verify=False)
-        with httpx.Client(
-            transport=transport, base_url="http://testserver", timeout=30, follow_redirects=True
-        ) as client:
-            yield ServedApart(client, reply_read, raise_server_exceptions=raise_server_exceptions)
+        yield reply_read, place / "app.sock"
     finally:
         if pid is not None:
             processes.kill_group(pid)
@@ -527,7 +548,15 @@ def served_apart(
                 os.kill(pid, signal.SIGKILL)
             processes.reap(pid)
         os.close(reply_read)
-        shutil.rmtree(place, ignore_errors=True)
+
+
+def unix_socket_client(socket_path: Path, host: str, **options):
+    """An ``httpx.Client`` of an app served on a Unix socket, with ``host`` in its URLs."""
+    import httpx
+
+    # No TLS on a Unix socket: verify=False skips loading the CA bundle (20 ms a start).
+    transport = httpx.HTTPTransport(uds=str(socket_path), verify=False)
+    return httpx.Client(transport=transport, base_url=f"http://{host}", timeout=30, **options)
 
 
 @contextmanager
@@ -539,7 +568,6 @@ def _served_here(settings: dict, place: Path, what: str, start_timeout: float) -
     import threading
     import time
 
-    import httpx
     import uvicorn
 
     from autograder.live import prompt_server
@@ -623,12 +651,8 @@ def _served_here(settings: dict, place: Path, what: str, start_timeout: float) -
             else:
                 reason = "its lifespan failed at start-up"
             pytest.fail(f"{what}: {reason}", pytrace=False)
-        # No TLS on a Unix socket: verify=False skips loading the CA bundle (20 ms a start).
-        transport = httpx.HTTPTransport(uds=str(place / "app.sock"), verify=False)
         client = stack.enter_context(
-            httpx.Client(
-                transport=transport, base_url="http://testserver", timeout=30, follow_redirects=True
-            )
+            unix_socket_client(place / "app.sock", "testserver", follow_redirects=True)
         )
         yield client, crashes
 
