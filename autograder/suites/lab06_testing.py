@@ -137,10 +137,11 @@ def catches(bench: Bench, *names: str, add: Mapping[str, str] | None = None) -> 
 WHEAT_HINT = (
     "First make your tests pass with `uv run pytest` in your lab folder. Then check only what "
     "the contract in README.md fixes: status codes, error codes, field names and values. Do "
-    "not compare error messages, field order, the real model's probabilities, metrics or "
-    "species, the order of the classes, how observation ids follow each other, the format of "
-    "request ids or the service's internal names, and do not count on a model another test's "
-    "`with` block left behind."
+    "not compare error messages (nor the welcome message), field order, the real model's "
+    "probabilities, metrics or species, the order of the classes or of the features, how "
+    "observation ids follow each other, the format of request ids, the case of a stored "
+    "species or the service's internal names; do not send numbers as strings; and do not "
+    "count on a model another test's `with` block left behind."
 )
 
 
@@ -152,7 +153,7 @@ REFERENCE_HINT = (
 
 
 @check(
-    points=5,
+    points=4,
     hint="Your tests must pass on the service you were given, in any order, before any bug "
     'counts. Run them with `uv run pytest` in your lab folder. Handout: the contract, "Grading".',
     more=REFERENCE_HINT,
@@ -168,7 +169,7 @@ def test_your_tests_pass_on_the_reference_service(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="A correct service may order its fields differently: test what the contract fixes, "
     'not how the reference happens to write it. Handout: "What makes a good test".',
     more=WHEAT_HINT,
@@ -176,13 +177,13 @@ def test_your_tests_pass_on_the_reference_service(bench):
 )
 def test_your_tests_accept_fields_in_another_order(bench):
     """Your tests must pass on a correct service that writes its JSON fields (and the
-    probabilities, the error envelope, the health answers, the classes of GET /model) in
-    another order and rounds probabilities to 8 decimals."""
+    probabilities, the error envelope, the health answers, the classes and the features of
+    GET /model) in another order and rounds probabilities to 8 decimals."""
     passes_on_correct_service(bench, "reordered")
 
 
 @check(
-    points=5,
+    points=4,
     hint="Error messages are for people and may be worded differently: test codes and "
     'statuses. Handout: "What makes a good test".',
     more=WHEAT_HINT,
@@ -190,12 +191,13 @@ def test_your_tests_accept_fields_in_another_order(bench):
 )
 def test_your_tests_accept_other_error_messages(bench):
     """Your tests must pass on a correct service whose error messages (`error.message` of every
-    error, and the problems listed in a 422) are worded differently."""
+    error, and the problems listed in a 422) and welcome message (`GET /`) are worded
+    differently."""
     passes_on_correct_service(bench, "reworded")
 
 
 @check(
-    points=5,
+    points=4,
     hint="A correct service may be built differently inside (names, ids, where the model "
     'lives, how train.train fits it): test the contract, from outside. Handout: "What makes '
     'a good test", and "The contract".',
@@ -209,7 +211,9 @@ def test_your_tests_accept_other_internals(bench):
     key in its error objects (the contract allows it), another error code for a /ready that
     fails its smoke prediction, another version in /health, and a train.train with other
     settings (other probabilities, another accuracy, another species for a borderline
-    flower)."""
+    flower); it also reads a measurement only from a JSON number (a string such as "5.1", or
+    true, is a 422: the contract leaves those open) and returns an observation's species as it
+    was sent ("Setosa" stays "Setosa": the contract does not fix its case)."""
     passes_on_correct_service(bench, "restructured")
 
 
@@ -217,7 +221,7 @@ def test_your_tests_accept_other_internals(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Send the edge itself, the first value a rule refuses: a petal width of 0, a petal "
     'exactly as long as its sepal. Handout: the contract, "The measurement".',
     more="Parametrize the out-of-range test over all four measurements and over a negative "
@@ -245,7 +249,7 @@ def test_catches_a_value_on_an_excluded_edge_accepted(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint='"A success" is not the contract: which status does creating an observation answer? '
     'Handout: the contract, "Observations".',
     more="Check the status code of POST /observations: 201, not just 'a success'.",
@@ -258,7 +262,7 @@ def test_catches_an_observation_created_with_200(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="The largest value a rule allows must be accepted: a batch of exactly 100, a "
     'measurement of exactly 10 cm. Handout: "Testing what goes wrong".',
     more="Test both sides of every limit: a batch of 100 is accepted (and 101 is not), and a "
@@ -283,7 +287,7 @@ def test_catches_the_largest_allowed_values_refused(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="A fake model never runs the code that turns scores into probabilities: only a test "
     'with the real model sees it. Handout: the contract, "Predictions".',
     more="With the real model (the `client` fixture), check each probability is between 0 "
@@ -298,7 +302,7 @@ def test_catches_probabilities_that_do_not_sum_to_1(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="The fake model replaces the one loaded at start-up: does a prediction really come "
     'from it? Handout: "A fake model through dependency_overrides".',
     more="With the fake model, check POST /predict answers exactly what the fake predicts; "
@@ -312,7 +316,7 @@ def test_catches_the_model_loaded_on_every_request(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Use a version no real model has, and check it comes back, from POST /predict and "
     'from GET /model. Handout: "A fake model through dependency_overrides".',
     more="Use a model whose version no real model has (the fake's), and check model_version "
@@ -337,7 +341,7 @@ def test_catches_a_fixed_model_version(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="A batch whose answers are already sorted cannot tell order from sorting. Handout: "
     'the contract, "Predictions".',
     more="Send a batch whose answers are not already in alphabetical order (virginica before "
@@ -351,7 +355,7 @@ def test_catches_batch_predictions_out_of_order(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Look for the address in everything that comes back. Handout: the contract, "
     '"Observations".',
     more="Check the e-mail address sent appears in neither the POST nor the GET answer.",
@@ -364,7 +368,7 @@ def test_catches_a_leaked_observer_email(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Start the app on a model of your own (MODEL_PATH), and once on none: what must "
     'each route answer then? Handout: the contract, "Start-up".',
     more="Start the app with `with TestClient(main.app)` after pointing MODEL_PATH at a model "
@@ -393,7 +397,7 @@ def test_catches_a_wrong_start_up_without_the_model(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Readiness must fail when the model cannot predict: make your fake model fail. "
     'Handout: "Testing what goes wrong".',
     more='Make the fake model crash (monkeypatch.setattr(fake_model, "predict", crash)) and '
@@ -407,7 +411,7 @@ def test_catches_ready_without_a_smoke_prediction(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Make the model fail with a message of your own and look for it in the 500. Handout: "
     '"Testing what goes wrong".',
     more="Make the fake model crash with a secret message, POST /predict, and check the whole "
@@ -423,7 +427,7 @@ def test_catches_an_internal_error_that_leaks_details(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Loaded once, at start-up: prove it by taking the file away after start-up. "
     'Handout: the contract, "Start-up", and "Tasks", 7.',
     more="Copy the model files to a temporary folder, point MODEL_PATH there, start the app "
@@ -439,7 +443,7 @@ def test_catches_the_model_file_read_after_start_up(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="Between 0 and 1 is half of the rule: the probabilities also sum to 1. Handout: the "
     'contract, "Predictions".',
     more="With the real model, check sum(probabilities.values()) == pytest.approx(1) as well "
@@ -453,7 +457,7 @@ def test_catches_probabilities_rounded_down(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="The 500 must hide the exception's message as well as its class name. Handout: "
     '"Testing what goes wrong".',
     more="Make the fake model crash with a secret message of your own, POST /predict, and "
@@ -467,7 +471,7 @@ def test_catches_an_internal_error_that_leaks_its_message(bench):
 
 
 @check(
-    points=5,
+    points=4,
     hint="The address must be in no answer: the one that creates the observation too. "
     'Handout: the contract, "Observations".',
     more="Check the e-mail address sent appears in neither the POST answer nor the GET "
@@ -481,13 +485,96 @@ def test_catches_an_observer_email_in_the_post_answer(bench):
 
 
 @check(
-    points=5,
-    hint="Test both sides of every limit: one more than the largest batch is refused. "
-    'Handout: "Testing what goes wrong".',
-    more="Check a batch of 101 flowers answers 422, as well as a batch of 100 answering 200.",
-    name="buggy service: a batch of 101 accepted",
+    points=4,
+    hint="Test both sides of every limit: an empty batch and one more than the largest are "
+    'refused. Handout: the contract, "Routes", and "Testing what goes wrong".',
+    more="Check a batch of 0 flowers and a batch of 101 flowers both answer 422, as well as "
+    "batches of 1 and 100 answering 200.",
+    name="buggy service: a batch of 0 or 101 accepted",
 )
-def test_catches_a_batch_of_101_accepted(bench):
-    """Your tests must fail on a service that accepts a batch of 101 flowers, one more than
-    the contract allows."""
-    catches(bench, "batch-of-101-accepted")
+def test_catches_a_batch_of_0_or_101_accepted(bench):
+    """Your tests must fail on two services, each accepting a batch size the contract refuses
+    (it should answer 422): one accepts a batch of 101 flowers, one more than the largest
+    allowed, the other an empty batch (0 flowers)."""
+    catches(
+        bench,
+        "batch-of-101-accepted",
+        "empty-batch-accepted",
+        add={
+            "batch-of-101-accepted": "Add a test that sends a batch of 101 flowers and "
+            "expects 422.",
+            "empty-batch-accepted": 'Add a test that sends {"items": []} and expects 422.',
+        },
+    )
+
+
+@check(
+    points=4,
+    hint="Read a known flower and check it is that one (its id), and read an unknown one. "
+    'Handout: the contract, "Routes".',
+    more="Check GET /flowers/1 answers 200 with id 1 and species setosa, and GET /flowers/999 "
+    "answers 404 with code not_found.",
+    name="buggy service: the wrong flower for an id",
+)
+def test_catches_the_wrong_flower_for_an_id(bench):
+    """Your tests must fail on a service that answers GET /flowers/{id} with the next flower
+    (flower 2, also a setosa, for id 1) and an unknown id with a 500 instead of a 404: a test
+    that reads the id of a known flower sees it, and so does one of an unknown id."""
+    catches(bench, "flower-off-by-one")
+
+
+@check(
+    points=4,
+    hint="All four measurements are required: leave each one out in turn. Handout: the "
+    'contract, "The measurement".',
+    more="Parametrize a test over the four measurement names: POST /predict with that one "
+    "left out answers 422.",
+    name="buggy service: a flower without its petal width accepted",
+)
+def test_catches_a_flower_without_its_petal_width_accepted(bench):
+    """Your tests must fail on a service that accepts a flower without its petal_width (it
+    assumes a value) instead of answering 422; the three other measurements are required as
+    they should be, so only a test that leaves out petal_width itself catches it."""
+    catches(bench, "missing-petal-width-accepted")
+
+
+@check(
+    points=4,
+    hint="An observation that does not exist is a 404, not an error of the server. Handout: "
+    'the contract, "Routes" and "Errors".',
+    more="Check GET /observations/999999 answers 404 with code not_found (the given assert_error).",
+    name="buggy service: an unknown observation not answered with 404",
+)
+def test_catches_an_unknown_observation_not_answered_with_404(bench):
+    """Your tests must fail on a service that answers GET /observations/{id} for an unknown id
+    with a 500 instead of a 404 not_found."""
+    catches(bench, "unknown-observation-500")
+
+
+@check(
+    points=4,
+    hint="The species is the one with the highest probability: with the real model, check "
+    'it against the probabilities. Handout: the contract, "Predictions".',
+    more="With the real model (the `client` fixture), check body['species'] == "
+    "max(probabilities, key=probabilities.get), for a setosa and a versicolor at least.",
+    name="buggy service: a species that is not the most probable",
+)
+def test_catches_a_species_that_is_not_the_most_probable(bench):
+    """Your tests must fail on a service that answers virginica for every flower the real
+    model predicts, whatever its probabilities say. A fake model never runs this code: only
+    a test with the real model that compares the species with the probabilities sees it."""
+    catches(bench, "species-not-the-most-probable")
+
+
+@check(
+    points=4,
+    hint="An observation whose body breaks a rule is a 422: send an e-mail address without "
+    '@. Handout: the contract, "Observations".',
+    more="POST /observations with an observer e-mail such as ada.example.org and check it "
+    "answers 422 (code validation_error).",
+    name="buggy service: an observer email without @ accepted",
+)
+def test_catches_an_observer_email_without_at_accepted(bench):
+    """Your tests must fail on a service that records an observation whose observer e-mail
+    has no @ (such as ada.example.org) instead of answering 422."""
+    catches(bench, "bad-email-accepted")
