@@ -373,21 +373,25 @@ def test_catches_a_leaked_observer_email(bench):
     'each route answer then? Handout: the contract, "Start-up".',
     more="Start the app with `with TestClient(main.app)` after pointing MODEL_PATH at a model "
     "in a temporary folder (never rely on a models/ folder in the lab); and, in another test, "
-    "point MODEL_PATH at a file that does not exist, start the app, and check POST /predict "
-    "answers 503 with code model_unavailable.",
-    name="buggy service: model path ignored, or no model answered with 500",
+    "point MODEL_PATH at a file that does not exist, start the app, and check that POST "
+    "/predict and GET /model answer 503 with code model_unavailable.",
+    name="buggy service: model path ignored, or a wrong answer without a model",
 )
 def test_catches_a_wrong_start_up_without_the_model(bench):
-    """Your tests must fail on two services that get the start-up without a model wrong: one
-    ignores MODEL_PATH and always loads models/model.joblib (the grader's copy of the lab
-    has no models/ folder, so it starts without a model); the other, started without a
-    model, answers POST /predict with a 500 instead of a 503 model_unavailable (its /health
-    and /ready answer as they should)."""
+    """Your tests must fail on three services that get the start-up without a model wrong:
+    one ignores MODEL_PATH and always loads models/model.joblib (the grader's copy of the lab
+    has no models/ folder, so it starts without a model); one, started without a model,
+    answers POST /predict with a 500 instead of a 503 model_unavailable (its /health and
+    /ready answer as they should); one, started without a model, serves a stand-in that
+    GET /model describes with a 200 (its predictions answer 503 as they should)."""
     catches(
         bench,
         "model-path-ignored",
         "no-model-is-a-500",
+        "stand-in-model-described",
         add={
+            "stand-in-model-described": "Start the app with MODEL_PATH naming a file that "
+            "does not exist and check GET /model answers 503 with code model_unavailable.",
             "model-path-ignored": "Point MODEL_PATH at the model_path fixture before "
             "`with TestClient(main.app)` and check predictions with the real model work.",
             "no-model-is-a-500": "Start the app with MODEL_PATH naming a file that does not "

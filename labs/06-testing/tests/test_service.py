@@ -187,7 +187,8 @@ def test_health_and_ready_with_the_real_model(client, model_path):
 
 def test_without_a_model_the_service_starts_but_is_not_ready(tmp_path, monkeypatch):
     # TODO 9: point MODEL_PATH at a file that does not exist and start the app: /health is
-    #         200, /ready is 503, POST /predict is 503 with code "model_unavailable".
+    #         200, /ready is 503, POST /predict and GET /model are 503 with code
+    #         "model_unavailable".
     pytest.skip("TODO")
 
 

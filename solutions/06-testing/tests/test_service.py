@@ -315,13 +315,15 @@ def test_health_and_ready_with_the_real_model(client, model_path):
 def test_without_a_model_the_service_starts_but_is_not_ready(tmp_path, monkeypatch):
     # BEGIN SOLUTION
     #: # TODO 9: point MODEL_PATH at a file that does not exist and start the app: /health is
-    #: #         200, /ready is 503, POST /predict is 503 with code "model_unavailable".
+    #: #         200, /ready is 503, POST /predict and GET /model are 503 with code
+    #: #         "model_unavailable".
     #: pytest.skip("TODO")
     monkeypatch.setenv("MODEL_PATH", str(tmp_path / "missing.joblib"))
     with TestClient(main.app) as client:
         assert client.get("/health").status_code == 200
         assert_error(client.get("/ready"), 503)
         assert_error(client.post("/predict", json=SETOSA), 503, "model_unavailable")
+        assert_error(client.get("/model"), 503, "model_unavailable")
     # END SOLUTION
 
 

@@ -242,6 +242,10 @@ def test_no_model_predict(modelless_client):
     assert_error(modelless_client.post("/predict", json=GOOD), 503, "model_unavailable")
 
 
+def test_no_model_metadata(modelless_client):
+    assert_error(modelless_client.get("/model"), 503, "model_unavailable")
+
+
 def test_crashing_model_not_ready(fake_client, fake_model, monkeypatch):
     monkeypatch.setattr(fake_model, "predict", crash)
     assert fake_client.get("/health").status_code == 200
