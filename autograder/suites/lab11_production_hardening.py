@@ -204,19 +204,27 @@ def started_in_turn(
 
     where = isolation.current()
     entry = submission.entrypoint(submission_dir)
+    steps = [
+        {"workdir": start_folder(workdir, env_file), "variables": start_variables(env)}
+        for workdir, env, env_file in starts
+    ]
+    # The starts that are not served run in an order drawn for each grading: what a start's
+    # code can count (its turn) says nothing about which case of a check it is.
+    order = list(range(len(steps) - 1))
+    secrets.SystemRandom().shuffle(order)
+    order.append(len(steps) - 1)
     settings = {
         "folder": str(where.folder or submission_dir),
         "module": entry.module,
         "attribute": entry.attribute,
-        "starts": [
-            {"workdir": start_folder(workdir, env_file), "variables": start_variables(env)}
-            for workdir, env, env_file in starts
-        ],
+        "starts": [steps[number] for number in order],
     }
     place = Path(tempfile.mkdtemp(prefix="starts-"))
     try:
         with support.spawned_on_socket(start_in_turn, settings, place) as (report, socket_path):
-            found = read_start_reports(report, len(starts))
+            found: list[dict] = [{}] * len(steps)
+            for turn, outcome in enumerate(read_start_reports(report, len(steps))):
+                found[order[turn]] = outcome
             if found[-1].get("serving") is not True:
                 yield found, None
                 return
