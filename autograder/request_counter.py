@@ -19,6 +19,17 @@ websocket``), by path, in :attr:`RequestCounter.upgrades`, whatever the server a
 lab 10 asks a client for one connection for many messages. And it keeps the status of every
 answer whose head it read, by path and status, in :attr:`RequestCounter.statuses` (the
 refusals included): lab 10 asks a client to raise for the 401 the server really sent.
+
+The relay runs in the grader's process, and the client is the student's code: each
+connection it relays costs the grader two threads, two descriptors and a connection to the
+server. So it relays at most :data:`MAX_CONNECTIONS` at a time (an honest client holds one
+or two, Locust one a user) and closes each one as soon as both of its ways have ended; a
+connection past that bound, or one the grader has no thread left for, is closed at once,
+unrelayed, and counted in :attr:`RequestCounter.turned_away`. Unbounded, a client that held
+a hundred connections left the grader's capped address space no room for another thread
+(the relay stopped for good), and one that opened and closed them one after another made
+the grader keep every socket until the module's checks ended (past 1,024 descriptors, a
+later check failed inside the grader).
 """
 
 from __future__ import annotations
@@ -32,21 +43,30 @@ from collections.abc import Callable
 CHUNK = 64 * 1024
 MAX_HEAD_BYTES = 64 * 1024  # of a request line and its headers
 MAX_CHUNKED_BYTES = 8 * 1024 * 1024  # of a chunked body, read whole before it is skipped
+MAX_CONNECTIONS = 32  # relayed at a time (each one costs the grader two threads)
 
 
 class RequestCounter:
     """``with RequestCounter(port) as counter:`` relays ``counter.url`` to the server on
     ``127.0.0.1:port`` and counts the requests it answered with a 2xx status in
-    ``counter.answered`` (path -> count)."""
+    ``counter.answered`` (path -> count).
 
-    def __init__(self, port: int) -> None:
+    ``port`` may also be the path of a Unix socket the server listens on: a server that
+    listens on loopback can be reached by every process of the grading, the client's too,
+    past the relay; a socket in a folder only the grader may enter (see
+    :func:`autograder.sandbox.harness.socket_folder`) can be reached through the relay only."""
+
+    def __init__(self, port: int | str) -> None:
         self.port = port
         self.answered: collections.Counter[str] = collections.Counter()
         self.upgrades: collections.Counter[str] = collections.Counter()
         self.statuses: collections.Counter[tuple[str, int]] = collections.Counter()
         self.unreadable = 0
+        self.turned_away = 0  # connections closed unrelayed, past MAX_CONNECTIONS at a time
         self.lock = threading.Lock()
-        self.sockets: list[socket.socket] = []
+        self.sockets: set[socket.socket] = set()
+        self.relaying = 0  # connections relayed now
+        self.closed = False
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.thread = threading.Thread(target=self._accept, daemon=True)
@@ -68,6 +88,7 @@ class RequestCounter:
                     each.shutdown(socket.SHUT_RDWR)
                 each.close()
             self.sockets.clear()
+            self.closed = True
 
     def counted(self) -> dict[str, int]:
         """The requests answered with a 2xx status so far, by path."""
@@ -85,22 +106,78 @@ class RequestCounter:
                 client, _ = self.listener.accept()
             except OSError:
                 return  # closed
-            try:
-                server = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-                server.settimeout(None)
-            except OSError:
+            with self.lock:
+                full = self.relaying >= MAX_CONNECTIONS
+                self.turned_away += full
+                self.relaying += not full
+            if full:
                 client.close()
                 continue
+            try:
+                server = self._connect()
+            except OSError:
+                client.close()
+                with self.lock:
+                    self.relaying -= 1
+                continue
             with self.lock:
-                self.sockets += [client, server]
+                if self.closed:  # closed meanwhile: relay nothing more
+                    client.close()
+                    server.close()
+                    return
+                self.sockets |= {client, server}
             requests = _Requests()
             answers = _Answers(requests)
-            threading.Thread(
-                target=_pass_on, args=(client, server, self._reading(requests)), daemon=True
-            ).start()
-            threading.Thread(
-                target=_pass_on, args=(server, client, self._reading(answers)), daemon=True
-            ).start()
+            ended = self._ending(client, server)
+            for source, target, reader in ((client, server, requests), (server, client, answers)):
+                try:
+                    threading.Thread(
+                        target=_pass_on,
+                        args=(source, target, self._reading(reader), ended),
+                        daemon=True,
+                    ).start()
+                except RuntimeError:  # no thread left: this connection is not relayed
+                    for each in (client, server):  # ends the way already started, if one
+                        with contextlib.suppress(OSError):
+                            each.shutdown(socket.SHUT_RDWR)
+                    with self.lock:
+                        self.turned_away += 1
+                    ended()
+                    if source is client:
+                        ended()  # the other way never started
+                    break
+
+    def _connect(self) -> socket.socket:
+        """A new connection to the server (on its loopback port or its Unix socket)."""
+        if isinstance(self.port, int):
+            server = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        else:
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                server.settimeout(10)
+                server.connect(self.port)
+            except OSError:
+                server.close()
+                raise
+        server.settimeout(None)
+        return server
+
+    def _ending(self, client: socket.socket, server: socket.socket) -> Callable[[], None]:
+        """What each way of a connection calls when it ends: the second one closes both
+        sockets, and the relay may take another connection."""
+        ways = [2]
+
+        def ended() -> None:
+            with self.lock:
+                ways[0] -= 1
+                if ways[0]:
+                    return
+                self.relaying -= 1
+                for each in (client, server):
+                    self.sockets.discard(each)
+                    each.close()
+
+        return ended
 
     def _reading(self, reader: _Requests | _Answers) -> Callable[[bytes], None]:
         """What the relay does with each piece one side sends: read it, count the paths
@@ -121,10 +198,23 @@ class RequestCounter:
 
 
 def _pass_on(
-    source: socket.socket, target: socket.socket, observe: Callable[[bytes], None] | None = None
+    source: socket.socket,
+    target: socket.socket,
+    observe: Callable[[bytes], None] | None = None,
+    ended: Callable[[], None] | None = None,
 ) -> None:
     """Copy ``source`` to ``target`` until ``source`` ends, each piece shown to ``observe``
-    first."""
+    first; then call ``ended``."""
+    try:
+        _copy(source, target, observe)
+    finally:
+        if ended is not None:
+            ended()
+
+
+def _copy(
+    source: socket.socket, target: socket.socket, observe: Callable[[bytes], None] | None
+) -> None:
     while True:
         try:
             data = source.recv(CHUNK)

@@ -8,8 +8,8 @@ student's own tests) calls the same methods, whatever the mode.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -123,6 +123,17 @@ class Isolation:
         ``keep_serving``: an app whose process ends is started again before the next check.
         A start that fails raises ``RuntimeError`` or :class:`SandboxError`."""
         raise NotImplementedError
+
+    @contextmanager
+    def serve_privately(self, app: Any, *, start_timeout: float = 10.0) -> Iterator[int | str]:
+        """Serve ``app`` where only the grader can connect while the block runs; yields what
+        :class:`~autograder.request_counter.RequestCounter` relays to: a loopback port, or
+        (where the student's code runs apart and could reach a loopback port past the relay)
+        the path of a Unix socket in a folder of the grader's."""
+        from urllib.parse import urlsplit
+
+        with self.serve(app, start_timeout=start_timeout) as base_url:
+            yield urlsplit(base_url).port
 
     def before_check(self) -> None:
         """Before each check: whatever must be ready (an app a check ended serves again)."""

@@ -119,6 +119,15 @@ class Sandboxed(Isolation):
                 keeper.stop()
             server.stop()
 
+    @contextmanager
+    def serve_privately(self, app: Any, *, start_timeout: float = 10.0) -> Iterator[int | str]:
+        server = sandbox.SandboxServer(port=None, start_timeout=start_timeout)
+        server.start()
+        try:
+            yield str(server.socket_path)
+        finally:
+            server.stop()
+
     def before_check(self) -> None:
         sandbox.KeepServing.ensure_all()  # an app a check's route ended serves again
 
