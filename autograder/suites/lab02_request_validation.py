@@ -430,8 +430,18 @@ def test_unknown_observation_is_404(client):
 )
 def test_lengths_must_be_positive(client, value):
     """Each of the four lengths must be greater than 0: a body with one of them at 0 or below
-    answers 422, and the error's loc names that field."""
+    answers 422, and the error's loc names that field. Just above 0 is fine: widths of
+    0.05 cm and a petal of 0.08 cm (below a sepal of 0.5 cm) are accepted."""
     create(client, valid_body())
+    if value == 0:  # the boundary itself: anything above 0 is a length
+        assert_accepted(
+            client,
+            with_measurement(
+                sepal_length=0.5, sepal_width=0.05, petal_length=0.08, petal_width=0.05
+            ),
+            "lengths just above 0 (widths of 0.05 cm, a petal of 0.08 cm)",
+            "a length must be greater than 0, and nothing more: no minimum of 0.1 or 1",
+        )
     for field in FIELDS:
         body = with_measurement(**{field: value})
         assert_rejected(client, body, field, f"measurement.{field}={value}")
@@ -523,11 +533,13 @@ def test_observer_name_is_stripped(client):
     hint="Count the characters after the spaces are stripped. Handout: The contract, the "
     'request body, and "Rules a type cannot say: validators".',
     more="Field(min_length=1, max_length=100) for the length, and raise ValueError in the "
-    "name validator when nothing is left after strip().",
+    "name validator when nothing is left after strip(); a validator with mode='before' gets "
+    "whatever was sent, so it tidies the value only when it is a str.",
 )
 def test_observer_name_has_1_to_100_characters(client):
     """A name of 100 characters and a name of 1 character are accepted; an empty name, a name
-    of only spaces and a name of 101 characters answer 422 with a loc ending in "name"."""
+    of only spaces, a name of 101 characters and a number instead of a string answer 422
+    with a loc ending in "name"."""
     create(client, with_observer(name="x" * 100))
     assert_accepted(
         client,
@@ -535,7 +547,12 @@ def test_observer_name_has_1_to_100_characters(client):
         "observer.name = 'X' (1 character)",
         "a name has 1 to 100 characters, so one character is enough",
     )
-    for name, what in (("", "an empty name"), ("   ", "a name of spaces"), ("x" * 101, "101 x")):
+    for name, what in (
+        ("", "an empty name"),
+        ("   ", "a name of spaces"),
+        ("x" * 101, "101 x"),
+        (3, "3 (a number, not a string)"),
+    ):
         assert_rejected(client, with_observer(name=name), "name", f"observer.name = {what}")
 
 
@@ -547,13 +564,14 @@ def test_observer_name_has_1_to_100_characters(client):
     "ValueError unless there is exactly one '@' with text on both sides.",
 )
 def test_observer_email_needs_one_at_sign_between_text(client):
-    """ "ada@example.org", "ada@localhost" (the rule asks for no dot) and
-    "Ada+Iris@my-lab.example" (any other character is fine) are accepted; an address without
-    "@", with nothing before or after it, or with two of them, and a number instead of a
-    string, answer 422 with a loc ending in "email"."""
+    """ "ada@example.org", "ada@localhost" (the rule asks for no dot), "x@y" (one character
+    on each side is enough) and "Ada+Iris@my-lab.example" (any other character is fine) are
+    accepted; an address without "@", with nothing before or after it, or with two of them,
+    and a number instead of a string, answer 422 with a loc ending in "email"."""
     create(client, with_observer(email="ada@example.org"))
     for email, why in (
         ("ada@localhost", "the rule is exactly one @ with text on both sides, and asks for no dot"),
+        ("x@y", "one character before the @ and one after it are enough"),
         (
             "Ada+Iris@my-lab.example",
             "the rule is exactly one @ with text on both sides; any other character is fine",
@@ -610,17 +628,24 @@ def test_species_is_normalised(client):
     hint="A type that allows only a few values makes Pydantic reject the others with 422. "
     "Handout: The contract, the request body.",
     more="Type species as Literal['setosa', 'versicolor', 'virginica'] | None; a validator "
-    "with mode='before' must pass a value that is not a str on unchanged.",
+    "with mode='before' must pass a value that is not a str on unchanged, and strip() only "
+    "the spaces around a text (those inside stay).",
 )
 def test_unknown_species_is_422(client):
-    """ "versicolor" is accepted; "tulip", "vir" (a part of a name), the number 3 (not a
-    string), and an empty or blank text ("", "   ", which are not null) answer 422 with a loc
-    ending in "species"."""
+    """ "versicolor" is accepted; "tulip", "vir" (a part of a name), "vir ginica" (only the
+    spaces around the text are removed), the number 3 (not a string), and an empty or blank
+    text ("", "   ", which are not null) answer 422 with a loc ending in "species"."""
     data = create(client, valid_body(species="versicolor"))
     assert data.get("species") == "versicolor", f"species came back as {data.get('species')!r}"
     assert_rejected(client, valid_body(species="tulip"), "species", "species='tulip'")
     assert_rejected(
         client, valid_body(species="vir"), "species", "species='vir' (a part of a name)"
+    )
+    assert_rejected(
+        client,
+        valid_body(species="vir ginica"),
+        "species",
+        "species='vir ginica' (only the spaces around the text are removed)",
     )
     assert_rejected(client, valid_body(species=3), "species", "species=3 (a number)")
     for blank in ("", "   "):

@@ -225,6 +225,22 @@ def assert_agrees(prediction, expected: tuple[str, dict[str, float]], sent: dict
         )
 
 
+def assert_not_redirected(api: Api, path: str, body) -> None:
+    """POST ``path`` answers itself: a redirect (to ``path`` with a / at the end, say) is no
+    prediction for a client that does not follow it."""
+    try:
+        response = api.client.post(path, json=body, follow_redirects=False)
+    except Exception as error:  # the app raised instead of answering
+        fail_with(error, f"POST {path}", api.folder)
+    if response.is_redirect:
+        pytest.fail(
+            f"POST {path} answered {response.status_code}, a redirect to "
+            f"{response.headers.get('location')!r}; expected 200 from POST {path} itself: "
+            f'declare the route as "{path}", with no / at the end',
+            pytrace=False,
+        )
+
+
 def _why_different(value, probabilities: dict[str, float], name: str) -> str:
     """The likely cause of a probability that is not the model's, when one shows."""
     if not isinstance(value, (int, float)):
@@ -318,7 +334,9 @@ def api(app, submission_dir: Path, grader_model: Path, tmp_path_factory) -> Iter
 )
 def test_predict_agrees_with_the_grader_model(api, grader_pipeline):
     """POST /predict answers the species and probabilities the loaded model gives, even for
-    a flower for which no species reaches a probability of 0.5."""
+    a flower for which no species reaches a probability of 0.5. POST /predict answers
+    itself, not a redirect to /predict/."""
+    assert_not_redirected(api, "/predict", SETOSA)
     flowers = [*SAMPLES, AMBIGUOUS]
     for sent, expected in zip(flowers, expected_for(grader_pipeline, flowers), strict=True):
         answer = api.post_ok("/predict", sent)
@@ -437,8 +455,10 @@ def test_impossible_measurements_are_rejected_with_422(api):
 )
 def test_batch_predictions_agree_with_the_model_in_request_order(api, grader_pipeline):
     """POST /predict/batch answers one prediction per item, in the order sent, each agreeing
-    with the model, and the model_version."""
+    with the model, and the model_version. POST /predict/batch answers itself, not a
+    redirect to /predict/batch/."""
     items = [VIRGINICA, SETOSA, *HARD, VERSICOLOR, SETOSA]
+    assert_not_redirected(api, "/predict/batch", {"items": items})
     answer = api.post_ok("/predict/batch", {"items": items})
     predictions = answer.get("predictions")
     assert isinstance(predictions, list) and len(predictions) == len(items), (
@@ -548,13 +568,14 @@ def test_model_path_comes_from_the_environment(
     """The app loads the model named by MODEL_PATH when it starts, and models/model.joblib
     (in the folder it is started from) when MODEL_PATH is not set. MODEL_PATH is set after
     main.py is imported, as tests do, so it must be read at start-up. One model file is
-    named iris-second.pkl: its metadata is iris-second.json, whatever the suffix."""
+    second-1.1/iris-second-1.1.pkl: its metadata is second-1.1/iris-second-1.1.json, whatever
+    the suffix, and only the part after the last dot of the file's name is replaced."""
     workdir = tmp_path / "workdir"
     support.copy_model(grader_model, workdir / "models", version="default-path")
     cases = [
         (renamed_model(grader_model, tmp_path / "first", "first-from-env"), "first-from-env"),
         (
-            renamed_model(grader_model, tmp_path / "second", "second-from-env", ".pkl"),
+            renamed_model(grader_model, tmp_path / "second-1.1", "second-from-env", ".pkl"),
             "second-from-env",
         ),
         (None, "default-path"),
@@ -579,10 +600,12 @@ def test_model_path_comes_from_the_environment(
         except pytest.fail.Exception as failure:
             if path is None or path.suffix != ".pkl":
                 raise
+            named = f"{path.parent.name}/{path.name}"
+            beside = f"{path.parent.name}/{path.with_suffix('.json').name}"
             pytest.fail(
                 f"{failure}; the metadata is the model's path with its suffix replaced by "
-                ".json, whatever the suffix: that of second/iris-second.pkl is "
-                "second/iris-second.json",
+                f".json, whatever the suffix, and only the part after the last dot of the "
+                f"file's name is replaced: that of {named} is {beside}",
                 pytrace=False,
             )
         why = ""
@@ -1040,8 +1063,8 @@ def accuracy_in(metadata) -> object:
     "the same call must give the same model.",
 )
 def test_train_is_seeded_and_accurate(submission_dir: Path, tmp_path: Path):
-    """Two calls of train give the same predictions, the accuracy in model.json is at least
-    0.9, and the model really classifies iris that well."""
+    """Two calls of train give the same predictions, the accuracy in model.json is a fraction
+    from 0.9 to 1 (not a percentage), and the model really classifies iris that well."""
     _, models = train_in_probes(
         submission_dir, tmp_path / "work", [["one", "same"], ["two", "same"]]
     )
@@ -1074,6 +1097,10 @@ def test_train_is_seeded_and_accurate(submission_dir: Path, tmp_path: Path):
         and not isinstance(accuracies[0], bool)
         and accuracies[0] >= 0.9
     ), f"model.json reports accuracy {accuracies[0]!r}; expected at least 0.9"
+    assert accuracies[0] <= 1, (
+        f"model.json reports accuracy {accuracies[0]!r}; an accuracy is a fraction from 0 to 1, "
+        "as score() gives it (0.97 for 97 %), not a percentage"
+    )
     species = ["setosa", "versicolor", "virginica"]
     assert facts["real"] >= 0.9 or facts["classes"] == species, (
         f"the trained model answers the classes {facts['classes']}, not species names, so none "

@@ -549,9 +549,10 @@ def test_the_smoke_prediction_is_not_a_served_prediction(model_client):
     "set it as the X-Request-ID header of the response call_next gives back.",
 )
 def test_caller_request_id_is_echoed(model_client):
-    """A request sent with a safe X-Request-ID (1 to 64 letters, digits, '-', '_' or '.') gets
-    the same value back in the X-Request-ID response header, on a success and on a 404."""
-    cases = [("/flowers/1", "lab05-echo-1"), ("/flowers/99", "lab05.echo_2"), ("/", "7" * 64)]
+    """A request sent with a safe X-Request-ID (1 to 64 letters, capitals too, digits, '-',
+    '_' or '.') gets the same value back in the X-Request-ID response header, on a success and
+    on a 404."""
+    cases = [("/flowers/1", "Lab05-Echo-1"), ("/flowers/99", "lab05.echo_2"), ("/", "7" * 64)]
     for path, sent in cases:
         response = model_client.get(path, headers={"X-Request-ID": sent})
         got = response.headers.get("X-Request-ID")
@@ -654,12 +655,18 @@ def test_a_crash_is_still_timed_logged_and_counted(crashing_client):
     """When a route crashes (the grader gives POST /predict, through main.get_model, a model
     whose predict raises RuntimeError, so it answers 500), the 500 is lab 04's error envelope,
     still has X-Request-ID (the envelope's request_id) and X-Process-Time, writes its access
-    log line and is counted in http_requests_total with status="500"."""
+    log line (method, path, status 500, latency_ms and the answer's request_id, as any line:
+    the request is sent with an unsafe X-Request-ID, so that id is a new one),
+    is counted in http_requests_total with status="500" and is timed in
+    http_request_duration_seconds."""
     labels = {"method": "POST", "route": "/predict", "status": "500"}
-    before = total(metric_samples(crashing_client), "http_requests_total", **labels)
+    timed = {"method": "POST", "route": "/predict"}
+    before_samples = metric_samples(crashing_client)
+    before = total(before_samples, "http_requests_total", **labels)
+    before_timed = total(before_samples, "http_request_duration_seconds_count", **timed)
     with support.captured("iris.access") as records:
         response = crashing_client.post(
-            "/predict", json=SETOSA, headers={"X-Request-ID": "lab05-crash-1"}
+            "/predict", json=SETOSA, headers={"X-Request-ID": "lab05 crash/1"}
         )
     assert response.status_code == 500, (
         f"POST /predict with a model whose predict raises RuntimeError answered "
@@ -680,7 +687,8 @@ def test_a_crash_is_still_timed_logged_and_counted(crashing_client):
         f'{{"error": {{..., "request_id": "{headers["X-Request-ID"]}"}}}} (answer the crash '
         "with request.app.exception_handlers[Exception])"
     )
-    statuses = [line.get("status") for line in fields_of(records, "iris.access")]
+    lines = fields_of(records, "iris.access")
+    statuses = [line.get("status") for line in lines]
     text = " (text, not a number)" if statuses == ["500"] else ""
     assert statuses == [500], (
         f"the 500 of POST /predict wrote access log lines with statuses {statuses}{text}; "
@@ -693,6 +701,43 @@ def test_a_crash_is_still_timed_logged_and_counted(crashing_client):
         f"after one POST /predict that answered 500, http_requests_total{labels} grew by "
         f"{change:g}; expected 1"
     )
+    # The rest compares the crash with an error the app answers itself (a 404): what that
+    # answer gets right, the crash must too (what it gets wrong, other checks say).
+    crash_fits = line_fits(lines[0], response, "POST", "/predict")
+    error_labels = {"method": "GET", "route": TEMPLATE}
+    error_timed = total(after, "http_request_duration_seconds_count", **error_labels)
+    with support.captured("iris.access") as records:
+        not_found = crashing_client.get("/flowers/99", headers={"X-Request-ID": "lab05 error/2"})
+    error_lines = fields_of(records, "iris.access")
+    error_line = error_lines[0] if len(error_lines) == 1 else {}
+    error_fits = line_fits(error_line, not_found, "GET", "/flowers/99")
+    wrong = [field for field, fits in error_fits.items() if fits and not crash_fits[field]]
+    assert not wrong, (
+        "the access log line of the 500 of POST /predict has "
+        + ", ".join(f"{field}={lines[0].get(field)!r}" for field in wrong)
+        + f", unlike the line of a 404 of the same app; expected the same fields as any line "
+        f"(the answer's X-Request-ID is {headers['X-Request-ID']}; the line: {lines[0]})"
+    )
+    later = metric_samples(crashing_client)
+    if total(later, "http_request_duration_seconds_count", **error_labels) - error_timed < 1:
+        return  # a 404 is not timed either: "latency histogram per route" says so
+    change = total(after, "http_request_duration_seconds_count", **timed) - before_timed
+    assert change == 1, (
+        f"after one POST /predict that answered 500, "
+        f"http_request_duration_seconds_count{timed} grew by {change:g}; expected 1 (a crash "
+        "is timed in the histogram like any other answer, as a 404 is)"
+    )
+
+
+def line_fits(line: dict, response, method: str, path: str) -> dict[str, bool]:
+    """Which fields of an access log line are right for ``response``."""
+    latency = line.get("latency_ms")
+    return {
+        "method": line.get("method") == method,
+        "path": line.get("path") == path,
+        "latency_ms": is_number(latency) and latency >= 0,
+        "request_id": line.get("request_id") == response.headers.get("X-Request-ID"),
+    }
 
 
 # ---------------------------------------------------------------- logs

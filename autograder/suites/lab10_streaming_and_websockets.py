@@ -103,6 +103,19 @@ def api_client(app, grader_settings) -> Iterator:
         yield test_client
 
 
+@pytest.fixture
+def served_privately(grader_settings, app) -> Iterator[int | str]:
+    """The app served where only the grader can connect (see
+    :meth:`autograder.isolation.base.Isolation.serve_privately`), for a relay that must see
+    every connection a client makes, with a JWT secret of its own: a client that found
+    another server of the app on a loopback port could go past the relay, but that server
+    refuses the tokens of this one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JWT_SECRET", secrets.token_urlsafe(32))
+        with isolation.current().serve_privately(app, start_timeout=20) as target:
+            yield target
+
+
 @pytest.fixture(scope="module")
 def served(grader_settings, live_server) -> str:
     """The app served by uvicorn on a loopback port (the plugin's ``live_server``), started
@@ -629,7 +642,8 @@ def test_explanation_streams_as_token_events_in_order(setosa_stream):
 )
 def test_stream_ends_with_a_done_event(setosa_stream):
     """The last event of the stream is named done, with no id; its data gives the number of
-    tokens, the predicted species and the model version."""
+    tokens, the predicted species and the model version, and nothing else (not the event's
+    name)."""
     tokens, done, _, _ = setosa_stream()
     assert done is not None, (
         f"GET {SSE} ended after {len(tokens)} token events without an event named done"
@@ -643,6 +657,12 @@ def test_stream_ends_with_a_done_event(setosa_stream):
     assert DONE_ID not in done, (
         f"the done event has the id {done[DONE_ID]!r}; expected none (only token events have "
         "an id: a client that resumes from the last id it saw must resume after a token)"
+    )
+    extra = sorted(set(done) - {"tokens", "species", "model_version", DONE_ID})
+    assert not extra, (
+        f"the data of the done event has the keys {extra} besides tokens, species and "
+        'model_version; expected {"tokens": N, "species": ..., "model_version": ...} alone '
+        "(the event's name is its event: field, never repeated in its data)"
     )
 
 
@@ -780,12 +800,19 @@ def test_stream_needs_a_caller_and_good_measurements(api_client):
 def test_json_lines_carry_the_same_events(setosa_stream, setosa_lines):
     """GET /predict/explain/lines answers application/jsonl: one JSON object per line, a
     token object (event, id, text) per token, in the SSE stream's order, then done; GET
-    /stream-stats' tokens_generated grows by its tokens, as for the SSE stream."""
+    /stream-stats' tokens_generated grows by its tokens, as for the SSE stream. The done line
+    gives the same tokens, species and model_version as the SSE stream's done event."""
     text, count = whole_text(setosa_stream)
     what = f"GET {LINES}"
     items, _, _ = setosa_lines()
     assert items and all(isinstance(item, dict) for item in items), f"{what}: {items[:3]}"
     assert items[-1].get("event") == "done", f"{what}: the last line is {items[-1]}; expected done"
+    wanted = {"tokens": count, "species": "setosa", "model_version": GRADER_VERSION}
+    wrong = sorted(key for key, value in wanted.items() if items[-1].get(key) != value)
+    assert not wrong, (
+        f"{what}: the done line is {items[-1]}; expected {wanted} in it, as in the done event "
+        f"of the SSE stream (wrong or missing: {', '.join(wrong)})"
+    )
     tokens = items[:-1]
     assert [item.get("event") for item in tokens] == ["token"] * count, (
         f"{what} sent {len(tokens)} lines before done; expected {count} token lines"
@@ -830,13 +857,23 @@ def test_a_real_server_streams_event_by_event(served):
     "own), and update the counters in try/finally.",
 )
 def test_a_client_that_leaves_stops_the_generator(served):
-    """On a real server: a client reads one event and closes the connection. The count of
-    tokens generated then stops growing, well before the whole explanation, and the stream
-    no longer counts as open in GET /stream-stats."""
+    """On a real server: a stream read to its end leaves streams_open as it was before it
+    (it stops counting once). Then a client reads one event and closes the connection. The
+    count of tokens generated then stops growing, well before the whole explanation, and the
+    stream no longer counts as open in GET /stream-stats."""
     with garbage_collector_paused():
         with support.loopback_client(base_url=served, timeout=TIMEOUT) as http:
+            initial = stats(served)["streams_open"]
             tokens, _, _, _ = sse_stream(http, f"GET {SSE} on a real server")
+            # a stream read to its end stops counting, once (its finally may run just after
+            # its last bytes)
+            wait_until(lambda: stats(served)["streams_open"] == initial)
             before = stats(served)
+            assert before["streams_open"] == initial, (
+                f"streams_open was {initial} before a whole stream on a real server and "
+                f"{before['streams_open']} after it ended; expected {initial} again: a stream "
+                "that ends stops counting once (in finally), never twice"
+            )
             with http.stream("GET", SSE, params=SETOSA, headers=KEY) as response:
                 status_problem(response, f"GET {SSE}", "text/event-stream")
                 next(parse_sse(response.iter_lines()), None)
@@ -902,7 +939,8 @@ def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(
 ):
     """Text that is not JSON gets an error frame with code invalid_json; JSON that is not
     the four valid measurements (some missing, one out of range, or not an object at all)
-    gets validation_error, with its fields; each error frame has a request_id; the same
+    gets validation_error, with its fields (at least one entry for a JSON value that is not an
+    object, whose field may be empty); each error frame has a request_id; the same
     connection then still predicts. Started afresh without a model (MODEL_PATH names no
     file), the app answers two valid flowers sent on one connection with two
     model_unavailable error frames."""
@@ -925,7 +963,24 @@ def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(
         what = f"the message {json.dumps(out_of_range)} sent over the WebSocket"
         expect_error_frame(socket.ask(json.dumps(out_of_range), what), "validation_error", what)
         what = "the message [1, 2] (JSON, but not an object) sent over the WebSocket"
-        expect_error_frame(socket.ask("[1, 2]", what), "validation_error", what)
+        error = expect_error_frame(socket.ask("[1, 2]", what), "validation_error", what)
+        fields = error.get("fields")
+        assert (
+            isinstance(fields, list)
+            and fields
+            and all(
+                isinstance(item, dict)
+                and set(item) == {"field", "problem"}
+                and isinstance(item["field"], str)
+                and isinstance(item["problem"], str)
+                and item["problem"]
+                for item in fields
+            )
+        ), (
+            f"{what}: the error frame has fields={json.dumps(fields)[:200]}; expected a list of "
+            'at least one {"field": ..., "problem": ...} entry, as for any validation_error '
+            "(its field may be empty: no one measurement is to blame)"
+        )
         what = "a flower sent after four bad messages"
         expect_prediction(socket.ask(json.dumps(VIRGINICA), what), "virginica", what)
     missing = isolation.current().writable_by_app(tmp_path) / "missing.joblib"
@@ -1133,14 +1188,18 @@ def test_client_explain_raises_on_an_error_status(api_client, served, client_py)
     more="with websockets.sync.client.connect(url) as websocket: for each flower, "
     "websocket.send(json.dumps(flower)) and json.loads(websocket.recv()).",
 )
-def test_client_predict_live_answers_every_flower(api_client, served, client_py):
+def test_client_predict_live_answers_every_flower(served_privately, client_py):
     """client.predict_live(base_url, token, flowers) returns one answer per flower, in order,
     the error frame of a bad one included, over one WebSocket connection."""
-    token = log_in(api_client)
+    with (
+        RequestCounter(served_privately) as door,
+        support.loopback_client(door.url, timeout=TIMEOUT) as private,
+    ):
+        token = log_in(private)
     flowers = [VERSICOLOR, {"sepal_length": 99}, SETOSA]
     # The client is given a relay in front of the server: it counts the WebSocket
     # connections the client asks for, whatever library or trick it uses to open them.
-    with RequestCounter(urlsplit(served).port) as relay:
+    with RequestCounter(served_privately) as relay:
         outcome = client_py("predict_live", relay.url, token, flowers)
         time.sleep(RELAY_SETTLE_SECONDS)  # the last bytes the relay read
         connections = sum(relay.upgrades.values())

@@ -1,5 +1,13 @@
 """Lab 03: a solution written differently from the reference, as the handout allows, gets full
-marks, and a grading does not depend on the mode or on the submission's own trained model."""
+marks, and a grading does not depend on the mode or on the submission's own trained model.
+
+The independent solution (``independent/`` beside this file, the starter's TODOs completed
+from the handout alone) trains a ``Pipeline([...])`` with named steps on a 70/30 split and
+writes the accuracy unrounded, keeps the model in ``app.state.iris`` (its ``get_model`` reads
+it there) and clears it when the app stops, reads ``MODEL_PATH`` with ``os.getenv``, opens the
+metadata as a file, bounds the batch with an ``Annotated`` list and builds ``/model``'s answer
+with ``ModelInfo.model_validate``.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ from tests.alternatives import build_alternative, failed_checks
 from tests.variants import variants_for
 
 LAB = find_lab(3)
+INDEPENDENT = LAB.instructor_tests / "independent"
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs fork")
 
 # /predict and /predict/batch on an APIRouter with a prefix, included in another router that
@@ -38,6 +47,13 @@ ON_INCLUDED_ROUTERS = [
 @pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
 def test_routes_on_included_routers_get_full_marks(grader_for, tmp_path, secure):
     folder = build_alternative(LAB, tmp_path, edits=ON_INCLUDED_ROUTERS)
+    failed = failed_checks(grader_for(LAB.number, secure=secure), folder)
+    assert not failed, failed
+
+
+@pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
+def test_a_solution_written_from_the_starter_gets_full_marks(grader_for, tmp_path, secure):
+    folder = build_alternative(LAB, tmp_path, overlay=INDEPENDENT)
     failed = failed_checks(grader_for(LAB.number, secure=secure), folder)
     assert not failed, failed
 
