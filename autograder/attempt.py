@@ -17,10 +17,10 @@ turns them into results, and decides what a silence or an end means:
 
 from __future__ import annotations
 
-import select
 import time
 from dataclasses import dataclass, field
 
+from autograder import processes
 from autograder.checks import CheckInfo
 from autograder.events import EventReader
 from autograder.limits import AFTER_A_HANG_SECONDS, Limits
@@ -171,7 +171,7 @@ class _Watch:
 
     def read_available(self, block_seconds: float) -> str:
         """Read and apply what the child wrote: "over", "eof", "read" or "nothing"."""
-        ready, _, _ = select.select([self.fd], [], [], block_seconds)
+        ready = processes.readable([self.fd], block_seconds)
         if not ready:
             return "nothing"
         events = self.reader.read()
@@ -257,7 +257,7 @@ class _Watch:
 
 
 def _readable(fd: int) -> bool:
-    return bool(select.select([fd], [], [], 0)[0])
+    return bool(processes.readable([fd], 0))
 
 
 def watch(state: GradingState, child: Child, fd: int, waiting: set[str]) -> Attempt:

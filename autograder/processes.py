@@ -15,6 +15,7 @@ import gc
 import os
 import re
 import resource
+import select
 import signal
 import sys
 import time
@@ -141,6 +142,20 @@ def alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def readable(fds: list[int], timeout: float | None) -> list[int]:
+    """Those of ``fds`` that have something to read, or have reached their end, within
+    ``timeout`` seconds (None: wait for one). ``poll`` where there is one: unlike ``select``,
+    it takes descriptors numbered past 1,024, which a grader holding many connections
+    reaches."""
+    if not hasattr(select, "poll"):
+        return select.select(fds, [], [], timeout)[0]
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN | select.POLLPRI)  # ends (POLLHUP) come anyway
+    wait = None if timeout is None else max(0, int(timeout * 1000 + 0.999))
+    return [fd for fd, _ in poller.poll(wait)]
 
 
 def kill_group(pid: int) -> None:

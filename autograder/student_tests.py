@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -194,7 +193,7 @@ def wait_any(runs: Iterable[RunningTests]) -> list[RunningTests]:
     while pending and not ended:
         now = time.monotonic()
         wait = max(min(run.deadline for run in pending) - now, 0)
-        ready, _, _ = select.select([run.fd for run in pending], [], [], wait)
+        ready = processes.readable([run.fd for run in pending], wait)
         for run in pending:
             if run.fd in ready and run.read():
                 run.finish(timed_out=False)

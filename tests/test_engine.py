@@ -693,3 +693,26 @@ def test_cli_exits_1_below_full_marks_and_prints_nothing_forged(tmp_path):
     document = json.loads(path.read_text())
     assert document["score"] < document["max_score"]
     assert "FORGED" not in json.dumps(document)
+
+
+def test_readable_takes_descriptors_numbered_past_1024():
+    # A grader holding many connections numbers its pipes past 1,024, where select() fails.
+    from autograder import processes
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip(f"this machine caps open files at {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+    read_end, write_end = os.pipe()
+    high = os.dup2(read_end, 1500)
+    try:
+        assert processes.readable([high], 0) == []
+        os.write(write_end, b"x")
+        assert processes.readable([high], 1) == [high]
+        os.close(write_end)
+        os.read(high, 1)
+        assert processes.readable([high], 1) == [high]  # its end counts as readable
+    finally:
+        for fd in (read_end, high):
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

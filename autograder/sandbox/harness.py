@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import secrets
-import select
 import shutil
 import sys
 import tempfile
@@ -310,7 +309,7 @@ def read_reply(fd: int, deadline: float) -> bytes | None:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None
-        ready, _, _ = select.select([fd], [], [], remaining)
+        ready = processes.readable([fd], remaining)
         if not ready:
             return None
         chunk = os.read(fd, 65536)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
 import shutil
 import signal
 import socket
@@ -18,7 +17,7 @@ import threading
 import time
 from typing import Any
 
-from autograder import stages
+from autograder import processes, stages
 from autograder.live import prompt_server
 from autograder.sandbox import harness
 from autograder.sandbox.harness import write_reply
@@ -144,7 +143,7 @@ class SandboxServer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
-            ready, _, _ = select.select([self._log_fd], [], [], remaining)
+            ready = processes.readable([self._log_fd], remaining)
             if not ready:
                 return
             chunk = os.read(self._log_fd, 65536)
@@ -158,7 +157,7 @@ class SandboxServer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            ready, _, _ = select.select([self._reply_fd], [], [], remaining)
+            ready = processes.readable([self._reply_fd], remaining)
             if not ready:
                 return None
             chunk = os.read(self._reply_fd, 65536)

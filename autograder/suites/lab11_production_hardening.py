@@ -37,7 +37,7 @@ import httpx
 import pytest
 from fastapi import Request
 
-from autograder import check, isolation, submission
+from autograder import check, isolation, processes, submission
 from autograder.iris import GRADER_VERSION
 from autograder.suites import support
 from autograder.suites.app_starts import start_in_turn
@@ -241,13 +241,12 @@ def started_in_turn(
 def read_start_reports(report: int, count: int) -> list[dict]:
     """What :func:`autograder.suites.app_starts.start_in_turn` reported of each of its
     ``count`` starts (see its docstring), read from ``report`` until the last start's."""
-    import select
     import time
 
     found: dict[int, dict] = {}
     received, deadline = b"", time.monotonic() + START_SECONDS
     while count - 1 not in found and len(received) < 1 << 20:
-        ready, _, _ = select.select([report], [], [], max(deadline - time.monotonic(), 0))
+        ready = processes.readable([report], max(deadline - time.monotonic(), 0))
         chunk = os.read(report, 65536) if ready else b""
         if not chunk:
             break

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox, submission
+from autograder import processes, sandbox, submission
 from autograder.iris import FEATURES
 from autograder.own_files import read_own_file as read_own_file  # suites read through here
 from autograder.own_files import read_own_text as read_own_text
@@ -380,7 +380,6 @@ class ServedApart:
         """The last error the app's code raised while answering, as its process reported it
         (the server logs it just after sending the 500); None when none came."""
         import os
-        import select
         import time
 
         if self.crashes is not None:  # served in this process (see _served_here)
@@ -392,7 +391,7 @@ class ServedApart:
         found, data, deadline = None, b"", time.monotonic() + wait
         while True:
             remaining = max(deadline - time.monotonic(), 0)
-            ready, _, _ = select.select([self.reply_fd], [], [], remaining)
+            ready = processes.readable([self.reply_fd], remaining)
             if not ready:
                 break
             chunk = os.read(self.reply_fd, 65536)
@@ -489,12 +488,11 @@ def _talk_to_served(
     """:func:`served_apart`, once its process is spawned: wait for its first line, then
     yield a client of the app it serves."""
     import os
-    import select
     import time
 
     line, deadline = b"", time.monotonic() + start_timeout
     while b"\n" not in line:
-        ready, _, _ = select.select([reply_read], [], [], max(deadline - time.monotonic(), 0))
+        ready = processes.readable([reply_read], max(deadline - time.monotonic(), 0))
         chunk = os.read(reply_read, 65536) if ready else b""
         if not chunk:
             break
