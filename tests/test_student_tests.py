@@ -450,6 +450,24 @@ def test_bench_passes_correct_and_catches_buggy(tmp_path):
         bench.close()
 
 
+def test_a_bench_for_some_checks_runs_only_what_they_ask_for(tmp_path):
+    """every_run=False (a grading of some checks): no run starts ahead of being asked for,
+    whatever the bench's order, and the runs asked for give the same results."""
+    bench = tiny_bench(
+        tmp_path,
+        "import main\n\ndef test_value():\n    assert main.VALUE == 1\n",
+        jobs=2,
+        every_run=False,
+    )
+    try:
+        assert not bench.run("three").passed
+        assert set(bench.runs) == {"three"} and not bench.in_flight
+        assert bench.run("one").passed
+        assert set(bench.runs) == {"three", "one"} and not bench.in_flight
+    finally:
+        bench.close()
+
+
 def test_bench_reports_the_first_correct_implementation_failed(tmp_path):
     bench = tiny_bench(
         tmp_path, "import main\n\ndef test_value():\n    assert type(main.VALUE) is int\n"

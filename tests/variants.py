@@ -22,6 +22,14 @@ A variant whose edits touch only files that a few checks read may say so::
 It is then graded on those checks alone, and must fail exactly its own among them: lab 12's
 Dockerfile is read by its static checks only (the grader starts the servers with its own
 commands), so a Dockerfile bug needs none of the real servers a full grading starts.
+
+A file whose variants share the checks they must keep passing names them once, at the top::
+
+    narrow_to = ["correct service: the reference, as given", ...]
+
+and a variant with ``narrow = true`` is graded on those checks and its ``fails``. Lab 06's
+weak test suites do: each one misses one bug, and grading it on that bug's check and on the
+correct services (where its tests must still pass) runs five services instead of 32.
 """
 
 from __future__ import annotations
@@ -62,7 +70,17 @@ def variants_for(lab: Lab) -> list[Variant]:
             fails=tuple(entry["fails"]),
             edits=tuple(entry["edit"]),
             says=entry.get("says", ""),
-            graded_on=tuple(entry["graded_on"]) if "graded_on" in entry else None,
+            graded_on=graded_on(entry, data.get("narrow_to", [])),
         )
         for entry in data.get("variant", [])
     ]
+
+
+def graded_on(entry: dict, narrow_to: list[str]) -> tuple[str, ...] | None:
+    """The checks a variant is graded on: its ``graded_on``; with ``narrow = true``, the
+    file's ``narrow_to`` and its own ``fails``; otherwise None (every check)."""
+    if entry.get("narrow"):
+        if not narrow_to or "graded_on" in entry:
+            raise ValueError(f"{entry['name']}: narrow needs the file's narrow_to, not graded_on")
+        return tuple(dict.fromkeys([*narrow_to, *entry["fails"]]))
+    return tuple(entry["graded_on"]) if "graded_on" in entry else None
