@@ -45,6 +45,8 @@ from autograder.suites.support import SETOSA, VERSICOLOR, VIRGINICA
 
 SECRET = secrets.token_hex(32)
 ORIGIN = "https://app.iris.example"
+# IRIS_CORS_ORIGINS lists two origins: every one of them is approved, not only the first.
+ORIGINS = [ORIGIN, "https://admin.iris.example"]
 FOREIGN = "https://evil.example"
 # Not listed either: the settings' default (a local dev server), and the listed host over
 # plain http (an origin is a scheme, a host and a port: all three must match).
@@ -99,7 +101,7 @@ def grader_settings(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) 
         "IRIS_ARGON2_TIME_COST": "1",
         "IRIS_ARGON2_MEMORY_COST": "64",
         "IRIS_DATABASE_URL": f"sqlite:///{database}",
-        "IRIS_CORS_ORIGINS": json.dumps([ORIGIN]),
+        "IRIS_CORS_ORIGINS": json.dumps(ORIGINS),
         "IRIS_ALLOWED_HOSTS": json.dumps(HOSTS),
         "IRIS_RATE_LIMIT_CAPACITY": str(CAPACITY),
         "IRIS_RATE_LIMIT_REFILL_PER_SECOND": str(REFILL),
@@ -350,9 +352,19 @@ def env_file_answers(submission_dir: Path, workdir: Path) -> str | list[int]:
     return outcome["message"] if outcome["refused"] else outcome["answers"]
 
 
-BAD_ORIGINS = (["*"], [f"{ORIGIN}/"], [f"{ORIGIN}?from=ads"], ["ftp://app.iris.example"])
+BAD_ORIGINS = (
+    ["*"],
+    [f"{ORIGIN}/"],
+    [f"{ORIGIN}?from=ads"],
+    ["ftp://app.iris.example"],
+    ["http://:5173"],  # a port, but no host
+    [ORIGIN, f"{ORIGINS[1]}/"],  # a valid origin first, a bad one second
+)
 # each as IRIS_CORS_ORIGINS, and one that is not JSON (no brackets, no quotes)
 BAD_ORIGIN_TEXTS = [*(json.dumps(origins) for origins in BAD_ORIGINS), ORIGIN]
+# Two bad variables at once: the one line names each of them.
+TWO_BAD = {"IRIS_CORS_ORIGINS": json.dumps(["*"]), "IRIS_RATE_LIMIT_CAPACITY": "0"}
+TWO_BAD_TEXT = " and ".join(f"{name}={value}" for name, value in TWO_BAD.items())
 PRODUCTION = {"IRIS_ENVIRONMENT": "production", "IRIS_JWT_SECRET": None}
 PRODUCTION_IN_ENV_FILE = {"IRIS_ENVIRONMENT": None, "IRIS_JWT_SECRET": None}
 # The start served at the end: production with the grader's secret, in a folder whose .env
@@ -370,6 +382,7 @@ def starts(submission_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     base = tmp_path_factory.mktemp("starts")
     plan = {
         **{text: (base / "here", {"IRIS_CORS_ORIGINS": text}, None) for text in BAD_ORIGIN_TEXTS},
+        "two bad variables": (base / "here", TWO_BAD, None),
         "production": (base / "here", PRODUCTION, None),
         "production in .env": (base / "in-file", PRODUCTION_IN_ENV_FILE, PRODUCTION_ENV_FILE),
         "served": (base / "with-env-file", SERVED, ENV_FILE),
@@ -577,7 +590,7 @@ def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir
 
 @check(
     points=7,
-    hint="A wildcard or a malformed origin must stop the start, with one line naming the "
+    hint="A wildcard or a malformed origin must stop the start, with one line naming each bad "
     'variable. Handout: "Refusing a bad configuration".',
     more="A field_validator on cors_origins raises ValueError for '*' or anything but "
     "scheme://host[:port]; app/main.py turns the ValidationError into "
@@ -586,18 +599,23 @@ def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir
 )
 def test_a_bad_cors_origin_stops_the_start_in_one_line(submission_dir, starts):
     """With IRIS_CORS_ORIGINS set to ["*"], to an origin with a trailing slash or a query, to
-    one whose scheme is not http or https, or to an origin that is not JSON (no brackets, no
-    quotes), the app refuses to start with one line that names IRIS_CORS_ORIGINS; started
-    the same way with the grader's own settings (a valid origin), it serves."""
+    one whose scheme is not http or https, to one with a port but no host, to a valid origin
+    followed by a bad one, or to an origin that is not JSON (no brackets, no quotes), the app
+    refuses to start with one line that names IRIS_CORS_ORIGINS; with ["*"] and
+    IRIS_RATE_LIMIT_CAPACITY=0 together, the one line names both variables; started the same
+    way with the grader's own settings (valid origins), it serves."""
     for text in BAD_ORIGIN_TEXTS:
         expect_refusal(start_of(starts, text), "IRIS_CORS_ORIGINS", f"IRIS_CORS_ORIGINS={text}")
+    both = start_of(starts, "two bad variables")
+    for variable in TWO_BAD:
+        expect_refusal(both, variable, TWO_BAD_TEXT)
     # A start that refuses whatever it is given is no check of the origins: only an app that
-    # serves shows the grader what it accepts (the last start, with the grader's origin).
+    # serves shows the grader what it accepts (the last start, with the grader's origins).
     valid = start_of(starts, "served")
     if not serves(valid):
         (valid,) = start_outcomes(submission_dir, [(starts["base"] / "here", {}, None)])
     assert serves(valid), (
-        f"with the grader's settings (IRIS_CORS_ORIGINS={json.dumps([ORIGIN])}), started the "
+        f"with the grader's settings (IRIS_CORS_ORIGINS={json.dumps(ORIGINS)}), started the "
         "same way, the app "
         + (
             f"refused to start: {valid.get('message', '')[:300]!r}"
@@ -655,9 +673,10 @@ def test_production_refuses_the_development_secret(submission_dir, starts):
     "allow_credentials=True, allow_methods=[...POST...], allow_headers=[...X-API-Key...]).",
 )
 def test_an_allowed_origins_preflight_is_approved(api):
-    """A preflight from an origin of IRIS_CORS_ORIGINS (POST with X-API-Key) gets 200, its
-    own origin in Access-Control-Allow-Origin, and credentials allowed."""
-    expect_approved(preflight(api, ORIGIN), ORIGIN)
+    """A preflight from each origin of IRIS_CORS_ORIGINS (it lists two; POST with X-API-Key)
+    gets 200, its own origin in Access-Control-Allow-Origin, and credentials allowed."""
+    for origin in ORIGINS:
+        expect_approved(preflight(api, origin), origin)
 
 
 @check(
@@ -682,8 +701,8 @@ def test_a_foreign_origins_preflight_is_not_approved(api):
         allowed = preflight(api, origin).headers.get("access-control-allow-origin")
         assert allowed is None, (
             f"a preflight from {origin} got Access-Control-Allow-Origin {allowed!r}, but "
-            f"IRIS_CORS_ORIGINS lists only {ORIGIN}: only the listed origins may call (an "
-            "origin is a scheme, a host and a port, all three)"
+            f"IRIS_CORS_ORIGINS lists only {', '.join(ORIGINS)}: only the listed origins may "
+            "call (an origin is a scheme, a host and a port, all three)"
         )
 
 
@@ -966,7 +985,8 @@ def test_v1_answers_carry_deprecation_and_sunset(api):
 def test_v2_lists_the_k_most_probable_species(api):
     """POST /v2/predict?k=2 answers species, top_classes (2 of them, most probable first,
     the first being the species), model_version and the prediction_id of its row in the log
-    (GET /predictions/{id}); without k it lists 3; k=0 and k=4 are 422."""
+    (GET /predictions/{id}); without k it lists 3 (for a setosa: setosa first, then by
+    probability); k=0 and k=4 are 422."""
     response = predict(api, "v2", V2, json=VIRGINICA, params={"k": 2})
     support.expect_status(response, 200, f"POST {V2}?k=2")
     body = support.json_or_fail(response, f"POST {V2}?k=2")
@@ -1003,6 +1023,19 @@ def test_v2_lists_the_k_most_probable_species(api):
     default = support.json_or_fail(predict(api, "v2-default", V2), f"POST {V2}")
     assert isinstance(default.get("top_classes"), list) and len(default["top_classes"]) == 3, (
         f"POST {V2} without k answered {json.dumps(default)[:300]}; expected 3 top_classes"
+    )
+    listed = [item for item in default["top_classes"] if isinstance(item, dict)]
+    order = [item.get("species") for item in listed]
+    ranked = [item.get("probability") for item in listed]
+    assert (
+        default.get("species") == "setosa"
+        and order[:1] == ["setosa"]
+        and len(ranked) == 3
+        and ranked == sorted(ranked, reverse=True)
+    ), (
+        f"POST {V2} for a setosa (without k) answered the species {default.get('species')!r} "
+        f"and top_classes in the order {order}; expected setosa first, then the others from "
+        f"the most probable down (by probability, not by name): probabilities {ranked}"
     )
     for k in (0, 4):
         bad = predict(api, "v2-bounds", V2, params={"k": k})
@@ -1041,20 +1074,21 @@ def test_both_versions_are_in_openapi(api):
     "itself, not a number near it.",
 )
 def test_a_body_over_the_limit_gets_413(api):
-    """With IRIS_MAX_BODY_BYTES=4096, a batch body of about 8 KB gets 413, sent with a
-    Content-Length or in chunks without one; one of about 3 KB, and one of exactly 4096
-    bytes (not larger than the limit), get 200; and a CSV upload of about 8 KB to
-    POST /predict/csv, which keeps lab 09's 1 MiB limit, gets 200."""
+    """With IRIS_MAX_BODY_BYTES=4096, a batch body of about 8 KB, or of 4097 bytes, gets 413
+    (the 8 KB one sent with a Content-Length or in chunks without one); one of about 3 KB,
+    and one of exactly 4096 bytes (not larger than the limit), get 200; and a CSV upload of
+    about 8 KB to POST /predict/csv, which keeps lab 09's 1 MiB limit, gets 200."""
     small = json.dumps({"items": [SETOSA] * 30}).encode()
     large = json.dumps({"items": [SETOSA] * 90}).encode()
     exact = small + b" " * (MAX_BODY - len(small))  # JSON may end with spaces
     assert len(small) < MAX_BODY < len(large) and len(exact) == MAX_BODY
     headers = {**key("body"), "Content-Type": "application/json"}
-    response = api.post(V1_BATCH, content=large, headers=headers)
-    assert response.status_code == 413, (
-        f"a {len(large)}-byte body (the limit is {MAX_BODY}) answered {response.status_code}; "
-        "expected 413"
-    )
+    for body in (large, exact + b" "):
+        response = api.post(V1_BATCH, content=body, headers=headers)
+        assert response.status_code == 413, (
+            f"a {len(body)}-byte body (the limit is {MAX_BODY}: any larger body is refused) "
+            f"answered {response.status_code}; expected 413"
+        )
     chunked = api.post(V1_BATCH, content=iter([large[:2000], large[2000:]]), headers=headers)
     assert chunked.status_code == 413, (
         f"a {len(large)}-byte body sent in chunks, without Content-Length (the limit is "

@@ -8,6 +8,13 @@ headers (credentials still allowed, origins still listed), passes GZip its size 
 as a literal (JSON Lines streams left out, as every stream must be), and builds version 2
 with ``heapq`` and no cache. Its settings refuse the development secret in a
 ``model_validator`` and check origins with a regular expression.
+
+A second one (``independent/``, the starter's TODOs completed from the handout alone) checks
+each origin by rebuilding ``scheme://netloc`` from ``urlsplit`` and comparing it with the text,
+also refuses any origin holding ``*`` or a user name, adds its three middleware from a list in
+a loop, names the caller in its 429, sets the deprecation headers with one
+``headers.update``, and ranks /v2's species with
+``sorted(probabilities, key=probabilities.__getitem__)``.
 """
 
 from __future__ import annotations
@@ -21,11 +28,19 @@ from tests.alternatives import build_alternative, failed_checks
 
 LAB = find_lab(11)
 ALTERNATIVE = LAB.instructor_tests / "alternative"
+INDEPENDENT = LAB.instructor_tests / "independent"
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="grading needs fork")
 
 
 @pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
 def test_another_correct_solution_gets_full_marks(grader_for, tmp_path, secure):
     folder = build_alternative(LAB, tmp_path, overlay=ALTERNATIVE)
+    failed = failed_checks(grader_for(LAB.number, secure=secure), folder)
+    assert not failed, failed
+
+
+@pytest.mark.parametrize("secure", [False, True], ids=["normal", "secure"])
+def test_a_solution_written_from_the_starter_gets_full_marks(grader_for, tmp_path, secure):
+    folder = build_alternative(LAB, tmp_path, overlay=INDEPENDENT)
     failed = failed_checks(grader_for(LAB.number, secure=secure), folder)
     assert not failed, failed
