@@ -43,6 +43,7 @@ from autograder.live import free_port
 from autograder.request_counter import RequestCounter, _Requests
 from autograder.suites import support
 from autograder.suites.dockerfiles import (
+    BASE_IMAGE_USERS,
     SHELL_OPERATORS,
     copied_environment_on_path,
     dockerignore_excludes,
@@ -53,6 +54,7 @@ from autograder.suites.dockerfiles import (
     final_image,
     first_heredoc_line,
     image_instructions,
+    image_stages,
     instructions,
     is_a_script,
     is_loopback,
@@ -76,6 +78,7 @@ from autograder.suites.dockerfiles import (
 API_KEY = "grader-load-" + "k" * 32
 START_SECONDS = 90  # two workers, each importing scikit-learn, on a busy shared machine
 SLOW_SECONDS = 3  # the in-flight request of the shutdown checks
+SLOWEST_REQUEST_SECONDS = 5  # lab 09's /simulate routes take up to 5 s
 IN_FLIGHT_SECONDS = 1.0  # how long it has been running when SIGTERM comes
 REFUSAL_AFTER_SECONDS = 0.8  # after SIGTERM, a new connection is tried
 PRESTART_SECONDS = 60  # migrating an empty database and training the iris model
@@ -377,6 +380,14 @@ def test_uvicorn_serves_the_app(uvicorn_server, lifespan_run):
             f"the worker {sorted(pids)} logged no startup event ({sorted(started, key=str)})"
         )
     startups = [seen for seen in lifespan_run.get("seen", []) if seen["event"] == "startup"]
+    if lifespan_run.get("started") and not startups:
+        pytest.fail(
+            "the app's lifespan, run once alone, wrote no startup event through "
+            "app.lifecycle.record: each worker's lifespan writes it, once the model is loaded "
+            "(an event written when app.main is imported is not the lifespan's: `fastapi "
+            "run` imports it in its supervisor too)",
+            pytrace=False,
+        )
     if startups and not startups[0]["model"]:
         pytest.fail(
             "the app's lifespan, run once alone with a model at IRIS_MODEL_PATH, wrote its "
@@ -421,20 +432,22 @@ def gunicorn_settings(
     return {
         name: value
         for name, value in vars(module).items()
-        if isinstance(value, str | int)
+        if isinstance(value, str | int | float)
         or (isinstance(value, list) and all(isinstance(v, str) for v in value))
     }
 
 
 @check(
     points=5,
-    hint="gunicorn.conf.py must name the worker class of the uvicorn-worker package. "
-    "Handout: Task 2, Gunicorn.",
+    hint="gunicorn.conf.py must name the worker class of the uvicorn-worker package and "
+    "bind every interface (0.0.0.0). Handout: Task 2, Gunicorn.",
     more="uvicorn.workers.UvicornWorker is deprecated; the class now lives in the "
     "uvicorn_worker package.",
 )
 def test_gunicorn_config_uses_uvicorn_worker():
-    """gunicorn.conf.py sets ``worker_class = "uvicorn_worker.UvicornWorker"``."""
+    """gunicorn.conf.py sets ``worker_class = "uvicorn_worker.UvicornWorker"``, and a
+    ``bind`` of its own that listens on every interface (``0.0.0.0``; Gunicorn's default,
+    when it sets none, is ``127.0.0.1:8000``)."""
     try:
         values = isolation.call(gunicorn_settings, timeout=30)
     except isolation.SandboxError as error:
@@ -445,6 +458,17 @@ def test_gunicorn_config_uses_uvicorn_worker():
         f"gunicorn.conf.py sets worker_class = {worker_class!r}; expected "
         "'uvicorn_worker.UvicornWorker'"
     )
+    bind = values.get("bind")
+    binds = [bind] if isinstance(bind, str) else bind if isinstance(bind, list) else []
+    hosts = [split_bind(each)[0] for each in binds if not each.startswith(("unix:", "fd:"))]
+    if not any(not is_loopback(host) for host in hosts):
+        found = f"bind = {bind!r}" if bind is not None else "no bind (Gunicorn's 127.0.0.1:8000)"
+        pytest.fail(
+            f"gunicorn.conf.py sets {found}; expected a bind that listens on every "
+            'interface, such as bind = "0.0.0.0:8000": a --bind on the command line wins '
+            "over it, and without one (the image's Gunicorn) the file's bind is the address",
+            pytrace=False,
+        )
 
 
 @check(
@@ -670,6 +694,27 @@ def check_model(model: Path, shown: str, submission_dir: Path) -> None:
         )
 
 
+def check_metadata(model: Path, shown: str) -> None:
+    """Fail the check unless the metadata the app loads with the model lies beside it: a
+    JSON object with a ``version`` in the file of the same name ending in ``.json``."""
+    beside = model.with_suffix(".json")
+    text = support.read_own_text(beside)
+    try:
+        metadata = json.loads(text) if text is not None else None
+    except ValueError:
+        metadata = None
+    if not isinstance(metadata, dict) or "version" not in metadata:
+        found = "no such file" if text is None else f"{text[:80]!r}"
+        pytest.fail(
+            f"python -m app.prestart, with IRIS_MODEL_PATH naming a missing file, left a "
+            f"model at {model.name}, but {beside.name} beside it is not its metadata ({found}): "
+            "the app loads the model with the model.json train.py writes beside it (a JSON "
+            "object with its version, classes...), so without it every worker would serve "
+            f"without a model{shown}",
+            pytrace=False,
+        )
+
+
 @check(
     points=5,
     hint="When there is no model at IRIS_MODEL_PATH, the prestart work trains one there "
@@ -680,8 +725,9 @@ def check_model(model: Path, shown: str, submission_dir: Path) -> None:
 def test_prestart_trains_a_missing_model(submission_dir, tmp_path_factory):
     """``python -m app.prestart`` with ``IRIS_MODEL_PATH`` naming a file that does not exist
     (in an empty folder) ends, and a model is there afterwards (joblib loads it, and it
-    predicts a flower); run again, it leaves the model that is there as it is (it trains only
-    when there is none)."""
+    predicts a flower) with its metadata beside it (model.json, a JSON object with its
+    ``version``, which the app loads with it); run again, it leaves the model that is there
+    as it is (it trains only when there is none)."""
     data = isolation.current().writable_by_app(tmp_path_factory.mktemp("prestart"))
     model = data / "model.joblib"
     shown = run_prestart(model, data)
@@ -694,6 +740,7 @@ def test_prestart_trains_a_missing_model(submission_dir, tmp_path_factory):
             pytrace=False,
         )
     check_model(model, shown, submission_dir)
+    check_metadata(model, shown)
     # The model a team deployed: prestart must not replace it.
     deployed = trained + b"\0deployed"
     if not support.replace_own_file(data, model.name, deployed):
@@ -770,9 +817,10 @@ def watch_the_events(app) -> list[dict]:
         return original(*arguments, **keywords)
 
     for name, module in list(sys.modules.items()):
-        own = name == "app" or name.startswith("app.")
-        if own and getattr(module, "record", None) is original:
-            module.record = record
+        if name == "app" or name.startswith("app."):
+            for attribute, value in list(vars(module).items()):
+                if value is original:  # imported by name, under any name
+                    setattr(module, attribute, record)
     return seen
 
 
@@ -961,6 +1009,15 @@ def answer_status(connection: socket.socket) -> int | str:
     return int(match[1]) if match else "the connection was closed with no answer"
 
 
+def graceful_enough(value: object) -> bool:
+    """Whether Gunicorn's ``graceful_timeout`` setting ``value`` (a number, or a string of
+    one) gives a request longer than the slowest the service serves."""
+    try:
+        return float(value) > SLOWEST_REQUEST_SECONDS  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
 @pytest.fixture(scope="module")
 def shutdown(gunicorn_workers) -> Shutdown:
     """The Gunicorn server with two workers, sent SIGTERM one second into a slow request
@@ -1003,8 +1060,22 @@ def shutdown(gunicorn_workers) -> Shutdown:
 )
 def test_in_flight_request_finishes_after_sigterm(shutdown):
     """GET /simulate/io?seconds=3, running for a second when SIGTERM comes, still answers
-    200."""
+    200. And gunicorn.conf.py gives the workers a ``graceful_timeout`` of more than 5 s (the
+    service's slowest requests, /simulate, take up to 5; none set: Gunicorn's 30)."""
     server = serving(shutdown.server)
+    try:
+        values = isolation.call(gunicorn_settings, None, timeout=30)
+    except isolation.SandboxError as error:
+        pytest.fail(f"gunicorn.conf.py did not run: {error}", pytrace=False)
+    graceful = values.get("graceful_timeout", 30)  # none set: Gunicorn's default
+    if not graceful_enough(graceful):
+        pytest.fail(
+            f"gunicorn.conf.py sets graceful_timeout = {graceful!r}; expected a number of "
+            f"seconds above {SLOWEST_REQUEST_SECONDS}: a /simulate request takes up to "
+            f"{SLOWEST_REQUEST_SECONDS} s, and a worker still serving one when the timeout "
+            "passes is killed, its request cut off",
+            pytrace=False,
+        )
     if not isinstance(shutdown.slow, int):
         server.fail(f"the request in flight at SIGTERM got no answer ({shutdown.slow})")
     if shutdown.slow != 200:
@@ -1039,8 +1110,9 @@ def test_every_worker_ran_its_shutdown(shutdown, lifespan_run):
     """After SIGTERM the server exits, and each worker that answered logged a ``shutdown``
     event after the signal (one written before it does not count). And the app's lifespan,
     run once alone with one database connection opened while it serves, releases the model
-    and the database at its shutdown: ``app.state.model`` holds no model afterwards, and
-    the engine's pool keeps no connection (``engine.dispose()``)."""
+    and the database at its shutdown, then writes its ``shutdown`` event (through
+    ``app.lifecycle.record``): ``app.state.model`` holds no model afterwards, and the
+    engine's pool keeps no connection (``engine.dispose()``)."""
     server = serving(shutdown.server)
     if not shutdown.ended:
         server.fail("the server was still running 20 s after SIGTERM")
@@ -1075,6 +1147,13 @@ def test_every_worker_ran_its_shutdown(shutdown, lifespan_run):
             pytrace=False,
         )
     shutdowns = [seen for seen in lifespan_run.get("seen", []) if seen["event"] == "shutdown"]
+    if not shutdowns:
+        pytest.fail(
+            "the app's lifespan, run once alone and shut down, wrote no shutdown event "
+            "through app.lifecycle.record: the lifespan writes it after yield, once the model "
+            "and the database are released",
+            pytrace=False,
+        )
     held = []
     if shutdowns and shutdowns[-1]["model"]:
         held.append("the model (app.state.model was not None)")
@@ -1297,6 +1376,39 @@ def test_image_runs_as_a_non_root_user(submission_dir):
         "not in the image, and the container would not start. Create it in the last stage, "
         "or give a numeric uid"
     )
+    early = user_before_it_is_created(name, steps)
+    assert early is None, (
+        f"a RUN runs as USER {early} before any RUN creates {name}: that user does not "
+        "exist yet, and docker build stops there. Create the user first (useradd), then "
+        "switch to it with USER"
+    )
+
+
+def user_before_it_is_created(name: str, steps: list[tuple[str, str]]) -> str | None:
+    """The argument of the image's USER instruction that names ``name`` when a RUN comes
+    while it is the current user and before a RUN has created it (``useradd``,
+    ``adduser``): that RUN would run as a user the image does not have yet. None when no
+    RUN does (a user the image has already, or created before USER switches to it)."""
+    if name.isdigit() or name in BASE_IMAGE_USERS or "$" in name:
+        return None
+    found = stages(steps)
+    current = None
+    for number in image_stages(steps):
+        for keyword, arguments in found[number]:
+            if keyword == "USER":
+                current = arguments
+            elif keyword in ("COPY", "ADD") and "passwd" in arguments:
+                return None
+            elif keyword == "RUN":
+                if current is not None and current.split(":")[0].strip() == name:
+                    return current
+                if any(
+                    {"useradd", "adduser"} & {PurePosixPath(word).name for word in command}
+                    and name in command
+                    for command in run_commands(arguments)
+                ):
+                    return None
+    return None
 
 
 def shipped_instructions(steps: list[tuple[str, str]], keyword: str) -> list[str]:
@@ -1471,8 +1583,9 @@ def test_dockerignore_keeps_out_local_files(submission_dir):
     """.dockerignore keeps out ``.venv`` and SQLite files (``*.db``: predictions.db and any
     other), its lines read in order as Docker reads them: the last line that matches a name
     decides, and a line beginning with ``!`` lets it back in. And it lets in what the image
-    needs (app/, migrations/, requirements.txt), its patterns matched as Docker matches them,
-    against a path and the folders it is in."""
+    needs (app/, migrations/, requirements.txt, and gunicorn.conf.py when the Dockerfile's
+    CMD starts Gunicorn with it), its patterns matched as Docker matches them, against a path
+    and the folders it is in."""
     text = read_file(submission_dir, ".dockerignore")
     rules = dockerignore_rules(text)
     for name in (".venv", "predictions.db", "notes.db"):
@@ -1489,6 +1602,35 @@ def test_dockerignore_keeps_out_local_files(submission_dir):
             f".dockerignore keeps out {path} (its line {line!r}), which the image needs: "
             "the code, the migrations the prestart step runs, and requirements.txt"
         )
+    config = gunicorn_config_of_the_image(submission_dir)
+    line = dockerignore_excludes(text, config) if config else None
+    assert line is None, (
+        f".dockerignore keeps out {config} (its line {line!r}), which the image's Gunicorn "
+        "reads when the container starts (its worker class, its bind, its on_starting hook): "
+        f"let it in (!{config})"
+    )
+
+
+def gunicorn_config_of_the_image(folder: Path) -> str | None:
+    """``gunicorn.conf.py`` when the Dockerfile's image starts Gunicorn with that file (its
+    ``-c``/``--config``, or none: Gunicorn then reads ./gunicorn.conf.py), else None (no
+    Dockerfile, another server, another config file)."""
+    text = support.read_own_text(folder / "Dockerfile")
+    if text is None:
+        return None
+    steps = instructions(text)
+    commands = image_instructions(steps, "CMD")
+    entrypoints = image_instructions(steps, "ENTRYPOINT")
+    listed = (exec_form(commands[-1]) if commands else None) or []
+    entrypoint = (exec_form(entrypoints[-1]) if entrypoints else None) or []
+    words = server_words(entrypoint) or server_words(listed)
+    if not words or server_started(words) != "gunicorn":
+        return None
+    configs = option_values(words, "-c", "--config")
+    name = "gunicorn.conf.py"
+    if configs and PurePosixPath(configs[-1]).name != name:
+        return None
+    return name
 
 
 # ---------------------------------------------------------------- the load test
