@@ -724,12 +724,14 @@ def check_metadata(model: Path, shown: str) -> None:
 )
 def test_prestart_trains_a_missing_model(submission_dir, tmp_path_factory):
     """``python -m app.prestart`` with ``IRIS_MODEL_PATH`` naming a file that does not exist
-    (in an empty folder) ends, and a model is there afterwards (joblib loads it, and it
-    predicts a flower) with its metadata beside it (model.json, a JSON object with its
-    ``version``, which the app loads with it); run again, it leaves the model that is there
+    (``iris-classifier.joblib``, in an empty folder) ends, and a model is there afterwards
+    (joblib loads it, and it predicts a flower) with its metadata beside it
+    (``iris-classifier.json``, a JSON object with its ``version``, which the app loads with
+    it); run again, it leaves the model that is there
     as it is (it trains only when there is none)."""
     data = isolation.current().writable_by_app(tmp_path_factory.mktemp("prestart"))
-    model = data / "model.joblib"
+    # Not train.py's own name: the model belongs at IRIS_MODEL_PATH, whatever its name.
+    model = data / "iris-classifier.joblib"
     shown = run_prestart(model, data)
     # The folder is the app's: its files are read and replaced without following a link.
     trained = support.read_own_file(model, limit=MAX_MODEL_BYTES)

@@ -12,6 +12,7 @@ full-stack-fastapi-template's `prestart.sh` does.
 """
 
 import logging
+import tempfile
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -26,8 +27,25 @@ logger = logging.getLogger(__name__)
 def prepare(settings: Settings) -> None:
     """Migrate the database to the latest schema and make sure a model is there (train one
     when there is none); then write the ``prestart`` event."""
-    # TODO 3: migrate the database, train a model if there is none, record "prestart".
+    # TODO 3: migrate the database, train a model if there is none (train_model_at),
+    # then record "prestart".
     raise NotImplementedError
+
+
+def train_model_at(model_path: Path) -> None:
+    """Train a model with the lab's train.py and put it at ``model_path``, with its metadata
+    beside it (the same name ending in ``.json``).
+
+    train.py always writes ``model.joblib`` and ``model.json`` into a folder; here that is a
+    scratch folder beside ``model_path``, and the two files are then moved to their names,
+    the model last: the app never finds a model without its metadata."""
+    import train  # the lab folder's train.py
+
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=model_path.parent) as scratch:
+        trained = train.train(Path(scratch))
+        trained.with_suffix(".json").replace(model_path.with_suffix(".json"))
+        trained.replace(model_path)
 
 
 def main() -> None:
