@@ -326,25 +326,29 @@ def test_catches_the_model_loaded_on_every_request(bench):
 
 @check(
     points=4,
-    hint="Use a version no real model has, and check it comes back, from POST /predict and "
-    'from GET /model. Handout: "A fake model through dependency_overrides".',
+    hint="Use a version no real model has, and check it comes back, from POST /predict, "
+    'GET /model and GET /ready. Handout: "A fake model through dependency_overrides".',
     more="Use a model whose version no real model has (the fake's), and check model_version "
-    "in the answer of POST /predict and version in the answer of GET /model.",
+    "in the answers of POST /predict and GET /ready, and version in the answer of GET /model.",
     name="buggy service: a fixed model version",
 )
 def test_catches_a_fixed_model_version(bench):
-    """Your tests must fail on two services that report a fixed version whatever model is
-    loaded: one always answers model_version 1.0.0 from POST /predict, the other the
-    service's own version (0.5.0) as the version of GET /model."""
+    """Your tests must fail on three services that report a fixed version whatever model is
+    loaded: one always answers model_version 1.0.0 from POST /predict, one the service's own
+    version (0.5.0) as the version of GET /model, and one that same version as the
+    model_version of GET /ready."""
     catches(
         bench,
         "fixed-model-version",
         "model-route-fixed-version",
+        "ready-reports-the-service-version",
         add={
             "fixed-model-version": "Check model_version in the answer of POST /predict with "
             "the fake model: it is the fake's version.",
             "model-route-fixed-version": "Check version in the answer of GET /model with the "
             "fake model: it is the fake's version.",
+            "ready-reports-the-service-version": "Check model_version in the answer of GET "
+            "/ready: it is the version of the model loaded (the fake's, or the trained one's).",
         },
     )
 
@@ -382,23 +386,27 @@ def test_catches_a_leaked_observer_email(bench):
     'each route answer then? Handout: the contract, "Start-up".',
     more="Start the app with `with TestClient(main.app)` after pointing MODEL_PATH at a model "
     "in a temporary folder (never rely on a models/ folder in the lab); and, in another test, "
-    "point MODEL_PATH at a file that does not exist, start the app, and check that POST "
-    "/predict and GET /model answer 503 with code model_unavailable.",
+    "point MODEL_PATH at a file that does not exist, start the app, and check that /health "
+    "answers 200 and POST /predict and GET /model answer 503 with code model_unavailable.",
     name="buggy service: model path ignored, or a wrong answer without a model",
 )
 def test_catches_a_wrong_start_up_without_the_model(bench):
-    """Your tests must fail on three services that get the start-up without a model wrong:
+    """Your tests must fail on four services that get the start-up without a model wrong:
     one ignores MODEL_PATH and always loads models/model.joblib (the grader's copy of the lab
     has no models/ folder, so it starts without a model); one, started without a model,
     answers POST /predict with a 500 instead of a 503 model_unavailable (its /health and
     /ready answer as they should); one, started without a model, serves a stand-in that
-    GET /model describes with a 200 (its predictions answer 503 as they should)."""
+    GET /model describes with a 200 (its predictions answer 503 as they should); one,
+    started without a model, answers /health with a 503 (liveness must not need the model)."""
     catches(
         bench,
         "model-path-ignored",
         "no-model-is-a-500",
         "stand-in-model-described",
+        "health-needs-the-model",
         add={
+            "health-needs-the-model": "Start the app with MODEL_PATH naming a file that does "
+            "not exist and check GET /health still answers 200.",
             "stand-in-model-described": "Start the app with MODEL_PATH naming a file that "
             "does not exist and check GET /model answers 503 with code model_unavailable.",
             "model-path-ignored": "Point MODEL_PATH at the model_path fixture before "
