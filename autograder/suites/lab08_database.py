@@ -61,6 +61,11 @@ SECRET = secrets.token_hex(32)
 SECOND_VERSION = f"{GRADER_VERSION}.1"
 # The version of a model whose rows are never labelled: it has no accuracy entry.
 UNLABELLED_VERSION = f"{GRADER_VERSION}.2"
+# The version of a model whose labelled rows are all wrong: its entry says correct 0.
+ALL_WRONG_VERSION = f"{GRADER_VERSION}.3"
+# The first version's name in capitals: another version, which model_version= must not match
+# (SQL's LIKE, and lower() on both sides, ignore the case of letters).
+CAPITALS_VERSION = GRADER_VERSION.upper()
 MAX_PAGE_SIZE = 100
 CONCURRENT_REQUESTS = 40
 CONCURRENT_THREADS = 16
@@ -257,6 +262,21 @@ def predict(test_client, flower: dict = SETOSA) -> dict:
     )
     body["_request_id"] = response.headers.get("X-Request-ID")
     return body
+
+
+def predict_batch(test_client, flowers: list[dict]) -> list[dict]:
+    """POST /predict/batch with the grader's API key; its predictions, each with the answer's
+    model_version and a prediction_id (an integer)."""
+    response = test_client.post("/predict/batch", json={"items": flowers}, headers=KEY)
+    what = f"POST /predict/batch of {len(flowers)} flowers"
+    expect_status(response, 200, what)
+    body = support.json_or_fail(response, what)
+    answers = body.get("predictions") or []
+    ids = [answer.get("prediction_id") for answer in answers]
+    assert len(ids) == len(flowers) and all(isinstance(i, int) for i in ids), (
+        f"{what} answered prediction_ids {ids}; expected {len(flowers)} integers"
+    )
+    return [{**answer, "model_version": body.get("model_version")} for answer in answers]
 
 
 def read(test_client, prediction_id: int) -> dict:
@@ -665,14 +685,21 @@ def test_page_size_is_bounded(fresh_client):
     "PredictionRecord.model_version == model_version; the total uses the same filters.",
 )
 def test_filters_by_species_and_model_version(fresh_client, model_file: Path):
-    """With rows of two model versions (the admin reloads a model whose version changed),
-    species= and model_version= each keep only the matching rows, together too, and total
-    counts the matching rows."""
+    """With rows of three model versions (the admin reloads a model whose version changed;
+    one version is the first's name in capitals), species= and model_version= each keep only
+    the matching rows, together too, and total counts the matching rows."""
     first = [predict(fresh_client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)]
     with model_version_changed(model_file, SECOND_VERSION):
         reload_model(fresh_client)
         second = [predict(fresh_client, flower) for flower in (SETOSA, VERSICOLOR)]
-    rows = first + second
+    with model_version_changed(model_file, CAPITALS_VERSION):
+        reload_model(fresh_client)
+        capitals = [predict(fresh_client, SETOSA)]
+    rows = first + second + capitals
+    exactly = (
+        ": model_version= keeps the rows of exactly that version, the case of its letters "
+        f"included (ids by version: {ids_by_version(rows)})"
+    )
     for params in (
         {"species": rows[0]["species"]},
         {"model_version": SECOND_VERSION},
@@ -687,8 +714,16 @@ def test_filters_by_species_and_model_version(fresh_client, model_file: Path):
         body = page(fresh_client, **params)
         assert ids_of(body) == expected and body["total"] == len(expected), (
             f"GET /predictions with {params} listed {ids_of(body)} (total {body['total']}); "
-            f"expected {expected}"
+            f"expected {expected}{exactly if 'model_version' in params else ''}"
         )
+
+
+def ids_by_version(rows: list[dict]) -> dict[str, list[int]]:
+    """The prediction ids of ``rows`` (answers of POST /predict), by model version."""
+    versions: dict[str, list[int]] = {}
+    for row in rows:
+        versions.setdefault(row["model_version"], []).append(row["prediction_id"])
+    return versions
 
 
 @check(
@@ -824,13 +859,14 @@ def test_bad_filter_is_422(fresh_client):
 def test_accuracy_by_model_version(fresh_client, model_file: Path):
     """GET /accuracy gives, for each model version with labelled rows, ordered by
     model_version, how many are labelled, how many of those the model got right, and their
-    ratio; unlabelled rows (some with a note) do not count, and a version with none labelled
+    ratio; unlabelled rows (some with a note) do not count, a version with none labelled
     has no entry (asked before any feedback, it is an empty list; asked again after it, it
-    counts the labels). The rows of the version that comes second in model_version order are
-    logged first."""
+    counts the labels), and a version whose labelled rows are all wrong has correct 0. The
+    rows of the version that comes second in model_version order are logged first, a batch of
+    more rows than a default page of the list holds."""
     with model_version_changed(model_file, SECOND_VERSION):
         reload_model(fresh_client)
-        later = [predict(fresh_client, flower) for flower in (VERSICOLOR, SETOSA, VIRGINICA)]
+        later = predict_batch(fresh_client, [VERSICOLOR, SETOSA, VIRGINICA] * 8)
     response = fresh_client.get("/accuracy", headers=KEY)
     expect_status(response, 200, "GET /accuracy before any feedback")
     before = support.json_or_fail(response, "GET /accuracy")
@@ -843,10 +879,9 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
         predict(fresh_client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)
     )
     feedback(fresh_client, unlabelled["prediction_id"], {"note": "a note is not a label"})
-    for row in later[1:]:
-        feedback(fresh_client, row["prediction_id"], {"true_species": row["species"]})
-    missed = next(name for name in SPECIES if name != later[0]["species"])
-    feedback(fresh_client, later[0]["prediction_id"], {"true_species": missed})
+    for number, row in enumerate(later):  # one row in three labelled wrong: 2/3 right
+        label = row["species"] if number % 3 else next(n for n in SPECIES if n != row["species"])
+        feedback(fresh_client, row["prediction_id"], {"true_species": label})
     feedback(fresh_client, right["prediction_id"], {"true_species": right["species"]})
     other = next(name for name in SPECIES if name != wrong["species"])
     feedback(fresh_client, wrong["prediction_id"], {"true_species": other})
@@ -854,21 +889,40 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
         reload_model(fresh_client)
         only_noted = predict(fresh_client, SETOSA)["prediction_id"]
     feedback(fresh_client, only_noted, {"note": "a note is not a label"})
+    with model_version_changed(model_file, ALL_WRONG_VERSION):
+        reload_model(fresh_client)
+        missed_only = predict(fresh_client, VIRGINICA)
+    feedback(
+        fresh_client,
+        missed_only["prediction_id"],
+        {"true_species": next(name for name in SPECIES if name != missed_only["species"])},
+    )
     response = fresh_client.get("/accuracy", headers=KEY)
-    expect_status(response, 200, "GET /accuracy")
+    assert response.status_code == 200, (
+        f"GET /accuracy answered {response.status_code} once version {ALL_WRONG_VERSION!r} had "
+        "one labelled row, predicted wrong; expected 200 and an entry with labelled 1, "
+        "correct 0, accuracy 0 (a common cause: SUM(CASE WHEN ... THEN 1 END) is NULL, not "
+        f"0, when no row is right). Its body: {response.text[:200]}"
+    )
     body = support.json_or_fail(response, "GET /accuracy")
     assert isinstance(body, list), f"GET /accuracy answered {json.dumps(body)[:300]}; a list"
     assert body, (
-        "GET /accuracy answered [] after five rows were labelled, as it did before any "
-        "feedback: the accuracy counts the labels there are when it is asked (query the rows "
-        "at each call, never keep an earlier answer)"
+        f"GET /accuracy answered [] after {len(later) + 3} rows were labelled, as it did "
+        "before any feedback: the accuracy counts the labels there are when it is asked (query "
+        "the rows at each call, never keep an earlier answer)"
     )
     entries = {item.get("model_version"): item for item in body if isinstance(item, dict)}
-    expected = {GRADER_VERSION: (2, 1, 0.5), SECOND_VERSION: (3, 2, 2 / 3)}
-    assert set(entries) == set(expected) and len(body) == 2, (
-        f"GET /accuracy answered {json.dumps(body)[:300]}; expected one entry for each of "
-        f"{sorted(expected)} (a version whose rows are all unlabelled, {UNLABELLED_VERSION}, "
-        "has none: its row has a note, and a note alone is not a label)"
+    expected = {
+        GRADER_VERSION: (2, 1, 0.5),
+        SECOND_VERSION: (len(later), len(later) * 2 // 3, 2 / 3),
+        ALL_WRONG_VERSION: (1, 0, 0.0),
+    }
+    assert set(entries) == set(expected) and len(body) == len(expected), (
+        f"GET /accuracy listed the versions {list(entries)}; "
+        f"expected one entry for each of {sorted(expected)}, counted over every labelled row, "
+        f"not a page of them (a version whose rows are all unlabelled, {UNLABELLED_VERSION}, "
+        f"has none: its row has a note, and a note alone is not a label). It answered "
+        f"{json.dumps(body)[:300]}"
     )
     order = [item.get("model_version") for item in body]
     assert order == sorted(expected), (
@@ -880,8 +934,8 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
         found = (entry.get("labelled"), entry.get("correct"), entry.get("accuracy"))
         assert found[:2] == (labelled, correct) and close(found[2], accuracy), (
             f"GET /accuracy for {version}: labelled, correct, accuracy = {found}; expected "
-            f"{(labelled, correct, accuracy)} (rows without a true_species do not count, even "
-            "with a note)"
+            f"{(labelled, correct, accuracy)} (every labelled row counts, not a page of them; "
+            "rows without a true_species do not count, even with a note)"
         )
 
 
