@@ -60,6 +60,7 @@ JOB_STATUSES = {"queued", "running", "done", "failed"}
 MAX_JOB_ITEMS = 10_000
 NEAR = 0.001  # cm: how little a measurement changes to make another flower (another key)
 JOB_DEADLINE = 30.0  # seconds a small job may take to finish (a loaded machine)
+BROKEN_MODEL_DEADLINE = 10.0  # seconds a job of one flower may take to fail (no work done)
 # How long POST /jobs may take to answer once its job's model is at work: a job that runs
 # after the answer lets it answer at once; one that runs inside the request never does.
 ANSWER_GRACE = 3.0
@@ -254,12 +255,15 @@ def model_calls(test_client) -> int:
     return cache_stats(test_client)["model_calls"]
 
 
-def reload_model(test_client) -> None:
+def reload_model(test_client, refused: bool = False) -> None:
+    """POST /model/reload as the admin: 200 (or, with ``refused``, 503 too: an app may
+    refuse a model file that cannot predict, and keep the one it had)."""
     response = test_client.post("/token", data={"username": ADMIN, "password": ADMIN_PASSWORD})
     expect_status(response, 200, "POST /token for the admin")
     token = support.json_or_fail(response, "POST /token").get("access_token")
     response = test_client.post("/model/reload", headers={"Authorization": f"Bearer {token}"})
-    expect_status(response, 200, "POST /model/reload as the admin")
+    if not (refused and response.status_code == 503):
+        expect_status(response, 200, "POST /model/reload as the admin")
 
 
 def csv_text(rows: list[dict], columns: list[str] | None = None) -> str:
@@ -312,11 +316,13 @@ def close(value, expected: float) -> bool:
         return False
 
 
-def poll_job(test_client, location: str) -> tuple[dict, list[str]]:
-    """GET the job's Location until it is done or failed (or the deadline passes); the last
-    answer and every status seen."""
+def poll_job(
+    test_client, location: str, wait: float = JOB_DEADLINE, job: str = "the job"
+) -> tuple[dict, list[str]]:
+    """GET the job's Location until it is done or failed (or ``wait`` seconds pass); the
+    last answer and every status seen. ``job`` says which job it is, for a failure."""
     seen: list[str] = []
-    deadline = time.monotonic() + JOB_DEADLINE
+    deadline = time.monotonic() + wait
     while True:
         response = test_client.get(location, headers=KEY)
         expect_status(response, 200, f"GET {location}")
@@ -331,7 +337,7 @@ def poll_job(test_client, location: str) -> tuple[dict, list[str]]:
             return body, seen
         if time.monotonic() > deadline:
             pytest.fail(
-                f"the job was still {status!r} after {JOB_DEADLINE:g} s (statuses seen: "
+                f"{job} was still {status!r} after {wait:g} s (statuses seen: "
                 f"{' -> '.join(seen)}): does its background task end, and record how it ended?",
                 pytrace=False,
             )
@@ -595,8 +601,8 @@ def test_simulated_work_takes_only_sensible_seconds(fresh_client):
 def test_job_is_accepted_with_202_and_a_location(fresh_client):
     """POST /jobs with three flowers answers 202 with the job (an id, status queued, total 3)
     and Location /jobs/{id}; GET of that Location answers the same job; both routes answer
-    401 without credentials. A job of 200 flowers is accepted too (202, total 200); a job
-    with a bad flower, with none or with 10,001 is 422."""
+    401 without credentials. A job of 10,000 flowers (the most a job takes) is accepted too
+    (202, total 10000); a job with a bad flower, with none or with 10,001 is 422."""
     body, location = submit_job(fresh_client, [SETOSA, VERSICOLOR, VIRGINICA])
     assert body.get("status") == "queued", (
         f"POST /jobs answered status {body.get('status')!r}; expected 'queued': the work runs "
@@ -610,10 +616,13 @@ def test_job_is_accepted_with_202_and_a_location(fresh_client):
     )
     needs_a_caller(fresh_client, "GET", location)
     needs_a_caller(fresh_client, "POST", "/jobs", json={"items": [SETOSA]})
-    body, _ = submit_job(fresh_client, [SETOSA, VERSICOLOR] * 100)
-    assert body.get("total") == 200, (
-        f"POST /jobs of 200 flowers answered total {body.get('total')!r}; a job takes 1 to "
-        "10,000 flowers"
+    most = {"items": [SETOSA, VERSICOLOR] * (MAX_JOB_ITEMS // 2)}
+    response = fresh_client.post("/jobs", json=most, headers=KEY)
+    expect_status(response, 202, f"POST /jobs of {MAX_JOB_ITEMS:,} flowers (the most a job takes)")
+    body = support.json_or_fail(response, "POST /jobs")
+    assert isinstance(body, dict) and body.get("total") == MAX_JOB_ITEMS, (
+        f"POST /jobs of {MAX_JOB_ITEMS:,} flowers answered total {body.get('total')!r}; a job "
+        f"takes 1 to {MAX_JOB_ITEMS:,} flowers"
     )
     bad = {**SETOSA, "petal_length": -1}
     for items in ([SETOSA, bad], []):
@@ -713,18 +722,34 @@ def test_job_runs_to_done_and_its_result_downloads(
             )
 
 
+def broken_model(iris_model: Path, model_path: Path) -> None:
+    """At ``model_path``: a model file that loads (a scikit-learn classifier never fitted,
+    and the grader's model.json) but raises on its first prediction."""
+    import joblib
+    from sklearn.linear_model import LogisticRegression
+
+    support.copy_model(iris_model, model_path.parent)
+    (model_path.parent / "model.joblib").unlink()
+    (model_path.parent / "model.json").rename(model_path.with_suffix(".json"))
+    joblib.dump(LogisticRegression(), model_path)
+
+
 @check(
     points=8,
     hint="A background task has no client to raise to: its error must be caught and "
     'recorded in the job. Handout: "Background work" (where a task\'s error goes).',
-    more="In the job's task, catch every exception: log it (logger.exception), set the "
-    "job's status to failed and its error to the reason. A failed job's result is 409.",
+    more="In the job's task, catch every exception (not only the missing model): log it "
+    "(logger.exception), set the job's status to failed and its error to the reason. A "
+    "failed job's result is 409.",
 )
-def test_failed_job_says_it_failed_and_why(app, tmp_path: Path, monkeypatch):
+def test_failed_job_says_it_failed_and_why(app, iris_model: Path, tmp_path: Path, monkeypatch):
     """Started without a model (MODEL_PATH names no file), the app accepts a job (202), the
     job ends failed with a non-empty error, and GET /jobs/{id}/result answers 409 in the
-    envelope."""
-    monkeypatch.setenv("MODEL_PATH", str(writable_folder(tmp_path / "none") / "missing.joblib"))
+    envelope. Then MODEL_PATH gets a model file that loads but raises when it predicts,
+    POST /model/reload loads it, and a job ends failed with an error too (never left
+    running), its result a 409."""
+    model_path = writable_folder(tmp_path / "none") / "missing.joblib"
+    monkeypatch.setenv("MODEL_PATH", str(model_path))
     with started(app, "MODEL_PATH naming no file") as test_client:
         body, location = submit_job(test_client, [SETOSA])
         assert body.get("status") == "queued", (
@@ -739,6 +764,26 @@ def test_failed_job_says_it_failed_and_why(app, tmp_path: Path, monkeypatch):
         )
         response = test_client.get(f"{location}/result", headers=KEY)
         expect_envelope(response, 409, f"GET {location}/result of a failed job")
+        broken_model(iris_model, model_path)
+        reload_model(test_client, refused=True)
+        _, location = submit_job(test_client, [SETOSA])
+        body, seen = poll_job(
+            test_client,
+            location,
+            wait=BROKEN_MODEL_DEADLINE,
+            job="a job whose model raised when it predicted (a model file never trained)",
+        )
+        assert body.get("status") == "failed", (
+            f"a job whose model raised when it predicted ended {body.get('status')!r} "
+            f"(statuses seen: {' -> '.join(seen)}); expected failed: anything that goes "
+            "wrong in the job's work, not only a missing model, ends it failed"
+        )
+        assert isinstance(body.get("error"), str) and body["error"].strip(), (
+            f"the job whose model raised says error {body.get('error')!r}; expected the "
+            "reason (a text)"
+        )
+        response = test_client.get(f"{location}/result", headers=KEY)
+        expect_envelope(response, 409, f"GET {location}/result of a job whose model raised")
 
 
 @check(
@@ -761,68 +806,114 @@ def test_unknown_job_is_404(fresh_client):
 
 @check(
     points=10,
-    hint="The file comes in as an UploadFile and goes back as a CSV file to save. Handout: "
-    '"Uploads and downloads" and the contract, "CSV".',
+    hint="The file comes in as an UploadFile and goes back as a CSV file to save; the "
+    'model predicts it in a worker thread. Handout: "Uploads and downloads", "`def` or '
+    '`async def`?" and the contract, "CSV".',
     more="Read the rows by their header names (csv.DictReader), validate each as a "
-    "Measurement, predict them all, and answer a StreamingResponse with media_type "
-    'text/csv and Content-Disposition: attachment; filename="predictions.csv".',
+    "Measurement, predict them all in a plain def route (as /predict), and answer a "
+    "StreamingResponse with media_type text/csv and Content-Disposition: attachment; "
+    'filename="predictions.csv".',
 )
-def test_csv_upload_is_predicted_and_downloaded(fresh_client):
-    """POST /predict/csv with a CSV of three flowers (its columns in another order than the
-    handout's, with an extra column among them) answers a CSV file (text/csv, attachment,
-    streamed: no Content-Length): the three flowers in order, each with the species and
-    probability /predict gives it; without credentials it is 401."""
-    flowers = [SETOSA, VIRGINICA, VERSICOLOR]
-    columns = ["petal_width", "sepal_length", "collector", "petal_length", "sepal_width"]
-    collected = [{**measurement, "collector": "Ana"} for measurement in flowers]
-    response = upload(fresh_client, csv_text(collected, columns))
-    if response.status_code == 422:
-        pytest.fail(
-            "POST /predict/csv of three valid flowers, its header line naming the four columns "
-            "in another order and an extra column (collector), answered 422: "
-            f"{response.text[:300]}. The columns may come in any order, and extra columns "
-            "are ignored",
-            pytrace=False,
+def test_csv_upload_is_predicted_and_downloaded(app, iris_model: Path, tmp_path: Path, monkeypatch):
+    """Started with the grader's model wrapped so that the grader can hold it in the middle
+    of a prediction (the same version, the same answers): POST /predict/csv with a CSV of
+    four flowers, one of them twice (its columns in another order than the handout's, with
+    an extra column among them) answers a CSV file (text/csv, attachment, streamed: no
+    Content-Length): the four flowers in order, each with the species and probability
+    /predict gives it; without credentials it is 401. While an upload's model predicts,
+    GET /health answers (the route holds no event loop), and the upload then answers 200."""
+    folder = tmp_path / "held"
+    monkeypatch.setenv("MODEL_PATH", str(held_model(iris_model, folder)))
+    with started(app, "the grader's settings") as test_client:
+        flowers = [SETOSA, VIRGINICA, VERSICOLOR, SETOSA]
+        columns = ["petal_width", "sepal_length", "collector", "petal_length", "sepal_width"]
+        collected = [{**measurement, "collector": "Ana"} for measurement in flowers]
+        response = upload(test_client, csv_text(collected, columns))
+        if response.status_code == 422:
+            pytest.fail(
+                "POST /predict/csv of four valid flowers, its header line naming the four "
+                "columns in another order and an extra column (collector), answered 422: "
+                f"{response.text[:300]}. The columns may come in any order, and extra "
+                "columns are ignored",
+                pytrace=False,
+            )
+        rows = csv_answer(response, "POST /predict/csv")
+        assert len(rows) == len(flowers), (
+            f"POST /predict/csv of {len(flowers)} flowers (the first one twice) answered "
+            f"{len(rows)} lines of flowers; expected one line per flower of the file"
         )
-    rows = csv_answer(response, "POST /predict/csv")
-    assert len(rows) == 3, f"POST /predict/csv of 3 flowers answered {len(rows)} lines of flowers"
-    for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
-        assert all(close(row[name], measurement[name]) for name in FEATURES), (
-            f"line {number} of the answer is not flower {number} of the file (are the columns "
-            "read by their names?)"
+        for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
+            assert all(close(row[name], measurement[name]) for name in FEATURES), (
+                f"line {number} of the answer is not flower {number} of the file (are the "
+                "columns read by their names?)"
+            )
+            answer = predict(test_client, measurement)
+            assert row["species"] == answer.get("species"), (
+                f"line {number} says {row['species']!r}; /predict says {answer.get('species')!r}"
+            )
+            expected = (answer.get("probabilities") or {}).get(answer.get("species"), -1)
+            assert close(row["probability"], expected), (
+                f"line {number}: probability {row['probability']!r}; /predict gives {expected}"
+            )
+        needs_a_caller(
+            test_client,
+            "POST",
+            "/predict/csv",
+            files={"file": ("flowers.csv", csv_text(flowers), "text/csv")},
         )
-        answer = predict(fresh_client, measurement)
-        assert row["species"] == answer.get("species"), (
-            f"line {number} says {row['species']!r}; /predict says {answer.get('species')!r}"
-        )
-        expected = (answer.get("probabilities") or {}).get(answer.get("species"), -1)
-        assert close(row["probability"], expected), (
-            f"line {number}: probability {row['probability']!r}; /predict gives {expected}"
-        )
-    needs_a_caller(
-        fresh_client,
-        "POST",
-        "/predict/csv",
-        files={"file": ("flowers.csv", csv_text(flowers), "text/csv")},
-    )
+        upload_at_work(test_client, folder)
+
+
+def upload_at_work(test_client, folder: Path) -> None:
+    """POST /predict/csv while the held model (files in ``folder``) holds its prediction,
+    then GET /health: it must answer while the model works (the upload runs in a worker
+    thread, not on the event loop); then the upload answers 200."""
+    hold, working = folder / "hold", folder / "working"
+    working.unlink(missing_ok=True)
+    hold.touch()
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            # flowers of their own: none is in the cache, so the model is asked
+            uploaded = pool.submit(upload, test_client, csv_text([flower(31), flower(32)]))
+            deadline = time.monotonic() + JOB_DEADLINE
+            while not (working.exists() or uploaded.done()) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if working.exists():
+                health, in_time = answered_in_time(pool.submit(test_client.get, "/health"), hold)
+                if not in_time:
+                    pytest.fail(
+                        f"GET /health, sent while POST /predict/csv's model was predicting, "
+                        f"got no answer within {ANSWER_GRACE:g} s, only once the prediction "
+                        "had ended: the upload held the event loop, so nobody was served "
+                        "meanwhile (an async def route that calls the model without await "
+                        "runs on the event loop; a plain def route runs in a worker thread)",
+                        pytrace=False,
+                    )
+                expect_status(health, 200, "GET /health (while an upload's model predicts)")
+            hold.unlink(missing_ok=True)
+            expect_status(
+                uploaded.result(), 200, "POST /predict/csv (sent while its model was held)"
+            )
+    finally:
+        hold.unlink(missing_ok=True)
 
 
 @check(
     points=5,
     hint='Look at the type the file says it has before reading it. Handout: the contract, "CSV".',
-    more="UploadFile.content_type is the part's Content-Type: anything but text/csv is "
-    "HTTPException(415).",
+    more="UploadFile.content_type is the part's Content-Type: anything but text/csv (even "
+    'a type that merely mentions "csv") is HTTPException(415).',
 )
 def test_a_file_that_is_not_csv_is_415(fresh_client):
     """A CSV file sent as text/csv answers 200; the same bytes sent as text/plain,
-    application/json or application/vnd.ms-excel (the type some browsers give a .csv file)
-    answer 415 in the envelope, and so does a JSON document sent as application/json (the
-    type is checked before the file is read)."""
+    application/json, application/csv or application/vnd.ms-excel (the type some browsers
+    give a .csv file) answer 415 in the envelope, and so does a JSON document sent as
+    application/json (the type is checked before the file is read)."""
     text = csv_text([SETOSA])
     expect_status(upload(fresh_client, text), 200, "POST /predict/csv of a text/csv file")
-    for kind in ("text/plain", "application/json", "application/vnd.ms-excel"):
+    for kind in ("text/plain", "application/json", "application/csv", "application/vnd.ms-excel"):
         expect_envelope(
-            upload(fresh_client, text, kind), 415, f"POST /predict/csv of a {kind} file"
+            upload(fresh_client, text, kind), 415, f"POST /predict/csv of a file sent as {kind}"
         )
     document = json.dumps({"items": [SETOSA]})
     response = upload(fresh_client, document, "application/json")
@@ -942,10 +1033,11 @@ def test_an_oversized_upload_is_refused_before_it_is_read(live_server):
 )
 def test_bad_rows_are_named_by_row_and_column(fresh_client):
     """A CSV of one good flower answers 200; a CSV whose row 2 has petal_width "wide", whose
-    row 3 has sepal_length 0 and petal_width -1 and whose row 4 has a petal longer than its
-    sepal (each value valid alone) answers one 422 in the envelope, whose fields name
-    rows.2.petal_width, rows.3.sepal_length, rows.3.petal_width and rows.4 (a problem of
-    the whole row), and nothing of row 1; a CSV with its header line and no rows, one saved
+    row 3 has sepal_length 0 and petal_width -1, whose row 4 has a petal longer than its
+    sepal (each value valid alone) and whose row 5 has an empty sepal_width answers one 422
+    in the envelope, whose fields name rows.2.petal_width, rows.3.sepal_length,
+    rows.3.petal_width, rows.4 (a problem of the whole row) and rows.5.sepal_width, and
+    nothing of row 1; a CSV with its header line and no rows, one saved
     in Latin-1 (a byte that is not UTF-8) and one whose header line lacks petal_width are
     each a 422 whose field is file."""
     expect_status(upload(fresh_client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
@@ -954,12 +1046,13 @@ def test_bad_rows_are_named_by_row_and_column(fresh_client):
         {**VIRGINICA, "petal_width": "wide"},
         {**VERSICOLOR, "sepal_length": 0, "petal_width": -1},
         {**VIRGINICA, "petal_length": VIRGINICA["sepal_length"] + 0.5},
+        {**SETOSA, "sepal_width": ""},
     ]
     error = expect_envelope(
         upload(fresh_client, csv_text(rows)),
         422,
-        "POST /predict/csv whose row 2 has a bad value, whose row 3 has two and whose row 4 "
-        "has a petal longer than its sepal",
+        "POST /predict/csv whose row 2 has a bad value, whose row 3 has two, whose row 4 "
+        "has a petal longer than its sepal and whose row 5 has no sepal_width",
     )
     fields = [
         str(item.get("field")) for item in error.get("fields") or [] if isinstance(item, dict)
@@ -973,6 +1066,10 @@ def test_bad_rows_are_named_by_row_and_column(fresh_client):
         f"the 422 names the fields {fields}; expected rows.3.sepal_length and "
         "rows.3.petal_width: row 3 has two bad values, and the 422 names every problem, "
         "not only the first of each row"
+    )
+    assert "rows.5.sepal_width" in fields, (
+        f"the 422 names the fields {fields}; expected rows.5.sepal_width among them: row 5 "
+        "has an empty sepal_width, a bad value like any other (a row is never skipped)"
     )
     assert "rows.4" in fields, (
         f"the 422 names the fields {fields}; expected rows.4 among them: row 4 has a petal "
@@ -1130,7 +1227,8 @@ def test_a_model_reload_empties_the_cache(fresh_client):
 def test_the_cache_keeps_only_the_most_recently_used(app, monkeypatch):
     """With CACHE_SIZE=3: GET /cache reports max_size 3; after flowers 1, 2, 3, a hit on 1
     and flower 4, the cache holds 3 entries, flower 1 is still cached (used recently) and
-    flower 2 is not (used least recently)."""
+    flower 2 is not (used least recently); after POST /model/reload and four flowers, it
+    still reports max_size 3 and holds 3 entries."""
     monkeypatch.setenv("CACHE_SIZE", "3")
     with started(app, "CACHE_SIZE=3") as test_client:
         assert cache_stats(test_client)["max_size"] == 3, "GET /cache: max_size is not CACHE_SIZE"
@@ -1150,4 +1248,13 @@ def test_the_cache_keeps_only_the_most_recently_used(app, monkeypatch):
         predict(test_client, flower(12))
         assert model_calls(test_client) == calls + 1, (
             "the flower used least recently is still cached, beyond CACHE_SIZE"
+        )
+        reload_model(test_client)
+        for number in (11, 12, 13, 14):
+            predict(test_client, flower(number))
+        stats = cache_stats(test_client)
+        assert (stats["max_size"], stats["size"]) == (3, 3), (
+            f"after POST /model/reload and four new flowers, GET /cache reports max_size "
+            f"{stats['max_size']} and size {stats['size']}; expected 3 and 3: a reload empties "
+            "the cache, and the cache still keeps at most CACHE_SIZE entries"
         )
