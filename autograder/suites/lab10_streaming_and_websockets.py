@@ -12,7 +12,9 @@ in secure mode.
 
 The student's ``client.py`` runs in a probe, in the student's own process, so what it returns
 is only believed with what a relay in front of the served app saw (``RequestCounter``): the
-client is given the relay's URL, and the server must have answered each call through it.
+client is given the relay's URL, and the server must have answered each call through it. The
+relay of ``explain`` (``MarkingRelay``) also gives each token line a word of its own: the text
+the client returns must be those words, which no process but the grader's knows.
 
 Timing is never compared with a fixed number of seconds: the first event must arrive before
 half of the whole stream's time, and a generator whose client left must stop growing.
@@ -27,8 +29,10 @@ import importlib
 import json
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -584,15 +588,169 @@ def client_py(submission_dir: Path):
     return call
 
 
-@contextlib.contextmanager
-def relayed(served: str) -> Iterator[RequestCounter]:
-    """A relay in front of the served app, whose URL a client function is given: the answers
-    it reads (path and status) are the server's, whatever the client's process says."""
-    with RequestCounter(urlsplit(served).port) as relay:
-        yield relay
+MARKED_CONNECTIONS = 8  # relayed at a time by a MarkingRelay; the others are closed at once
+MARKED_BYTES = 1 << 20  # the most of one answer a MarkingRelay passes on
 
 
-def expect_asked(relay: RequestCounter, status: int, what: str) -> None:
+class BoundedHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server that serves MARKED_CONNECTIONS connections at a time and
+    closes the others at once: the client it serves must not grow the grader's threads."""
+
+    daemon_threads = True
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.slots = threading.BoundedSemaphore(MARKED_CONNECTIONS)
+
+    def process_request(self, request, client_address) -> None:
+        if not self.slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
+class MarkingRelay:
+    """``with MarkingRelay(served) as relay:`` relays ``relay.url`` to the app served at
+    ``served``, and puts in the "text" of every token line of the answers it passes on a word
+    of its own, drawn for that line: what a client returns is only the server's stream when
+    it holds those words, since the client's process, which reports what it returned, could
+    otherwise write the explanation itself and read nothing of the stream. The lines keep the
+    server's pace; ``relay.answers()`` are the server's statuses by (path, status),
+    ``relay.texts`` the words of each answer, in the order it sent them, and
+    ``relay.sent_at`` when it passed on each token line of each answer (monotonic, the
+    clock of every process on the machine)."""
+
+    def __init__(self, served: str) -> None:
+        self.served = served
+        self.lock = threading.Lock()
+        self.statuses: dict[tuple[str, int], int] = {}
+        self.texts: list[list[str]] = []
+        self.sent_at: list[list[float]] = []
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"  # one answer per connection, ended by its close
+            timeout = TIMEOUT
+
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+                relay.relay(self)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = BoundedHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> MarkingRelay:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answers(self) -> dict[tuple[str, int], int]:
+        with self.lock:
+            return dict(self.statuses)
+
+    def marked(self, line: bytes, texts: list[str]) -> bytes:
+        """``line`` with a word of the relay's as its text when it is a token line."""
+        try:
+            item = json.loads(line)
+        except (ValueError, RecursionError):
+            return line
+        if not (isinstance(item, dict) and item.get("event") == "token"):
+            return line
+        if not isinstance(item.get("text"), str):
+            return line
+        word = ("" if not texts else " ") + secrets.token_hex(4)
+        texts.append(word)
+        return json.dumps({**item, "text": word}).encode()
+
+    def relay(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path
+        if not path.startswith("/"):
+            handler.send_error(400)
+            return
+        headers = {
+            name: value
+            for name, value in handler.headers.items()
+            if name.lower() in ("x-api-key", "authorization", "accept")
+        }
+        headers["Accept-Encoding"] = "identity"  # the lines as they are, never inflated here
+        texts: list[str] = []
+        sent_at: list[float] = []
+        try:
+            with (
+                support.loopback_client(base_url=self.served, timeout=TIMEOUT) as upstream,
+                upstream.stream("GET", path, headers=headers) as answer,
+            ):
+                with self.lock:
+                    where = (urlsplit(path).path, answer.status_code)
+                    self.statuses[where] = self.statuses.get(where, 0) + 1
+                    self.texts.append(texts)
+                    self.sent_at.append(sent_at)
+                handler.send_response(answer.status_code)
+                kind = answer.headers.get("content-type")
+                if kind:
+                    handler.send_header("Content-Type", kind)
+                handler.end_headers()
+                rest, size = b"", 0
+                for chunk in answer.iter_raw():
+                    size += len(chunk)
+                    if size > MARKED_BYTES:
+                        return
+                    *lines, rest = (rest + chunk).split(b"\n")
+                    for line in lines:
+                        handler.wfile.write(self.marked(line, texts) + b"\n")
+                    handler.wfile.flush()
+                    sent_at.extend([time.monotonic()] * (len(texts) - len(sent_at)))
+                if rest:
+                    handler.wfile.write(self.marked(rest, texts))
+                    sent_at.extend([time.monotonic()] * (len(texts) - len(sent_at)))
+        except (httpx.HTTPError, OSError):
+            return  # the server or the client broke off: what was relayed stands
+
+
+def expect_marked(relay: MarkingRelay, outcome: dict, what: str) -> tuple[list[str], list[float]]:
+    """The client returned the words of one answer the relay passed on, and that answer had
+    token lines: its words, and when the relay passed on each of their lines."""
+    returned = outcome.get("returned")
+    with relay.lock:
+        relayed = [
+            (list(texts), list(sent_at))
+            for texts, sent_at in zip(relay.texts, relay.sent_at, strict=True)
+            if texts
+        ]
+    if not relayed:
+        asked = sorted({f"{path} ({code})" for path, code in relay.answers()})
+        pytest.fail(
+            f"{what}: no answer of the server at the base_url explain() was given had token "
+            f"lines (it saw {', '.join(asked) or 'no request at all'}): the text and the "
+            "tokens must be the ones the service streams, read from that URL",
+            pytrace=False,
+        )
+    found = next((answer for answer in relayed if "".join(answer[0]) == returned), None)
+    assert found is not None, (
+        f"{what}: explain() returned {str(returned)[:120]!r}, not the text of the stream it "
+        f"was sent ({''.join(relayed[-1][0])[:120]!r}): the grader's relay gave each token a "
+        "word of its own, so only a client that returns the tokens it read can return them"
+    )
+    return found
+
+
+def expect_asked(relay: MarkingRelay | RequestCounter, status: int, what: str) -> None:
     """The server answered ``GET /predict/explain/lines`` with ``status`` through ``relay``:
     the client's process runs the probe that reports its outcome, so only the relay can tell
     that the outcome came from the server."""
@@ -1117,25 +1275,25 @@ def test_a_closed_websocket_frees_its_resources(api_client, served):
     more="with httpx.stream('GET', url, params=..., headers=...) as response: "
     "response.raise_for_status(); for line in response.iter_lines(): ...",
 )
-def test_client_explain_returns_the_streamed_text(setosa_stream, setosa_lines, served, client_py):
+def test_client_explain_returns_the_streamed_text(setosa_lines, served, client_py):
     """client.explain(base_url, api_key, flower, on_token) returns the whole explanation your
     service streams, and calls on_token once per token, in order, as each arrives: the calls
     spread over at least half the time the tokens take to come (TOKEN_DELAY_SECONDS apart),
     not all at once after the last line (when the JSON Lines route streams: the first-event
     check grades a route that sends its lines together). The server must have answered its
-    GET /predict/explain/lines (a relay in front of it sees)."""
-    text, count = whole_text(setosa_stream)
-    with relayed(served) as relay:
+    GET /predict/explain/lines through a relay in front of it, which gives the text of each
+    token line a word of its own: the client returns those words, as it read them."""
+    with MarkingRelay(served) as relay:
         outcome = client_py("explain", relay.url, API_KEY, SETOSA)
     if "http_status" in outcome:
         pytest.fail(f"explain() raised for status {outcome['http_status']}", pytrace=False)
-    assert outcome["returned"] == text, (
-        f"explain() returned {str(outcome['returned'])[:120]!r}; the stream says {text[:120]!r}"
-    )
-    assert len(outcome["tokens"]) == count and "".join(outcome["tokens"]) == text, (
-        f"on_token was called {len(outcome['tokens'])} times; expected once per token ({count})"
-    )
     expect_asked(relay, 200, "explain() with the right key")
+    words, sent_at = expect_marked(relay, outcome, "explain() with the right key")
+    count = len(words)
+    assert outcome["tokens"] == words, (
+        f"on_token was called {len(outcome['tokens'])} times; expected once per token "
+        f"({count}), with each token's text, in order"
+    )
     lines = setosa_lines(judged=False)
     if lines is None or lines[1] >= lines[2] / 2:
         return  # the route sends its lines together: no client could hand them out sooner
@@ -1146,6 +1304,16 @@ def test_client_explain_returns_the_streamed_text(setosa_stream, setosa_lines, s
         f"they came {TOKEN_DELAY:g} s apart (about {streamed:.2f} s in all): it read the whole "
         "answer before handing out its tokens; call on_token as each line arrives "
         "(httpx.stream and iter_lines, never httpx.get and .text)"
+    )
+    # The times of the on_token calls are taken in the client's process: a client that
+    # read the whole answer could spread its calls with pauses of its own. The relay saw
+    # when the last token left it; the first token must have been handed out before that.
+    assert times[0] < sent_at[-1], (
+        f"explain() handed out its first token {times[0] - sent_at[-1]:.3f} s after the "
+        f"grader's relay had passed on the last of the {count} token lines (they came "
+        f"{TOKEN_DELAY:g} s apart): it read the whole answer before handing out its "
+        "tokens; call on_token as each line arrives (httpx.stream and iter_lines, never "
+        "httpx.get and .text)"
     )
 
 
@@ -1158,15 +1326,17 @@ def test_client_explain_raises_on_an_error_status(api_client, served, client_py)
     """client.explain raises httpx.HTTPStatusError when the API key is wrong (401), and
     returns the text when it is right (called without on_token, which is optional): the server
     answered both requests, with 200 and 401 (a relay in front of it sees)."""
-    with relayed(served) as relay:
+    with MarkingRelay(served) as relay:
         returned = client_py("explain", relay.url, API_KEY, SETOSA, without_on_token=True)
-    text = returned.get("returned")
-    assert isinstance(text, str) and "setosa" in text, (
-        f"explain() with the right key (and no on_token) returned {str(text)[:100]!r}; "
-        "expected the explanation"
-    )
+    if "http_status" in returned:
+        pytest.fail(
+            f"explain() with the right key (and no on_token) raised for status "
+            f"{returned['http_status']}",
+            pytrace=False,
+        )
     expect_asked(relay, 200, "explain() with the right key (and no on_token)")
-    with relayed(served) as relay:
+    expect_marked(relay, returned, "explain() with the right key (and no on_token)")
+    with MarkingRelay(served) as relay:
         outcome = client_py("explain", relay.url, API_KEY + "x", SETOSA)
     if outcome.get("http_status") != 401:
         with api_client.stream("GET", LINES, params=SETOSA, headers={"X-API-Key": "x"}) as answer:

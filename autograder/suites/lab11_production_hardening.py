@@ -73,7 +73,12 @@ CALLERS = [
     "upload",
     "stream",
 ]
-KEYS = {caller: f"{caller}-{secrets.token_urlsafe(18)}" for caller in CALLERS}
+KEYS = {caller: secrets.token_urlsafe(24) for caller in CALLERS}
+# The app knows each caller by a name and a key drawn for each grading, listed in an order
+# drawn too: names (or keys, or places in the list) that told which check calls would let
+# the app answer each check differently (capacity 1 for the check that replaces get_settings).
+CLIENT_NAMES = {caller: f"client-{secrets.token_hex(6)}" for caller in CALLERS}
+LISTED = secrets.SystemRandom().sample(CALLERS, len(CALLERS))
 V1, V1_BATCH, V2 = "/v1/predict", "/v1/predict/batch", "/v2/predict"
 STREAMS = {"/predict/explain/lines": "JSON Lines", "/predict/explain": "Server-Sent Events"}
 GZIP = {"Accept-Encoding": "gzip"}
@@ -97,7 +102,7 @@ def grader_settings(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) 
         "IRIS_ENVIRONMENT": "development",
         "IRIS_MODEL_PATH": str(iris_model),
         "IRIS_JWT_SECRET": SECRET,
-        "IRIS_API_KEYS": json.dumps(KEYS),
+        "IRIS_API_KEYS": json.dumps({CLIENT_NAMES[caller]: KEYS[caller] for caller in LISTED}),
         "IRIS_ARGON2_TIME_COST": "1",
         "IRIS_ARGON2_MEMORY_COST": "64",
         "IRIS_DATABASE_URL": f"sqlite:///{database}",
