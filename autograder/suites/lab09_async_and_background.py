@@ -421,8 +421,17 @@ def job_at_work(
                 status = support.json_or_fail(response, f"GET {location}").get("status")
                 if not seen or seen[-1] != status:
                     seen.append(status)
-                if status in ("done", "failed"):
-                    return location, None, None  # ended without asking its model
+                if status == "done":
+                    pytest.fail(
+                        f"the job ended done (statuses seen: {' -> '.join(map(str, seen))}) "
+                        "without its model predicting: the grader's model, loaded at "
+                        "start-up, was never asked about these flowers, which no request had "
+                        "sent before. A job predicts its flowers with the model the app "
+                        "loaded (app.state.model, or get_model), when it runs",
+                        pytrace=False,
+                    )
+                if status == "failed":
+                    return location, None, None  # the check reports its error
                 if time.monotonic() > deadline:
                     pytest.fail(
                         f"the job was still {status!r} after {JOB_DEADLINE:g} s (statuses "
@@ -867,7 +876,8 @@ def test_csv_upload_is_predicted_and_downloaded(app, iris_model: Path, tmp_path:
 def upload_at_work(test_client, folder: Path) -> None:
     """POST /predict/csv while the held model (files in ``folder``) holds its prediction,
     then GET /health: it must answer while the model works (the upload runs in a worker
-    thread, not on the event loop); then the upload answers 200."""
+    thread, not on the event loop); then the upload answers 200. An upload that answers 200
+    without its model predicting (the flowers are new: no cache holds them) fails."""
     hold, working = folder / "hold", folder / "working"
     working.unlink(missing_ok=True)
     hold.touch()
@@ -878,6 +888,8 @@ def upload_at_work(test_client, folder: Path) -> None:
             deadline = time.monotonic() + JOB_DEADLINE
             while not (working.exists() or uploaded.done()) and time.monotonic() < deadline:
                 time.sleep(0.01)
+            # answered while the hold was on, and the model never asked
+            without_model = uploaded.done() and not working.exists()
             if working.exists():
                 health, in_time = answered_in_time(pool.submit(test_client.get, "/health"), hold)
                 if not in_time:
@@ -894,6 +906,14 @@ def upload_at_work(test_client, folder: Path) -> None:
             expect_status(
                 uploaded.result(), 200, "POST /predict/csv (sent while its model was held)"
             )
+            if without_model:
+                pytest.fail(
+                    "POST /predict/csv of two flowers no request had sent before answered "
+                    "200 without its model predicting: the grader's model, loaded at "
+                    "start-up, was never asked. An upload predicts its flowers with the "
+                    "model the app loaded (get_model)",
+                    pytrace=False,
+                )
     finally:
         hold.unlink(missing_ok=True)
 
