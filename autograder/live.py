@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import re
 import socket
 import threading
 import time
@@ -35,6 +36,12 @@ def ephemeral_ports() -> tuple[int, int]:
     return low, high
 
 
+# The ports :func:`free_port` handed out in this process: none is handed out twice, since a
+# server told to use one may not have bound it yet (lab 12 starts three servers at once,
+# each after seconds of prestart work).
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing uses right now, for a server started later.
 
@@ -42,21 +49,46 @@ def free_port() -> int:
     that range could be taken, before the server binds it, by any outgoing connection or
     any socket bound to port 0 on the machine (a busy machine grading in parallel makes
     thousands), and the server would fail to start for a reason that is not the
-    student's."""
+    student's. Another process may still pick the same port before the server binds it:
+    a check that starts a server of the student's says so when it could not bind
+    (:func:`port_was_taken`) and starts it again on another port."""
     low, _ = ephemeral_ports()
     if low - LOWEST_PORT >= 1000:
         chooser = random.SystemRandom()
         for _ in range(PORT_TRIES):
             port = chooser.randrange(LOWEST_PORT, low)
+            if port in _handed_out:
+                continue
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
                 try:
                     sock.bind(("127.0.0.1", port))
                 except OSError:
                     continue
+                _handed_out.add(port)
                 return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# How uvicorn (``[Errno 98] Address already in use``) and Gunicorn (``Connection in use``)
+# say they could not bind their port.
+TAKEN_PORT_WORDS = ("Address already in use", "[Errno 98]", "Connection in use")
+
+
+def port_was_taken(output: str) -> bool:
+    """Whether a server's output says it could not bind its port: another process had it."""
+    return any(words in output for words in TAKEN_PORT_WORDS)
+
+
+def last_error(output: str) -> str:
+    """`` (<the last error line>)``: the last line of a traceback, or a line a server logged
+    at the ERROR level (uvicorn's ``ERROR:`` or Gunicorn's ``[ERROR]``); else nothing."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if re.match(r"^[\w.]+(Error|Exception|Exit)\b|^ERROR:|^\[[^]]*\] \[\d+\] \[ERROR\]", line):
+            return f" ({line[:200]})"
+    return ""
 
 
 def prompt_server(config):

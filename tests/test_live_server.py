@@ -79,6 +79,30 @@ def test_a_free_port_is_one_the_system_does_not_hand_out_itself():
     assert all(live.LOWEST_PORT <= port < low for port in ports), sorted(ports)
 
 
+def test_a_free_port_is_never_handed_out_twice_by_one_process():
+    """Servers started at once (lab 12 starts three, each after seconds of prestart work)
+    must not be told the same port: none has bound it when the next one is chosen."""
+    ports = [free_port() for _ in range(300)]
+    assert len(set(ports)) == len(ports)
+
+
+def test_a_server_that_could_not_bind_its_port_is_told_from_one_that_failed():
+    """uvicorn's and Gunicorn's words when another process took the port: the check starts
+    the server again on another port, and reports the error line when it does not."""
+    uvicorn_said = (
+        "INFO:     Started parent process [12]\nERROR:    [Errno 98] Address already in use"
+    )
+    gunicorn_said = (
+        "[2026-12-06 16:46:34 +0000] [15074] [ERROR] Connection in use: ('127.0.0.1', 23456)\n"
+        "[2026-12-06 16:46:35 +0000] [15074] [ERROR] Can't connect to ('127.0.0.1', 23456)"
+    )
+    assert live.port_was_taken(uvicorn_said) and live.port_was_taken(gunicorn_said)
+    assert not live.port_was_taken("ModuleNotFoundError: No module named 'app'")
+    assert live.last_error(uvicorn_said) == " (ERROR:    [Errno 98] Address already in use)"
+    assert "Can't connect" in live.last_error(gunicorn_said)
+    assert live.last_error("Traceback...\nKeyError: 'x'") == " (KeyError: 'x')"
+
+
 def test_a_block_that_ends_normally_waits_for_the_lifespan_shutdown(monkeypatch):
     """A check reads what the app wrote at shutdown right after its block (a SQLite log
     moved into its file): even in a grading child, which does not wait on an error, the

@@ -29,7 +29,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
@@ -39,7 +39,7 @@ import pytest
 
 from autograder import check, isolation, submission
 from autograder.isolation.commands import Command, python
-from autograder.live import free_port
+from autograder.live import free_port, last_error, port_was_taken
 from autograder.request_counter import RequestCounter, _Requests
 from autograder.suites import support
 from autograder.suites.dockerfiles import (
@@ -95,6 +95,7 @@ RELAY_SETTLE_SECONDS = 0.2
 ASK_AGAIN_SECONDS = 0.02  # between the requests that wait for every worker to answer
 MAX_WORKER_ANSWER = 4096  # GET /worker answers {"pid": <int>}
 ROUTES = ("/v2/predict", "/v1/predict/batch")
+MAX_PORT_TAKEN = 2  # starts again of a server whose port another process took first
 
 
 # ---------------------------------------------------------------- the grader's settings
@@ -118,18 +119,45 @@ def settings(model: Path, data: Path) -> dict[str, str]:
 
 
 class Server:
-    """A server of the student's, started with a command line of the handout."""
+    """A server of the student's, started with a command line of the handout.
 
-    def __init__(self, what: str, command: Command, port: int, data: Path) -> None:
+    ``command_for(port, data)`` is the command that serves on ``port`` and keeps its
+    database and lifecycle log in the folder ``data``, a new one from ``new_folder()``. When
+    another process took the port before the server bound it, :meth:`start_again` serves on
+    another port, with a new folder (its prestart work ran in the first one).
+    """
+
+    def __init__(
+        self,
+        what: str,
+        command_for: Callable[[int, Path], Command],
+        new_folder: Callable[[], Path],
+    ) -> None:
         self.what = what
-        self.command = command
-        self.url = f"http://127.0.0.1:{port}"
-        self.port = port
-        self.data = data
+        self.command_for = command_for
+        self.new_folder = new_folder
+        self.starts = 0
+        self.start_on(free_port())
         self.problem: str | None = None
         self.waited = False
         self.pids: set[int] = set()  # the worker pids GET /worker has answered
         self.gave_up: int | None = None  # a number of workers waited for in vain
+
+    def start_on(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.data = self.new_folder()
+        self.command = self.command_for(port, self.data).start()
+        self.starts += 1
+
+    def start_again(self) -> bool:
+        """Start the server again on a new port when it stopped because its port was taken
+        (at most twice): True when it was started again."""
+        if self.starts > MAX_PORT_TAKEN or not port_was_taken(self.command.output()):
+            return False
+        self.command.stop()
+        self.start_on(free_port())
+        return True
 
     def log_lines(self) -> list[str]:
         """The lines of the lifecycle log, as written so far."""
@@ -216,6 +244,8 @@ def wait_until_serving(server: Server) -> None:
     first_answer = None
     while time.monotonic() < deadline:
         if not server.command.running():
+            if server.start_again():
+                continue
             server.problem = "the server stopped before it answered GET /health" + last_error(
                 server.command.output()
             )
@@ -236,15 +266,6 @@ def wait_until_serving(server: Server) -> None:
         f"the server did not start within {START_SECONDS} s (GET /health never answered): "
         "the machine may be busy; grade again when it is idle"
     )
-
-
-def last_error(output: str) -> str:
-    """``: <the last line of a traceback>`` when the output ends with one, else nothing."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line):
-            return f" ({line[:200]})"
-    return ""
 
 
 def not_serving(server: Server) -> str | None:
@@ -296,13 +317,16 @@ def servers(request, iris_model, tmp_path_factory) -> Iterator[dict[str, Server]
         for name, (what, command_line, environment) in ways.items():
             if name not in needed:
                 continue
-            data = isolation.current().writable_by_app(tmp_path_factory.mktemp("server"))
-            port = free_port()
-            line = command_line.format(python=shlex.quote(sys.executable), port=port)
-            variables = {**settings(iris_model, data), **environment}
-            command = Command(["/bin/sh", "-c", line], environment=variables)
-            started[name] = Server(what, command, port, data)
-            command.start()
+
+            def command_for(port: int, data: Path, line=command_line, environment=environment):
+                line = line.format(python=shlex.quote(sys.executable), port=port)
+                variables = {**settings(iris_model, data), **environment}
+                return Command(["/bin/sh", "-c", line], environment=variables)
+
+            def new_folder() -> Path:
+                return isolation.current().writable_by_app(tmp_path_factory.mktemp("server"))
+
+            started[name] = Server(what, command_for, new_folder)
         yield started
     finally:
         for server in started.values():
