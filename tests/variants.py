@@ -30,10 +30,21 @@ A file whose variants share the checks they must keep passing names them once, a
 and a variant with ``narrow = true`` is graded on those checks and its ``fails``. Lab 06's
 weak test suites do: each one misses one bug, and grading it on that bug's check and on the
 correct services (where its tests must still pass) runs five services instead of 32.
+
+Checks that fail together, for one reason and through one code path, may be named once::
+
+    fail_alike = ["buggy service: an observation created with 200", ...]
+
+A narrowed variant whose ``fails`` holds them all is graded on one of them only (drawn from
+its name, so that the variants of the file share the work among the checks). Lab 06's
+over-specific suites do: a suite that fails on a correct service loses every "buggy
+service" check the same way (none of its catches count). The file's variants without
+``narrow`` are still graded on every check, so the whole path stays tested.
 """
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,25 +73,34 @@ def variants_for(lab: Lab) -> list[Variant]:
     if not path.is_file():
         return []
     data = tomllib.loads(path.read_text())
-    return [
-        Variant(
-            lab=lab,
-            name=entry["name"],
-            bug=entry["bug"],
-            fails=tuple(entry["fails"]),
-            edits=tuple(entry["edit"]),
-            says=entry.get("says", ""),
-            graded_on=graded_on(entry, data.get("narrow_to", [])),
+    found = []
+    for entry in data.get("variant", []):
+        checks = graded_on(entry, data.get("narrow_to", []), data.get("fail_alike", []))
+        fails = [name for name in entry["fails"] if checks is None or name in checks]
+        found.append(
+            Variant(
+                lab=lab,
+                name=entry["name"],
+                bug=entry["bug"],
+                fails=tuple(fails),
+                edits=tuple(entry["edit"]),
+                says=entry.get("says", ""),
+                graded_on=checks,
+            )
         )
-        for entry in data.get("variant", [])
-    ]
+    return found
 
 
-def graded_on(entry: dict, narrow_to: list[str]) -> tuple[str, ...] | None:
+def graded_on(entry: dict, narrow_to: list[str], alike: list[str]) -> tuple[str, ...] | None:
     """The checks a variant is graded on: its ``graded_on``; with ``narrow = true``, the
-    file's ``narrow_to`` and its own ``fails``; otherwise None (every check)."""
+    file's ``narrow_to`` and its own ``fails`` (one only of the file's ``fail_alike`` when it
+    fails them all); otherwise None (every check)."""
     if entry.get("narrow"):
         if not narrow_to or "graded_on" in entry:
             raise ValueError(f"{entry['name']}: narrow needs the file's narrow_to, not graded_on")
-        return tuple(dict.fromkeys([*narrow_to, *entry["fails"]]))
+        fails = entry["fails"]
+        if alike and set(alike) <= set(fails):
+            drawn = int(hashlib.sha256(entry["name"].encode()).hexdigest(), 16) % len(alike)
+            fails = [name for name in fails if name not in alike or name == alike[drawn]]
+        return tuple(dict.fromkeys([*narrow_to, *fails]))
     return tuple(entry["graded_on"]) if "graded_on" in entry else None
