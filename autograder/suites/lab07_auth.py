@@ -42,7 +42,7 @@ ROLES = {ADMIN: "admin", USER: "user"}
 PASSWORDS = {ADMIN: ADMIN_PASSWORD, USER: USER_PASSWORD}
 TOKEN_MINUTES = 7
 CLOCK_SLACK = 90  # seconds of tolerance on a token's expiry
-JUST_EXPIRED = 10  # seconds since a token's exp: refused all the same (no leeway)
+JUST_EXPIRED = 1  # seconds since a token's exp: refused all the same (no leeway)
 LIFETIME_SLACK = 2  # seconds between exp - iat and ACCESS_TOKEN_MINUTES (two clock readings)
 NEXT_SECOND = 1.05  # seconds between two logins: their tokens' iat (whole seconds) differ
 SECRET = secrets.token_hex(32)
@@ -336,13 +336,24 @@ def test_token_is_hs256_with_sub_role_iat_and_exp(fresh_client):
     '(HTTPException(401, ..., headers={"WWW-Authenticate": "Bearer"})).',
 )
 def test_wrong_password_is_401(fresh_client):
-    """POST /token with the right password works, and with a wrong one answers 401."""
+    """POST /token with the right password works, and with a wrong one answers 401: also the
+    right password with a space after it, or in capitals (a password is checked as written)."""
     token_from_login(fresh_client, USER)
     support.expect_status(
         log_in(fresh_client, USER, USER_PASSWORD + "x"),
         401,
         f"POST /token for {USER!r}, wrong password",
     )
+    for what, wrong in (
+        ("with a space after it", USER_PASSWORD + " "),
+        ("in capitals", USER_PASSWORD.upper()),
+    ):
+        support.expect_status(
+            log_in(fresh_client, USER, wrong),
+            401,
+            f"POST /token for {USER!r} with the right password {what} ({wrong!r}; a password is "
+            "checked as written, nothing stripped or folded)",
+        )
     support.expect_status(
         log_in(fresh_client, USER, ADMIN_PASSWORD),
         401,
@@ -437,7 +448,7 @@ def test_missing_or_garbled_token_is_401(fresh_client):
 )
 def test_expired_token_is_401(fresh_client):
     """A valid token is accepted, and the same token expired two minutes ago, or only
-    10 seconds ago, is 401."""
+    1 second ago, is 401."""
     me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
     for what, token in expired_tokens():
         response = fresh_client.get("/users/me", headers=bearer(token))
@@ -544,10 +555,16 @@ def test_token_without_sub_is_401(fresh_client):
 )
 def test_token_with_an_unknown_role_is_401(fresh_client):
     """A valid token is accepted, and a correctly signed token whose role is neither "admin"
-    nor "user", or that has no role at all, is 401."""
+    nor "user" ("root", or "ADMIN": roles are compared as written), or that has no role at
+    all, is 401."""
     me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
     me_rejects(
         fresh_client, forged(claims_for(USER, role="root")), 'a signed token with role "root"'
+    )
+    me_rejects(
+        fresh_client,
+        forged(claims_for(ADMIN, role="ADMIN")),
+        'a signed token with role "ADMIN" (the roles are "admin" and "user", compared as written)',
     )
     me_rejects(
         fresh_client,
@@ -637,13 +654,24 @@ def test_non_ascii_api_key_is_401(fresh_client):
     hint="Predictions accept either kind of caller: a machine with a key, or a logged-in user "
     'with a token. Handout: the contract, "Routes".',
     more="get_caller also accepts a bearer token (OAuth2PasswordBearer(tokenUrl='token', "
-    "auto_error=False)) when there is no API key: any logged-in user may predict.",
+    "auto_error=False)) when there is no API key: any logged-in user may predict. Both "
+    "POST /predict and POST /predict/batch take caller: Caller.",
 )
 def test_bearer_token_allows_predictions(fresh_client):
-    """POST /predict answers 200 for a user with a token from POST /token, and for the
-    admin with a token the grader signed."""
-    response = predict(fresh_client, bearer(token_from_login(fresh_client, USER)))
+    """POST /predict and POST /predict/batch answer 200 for a user with a token from
+    POST /token, and POST /predict for the admin with a token the grader signed."""
+    user_token = token_from_login(fresh_client, USER)
+    response = predict(fresh_client, bearer(user_token))
     support.expect_status(response, 200, f"POST /predict with the token of {USER!r}")
+    response = fresh_client.post(
+        "/predict/batch", json={"items": [SETOSA]}, headers=bearer(user_token)
+    )
+    support.expect_status(
+        response,
+        200,
+        f"POST /predict/batch with the token of {USER!r} (both prediction routes take an API "
+        "key or a bearer token)",
+    )
     response = predict(fresh_client, bearer(forged(claims_for(ADMIN))))
     support.expect_status(response, 200, "POST /predict with a valid token the grader signed")
 
@@ -653,13 +681,15 @@ def test_bearer_token_allows_predictions(fresh_client):
     hint="A bearer token on a prediction route is checked exactly as strictly as on /users/me."
     ' Handout: "JWT access tokens" and "Tasks", 5.',
     more="get_caller must check a bearer token exactly as get_current_user does "
-    "(user_from_token): a token is accepted only once jwt.decode has verified it.",
+    "(user_from_token, with require=['exp', 'sub']): a token is accepted only once "
+    "jwt.decode has verified it, on both prediction routes.",
 )
 def test_predictions_reject_a_bad_token(fresh_client):
     """POST /predict accepts a valid token, and answers 401 for a bearer value that is not a
     JWT (a client's API key sent as a bearer token too), for tokens that expired two minutes
-    or only 10 seconds ago, and for correctly signed tokens whose sub names no user of USERS
-    or whose role is neither "admin" nor "user" (as /users/me does)."""
+    or only 1 second ago, and for correctly signed tokens without exp, whose sub names no user
+    of USERS, or whose role is neither "admin" nor "user" (as /users/me does); POST
+    /predict/batch answers 401 for a bearer value that is not a JWT."""
     support.expect_status(
         predict(fresh_client, bearer(forged(claims_for(USER)))), 200, "POST /predict, a valid token"
     )
@@ -677,12 +707,22 @@ def test_predictions_reject_a_bad_token(fresh_client):
         response = predict(fresh_client, bearer(token))
         assert response.status_code == 401, expired_accepted("POST /predict", what, response)
     for what, claims in (
+        ("a signed token without exp", claims_for(USER, exp=None)),
         ("a signed token for a user not in USERS", {**claims_for(USER), "sub": "nobody"}),
         ('a signed token with role "root"', claims_for(USER, role="root")),
     ):
         support.expect_status(
             predict(fresh_client, bearer(forged(claims))), 401, f"POST /predict with {what}"
         )
+    response = fresh_client.post(
+        "/predict/batch", json={"items": [SETOSA]}, headers=bearer("not-a-token")
+    )
+    support.expect_status(
+        response,
+        401,
+        "POST /predict/batch with the bearer value 'not-a-token' (a bearer token is checked on "
+        "both prediction routes)",
+    )
 
 
 @check(
@@ -984,18 +1024,22 @@ def test_auth_errors_keep_the_envelope(fresh_client):
     '"Bearer"}: it tells the client which kind of credentials to send.',
 )
 def test_401_asks_for_a_bearer_token(fresh_client):
-    """GET /users/me accepts a valid token, and its 401s (no token, a bad token) and the 401s
-    of POST /token (a wrong password, and an unknown name when that answers 401) carry the
-    header WWW-Authenticate: Bearer."""
+    """GET /users/me accepts a valid token, and its 401s (no token, a bad token), the 401 of
+    POST /model/reload without a token, and the 401s of POST /token (a wrong password, and an
+    unknown name) carry the header WWW-Authenticate: Bearer (the statuses of the reload and
+    of the unknown name are graded by their own checks)."""
     me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
     for what, response in (
         ("GET /users/me without a token", fresh_client.get("/users/me")),
         ("GET /users/me with a bad token", fresh_client.get("/users/me", headers=bearer("x.y.z"))),
+        ("POST /model/reload without a token", fresh_client.post("/model/reload")),
         ("POST /token with a wrong password", log_in(fresh_client, USER, "wrong")),
         ("POST /token with an unknown name", log_in(fresh_client, "nobody", USER_PASSWORD)),
     ):
-        if what.endswith("unknown name") and response.status_code != 401:
-            continue  # "unknown user is 401" grades that status; this check grades the header
+        if what.startswith(("POST /token with an unknown", "POST /model")) and (
+            response.status_code != 401
+        ):
+            continue  # other checks grade these statuses; this check grades the header
         support.expect_status(response, 401, what)
         challenge = response.headers.get("WWW-Authenticate", "")
         assert challenge.lower().startswith("bearer"), (
