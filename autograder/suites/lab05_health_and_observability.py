@@ -593,15 +593,29 @@ def test_request_id_is_generated_when_missing(model_client):
 )
 def test_unsafe_request_id_is_replaced(model_client):
     """An X-Request-ID that is empty, too long or holds other characters (a space, ";", ":",
-    "/", "+", "=") is not echoed: the response carries a new, safe id instead, a different
-    one for each request (not the caller's id cleaned up)."""
-    for sent in ("x" * 65, "id with spaces;and=more", "", "user:42/x=1", "tok+en"):
-        response = model_client.get("/flowers/1", headers={"X-Request-ID": sent})
-        got = response.headers.get("X-Request-ID")
+    "/", "+", "=", a letter outside A to Z such as "ê") is not echoed: the response carries a
+    new, safe id instead, a different one for each request (not the caller's id cleaned
+    up)."""
+    unsafe_ids = ("x" * 65, "id with spaces;and=more", "", "user:42/x=1", "tok+en", "lab05 id")
+    for sent in (*unsafe_ids, "crêpe-1"):
         shown = f"{sent[:40]}..." if len(sent) > 40 else repr(sent)
-        assert got and got != sent and SAFE_ID.fullmatch(got), (
+        try:
+            # Header values travel as bytes: "crêpe-1" is sent in Latin-1, as HTTP allows.
+            response = model_client.get(
+                "/flowers/1", headers={"X-Request-ID": sent.encode("latin-1")}
+            )
+        except UnicodeError:  # the client reads only ASCII headers: the answer echoed "ê"
+            pytest.fail(
+                f"GET /flowers/1 sent with X-Request-ID: {shown} answered an X-Request-ID that "
+                "is not ASCII (the caller's id echoed); expected a new id of 1 to 64 "
+                "characters, each an ASCII letter (A to Z, a to z), a digit, '-', '_' or '.'",
+                pytrace=False,
+            )
+        got = response.headers.get("X-Request-ID")
+        assert got and SAFE_ID.fullmatch(got) and got.isascii(), (
             f"GET /flowers/1 sent with X-Request-ID: {shown} answered X-Request-ID: "
-            f"{got!r}; expected a new id of 1 to 64 letters, digits, '-', '_' or '.'"
+            f"{got!r}; expected a new id of 1 to 64 characters, each an ASCII letter (A to Z, "
+            "a to z), a digit, '-', '_' or '.'"
         )
     unsafe = "two requests, one+unsafe id"
     answered = {
@@ -624,8 +638,9 @@ def test_unsafe_request_id_is_replaced(model_client):
 )
 def test_every_response_has_a_process_time_header(model_client):
     """X-Process-Time (milliseconds, a decimal number >= 0) is on every response: 200, 404
-    and 422."""
-    for path, expected in (("/flowers/1", 200), ("/flowers/99", 404), ("/flowers/abc", 422)):
+    and 422, and the answers of the probe GET /health too."""
+    cases = (("/flowers/1", 200), ("/flowers/99", 404), ("/flowers/abc", 422), ("/health", 200))
+    for path, expected in cases:
         response = model_client.get(path)
         assert response.status_code == expected, (
             f"GET {path} answered {response.status_code}; expected {expected}"
@@ -755,7 +770,8 @@ def test_one_access_log_line_per_request(model_client):
     """Each request writes exactly one record on the "iris.access" logger, at level INFO: a
     JSON object with method, path (without the query string), status (a number), latency_ms
     (>= 0) and request_id (the same as the X-Request-ID header, also when the caller's id
-    was unsafe and replaced), for successes, errors and GET /metrics alike."""
+    was unsafe and replaced), for successes, errors, GET /metrics and the probes GET /health
+    and GET /ready alike."""
     cases = [
         ("/flowers/2", {"X-Request-ID": "lab05-access-1"}, 200),
         ("/flowers/99", {"X-Request-ID": "lab05-access-2"}, 404),
@@ -763,6 +779,8 @@ def test_one_access_log_line_per_request(model_client):
         ("/flowers/4", {"X-Request-ID": "bad id!"}, 200),
         ("/flowers", {}, 200),
         ("/metrics", {}, None),  # 200, or a redirect to /metrics/ with a mounted app
+        ("/health", {"X-Request-ID": "lab05-access-probe-1"}, 200),
+        ("/ready", {"X-Request-ID": "lab05-access-probe-2"}, 200),
     ]
     for path, headers, status in cases:
         sent = f"{path}?limit=2" if path == "/flowers" else path
@@ -822,6 +840,11 @@ def test_one_prediction_log_line_per_flower(model_client):
     assert len(lines) == 1, (
         f"POST /predict wrote {len(lines)} records on the 'iris.predictions' logger; expected 1"
     )
+    levels = {record.levelname for record in records if record.name == "iris.predictions"}
+    assert levels == {"INFO"}, (
+        f"the prediction log record of POST /predict has level {', '.join(sorted(levels))}; "
+        "expected INFO"
+    )
     expected = {"species": species, "model_version": GRADER_VERSION, "request_id": request_id}
     for field, wanted in expected.items():
         assert lines[0].get(field) == wanted, (
@@ -874,20 +897,24 @@ def test_requests_are_counted_by_route_template(model_client):
     """http_requests_total{method, route, status} counts requests by route template: two
     GET /flowers/1 and /flowers/2 add 2 to route="/flowers/{flower_id}", status="200", a
     GET /flowers/99 adds 1 to status="404", and no label holds a raw path. GET /metrics is
-    counted too (under any route label): between two reads of /metrics, the GET requests
-    with status "200" grow by 3, the two flowers and the first read."""
+    counted too (under any route label), and so are the probes: between two reads of /metrics,
+    with GET /health and GET /ready in between, the GET requests with status "200" grow by 5,
+    the two flowers, the two probes and the first read."""
     before = metric_samples(model_client)
     model_client.get("/flowers/1")
     model_client.get("/flowers/2")
     model_client.get("/flowers/99")
+    probes = [model_client.get(path).status_code for path in ("/health", "/ready")]
+    assert probes == [200, 200], f"GET /health and GET /ready answered {probes}; expected 200"
     after = metric_samples(model_client)
     require_metric(after, "http_requests_total")
     ok = {"method": "GET", "status": "200"}
     change = total(after, "http_requests_total", **ok) - total(before, "http_requests_total", **ok)
-    assert change == 3, (
-        f"between two GET /metrics, with GET /flowers/1, /flowers/2 (200) and /flowers/99 "
-        f"(404) in between, http_requests_total{ok} (all routes) grew by {change:g}; expected "
-        "3: the two flowers and the first GET /metrics (count every request, /metrics too)"
+    assert change == 5, (
+        f"between two GET /metrics, with GET /flowers/1, /flowers/2 (200), /flowers/99 (404), "
+        f"/health and /ready (200) in between, http_requests_total{ok} (all routes) grew by "
+        f"{change:g}; expected 5: the two flowers, the two probes and the first GET /metrics "
+        "(count every request, /metrics and the probes too)"
     )
     for status, added in (("200", 2), ("404", 1)):
         labels = {"method": "GET", "route": TEMPLATE, "status": status}
@@ -925,11 +952,19 @@ def test_requests_are_counted_by_route_template(model_client):
 )
 def test_unknown_paths_are_counted_as_unmatched(model_client):
     """Requests for paths no route serves are counted in http_requests_total with
-    route="unmatched" and status="404", and no label of any metric holds their path."""
+    route="unmatched" and status="404", timed in http_request_duration_seconds with
+    route="unmatched" (when an error of a route, the 422 of GET /flowers/abc, is timed), and no
+    label of any metric holds their path."""
     labels = {"method": "GET", "route": "unmatched", "status": "404"}
-    before = total(metric_samples(model_client), "http_requests_total", **labels)
+    timed = {"method": "GET", "route": "unmatched"}
+    known = {"method": "GET", "route": TEMPLATE}
+    before_samples = metric_samples(model_client)
+    before = total(before_samples, "http_requests_total", **labels)
+    before_timed = total(before_samples, "http_request_duration_seconds_count", **timed)
+    before_known = total(before_samples, "http_request_duration_seconds_count", **known)
     model_client.get("/no-such-page-lab05")
     model_client.get("/wp-admin/lab05.php")
+    model_client.get("/flowers/abc")
     after = metric_samples(model_client)
     require_metric(after, "http_requests_total")
     change = total(after, "http_requests_total", **labels) - before
@@ -937,6 +972,14 @@ def test_unknown_paths_are_counted_as_unmatched(model_client):
         f"after GET /no-such-page-lab05 and /wp-admin/lab05.php (both 404), "
         f"http_requests_total{labels} grew by {change:g}; expected 2"
     )
+    # Only when a route's error is timed: otherwise "latency histogram per route" says so.
+    if total(after, "http_request_duration_seconds_count", **known) - before_known == 1:
+        change = total(after, "http_request_duration_seconds_count", **timed) - before_timed
+        assert change >= 2, (
+            f"after GET /no-such-page-lab05 and /wp-admin/lab05.php (both 404), "
+            f"http_request_duration_seconds_count{timed} grew by {change:g}; expected 2 "
+            "(every request is timed, also when no route matched, as GET /flowers/abc is)"
+        )
     sent = {"/no-such-page-lab05", "/wp-admin/lab05.php"}
     leaked = sorted(
         (
