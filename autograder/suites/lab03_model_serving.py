@@ -40,6 +40,7 @@ from types import ModuleType
 import joblib
 import numpy
 import pytest
+import sklearn.base
 import sklearn.model_selection  # noqa: F401
 from fastapi.testclient import TestClient
 from sklearn.datasets import load_iris
@@ -225,17 +226,17 @@ def assert_agrees(prediction, expected: tuple[str, dict[str, float]], sent: dict
         )
 
 
-def assert_not_redirected(api: Api, path: str, body) -> None:
-    """POST ``path`` answers itself: a redirect (to ``path`` with a / at the end, say) is no
-    prediction for a client that does not follow it."""
+def assert_not_redirected(api: Api, path: str, body, method: str = "POST") -> None:
+    """``method path`` answers itself: a redirect (to ``path`` with a / at the end, say) is
+    no answer for a client that does not follow it."""
     try:
-        response = api.client.post(path, json=body, follow_redirects=False)
+        response = api.client.request(method, path, json=body, follow_redirects=False)
     except Exception as error:  # the app raised instead of answering
-        fail_with(error, f"POST {path}", api.folder)
+        fail_with(error, f"{method} {path}", api.folder)
     if response.is_redirect:
         pytest.fail(
-            f"POST {path} answered {response.status_code}, a redirect to "
-            f"{response.headers.get('location')!r}; expected 200 from POST {path} itself: "
+            f"{method} {path} answered {response.status_code}, a redirect to "
+            f"{response.headers.get('location')!r}; expected 200 from {method} {path} itself: "
             f'declare the route as "{path}", with no / at the end',
             pytrace=False,
         )
@@ -263,6 +264,13 @@ def _why_different(value, probabilities: dict[str, float], name: str) -> str:
 # The grader's model (autograder/iris.py), trained once when the suite is collected: the warm
 # grader does it before it forks, so a re-grade only writes it to disk.
 GRADER_PIPELINE, GRADER_METADATA = iris.train()
+# Another model, for models/ when MODEL_PATH names a model elsewhere: the grader's pipeline
+# fitted on every other flower only, so its probabilities differ from the grader's model's and
+# an app that predicts with the wrong file shows it.
+_IRIS = load_iris()
+OTHER_PIPELINE = sklearn.base.clone(GRADER_PIPELINE).fit(
+    _IRIS.data[::2], _IRIS.target_names[_IRIS.target][::2]
+)
 CHANGED_VERSION = "changed-after-start-up"  # model.json's version once the app has started
 # The grader's model.json gives its accuracy on the data it was fitted on, with all its
 # decimals: GET /model must answer it as it is (the cross-validated 0.96 survives a rounding).
@@ -416,7 +424,7 @@ AT_THE_BOUNDS = {
 def test_impossible_measurements_are_rejected_with_422(api):
     """A valid flower gets 200, and so does one at the upper bounds (10 cm); a flower outside
     the physical ranges (each measurement 0, or above 10; a petal as long as its sepal or
-    longer), a missing field or a bad batch item gets 422."""
+    longer), a missing field or a batch item that breaks one of these rules gets 422."""
     api.post_ok("/predict", SETOSA)
     api.post_ok("/predict", AT_THE_BOUNDS)
     bad = {
@@ -435,12 +443,17 @@ def test_impossible_measurements_are_rejected_with_422(api):
         assert response.status_code == 422, (
             f"POST /predict with {what} ({body}) answered {response.status_code}; expected 422"
         )
-    body = {"items": [SETOSA, {**SETOSA, "sepal_length": -5.0}]}
-    response = api.post("/predict/batch", body)
-    assert response.status_code == 422, (
-        f"POST /predict/batch with a negative length in its second item answered "
-        f"{response.status_code}; expected 422"
-    )
+    bad_items = {
+        "a negative length": {**SETOSA, "sepal_length": -5.0},
+        "a petal as long as the sepal": {**SETOSA, "petal_length": SETOSA["sepal_length"]},
+    }
+    for what, item in bad_items.items():
+        response = api.post("/predict/batch", {"items": [SETOSA, item]})
+        assert response.status_code == 422, (
+            f"POST /predict/batch with {what} in its second item ({item}) answered "
+            f"{response.status_code}; expected 422: every item follows the rules of "
+            "a measurement"
+        )
 
 
 # ---------------------------------------------------------------- /predict/batch
@@ -515,7 +528,9 @@ def test_batch_accepts_1_to_100_items(api):
 )
 def test_model_route_returns_the_metadata(api, grader_model: Path):
     """GET /model answers the version, classes, features and metrics of the loaded model,
-    each as model.json gives it (its accuracy has many decimals: it is not rounded)."""
+    each as model.json gives it (its accuracy has many decimals: it is not rounded). GET
+    /model answers itself, not a redirect to /model/."""
+    assert_not_redirected(api, "/model", None, method="GET")
     answer = api.get_ok("/model")
     metadata = json.loads(grader_model.with_suffix(".json").read_text())
     for field in ("version", "classes", "features"):
@@ -569,9 +584,12 @@ def test_model_path_comes_from_the_environment(
     (in the folder it is started from) when MODEL_PATH is not set. MODEL_PATH is set after
     main.py is imported, as tests do, so it must be read at start-up. One model file is
     second-1.1/iris-second-1.1.pkl: its metadata is second-1.1/iris-second-1.1.json, whatever
-    the suffix, and only the part after the last dot of the file's name is replaced."""
+    the suffix, and only the part after the last dot of the file's name is replaced. POST
+    /predict answers with the pipeline of that same file (models/model.joblib holds another
+    model)."""
     workdir = tmp_path / "workdir"
-    support.copy_model(grader_model, workdir / "models", version="default-path")
+    default = support.copy_model(grader_model, workdir / "models", version="default-path")
+    joblib.dump(OTHER_PIPELINE, default)
     cases = [
         (renamed_model(grader_model, tmp_path / "first", "first-from-env"), "first-from-env"),
         (
@@ -597,6 +615,7 @@ def test_model_path_comes_from_the_environment(
                 after_import={"MODEL_PATH": model_path},
             ) as served:
                 given = answer_of(served, "GET", "/model", f"GET /model {what}").get("version")
+                given_probabilities = None if path is None else probabilities_of(served)
         except pytest.fail.Exception as failure:
             if path is None or path.suffix != ".pkl":
                 raise
@@ -622,6 +641,34 @@ def test_model_path_comes_from_the_environment(
                 "; the metadata is the same path with the suffix .json, whatever the name"
             )
         assert given == version, f"GET /model {what} answered version {given!r}{why}"
+        # Only which model answered is decided here (the checks of /predict decide whether
+        # the answers are right): with MODEL_PATH set, not the one in models/.
+        (default_answer,) = expected_for(OTHER_PIPELINE, [PATH_FLOWER])
+        assert not (
+            path is not None
+            and given_probabilities is not None
+            and given_probabilities == pytest.approx(default_answer[1], abs=1e-6)
+        ), (
+            f"POST /predict {what} answered with the model in models/model.joblib, not with "
+            "the one MODEL_PATH names: the pipeline comes from the path MODEL_PATH names, as "
+            "its metadata does"
+        )
+
+
+# The flower POST /predict is asked about there: the two models give it clearly different
+# probabilities.
+PATH_FLOWER = HARD[0]
+
+
+def probabilities_of(served: support.ServedApart) -> dict | None:
+    """The probabilities POST /predict answers for PATH_FLOWER, or None when it answers none
+    (the checks of /predict report that: here only which model answered matters)."""
+    try:
+        response = served.client.post("/predict", json=PATH_FLOWER)
+        given = response.json().get("probabilities") if response.status_code == 200 else None
+    except Exception:  # noqa: BLE001 - no answer, or not JSON: nothing to compare
+        return None
+    return given if isinstance(given, dict) else None
 
 
 # The version of a model.json beside a model that is not named model.joblib: an app that reads
@@ -832,14 +879,29 @@ def test_inference_routes_are_plain_def(
 # ---------------------------------------------------------------- train.py
 
 
-def _train(module: ModuleType, folder: Path, version: str, work: Path):
-    """Call the submission's train(folder, version=...) in a probe."""
+def _train(module: ModuleType, folder: Path, version: str | None, work: Path):
+    """Call the submission's train(folder, version=...) in a probe; with no version, call
+    train() with no arguments (``folder`` is then models/ in the working directory)."""
+    existed = (folder / "model.joblib").exists()
     try:
-        return module.train(folder, version=version)
+        return module.train() if version is None else module.train(folder, version=version)
     except Exception as error:
-        call = f"train({folder.relative_to(work)!s}, version={version!r})"
+        call = (
+            "train() with no arguments"
+            if version is None
+            else f"train({folder.relative_to(work)!s}, version={version!r})"
+        )
         source = Path(getattr(module, "__file__", None) or work).resolve().parent
-        raise Problem(described(error, call, source)) from None
+        why = described(error, call, source)
+        if existed:
+            # Said as one message (not as a crash the report shortens): the cause is the
+            # folder that already held a model, which the error alone does not show.
+            why = (
+                "expected train to write over the model.joblib and model.json already in its "
+                f"folder, as a second `just train 3` does; called again, {call} raised "
+                f"{support.crash_text(error, source).replace('(raised at ', '(at ')}"
+            )
+        raise Problem(why) from None
 
 
 # A probe runs in the same process as the student's code it imports, so that code can answer
@@ -907,7 +969,8 @@ def probe_run_train(folder: str, work: str, runs: list[list[str]]) -> dict:
     """Probe: import train.py afresh with ``work`` (empty) as the working directory and, for
     each [name, version], call train(work/name, version=version); answer what the first call
     returned and whether that is the path of the model it wrote. What train wrote is
-    examined by probe_describe_models (see MODEL_MODULES)."""
+    examined by probe_describe_models (see MODEL_MODULES). A version None calls train()
+    with no arguments."""
     folder_path, work_path = Path(folder), Path(work)
     answer: dict = {}
     try:
@@ -936,7 +999,7 @@ def train_in_probes(submission_dir: Path, work: Path, runs: list[list[str]]) -> 
     work.mkdir()
     isolation.current().writable_by_app(work)
     ran = answered(probe(probe_run_train, str(submission_dir), str(work), runs))
-    names = [name for name, _ in runs]
+    names = list(dict.fromkeys(name for name, _ in runs))
     return ran, answered(probe(probe_describe_models, str(work), names, str(submission_dir)))
 
 
@@ -1007,8 +1070,23 @@ def off_the_import_path(folder: Path) -> Iterator[None]:
 def test_train_writes_a_loadable_model_and_its_metadata(submission_dir: Path, tmp_path: Path):
     """train(folder, version=...) creates folder and its parents, and writes model.joblib (a
     fitted scikit-learn Pipeline trained on species names) and model.json (version, classes,
-    features, metrics.accuracy)."""
-    ran, models = train_in_probes(submission_dir, tmp_path / "work", [["trained/v1", "check-7.1"]])
+    features, metrics.accuracy); called again on the same folder, it writes over them. train()
+    with no arguments writes models/model.joblib (in the working directory) with version
+    1.0.0."""
+    runs = [["trained/v1", "check-7.1"], ["trained/v1", "check-7.1"], ["models", None]]
+    ran, models = train_in_probes(submission_dir, tmp_path / "work", runs)
+    default = models["models"]
+    assert default["model_file"] and default["metadata_file"], (
+        "train() with no arguments did not write models/model.joblib and models/model.json in "
+        'the working directory; expected the defaults output_dir=Path("models") and '
+        'version="1.0.0"'
+    )
+    metadata = default["metadata"]
+    default_version = metadata.get("version") if isinstance(metadata, dict) else None
+    assert default_version == "1.0.0", (
+        f"train() with no arguments wrote version {default_version!r}; expected the default "
+        "version '1.0.0'"
+    )
     facts = models["trained/v1"]
     assert facts["model_file"], "train(folder, version=...) did not write folder/model.joblib"
     assert ran["returned_is_model"], (
