@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import anyio
 import httpx
@@ -56,6 +56,9 @@ TOKEN_DELAY = 0.04  # seconds between two tokens: a whole explanation takes abou
 # instead of read from TOKEN_DELAY_SECONDS shows (the default, 0.05 s, is near TOKEN_DELAY).
 SLOW_DELAY = 0.2
 SLOW_TOKENS = 5
+SLOW_LINES = 4  # the first token lines of a JSON Lines stream timed at that pause: they
+# must spread over half the pauses between them at least (0.3 s; a pause of 0.05 s
+# written in the code spreads them over 0.15 s), a margin a busy machine's delays keep
 TIMEOUT = 15  # seconds for one request of the grader
 CLOSE_SECONDS = 10  # how long a stream whose client left may take to count as closed
 ANSWER_TIMEOUT = 5  # seconds to wait for one WebSocket answer on a real server
@@ -636,6 +639,7 @@ class MarkingRelay:
         self.statuses: dict[tuple[str, int], int] = {}
         self.texts: list[list[str]] = []
         self.sent_at: list[list[float]] = []
+        self.queries: list[str] = []  # the query of every request, in order
         relay = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -699,6 +703,7 @@ class MarkingRelay:
                 with self.lock:
                     where = (urlsplit(path).path, answer.status_code)
                     self.statuses[where] = self.statuses.get(where, 0) + 1
+                    self.queries.append(urlsplit(path).query)
                     self.texts.append(texts)
                     self.sent_at.append(sent_at)
                 handler.send_response(answer.status_code)
@@ -748,6 +753,19 @@ def expect_marked(relay: MarkingRelay, outcome: dict, what: str) -> tuple[list[s
         "word of its own, so only a client that returns the tokens it read can return them"
     )
     return found
+
+
+def measurement_of(query: str) -> dict:
+    """The four measurements of a request's query (as numbers where they are), the others
+    left out."""
+    values = {}
+    for name, given in parse_qs(query).items():
+        if name in SETOSA and len(given) == 1:
+            try:
+                values[name] = float(given[0])
+            except ValueError:
+                values[name] = given[0]
+    return values
 
 
 def expect_asked(relay: MarkingRelay | RequestCounter, status: int, what: str) -> None:
@@ -837,24 +855,24 @@ def test_first_event_arrives_before_the_stream_ends(app, setosa_stream, setosa_l
     takes (the tokens are TOKEN_DELAY_SECONDS apart: the stream is not built in advance); so
     does the first line of GET /predict/explain/lines, the same stream as JSON Lines (when
     that route streams JSON Lines at all: its content is the lines check's business). With
-    TOKEN_DELAY_SECONDS set to another value, the last tokens of a resumed stream come that
-    far apart (the pause is the setting's, not a number written in the code)."""
+    TOKEN_DELAY_SECONDS set to another value, the last tokens of a resumed stream, and the
+    first token lines of the JSON Lines stream, come that far apart (the pause is the
+    setting's, not a number written in the code)."""
     tokens, _, first_at, total = setosa_stream()
     assert first_at < total / 2, (
         f"GET {SSE}: the first event came after {first_at:.2f} s of a {total:.2f} s stream of "
         f"{len(tokens)} tokens: the events were sent together at the end"
     )
+    reading = setosa_lines(judged=False)
+    if reading is not None and len(reading[0]) >= 3:  # else the lines check says why
+        items, first_at, total = reading
+        assert first_at < total / 2, (
+            f"GET {LINES}: the first line came after {first_at:.2f} s of a {total:.2f} s stream "
+            f"of {len(items)} lines: the lines were sent together at the end (the JSON Lines "
+            "route sends each event as it comes, as the SSE route does)"
+        )
     if len(tokens) > SLOW_TOKENS:
         expect_the_delay_setting(app, len(tokens), monkeypatch)
-    reading = setosa_lines(judged=False)
-    if reading is None or len(reading[0]) < 3:
-        return  # no stream of lines to time: the lines check says why
-    items, first_at, total = reading
-    assert first_at < total / 2, (
-        f"GET {LINES}: the first line came after {first_at:.2f} s of a {total:.2f} s stream of "
-        f"{len(items)} lines: the lines were sent together at the end (the JSON Lines route "
-        "sends each event as it comes, as the SSE route does)"
-    )
 
 
 def expect_the_delay_setting(app, count: int, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -870,15 +888,51 @@ def expect_the_delay_setting(app, count: int, monkeypatch: pytest.MonkeyPatch) -
         resumed, _, first_at, total = sse_stream(
             slow, what, headers={"Last-Event-ID": str(resume_after)}
         )
-    if len(resumed) < 2:
-        return  # nothing to time: resuming is the Last-Event-ID check's business
-    expected = (len(resumed) - 1) * SLOW_DELAY
-    assert total - first_at >= 0.75 * expected, (
-        f"{what}: {len(resumed)} tokens came within {total - first_at:.2f} s of the first; "
-        f"{SLOW_DELAY:g} s apart they take about {expected:.2f} s: the pause between tokens "
-        "must be the TOKEN_DELAY_SECONDS setting (read from the settings, never written in "
-        "the code)"
+        lines_what = f"GET {LINES} with TOKEN_DELAY_SECONDS={SLOW_DELAY:g}"
+        line_times = first_line_times(slow, lines_what, SLOW_LINES)
+    if len(resumed) >= 2:  # else nothing to time: resuming is the Last-Event-ID check's business
+        expected = (len(resumed) - 1) * SLOW_DELAY
+        assert total - first_at >= 0.75 * expected, (
+            f"{what}: {len(resumed)} tokens came within {total - first_at:.2f} s of the first; "
+            f"{SLOW_DELAY:g} s apart they take about {expected:.2f} s: the pause between tokens "
+            "must be the TOKEN_DELAY_SECONDS setting (read from the settings, never written in "
+            "the code)"
+        )
+    if len(line_times) < SLOW_LINES:
+        return  # no stream of lines to time: the lines check says why
+    expected = (SLOW_LINES - 1) * SLOW_DELAY
+    spread = line_times[-1] - line_times[0]
+    assert spread >= 0.5 * expected, (
+        f"{lines_what}: its first {SLOW_LINES} token lines came within {spread:.2f} s; "
+        f"{SLOW_DELAY:g} s apart they take about {expected:.2f} s: the JSON Lines stream "
+        "pauses between tokens as the SSE stream does, for the TOKEN_DELAY_SECONDS setting "
+        "(read from the settings, never written in the code)"
     )
+
+
+def first_line_times(test_client, what: str, count: int) -> list[float]:
+    """When each of the first ``count`` token lines of SETOSA's JSON Lines stream came
+    (monotonic), read through ``test_client``; fewer when the route does not stream them
+    (its content is the lines check's business). The stream is left after them."""
+    times: list[float] = []
+    try:
+        with test_client.stream(
+            "GET", LINES, params=SETOSA, headers=KEY, timeout=TIMEOUT
+        ) as response:
+            if response.status_code != 200:
+                return times
+            for line in response.iter_lines():
+                try:
+                    item = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(item, dict) and item.get("event") == "token":
+                    times.append(time.monotonic())
+                if len(times) == count:
+                    break
+    except (httpx.HTTPError, RuntimeError):
+        pass
+    return times
 
 
 @check(
@@ -893,8 +947,9 @@ def test_last_event_id_resumes_after_that_token(api_client, setosa_stream):
     """With Last-Event-ID: 5 the stream starts at token 6 (same texts, same ids as the full
     stream), then ends with done; a Last-Event-ID at the end gets only done; in both, done
     counts every token of the explanation (N, not the tokens resent), and GET /stream-stats'
-    tokens_generated grows by the tokens sent (none past the end). A Last-Event-ID that is
-    not a whole number of 0 or more (abc, -1) is refused with 422, in the error envelope."""
+    tokens_generated grows by the tokens sent (none past the end). Last-Event-ID: 0 gets the
+    whole stream. A Last-Event-ID that is not a whole number of 0 or more (abc, -1) is
+    refused with 422, in the error envelope."""
     full, _, _, _ = setosa_stream()
     what = f"GET {SSE} with Last-Event-ID: 5"
     before = stats(test_client=api_client)["tokens_generated"]
@@ -915,6 +970,13 @@ def test_last_event_id_resumes_after_that_token(api_client, setosa_stream):
     assert after_end == [], f"{what} sent {len(after_end)} tokens again; expected only done"
     expect_resumed_done(done, len(full), what)
     expect_generated(generated, 0, what, RESUMED_COUNT)
+    what = f"GET {SSE} with Last-Event-ID: 0 (a whole number, 0 or more)"
+    from_zero, done, _, _ = sse_stream(api_client, what, headers={"Last-Event-ID": "0"})
+    assert from_zero == full, (
+        f"{what} sent {len(from_zero)} tokens; expected the whole explanation, all "
+        f"{len(full)} tokens from id 1 (0 is a whole number, and no token comes at or before it)"
+    )
+    expect_resumed_done(done, len(full), what)
     for value in ("abc", "-1"):
         response = api_client.get(SSE, params=SETOSA, headers={**KEY, "Last-Event-ID": value})
         assert response.status_code == 422, (
@@ -1014,11 +1076,13 @@ def test_a_real_server_streams_event_by_event(served):
     more="Produce the tokens in the generator the route yields from (never in a task of its "
     "own), and update the counters in try/finally.",
 )
-def test_a_client_that_leaves_stops_the_generator(served):
+def test_a_client_that_leaves_stops_the_generator(served, setosa_lines):
     """On a real server: a stream read to its end leaves streams_open as it was before it
     (it stops counting once). Then a client reads one event and closes the connection. The
     count of tokens generated then stops growing, well before the whole explanation, and the
-    stream no longer counts as open in GET /stream-stats."""
+    stream no longer counts as open in GET /stream-stats. The same for a JSON Lines stream
+    left after its first line (when that route streams its lines): it counts as open while
+    it runs, and no longer once its client left."""
     with garbage_collector_paused():
         with support.loopback_client(base_url=served, timeout=TIMEOUT) as http:
             initial = stats(served)["streams_open"]
@@ -1048,6 +1112,11 @@ def test_a_client_that_leaves_stops_the_generator(served):
         # as long as a loaded machine may take to run the generator's finally (a correct
         # stream is seen closed at once; only a stream that never closes waits it out)
         closed = wait_until(stream_closed, seconds=CLOSE_SECONDS)
+        lines = setosa_lines(judged=False)
+        paced = lines is not None and len(lines[0]) >= 3
+        paced = paced and lines[2] >= (len(lines[0]) - 2) * TOKEN_DELAY / 2 > 2 * lines[1]
+        # a stream of lines sent together, or with no pause, is the other checks' business
+        lines_left = leave_a_lines_stream(served) if paced else None
     produced = second["tokens_generated"] - before["tokens_generated"]
     assert second["tokens_generated"] == first["tokens_generated"], (
         f"after the client left, tokens_generated kept growing ({first['tokens_generated']} "
@@ -1062,6 +1131,36 @@ def test_a_client_that_leaves_stops_the_generator(served):
         f"(it was {before['streams_open']} before): the stream was never counted as closed "
         "(is its generator an async def, with the count lowered in finally?)"
     )
+    if lines_left is None:
+        return
+    ahead, during, lines_closed = lines_left
+    assert during == ahead + 1, (
+        f"streams_open was {during} while a JSON Lines stream was open (it was {ahead} "
+        f"before it); expected {ahead + 1}: a JSON Lines stream counts as open while it runs, "
+        "as a Server-Sent Events stream does (both use the one counted generator)"
+    )
+    assert lines_closed, (
+        f"streams_open was still above {ahead} {CLOSE_SECONDS:g} s after the client of a "
+        f"JSON Lines stream left: that stream was never counted as closed (is the {LINES} "
+        "route an async def generator that yields from explanation_events?)"
+    )
+
+
+def leave_a_lines_stream(served: str) -> tuple[int, int, bool]:
+    """On the live server, open SETOSA's JSON Lines stream, read its first line, and leave:
+    (streams_open before it, streams_open after its first line, whether streams_open came
+    back to its value before within CLOSE_SECONDS of leaving)."""
+    ahead = stats(served)["streams_open"]
+    with (
+        support.loopback_client(base_url=served, timeout=TIMEOUT) as http,
+        http.stream("GET", LINES, params=SETOSA, headers=KEY) as response,
+    ):
+        status_problem(response, f"GET {LINES} on a real server", "application/jsonl")
+        lines = response.iter_lines()  # kept: a dropped iterator would close the stream
+        next((line for line in lines if line.strip()), None)
+        during = stats(served)["streams_open"]
+    closed = wait_until(lambda: stats(served)["streams_open"] <= ahead, seconds=CLOSE_SECONDS)
+    return ahead, during, closed
 
 
 # ---------------------------------------------------------------- the WebSocket
@@ -1098,16 +1197,21 @@ def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(
     """Text that is not JSON gets an error frame with code invalid_json; JSON that is not
     the four valid measurements (some missing, one out of range, or not an object at all)
     gets validation_error, with its fields (at least one entry for a JSON value that is not an
-    object, whose field may be empty); each error frame has a request_id; the same
+    object, whose field may be empty); each error frame has a request_id, and only a
+    validation_error frame has fields; the same
     connection then still predicts. Started afresh without a model (MODEL_PATH names no
     file), the app answers two valid flowers sent on one connection with two
-    model_unavailable error frames."""
+    model_unavailable error frames, each with its request_id."""
     token = log_in(api_client)
     with Socket(api_client, f"{LIVE}?token={token}") as socket:
         expect_prediction(socket.ask(json.dumps(SETOSA), "a flower"), "setosa", "a flower")
         what = "the text 'not json' sent over the WebSocket"
-        expect_request_id(
-            expect_error_frame(socket.ask("not json", what), "invalid_json", what), what
+        error = expect_error_frame(socket.ask("not json", what), "invalid_json", what)
+        expect_request_id(error, what)
+        assert set(error) <= {"code", "message", "request_id"}, (
+            f"{what}: the error frame {json.dumps(error)[:200]} has the keys "
+            f"{sorted(set(error) - {'code', 'message', 'request_id'})} besides code, message "
+            "and request_id; expected none (only a validation_error frame has fields)"
         )
         what = 'the message {"sepal_length": 99} sent over the WebSocket'
         error = expect_error_frame(
@@ -1156,7 +1260,10 @@ def test_bad_message_gets_an_error_frame_and_the_socket_stays_open(
                     f"valid flower {number} of 2 sent over one connection to {LIVE} while no "
                     "model is loaded (expected a model_unavailable error frame each time)"
                 )
-                expect_error_frame(socket.ask(json.dumps(flower), what), "model_unavailable", what)
+                error = expect_error_frame(
+                    socket.ask(json.dumps(flower), what), "model_unavailable", what
+                )
+                expect_request_id(error, what)
 
 
 @check(
@@ -1239,7 +1346,8 @@ def test_several_clients_at_once_get_their_own_answers(api_client, served):
 )
 def test_a_closed_websocket_frees_its_resources(api_client, served):
     """On a real server, GET /stream-stats counts two open sockets while two clients are
-    connected, and none of them once they have closed."""
+    connected (two flowers each: a socket counts once, not once per message), and none of
+    them once they have closed."""
     from websockets.sync.client import connect
 
     token = log_in(api_client)
@@ -1250,14 +1358,17 @@ def test_a_closed_websocket_frees_its_resources(api_client, served):
             connect(ws_url(served, token), open_timeout=TIMEOUT) as two,
         ):
             for websocket in (one, two):
-                websocket.send(json.dumps(SETOSA))
-                answer = json.loads(websocket.recv(timeout=ANSWER_TIMEOUT))
-                expect_prediction(answer, "setosa", "a flower")
+                for species in ("setosa", "virginica"):
+                    websocket.send(json.dumps(FLOWERS[species]))
+                    answer = json.loads(websocket.recv(timeout=ANSWER_TIMEOUT))
+                    expect_prediction(answer, species, f"a {species} flower")
             during = stats(served)["sockets_open"]
     except Exception as error:  # noqa: BLE001 - websockets raises many kinds
         pytest.fail(f"a WebSocket client failed: {type(error).__name__}: {error}", pytrace=False)
     assert during == before + 2, (
-        f"sockets_open was {during} with two clients connected (it was {before} before)"
+        f"sockets_open was {during} with two clients connected, two flowers each (it was "
+        f"{before} before); expected {before + 2}: each open socket counts once, however many "
+        "messages it carries"
     )
     assert wait_until(lambda: stats(served)["sockets_open"] == before), (
         f"sockets_open is {stats(served)['sockets_open']} after both clients closed "
@@ -1276,19 +1387,26 @@ def test_a_closed_websocket_frees_its_resources(api_client, served):
     "response.raise_for_status(); for line in response.iter_lines(): ...",
 )
 def test_client_explain_returns_the_streamed_text(setosa_lines, served, client_py):
-    """client.explain(base_url, api_key, flower, on_token) returns the whole explanation your
-    service streams, and calls on_token once per token, in order, as each arrives: the calls
+    """client.explain(base_url, api_key, flower, on_token) asks for the explanation of that
+    flower (a versicolor: its four measurements in the query), returns the whole explanation
+    your service streams, and calls on_token once per token, in order, as each arrives: the calls
     spread over at least half the time the tokens take to come (TOKEN_DELAY_SECONDS apart),
     not all at once after the last line (when the JSON Lines route streams: the first-event
     check grades a route that sends its lines together). The server must have answered its
     GET /predict/explain/lines through a relay in front of it, which gives the text of each
     token line a word of its own: the client returns those words, as it read them."""
     with MarkingRelay(served) as relay:
-        outcome = client_py("explain", relay.url, API_KEY, SETOSA)
+        outcome = client_py("explain", relay.url, API_KEY, VERSICOLOR)
     if "http_status" in outcome:
         pytest.fail(f"explain() raised for status {outcome['http_status']}", pytrace=False)
     expect_asked(relay, 200, "explain() with the right key")
     words, sent_at = expect_marked(relay, outcome, "explain() with the right key")
+    asked = [measurement_of(query) for query in relay.queries]
+    assert VERSICOLOR in asked, (
+        f"explain() was given the flower {VERSICOLOR}, but asked the server for "
+        f"{asked[:2]}: it must stream the explanation of the measurement it is given, in the "
+        "query"
+    )
     count = len(words)
     assert outcome["tokens"] == words, (
         f"on_token was called {len(outcome['tokens'])} times; expected once per token "
