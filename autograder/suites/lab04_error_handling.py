@@ -26,10 +26,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, get_args
 
 import pytest
 from fastapi import HTTPException
+from pydantic_core.core_schema import ErrorType
 
 from autograder import check
 from autograder.iris import GRADER_VERSION
@@ -41,6 +42,8 @@ OBSERVER = {"name": "Ada", "email": "ada@example.org"}
 # A refused value the 422 must not repeat (it stands for a caller's private data).
 REFUSED_NUMBER = -7.31  # a negative petal_length: refused, and never repeated
 REFUSED_WORD = "wide-private-7f3a"
+# Pydantic's error types ("missing", "float_parsing"...): a problem is words, not one of these.
+ERROR_TYPES = frozenset(get_args(ErrorType))
 
 # What the broken model says when it fails: none of it may reach the caller.
 SECRET_MESSAGE = "database password hunter2 rejected by /srv/iris/secrets.py"
@@ -186,10 +189,14 @@ def problems_by_field(error: dict, what: str) -> dict[str, str]:
 
 
 class BrokenModel:
-    """Looks like the loaded model, but every prediction fails."""
+    """Looks like the loaded model, but every prediction fails, and so does reading its
+    metadata (GET /model)."""
 
     version = GRADER_VERSION
-    metadata = {"version": GRADER_VERSION}
+
+    @property
+    def metadata(self) -> dict:
+        raise RuntimeError(SECRET_MESSAGE)
 
     def predict(self, measurements):
         raise RuntimeError(SECRET_MESSAGE)
@@ -298,15 +305,27 @@ def teapot_client(app, iris_model: Path) -> Iterator:
         yield test_client
 
 
+# The routes the broken model makes fail: (method, path, body, what of the model raises).
+BROKEN_ROUTES = (
+    ("POST", "/predict", SETOSA, "predict"),
+    ("POST", "/predict/batch", {"items": [SETOSA, SETOSA]}, "predict"),
+    ("GET", "/model", None, "metadata"),
+)
+
+
 def broken_predict(
-    model_client, request_id: str = "grader-500-check", raised: str = "RuntimeError"
+    model_client,
+    request_id: str = "grader-500-check",
+    raised: str = "RuntimeError",
+    route: tuple = BROKEN_ROUTES[0],
 ):
-    response = model_client.post("/predict", json=SETOSA, headers={REQUEST_ID: request_id})
+    method, path, body, failing = route
+    response = model_client.request(method, path, json=body, headers={REQUEST_ID: request_id})
     expect(
         response.status_code == 500,
-        f"POST /predict with a model whose predict raises {raised} answered "
+        f"{method} {path} with a model whose {failing} raises {raised} answered "
         f"{response.status_code}; expected 500. The grader replaces get_model through "
-        f"app.dependency_overrides: /predict must take its model from get_model and must not "
+        f"app.dependency_overrides: {path} must take its model from get_model and must not "
         f"catch the model's errors (body: {response.text[:200]!r})",
     )
     return response
@@ -540,7 +559,8 @@ def test_request_id_is_generated_when_missing(model_client):
 def test_validation_error_stays_422_and_lists_each_field(model_client):
     """POST /predict with a word for sepal_width, a negative petal_length and no petal_width
     answers 422 in the envelope, code "validation_error", with a "fields" entry (field and
-    problem) for each of the three, and the answer (body and headers) repeats neither the
+    problem) for each of the three, each problem in words rather than Pydantic's error type
+    (such as "missing"), and the answer (body and headers) repeats neither the
     refused word nor the refused number; nor does the 422 of a flower whose petal is longer
     than its sepal repeat the body it refused (here with one more key, a secret)."""
     body = {"sepal_length": 5.1, "sepal_width": REFUSED_WORD, "petal_length": REFUSED_NUMBER}
@@ -554,6 +574,12 @@ def test_validation_error_stays_422_and_lists_each_field(model_client):
     expect(
         not missing, f"{what}: fields names {sorted(found)}; it must also name {sorted(missing)}"
     )
+    for field, problem in found.items():
+        expect(
+            problem.strip() not in ERROR_TYPES,
+            f"{what}: the problem of {field!r} is {problem!r}, an error type; the problem is "
+            "the error's msg, in plain words (such as 'Field required')",
+        )
     for refused in (REFUSED_WORD, str(REFUSED_NUMBER)):
         expect(
             refused not in response.text + str(response.headers),
@@ -648,31 +674,36 @@ def test_unexpected_error_is_500_in_the_envelope(app, iris_model: Path):
     """When the model raises an unexpected error, a RuntimeError or an exception of a class
     of the grader's own (derived from Exception only), POST /predict answers 500 in the
     envelope with code "internal_error", and the X-Request-ID header and request_id are both
-    the id the request sent."""
-    for replacement, raised in (
-        (broken_model, "RuntimeError"),
-        (melting_model, f"{ModelMeltdown.__name__}, a plain Exception subclass"),
+    the id the request sent; so do POST /predict/batch (the model's predict raises a
+    RuntimeError) and GET /model (reading the model's metadata raises one)."""
+    for replacement, raised, routes in (
+        (broken_model, "RuntimeError", BROKEN_ROUTES),
+        (melting_model, f"{ModelMeltdown.__name__}, a plain Exception subclass", BROKEN_ROUTES[:1]),
     ):
-        what = f"POST /predict (the model raises {raised})"
         with started_with_override(
             app, iris_model, replacement, raise_server_exceptions=False
         ) as test_client:
-            response = broken_predict(test_client, raised=raised)
-        error = envelope(response, what)
-        expect_code(error, "internal_error", what)
-        header = response.headers.get(REQUEST_ID)
-        expect(
-            header and header == error["request_id"],
-            f"{what} answered 500 with X-Request-ID {header!r} and request_id "
-            f"{error['request_id']!r}; every answer, even a 500, carries the request id in both",
-        )
-        sent = "grader-500-check"
-        expect(
-            header == sent,
-            f"{what} sent X-Request-ID: {sent} and the 500 answered X-Request-ID {header!r}; "
-            "a 500 keeps the request's id (the one the middleware chose, here the caller's), "
-            "it does not make a new one",
-        )
+            answers = [
+                (route, broken_predict(test_client, raised=raised, route=route)) for route in routes
+            ]
+        for (method, path, _, failing), response in answers:
+            what = f"{method} {path} (the model's {failing} raises {raised})"
+            error = envelope(response, what)
+            expect_code(error, "internal_error", what)
+            header = response.headers.get(REQUEST_ID)
+            expect(
+                header and header == error["request_id"],
+                f"{what} answered 500 with X-Request-ID {header!r} and request_id "
+                f"{error['request_id']!r}; every answer, even a 500, carries the request id in "
+                "both",
+            )
+            sent = "grader-500-check"
+            expect(
+                header == sent,
+                f"{what} sent X-Request-ID: {sent} and the 500 answered X-Request-ID "
+                f"{header!r}; a 500 keeps the request's id (the one the middleware chose, here "
+                "the caller's), it does not make a new one",
+            )
 
 
 @check(
@@ -685,24 +716,28 @@ def test_unexpected_error_is_500_in_the_envelope(app, iris_model: Path):
 def test_500_leaks_no_internals(broken_client, submission_dir: Path):
     """The 500 answer to an unexpected error is the envelope and contains nothing of the
     error, in its body or in its headers: not its message, its class name, a traceback or a
-    file path (a .py file, the app's folder, the Python installation, the home folder)."""
-    response = broken_predict(broken_client)
-    what = "POST /predict (broken model)"
-    expect_code(envelope(response, what), "internal_error", what)
+    file path (a .py file, the app's folder, the Python installation, the home folder). The
+    same holds for POST /predict/batch and GET /model with the same broken model."""
     folders = folders_to_hide(submission_dir)
-    leaked = leaks_in(response.text, folders)
-    expect(
-        not leaked,
-        f"the model raised RuntimeError({SECRET_MESSAGE!r}) and the 500 answer's body shows "
-        f"{', '.join(leaked)}: {response.text[:300]!r}",
-    )
-    for name, value in response.headers.items():
-        leaked = leaks_in(f"{name}: {value}", folders)
+    for route in BROKEN_ROUTES:
+        method, path, _, failing = route
+        response = broken_predict(broken_client, route=route)
+        what = f"{method} {path} (broken model)"
+        expect_code(envelope(response, what), "internal_error", what)
+        raised = f"the model's {failing} raised RuntimeError({SECRET_MESSAGE!r})"
+        leaked = leaks_in(response.text, folders)
         expect(
             not leaked,
-            f"the model raised RuntimeError({SECRET_MESSAGE!r}) and the 500 answer's header "
-            f"{name}: {value[:200]!r} shows {', '.join(leaked)}",
+            f"{raised} and the 500 answer of {method} {path} shows in its body "
+            f"{', '.join(leaked)}: {response.text[:300]!r}",
         )
+        for name, value in response.headers.items():
+            leaked = leaks_in(f"{name}: {value}", folders)
+            expect(
+                not leaked,
+                f"{raised} and the 500 answer of {method} {path} has a header "
+                f"{name}: {value[:200]!r} that shows {', '.join(leaked)}",
+            )
 
 
 @check(
@@ -823,16 +858,18 @@ def test_503_says_when_to_retry(client_without_model):
     "loaded model's version.",
 )
 def test_loaded_model_version_is_found(model_client, iris_model: Path):
-    """GET /models/grader-1.0 (the loaded model's version) answers 200 with its metadata."""
+    """GET /models/grader-1.0 (the loaded model's version) answers 200 with its metadata:
+    the same version, classes, features and metrics as GET /model."""
     response = model_client.get(f"/models/{GRADER_VERSION}")
     what = f"GET /models/{GRADER_VERSION}"
     expect_status(response, 200, what)
     answer = support.json_or_fail(response, what)
     metadata = json.loads(iris_model.with_suffix(".json").read_text())
-    for field in ("version", "classes", "features"):
+    for field in ("version", "classes", "features", "metrics"):
         expect(
             isinstance(answer, dict) and answer.get(field) == metadata[field],
-            f"{what} answered {json.dumps(answer)[:200]}; expected {field}={metadata[field]!r}",
+            f"{what} answered {json.dumps(answer)[:200]}; expected {field}={metadata[field]!r} "
+            "(the same body as GET /model)",
         )
 
 
