@@ -75,8 +75,14 @@ class Api:
         )
 
 
-def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dict:
+def run_client_function(
+    folder: str, name: str, args: list, kwargs: dict, earlier: list | None = None
+) -> dict:
     """Probe: call ``client.<name>(*args, **kwargs)`` from the submission's client.py.
+
+    ``earlier``: the keyword arguments of calls of the same function made first, in the same
+    process, whose results are not kept (state left behind by one call must not change the
+    next one's answer).
 
     It runs where the student's modules can be imported (in a sandbox process in secure
     mode), so it returns plain JSON data: ``{"returned": value}``, ``{"http_error": status}``
@@ -119,6 +125,8 @@ def run_client_function(folder: str, name: str, args: list, kwargs: dict) -> dic
 
     HTTPAdapter.send = recording_send
     try:
+        for earlier_kwargs in earlier or []:
+            function(*args, **earlier_kwargs)
         return {"returned": function(*args, **kwargs), "requests": sent}
     except requests.HTTPError as error:
         response = getattr(error, "response", None)
@@ -140,11 +148,17 @@ class ClientFunctions:
         parts += [f"{key}={value!r}" for key, value in kwargs.items()]
         return f"{name}({', '.join(parts)})"
 
-    def outcome(self, name: str, *args, **kwargs) -> dict:
-        """``{"returned": ...}`` or ``{"http_error": status}``; anything else fails the check."""
+    def outcome(self, name: str, *args, after: tuple = (), **kwargs) -> dict:
+        """``{"returned": ...}`` or ``{"http_error": status}``; anything else fails the check.
+
+        ``after``: keyword arguments of calls of the same function made first, in the same
+        process (their results are not kept).
+        """
         call = self.shown(name, args, kwargs)
         try:
-            outcome = sandbox.call(run_client_function, str(self.folder), name, list(args), kwargs)
+            outcome = sandbox.call(
+                run_client_function, str(self.folder), name, list(args), kwargs, list(after)
+            )
         except sandbox.SandboxError as error:
             pytest.fail(f"{call} raised {error}", pytrace=False)
         if "problem" in outcome:
@@ -159,9 +173,9 @@ class ClientFunctions:
                 )
         return outcome
 
-    def call(self, name: str, *args, **kwargs):
+    def call(self, name: str, *args, after: tuple = (), **kwargs):
         """What ``client.<name>(*args, **kwargs)`` returns; raising anything fails the check."""
-        outcome = self.outcome(name, *args, **kwargs)
+        outcome = self.outcome(name, *args, after=after, **kwargs)
         if "http_error" in outcome:
             pytest.fail(
                 f"{self.shown(name, args, kwargs)} raised requests.HTTPError "
@@ -395,7 +409,7 @@ def test_hello_greets_by_name(api):
 def test_hello_shouts_when_asked(api):
     """GET /hello/Ada?shout=true answers "HELLO, ADA!" and ?shout=false answers "Hello, Ada!";
     shout is a boolean, so the other spellings of one work too: True and False (what
-    requests sends for a Python bool), 1 and 0."""
+    requests sends for a Python bool), 1 and 0, yes and no, on and off."""
     for value, want in (
         ("true", "HELLO, ADA!"),
         ("false", "Hello, Ada!"),
@@ -403,15 +417,17 @@ def test_hello_shouts_when_asked(api):
         ("False", "Hello, Ada!"),
         ("1", "HELLO, ADA!"),
         ("0", "Hello, Ada!"),
+        ("yes", "HELLO, ADA!"),
+        ("off", "Hello, Ada!"),
     ):
         request = f"GET /hello/Ada?shout={value}"
         response = api.get(f"/hello/Ada?shout={value}")
         if response.status_code == 422 and value not in ("true", "false"):
             pytest.fail(
                 f"{request} answered 422 ({shown(response)}); expected {{'message': {want!r}}}: "
-                f"{value} is a boolean too (FastAPI reads true, True and 1 as true; requests "
-                "sends True and False for a Python bool). Annotate shout as bool and let "
-                "FastAPI read it, instead of comparing texts",
+                f"{value} is a boolean too (FastAPI reads true, True, 1, yes and on as true; "
+                "requests sends True and False for a Python bool). Annotate shout as bool and "
+                "let FastAPI read it, instead of comparing texts",
                 pytrace=False,
             )
         body = json_of(response, request)
@@ -482,8 +498,9 @@ def test_flowers_filter_by_species(api):
 )
 def test_unknown_species_gives_an_empty_list(api):
     """GET /flowers?species=rose answers 200 with an empty list; so do Setosa, seto, " setosa"
-    (a space before it) and an empty species (no flower's species is the empty text)."""
-    for species in ("rose", "Setosa", "seto", " setosa", ""):
+    and "setosa " (a space before or after it) and an empty species (no flower's species is
+    the empty text)."""
+    for species in ("rose", "Setosa", "seto", " setosa", "setosa ", ""):
         query = f"?species={quote(species)}"
         body = flower_list(api, query)
         assert body == [], (
@@ -543,8 +560,14 @@ def test_limit_must_be_an_integer_from_1_to_50(api):
     more="Declare offset as Annotated[int, Query(ge=0)] = 0: a negative offset is 422.",
 )
 def test_offset_must_not_be_negative(api):
-    """offset=0 is accepted; offset=-1, x and 1.5 (not an integer) answer 422."""
+    """offset=0 is accepted and offset=1000000 is not refused (no upper bound); offset=-1, x and
+    1.5 (not an integer) answer 422."""
     flower_list(api, "?offset=0")
+    response = api.get("/flowers?offset=1000000")  # the page itself: the check of offset=100
+    assert response.status_code != 422, (
+        f"GET /flowers?offset=1000000 answered 422 ({shown(response)}); expected 200: offset "
+        "has no upper bound (an offset past the end answers [])"
+    )
     for offset in ("-1", "x", "1.5"):
         status = status_of(api, f"/flowers?offset={offset}")
         assert status == 422, f"GET /flowers?offset={offset} answered {status}; expected 422"
@@ -671,20 +694,33 @@ def test_client_greet_returns_the_message(api_url, relay, client_module):
 def test_client_fetch_flowers_sends_species_and_limit(api_url, relay, client_module):
     """client.fetch_flowers returns the list the API sends for the species and limit given;
     a species that is not None is sent even when it is the empty text (species=""), and it is
-    sent exactly as given: "Setosa" and " setosa" get the API's answer for them ([])."""
-    for kwargs in (
-        {},
-        {"limit": 3},
-        {"species": "versicolor", "limit": 2},
-        {"species": ""},
-        {"species": "Setosa"},
-        {"species": " setosa"},
+    sent exactly as given: "Setosa", " setosa" and "setosa&versicolor" get the API's answer
+    for them ([]). A call sends its own parameters only: fetch_flowers(base_url, limit=3) right
+    after a call with a species gets the first three flowers of all species."""
+    earlier = {"species": "versicolor", "limit": 2}
+    for kwargs, after in (
+        ({}, ()),
+        (earlier, ()),
+        ({"limit": 3}, (earlier,)),
+        ({"species": ""}, ()),
+        ({"species": "Setosa"}, ()),
+        ({"species": " setosa"}, ()),
+        ({"species": "setosa&versicolor"}, ()),
     ):
         want = live_json(api_url, "/flowers", {"limit": 5, **kwargs})
         before = answered(relay, "/flowers")
-        got = client_module.call("fetch_flowers", relay.url, **kwargs)
+        got = client_module.call("fetch_flowers", relay.url, after=after, **kwargs)
         call = client_module.shown("fetch_flowers", ("base_url",), kwargs)
         expect_asked(relay, before, call, "/flowers")
+        if after and got != want:
+            pytest.fail(
+                f"{call}, called right after "
+                f"{client_module.shown('fetch_flowers', ('base_url',), earlier)}, returned "
+                f"{brief(got)}; expected {brief(want)}, your API's answer to limit=3 (no "
+                "species): each call sends its own parameters only (build a new params dict in "
+                "every call, instead of one kept between calls)",
+                pytrace=False,
+            )
         if kwargs.get("species") == "" and got != want:
             pytest.fail(
                 f"{call} returned {brief(got)}; expected {brief(want)}, your API's answer to "
@@ -697,6 +733,14 @@ def test_client_fetch_flowers_sends_species_and_limit(api_url, relay, client_mod
                 f"{call} returned {brief(got)}; expected {brief(want)}, your API's answer to "
                 f"species={kwargs['species']!r}: send the species exactly as given (do not "
                 "change its capitals nor remove its spaces)",
+                pytrace=False,
+            )
+        if kwargs.get("species") == "setosa&versicolor" and got != want:
+            pytest.fail(
+                f"{call} returned {brief(got)}; expected {brief(want)}, your API's answer to "
+                "the species 'setosa&versicolor': send the species exactly as given, in the "
+                "params argument of requests.get, which escapes the & (written into the URL "
+                "by hand, the & ends the species after 'setosa')",
                 pytrace=False,
             )
         assert got == want, f"{call} returned {got!r}; expected {want!r}"
