@@ -48,9 +48,10 @@ ORIGIN = "https://app.iris.example"
 # IRIS_CORS_ORIGINS lists two origins: every one of them is approved, not only the first.
 ORIGINS = [ORIGIN, "https://admin.iris.example"]
 FOREIGN = "https://evil.example"
-# Not listed either: the settings' default (a local dev server), and the listed host over
-# plain http (an origin is a scheme, a host and a port: all three must match).
-OTHER_FOREIGN = ("http://localhost:5173", "http://app.iris.example")
+# Not listed either: the settings' default (a local dev server), the listed host over plain
+# http (an origin is a scheme, a host and a port: all three must match), and "null", the
+# Origin of a sandboxed page or of a local file, which any page can make itself.
+OTHER_FOREIGN = ("http://localhost:5173", "http://app.iris.example", "null")
 HOSTS = ["testserver", "127.0.0.1", "localhost", "iris.internal.example"]
 GZIP_MINIMUM = 1000  # bytes: answers this large or larger are compressed, smaller ones not
 CAPACITY = 3
@@ -84,6 +85,11 @@ STREAMS = {"/predict/explain/lines": "JSON Lines", "/predict/explain": "Server-S
 GZIP = {"Accept-Encoding": "gzip"}
 
 
+# A user who logs in with a password (lab 07) is a caller too, with a bucket of their own.
+USER = f"user-{secrets.token_hex(6)}"
+USER_PASSWORD = secrets.token_urlsafe(16)
+
+
 def key(caller: str) -> dict[str, str]:
     """The X-API-Key header of one of the grader's callers."""
     return {"X-API-Key": KEYS[caller]}
@@ -98,11 +104,13 @@ def grader_settings(iris_model: Path, tmp_path_factory: pytest.TempPathFactory) 
     data = tmp_path_factory.mktemp("lab11-data") / "data"
     data.mkdir()
     database = isolation.current().writable_by_app(data) / "log.db"
+    (password_hash,) = support.password_hashes({USER: USER_PASSWORD}).values()
     environment = {
         "IRIS_ENVIRONMENT": "development",
         "IRIS_MODEL_PATH": str(iris_model),
         "IRIS_JWT_SECRET": SECRET,
         "IRIS_API_KEYS": json.dumps({CLIENT_NAMES[caller]: KEYS[caller] for caller in LISTED}),
+        "IRIS_USERS": json.dumps({USER: {"password_hash": password_hash, "role": "user"}}),
         "IRIS_ARGON2_TIME_COST": "1",
         "IRIS_ARGON2_MEMORY_COST": "64",
         "IRIS_DATABASE_URL": f"sqlite:///{database}",
@@ -142,11 +150,15 @@ def grader_clock(request: Request) -> float:
     return float(request.headers.get(CLOCK_HEADER, "0"))
 
 
+OVERRIDE_REFILL = 1 / 16  # tokens per second in one_token_settings: one every 16 s
+
+
 def one_token_settings():
-    """Replaces the submission's get_settings: its own Settings, with buckets of 1 token."""
+    """Replaces the submission's get_settings: its own Settings, with buckets of 1 token
+    that gain one every 16 s."""
     from app.core.config import Settings
 
-    return Settings(rate_limit_capacity=1)
+    return Settings(rate_limit_capacity=1, rate_limit_refill_per_second=OVERRIDE_REFILL)
 
 
 MISSING_CLOCK = (
@@ -363,7 +375,7 @@ BAD_ORIGINS = (
     [f"{ORIGIN}?from=ads"],
     ["ftp://app.iris.example"],
     ["http://:5173"],  # a port, but no host
-    [ORIGIN, f"{ORIGINS[1]}/"],  # a valid origin first, a bad one second
+    [ORIGIN, f"{ORIGINS[1]}#top"],  # a valid origin first, a bad one (a fragment) second
 )
 # each as IRIS_CORS_ORIGINS, and one that is not JSON (no brackets, no quotes)
 BAD_ORIGIN_TEXTS = [*(json.dumps(origins) for origins in BAD_ORIGINS), ORIGIN]
@@ -372,25 +384,35 @@ TWO_BAD = {"IRIS_CORS_ORIGINS": json.dumps(["*"]), "IRIS_RATE_LIMIT_CAPACITY": "
 TWO_BAD_TEXT = " and ".join(f"{name}={value}" for name, value in TWO_BAD.items())
 PRODUCTION = {"IRIS_ENVIRONMENT": "production", "IRIS_JWT_SECRET": None}
 PRODUCTION_IN_ENV_FILE = {"IRIS_ENVIRONMENT": None, "IRIS_JWT_SECRET": None}
-# The start served at the end: production with the grader's secret, in a folder whose .env
-# holds ENV_FILE, IRIS_RATE_LIMIT_CAPACITY unset (what three checks need to see serve).
-SERVED = {"IRIS_ENVIRONMENT": "production", "IRIS_RATE_LIMIT_CAPACITY": None}
+# Neither development nor production: refused like any invalid setting, in one line that
+# names it (the secret's validator then finds no environment in info.data).
+UNKNOWN_ENVIRONMENT = {"IRIS_ENVIRONMENT": "staging"}
+# The start served at the end: production, in a folder whose .env holds ENV_FILE and the
+# grader's secret (neither IRIS_RATE_LIMIT_CAPACITY nor IRIS_JWT_SECRET in the environment):
+# what three checks need to see serve.
+SERVED = {
+    "IRIS_ENVIRONMENT": "production",
+    "IRIS_RATE_LIMIT_CAPACITY": None,
+    "IRIS_JWT_SECRET": None,
+}
+SERVED_ENV_FILE = f"{ENV_FILE}IRIS_JWT_SECRET={SECRET}\n"
 
 
 @pytest.fixture(scope="module")
 def starts(submission_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The starts of the settings and refusal checks, in one process of their own (a fresh
     interpreter costs seconds): each bad origin, production without a secret (from the
-    environment, then from a .env file), and last, served over HTTP, production with a
-    secret in a folder whose .env holds ENV_FILE. A check whose served start did not serve
-    starts its own (see :func:`start_outcomes`)."""
+    environment, then from a .env file), an environment that is neither, and last, served
+    over HTTP, production in a folder whose .env holds ENV_FILE and the grader's secret. A
+    check whose served start did not serve starts its own (see :func:`start_outcomes`)."""
     base = tmp_path_factory.mktemp("starts")
     plan = {
         **{text: (base / "here", {"IRIS_CORS_ORIGINS": text}, None) for text in BAD_ORIGIN_TEXTS},
         "two bad variables": (base / "here", TWO_BAD, None),
         "production": (base / "here", PRODUCTION, None),
         "production in .env": (base / "in-file", PRODUCTION_IN_ENV_FILE, PRODUCTION_ENV_FILE),
-        "served": (base / "with-env-file", SERVED, ENV_FILE),
+        "unknown environment": (base / "here", UNKNOWN_ENVIRONMENT, None),
+        "served": (base / "with-env-file", SERVED, SERVED_ENV_FILE),
     }
     try:
         outcomes = start_outcomes(submission_dir, list(plan.values()))
@@ -605,8 +627,8 @@ def test_settings_come_from_iris_variables_and_hide_their_secrets(submission_dir
 def test_a_bad_cors_origin_stops_the_start_in_one_line(submission_dir, starts):
     """With IRIS_CORS_ORIGINS set to ["*"], to an origin with a trailing slash or a query, to
     one whose scheme is not http or https, to one with a port but no host, to a valid origin
-    followed by a bad one, or to an origin that is not JSON (no brackets, no quotes), the app
-    refuses to start with one line that names IRIS_CORS_ORIGINS; with ["*"] and
+    followed by one with a fragment, or to an origin that is not JSON (no brackets, no
+    quotes), the app refuses to start with one line that names IRIS_CORS_ORIGINS; with ["*"] and
     IRIS_RATE_LIMIT_CAPACITY=0 together, the one line names both variables; started the same
     way with the grader's own settings (valid origins), it serves."""
     for text in BAD_ORIGIN_TEXTS:
@@ -635,16 +657,25 @@ def test_a_bad_cors_origin_stops_the_start_in_one_line(submission_dir, starts):
     points=7,
     hint="Production needs a secret of its own: the development default is public. Handout: "
     '"Refusing a bad configuration".',
-    more="In the jwt_secret validator, when info.data['environment'] is 'production' and the "
-    "secret is DEVELOPMENT_SECRET, raise ValueError; a real secret must still start.",
+    more="In the jwt_secret validator, when info.data.get('environment') is 'production' and "
+    "the secret is DEVELOPMENT_SECRET, raise ValueError; a real secret must still start. An "
+    "invalid IRIS_ENVIRONMENT is not in info.data at all (info.data['environment'] raises "
+    "KeyError, which is no ValidationError).",
 )
 def test_production_refuses_the_development_secret(submission_dir, starts):
     """With IRIS_ENVIRONMENT=production and no IRIS_JWT_SECRET the app refuses to start with
     one line naming IRIS_JWT_SECRET, whether production comes from the environment or from a
     .env file (when the settings read .env at all: not reading it is the settings check's
-    finding); with a secret of its own it starts."""
+    finding); with IRIS_ENVIRONMENT=staging (neither development nor production) it refuses
+    with one line naming IRIS_ENVIRONMENT; with a secret of its own it starts, the secret
+    set in a .env file (or, for settings that do not read .env, in the environment)."""
     refused = start_of(starts, "production")
     expect_refusal(refused, "IRIS_JWT_SECRET", "IRIS_ENVIRONMENT=production and no secret")
+    expect_refusal(
+        start_of(starts, "unknown environment"),
+        "IRIS_ENVIRONMENT",
+        "IRIS_ENVIRONMENT=staging (neither development nor production)",
+    )
     from_file = start_of(starts, "production in .env")
     # Only settings that read .env at all can see production there (not reading it is the
     # settings check's finding): that is asked only when this start was not refused.
@@ -654,7 +685,16 @@ def test_production_refuses_the_development_secret(submission_dir, starts):
             "IRIS_JWT_SECRET",
             "IRIS_ENVIRONMENT=production in a .env file (not in the environment) and no secret",
         )
-    accepted = start_of(starts, "served")  # production, with the grader's secret
+    accepted = start_of(starts, "served")  # production, with the grader's secret in .env
+    # Settings that read .env at all read the secret from it too (not reading it is the
+    # settings check's finding: those are started with the secret in the environment).
+    if accepted["refused"] and reads_env_file(env_file_read(submission_dir, starts)):
+        pytest.fail(
+            "with IRIS_ENVIRONMENT=production, and IRIS_JWT_SECRET set in a .env file (not in "
+            f"the environment), the app refused to start: {accepted.get('message', '')[:300]!r}; "
+            "a secret set in .env is set (the settings read both)",
+            pytrace=False,
+        )
     if not serves(accepted):
         production = {"IRIS_ENVIRONMENT": "production"}
         (accepted,) = start_outcomes(submission_dir, [(starts["base"] / "here", production, None)])
@@ -693,7 +733,7 @@ def test_an_allowed_origins_preflight_is_approved(api):
 )
 def test_a_foreign_origins_preflight_is_not_approved(api):
     """A preflight from an origin that is not listed (https://evil.example, the settings'
-    default http://localhost:5173, the listed host over http) gets no
+    default http://localhost:5173, the listed host over http, null) gets no
     Access-Control-Allow-Origin (while one from a listed origin is approved)."""
     expect_approved(preflight(api, ORIGIN), ORIGIN)
     response = preflight(api, FOREIGN)
@@ -863,14 +903,29 @@ def test_a_drained_bucket_refills_with_the_clock(app):
     "dependency (401 before any token is taken), never for a raw header.",
 )
 def test_each_caller_has_a_bucket_of_its_own(api):
-    """When one API key's bucket is empty (429), another client's key still gets 200. A
-    request with no valid credentials is no caller: it gets 401 however often it comes,
-    never 429 (nor does it spend anyone's tokens)."""
+    """When one API key's bucket is empty (429), another client's key still gets 200, and
+    a user who logged in (POST /token) is limited too, in a bucket of their own: 3
+    predictions with their bearer token get 200, the next 429. A request with no valid
+    credentials is no caller: it gets 401 however often it comes, never 429 (nor does it
+    spend anyone's tokens)."""
     drain(api, "one")
     expect_429(predict(api, "one"), "the first client's request after its burst")
     response = predict(api, "two")
     assert response.status_code == 200, (
         f"another client's first request answered {response.status_code}; expected 200"
+    )
+    # Lab 07's login is not this check's rule: without a token, the user's bucket is not asked.
+    login = api.post("/token", data={"username": USER, "password": USER_PASSWORD})
+    token = login.json().get("access_token") if login.status_code == 200 else None
+    bearer = {"Authorization": f"Bearer {token}"}
+    statuses = [
+        api.post(V1, json=SETOSA, headers=bearer).status_code
+        for _ in range(CAPACITY + 1 if isinstance(token, str) else 0)
+    ]
+    assert not statuses or statuses == [200] * CAPACITY + [429], (
+        f"{CAPACITY + 1} predictions of a user with a bearer token (after another client "
+        f"drained its own bucket) answered {statuses}; expected {CAPACITY} times 200, then "
+        "429: a user is a caller too, with a bucket of their own"
     )
     for headers, what in (({}, "no credentials"), ({"X-API-Key": "not-a-key"}, "a wrong key")):
         statuses = [
@@ -890,8 +945,9 @@ def test_each_caller_has_a_bucket_of_its_own(api):
     "Depends(get_settings)]) instead of reading a global.",
 )
 def test_the_limit_reads_the_settings_through_get_settings(app):
-    """With get_settings replaced by settings whose capacity is 1, a caller's second
-    request gets 429."""
+    """With get_settings replaced by settings whose capacity is 1 and whose refill is a
+    token every 16 s, a caller's second request gets 429, with a Retry-After of 16 (15 when
+    more than a second passed between the two requests), not the grader's 64."""
     with overridden_and_started(
         app, "get_settings", one_token_settings, MISSING_SETTINGS
     ) as test_client:
@@ -899,9 +955,18 @@ def test_the_limit_reads_the_settings_through_get_settings(app):
         assert first.status_code == 200, (
             f"the first request answered {first.status_code}; expected 200"
         )
-        expect_429(
-            predict(test_client, "override"),
-            "the second request with a capacity of 1 (get_settings replaced)",
+        what = "the second request with a capacity of 1 (get_settings replaced)"
+        second = predict(test_client, "override")
+        expect_429(second, what)
+        # Its format is the Retry-After check's rule: here only the number of seconds counts.
+        wait = second.headers.get("retry-after", "")
+        period = round(1 / OVERRIDE_REFILL)
+        assert not re.fullmatch(r"\d+(\.\d*)?", wait.strip()) or (
+            period - 1 <= float(wait) <= period
+        ), (
+            f"{what}: Retry-After is {wait}; expected {period}, since the replaced settings "
+            f"refill a token every {period} s (rate_limit_refill_per_second=1/{period}): the "
+            "refill, like the capacity, comes from the get_settings dependency"
         )
 
 
@@ -985,12 +1050,13 @@ def test_v1_answers_carry_deprecation_and_sunset(api):
     'contract, "/v2".',
     more="Sort the probabilities from high to low and answer the first k as "
     "{'species': ..., 'probability': ...} in top_classes; k is a query parameter, 1 to 3, "
-    "3 by default.",
+    "3 by default. The /v2 router takes rate_limit, not /v1's deprecation headers.",
 )
 def test_v2_lists_the_k_most_probable_species(api):
-    """POST /v2/predict?k=2 answers species, top_classes (2 of them, most probable first,
-    the first being the species), model_version and the prediction_id of its row in the log
-    (GET /predictions/{id}); without k it lists 3 (for a setosa: setosa first, then by
+    """POST /v2/predict?k=2 answers species, top_classes (the 2 most probable species by
+    POST /v1/predict's probabilities, most probable first, the first being the species),
+    model_version and the prediction_id of its row in the log (GET /predictions/{id}), with
+    no Deprecation or Sunset header; without k it lists 3 (for a setosa: setosa first, then by
     probability); k=0 and k=4 are 422."""
     response = predict(api, "v2", V2, json=VIRGINICA, params={"k": 2})
     support.expect_status(response, 200, f"POST {V2}?k=2")
@@ -1006,9 +1072,20 @@ def test_v2_lists_the_k_most_probable_species(api):
     assert body.get("species") == top[0].get("species") == "virginica", (
         f"POST {V2}?k=2 answered {json.dumps(body)[:300]}; expected virginica first"
     )
+    marked = [name for name in ("Deprecation", "Sunset") if name in response.headers]
+    assert not marked, (
+        f"POST {V2} answered with {' and '.join(marked)}: only /v1 is deprecated, /v2 is "
+        "its successor (its answers carry neither header)"
+    )
     v1 = support.json_or_fail(predict(api, "v2", V1, json=VIRGINICA), f"POST {V1}")
     v1_probabilities = v1.get("probabilities") if isinstance(v1, dict) else None
     if isinstance(v1_probabilities, dict):
+        most = sorted(v1_probabilities, key=lambda name: v1_probabilities[name], reverse=True)
+        listed = [item.get("species") for item in top]
+        assert listed == most[:2], (
+            f"POST {V2}?k=2 lists {listed}; expected the 2 most probable species, {most[:2]} "
+            f"(the model, POST {V1}, gives {v1_probabilities})"
+        )
         for item in top:
             model_says = v1_probabilities.get(item.get("species"))
             assert isinstance(model_says, float) and item.get("probability") == model_says, (

@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         secret = value.get_secret_value()
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"the secret must be at least {MIN_SECRET_BYTES} bytes long")
-        # TODO 2: in production (info.data["environment"]), refuse DEVELOPMENT_SECRET.
+        # TODO 2: in production (info.data.get("environment")), refuse DEVELOPMENT_SECRET.
         return value
 
     @field_validator("cors_origins")

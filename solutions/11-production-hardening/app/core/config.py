@@ -100,7 +100,7 @@ class Settings(BaseSettings):
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"the secret must be at least {MIN_SECRET_BYTES} bytes long")
         # BEGIN SOLUTION
-        #: # TODO 2: in production (info.data["environment"]), refuse DEVELOPMENT_SECRET.
+        #: # TODO 2: in production (info.data.get("environment")), refuse DEVELOPMENT_SECRET.
         if info.data.get("environment") == "production" and secret == DEVELOPMENT_SECRET:
             raise ValueError("production needs a secret of its own, not the development one")
         # END SOLUTION
