@@ -252,9 +252,10 @@ def expect_status(response, status: int, what: str) -> None:
     support.expect_status(response, status, what, body_chars=300)
 
 
-def predict(test_client, flower: dict = SETOSA) -> dict:
-    """POST /predict with the grader's API key; the answer, which must have a prediction_id."""
-    response = test_client.post("/predict", json=flower, headers=KEY)
+def predict(test_client, flower: dict = SETOSA, headers: dict | None = None) -> dict:
+    """POST /predict with the grader's API key (or ``headers``); the answer, which must have a
+    prediction_id."""
+    response = test_client.post("/predict", json=flower, headers=headers or KEY)
     expect_status(response, 200, "POST /predict")
     body = support.json_or_fail(response, "POST /predict")
     assert isinstance(body.get("prediction_id"), int), (
@@ -520,9 +521,10 @@ def test_unknown_prediction_is_404(fresh_client):
 def test_feedback_changes_only_the_fields_sent(fresh_client):
     """PATCH /predictions/{id} with {"true_species"} sets it; then with {"note"} alone (sent
     by a user's bearer token, another caller than the one that predicted) sets the note and
-    keeps the true species; then {"true_species": null} clears it and keeps the note, and
-    {"note": null} clears the note. Each answer is the updated row, and GET agrees; the
-    row's other fields (its caller and created_at among them) stay as they were logged."""
+    keeps the true species; an empty {} changes nothing (200); then {"true_species": null}
+    clears it and keeps the note, and {"note": null} clears the note. Each answer is the
+    updated row, and GET agrees; the row's other fields (its caller and created_at among
+    them) stay as they were logged."""
     prediction_id = predict(fresh_client)["prediction_id"]
     logged = read(fresh_client, prediction_id)
     body = feedback(fresh_client, prediction_id, {"true_species": "versicolor"})
@@ -538,6 +540,19 @@ def test_feedback_changes_only_the_fields_sent(fresh_client):
     assert body.get("true_species") == "versicolor", (
         f'PATCH {{"note"}} alone changed true_species to {body.get("true_species")!r}: '
         "a field the caller did not send must stay as it is"
+    )
+    response = fresh_client.patch(f"/predictions/{prediction_id}", json={}, headers=KEY)
+    assert response.status_code == 200, (
+        f"PATCH /predictions/{prediction_id} with an empty body {{}} answered "
+        f"{response.status_code}; expected 200 and the row as it is: both fields of the "
+        f"feedback are optional, so {{}} is valid feedback that changes nothing. Its body: "
+        f"{response.text[:200]}"
+    )
+    body = support.json_or_fail(response, "PATCH /predictions/{id} with {}")
+    found = (body.get("true_species"), body.get("note"))
+    assert found == ("versicolor", "measured twice"), (
+        f"PATCH {{}} answered true_species, note = {found}; expected ('versicolor', 'measured "
+        "twice'): an empty feedback changes nothing"
     )
     body = feedback(fresh_client, prediction_id, {"true_species": None})
     assert body.get("true_species") is None, "PATCH with true_species null did not clear it"
@@ -625,9 +640,9 @@ def test_pages_cover_every_row_once_in_id_order(fresh_client):
     """Seven logged rows read in pages of 3 (offset 0, 3, 6) come back once each, in
     increasing id order, with total 7 on every page; the default page holds all 7 and says
     offset 0 and limit 20, a page asked with offset 3 and limit 2 says so, and a page past
-    the end is empty."""
-    ids = [predict(fresh_client, flower)["prediction_id"] for flower in [SETOSA, VIRGINICA] * 3]
-    ids.append(predict(fresh_client, VERSICOLOR)["prediction_id"])
+    the end is empty. With a species filter, offset skips that many of the matching rows."""
+    answers = [predict(fresh_client, flower) for flower in [SETOSA, VIRGINICA] * 3 + [VERSICOLOR]]
+    ids = [answer["prediction_id"] for answer in answers]
     seen = []
     for offset in (0, 3, 6):
         body = page(fresh_client, offset=offset, limit=3)
@@ -646,6 +661,15 @@ def test_pages_cover_every_row_once_in_id_order(fresh_client):
             f"answered offset, limit = {echoed}; a page says which page it is"
         )
     assert ids_of(page(fresh_client, offset=7, limit=3)) == [], "a page past the end is not empty"
+    species = answers[1]["species"]
+    matching = [answer["prediction_id"] for answer in answers if answer["species"] == species]
+    params = {"species": species, "offset": 1, "limit": 2}
+    body = page(fresh_client, **params)
+    assert ids_of(body) == matching[1:3] and body["total"] == len(matching), (
+        f"GET /predictions with {params} listed {ids_of(body)} (total {body['total']}); "
+        f"expected {matching[1:3]} (total {len(matching)}) of the rows {matching} that match: "
+        "offset skips that many of the matching rows, in id order (it is not an id)"
+    )
 
 
 @check(
@@ -796,8 +820,12 @@ def test_filters_by_time_range(fresh_client):
         ids.append(predict(fresh_client)["prediction_id"])
         time.sleep(0.03)
     times = [read(fresh_client, prediction_id).get("created_at") for prediction_id in ids]
-    assert len({as_utc(moment) for moment in times}) == 4, (
-        f"four rows logged 30 ms apart have the times {times}: created_at must keep microseconds"
+    distinct = len({as_utc(moment) for moment in times})
+    assert distinct == 4, f"four rows logged 30 ms apart have the times {times}: " + (
+        "every row has the same created_at: it must be the time each row was logged, "
+        "computed for each new row (default_factory=utc_now), not once (default=utc_now())"
+        if distinct == 1
+        else "created_at must keep microseconds"
     )
     naive = {"since": without_offset(times[1]), "until": without_offset(times[3])}
     for params, expected in (
@@ -861,9 +889,10 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
     model_version, how many are labelled, how many of those the model got right, and their
     ratio; unlabelled rows (some with a note) do not count, a version with none labelled
     has no entry (asked before any feedback, it is an empty list; asked again after it, it
-    counts the labels), and a version whose labelled rows are all wrong has correct 0. The
-    rows of the version that comes second in model_version order are logged first, a batch of
-    more rows than a default page of the list holds."""
+    counts the labels), and a version whose labelled rows are all wrong has correct 0. Rows
+    predicted by another caller (a user's token) count as well. The rows of the version that
+    comes second in model_version order are logged first, a batch of more rows than a default
+    page of the list holds."""
     with model_version_changed(model_file, SECOND_VERSION):
         reload_model(fresh_client)
         later = predict_batch(fresh_client, [VERSICOLOR, SETOSA, VIRGINICA] * 8)
@@ -875,9 +904,9 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
         "(a version with no labelled rows has none)"
     )
     reload_model(fresh_client)  # the model of GRADER_VERSION again
-    right, wrong, unlabelled = (
-        predict(fresh_client, flower) for flower in (SETOSA, VIRGINICA, SETOSA)
-    )
+    # The row predicted right is predicted by the user, another caller than the one asking.
+    right = predict(fresh_client, SETOSA, headers=bearer(fresh_client, USER, USER_PASSWORD))
+    wrong, unlabelled = (predict(fresh_client, flower) for flower in (VIRGINICA, SETOSA))
     feedback(fresh_client, unlabelled["prediction_id"], {"note": "a note is not a label"})
     for number, row in enumerate(later):  # one row in three labelled wrong: 2/3 right
         label = row["species"] if number % 3 else next(n for n in SPECIES if n != row["species"])
@@ -934,8 +963,8 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
         found = (entry.get("labelled"), entry.get("correct"), entry.get("accuracy"))
         assert found[:2] == (labelled, correct) and close(found[2], accuracy), (
             f"GET /accuracy for {version}: labelled, correct, accuracy = {found}; expected "
-            f"{(labelled, correct, accuracy)} (every labelled row counts, not a page of them; "
-            "rows without a true_species do not count, even with a note)"
+            f"{(labelled, correct, accuracy)} (every labelled row counts, whoever predicted it, "
+            "not a page of them; rows without a true_species do not count, even with a note)"
         )
 
 
@@ -948,7 +977,7 @@ def test_accuracy_by_model_version(fresh_client, model_file: Path):
 )
 def test_only_an_admin_deletes_a_row(fresh_client):
     """DELETE /predictions/{id} answers 401 with an API key only, 403 for a user who is not
-    an admin, and 204 for the admin, after which the row is gone (404)."""
+    an admin, and 204 with no body for the admin, after which the row is gone (404)."""
     prediction_id = predict(fresh_client)["prediction_id"]
     path = f"/predictions/{prediction_id}"
     expect_status(
@@ -958,7 +987,12 @@ def test_only_an_admin_deletes_a_row(fresh_client):
     expect_status(fresh_client.delete(path, headers=user), 403, f"DELETE {path} as a user")
     read(fresh_client, prediction_id)
     admin = bearer(fresh_client, ADMIN, ADMIN_PASSWORD)
-    expect_status(fresh_client.delete(path, headers=admin), 204, f"DELETE {path} as the admin")
+    response = fresh_client.delete(path, headers=admin)
+    expect_status(response, 204, f"DELETE {path} as the admin")
+    assert not response.content, (
+        f"DELETE {path} as the admin answered 204 with the body {response.text[:200]!r}; "
+        "expected no body: a 204 has none (return Response(status_code=204))"
+    )
     expect_status(fresh_client.get(path, headers=KEY), 404, f"GET {path} after the DELETE")
 
 
@@ -998,7 +1032,8 @@ def test_migration_keeps_the_rows_of_an_old_database(
         body = page(upgraded)
         assert ids_of(body) == [1, 2, 3], (
             f"after the upgrade GET /predictions lists ids {ids_of(body)}; the old file held "
-            "rows 1, 2 and 3 (listed by id, whatever their created_at)"
+            "rows 1, 2 and 3 (listed by id, whatever their created_at and whoever predicted "
+            "them)"
         )
         for item, old in zip(body["items"], OLD_ROWS, strict=True):
             expected = {"species": old[6], "model_version": old[7], "caller": old[9]}
