@@ -1140,19 +1140,36 @@ def test_concurrent_predictions_all_land(app, database: Path):
 
 @check(
     points=4,
-    hint='An in-memory SQLite database exists only inside one connection. Handout: "SQLite in '
-    'a web service".',
+    hint="An in-memory SQLite database exists only inside one connection, and the app reads "
+    'DATABASE_URL when it starts. Handout: "SQLite in a web service" and the contract, '
+    '"Settings".',
     more="An in-memory SQLite database lives in one connection: create its engine with "
-    "poolclass=StaticPool (and check_same_thread=False), so every session uses that one.",
+    "poolclass=StaticPool (and check_same_thread=False), so every session uses that one. "
+    "Read the settings in lifespan (Settings() there), not in a module-level variable.",
 )
-def test_an_in_memory_database_works(app, grader_settings: None, monkeypatch):
+def test_an_in_memory_database_works(submission_dir: Path, grader_settings: None, tmp_path: Path):
     """With DATABASE_URL=sqlite:// (in memory, no file) the app starts, logs a prediction and
-    reads it back."""
-    monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    with started(app, "an in-memory database (sqlite://)") as in_memory:
-        prediction_id = predict(in_memory)["prediction_id"]
-        assert read(in_memory, prediction_id).get("id") == prediction_id
-        assert page(in_memory)["total"] == 1, "the in-memory log does not hold one row"
+    reads it back. DATABASE_URL is read when the app starts: main.py is imported while it
+    names a file, and set to sqlite:// before the app starts (as a test's fixture does); that
+    file is never created."""
+    at_import = writable_folder(tmp_path / "at-import") / "imported-with.db"
+    with support.served_apart(
+        submission_dir,
+        what="starting the app with DATABASE_URL=sqlite:// (an in-memory database)",
+        importing="with DATABASE_URL naming a file",
+        before_import={"DATABASE_URL": url_of(at_import)},
+        after_import={"DATABASE_URL": "sqlite://"},
+        raise_server_exceptions=False,
+    ) as served:
+        prediction_id = predict(served.client)["prediction_id"]
+        assert read(served.client, prediction_id).get("id") == prediction_id
+        assert page(served.client)["total"] == 1, "the in-memory log does not hold one row"
+    assert not at_import.exists(), (
+        f"main.py was imported while DATABASE_URL named {at_import.name}, then the app started "
+        f"with DATABASE_URL=sqlite://, and it opened {at_import.name}: it read DATABASE_URL "
+        "when main.py was imported. Read the settings when the app starts (in lifespan): "
+        "tests import main.py once and set DATABASE_URL for each test afterwards"
+    )
 
 
 # ---------------------------------------------------------------- the student's tests

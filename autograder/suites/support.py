@@ -597,6 +597,7 @@ def _served_here(settings: dict, place: Path, what: str, start_timeout: float) -
         done = 0
         try:
             for _ in range(settings["imports"]):
+                forget_submission_tables()
                 module = stack.enter_context(submission.imported_afresh(folder))
                 done += 1
         except (Exception, SystemExit) as error:  # anything the student's import raises
@@ -693,12 +694,17 @@ def _serve_apart(fds: list[int], settings: dict) -> None:
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
     done = 0
+    # Kept open while the app serves: closing it (or losing it) would take the imported
+    # modules out of sys.modules, and a module the app imports later (Alembic's env.py
+    # imports the tables' module) would then run a second time.
+    imports = ExitStack()
     try:
         if settings["workdir"] is not None:
             os.chdir(settings["workdir"])
         set_variables(settings["before_import"])
         for _ in range(settings["imports"]):
-            module = submission.imported_afresh(folder).__enter__()
+            forget_submission_tables()  # the tables of an earlier import are defined again
+            module = imports.enter_context(submission.imported_afresh(folder))
             done += 1
     except BaseException as error:  # noqa: BLE001 - anything the student's code raises
         when = f" {settings['importing']}" if settings["importing"] else ""
