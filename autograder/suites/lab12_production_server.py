@@ -45,6 +45,7 @@ from autograder.suites import support
 from autograder.suites.dockerfiles import (
     BASE_IMAGE_USERS,
     SHELL_OPERATORS,
+    SHELLS,
     copied_environment_on_path,
     dockerignore_excludes,
     dockerignore_rules,
@@ -61,6 +62,7 @@ from autograder.suites.dockerfiles import (
     made_by_stage,
     option_values,
     run_commands,
+    runs_the_prestart,
     script_server_problem,
     server_started,
     server_words,
@@ -421,6 +423,10 @@ def test_uvicorn_serves_the_app(uvicorn_server, lifespan_run):
         )
 
 
+# The server hooks of Gunicorn the checks look for in gunicorn.conf.py.
+GUNICORN_HOOKS = ("on_starting", "when_ready", "post_fork", "post_worker_init")
+
+
 def gunicorn_settings(
     web_concurrency: str | None = "3", environment: dict[str, str] | None = None
 ) -> dict:
@@ -453,12 +459,14 @@ def gunicorn_settings(
             os.environ.pop("WEB_CONCURRENCY", None)
         else:
             os.environ["WEB_CONCURRENCY"] = before
-    return {
+    values = {
         name: value
         for name, value in vars(module).items()
         if isinstance(value, str | int | float)
         or (isinstance(value, list) and all(isinstance(v, str) for v in value))
     }
+    values["hooks"] = sorted(name for name in GUNICORN_HOOKS if callable(vars(module).get(name)))
+    return values
 
 
 @check(
@@ -577,8 +585,8 @@ def test_start_up_work_ran_once_under_fastapi_run(
     run once alone (as each worker runs it) on an empty database, leaves it with no table:
     it never migrates (the prestart event alone would not show an ``alembic upgrade`` of
     its own). The server's database has its tables (the prestart work migrated it), and
-    ``prepare(settings)``, run once alone on an empty database, writes its ``prestart``
-    event once the database has its tables."""
+    ``prepare(settings)``, run once alone on an empty database (a file with no table, already
+    there), writes its ``prestart`` event once the database has its tables."""
     ran_once(fastapi_workers, tmp_path)
     tables = lifespan_run["tables"]
     if tables:
@@ -591,9 +599,17 @@ def test_start_up_work_ran_once_under_fastapi_run(
         )
     if prestart_run.get("tables") == []:
         pytest.fail(
-            "prepare(settings) of app/prestart.py, run once on an empty database, wrote its "
-            "prestart event before the database had a table: the event says the database is "
-            "migrated, so prepare() writes it after migrating",
+            "prepare(settings) of app/prestart.py, run once on an empty database (its file "
+            "there, with no table yet), wrote its prestart event before the database had a "
+            "table: prepare() migrates the database, whether its file is new or already "
+            "there, then writes the event, which says the database is migrated",
+            pytrace=False,
+        )
+    if "problem" not in prestart_run and prestart_run.get("tables") is None:
+        pytest.fail(
+            "prepare(settings) of app/prestart.py, run once alone, wrote no prestart event "
+            "through app.lifecycle.record: prepare() itself writes it (Gunicorn's on_starting "
+            "may call prepare() without main())",
             pytrace=False,
         )
 
@@ -606,8 +622,22 @@ def test_start_up_work_ran_once_under_fastapi_run(
 )
 def test_start_up_work_ran_once_under_gunicorn(gunicorn_workers, tmp_path):
     """Gunicorn with two workers: one ``prestart`` event (run by the master before the
-    workers start), the database migrated, and a ``startup`` event from each worker."""
+    workers start), the database migrated, and a ``startup`` event from each worker. And
+    gunicorn.conf.py defines the ``on_starting`` hook that runs the prestart work (work at
+    the top of the file runs whenever the file is read, not when Gunicorn starts)."""
     ran_once(gunicorn_workers, tmp_path)
+    try:
+        values = isolation.call(gunicorn_settings, "2", timeout=30)
+    except isolation.SandboxError as error:
+        pytest.fail(f"gunicorn.conf.py did not run: {error}", pytrace=False)
+    if "on_starting" not in values.get("hooks", []):
+        pytest.fail(
+            "gunicorn.conf.py defines no on_starting(server) function: the prestart work runs "
+            "in that hook, which Gunicorn calls once, in the master, before it forks the "
+            "workers (code at the top of the file runs whenever the file is read: "
+            "gunicorn --check-config, a reload on SIGHUP, any tool that reads the settings)",
+            pytrace=False,
+        )
 
 
 def run_prestart(model: Path, data: Path) -> str:
@@ -751,8 +781,9 @@ def test_prestart_trains_a_missing_model(submission_dir, tmp_path_factory):
     (``iris-classifier.joblib``, in an empty folder) ends, and a model is there afterwards
     (joblib loads it, and it predicts a flower) with its metadata beside it
     (``iris-classifier.json``, a JSON object with its ``version``, which the app loads with
-    it); run again, it leaves the model that is there
-    as it is (it trains only when there is none)."""
+    it), and its ``prestart`` event is written after the model is there (the lifecycle log
+    is older than the model otherwise); run again, it leaves the model that is there as it is
+    (it trains only when there is none)."""
     data = isolation.current().writable_by_app(tmp_path_factory.mktemp("prestart"))
     # Not train.py's own name: the model belongs at IRIS_MODEL_PATH, whatever its name.
     model = data / "iris-classifier.joblib"
@@ -767,6 +798,20 @@ def test_prestart_trains_a_missing_model(submission_dir, tmp_path_factory):
         )
     check_model(model, shown, submission_dir)
     check_metadata(model, shown)
+    # The prestart event says the work is done: it is written after the model is in place.
+    log = data / "lifecycle.jsonl"
+    try:
+        logged, trained_at = os.lstat(log).st_mtime_ns, os.lstat(model).st_mtime_ns
+    except OSError:
+        logged = trained_at = None
+    if logged is not None and trained_at is not None and logged < trained_at:
+        pytest.fail(
+            "python -m app.prestart, with IRIS_MODEL_PATH naming a missing file, wrote to the "
+            f"lifecycle log (its prestart event) before the model it trained was at {model.name}: "
+            "prepare() migrates the database, trains a missing model, then writes the event "
+            f"that says the work is done{shown}",
+            pytrace=False,
+        )
     # The model a team deployed: prestart must not replace it.
     deployed = trained + b"\0deployed"
     if not support.replace_own_file(data, model.name, deployed):
@@ -916,9 +961,10 @@ def database_tables(database: Path, scratch: Path) -> list[str]:
 
 def prestart_leftovers(folder: str, environment: dict[str, str], database: str) -> dict:
     """A probe: import ``app.prestart`` of ``folder`` afresh with ``environment`` set and
-    call its ``prepare(settings)`` once, with ``app.lifecycle.record`` watched: ``tables``,
-    the tables the SQLite file at ``database`` had when the ``prestart`` event was written
-    (None: no such event was written through it); else ``problem``, why it did not run."""
+    call its ``prepare(settings)`` once on an empty SQLite file at ``database`` (made here),
+    with ``app.lifecycle.record`` watched: ``tables``, the tables that file had when the
+    ``prestart`` event was written (None: no such event was written through it); else
+    ``problem``, why it did not run."""
     import os
     import sqlite3
     import sys
@@ -927,6 +973,9 @@ def prestart_leftovers(folder: str, environment: dict[str, str], database: str) 
     os.environ.update(environment)
     support.forget_submission_tables()
     found: dict = {"tables": None}
+    # The file is there, with no table: a service whose database file exists already (a
+    # volume, an older deployment) is migrated too.
+    sqlite3.connect(database).close()
     try:
         with submission.imported_afresh(Path(folder), "app.prestart") as module:
             lifecycle = sys.modules.get("app.lifecycle")
@@ -1327,7 +1376,8 @@ def test_dockerfile_builds_in_two_stages_with_uv(submission_dir):
     in or installed with pip, by any path; ``uv venv`` alone installs nothing); and the last
     stage copies from an earlier one (COPY --from= that stage's name or number; an image
     does not count), each absolute path it copies being one that stage made (under a path
-    its WORKDIR, COPY, RUN or ENV names, or under the base image's own folders)."""
+    its WORKDIR, COPY, RUN or ENV names, or under the base image's own folders), and that
+    stage is built on the same Python as the last (version, and Alpine or not)."""
     text = read_file(submission_dir, "Dockerfile")
     steps = instructions(text)
     froms = [arguments for keyword, arguments in steps if keyword == "FROM"]
@@ -1380,6 +1430,44 @@ def test_dockerfile_builds_in_two_stages_with_uv(submission_dir):
                     "environment from where that stage's uv put it",
                     pytrace=False,
                 )
+        problem = other_python(steps, number)
+        if problem:
+            pytest.fail(
+                f"the last stage copies from the stage {stage[1]} (COPY {copy[:120]}), but "
+                f"{problem}: a virtual environment runs with the Python that made it (its "
+                "python is a link to that Python, its packages are built for it), so the "
+                "image's server would not start. Build both stages from the same Python image",
+                pytrace=False,
+            )
+
+
+def python_of(image: str) -> tuple[str, bool] | None:
+    """The Python version (``3.12``) of an image reference and whether it is an Alpine
+    (musl) one: ``python:3.12-slim``, ``ghcr.io/astral-sh/uv:python3.12-bookworm-slim``; None
+    when the reference does not say (``python:3``, ``python:latest``, a variable)."""
+    if "$" in image:
+        return None
+    found = re.search(r"python:?(\d+\.\d+)(?![\d])", image.lower())
+    return (found[1], "alpine" in image.lower()) if found else None
+
+
+def other_python(steps: list[tuple[str, str]], number: int) -> str | None:
+    """Why the environment the stage ``number`` made cannot run in the last stage's image
+    (another Python version, or Alpine's C library in one of them only), or None when they
+    match or cannot be told."""
+    found = stages(steps)
+    before = [step for stage in found[: number + 1] for step in stage]
+    source, _ = final_image(before)
+    image, _ = final_image(steps)
+    made, runs = python_of(source), python_of(image)
+    if made is None or runs is None or made == runs:
+        return None
+    if made[0] != runs[0]:
+        return (
+            f"that stage's image ({source}) has Python {made[0]}, the last stage's ({image}) "
+            f"Python {runs[0]}"
+        )
+    return f"one of their images is Alpine's (musl), the other not ({source}, {image})"
 
 
 @check(
@@ -1437,6 +1525,45 @@ def user_before_it_is_created(name: str, steps: list[tuple[str, str]]) -> str | 
     return None
 
 
+def shell_script_problem(command: list[str]) -> str | None:
+    """Why a ``sh -c SCRIPT`` command (an ENTRYPOINT followed by its CMD, or a CMD) does not
+    run the prestart step and then the server as written, or None: a prestart step sent to
+    the background (``&``) is still migrating while the server starts; and a script that runs
+    ``"$@"`` gets the words after it from the second on (the first is ``$0``, the script's
+    name), so a server's program there is lost."""
+    for index, word in enumerate(command):
+        if PurePosixPath(word).name not in SHELLS:
+            continue
+        for number, option in enumerate(command[index + 1 :], start=index + 1):
+            if not option.startswith("-"):
+                return None
+            if "c" not in option or number + 1 >= len(command):
+                continue
+            script, after = command[number + 1], command[number + 2 :]
+            step: list[str] = []
+            for each in [*shell_words(script), ";"]:
+                if each and set(each) <= set("();<>|&"):
+                    if each == "&" and runs_the_prestart(step):
+                        return (
+                            "its script sends the prestart step to the background (&): the "
+                            "server starts while the database is still being migrated. Join "
+                            "them with &&: the server starts once the prestart step succeeded"
+                        )
+                    step = []
+                else:
+                    step.append(each)
+            if re.search(r"\$(@|\*|\{@\}|\{\*\})", script) and starts_a_server(after):
+                return (
+                    f'its script runs "$@", the words after the script from the second on: '
+                    f"sh -c gives the first, {after[0]}, to $0 (the script's name), so exec "
+                    f'"$@" would run {shlex.join(after[1:])!r} instead of the server. Put a '
+                    'name for $0 right after the script: ["sh", "-c", "...", "sh"]'
+                )
+            return None
+        return None
+    return None
+
+
 def shipped_instructions(steps: list[tuple[str, str]], keyword: str) -> list[str]:
     """The ``keyword`` instructions of the image the Dockerfile ships (its last stage, or a
     stage that one is built FROM); a failed check when there is none."""
@@ -1468,7 +1595,9 @@ def test_cmd_is_exec_form(submission_dir):
     prestart step before a fastapi or uvicorn server: a ``sh -c`` script runs ``python -m
     app.prestart`` (or an ENTRYPOINT script of the image's own runs the CMD: it is not
     read); Gunicorn runs it in its on_starting hook. Such a script runs the prestart step
-    before the server and starts the server last, with ``exec``. The CMD is the last stage's
+    before the server (not in the background, ``&``) and starts the server last, with
+    ``exec``; a script that runs ``"$@"`` has a name for ``$0`` after it, so that the
+    server's program is not taken for it. The CMD is the last stage's
     (or of a stage it is built FROM); a program given by name is on the PATH of what the
     last stage copies from an earlier one; and the server listens on more than loopback (its
     --host or --bind, the image's ENV, or gunicorn.conf.py's ``bind``, read in a probe)."""
@@ -1507,7 +1636,9 @@ def test_cmd_is_exec_form(submission_dir):
             '..."]; or start Gunicorn, whose on_starting hook runs it',
             pytrace=False,
         )
-    problem = script_server_problem(entrypoint + listed)
+    problem = script_server_problem(entrypoint + listed) or shell_script_problem(
+        entrypoint + listed
+    )
     if problem:
         pytest.fail(f"CMD {commands[-1][:160]}: {problem}", pytrace=False)
     # The program is found where the last stage put the environment it copied.
@@ -1560,7 +1691,8 @@ def test_healthcheck_probes_health(submission_dir):
     and an ``-alpine`` one has no curl, unless a RUN of the last stage (or of a stage it is
     built from) names it (installs it). The HEALTHCHECK is the last stage's (or of a stage
     it is built FROM), and a URL it asks names the port the server listens on (80 when it
-    names none)."""
+    names none) and a host the service accepts (lab 11's trusted hosts: the image's
+    ``IRIS_ALLOWED_HOSTS``, else localhost, 127.0.0.1 and testserver)."""
     steps = instructions(read_file(submission_dir, "Dockerfile"))
     checks = shipped_instructions(steps, "HEALTHCHECK")
     assert re.search(r"/health(?![\w./-])", checks[-1]), (
@@ -1584,6 +1716,14 @@ def test_healthcheck_probes_health(submission_dir):
     if url:
         host, port = split_bind(url[2]) if ":" in url[2] else (url[2], "")
         port = port or {"http": "80", "https": "443"}[url[1]]
+        refused = host_refused(host, environment_of(steps))
+        if refused:
+            pytest.fail(
+                f"HEALTHCHECK asks {url[0]}, with the host name {host}, but {refused}: the "
+                "service answers 400 (lab 11's trusted hosts) and the container would never be "
+                "healthy. Ask http://127.0.0.1:PORT/health or http://localhost:PORT/health",
+                pytrace=False,
+            )
         addresses = listening_addresses(steps, submission_dir)
         ports = sorted({each for _, each in addresses})
         if port.isdigit() and ports and port not in ports:
@@ -1595,8 +1735,38 @@ def test_healthcheck_probes_health(submission_dir):
             )
 
 
-# Files the image needs: the code, the migrations the prestart step runs, the requirements.
-NEEDED_IN_THE_IMAGE = ("app/main.py", "migrations/env.py", "requirements.txt")
+# The hosts the service answers when IRIS_ALLOWED_HOSTS is not set (lab 11's default).
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "testserver")
+
+
+def host_refused(host: str, variables: dict[str, str]) -> str | None:
+    """Why the service in the image answers a request for ``host`` with 400 (its trusted
+    hosts: ``IRIS_ALLOWED_HOSTS`` of the image's ENV, else lab 11's default), or None (an
+    accepted host, or one that cannot be told: a variable)."""
+    given = variables.get("IRIS_ALLOWED_HOSTS")
+    if "$" in host or (given is not None and "$" in given):
+        return None
+    if given is None:
+        allowed, source = list(DEFAULT_ALLOWED_HOSTS), "IRIS_ALLOWED_HOSTS (not set) is"
+    else:
+        try:
+            allowed = json.loads(given)
+        except ValueError:
+            return None
+        if not isinstance(allowed, list) or not all(isinstance(h, str) for h in allowed):
+            return None
+        source = "the image's IRIS_ALLOWED_HOSTS is"
+    name = host.strip("[]").lower()
+    for pattern in allowed:
+        pattern = pattern.lower()
+        if pattern in ("*", name) or (pattern.startswith("*.") and name.endswith(pattern[1:])):
+            return None
+    return f"{source} {json.dumps(allowed)}"
+
+
+# Files the image needs: the code, the migrations the prestart step runs, the requirements,
+# and train.py, which the prestart step runs when the image has no model (models/ stays out).
+NEEDED_IN_THE_IMAGE = ("app/main.py", "migrations/env.py", "requirements.txt", "train.py")
 
 
 @check(
@@ -1609,9 +1779,9 @@ def test_dockerignore_keeps_out_local_files(submission_dir):
     """.dockerignore keeps out ``.venv`` and SQLite files (``*.db``: predictions.db and any
     other), its lines read in order as Docker reads them: the last line that matches a name
     decides, and a line beginning with ``!`` lets it back in. And it lets in what the image
-    needs (app/, migrations/, requirements.txt, and gunicorn.conf.py when the Dockerfile's
-    CMD starts Gunicorn with it), its patterns matched as Docker matches them, against a path
-    and the folders it is in."""
+    needs (app/, migrations/, requirements.txt, train.py, and gunicorn.conf.py when the
+    Dockerfile's CMD starts Gunicorn with it), its patterns matched as Docker matches them,
+    against a path and the folders it is in."""
     text = read_file(submission_dir, ".dockerignore")
     rules = dockerignore_rules(text)
     for name in (".venv", "predictions.db", "notes.db"):
@@ -1626,7 +1796,8 @@ def test_dockerignore_keeps_out_local_files(submission_dir):
         line = dockerignore_excludes(text, path)
         assert line is None, (
             f".dockerignore keeps out {path} (its line {line!r}), which the image needs: "
-            "the code, the migrations the prestart step runs, and requirements.txt"
+            "the code, the migrations the prestart step runs, requirements.txt, and train.py "
+            "(the prestart step trains a model with it when the image has none)"
         )
     config = gunicorn_config_of_the_image(submission_dir)
     line = dockerignore_excludes(text, config) if config else None
