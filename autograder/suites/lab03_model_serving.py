@@ -61,6 +61,9 @@ SAMPLES = [SETOSA, VERSICOLOR, VIRGINICA, flower(5.0, 2.0, 3.5, 1.0), *HARD]
 # A flower for which the grader's model gives no species a probability above 0.5 (about
 # 0.13 / 0.45 / 0.42): the most probable species is not one that passes a fixed threshold.
 AMBIGUOUS = flower(5.8, 3.8, 4.4, 2.0)
+# A flower measured to the tenth of a millimetre: the model gets the measurements sent, as
+# they are (not rounded to one decimal like the flowers of the data set).
+PRECISE = flower(6.04, 2.76, 5.08, 1.63)
 
 
 # ---------------------------------------------------------------- helpers
@@ -342,10 +345,10 @@ def api(app, submission_dir: Path, grader_model: Path, tmp_path_factory) -> Iter
 )
 def test_predict_agrees_with_the_grader_model(api, grader_pipeline):
     """POST /predict answers the species and probabilities the loaded model gives, even for
-    a flower for which no species reaches a probability of 0.5. POST /predict answers
-    itself, not a redirect to /predict/."""
+    a flower for which no species reaches a probability of 0.5, and for measurements with
+    two decimals. POST /predict answers itself, not a redirect to /predict/."""
     assert_not_redirected(api, "/predict", SETOSA)
-    flowers = [*SAMPLES, AMBIGUOUS]
+    flowers = [*SAMPLES, AMBIGUOUS, PRECISE]
     for sent, expected in zip(flowers, expected_for(grader_pipeline, flowers), strict=True):
         answer = api.post_ok("/predict", sent)
         assert_agrees(answer, expected, sent, "POST /predict")
@@ -424,7 +427,8 @@ AT_THE_BOUNDS = {
 def test_impossible_measurements_are_rejected_with_422(api):
     """A valid flower gets 200, and so does one at the upper bounds (10 cm); a flower outside
     the physical ranges (each measurement 0, or above 10; a petal as long as its sepal or
-    longer), a missing field or a batch item that breaks one of these rules gets 422."""
+    longer), a missing field or a batch item that breaks one of these rules (a length below 0
+    or above 10, a petal as long as its sepal, a missing field) gets 422."""
     api.post_ok("/predict", SETOSA)
     api.post_ok("/predict", AT_THE_BOUNDS)
     bad = {
@@ -445,7 +449,9 @@ def test_impossible_measurements_are_rejected_with_422(api):
         )
     bad_items = {
         "a negative length": {**SETOSA, "sepal_length": -5.0},
+        "a sepal width of 10.5": {**SETOSA, "sepal_width": 10.5},
         "a petal as long as the sepal": {**SETOSA, "petal_length": SETOSA["sepal_length"]},
+        "a missing field": {k: v for k, v in SETOSA.items() if k != "petal_width"},
     }
     for what, item in bad_items.items():
         response = api.post("/predict/batch", {"items": [SETOSA, item]})
@@ -468,9 +474,10 @@ def test_impossible_measurements_are_rejected_with_422(api):
 )
 def test_batch_predictions_agree_with_the_model_in_request_order(api, grader_pipeline):
     """POST /predict/batch answers one prediction per item, in the order sent, each agreeing
-    with the model, and the model_version. POST /predict/batch answers itself, not a
-    redirect to /predict/batch/."""
-    items = [VIRGINICA, SETOSA, *HARD, VERSICOLOR, SETOSA]
+    with the model (a flower for which no species reaches 0.5 included) and giving the
+    probability of every species, and the model_version. POST /predict/batch answers itself,
+    not a redirect to /predict/batch/."""
+    items = [VIRGINICA, SETOSA, *HARD, AMBIGUOUS, VERSICOLOR, SETOSA]
     assert_not_redirected(api, "/predict/batch", {"items": items})
     answer = api.post_ok("/predict/batch", {"items": items})
     predictions = answer.get("predictions")
@@ -483,6 +490,11 @@ def test_batch_predictions_agree_with_the_model_in_request_order(api, grader_pip
         zip(predictions, items, expected, strict=True)
     ):
         assert_agrees(prediction, wanted, sent, f"POST /predict/batch, item {index}")
+        given = sorted(prediction["probabilities"])
+        assert given == SPECIES, (
+            f"POST /predict/batch, item {index} for {sent} gave probabilities for {given}; "
+            f"expected one for each of {SPECIES}, as in a prediction of POST /predict"
+        )
     assert answer.get("model_version") == GRADER_VERSION, (
         f"POST /predict/batch answered model_version {answer.get('model_version')!r}; "
         f"expected {GRADER_VERSION!r}"
@@ -700,7 +712,7 @@ def renamed_model(grader_model: Path, folder: Path, version: str, suffix: str = 
 def test_model_is_loaded_once_at_start_up(submission_dir: Path, grader_model: Path, tmp_path: Path):
     """The model and its metadata are loaded when the app starts: once it has started, GET
     /model keeps the start-up version when model.json changes, and the app keeps answering
-    /predict and /model even if the model files are deleted."""
+    /predict, /predict/batch and /model even if the model files are deleted."""
     workdir = tmp_path / "workdir"  # models/ there: MODEL_PATH names the default path too
     model_path = support.copy_model(grader_model, workdir / "models")
     deleted = "the model files were deleted after start-up, before any request; "
@@ -735,6 +747,20 @@ def test_model_is_loaded_once_at_start_up(submission_dir: Path, grader_model: Pa
                 f"{what} answered {response.status_code}; expected 200 from the model loaded "
                 "at start-up"
             )
+        what = f"{deleted}then POST /predict/batch"
+        response = served.post("/predict/batch", {"items": [SETOSA, VIRGINICA]}, what=what)
+        assert response.status_code == 200, (
+            f"{what} answered {response.status_code}; expected 200 from the model loaded at "
+            "start-up"
+        )
+        try:
+            batch_version = response.json().get("model_version")
+        except (ValueError, AttributeError):
+            batch_version = None
+        assert batch_version == GRADER_VERSION, (
+            f"{what} answered model_version {batch_version!r} instead of the start-up version "
+            f"{GRADER_VERSION!r}"
+        )
         response = served.get("/model", what=f"{deleted}then GET /model")
         assert response.status_code == 200, (
             f"{deleted}then GET /model answered {response.status_code}; expected 200"
@@ -879,18 +905,27 @@ def test_inference_routes_are_plain_def(
 # ---------------------------------------------------------------- train.py
 
 
-def _train(module: ModuleType, folder: Path, version: str | None, work: Path):
-    """Call the submission's train(folder, version=...) in a probe; with no version, call
-    train() with no arguments (``folder`` is then models/ in the working directory)."""
+def _train(
+    module: ModuleType, folder: Path, version: str | None, work: Path, by_position: bool = False
+):
+    """Call the submission's train(folder, version=...) in a probe, or train(folder, version)
+    ``by_position`` (as the given main() calls it); with no version, call train() with no
+    arguments (``folder`` is then models/ in the working directory)."""
     existed = (folder / "model.joblib").exists()
     try:
-        return module.train() if version is None else module.train(folder, version=version)
+        if version is None:
+            return module.train()
+        if by_position:
+            return module.train(folder, version)
+        return module.train(folder, version=version)
     except Exception as error:
-        call = (
-            "train() with no arguments"
-            if version is None
-            else f"train({folder.relative_to(work)!s}, version={version!r})"
-        )
+        where = folder.relative_to(work)
+        if version is None:
+            call = "train() with no arguments"
+        elif by_position:
+            call = f"train({where!s}, {version!r}) (both by position, as the given main() does)"
+        else:
+            call = f"train({where!s}, version={version!r})"
         source = Path(getattr(module, "__file__", None) or work).resolve().parent
         why = described(error, call, source)
         if existed:
@@ -967,10 +1002,11 @@ def _metadata(metadata_file: Path):
 
 def probe_run_train(folder: str, work: str, runs: list[list[str]]) -> dict:
     """Probe: import train.py afresh with ``work`` (empty) as the working directory and, for
-    each [name, version], call train(work/name, version=version); answer what the first call
-    returned and whether that is the path of the model it wrote. What train wrote is
-    examined by probe_describe_models (see MODEL_MODULES). A version None calls train()
-    with no arguments."""
+    each [name, version], call train(work/name, version=version) (train(work/name, version)
+    for [name, version, "by position"]); answer what the first call returned and whether
+    that is the path of the model it wrote. What train wrote is examined by
+    probe_describe_models (see MODEL_MODULES). A version None calls train() with no
+    arguments."""
     folder_path, work_path = Path(folder), Path(work)
     answer: dict = {}
     try:
@@ -978,9 +1014,9 @@ def probe_run_train(folder: str, work: str, runs: list[list[str]]) -> dict:
             environment(work_path),
             fresh_module(folder_path, "train", "from an empty folder") as module,
         ):
-            for name, version in runs:
+            for name, version, *how in runs:
                 target = work_path / name
-                returned = _train(module, target, version, work_path)
+                returned = _train(module, target, version, work_path, how == ["by position"])
                 if "returned" not in answer:
                     answer["returned"] = None if returned is None else repr(returned)[:200]
                     answer["returned_is_model"] = (
@@ -999,7 +1035,7 @@ def train_in_probes(submission_dir: Path, work: Path, runs: list[list[str]]) -> 
     work.mkdir()
     isolation.current().writable_by_app(work)
     ran = answered(probe(probe_run_train, str(submission_dir), str(work), runs))
-    names = list(dict.fromkeys(name for name, _ in runs))
+    names = list(dict.fromkeys(name for name, *_ in runs))
     return ran, answered(probe(probe_describe_models, str(work), names, str(submission_dir)))
 
 
@@ -1068,12 +1104,16 @@ def off_the_import_path(folder: Path) -> Iterator[None]:
     "fitted pipeline) and output_dir/model.json, and returns the model.joblib path.",
 )
 def test_train_writes_a_loadable_model_and_its_metadata(submission_dir: Path, tmp_path: Path):
-    """train(folder, version=...) creates folder and its parents, and writes model.joblib (a
-    fitted scikit-learn Pipeline trained on species names) and model.json (version, classes,
-    features, metrics.accuracy); called again on the same folder, it writes over them. train()
-    with no arguments writes models/model.joblib (in the working directory) with version
-    1.0.0."""
-    runs = [["trained/v1", "check-7.1"], ["trained/v1", "check-7.1"], ["models", None]]
+    """train(folder, version) (called by position, as the given main() does) creates folder
+    and its parents, and writes model.joblib (a fitted scikit-learn Pipeline trained on
+    species names) and model.json (version, classes, features, metrics.accuracy); called again
+    on the same folder (version=... by keyword), it writes over them. train() with no
+    arguments writes models/model.joblib (in the working directory) with version 1.0.0."""
+    runs = [
+        ["trained/v1", "check-7.1", "by position"],
+        ["trained/v1", "check-7.1"],
+        ["models", None],
+    ]
     ran, models = train_in_probes(submission_dir, tmp_path / "work", runs)
     default = models["models"]
     assert default["model_file"] and default["metadata_file"], (
