@@ -146,11 +146,13 @@ def catches(bench: Bench, *names: str, add: Mapping[str, str] | None = None) -> 
 WHEAT_HINT = (
     "First make your tests pass with `uv run pytest` in your lab folder. Then check only what "
     "the contract in README.md fixes: status codes, error codes, field names and values. Do "
-    "not compare error messages (nor the welcome message), field order, the real model's "
-    "probabilities, metrics or species, the order of the classes or of the features, how "
-    "observation ids follow each other, the format of request ids, the case of a stored "
-    "species or the service's internal names; do not send numbers as strings; and do not "
-    "count on a model another test's `with` block left behind."
+    "not compare error messages (nor the welcome message) or look for words in them, nor "
+    "field order, the real model's probabilities (nor how sure it is), its metrics (their "
+    "values or names) or species, the order of the classes or of the features, how "
+    "observation ids follow each other, the format of request ids, the Retry-After of a 503, "
+    "the version in /health, the case of a stored species or the service's internal names "
+    "(main.app.version is one); do not send numbers as strings; and do not count on a model "
+    "another test's `with` block left behind."
 )
 
 
@@ -201,7 +203,8 @@ def test_your_tests_accept_fields_in_another_order(bench):
 def test_your_tests_accept_other_error_messages(bench):
     """Your tests must pass on a correct service whose error messages (`error.message` of every
     error, and the problems listed in a 422) and welcome message (`GET /`) are worded
-    differently."""
+    differently: a 404's message does not repeat the id, a 500's does not say "request id",
+    and the welcome message says neither "Welcome" nor "Iris"."""
     passes_on_correct_service(bench, "reworded")
 
 
@@ -218,11 +221,13 @@ def test_your_tests_accept_other_internals(bench):
     names, the model kept elsewhere and released when the app shuts down, observation ids
     that neither start at 1 nor follow each other, request ids in another format, one more
     key in its error objects (the contract allows it), another error code for a /ready that
-    fails its smoke prediction, another version in /health, and a train.train with other
-    settings (other probabilities, another accuracy, another species for a borderline
-    flower); it also reads a measurement only from a JSON number (a string such as "5.1", or
-    true, is a 422: the contract leaves those open) and returns an observation's species as it
-    was sent ("Setosa" stays "Setosa": the contract does not fix its case)."""
+    fails its smoke prediction, another Retry-After in its 503s, another version in /health
+    (not main.app.version), and a train.train with other settings (other probabilities, a
+    most probable species under 0.5 for a versicolor, another species for a borderline
+    flower, and its accuracy under the name test_accuracy); it also reads a measurement only
+    from a JSON number (a string such as "5.1", or true, is a 422: the contract leaves those
+    open) and returns an observation's species as it was sent ("Setosa" stays "Setosa": the
+    contract does not fix its case)."""
     passes_on_correct_service(bench, "restructured")
 
 
@@ -327,24 +332,29 @@ def test_catches_the_model_loaded_on_every_request(bench):
 @check(
     points=4,
     hint="Use a version no real model has, and check it comes back, from POST /predict, "
-    'GET /model and GET /ready. Handout: "A fake model through dependency_overrides".',
+    'POST /predict/batch, GET /model and GET /ready. Handout: "A fake model through '
+    'dependency_overrides".',
     more="Use a model whose version no real model has (the fake's), and check model_version "
-    "in the answers of POST /predict and GET /ready, and version in the answer of GET /model.",
+    "in the answers of POST /predict, POST /predict/batch and GET /ready, and version in the "
+    "answer of GET /model.",
     name="buggy service: a fixed model version",
 )
 def test_catches_a_fixed_model_version(bench):
-    """Your tests must fail on three services that report a fixed version whatever model is
-    loaded: one always answers model_version 1.0.0 from POST /predict, one the service's own
-    version (0.5.0) as the version of GET /model, and one that same version as the
-    model_version of GET /ready."""
+    """Your tests must fail on four services that report a fixed version whatever model is
+    loaded: one always answers model_version 1.0.0 from POST /predict, one the same from
+    POST /predict/batch, one the service's own version (0.5.0) as the version of GET /model,
+    and one that same version as the model_version of GET /ready."""
     catches(
         bench,
         "fixed-model-version",
+        "batch-fixed-version",
         "model-route-fixed-version",
         "ready-reports-the-service-version",
         add={
             "fixed-model-version": "Check model_version in the answer of POST /predict with "
             "the fake model: it is the fake's version.",
+            "batch-fixed-version": "Check model_version in the answer of POST /predict/batch "
+            "with the fake model: it is the fake's version.",
             "model-route-fixed-version": "Check version in the answer of GET /model with the "
             "fake model: it is the fake's version.",
             "ready-reports-the-service-version": "Check model_version in the answer of GET "
@@ -419,16 +429,31 @@ def test_catches_a_wrong_start_up_without_the_model(bench):
 
 @check(
     points=4,
-    hint="Readiness must fail when the model cannot predict: make your fake model fail. "
-    'Handout: "Testing what goes wrong".',
+    hint="Readiness must fail when the model cannot predict: make your fake model fail. And "
+    'read the status in the answers of /health and /ready. Handout: "Testing what goes '
+    'wrong", and the contract, "Routes".',
     more='Make the fake model crash (monkeypatch.setattr(fake_model, "predict", crash)) and '
-    "check GET /ready answers 503.",
-    name="buggy service: ready without a smoke prediction",
+    "check GET /ready answers 503; with a working model, check /health answers 200 with "
+    'status "ok" and /ready 200 with status "ready".',
+    name="buggy service: ready without a smoke prediction, or a wrong status word",
 )
 def test_catches_ready_without_a_smoke_prediction(bench):
-    """Your tests must fail on a service whose /ready answers 200 as soon as a model is loaded,
-    without trying a prediction: a model that cannot predict is reported ready."""
-    catches(bench, "ready-without-smoke-prediction")
+    """Your tests must fail on three services: one whose /ready answers 200 as soon as a model
+    is loaded, without trying a prediction (a model that cannot predict is reported ready),
+    one whose /ready answers status "ok" instead of "ready", and one whose /health answers
+    status "healthy" instead of "ok"."""
+    catches(
+        bench,
+        "ready-without-smoke-prediction",
+        "ready-says-ok",
+        "health-says-healthy",
+        add={
+            "ready-without-smoke-prediction": "Make the fake model crash and check GET /ready "
+            "answers 503.",
+            "ready-says-ok": 'Check the status in the answer of GET /ready: it is "ready".',
+            "health-says-healthy": 'Check the status in the answer of GET /health: it is "ok".',
+        },
+    )
 
 
 @check(
