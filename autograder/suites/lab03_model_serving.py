@@ -598,7 +598,8 @@ def test_model_path_comes_from_the_environment(
     second-1.1/iris-second-1.1.pkl: its metadata is second-1.1/iris-second-1.1.json, whatever
     the suffix, and only the part after the last dot of the file's name is replaced. POST
     /predict answers with the pipeline of that same file (models/model.joblib holds another
-    model)."""
+    model). The first app is then stopped and started again with MODEL_PATH naming another
+    model (the same imported main.py, as a test suite starts it twice): it serves that one."""
     workdir = tmp_path / "workdir"
     default = support.copy_model(grader_model, workdir / "models", version="default-path")
     joblib.dump(OTHER_PIPELINE, default)
@@ -610,6 +611,10 @@ def test_model_path_comes_from_the_environment(
         ),
         (None, "default-path"),
     ]
+    # The first app is then stopped and started again, with MODEL_PATH naming another model:
+    # the same imported main.py, as a test suite that enters `with TestClient(app)` twice.
+    restarted = renamed_model(grader_model, tmp_path / "restarted", "restarted-from-env")
+    again = None
     for path, version in cases:
         what = (
             "with MODEL_PATH not set (models/model.joblib holds version 'default-path')"
@@ -625,9 +630,16 @@ def test_model_path_comes_from_the_environment(
                 workdir=workdir,
                 before_import={"MODEL_PATH": None},
                 after_import={"MODEL_PATH": model_path},
+                restartable=path is cases[0][0],
             ) as served:
                 given = answer_of(served, "GET", "/model", f"GET /model {what}").get("version")
                 given_probabilities = None if path is None else probabilities_of(served)
+                if path is cases[0][0] and given == version:
+                    served.restart(
+                        {"MODEL_PATH": str(restarted)}, what=f"starting the app {RESTARTED}"
+                    )
+                    again = answer_of(served, "GET", "/model", f"GET /model {RESTARTED}")
+                    again = again.get("version")
         except pytest.fail.Exception as failure:
             if path is None or path.suffix != ".pkl":
                 raise
@@ -653,6 +665,13 @@ def test_model_path_comes_from_the_environment(
                 "; the metadata is the same path with the suffix .json, whatever the name"
             )
         assert given == version, f"GET /model {what} answered version {given!r}{why}"
+        if path is cases[0][0]:
+            assert again == "restarted-from-env", (
+                f"GET /model {RESTARTED} answered version {again!r}, that of the first start: "
+                "each start loads the model MODEL_PATH names then (a model kept from an "
+                "earlier start, in a module-level variable or in app.state, and loaded only "
+                "when none is there yet, is loaded once per process, not once per start)"
+            )
         # Only which model answered is decided here (the checks of /predict decide whether
         # the answers are right): with MODEL_PATH set, not the one in models/.
         (default_answer,) = expected_for(OTHER_PIPELINE, [PATH_FLOWER])
@@ -665,6 +684,12 @@ def test_model_path_comes_from_the_environment(
             "the one MODEL_PATH names: the pipeline comes from the path MODEL_PATH names, as "
             "its metadata does"
         )
+
+
+RESTARTED = (
+    "again, the same app stopped and started a second time with MODEL_PATH=restarted/"
+    "iris-restarted.joblib (version 'restarted-from-env')"
+)
 
 
 # The flower POST /predict is asked about there: the two models give it clearly different

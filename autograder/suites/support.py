@@ -33,7 +33,7 @@ import json
 import logging
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -350,6 +350,18 @@ class ServedApart:
         self.reply_fd = reply_fd
         self.raise_server_exceptions = raise_server_exceptions
         self.crashes: list[str] | None = None  # served here: the errors the app's code raised
+        # served_apart(..., restartable=True): how this mode stops the app and starts it again
+        self.restarter: Callable[[dict, str], None] | None = None
+
+    def restart(self, variables: Mapping[str, str | None], *, what: str) -> None:
+        """Stop the app (its lifespan's shut-down runs), set ``variables`` (None: unset), and
+        start the same app again, from the same imported modules, as a test suite does when
+        it enters ``with TestClient(app)`` twice; ``what`` names the new start in the
+        message of a check that fails because it did not start. Needs
+        ``served_apart(..., restartable=True)``."""
+        if self.restarter is None:
+            raise RuntimeError("restart() needs served_apart(..., restartable=True)")
+        self.restarter(dict(variables), what)
 
     def request(self, method: str, path: str, *, what: str, json=None):
         """Send a request; ``what`` names it in a failure message. A request the app does
@@ -425,6 +437,7 @@ def served_apart(
     start_timeout: float = 20.0,
     raise_server_exceptions: bool = True,
     new_process: bool = False,
+    restartable: bool = False,
 ) -> Iterator[ServedApart]:
     """Serve the submission's app over HTTP from a new process of student code (a sandbox)
     in secure mode, and yield a :class:`ServedApart` to send it requests. The app's
@@ -447,7 +460,11 @@ def served_apart(
     copy each file ``copies`` names (a path, absolute or in ``workdir``: the file to copy).
     ``what`` says what was being started, and ``importing`` when the import happened
     (``"in an empty folder"``), in the message of a check that fails because of it.
+    ``restartable=True`` lets the block stop the app and start it again with
+    :meth:`ServedApart.restart`: the lifespan runs again on the same imported modules, so a
+    module-level variable the first start set is still set.
     """
+    import os
     import tempfile
 
     from autograder import isolation
@@ -460,66 +477,126 @@ def served_apart(
         "after_import": dict(after_import or {}),
         "copies": dict(copies or {}),
         "importing": importing,
+        "restartable": restartable,
     }
     place = Path(tempfile.mkdtemp(prefix="served-"))
     if not new_process and not isolation.current().fresh_processes:
         # Normal mode: the student's code already runs in this process, so a process of its
         # own would protect nothing and cost a fork and an import (watch mode re-grades).
         try:
-            with _served_here(settings, place, what, start_timeout) as (client, crashes):
+            with _served_here(settings, place, what, start_timeout) as (client, crashes, again):
                 served = ServedApart(client, -1, raise_server_exceptions=raise_server_exceptions)
                 served.crashes = crashes
+                served.restarter = again if restartable else None
                 yield served
         finally:
             shutil.rmtree(place, ignore_errors=True)
         return
     try:
-        with spawned_on_socket(_serve_apart, settings, place) as (reply_read, socket_path):
+        with ExitStack() as stack:
+            commands = stack.enter_context(_command_pipe()) if restartable else None
+            extra = [] if commands is None else [commands[0]]
+            spawned = spawned_on_socket(_serve_apart, settings, place, extra)
+            reply_read, socket_path = stack.enter_context(spawned)
+            if commands is not None:
+                os.close(commands[0])  # the served process has its own copy
+                commands[0] = -1
             yield from _talk_to_served(
-                reply_read, socket_path, what, start_timeout, raise_server_exceptions
+                reply_read,
+                socket_path,
+                what,
+                start_timeout,
+                raise_server_exceptions,
+                None if commands is None else commands[1],
             )
     finally:
         shutil.rmtree(place, ignore_errors=True)
 
 
 def _talk_to_served(
-    reply_read: int, socket_path: Path, what: str, start_timeout: float, raise_server_exceptions
+    reply_read: int,
+    socket_path: Path,
+    what: str,
+    start_timeout: float,
+    raise_server_exceptions,
+    command_fd: int | None = None,
 ) -> Iterator[ServedApart]:
     """:func:`served_apart`, once its process is spawned: wait for its first line, then
-    yield a client of the app it serves."""
+    yield a client of the app it serves (one that can ask it to start the app again when
+    ``command_fd`` is given)."""
+    import os
+
+    _wait_until_started(reply_read, what, start_timeout)
+    with unix_socket_client(socket_path, "testserver", follow_redirects=True) as client:
+        served = ServedApart(client, reply_read, raise_server_exceptions=raise_server_exceptions)
+        if command_fd is not None:
+
+            def restart(variables: dict, again: str) -> None:
+                try:
+                    os.write(command_fd, (json.dumps({"restart": variables}) + "\n").encode())
+                except OSError:
+                    pytest.fail(f"{again}: the app's process had ended", pytrace=False)
+                _wait_until_started(reply_read, again, start_timeout)
+
+            served.restarter = restart
+        yield served
+
+
+def _wait_until_started(reply_read: int, what: str, start_timeout: float) -> None:
+    """Read the served process's lines until it says the app started; fail the check with
+    ``what`` and the reason when it says it did not, ends, or stays silent too long. (Lines
+    about errors of requests answered before are passed over.)"""
     import os
     import time
 
-    line, deadline = b"", time.monotonic() + start_timeout
-    while b"\n" not in line:
+    data, deadline = b"", time.monotonic() + start_timeout
+    while True:
+        lines = data.split(b"\n")
+        data = lines.pop()
+        for line in lines:
+            try:
+                document = json.loads(line)
+            except (ValueError, RecursionError):
+                document = None
+            if isinstance(document, dict) and document.get("started") is True:
+                return
+            if isinstance(document, dict) and isinstance(document.get("error"), str):
+                pytest.fail(f"{what}: {document['error'][:500]}", pytrace=False)
+            if not (isinstance(document, dict) and "crash" in document):
+                pytest.fail(f"{what}: its process ended before the app started", pytrace=False)
         ready = processes.readable([reply_read], max(deadline - time.monotonic(), 0))
         chunk = os.read(reply_read, 65536) if ready else b""
         if not chunk:
-            break
-        line += chunk
-    try:
-        started = json.loads(line.split(b"\n")[0]) if b"\n" in line else None
-    except (ValueError, RecursionError):
-        started = None
-    if not isinstance(started, dict) or started.get("started") is not True:
-        if isinstance(started, dict) and isinstance(started.get("error"), str):
-            reason = started["error"][:500]
-        elif b"\n" not in line and time.monotonic() >= deadline:
-            reason = f"it did not start within {start_timeout:g} s"
-        else:
-            reason = "its process ended before the app started"
-        pytest.fail(f"{what}: {reason}", pytrace=False)
-    with unix_socket_client(socket_path, "testserver", follow_redirects=True) as client:
-        yield ServedApart(client, reply_read, raise_server_exceptions=raise_server_exceptions)
+            if time.monotonic() >= deadline:
+                pytest.fail(f"{what}: it did not start within {start_timeout:g} s", pytrace=False)
+            pytest.fail(f"{what}: its process ended before the app started", pytrace=False)
+        data += chunk
 
 
 @contextmanager
-def spawned_on_socket(target, settings: dict, place: Path) -> Iterator[tuple[int, Path]]:
-    """Start ``target([reply, listener], settings)`` in a new process where student code
-    runs (:meth:`autograder.isolation.base.Isolation.spawn`: a sandbox in secure mode),
-    with ``listener`` a Unix socket listening at ``place / "app.sock"``. Yields the read end
-    of its reply pipe and the socket's path; the process and everything it started are
-    stopped with the block."""
+def _command_pipe() -> Iterator[list[int]]:
+    """A pipe ``[read, write]`` for the grader to send a served process commands; the ends
+    still open (not set to -1) are closed with the block."""
+    import os
+
+    ends = list(os.pipe())
+    try:
+        yield ends
+    finally:
+        for end in ends:
+            if end >= 0:
+                os.close(end)
+
+
+@contextmanager
+def spawned_on_socket(
+    target, settings: dict, place: Path, extra_fds: list[int] | None = None
+) -> Iterator[tuple[int, Path]]:
+    """Start ``target([reply, listener, *extra_fds], settings)`` in a new process where
+    student code runs (:meth:`autograder.isolation.base.Isolation.spawn`: a sandbox in
+    secure mode), with ``listener`` a Unix socket listening at ``place / "app.sock"``.
+    Yields the read end of its reply pipe and the socket's path; the process and everything
+    it started are stopped with the block."""
     import contextlib
     import os
     import signal
@@ -534,7 +611,8 @@ def spawned_on_socket(target, settings: dict, place: Path) -> Iterator[tuple[int
         listener.bind(str(place / "app.sock"))
         listener.listen(64)
         try:
-            pid = isolation.current().spawn(target, (settings,), [reply_write, listener.fileno()])
+            fds = [reply_write, listener.fileno(), *(extra_fds or [])]
+            pid = isolation.current().spawn(target, (settings,), fds)
         finally:
             os.close(reply_write)
             listener.close()
@@ -621,39 +699,58 @@ def _served_here(settings: dict, place: Path, what: str, start_timeout: float) -
                     )
                 raise
 
-        listener = stack.enter_context(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
-        listener.bind(str(place / "app.sock"))
-        listener.listen(64)
-        config = uvicorn.Config(reporting, lifespan="on", log_level="error", access_log=False)
-        report = Report()
-        logging.getLogger("uvicorn.error").addHandler(report)
-        stack.callback(logging.getLogger("uvicorn.error").removeHandler, report)
-        server = prompt_server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [listener]}, name="served-here", daemon=True
-        )
-        thread.start()
+        current: dict = {}  # the server, its thread and its listening socket, while it serves
+
+        def start(starting: str) -> None:
+            """Serve the app in a thread on a new socket at place/app.sock (its lifespan
+            runs); fail the check with ``starting`` and the reason if it does not start."""
+            lifespan_errors.clear()
+            (place / "app.sock").unlink(missing_ok=True)
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            current["listener"] = listener  # closed by stop(), once the server has stopped
+            listener.bind(str(place / "app.sock"))
+            listener.listen(64)
+            config = uvicorn.Config(reporting, lifespan="on", log_level="error", access_log=False)
+            logging.getLogger("uvicorn.error").addHandler(report)  # Config reset its handlers
+            server = prompt_server(config)
+            thread = threading.Thread(
+                target=server.run, kwargs={"sockets": [listener]}, name="served-here", daemon=True
+            )
+            thread.start()
+            current.update(server=server, thread=thread)
+            deadline = time.monotonic() + start_timeout
+            while not server.started and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.005)
+            if not server.started:
+                if lifespan_errors:
+                    reason = lifespan_errors[-1]
+                elif thread.is_alive():
+                    reason = f"it did not start within {start_timeout:g} s"
+                else:
+                    reason = "its lifespan failed at start-up"
+                pytest.fail(f"{starting}: {reason}", pytrace=False)
 
         def stop() -> None:
-            server.exit_now()
-            thread.join(timeout=10)
+            if "server" in current:
+                current["server"].exit_now()
+                current["thread"].join(timeout=10)
+            if "listener" in current:
+                current["listener"].close()
+            current.clear()
 
+        def restart(variables: dict, starting: str) -> None:
+            stop()
+            set_variables(variables)
+            start(starting)
+
+        report = Report()
+        stack.callback(logging.getLogger("uvicorn.error").removeHandler, report)
         stack.callback(stop)
-        deadline = time.monotonic() + start_timeout
-        while not server.started and thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if not server.started:
-            if lifespan_errors:
-                reason = lifespan_errors[-1]
-            elif thread.is_alive():
-                reason = f"it did not start within {start_timeout:g} s"
-            else:
-                reason = "its lifespan failed at start-up"
-            pytest.fail(f"{what}: {reason}", pytrace=False)
+        start(what)
         client = stack.enter_context(
             unix_socket_client(place / "app.sock", "testserver", follow_redirects=True)
         )
-        yield client, crashes
+        yield client, crashes, restart
 
 
 def _serve_apart(fds: list[int], settings: dict) -> None:
@@ -729,17 +826,39 @@ def _serve_apart(fds: list[int], settings: dict) -> None:
             raise
 
     options = {"fd": listener, "lifespan": "on", "log_level": "error", "access_log": False}
-    config = uvicorn.Config(reporting, **options)
-    # uvicorn logs an error a route raised on "uvicorn.error"; Report passes it on. (Added
-    # once the Config has set up uvicorn's logging, which replaces that logger's handlers.)
-    logging.getLogger("uvicorn.error").addHandler(Report())
-    server = prompt_server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        time.sleep(0.005)
-    if not server.started:
-        write({"error": failures[-1] if failures else "its lifespan failed at start-up"})
+    report = Report()
+
+    def start() -> tuple[object, threading.Thread] | None:
+        """Serve the app in a thread (its lifespan runs); None, said on ``reply``, if it
+        did not start."""
+        failures.clear()  # what an earlier start reported is not this one's reason
+        config = uvicorn.Config(reporting, **options)
+        # uvicorn logs an error a route raised on "uvicorn.error"; Report passes it on.
+        # (Added once the Config has set up uvicorn's logging, which replaces that logger's
+        # handlers.)
+        logging.getLogger("uvicorn.error").addHandler(report)
+        server = prompt_server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started and thread.is_alive():
+            time.sleep(0.005)
+        if not server.started:
+            write({"error": failures[-1] if failures else "its lifespan failed at start-up"})
+            return None
+        write({"started": True})
+        return server, thread
+
+    serving = start()
+    if serving is None:
         return
-    write({"started": True})
-    thread.join()
+    if len(fds) > 2:  # restartable: each line on fds[2] asks for a new start
+        with os.fdopen(fds[2], "rb") as commands:
+            for line in commands:
+                server, thread = serving
+                server.exit_now()
+                thread.join()
+                set_variables(json.loads(line)["restart"])
+                serving = start()
+                if serving is None:
+                    return
+    serving[1].join()
