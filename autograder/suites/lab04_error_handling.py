@@ -30,6 +30,7 @@ from typing import NoReturn, get_args
 
 import pytest
 from fastapi import HTTPException
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_core.core_schema import ErrorType
 
 from autograder import check
@@ -44,10 +45,35 @@ REFUSED_NUMBER = -7.31  # a negative petal_length: refused, and never repeated
 REFUSED_WORD = "wide-private-7f3a"
 # Pydantic's error types ("missing", "float_parsing"...): a problem is words, not one of these.
 ERROR_TYPES = frozenset(get_args(ErrorType))
+# The words of the handout's own validators (schemas.py, given): a problem is their message as
+# it is, without Pydantic's leading "Value error, ".
+PETAL_RULE = "petal_length must be shorter than sepal_length"
+EMAIL_RULE = "email must look like name@example.org"
+BAD_EMAIL = "ada-at-example.org"
+
+
+class GraderMeasurement(BaseModel):
+    """The handout's Measurement fields with their limits: the grader validates a refused flower
+    with it to learn Pydantic's own message for each problem (its msg)."""
+
+    sepal_length: float = Field(gt=0, le=10)
+    sepal_width: float = Field(gt=0, le=10)
+    petal_length: float = Field(gt=0, le=10)
+    petal_width: float = Field(gt=0, le=10)
+
+
+def pydantic_messages(body: dict) -> dict[str, str]:
+    """{field: Pydantic's msg} for the problems of ``body`` as a flower."""
+    try:
+        GraderMeasurement.model_validate(body)
+    except ValidationError as error:
+        return {".".join(map(str, item["loc"])): item["msg"] for item in error.errors()}
+    return {}
+
 
 # What the broken model says when it fails: none of it may reach the caller.
 SECRET_MESSAGE = "database password hunter2 rejected by /srv/iris/secrets.py"
-LEAKS = ("hunter2", "/srv/iris", "secrets.py", "RuntimeError", "Traceback")
+LEAKS = ("database password", "hunter2", "/srv/iris", "secrets.py", "RuntimeError", "Traceback")
 # What a 503 must not tell about the failed loading of the model (besides the folder of the
 # missing file, a folder of this grading): the error's text and class, as Python writes them.
 LOADING_LEAKS = ("No such file", "Errno", "FileNotFoundError")
@@ -166,6 +192,17 @@ def expect_code(error: dict, code: str, what: str) -> None:
     expect(error["code"] == code, f"{what} answered code {error['code']!r}; expected {code!r}")
 
 
+def expect_words(problem: str, expected: str, field: str, what: str) -> None:
+    """The problem is the error's msg as it is: only a leading "Value error, " is removed (the
+    check of a rule on the whole body tests that part)."""
+    expect(
+        problem.removeprefix("Value error, ").strip() == expected,
+        f"{what}: the problem of {field!r} is {problem!r}; expected the error's msg as it is, "
+        f'{expected!r}: remove a leading "Value error, " and nothing else '
+        "(str.removeprefix, not lstrip, split or a slice)",
+    )
+
+
 def problems_by_field(error: dict, what: str) -> dict[str, str]:
     """{field: problem} from the "fields" list of a validation error."""
     fields = error.get("fields")
@@ -276,8 +313,8 @@ def model_client(app, iris_model: Path) -> Iterator:
 
 @pytest.fixture
 def missing_model(tmp_path: Path) -> Path:
-    """A MODEL_PATH that names no file."""
-    return tmp_path / "models" / "model.joblib"
+    """A MODEL_PATH that names no file (with a name of its own, that a 503 must not show)."""
+    return tmp_path / "models" / "grader-absent-model.joblib"
 
 
 @pytest.fixture
@@ -520,7 +557,8 @@ def test_request_id_is_echoed(model_client):
 )
 def test_request_id_is_generated_when_missing(model_client):
     """Without an X-Request-ID header (or with an empty one), each response still has one, new
-    for every request, and an error's envelope carries the same id as its header."""
+    for every request, and an error's envelope carries the same id as its header (without the
+    header and with an empty one)."""
     first = model_client.get("/flowers/1").headers.get(REQUEST_ID)
     second = model_client.get("/flowers/1").headers.get(REQUEST_ID)
     expect(
@@ -535,14 +573,17 @@ def test_request_id_is_generated_when_missing(model_client):
         f"GET /flowers/1 sent an empty X-Request-ID and got back X-Request-ID {given_empty!r}; "
         "an empty header counts as none: make a new id",
     )
-    response = model_client.get("/flowers/99")
-    header = response.headers.get(REQUEST_ID)
-    error = envelope(response, "GET /flowers/99")
-    expect(
-        header and error["request_id"] == header,
-        f"GET /flowers/99 without X-Request-ID answered the header {header!r} but the envelope "
-        f"request_id {error['request_id']!r}; they must be the same id",
-    )
+    for sent, how in ((None, "without X-Request-ID"), ("", "with an empty X-Request-ID")):
+        response = model_client.get(
+            "/flowers/99", headers={} if sent is None else {REQUEST_ID: sent}
+        )
+        header = response.headers.get(REQUEST_ID)
+        error = envelope(response, f"GET /flowers/99 {how}")
+        expect(
+            header and error["request_id"] == header,
+            f"GET /flowers/99 {how} answered the header {header!r} but the envelope "
+            f"request_id {error['request_id']!r}; they must be the same new id",
+        )
 
 
 # ---------------------------------------------------------------- validation errors
@@ -554,15 +595,18 @@ def test_request_id_is_generated_when_missing(model_client):
     'never from the value sent. Handout: "A friendlier 422 that stays 422".',
     more="Register a handler for RequestValidationError that answers 422 (not 400) with code "
     '"validation_error" and one {"field", "problem"} per entry of exc.errors(). Build each '
-    'entry from "loc" and "msg" only: never copy "input" (or the whole error) into the answer.',
+    'entry from "loc" and "msg" only: never copy "input" (or the whole error) into the answer.'
+    ' The problem is msg as it is, only without a leading "Value error, " (str.removeprefix).',
 )
 def test_validation_error_stays_422_and_lists_each_field(model_client):
     """POST /predict with a word for sepal_width, a negative petal_length and no petal_width
     answers 422 in the envelope, code "validation_error", with a "fields" entry (field and
     problem) for each of the three, each problem in words rather than Pydantic's error type
-    (such as "missing"), and the answer (body and headers) repeats neither the
-    refused word nor the refused number; nor does the 422 of a flower whose petal is longer
-    than its sepal repeat the body it refused (here with one more key, a secret)."""
+    (such as "missing"), each problem the error's msg as Pydantic wrote it, and the answer (body
+    and headers) repeats neither the refused word nor the refused number; nor does the 422 of
+    a flower whose petal is longer than its sepal repeat the body it refused (here with one
+    more key, a secret). The problems of the handout's own validators (that flower's rule,
+    and an observer's e-mail without "@") are their messages, without "Value error, "."""
     body = {"sepal_length": 5.1, "sepal_width": REFUSED_WORD, "petal_length": REFUSED_NUMBER}
     response = model_client.post("/predict", json=body)
     what = f"POST /predict with {json.dumps(body)}"
@@ -580,6 +624,9 @@ def test_validation_error_stays_422_and_lists_each_field(model_client):
             f"{what}: the problem of {field!r} is {problem!r}, an error type; the problem is "
             "the error's msg, in plain words (such as 'Field required')",
         )
+    expected = pydantic_messages(body)
+    for field in ("sepal_width", "petal_length", "petal_width"):
+        expect_words(found[field], expected[field], field, what)
     for refused in (REFUSED_WORD, str(REFUSED_NUMBER)):
         expect(
             refused not in response.text + str(response.headers),
@@ -590,13 +637,22 @@ def test_validation_error_stays_422_and_lists_each_field(model_client):
     response = model_client.post("/predict", json=body)
     what = f"POST /predict with {json.dumps(body)} (a petal longer than its sepal)"
     expect_status(response, 422, what)
-    envelope(response, what)
+    error = envelope(response, what)
     expect(
         REFUSED_WORD not in response.text + str(response.headers),
         f"{what} answered 422 with the refused body's {REFUSED_WORD!r} in it: "
         f"{response.text[:300]!r}; never copy an error's input (here the whole body) into "
         "the answer",
     )
+    # The handout's own validators: the flower's rule, and the observer's e-mail.
+    for field, problem in problems_by_field(error, what).items():
+        expect_words(problem, PETAL_RULE, field, what)
+    body = {"measurement": SETOSA, "observer": {**OBSERVER, "email": BAD_EMAIL}}
+    response = model_client.post("/observations", json=body)
+    what = f"POST /observations with the observer e-mail {BAD_EMAIL!r}"
+    expect_status(response, 422, what)
+    for field, problem in problems_by_field(envelope(response, what), what).items():
+        expect_words(problem, EMAIL_RULE, field, what)
 
 
 # Each case: the requests it sends, as (method, path, body, the field "fields" must name).
@@ -767,13 +823,14 @@ def test_500_is_logged_with_its_traceback(broken_client, caplog):
     points=7,
     hint="Degrade, don't die: a model that fails to load is logged, and the app starts without"
     ' it. Handout: "Degrade, don\'t die: 503 and Retry-After".',
-    more="In lifespan, wrap load_model in try/except, log the error with logger.exception and "
-    "set app.state.model = None: the API must start without its model.",
+    more="In lifespan, wrap load_model in try/except, log the error with logger.exception (it "
+    "adds the traceback, which says why the loading failed) and set app.state.model = None: "
+    "the API must start without its model.",
 )
 def test_server_starts_without_a_model(app, missing_model, iris_model: Path, tmp_path, caplog):
     """With MODEL_PATH naming a missing file, and then a damaged one (model.joblib holding
     bytes that are no model, beside a good model.json), the app still starts (GET /flowers/1
-    answers 200) and logs the loading error at ERROR level."""
+    answers 200) and logs the loading error at ERROR level with its traceback."""
     damaged = damaged_model(tmp_path / "damaged", iris_model)
     for model_path, naming in (
         (missing_model, "a missing file"),
@@ -783,10 +840,19 @@ def test_server_starts_without_a_model(app, missing_model, iris_model: Path, tmp
         with started_without_model(app, model_path, naming) as test_client:
             response = test_client.get("/flowers/1")
         expect_status(response, 200, f"with MODEL_PATH naming {naming}, GET /flowers/1")
+        records = support.app_errors(caplog.records)
         expect(
-            support.app_errors(caplog.records),
+            records,
             f"with MODEL_PATH naming {naming} the model could not be loaded, but nothing was "
             "logged at ERROR level at start-up",
+        )
+        texts = [support.formatted(record) for record in records]
+        expect(
+            any("Traceback" in text for text in texts),
+            f"with MODEL_PATH naming {naming} the model could not be loaded, but no ERROR log "
+            "record carries the loading error's traceback (the log must say why): the ERROR "
+            f"records were {[text[:120] for text in texts]}; log it with logger.exception "
+            "inside the except",
         )
 
 
@@ -801,8 +867,9 @@ def test_server_starts_without_a_model(app, missing_model, iris_model: Path, tmp
 def test_missing_model_is_503_in_the_envelope(client_without_model, missing_model: Path):
     """Without a model, POST /predict, POST /predict/batch, GET /model and
     GET /models/grader-1.0 answer 503 in the envelope with code "model_unavailable", and
-    say nothing of why the model could not be loaded (neither the path of the model file nor
-    the loading error's text, in the body or in a header): that goes to the log."""
+    say nothing of why the model could not be loaded (neither the path of the model file, nor
+    its name, nor the loading error's text, in the body or in a header): that goes to the
+    log."""
     for method, path, body in (
         ("POST", "/predict", SETOSA),
         ("POST", "/predict/batch", {"items": [SETOSA]}),
@@ -816,14 +883,19 @@ def test_missing_model_is_503_in_the_envelope(client_without_model, missing_mode
         answer = response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         leaked = [
             repr(text)
-            for text in (*LOADING_LEAKS, str(missing_model.parent), missing_model.parents[1].name)
+            for text in (
+                *LOADING_LEAKS,
+                str(missing_model.parent),
+                missing_model.parents[1].name,
+                missing_model.name,
+            )
             if text in answer
         ]
         expect(
             not leaked,
             f"{what}: the 503 tells why the model could not be loaded; it must say only that "
-            "no model is loaded: the path and the loading error go to the log. It shows "
-            f"{', '.join(leaked[:2])}: {response.text[:200]!r}",
+            "no model is loaded: the path and the loading error go to the log (the file's name "
+            f"too). It shows {', '.join(leaked[:2])}: {response.text[:200]!r}",
         )
 
 
@@ -877,23 +949,22 @@ def test_loaded_model_version_is_found(model_client, iris_model: Path):
     points=5,
     hint="A version that is not the loaded one is an error of your own class, with its own "
     'handler. Handout: "Your own exception classes, and their handlers".',
-    more="Compare version == model.version (exactly: no prefix either way, no case folding), "
-    "raise "
-    "UnknownModelVersionError otherwise and answer it with a handler: "
+    more="Compare version == model.version (exactly: no prefix either way, no case folding, no "
+    "alias such as latest), raise UnknownModelVersionError otherwise and answer it with a handler: "
     '404, code "unknown_model_version", a message naming the version asked for.',
 )
 def test_unknown_model_version_is_404_in_the_envelope(model_client):
     """GET /models/0.0.0-nope answers 404 in the envelope with code "unknown_model_version"
-    and a message that names the version asked for; so do grader-1, grader-1.0.1 and
-    GRADER-1.0, which are not exactly the loaded version grader-1.0."""
-    for version in ("0.0.0-nope", "grader-1", f"{GRADER_VERSION}.1", "GRADER-1.0"):
+    and a message that names the version asked for; so do grader-1, grader-1.0.1, GRADER-1.0
+    and latest, which are not exactly the loaded version grader-1.0 (no alias either)."""
+    for version in ("0.0.0-nope", "grader-1", f"{GRADER_VERSION}.1", "GRADER-1.0", "latest"):
         response = model_client.get(f"/models/{version}")
         what = f"GET /models/{version}"
         expect(
             response.status_code != 200,
             f"{what} answered 200, but the loaded version is {GRADER_VERSION!r}: a version is "
             "found only when it equals the loaded one exactly (no prefix either way, no case "
-            "folding)",
+            "folding, no alias such as latest)",
         )
         expect_status(response, 404, what)
         error = envelope(response, what)
