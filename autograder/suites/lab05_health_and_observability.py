@@ -30,6 +30,7 @@ import json
 import logging
 import math
 import re
+import secrets
 import sys
 import time
 from collections.abc import Iterator
@@ -48,7 +49,13 @@ SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 TEMPLATE = "/flowers/{flower_id}"
 MAX_UPTIME = 600.0  # seconds: no grading run lasts this long, an epoch timestamp is far beyond
 SLOW_SECONDS = 0.25  # how much slower the slow model predicts
-START_WAIT = 0.3  # seconds between starting a fresh app and its first GET /health
+# Seconds between starting a fresh app and its first GET /health: one wait drawn in each
+# range, for each grading, asked in an order drawn too, each of a process of its own. A
+# first /health must report at least its wait, and at most the time since its process was
+# started: an uptime that counts from the first call, plus any constant, misses one of them.
+SHORT_WAITS = (0.3, 0.6)
+LONG_WAITS = (1.4, 2.0)
+WAIT_SLACK = 0.05  # seconds: the app's clock and the grader's are the same monotonic clock
 
 
 # ---------------------------------------------------------------- starting the app
@@ -349,8 +356,10 @@ def test_health_reports_ok_and_the_service_version(model_client):
 )
 def test_uptime_counts_seconds_since_start(model_client, iris_model: Path, submission_dir: Path):
     """uptime_seconds is a number of seconds, at least 0, that grows as time passes; it
-    counts from the start of the service, so a first GET /health made 0.3 s after the app
-    started (freshly imported) already reports at least 0.3."""
+    counts from the start of the service: a first GET /health made some time after the app
+    started (freshly imported, in a process of its own) reports at least that time, and no
+    more than the time since its process was started. Two fresh apps are asked, one soon
+    after its start and one later (waits drawn for each grading, between 0.3 and 2 s)."""
     first = support.json_or_fail(model_client.get("/health"), "GET /health").get("uptime_seconds")
     time.sleep(0.3)
     second = support.json_or_fail(model_client.get("/health"), "GET /health").get("uptime_seconds")
@@ -363,7 +372,17 @@ def test_uptime_counts_seconds_since_start(model_client, iris_model: Path, submi
         f"GET /health answered uptime_seconds={first!r}, then {second!r} 0.3 s later; "
         "the uptime must grow with the time (in seconds, not rounded)"
     )
-    # A process of its own starts the app: the seconds since it started are known there.
+    draw = secrets.SystemRandom()
+    waits = [round(draw.uniform(*SHORT_WAITS), 2), round(draw.uniform(*LONG_WAITS), 2)]
+    draw.shuffle(waits)
+    for wait in waits:
+        first_uptime_fits(iris_model, submission_dir, wait)
+
+
+def first_uptime_fits(iris_model: Path, submission_dir: Path, wait: float) -> None:
+    """A process of its own starts the app; its first GET /health, ``wait`` seconds after the
+    app started, reports between ``wait`` and the seconds since that process was started."""
+    spawned_at = time.monotonic()
     with support.served_apart(
         submission_dir,
         what="starting the app afresh (a new process, MODEL_PATH set)",
@@ -371,17 +390,24 @@ def test_uptime_counts_seconds_since_start(model_client, iris_model: Path, submi
         raise_server_exceptions=False,
         new_process=True,
     ) as served:
-        time.sleep(START_WAIT)
+        time.sleep(wait)
         response = served.get("/health", what="the first GET /health of a freshly started app")
+        since_spawned = time.monotonic() - spawned_at
         fresh = {"status": response.status_code, "text": response.text}
     try:
         uptime = json.loads(fresh["text"]).get("uptime_seconds")
     except (ValueError, AttributeError):
         uptime = None
-    assert fresh["status"] == 200 and is_number(uptime) and uptime >= START_WAIT * 0.8, (
-        f"the first GET /health, {START_WAIT} s after the app started, answered "
-        f"{fresh['status']} with uptime_seconds={uptime!r}; expected at least {START_WAIT}: "
+    assert fresh["status"] == 200 and is_number(uptime) and uptime >= wait - WAIT_SLACK, (
+        f"the first GET /health, {wait:g} s after the app started, answered "
+        f"{fresh['status']} with uptime_seconds={uptime!r}; expected at least {wait:g}: "
         "count from the start of the service (STARTED_AT), not from the first call"
+    )
+    assert uptime <= since_spawned + WAIT_SLACK, (
+        f"the first GET /health, {wait:g} s after the app started, answered uptime_seconds="
+        f"{uptime!r}, but its process had been started only {since_spawned:.2f} s before: "
+        "count from the start of the service (time.monotonic() when it started), not from "
+        "the first call with something added"
     )
 
 

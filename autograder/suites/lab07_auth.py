@@ -43,6 +43,7 @@ PASSWORDS = {ADMIN: ADMIN_PASSWORD, USER: USER_PASSWORD}
 TOKEN_MINUTES = 7
 CLOCK_SLACK = 90  # seconds of tolerance on a token's expiry
 JUST_EXPIRED = 1  # seconds since a token's exp: refused all the same (no leeway)
+EXPIRES_SOON = 3  # seconds a token has left when the expiry check first shows it
 LIFETIME_SLACK = 2  # seconds between exp - iat and ACCESS_TOKEN_MINUTES (two clock readings)
 NEXT_SECOND = 1.05  # seconds between two logins: their tokens' iat (whole seconds) differ
 SECRET = secrets.token_hex(32)
@@ -138,15 +139,23 @@ def with_payload(token: str, **changes) -> str:
 
 def expired_tokens() -> list[tuple[str, str]]:
     """Tokens of the user, signed with the app's secret, whose exp has passed: two minutes
-    ago, and only JUST_EXPIRED seconds ago (the grader and the app read the same clock)."""
+    ago, and only JUST_EXPIRED seconds ago (the grader and the app read the same clock).
+    Each lived ACCESS_TOKEN_MINUTES, as the app's own tokens do."""
     now = int(time.time())
     return [
         (
             f"a token that expired {ago} s ago",
-            forged(claims_for(USER, iat=now - 900, exp=now - ago)),
+            forged(claims_for(USER, iat=now - ago - TOKEN_MINUTES * 60, exp=now - ago)),
         )
         for ago in (120, JUST_EXPIRED)
     ]
+
+
+def token_expiring_soon() -> tuple[str, int]:
+    """A token of the user, like one the app issued ACCESS_TOKEN_MINUTES ago, that is valid
+    for EXPIRES_SOON more seconds; and its exp."""
+    exp = int(time.time()) + EXPIRES_SOON
+    return forged(claims_for(USER, iat=exp - TOKEN_MINUTES * 60, exp=exp)), exp
 
 
 def expired_accepted(request: str, what: str, response) -> str:
@@ -444,15 +453,28 @@ def test_missing_or_garbled_token_is_401(fresh_client):
     hint="A token stops working the moment it expires, not a little later, and the library "
     'checks that for you unless you stop it. Handout: the contract, "Tokens".',
     more="jwt.decode checks exp itself and raises ExpiredSignatureError (an InvalidTokenError) "
-    "for an expired token: never turn that off (options={'verify_exp': False}) or add leeway.",
+    "for an expired token: never turn that off (options={'verify_exp': False}) or add leeway, "
+    "and decode the token at every request (never keep the tokens already verified).",
 )
 def test_expired_token_is_401(fresh_client):
     """A valid token is accepted, and the same token expired two minutes ago, or only
-    1 second ago, is 401."""
-    me_accepts(fresh_client, forged(claims_for(USER)), "a valid token")
+    1 second ago, is 401; a token accepted a few seconds before it expires is 401 when it
+    comes again once it has expired (the expiry is checked at every request, never
+    remembered from an earlier one)."""
+    soon, exp = token_expiring_soon()
+    me_accepts(fresh_client, soon, f"a valid token (it expires in {EXPIRES_SOON} s)")
     for what, token in expired_tokens():
         response = fresh_client.get("/users/me", headers=bearer(token))
         assert response.status_code == 401, expired_accepted("GET /users/me", what, response)
+    time.sleep(max(exp + JUST_EXPIRED - time.time(), 0) + 0.05)
+    response = fresh_client.get("/users/me", headers=bearer(soon))
+    assert response.status_code == 401, expired_accepted(
+        "GET /users/me",
+        f"a token it accepted shortly before, now expired {JUST_EXPIRED} s ago (decode the "
+        "token at every request: a token checked once and remembered as valid, in a cache "
+        "or with lru_cache, stays valid after its exp)",
+        response,
+    )
 
 
 @check(

@@ -149,6 +149,13 @@ def grader_settings(model_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
+# Every database file of a check has the same name, in a folder of the same name, in a
+# folder with a name drawn at random (pytest's tmp_path in secure mode): the path
+# DATABASE_URL gives the app must not tell it which check started it (the check of an
+# in-memory database, which wants the file it names when main.py is imported never made).
+DATA_FOLDER, DATABASE_NAME = "data", "log.db"
+
+
 def writable_folder(folder: Path) -> Path:
     """A folder the app may write its database into (in secure mode: the sandbox user's)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -162,7 +169,7 @@ def url_of(path: Path) -> str:
 @pytest.fixture
 def database(grader_settings: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """This check's database file (not there yet: the app creates it), in DATABASE_URL."""
-    path = writable_folder(tmp_path / "data") / "log.db"
+    path = writable_folder(tmp_path / DATA_FOLDER) / DATABASE_NAME
     monkeypatch.setenv("DATABASE_URL", url_of(path))
     return path
 
@@ -438,7 +445,9 @@ def test_batch_predictions_are_logged_one_row_each(fresh_client):
     more="Keep the rows in the SQLite file DATABASE_URL names (create the engine from the "
     "settings in lifespan), never in memory: a new app on the same file must find them.",
 )
-def test_the_log_survives_a_restart(app, database: Path, tmp_path: Path, monkeypatch):
+def test_the_log_survives_a_restart(
+    app, database: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch
+):
     """Rows written by one start of the app (a prediction and its feedback) are read back by
     a new start on the same DATABASE_URL file, and are in that file; an app started on
     another file does not see them."""
@@ -454,7 +463,7 @@ def test_the_log_survives_a_restart(app, database: Path, tmp_path: Path, monkeyp
     assert [row["id"] for row in rows_in_file(database)] == [prediction_id], (
         "the database file does not hold exactly the logged row"
     )
-    other = writable_folder(tmp_path / "other") / "other.db"
+    other = writable_folder(tmp_path_factory.mktemp("other") / DATA_FOLDER) / DATABASE_NAME
     monkeypatch.setenv("DATABASE_URL", url_of(other))
     with started(app, "another new file") as elsewhere:
         assert page(elsewhere)["total"] == 0, "an app on a new database file sees rows already"
@@ -1015,9 +1024,9 @@ def test_migration_keeps_the_rows_of_an_old_database(
     their values, listed by id, their note is null, a note can be set on one, and new
     predictions go on from id 4. Then ``python -m alembic downgrade 0001`` in the lab folder
     takes the note column away again, keeps the four rows and the three indexes of 0001."""
-    folder = tmp_path / "old"
+    folder = tmp_path / DATA_FOLDER
     folder.mkdir()
-    path = folder / "old.db"
+    path = folder / DATABASE_NAME
     connection = sqlite3.connect(path)
     with connection:
         connection.executescript(OLD_SCHEMA)
@@ -1152,7 +1161,7 @@ def test_an_in_memory_database_works(submission_dir: Path, grader_settings: None
     reads it back. DATABASE_URL is read when the app starts: main.py is imported while it
     names a file, and set to sqlite:// before the app starts (as a test's fixture does); that
     file is never created."""
-    at_import = writable_folder(tmp_path / "at-import") / "imported-with.db"
+    at_import = writable_folder(tmp_path / DATA_FOLDER) / DATABASE_NAME
     with support.served_apart(
         submission_dir,
         what="starting the app with DATABASE_URL=sqlite:// (an in-memory database)",
@@ -1164,7 +1173,7 @@ def test_an_in_memory_database_works(submission_dir: Path, grader_settings: None
         prediction_id = predict(served.client)["prediction_id"]
         assert read(served.client, prediction_id).get("id") == prediction_id
         assert page(served.client)["total"] == 1, "the in-memory log does not hold one row"
-    assert not at_import.exists(), (
+    assert not os.path.lexists(at_import), (
         f"main.py was imported while DATABASE_URL named {at_import.name}, then the app started "
         f"with DATABASE_URL=sqlite://, and it opened {at_import.name}: it read DATABASE_URL "
         "when main.py was imported. Read the settings when the app starts (in lifespan): "
