@@ -48,13 +48,14 @@ sync *FLAGS:
 
 # the course's own tests: lint, format, engine, labs, notebooks, snippets (pytest runs two
 # processes per core, see tests/conftest.py: most tests wait on gradings and servers; each
-# notebook stays in one process, its cells share a kernel)
+# notebook stays in one process, its cells share a kernel; the 25 slowest tests are listed
+# at the end, to see where the time goes)
 test:
     uv run ruff check .
     uv run ruff format --check .
     uv run python -m autograder sync --check
     uv run python -m autograder.instructor.course_check
-    uv run pytest -n auto --dist worksteal
+    uv run pytest -n auto --dist worksteal --durations=25
     uv run pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider -q -n auto --dist loadfile
 
 # every lab file belongs to course.toml, and carried files agree (--fix carries them forward)
