@@ -108,8 +108,9 @@ def create(client, body: dict) -> dict:
     return data
 
 
-def assert_accepted(client, body: dict, what: str, why: str) -> None:
-    """POST ``body``, which the contract allows; it must be accepted (any 2xx status)."""
+def assert_accepted(client, body: dict, what: str, why: str):
+    """POST ``body``, which the contract allows; it must be accepted (any 2xx status).
+    Returns the response."""
     response = client.post("/observations", json=body)
     if response.status_code == 422:
         raise AssertionError(
@@ -120,6 +121,7 @@ def assert_accepted(client, body: dict, what: str, why: str) -> None:
         f"POST /observations with {what} answered {response.status_code} "
         f"{response.text[:200]}; expected 201"
     )
+    return response
 
 
 def locations(response) -> list[tuple]:
@@ -181,7 +183,9 @@ def test_valid_observation_is_created_with_201(client):
     an integer id, the measurement and the notes as received (5.15 stays 5.15, the spaces
     around a note stay), the observer's name and the species. POST /observations answers
     201 itself, not a redirect to /observations/. Lab 01's GET /, GET /hello/Ada, GET /flowers
-    and GET /flowers/1 still answer 200."""
+    and GET /flowers/1 still answer 200, and GET /flowers?species=Setosa still answers []
+    (lab 01's filter keeps the species written exactly so: this lab's tidying and its three
+    species are for observations only)."""
     body = valid_body(notes="  by the river  ")
     body["measurement"].update(sepal_length=5.15, petal_width=0.25)
     response = client.post("/observations", json=body, follow_redirects=False)
@@ -213,11 +217,24 @@ def test_valid_observation_is_created_with_201(client):
     assert data.get("notes") == body["notes"], (
         f"notes came back as {data.get('notes')!r}; expected them as received, {body['notes']!r}"
     )
-    for path in ("/", "/hello/Ada", "/flowers", "/flowers/1"):
+    for path in ("/", "/hello/Ada", "/flowers", "/flowers/1", "/flowers?species=Setosa"):
         answer = client.get(path)
         assert answer.status_code == 200, (
-            f"GET {path} answered {answer.status_code}; lab 01's routes stay as they were"
+            f"GET {path} answered {answer.status_code}; expected 200: lab 01's routes stay as "
+            "they were"
+            + (
+                " (its species filter takes any text, and a species no flower has gives [])"
+                if "?" in path
+                else ""
+            )
         )
+    flowers = answer.json()
+    assert flowers == [], (
+        "GET /flowers?species=Setosa answered "
+        + (f"{len(flowers)} flower(s)" if isinstance(flowers, list) else repr(flowers)[:100])
+        + "; expected [] as in lab 01: its filter keeps the flowers whose species is exactly "
+        "the text sent (this lab's tidying of the species is for observations only)"
+    )
 
 
 @check(
@@ -256,16 +273,18 @@ def test_observer_email_is_never_returned(client):
     more="Use the number of stored observations plus one as the next id.",
 )
 def test_each_new_observation_gets_the_next_id(client, submission_dir: Path):
-    """Ids count up 1, 2, 3...: two observations created one after the other get ids n and
-    n + 1, and so do two sent with a refused body (a petal longer than the sepal, 422)
-    between them: it creates nothing and uses up no id. In a freshly started app the first
-    two observations get ids 1 and 2."""
+    """Ids count up 1, 2, 3...: two observations created one after the other, with the same
+    body (each accepted POST creates a new observation), get ids n and n + 1, and so do two
+    sent with a refused body (a petal longer than the sepal, 422) between them: it creates
+    nothing and uses up no id. In a freshly started app the first two observations get ids 1
+    and 2."""
     first = create(client, valid_body()).get("id")
-    second = create(client, valid_body(notes="second")).get("id")
+    second = create(client, valid_body()).get("id")
     assert isinstance(first, int) and first >= 1, f"the first new id was {first!r}; ids start at 1"
     assert second == first + 1, (
-        f"two observations created one after the other got ids {first!r} and {second!r}; "
-        f"expected {first!r} and {first + 1}"
+        f"two observations created one after the other, with the same body, got ids {first!r} "
+        f"and {second!r}; expected {first!r} and {first + 1}: each accepted POST creates a new "
+        "observation, even when an earlier one had the same body"
     )
     try:
         refused = client.post(
@@ -378,14 +397,15 @@ def assert_read_back(client, created: dict, name: str) -> None:
     "new dict (or model) for every observation, never one shared object.",
 )
 def test_observation_can_be_read_back_by_id(client):
-    """GET /observations/{id} answers 200 with what POST returned for that id, even after
-    another observation was created, and GET /observations/abc and /observations/1.5 answer
-    422 (the id must be an integer)."""
+    """GET /observations/{id} answers 200 with what POST returned for that id (a sepal
+    width of 2.95 read back as 2.95), even after another observation was created, and again
+    when the same id is read a second time (a read leaves the observation stored);
+    GET /observations/abc and /observations/1.5 answer 422 (the id must be an integer)."""
     first = create(client, valid_body(species="virginica", notes="read me back"))
     second_body = with_observer(name="Grace", email="grace@example.org")
     second_body["measurement"] = {
         "sepal_length": 6.4,
-        "sepal_width": 2.9,
+        "sepal_width": 2.95,
         "petal_length": 4.3,
         "petal_width": 1.3,
     }
@@ -393,6 +413,12 @@ def test_observation_can_be_read_back_by_id(client):
     second = create(client, second_body)
     assert_read_back(client, first, "Ada")
     assert_read_back(client, second, "Grace")
+    again = read(client, f"/observations/{first.get('id')}")
+    assert again.status_code == 200, (
+        f"GET /observations/{first.get('id')} answered 200 the first time and "
+        f"{again.status_code} the second; expected 200 each time: reading an observation "
+        "leaves it stored (dict.get, not dict.pop)"
+    )
     for bad in ("abc", "1.5"):
         response = client.get(f"/observations/{bad}")
         assert response.status_code == 422, (
@@ -409,21 +435,27 @@ def test_observation_can_be_read_back_by_id(client):
     "(a list indexed with id - 1 finds something for 0 and -1).",
 )
 def test_unknown_observation_is_404(client):
-    """GET /observations/999999, /observations/0 and /observations/-1 (no observation has
-    those ids) answer 404 Not Found, while the id of an observation just created answers
-    200: the route exists and looks the id up."""
+    """GET /observations/999999, /observations/0, /observations/-1 and the id after the one
+    just created (no observation has those ids yet) answer 404 Not Found, while the id of an
+    observation just created answers 200: the route exists and looks the id up."""
     create(client, valid_body())
-    created = create(client, valid_body())
+    created = create(client, valid_body(notes="the last one created"))
     known = read(client, f"/observations/{created['id']}")
     assert known.status_code == 200, (
         f"GET /observations/{created['id']} (just created) answered {known.status_code}"
     )
-    for unknown in (999999, 0, -1):
+    following = created["id"] + 1 if isinstance(created.get("id"), int) else 999998
+    for unknown in (999999, 0, -1, following):
         response = read(client, f"/observations/{unknown}")
         assert response.status_code == 404, (
             f"GET /observations/{unknown} answered {response.status_code} "
             f"{response.text[:200]}; expected 404: ids start at 1, and no observation has "
             f"the id {unknown}"
+            + (
+                f" (the last observation created got {created['id']}: its next id is not given yet)"
+                if unknown == following
+                else ""
+            )
         )
 
 
@@ -484,10 +516,16 @@ def test_lengths_are_at_most_10_cm(client):
     "petal_length >= sepal_length.",
 )
 def test_petal_must_be_shorter_than_sepal(client):
-    """A petal shorter than the sepal is accepted (and a petal wider than the sepal: the rule
-    compares lengths only); a petal as long as the sepal, or longer, answers 422 with an error
-    whose loc points into the measurement."""
-    create(client, with_measurement(sepal_length=5.0, petal_length=4.9))
+    """A petal shorter than the sepal is accepted, even by less than a millimetre (4.96 under
+    5.0: the lengths are compared as sent, not rounded), and so is a petal wider than the
+    sepal (the rule compares lengths only); a petal as long as the sepal, or longer, answers
+    422 with an error whose loc points into the measurement."""
+    assert_accepted(
+        client,
+        with_measurement(sepal_length=5.0, petal_length=4.96),
+        "measurement.sepal_length=5.0 and petal_length=4.96",
+        "4.96 is shorter than 5.0: compare the lengths as sent, without rounding them",
+    )
     assert_accepted(
         client,
         with_measurement(sepal_width=2.0, petal_width=2.5),
@@ -546,15 +584,22 @@ def test_observer_name_is_stripped(client):
     "whatever was sent, so it tidies the value only when it is a str.",
 )
 def test_observer_name_has_1_to_100_characters(client):
-    """A name of 100 characters and a name of 1 character are accepted; an empty name, a name
-    of only spaces, a name of 101 characters, and a number or null instead of a string answer
-    422 with a loc ending in "name"."""
+    """A name of 100 characters, a name of 1 character and "Jean-Luc O'Brien" (any character
+    may be in a name) are accepted; an empty name, a name of only spaces, a name of 101
+    characters, and a number or null instead of a string answer 422 with a loc ending in
+    "name"."""
     create(client, with_observer(name="x" * 100))
     assert_accepted(
         client,
         with_observer(name="X"),
         "observer.name = 'X' (1 character)",
         "a name has 1 to 100 characters, so one character is enough",
+    )
+    assert_accepted(
+        client,
+        with_observer(name="Jean-Luc O'Brien"),
+        'observer.name = "Jean-Luc O\'Brien"',
+        "a name has 1 to 100 characters, of any kind: hyphens and apostrophes included",
     )
     for name, what in (
         ("", "an empty name"),
@@ -575,9 +620,10 @@ def test_observer_name_has_1_to_100_characters(client):
 )
 def test_observer_email_needs_one_at_sign_between_text(client):
     """ "ada@example.org", "ada@localhost" (the rule asks for no dot), "x@y" (one character
-    on each side is enough) and "Ada+Iris@my-lab.example" (any other character is fine) are
-    accepted; an address without "@", with nothing before or after it, or with two of them,
-    and a number or null instead of a string, answer 422 with a loc ending in "email"."""
+    on each side is enough), "Ada+Iris@my-lab.example" (any other character is fine) and an
+    address with 70 characters before the "@" (the rule sets no length limit) are accepted;
+    an address without "@", with nothing before or after it, or with two of them, and a number
+    or null instead of a string, answer 422 with a loc ending in "email"."""
     create(client, with_observer(email="ada@example.org"))
     for email, why in (
         ("ada@localhost", "the rule is exactly one @ with text on both sides, and asks for no dot"),
@@ -586,8 +632,18 @@ def test_observer_email_needs_one_at_sign_between_text(client):
             "Ada+Iris@my-lab.example",
             "the rule is exactly one @ with text on both sides; any other character is fine",
         ),
+        (
+            "a" * 70 + "@example.org",
+            "the rule is exactly one @ with text on both sides, and sets no length limit",
+        ),
     ):
-        assert_accepted(client, with_observer(email=email), f"observer.email={email!r}", why)
+        local = email.partition("@")[0]
+        shown = (
+            repr(email)
+            if len(local) < 20
+            else f"'{email[:3]}...{email[len(local) - 3 :]}' ({len(local)} characters before the @)"
+        )
+        assert_accepted(client, with_observer(email=email), f"observer.email={shown}", why)
     for email in ("ada.example.org", "@example.org", "ada@", "ada@example@org", 3, None):
         assert_rejected(client, with_observer(email=email), "email", f"observer.email={email!r}")
 
@@ -642,10 +698,10 @@ def test_species_is_normalised(client):
     "the spaces around a text (those inside stay).",
 )
 def test_unknown_species_is_422(client):
-    """ "versicolor" is accepted; "tulip", "versicolour" (another spelling), "vir" (a part of
-    a name), "vir ginica" (only the spaces around the text are removed), the number 3 (not a
-    string), and an empty or blank text ("", "   ", which are not null) answer 422 with a loc
-    ending in "species"."""
+    """ "versicolor" is accepted; "tulip", "versicolour" and "Iris-setosa" (other spellings),
+    "vir" (a part of a name), "vir ginica" (only the spaces around the text are removed), the
+    number 3 (not a string), and an empty or blank text or the text "null" ("", "   ",
+    "null", which are not null) answer 422 with a loc ending in "species"."""
     data = create(client, valid_body(species="versicolor"))
     assert data.get("species") == "versicolor", f"species came back as {data.get('species')!r}"
     assert_rejected(client, valid_body(species="tulip"), "species", "species='tulip'")
@@ -654,6 +710,12 @@ def test_unknown_species_is_422(client):
         valid_body(species="versicolour"),
         "species",
         "species='versicolour' (only the three names as written are species)",
+    )
+    assert_rejected(
+        client,
+        valid_body(species="Iris-setosa"),
+        "species",
+        "species='Iris-setosa' (only the three names as written are species)",
     )
     assert_rejected(
         client, valid_body(species="vir"), "species", "species='vir' (a part of a name)"
@@ -665,8 +727,13 @@ def test_unknown_species_is_422(client):
         "species='vir ginica' (only the spaces around the text are removed)",
     )
     assert_rejected(client, valid_body(species=3), "species", "species=3 (a number)")
-    for blank in ("", "   "):
-        assert_rejected(client, valid_body(species=blank), "species", f"species={blank!r}")
+    for blank in ("", "   ", "null"):
+        assert_rejected(
+            client,
+            valid_body(species=blank),
+            "species",
+            f"species={blank!r} (a text, not JSON's null: only null means no species)",
+        )
 
 
 @check(
@@ -677,9 +744,10 @@ def test_unknown_species_is_422(client):
     hidden=True,
 )
 def test_notes_have_at_most_500_characters(client):
-    """Notes of 500 characters are accepted and returned, and so is an empty text (no lower
-    bound), which comes back as "" (not null), from POST and from GET /observations/{id};
-    501 characters answer 422 with a loc ending in "notes"."""
+    """Notes of 500 characters (accented ones: characters are counted, not bytes) are accepted
+    and returned, and so is an empty text (no lower bound), which comes back as "" (not
+    null), from POST and from GET /observations/{id}; 501 characters answer 422 with a loc
+    ending in "notes"."""
     assert_accepted(
         client,
         valid_body(notes=""),
@@ -692,8 +760,18 @@ def test_notes_have_at_most_500_characters(client):
         "received: an empty text is a note, not the absence of one (null)"
     )
     assert_read_back(client, data, "Ada")
-    data = create(client, valid_body(notes="n" * 500))
-    assert data.get("notes") == "n" * 500, "500 characters of notes did not come back unchanged"
+    notes = "é" * 500
+    data = assert_accepted(
+        client,
+        valid_body(notes=notes),
+        "500 characters of notes ('é' * 500)",
+        "notes have at most 500 characters, counted as characters (not as bytes)",
+    ).json()
+    came = data.get("notes") if isinstance(data, dict) else data
+    assert came == notes, (
+        f"notes of 500 characters ('é' * 500) came back as {repr(came)[:80]} "
+        f"({len(came) if isinstance(came, str) else 'not a text'}); expected them unchanged"
+    )
     assert_rejected(client, valid_body(notes="n" * 501), "notes", "501 characters of notes")
 
 
