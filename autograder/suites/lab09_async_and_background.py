@@ -67,6 +67,16 @@ WAITS, WAIT_SECONDS = 8, 2.0
 THREADS = 40  # the worker threads FastAPI runs plain def routes in (AnyIO's default)
 MAX_SECONDS = 5.0  # the most seconds a /simulate route takes
 MANY_WAITS, MANY_SECONDS = THREADS + 8, MAX_SECONDS
+# Types an upload is refused with (415): the contract takes text/csv only, not a type that
+# merely mentions CSV, nor the ones browsers and curl give a .csv file.
+NOT_CSV_TYPES = (
+    "text/plain",
+    "application/json",
+    "application/csv",
+    "text/csv-schema",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+)
 
 
 def flower(number: int) -> dict:
@@ -677,17 +687,17 @@ def test_job_runs_to_done_and_its_result_downloads(
 ):
     """Started with the grader's model wrapped so that the grader can hold it in the middle
     of a prediction (the same version, the same answers), and answering as a server does
-    (background tasks after the answer): while its model predicts, a job of three flowers
-    answers at its Location (the work holds no event loop) with status running,
-    model_version and error null, and its result is a 409; polled, it goes through queued,
-    running and done only (in that order), done with the model_version /predict reports
-    and no error, then GET /jobs/{id}/result answers a CSV file: one line per flower in the
+    (background tasks after the answer): while its model predicts, a job of four flowers
+    (one of them twice) answers at its Location (the work holds no event loop) with status
+    running, model_version and error null, and its result is a 409; polled, it goes through
+    queued, running and done only (in that order), done with the model_version /predict
+    reports and no error, then GET /jobs/{id}/result answers a CSV file: one line per flower in the
     order sent, with the species and probability /predict gives it (and 401 without
     credentials)."""
     folder = tmp_path / "held"
     monkeypatch.setenv("MODEL_PATH", str(held_model(iris_model, folder)))
     with started_as_served(app, "the grader's settings") as test_client:
-        flowers = [VIRGINICA, SETOSA, VERSICOLOR]
+        flowers = [VIRGINICA, SETOSA, VERSICOLOR, SETOSA]  # one flower twice
         location, working, result = job_at_work(test_client, flowers, folder)
         at_work = working.get("status") if working else None
         assert at_work in (None, "running"), (
@@ -732,7 +742,10 @@ def test_job_runs_to_done_and_its_result_downloads(
         rows = csv_answer(
             test_client.get(f"{location}/result", headers=KEY), f"GET {location}/result"
         )
-        assert len(rows) == 3, f"the job's result has {len(rows)} lines of flowers; expected 3"
+        assert len(rows) == len(flowers), (
+            f"the job's result has {len(rows)} lines of flowers; expected {len(flowers)}: one "
+            "line per flower sent, in the order sent (the job has one flower twice)"
+        )
         needs_a_caller(test_client, "GET", f"{location}/result")
         for number, (measurement, row) in enumerate(zip(flowers, rows, strict=True), start=1):
             assert all(close(row[name], measurement[name]) for name in FEATURES), (
@@ -817,7 +830,9 @@ def test_failed_job_says_it_failed_and_why(
 ):
     """Started without a model (MODEL_PATH names no file), the app accepts a job (202); the
     job ends failed with a non-empty error and model_version null, the app logs an ERROR
-    record meanwhile, and GET /jobs/{id}/result answers 409 in the envelope. Then
+    record meanwhile, and GET /jobs/{id}/result answers 409 in the envelope (while POST
+    /predict/csv of a valid file answers 503 in the envelope: unlike a job, an upload is
+    predicted in its request, and needs the model). Then
     MODEL_PATH gets a model file that loads but raises when it predicts (AttributeError:
     never trained), POST /model/reload loads it, and a job ends the same way (never left
     running); and so does a job whose model, reloaded from a file trained on three
@@ -825,6 +840,13 @@ def test_failed_job_says_it_failed_and_why(
     model_path = writable_folder(tmp_path / "none") / "missing.joblib"
     monkeypatch.setenv("MODEL_PATH", str(model_path))
     with started(app, "MODEL_PATH naming no file") as test_client:
+        response = upload(test_client, csv_text([SETOSA]))
+        assert response.status_code == 503, (
+            f"POST /predict/csv with no model loaded answered {response.status_code}; expected "
+            "503, as /predict: the route takes the model as a dependency (ModelDep), which "
+            f"answers 503 when none is loaded. It answered: {response.text[:150]}"
+        )
+        expect_envelope(response, 503, "POST /predict/csv with no model loaded")
         job_fails(test_client, caplog, "run without a model")
         broken_model(iris_model, model_path)
         reload_model(test_client, refused=True)
@@ -970,20 +992,29 @@ def upload_at_work(test_client, folder: Path) -> None:
 @check(
     points=5,
     hint='Look at the type the file says it has before reading it. Handout: the contract, "CSV".',
-    more="UploadFile.content_type is the part's Content-Type: anything but text/csv (even "
-    'a type that merely mentions "csv") is HTTPException(415).',
+    more="UploadFile.content_type is the part's Content-Type (None when the part has "
+    "none): any type but text/csv, parameters aside (application/csv, text/csv-schema, "
+    "application/octet-stream, no type at all), is HTTPException(415).",
 )
 def test_a_file_that_is_not_csv_is_415(fresh_client):
     """A CSV file sent as text/csv answers 200; the same bytes sent as text/plain,
-    application/json, application/csv or application/vnd.ms-excel (the type some browsers
-    give a .csv file) answer 415 in the envelope, and so does a JSON document sent as
-    application/json (the type is checked before the file is read)."""
+    application/json, application/csv, text/csv-schema, application/vnd.ms-excel (the type
+    some browsers give a .csv file) or application/octet-stream (the type curl gives it),
+    or sent with no type at all, answer 415 in the envelope, and so does a JSON document
+    sent as application/json (the type is checked before the file is read)."""
     text = csv_text([SETOSA])
     expect_status(upload(fresh_client, text), 200, "POST /predict/csv of a text/csv file")
-    for kind in ("text/plain", "application/json", "application/csv", "application/vnd.ms-excel"):
+    for kind in NOT_CSV_TYPES:
         expect_envelope(
             upload(fresh_client, text, kind), 415, f"POST /predict/csv of a file sent as {kind}"
         )
+    response = upload_without_type(fresh_client, text)
+    assert response.status_code == 415, (
+        f"POST /predict/csv of a file sent with no Content-Type answered "
+        f"{response.status_code}; expected 415: a file whose type is not text/csv is refused, "
+        "and a file with no type is not text/csv (UploadFile.content_type is None)"
+    )
+    expect_envelope(response, 415, "POST /predict/csv of a file with no Content-Type")
     document = json.dumps({"items": [SETOSA]})
     response = upload(fresh_client, document, "application/json")
     assert response.status_code == 415, (
@@ -1017,6 +1048,21 @@ def test_an_upload_over_1_mib_is_413(fresh_client):
         f"POST /predict/csv whose request body is {UPLOAD_LIMIT + 1:,} bytes (1 MiB and one "
         f"byte) answered {response.status_code}; expected 413: the limit is 1 MiB of request "
         "body, the multipart framing included (max_body_size=1024 * 1024, no more)"
+    )
+
+
+def upload_without_type(test_client, text: str):
+    """POST /predict/csv of a file part with a file name but no Content-Type header."""
+    boundary = "graderboundary0123456789"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="flowers.csv"\r\n\r\n'
+        f"{text}\r\n--{boundary}--\r\n"
+    ).encode()
+    return test_client.post(
+        "/predict/csv",
+        content=body,
+        headers={**KEY, "Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
 
 
@@ -1124,12 +1170,12 @@ def test_an_oversized_upload_is_refused_before_it_is_read(live_server):
 def test_bad_rows_are_named_by_row_and_column(fresh_client):
     """A CSV of one good flower answers 200; a CSV whose row 2 has petal_width "wide", whose
     row 3 has sepal_length 0 and petal_width -1, whose row 4 has a petal longer than its
-    sepal (each value valid alone) and whose row 5 has an empty sepal_width answers one 422
-    in the envelope, whose fields name rows.2.petal_width, rows.3.sepal_length,
-    rows.3.petal_width, rows.4 (a problem of the whole row) and rows.5.sepal_width, and
-    nothing of row 1; a CSV with its header line and no rows, one saved
-    in Latin-1 (a byte that is not UTF-8) and one whose header line lacks petal_width are
-    each a 422 whose field is file."""
+    sepal (each value valid alone), whose row 5 has an empty sepal_width and whose row 6 has
+    four empty values (the line ,,,) answers one 422 in the envelope, whose fields name
+    rows.2.petal_width, rows.3.sepal_length, rows.3.petal_width, rows.4 (a problem of the
+    whole row), rows.5.sepal_width and rows.6.<column>, and nothing of row 1; a CSV with
+    its header line and no rows, one saved in Latin-1 (a byte that is not UTF-8) and one
+    whose header line lacks petal_width are each a 422 whose field is file."""
     expect_status(upload(fresh_client, csv_text([SETOSA])), 200, "POST /predict/csv of one flower")
     rows = [
         SETOSA,
@@ -1137,12 +1183,14 @@ def test_bad_rows_are_named_by_row_and_column(fresh_client):
         {**VERSICOLOR, "sepal_length": 0, "petal_width": -1},
         {**VIRGINICA, "petal_length": VIRGINICA["sepal_length"] + 0.5},
         {**SETOSA, "sepal_width": ""},
+        dict.fromkeys(FEATURES, ""),  # a line of four empty values: ",,,"
     ]
     error = expect_envelope(
         upload(fresh_client, csv_text(rows)),
         422,
         "POST /predict/csv whose row 2 has a bad value, whose row 3 has two, whose row 4 "
-        "has a petal longer than its sepal and whose row 5 has no sepal_width",
+        "has a petal longer than its sepal, whose row 5 has no sepal_width and whose row 6 "
+        "has no value at all",
     )
     fields = [
         str(item.get("field")) for item in error.get("fields") or [] if isinstance(item, dict)
@@ -1160,6 +1208,11 @@ def test_bad_rows_are_named_by_row_and_column(fresh_client):
     assert "rows.5.sepal_width" in fields, (
         f"the 422 names the fields {fields}; expected rows.5.sepal_width among them: row 5 "
         "has an empty sepal_width, a bad value like any other (a row is never skipped)"
+    )
+    assert any(field.startswith("rows.6.") for field in fields), (
+        f"the 422 names the fields {fields}; expected rows.6.sepal_length (and the other "
+        "columns of row 6) among them: row 6 is the line ,,, whose four values are empty, "
+        "bad values like any other (a row is never skipped, not even an empty one)"
     )
     assert "rows.4" in fields, (
         f"the 422 names the fields {fields}; expected rows.4 among them: row 4 has a petal "
@@ -1227,7 +1280,8 @@ def test_a_repeated_flower_is_answered_from_the_cache(fresh_client):
     one miss; the same flower again costs none, counts one hit and answers the same, and is
     logged as a prediction of its own (another prediction_id, which GET /predictions/{id}
     finds), and costs none asked by another caller (the admin's bearer token); a flower
-    that differs in one measurement only (by 0.001 cm) costs one; GET /cache needs a
+    that differs in one measurement only (by 0.001 cm) costs one, and so does the flower
+    whose sepal_width and petal_width are the first's swapped; GET /cache needs a
     caller."""
     first = flower(1)
     before = cache_stats(fresh_client)
@@ -1282,6 +1336,14 @@ def test_a_repeated_flower_is_answered_from_the_cache(fresh_client):
     assert model_calls(fresh_client) == before["model_calls"] + 1 + len(FEATURES), (
         f"a flower that differs in one measurement only (by {NEAR} cm) was answered from the "
         "cache: the key must hold all four measurements as they are (not rounded)"
+    )
+    swapped = {**first, "sepal_width": first["petal_width"], "petal_width": first["sepal_width"]}
+    predict(fresh_client, swapped)
+    assert model_calls(fresh_client) == before["model_calls"] + 2 + len(FEATURES), (
+        "a flower with the sepal_width and petal_width of an earlier one swapped was answered "
+        "from the cache: the same four values in other columns are another flower, so the key "
+        "holds each measurement in its place (a tuple in the order of FEATURES, not a set nor "
+        f"a sorted list of the values). The flowers: {first} and {swapped}"
     )
 
 

@@ -37,7 +37,7 @@ def csv_download(measurements, predictions, filename):
 @router.post("/predict/csv")
 def predict_csv(file: UploadFile, model: ModelDep, caller: Caller, request: Request):
     kind = file.headers.get("content-type", "")
-    if not kind.startswith("text/csv"):
+    if kind.partition(";")[0].strip() != "text/csv":
         return error_response(request, 415, "unsupported_media_type", "CSV files only")
     reader = csv.DictReader(io.TextIOWrapper(file.file, encoding="utf-8"))
     flowers, errors = [], []
