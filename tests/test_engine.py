@@ -444,6 +444,20 @@ def grader_of_suite(tmp_path: Path, name: str, code: str, **limits) -> Grader:
     return Grader(lab, Limits(**limits))
 
 
+def grader_in_mode(mode: str, folder: Path, number: int, slug: str, code: str) -> Grader:
+    """A grader of the suite ``code`` (lab ``number``, a module name of its own in ``folder``)
+    in ``mode``, "in-process" or "sandboxed"; skips the test where sandboxes cannot run."""
+    from autograder import sandbox
+
+    secure = mode == "sandboxed"
+    if secure and sandbox.unavailable_reason():
+        pytest.skip(sandbox.unavailable_reason())
+    suite = folder / f"lab{number}_{slug}_{mode[:2]}.py"
+    suite.write_text(textwrap.dedent(code))
+    lab = SuiteLab(number=number, slug=slug, title=slug, suite_file=str(suite))
+    return Grader(lab, Limits(check_timeout=20, secure=secure))
+
+
 def test_a_suite_that_cannot_be_collected_costs_one_fork(tmp_path, monkeypatch):
     code = """
     from autograder import check

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from autograder import isolation, sandbox, submission
 from autograder.course import ROOT
 from autograder.runner import Grader, Limits
-from tests.test_engine import SuiteLab
+from tests.test_engine import SuiteLab, grader_in_mode
 
 ROUTES = '''
 from fastapi import APIRouter, Depends
@@ -91,13 +91,8 @@ def submission_with_a_router(folder: Path) -> Path:
 
 @pytest.fixture(scope="module", params=["in-process", "sandboxed"])
 def grader(request, tmp_path_factory) -> Grader:
-    secure = request.param == "sandboxed"
-    if secure and sandbox.unavailable_reason():
-        pytest.skip(sandbox.unavailable_reason())
-    suite = tmp_path_factory.mktemp("suite") / f"lab97_isolation_{request.param[:2]}.py"
-    suite.write_text(textwrap.dedent(SUITE))
-    lab = SuiteLab(number=97, slug="isolation", title="isolation", suite_file=str(suite))
-    grader = Grader(lab, Limits(check_timeout=20, secure=secure))
+    folder = tmp_path_factory.mktemp("suite")
+    grader = grader_in_mode(request.param, folder, 97, "isolation", SUITE)
     yield grader
     grader.close()
 

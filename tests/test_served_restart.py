@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
-from autograder.runner import Grader, Limits
-from tests.test_engine import SuiteLab
+from autograder.runner import Grader
+from tests.test_engine import grader_in_mode
 
 MAIN = """
 import os
@@ -81,13 +80,7 @@ def test_a_restart_that_fails(submission_dir):
 
 @pytest.fixture(scope="module", params=["in-process", "sandboxed"])
 def grader(request, tmp_path_factory) -> Grader:
-    secure = request.param == "sandboxed"
-    if secure and sandbox.unavailable_reason():
-        pytest.skip(sandbox.unavailable_reason())
-    suite = tmp_path_factory.mktemp("suite") / f"lab95_restarts_{request.param[:2]}.py"
-    suite.write_text(textwrap.dedent(SUITE))
-    lab = SuiteLab(number=95, slug="restarts", title="restarts", suite_file=str(suite))
-    grader = Grader(lab, Limits(check_timeout=20, secure=secure))
+    grader = grader_in_mode(request.param, tmp_path_factory.mktemp("suite"), 95, "restarts", SUITE)
     yield grader
     grader.close()
 

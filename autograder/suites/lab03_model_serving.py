@@ -697,6 +697,14 @@ RESTARTED = (
 PATH_FLOWER = HARD[0]
 
 
+def field_of(response, key: str):
+    """``key`` of the JSON object an answer holds; None when it holds no JSON object."""
+    try:
+        return response.json().get(key)
+    except (ValueError, AttributeError):
+        return None
+
+
 def probabilities_of(served: support.ServedApart) -> dict | None:
     """The probabilities POST /predict answers for PATH_FLOWER, or None when it answers none
     (the checks of /predict report that: here only which model answered matters)."""
@@ -754,10 +762,7 @@ def test_model_is_loaded_once_at_start_up(submission_dir: Path, grader_model: Pa
         metadata_path.write_text(json.dumps({**metadata, "version": CHANGED_VERSION}))
         what = "model.json was changed after start-up; then GET /model"
         response = served.get("/model", what=what)
-        try:
-            changed = response.json().get("version")
-        except (ValueError, AttributeError):
-            changed = None
+        changed = field_of(response, "version")
         assert changed == GRADER_VERSION, (
             f"model.json was given the version {CHANGED_VERSION!r} after start-up; then GET "
             f"/model answered {response.status_code} with version {changed!r}, not the "
@@ -778,10 +783,7 @@ def test_model_is_loaded_once_at_start_up(submission_dir: Path, grader_model: Pa
             f"{what} answered {response.status_code}; expected 200 from the model loaded at "
             "start-up"
         )
-        try:
-            batch_version = response.json().get("model_version")
-        except (ValueError, AttributeError):
-            batch_version = None
+        batch_version = field_of(response, "model_version")
         assert batch_version == GRADER_VERSION, (
             f"{what} answered model_version {batch_version!r} instead of the start-up version "
             f"{GRADER_VERSION!r}"
@@ -790,10 +792,7 @@ def test_model_is_loaded_once_at_start_up(submission_dir: Path, grader_model: Pa
         assert response.status_code == 200, (
             f"{deleted}then GET /model answered {response.status_code}; expected 200"
         )
-        try:
-            version = response.json().get("version")
-        except (ValueError, AttributeError):
-            version = None
+        version = field_of(response, "version")
         assert version == GRADER_VERSION, (
             f"{deleted}then GET /model answered version {version!r} instead of the start-up "
             f"version {GRADER_VERSION!r}"
